@@ -1,0 +1,39 @@
+/** Reading a definition file for the CLI: every error printed as `field.path: what is wrong`, never a stack. */
+import { readFile } from "node:fs/promises";
+import { compileDefinitionText, checkDefinitionText } from "../src/config/load.ts";
+import { DefinitionError, formatFieldError, type FieldError } from "../src/config/field-errors.ts";
+import type { CompiledDefinition } from "../src/config/compile.ts";
+
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+export async function readDefinitionFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
+  }
+}
+
+export function formatErrors(file: string, errors: FieldError[]): string {
+  return `${file}: ${errors.length} error${errors.length === 1 ? "" : "s"}\n` + errors.map((e) => `  ${formatFieldError(e)}`).join("\n");
+}
+
+export async function checkFile(file: string): Promise<FieldError[]> {
+  return checkDefinitionText(await readDefinitionFile(file));
+}
+
+export async function compileFile(file: string): Promise<CompiledDefinition> {
+  const text = await readDefinitionFile(file);
+  try {
+    return await compileDefinitionText(text);
+  } catch (err) {
+    if (err instanceof DefinitionError) throw new CliError(formatErrors(file, err.errors));
+    throw err;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The bundle: an API definition compiled into one immutable JSON document with every default resolved.
+ * Its id is the SHA-256 of its canonical JSON (`canonicalJson`), so the same definition always yields the
+ * same id and a bundle can be checked against its id wherever it is read.
+ *
+ * Later features add fields here the same way they add sections to the definition. Bump BUNDLE_FORMAT only
+ * when an existing field changes meaning.
+ */
+import type {
+  Flavor,
+  GatewayResponseType,
+  HttpMethod,
+  JsonSchema,
+  PayloadFormat,
+  RouteMethod,
+} from "./types.ts";
+
+export const BUNDLE_FORMAT = 1;
+
+export interface Bundle {
+  format: typeof BUNDLE_FORMAT;
+  api: { name: string; flavor: Flavor; description: string | null };
+  settings: BundleSettings;
+  stages: Record<string, BundleStage>;
+  domains: BundleDomain[];
+  cors: BundleCors | null;
+  /** Models by name; inline route body schemas are added under `$route:<route key>`. */
+  models: Record<string, JsonSchema>;
+  gatewayResponses: Partial<Record<GatewayResponseType, BundleGatewayResponse>>;
+  /** Sorted by key, so the id does not depend on the order routes were written in. */
+  routes: BundleRoute[];
+}
+
+export interface BundleSettings {
+  maxBodyBytes: number;
+  requestIdHeader: string;
+  errorTypeHeader: string | null;
+  binaryMediaTypes: string[];
+}
+
+export interface BundleStage {
+  description: string | null;
+  variables: Record<string, string>;
+}
+
+export interface BundleDomain {
+  /** Lower-cased host name, without a port. */
+  host: string;
+  /** Base path without slashes; "" maps the whole host. */
+  basePath: string;
+  stage: string;
+}
+
+export interface BundleCors {
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  maxAge: number | null;
+  allowCredentials: boolean;
+}
+
+export interface BundleGatewayResponse {
+  status: number | null;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+export interface BundleRoute {
+  /** The key as written, normalised: `GET /pets/{id}`, `ANY /{proxy+}` or `$default`. */
+  key: string;
+  method: RouteMethod;
+  /** The path template, or `$default`. */
+  path: string;
+  integration: BundleIntegration;
+  validate: BundleValidate | null;
+}
+
+export interface BundleValidate {
+  /** Model name in `models`, or null when the body is not validated. */
+  body: string | null;
+  /** Header names as written (matched case-insensitively). */
+  headers: string[];
+  path: string[];
+  query: string[];
+}
+
+export interface BundleHttpIntegration {
+  type: "http_proxy" | "http";
+  uri: string;
+  /** null: the client's method. */
+  method: HttpMethod | null;
+  timeoutMs: number;
+  headers: Record<string, string>;
+  /** A service binding to send through instead of the public network (Amazon's private integration). */
+  service: string | null;
+}
+
+export interface BundleMockIntegration {
+  type: "mock";
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface BundleServiceIntegration {
+  type: "service";
+  service: string;
+  payloadFormat: PayloadFormat;
+  /** Raw format only: the path template sent to the service; null sends the route's own path. */
+  path: string | null;
+  timeoutMs: number;
+}
+
+export type BundleIntegration = BundleHttpIntegration | BundleMockIntegration | BundleServiceIntegration;
+
+/** JSON with object keys sorted at every level: the form a bundle id is computed over. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      return sorted;
+    }
+    return v;
+  });
+}
+
+/** The bundle id: hex SHA-256 of the canonical JSON. Works in Workers and in Node (WebCrypto in both). */
+export async function bundleId(bundle: Bundle): Promise<string> {
+  return sha256Hex(canonicalJson(bundle));
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  let hex = "";
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}

@@ -1,0 +1,292 @@
+/**
+ * Compiler: API definition → bundle. `checkDefinition` finds every error (shape from the schema, then the rules
+ * that span fields); `compileDefinition` resolves every default and computes the content id.
+ */
+import { bundleId, type Bundle, type BundleIntegration, type BundleRoute, type BundleValidate } from "./bundle.ts";
+import { checkDefinitionShape } from "./check.ts";
+import { DefinitionError, type FieldError } from "./field-errors.ts";
+import { checkModels, rewriteModelRefs } from "./models.ts";
+import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
+import type { ApiDefinition, IntegrationDefinition, RouteDefinition, ValidateDefinition } from "./types.ts";
+
+export const DEFAULT_TIMEOUT_MS = 29_000;
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_REQUEST_ID_HEADER = "x-amzn-RequestId";
+export const DEFAULT_ERROR_TYPE_HEADER = "x-amzn-ErrorType";
+/** Body schemas written inline on a route are stored as models under this prefix (model names are alphanumeric). */
+export const INLINE_MODEL_PREFIX = "$route:";
+
+const STAGE_VARIABLE = /\$\{stageVariables\.([^}]*)\}/g;
+const PATH_PLACEHOLDER = /\{([^{}$]+)\}/g;
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const HEADER_VALUE = /^[^\r\n\0]*$/;
+
+export interface CompiledDefinition {
+  id: string;
+  bundle: Bundle;
+}
+
+/** Every error in a definition, with field paths. An empty list means it compiles. */
+export function checkDefinition(value: unknown): FieldError[] {
+  const errors = checkDefinitionShape(value);
+  if (value && typeof value === "object" && !Array.isArray(value)) checkSemantics(value as ApiDefinition, errors);
+  return inDocumentOrder(value, errors);
+}
+
+/** Compiles a definition to a bundle and its content id, or throws DefinitionError listing every problem. */
+export async function compileDefinition(value: unknown): Promise<CompiledDefinition> {
+  const errors = checkDefinition(value);
+  if (errors.length) throw new DefinitionError(errors);
+  const bundle = buildBundle(value as ApiDefinition);
+  return { id: await bundleId(bundle), bundle };
+}
+
+/** Sorts errors by where their fields appear in the document (stable), so a route's errors read together. */
+function inDocumentOrder(value: unknown, errors: FieldError[]): FieldError[] {
+  const rank = (path: (string | number)[]): number[] => {
+    const out: number[] = [];
+    let node: unknown = value;
+    for (const part of path.slice(0, 3)) {
+      if (!node || typeof node !== "object") break;
+      const keys = Array.isArray(node) ? null : Object.keys(node);
+      out.push(typeof part === "number" ? part : keys ? keys.indexOf(part) : -1);
+      node = (node as Record<string, unknown>)[part];
+    }
+    return out;
+  };
+  const ranked = errors.map((error, i) => ({ error, key: rank(error.path), i }));
+  ranked.sort((a, b) => {
+    for (let k = 0; k < Math.max(a.key.length, b.key.length); k++) {
+      const d = (a.key[k] ?? -1) - (b.key[k] ?? -1);
+      if (d) return d;
+    }
+    return a.i - b.i;
+  });
+  return ranked.map((r) => r.error);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+/** Rules that span fields. Defensive: the shape may be wrong in places already reported. */
+function checkSemantics(def: ApiDefinition, errors: FieldError[]): void {
+  const flavor = def.flavor ?? "rest";
+  const stageNames = isObject(def.stages) ? Object.keys(def.stages) : [];
+  const modelNames = isObject(def.models) ? Object.keys(def.models) : [];
+
+  if (isObject(def.routes)) checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors);
+  if (isObject(def.models)) checkModels(def.models, errors);
+
+  if (Array.isArray(def.domains)) {
+    const seen = new Set<string>();
+    def.domains.forEach((d, i) => {
+      if (!isObject(d)) return;
+      if (typeof d.stage === "string" && stageNames.length && !stageNames.includes(d.stage))
+        errors.push({ path: ["domains", i, "stage"], message: `unknown stage "${d.stage}"; stages are ${stageNames.join(", ")}` });
+      const key = `${String(d.host).toLowerCase()}/${d.basePath ?? ""}`;
+      if (seen.has(key)) errors.push({ path: ["domains", i], message: `duplicate mapping for ${key}` });
+      seen.add(key);
+    });
+  }
+
+  if (isObject(def.cors) && def.cors.allowCredentials === true && Array.isArray(def.cors.allowOrigins) && def.cors.allowOrigins.includes("*"))
+    errors.push({ path: ["cors", "allowCredentials"], message: "cannot be true when allowOrigins contains \"*\" (browsers refuse it)" });
+
+  if (isObject(def.gatewayResponses))
+    for (const [type, response] of Object.entries(def.gatewayResponses))
+      if (isObject(response)) checkHeaders(response.headers, ["gatewayResponses", type, "headers"], errors);
+}
+
+function checkRoutes(routes: Record<string, unknown>, flavor: string, modelNames: string[], errors: FieldError[]): void {
+  const seen = new Map<string, string>();
+  // Amazon: sibling resources cannot use different parameter names at one position.
+  const paramAt = new Map<string, { name: string; key: string }>();
+  for (const [key, route] of Object.entries(routes)) {
+    const parsed = parseRouteKey(key);
+    if ("error" in parsed) {
+      errors.push({ path: ["routes", key], message: parsed.error });
+      continue;
+    }
+    if (parsed.path === DEFAULT_ROUTE && flavor !== "http")
+      errors.push({ path: ["routes", key], message: "$default is an http-flavour route; in the rest flavour use `ANY /{proxy+}`" });
+    const normal = `${parsed.method} ${parsed.path}`;
+    const other = seen.get(normal);
+    if (other !== undefined) errors.push({ path: ["routes", key], message: `same route as "${other}"` });
+    seen.set(normal, key);
+
+    let prefix = "";
+    for (const segment of parsed.segments) {
+      if (segment.kind === "static") {
+        prefix += `/${segment.value}`;
+        continue;
+      }
+      prefix += segment.kind === "param" ? "/{}" : "/{+}";
+      const existing = paramAt.get(prefix);
+      if (!existing) paramAt.set(prefix, { name: segment.name, key });
+      else if (existing.name !== segment.name)
+        errors.push({
+          path: ["routes", key],
+          message: `parameter {${segment.name}} conflicts with {${existing.name}} at the same position in "${existing.key}"; use one name`,
+        });
+    }
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parsed, key, modelNames, errors);
+  }
+}
+
+function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string, modelNames: string[], errors: FieldError[]): void {
+  const params = parameterNames(parsed.segments);
+  const at = (...rest: (string | number)[]) => ["routes", key, ...rest];
+  const integration = route.integration as IntegrationDefinition | undefined;
+  if (isObject(integration)) {
+    const checkTemplate = (text: unknown, path: (string | number)[]) => {
+      if (typeof text !== "string") return;
+      for (const m of text.matchAll(STAGE_VARIABLE))
+        if (!/^[A-Za-z0-9_]{1,64}$/.test(m[1]!)) errors.push({ path, message: `invalid stage variable reference "${m[0]}"` });
+      const withoutVars = text.replace(STAGE_VARIABLE, "");
+      for (const m of withoutVars.matchAll(PATH_PLACEHOLDER))
+        if (!params.includes(m[1]!))
+          errors.push({
+            path,
+            message: `{${m[1]}} is not a path parameter of this route` + (params.length ? ` (it has ${params.map((p) => `{${p}}`).join(", ")})` : ""),
+          });
+    };
+    if (integration.type === "http" || integration.type === "http_proxy") {
+      checkTemplate(integration.uri, at("integration", "uri"));
+      if (typeof integration.uri === "string" && !integration.uri.startsWith("${")) {
+        const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(integration.uri);
+        if (!scheme || !["http", "https"].includes(scheme[1]!.toLowerCase()))
+          errors.push({ path: at("integration", "uri"), message: "must be an http:// or https:// URL" });
+      }
+      checkHeaders(integration.headers, at("integration", "headers"), errors);
+      if (isObject(integration.headers))
+        for (const [name, value] of Object.entries(integration.headers)) checkTemplate(value, at("integration", "headers", name));
+    } else if (integration.type === "service") {
+      checkTemplate(integration.path, at("integration", "path"));
+      if (integration.path !== undefined && integration.payloadFormat !== undefined && integration.payloadFormat !== "raw")
+        errors.push({ path: at("integration", "path"), message: "only applies with payloadFormat raw" });
+    } else if (integration.type === "mock") {
+      checkHeaders(integration.headers, at("integration", "headers"), errors);
+    }
+  }
+  const validate = route.validate as ValidateDefinition | undefined;
+  if (isObject(validate)) {
+    if (typeof validate.body === "string" && !modelNames.includes(validate.body))
+      errors.push({
+        path: at("validate", "body"),
+        message: `unknown model "${validate.body}"` + (modelNames.length ? `; models are ${modelNames.join(", ")}` : "; define it under models"),
+      });
+    if (Array.isArray(validate.path))
+      validate.path.forEach((name, i) => {
+        if (typeof name === "string" && !params.includes(name))
+          errors.push({ path: at("validate", "path", i), message: `{${name}} is not a path parameter of this route` });
+      });
+  }
+}
+
+function checkHeaders(headers: unknown, path: (string | number)[], errors: FieldError[]): void {
+  if (!isObject(headers)) return;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) errors.push({ path: [...path, name], message: "invalid header name" });
+    if (typeof value === "string" && !HEADER_VALUE.test(value))
+      errors.push({ path: [...path, name], message: "header values cannot contain CR, LF or NUL" });
+  }
+}
+
+/** Resolves every default. The definition must have passed `checkDefinition`. */
+export function buildBundle(def: ApiDefinition): Bundle {
+  const models: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(def.models ?? {})) models[name] = rewriteModelRefs(schema);
+
+  const routes: BundleRoute[] = [];
+  for (const [key, route] of Object.entries(def.routes)) {
+    const parsed = parseRouteKey(key) as ParsedRouteKey;
+    const normalKey = parsed.path === DEFAULT_ROUTE ? DEFAULT_ROUTE : `${parsed.method} ${parsed.path}`;
+    let validate: BundleValidate | null = null;
+    if (route.validate) {
+      let body: string | null = null;
+      if (typeof route.validate.body === "string") body = route.validate.body;
+      else if (route.validate.body) {
+        body = INLINE_MODEL_PREFIX + normalKey;
+        models[body] = rewriteModelRefs(route.validate.body);
+      }
+      validate = {
+        body,
+        headers: route.validate.headers ?? [],
+        path: route.validate.path ?? [],
+        query: route.validate.query ?? [],
+      };
+    }
+    routes.push({ key: normalKey, method: parsed.method, path: parsed.path, integration: buildIntegration(route.integration), validate });
+  }
+  routes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  const cors = def.cors
+    ? {
+        allowOrigins: def.cors.allowOrigins,
+        allowMethods: (def.cors.allowMethods ?? ["*"]).map((m) => m.toUpperCase()),
+        allowHeaders: def.cors.allowHeaders ?? ["*"],
+        exposeHeaders: def.cors.exposeHeaders ?? [],
+        maxAge: def.cors.maxAge ?? null,
+        allowCredentials: def.cors.allowCredentials ?? false,
+      }
+    : null;
+
+  const errorTypeHeader = def.settings?.errorTypeHeader;
+  return {
+    format: 1,
+    api: { name: def.name, flavor: def.flavor ?? "rest", description: def.description ?? null },
+    settings: {
+      maxBodyBytes: def.settings?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      requestIdHeader: def.settings?.requestIdHeader ?? DEFAULT_REQUEST_ID_HEADER,
+      errorTypeHeader:
+        errorTypeHeader === false ? null : typeof errorTypeHeader === "string" ? errorTypeHeader : DEFAULT_ERROR_TYPE_HEADER,
+      binaryMediaTypes: def.settings?.binaryMediaTypes ?? [],
+    },
+    stages: Object.fromEntries(
+      Object.entries(def.stages).map(([name, s]) => [name, { description: s.description ?? null, variables: s.variables ?? {} }]),
+    ),
+    domains: (def.domains ?? []).map((d) => ({ host: d.host.toLowerCase(), basePath: d.basePath ?? "", stage: d.stage })),
+    cors,
+    models: models as Bundle["models"],
+    gatewayResponses: Object.fromEntries(
+      Object.entries(def.gatewayResponses ?? {}).map(([type, r]) => [
+        type,
+        { status: r.status ?? null, headers: r.headers ?? {}, body: r.body ?? null },
+      ]),
+    ),
+    routes,
+  };
+}
+
+function buildIntegration(integration: IntegrationDefinition): BundleIntegration {
+  switch (integration.type) {
+    case "http":
+    case "http_proxy":
+      return {
+        type: integration.type,
+        uri: integration.uri,
+        method: integration.method ?? null,
+        timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        headers: integration.headers ?? {},
+        service: integration.service ?? null,
+      };
+    case "mock": {
+      const json = integration.body !== undefined && typeof integration.body !== "string";
+      const headers = { ...(integration.headers ?? {}) };
+      if (json && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
+      return {
+        type: "mock",
+        status: integration.status ?? 200,
+        headers,
+        body: integration.body === undefined ? "" : json ? JSON.stringify(integration.body) : (integration.body as string),
+      };
+    }
+    case "service":
+      return {
+        type: "service",
+        service: integration.service,
+        payloadFormat: integration.payloadFormat ?? "raw",
+        path: integration.path ?? null,
+        timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      };
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Models: JSON Schemas for request validation, checked when a bundle is compiled and turned into validators
+ * once per bundle per isolate (never per request).
+ *
+ * Models refer to each other as `#/models/Name` or with Amazon's URL form
+ * `https://apigateway.amazonaws.com/restapis/<api-id>/models/Name`; both are rewritten at compile time to one
+ * absolute URI that each validator registers every model under.
+ */
+import { Validator, type Schema } from "@cfworker/json-schema";
+import type { FieldError } from "./field-errors.ts";
+import type { JsonSchema } from "./types.ts";
+
+const MODEL_BASE = "https://models.portico.invalid/";
+const AMAZON_REF = /^https:\/\/apigateway\.amazonaws\.com\/restapis\/[^/]+\/models\/([A-Za-z0-9]+)$/;
+const LOCAL_REF = /^#\/models\/([A-Za-z0-9]+)$/;
+
+type Draft = "4" | "7" | "2019-09" | "2020-12";
+
+function modelRefTarget(ref: string): string | undefined {
+  return (AMAZON_REF.exec(ref) ?? LOCAL_REF.exec(ref))?.[1];
+}
+
+/** Copies a schema with model references rewritten to their canonical URI. */
+export function rewriteModelRefs(schema: unknown): JsonSchema {
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (!node || typeof node !== "object") return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      const target = key === "$ref" && typeof value === "string" ? modelRefTarget(value) : undefined;
+      out[key] = target ? MODEL_BASE + target : visit(value);
+    }
+    return out;
+  };
+  return visit(schema) as JsonSchema;
+}
+
+function collectRefs(node: unknown, found: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => collectRefs(n, found));
+  else if (node && typeof node === "object")
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "$ref" && typeof value === "string") found.push(value);
+      else collectRefs(value, found);
+    }
+  return found;
+}
+
+/** Model references must name existing models; a schema must be usable by the validator. */
+export function checkModels(models: Record<string, unknown>, errors: FieldError[]): void {
+  const names = Object.keys(models);
+  for (const [name, schema] of Object.entries(models)) {
+    if (!schema || typeof schema !== "object") continue;
+    for (const ref of collectRefs(schema)) {
+      const target = modelRefTarget(ref);
+      if (target !== undefined && !names.includes(target))
+        errors.push({ path: ["models", name], message: `$ref to unknown model "${target}"` });
+      else if (target === undefined && !ref.startsWith("#"))
+        errors.push({
+          path: ["models", name],
+          message: `$ref "${ref}" cannot be resolved: refer to models as "#/models/Name" (remote references are never fetched)`,
+        });
+    }
+    try {
+      new Validator(schema as Schema, draftOf(schema));
+    } catch (err) {
+      errors.push({ path: ["models", name], message: `not a usable JSON Schema (${(err as Error).message})` });
+    }
+  }
+}
+
+function draftOf(schema: unknown): Draft {
+  const declared = schema && typeof schema === "object" ? (schema as { $schema?: unknown }).$schema : undefined;
+  if (typeof declared !== "string") return "2020-12";
+  if (declared.includes("draft-04")) return "4";
+  if (declared.includes("draft-06") || declared.includes("draft-07")) return "7";
+  if (declared.includes("2019-09")) return "2019-09";
+  return "2020-12";
+}
+
+export interface ModelValidator {
+  validate(instance: unknown): { valid: boolean; error: string };
+}
+
+/** A validator for one model, with every other model of the bundle registered for references. */
+export function buildModelValidator(models: Record<string, JsonSchema>, name: string): ModelValidator {
+  const schema = models[name];
+  const validator = new Validator(schema as Schema, draftOf(schema), true);
+  for (const [other, otherSchema] of Object.entries(models))
+    if (typeof otherSchema === "object") validator.addSchema(otherSchema as Schema, MODEL_BASE + other);
+  return {
+    validate(instance) {
+      const result = validator.validate(instance);
+      if (result.valid) return { valid: true, error: "" };
+      // Amazon's $context.error.validationErrorString: the first failures, for logs and custom gateway responses.
+      const error = result.errors
+        .slice(0, 3)
+        .map((e) => `${e.instanceLocation}: ${e.error}`)
+        .join("; ");
+      return { valid: false, error: `[${error}]` };
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The API definition: what a user writes (YAML or JSON). `schema/portico-api.schema.json` is generated from
+ * `schema.ts`, which is the source of truth for field descriptions; these types mirror it.
+ *
+ * Each later feature adds a top-level section (authorizers, usagePlans, resourcePolicy) or a field on a route
+ * or stage (authorizer, apiKeyRequired, throttle, cache) without reshaping what is here.
+ */
+
+/** A JSON Schema document (draft-04, -07 or 2020-12), as used for models. */
+export type JsonSchema = Record<string, unknown> | boolean;
+
+export type Flavor = "rest" | "http";
+
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+export type RouteMethod = HttpMethod | "ANY";
+
+export interface ApiDefinition {
+  $schema?: string;
+  name: string;
+  flavor?: Flavor;
+  description?: string;
+  settings?: ApiSettings;
+  stages: Record<string, StageDefinition>;
+  domains?: DomainMapping[];
+  cors?: CorsDefinition;
+  models?: Record<string, JsonSchema>;
+  gatewayResponses?: Partial<Record<GatewayResponseType, GatewayResponseDefinition>>;
+  routes: Record<string, RouteDefinition>;
+}
+
+export interface ApiSettings {
+  maxBodyBytes?: number;
+  requestIdHeader?: string;
+  errorTypeHeader?: string | false;
+  binaryMediaTypes?: string[];
+}
+
+export interface StageDefinition {
+  description?: string;
+  variables?: Record<string, string>;
+}
+
+export interface DomainMapping {
+  host: string;
+  basePath?: string;
+  stage: string;
+}
+
+export interface CorsDefinition {
+  allowOrigins: string[];
+  allowMethods?: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  maxAge?: number;
+  allowCredentials?: boolean;
+}
+
+export interface RouteDefinition {
+  description?: string;
+  integration: IntegrationDefinition;
+  validate?: ValidateDefinition;
+}
+
+export interface ValidateDefinition {
+  /** A model name from `models`, or an inline JSON Schema, for JSON request bodies. */
+  body?: string | Record<string, unknown>;
+  headers?: string[];
+  path?: string[];
+  query?: string[];
+}
+
+interface HttpTransportDefinition {
+  uri: string;
+  method?: HttpMethod;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+  service?: string;
+}
+
+export interface HttpProxyIntegrationDefinition extends HttpTransportDefinition {
+  type: "http_proxy";
+}
+
+export interface HttpIntegrationDefinition extends HttpTransportDefinition {
+  type: "http";
+}
+
+export interface MockIntegrationDefinition {
+  type: "mock";
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string | Record<string, unknown> | unknown[];
+}
+
+export type PayloadFormat = "raw" | "1.0" | "2.0";
+
+export interface ServiceIntegrationDefinition {
+  type: "service";
+  service: string;
+  payloadFormat?: PayloadFormat;
+  path?: string;
+  timeoutMs?: number;
+}
+
+export type IntegrationDefinition =
+  | HttpProxyIntegrationDefinition
+  | HttpIntegrationDefinition
+  | MockIntegrationDefinition
+  | ServiceIntegrationDefinition;
+
+export type IntegrationType = IntegrationDefinition["type"];
+
+/** Amazon's gateway response types, plus INVALID_PATH for paths Portico refuses before routing. */
+export const GATEWAY_RESPONSE_TYPES = [
+  "ACCESS_DENIED",
+  "API_CONFIGURATION_ERROR",
+  "AUTHORIZER_CONFIGURATION_ERROR",
+  "AUTHORIZER_FAILURE",
+  "BAD_REQUEST_BODY",
+  "BAD_REQUEST_PARAMETERS",
+  "DEFAULT_4XX",
+  "DEFAULT_5XX",
+  "EXPIRED_TOKEN",
+  "INTEGRATION_FAILURE",
+  "INTEGRATION_TIMEOUT",
+  "INVALID_API_KEY",
+  "INVALID_PATH",
+  "INVALID_SIGNATURE",
+  "MISSING_AUTHENTICATION_TOKEN",
+  "QUOTA_EXCEEDED",
+  "REQUEST_TOO_LARGE",
+  "RESOURCE_NOT_FOUND",
+  "STAGE_NOT_FOUND",
+  "THROTTLED",
+  "UNAUTHORIZED",
+  "UNSUPPORTED_MEDIA_TYPE",
+] as const;
+export type GatewayResponseType = (typeof GATEWAY_RESPONSE_TYPES)[number];
+
+export interface GatewayResponseDefinition {
+  status?: number;
+  headers?: Record<string, string>;
+  /** A body template: `$context.error.message`, `$context.error.messageString`, `$context.requestId` … */
+  body?: string;
+}

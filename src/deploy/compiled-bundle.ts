@@ -1,0 +1,63 @@
+/**
+ * A bundle made ready to serve: the route table built, integrations constructed, validators compiled on first
+ * use. Bundles are immutable, so this is done once per bundle id per isolate and kept (bounded) for reuse.
+ */
+import type { Bundle, BundleRoute } from "../config/bundle.ts";
+import { buildModelValidator, type ModelValidator } from "../config/models.ts";
+import { createIntegration } from "../integrations/index.ts";
+import type { Integration } from "../integrations/types.ts";
+import { parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
+import { Router } from "../routing/router.ts";
+
+export interface CompiledRoute {
+  spec: BundleRoute;
+  integration: Integration;
+  /** The JSON body validator, compiled on first use; null when the route does not validate the body. */
+  bodyValidator(): ModelValidator | null;
+}
+
+const MAX_MEMOISED = 32;
+const memo = new Map<string, CompiledBundle>();
+
+export class CompiledBundle {
+  readonly id: string;
+  readonly bundle: Bundle;
+  readonly router: Router<CompiledRoute>;
+
+  private constructor(id: string, bundle: Bundle) {
+    this.id = id;
+    this.bundle = bundle;
+    this.router = new Router(
+      bundle.routes.map((spec) => {
+        const parsed = parseRouteKey(spec.key) as ParsedRouteKey;
+        return { method: parsed.method, path: parsed.path, segments: parsed.segments, value: compileRoute(bundle, spec) };
+      }),
+    );
+  }
+
+  /** The compiled form of a bundle, memoised per isolate by id. */
+  static of(id: string, bundle: Bundle): CompiledBundle {
+    let compiled = memo.get(id);
+    if (!compiled) {
+      compiled = new CompiledBundle(id, bundle);
+      if (memo.size >= MAX_MEMOISED) memo.delete(memo.keys().next().value!);
+      memo.set(id, compiled);
+    }
+    return compiled;
+  }
+}
+
+function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
+  let validator: ModelValidator | null | undefined;
+  return {
+    spec,
+    integration: createIntegration(spec.integration, bundle),
+    bodyValidator() {
+      if (validator === undefined) {
+        const model = spec.validate?.body;
+        validator = model ? buildModelValidator(bundle.models, model) : null;
+      }
+      return validator;
+    },
+  };
+}

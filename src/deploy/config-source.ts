@@ -1,0 +1,67 @@
+/**
+ * Where the data plane learns which bundle serves a stage: the seam between request handling and deployments.
+ * The resolve-stage stage asks a ConfigSource and nothing else; `EmbeddedConfigSource` answers from the bundle
+ * compiled into the Worker at build time, and the registry-backed source (deployments) wraps it, falling back
+ * to it for stages that were never published.
+ */
+import type { Bundle } from "../config/bundle.ts";
+import { CompiledBundle } from "./compiled-bundle.ts";
+
+/** The bundle (and facts about the version) that serves one request. */
+export interface StageResolution {
+  bundle: CompiledBundle;
+  /** Stage variables, with a canary's overrides applied when the canary serves. */
+  variables: Record<string, string>;
+  isCanary: boolean;
+}
+
+/** A custom-domain mapping: host (+ base path) → API and stage. */
+export interface DomainTarget {
+  api: string;
+  stage: string;
+  /** The first path segment the mapping consumes; "" when it maps the whole host. */
+  basePath: string;
+}
+
+/** The facts stage resolution may use to pick stable or canary (sticky keys). */
+export interface CallerFacts {
+  request: Request;
+  clientIp: string;
+}
+
+export interface ConfigSource {
+  /** The API served on the Worker's own host names (`/<stage>/...`). */
+  defaultApi(): string;
+  /** Custom-domain mappings for a host (lower-cased, without port); empty when the host has none. */
+  domainTargets(host: string): Promise<DomainTarget[]> | DomainTarget[];
+  /** The bundle serving `api`/`stage` for this caller, or undefined when no such stage exists. */
+  resolveStage(api: string, stage: string, caller: CallerFacts): Promise<StageResolution | undefined> | StageResolution | undefined;
+}
+
+/** The embedded default: one bundle, compiled in at build time, serving the stages it defines. */
+export class EmbeddedConfigSource implements ConfigSource {
+  readonly bundle: CompiledBundle;
+  readonly #api: string;
+
+  constructor(id: string, bundle: Bundle, api?: string) {
+    this.bundle = CompiledBundle.of(id, bundle);
+    this.#api = api || bundle.api.name;
+  }
+
+  defaultApi(): string {
+    return this.#api;
+  }
+
+  domainTargets(host: string): DomainTarget[] {
+    return this.bundle.bundle.domains
+      .filter((d) => d.host === host || (d.host.startsWith("*.") && host.endsWith(d.host.slice(1))))
+      .map((d) => ({ api: this.bundle.bundle.api.name, stage: d.stage, basePath: d.basePath }));
+  }
+
+  resolveStage(api: string, stage: string): StageResolution | undefined {
+    if (api !== this.bundle.bundle.api.name) return undefined;
+    const settings = Object.hasOwn(this.bundle.bundle.stages, stage) ? this.bundle.bundle.stages[stage] : undefined;
+    if (!settings) return undefined;
+    return { bundle: this.bundle, variables: settings.variables, isCanary: false };
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The Worker entry: the default export serves every request through the Hono app; Durable Object classes are
+ * re-exported here for their bindings.
+ */
+import embedded from "@portico/embedded-bundle";
+import { createApp } from "./app.ts";
+import type { Bundle } from "./config/bundle.ts";
+import { EmbeddedConfigSource } from "./deploy/config-source.ts";
+import type { Env } from "./env.ts";
+
+/** The embedded default bundle, written at build time by `portico embed` (see wrangler.toml's alias). */
+const EMBEDDED = embedded as { id: string; bundle: Bundle };
+
+let app: ReturnType<typeof createApp> | undefined;
+
+export default {
+  fetch(request, env, ctx) {
+    // Built on the first request: the source needs the environment, which only arrives with a request.
+    app ??= createApp({ source: new EmbeddedConfigSource(EMBEDDED.id, EMBEDDED.bundle, env.PORTICO_API) });
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

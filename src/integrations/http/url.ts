@@ -1,0 +1,41 @@
+/** Backend URL and header rendering shared by the `http` and `http_proxy` integrations. */
+import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
+import { compileTemplate, renderTemplate, type TemplatePart } from "../template.ts";
+
+/**
+ * The rendered URI as a URL, with the client's raw query string (`?a=1`, or "") appended to any query the URI has.
+ * A URI that does not render to an http(s) URL (a stage variable missing, say) is a configuration error: 500,
+ * with the detail only in the logs.
+ */
+export function backendUrl(rendered: string, clientSearch: string): string {
+  let url: URL;
+  try {
+    url = new URL(rendered);
+  } catch {
+    throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI does not render to a URL: ${rendered}` });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI is not http(s): ${rendered}` });
+  url.hash = "";
+  if (!clientSearch) return url.href;
+  return url.href + (url.search ? "&" : "?") + clientSearch.slice(1);
+}
+
+export type HeaderTemplates = [string, TemplatePart[]][];
+
+export function compileHeaderTemplates(headers: Record<string, string>): HeaderTemplates {
+  return Object.entries(headers).map(([name, value]) => [name, compileTemplate(value)]);
+}
+
+/** Sets configured headers; a value that renders to something no header may hold is a configuration error. */
+export function setTemplatedHeaders(headers: Headers, templates: HeaderTemplates, ctx: RequestContext): void {
+  for (const [name, parts] of templates) {
+    const value = renderTemplate(parts, ctx.stageVariables, ctx.pathParams);
+    try {
+      headers.set(name, value);
+    } catch {
+      throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `header ${name} renders to an invalid value` });
+    }
+  }
+}

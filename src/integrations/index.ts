@@ -1,0 +1,20 @@
+/** Builds the integration for a route from its compiled config: one factory per integration type. */
+import type { Bundle, BundleIntegration } from "../config/bundle.ts";
+import { httpIntegration } from "./http/index.ts";
+import { httpProxyIntegration } from "./http-proxy/index.ts";
+import { mockIntegration } from "./mock/index.ts";
+import { serviceIntegration } from "./service/index.ts";
+import type { Integration } from "./types.ts";
+
+export function createIntegration(spec: BundleIntegration, bundle: Bundle): Integration {
+  switch (spec.type) {
+    case "http_proxy":
+      return httpProxyIntegration(spec, bundle);
+    case "http":
+      return httpIntegration(spec, bundle);
+    case "mock":
+      return mockIntegration(spec, bundle);
+    case "service":
+      return serviceIntegration(spec, bundle);
+  }
+}

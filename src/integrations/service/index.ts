@@ -1,0 +1,104 @@
+/**
+ * `service`: another Worker through a service binding — Amazon's Lambda integration on Workers.
+ *
+ * - `raw`: the HTTP request is forwarded to the bound Worker (path from the template or the route's own path,
+ *   query, headers and streamed body), and its response comes back.
+ * - `1.0` / `2.0`: the bound Worker receives Amazon's Lambda proxy event as a JSON POST and replies with the
+ *   handler's result (`lambdaWorker()` in `lambda/adapter.ts` wraps an unchanged Lambda handler). A reply that
+ *   breaks Amazon's contract, or a handler that threw, answers as Amazon does: 502 `{"message": "Internal server
+ *   error"}` on REST APIs, 500 `{"message":"Internal Server Error"}` on HTTP APIs.
+ */
+import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
+import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import { endToEndHeaders, forwardedRequestHeaders } from "../headers.ts";
+import { LAMBDA_ERROR_HEADER } from "../lambda/adapter.ts";
+import { buildEventV1, buildEventV2, type LambdaRequestFacts } from "../lambda/event.ts";
+import { parseReply } from "../lambda/reply.ts";
+import { matchesMediaType } from "../media-types.ts";
+import { compileTemplate, renderTemplate } from "../template.ts";
+import { sendToBackend } from "../transport.ts";
+import type { Integration } from "../types.ts";
+
+/** Content types a 2.0 event carries as text; anything else goes base64, as HTTP APIs do. */
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[a-z0-9.+-]+\+(json|xml))/i;
+
+export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundle): Integration {
+  if (spec.payloadFormat === "raw") return rawService(spec);
+  const format = spec.payloadFormat;
+  const binaryTypes = bundle.settings.binaryMediaTypes;
+  const malformed = (detail: string) =>
+    new GatewayError("DEFAULT_5XX", { status: bundle.api.flavor === "http" ? 500 : 502, detail });
+
+  return {
+    type: "service",
+    async invoke(ctx: RequestContext): Promise<Response> {
+      const body = await ctx.readBody();
+      const contentType = ctx.request.headers.get("content-type");
+      const isBinaryBody = !!body && (format === "2.0" ? !TEXT_TYPES.test(contentType ?? "text/plain") : matchesMediaType(contentType, binaryTypes));
+      const facts: LambdaRequestFacts = {
+        method: ctx.request.method,
+        path: ctx.path,
+        requestPath: ctx.url.pathname,
+        resource: ctx.route!.spec.path,
+        routeKey: ctx.route!.spec.key,
+        rawQuery: ctx.url.search.slice(1),
+        headers: ctx.request.headers,
+        pathParameters: ctx.pathParams,
+        stageVariables: ctx.stageVariables,
+        stage: ctx.stage,
+        requestId: ctx.requestId,
+        apiId: ctx.api,
+        domainName: ctx.url.hostname,
+        sourceIp: ctx.clientIp,
+        requestTimeEpochMs: ctx.receivedAt,
+        body,
+        isBinaryBody,
+      };
+      const event = format === "1.0" ? buildEventV1(facts) : buildEventV2(facts);
+      const res = await sendToBackend(
+        ctx,
+        {
+          url: `https://${ctx.url.host}/`,
+          method: "POST",
+          headers: new Headers({ "content-type": "application/json", "x-portico-payload-format": format }),
+          body: JSON.stringify(event),
+        },
+        spec.timeoutMs,
+        spec.service,
+      );
+      if (res.status !== 200 || res.headers.has(LAMBDA_ERROR_HEADER)) {
+        await res.body?.cancel();
+        throw malformed(`service ${spec.service} failed: status ${res.status}`);
+      }
+      let value: unknown;
+      try {
+        value = await res.json();
+      } catch {
+        throw malformed(`service ${spec.service} replied with something other than JSON`);
+      }
+      const reply = parseReply(value, format, { decodeBase64: matchesMediaType(ctx.request.headers.get("accept"), binaryTypes) });
+      if (!reply) throw malformed(`service ${spec.service} replied outside the Lambda proxy contract`);
+      return new Response(ctx.request.method === "HEAD" ? null : reply.body, { status: reply.status, headers: reply.headers });
+    },
+  };
+}
+
+function rawService(spec: BundleServiceIntegration): Integration {
+  const path = spec.path ? compileTemplate(spec.path) : null;
+  return {
+    type: "service",
+    async invoke(ctx: RequestContext): Promise<Response> {
+      const target = path ? renderTemplate(path, ctx.stageVariables, ctx.pathParams) : ctx.path;
+      const url = `${ctx.url.protocol}//${ctx.url.host}${target}${ctx.url.search}`;
+      const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp);
+      const res = await sendToBackend(
+        ctx,
+        { url, method: ctx.request.method, headers, body: await ctx.bodyForForwarding() },
+        spec.timeoutMs,
+        spec.service,
+      );
+      return new Response(res.body, { status: res.status, statusText: res.statusText, headers: endToEndHeaders(res.headers) });
+    },
+  };
+}

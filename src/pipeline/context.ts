@@ -1,0 +1,127 @@
+/**
+ * The request context: everything the pipeline's stages learn about one request, in the order they learn it.
+ * Stages read and fill it; none of it outlives the request.
+ */
+import type { CompiledBundle, CompiledRoute } from "../deploy/compiled-bundle.ts";
+import type { Env } from "../env.ts";
+import { GatewayError } from "./gateway-responses.ts";
+
+export class RequestContext {
+  readonly request: Request;
+  readonly env: Env;
+  readonly exec: ExecutionContext;
+  readonly requestId: string = crypto.randomUUID();
+  readonly receivedAt: number = Date.now();
+  readonly url: URL;
+  /** Cloudflare sets CF-Connecting-IP; a client-supplied X-Forwarded-For is never trusted. */
+  readonly clientIp: string;
+
+  // Filled by resolve-stage.
+  api = "";
+  stage = "";
+  deploymentId = "";
+  isCanary = false;
+  bundle: CompiledBundle | undefined;
+  stageVariables: Record<string, string> = {};
+  /** Normalised path segments after the stage (or the custom domain's base path), never decoded. */
+  segments: string[] = [];
+  trailingSlash = false;
+
+  // Filled by match-route.
+  route: CompiledRoute | undefined;
+  pathParams: Record<string, string> = {};
+
+  /** Headers every response gets on the way out, gateway errors included (CORS, for one). */
+  readonly responseHeaders: [string, string][] = [];
+  /** Milliseconds spent waiting for the integration's response headers. */
+  integrationLatencyMs: number | undefined;
+
+  #body: Promise<Uint8Array | null> | undefined;
+  #bodyOverLimit = false;
+
+  constructor(request: Request, env: Env, exec: ExecutionContext) {
+    this.request = request;
+    this.env = env;
+    this.exec = exec;
+    this.url = new URL(request.url);
+    this.clientIp = request.headers.get("cf-connecting-ip") ?? "";
+  }
+
+  /** The path after the stage as matched and forwarded: `/pets/1`. */
+  get path(): string {
+    return "/" + this.segments.join("/") + (this.trailingSlash && this.segments.length ? "/" : "");
+  }
+
+  get maxBodyBytes(): number {
+    return this.bundle?.bundle.settings.maxBodyBytes ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /**
+   * The whole body, read once and bounded by the API's limit (413 past it, without reading the rest).
+   * Only stages that must see the body call this; otherwise it streams through untouched.
+   */
+  readBody(): Promise<Uint8Array | null> {
+    this.#body ??= readBounded(this.request.body, this.maxBodyBytes);
+    return this.#body;
+  }
+
+  /**
+   * The request stream with the size limit enforced as it flows. A body with a Content-Length was already held
+   * to the limit by its header (and the runtime holds it to the header), so it goes through untouched and the
+   * backend still sees its length.
+   */
+  #boundedStream(): ReadableStream<Uint8Array> | null {
+    if (!this.request.body) return null;
+    if (this.request.headers.has("content-length")) return this.request.body;
+    const limit = this.maxBodyBytes;
+    let seen = 0;
+    return this.request.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform: (chunk, controller) => {
+          seen += chunk.byteLength;
+          if (seen > limit) {
+            this.#bodyOverLimit = true;
+            controller.error(new GatewayError("REQUEST_TOO_LARGE"));
+            return;
+          }
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+  }
+
+  /** What the integration sends: the bytes when a stage read them, else the bounded stream (never buffered). */
+  async bodyForForwarding(): Promise<ReadableStream<Uint8Array> | Uint8Array | null> {
+    return this.#body ? this.#body : this.#boundedStream();
+  }
+
+  /** True when a streamed body was cut off at the limit (the integration then answers 413). */
+  get bodyOverLimit(): boolean {
+    return this.#bodyOverLimit;
+  }
+}
+
+async function readBounded(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array | null> {
+  if (!body) return null;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new GatewayError("REQUEST_TOO_LARGE");
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+/**
+ * THE request pipeline, in Amazon's order. Read top to bottom for the request's way in; each stage's response
+ * work runs on the way back out, bottom to top. A stage ends a request by throwing a GatewayError: the stages
+ * below it never run and the backend is never called. `respond` is first because it is the outermost layer:
+ * it renders whatever the others throw.
+ *
+ * Places marked `null` are named and empty: the features that fill them plug in here, in this order.
+ *
+ * | stage           | can answer                                                                     |
+ * | --------------- | ------------------------------------------------------------------------------ |
+ * | respond         | renders gateway responses; adds request id and CORS headers                    |
+ * | resolve-stage   | 400 invalid path, 403 Forbidden (unknown stage), 413 declared body too large   |
+ * | match-route     | 403 Missing Authentication Token (rest) / 404 Not Found (http)                 |
+ * | cors            | 204 to a CORS preflight                                                        |
+ * | resource-policy | 403 (IP/CIDR allow/deny)                                                       |
+ * | authorize       | 401 / 403 (JWT, custom, SigV4, mTLS)                                           |
+ * | api-key         | 403 (missing/invalid key, usage plan)                                          |
+ * | validate        | 400 parameters / body, 413, 415                                                |
+ * | throttle        | 429 (token buckets, quotas)                                                    |
+ * | cache           | a cached response (lookup on the way in, store on the way out)                 |
+ * | transform       | request and response mapping templates                                         |
+ * | integrate       | the backend's response; 502, 504                                               |
+ */
+import { cors } from "../stages/cors/index.ts";
+import { integrate } from "../stages/integrate/index.ts";
+import { matchRoute } from "../stages/match-route/index.ts";
+import { resolveStage } from "../stages/resolve-stage/index.ts";
+import { respond } from "../stages/respond/index.ts";
+import { validate } from "../stages/validate/index.ts";
+import type { RequestContext } from "./context.ts";
+import type { PipelineDeps, StageFactory, StageHandler } from "./stage.ts";
+
+export interface PipelineStage {
+  name: string;
+  factory: StageFactory | null;
+}
+
+export const PIPELINE: readonly PipelineStage[] = [
+  { name: "respond", factory: respond },
+  { name: "resolve-stage", factory: resolveStage },
+  { name: "match-route", factory: matchRoute },
+  { name: "cors", factory: cors },
+  { name: "resource-policy", factory: null },
+  { name: "authorize", factory: null },
+  { name: "api-key", factory: null },
+  { name: "validate", factory: validate },
+  { name: "throttle", factory: null },
+  { name: "cache", factory: null },
+  { name: "transform", factory: null },
+  { name: "integrate", factory: integrate },
+];
+
+/** Builds the pipeline once: each stage's factory runs with the dependencies, empty places are skipped. */
+export function buildPipeline(deps: PipelineDeps, stages: readonly PipelineStage[] = PIPELINE): (ctx: RequestContext) => Promise<Response> {
+  const handlers: StageHandler[] = stages.flatMap((s) => (s.factory ? [s.factory(deps)] : []));
+  const run = (i: number, ctx: RequestContext): Promise<Response> => {
+    const handler = handlers[i];
+    if (!handler) throw new Error("the pipeline ended without a response: the last stage must not call next()");
+    return handler(ctx, () => run(i + 1, ctx));
+  };
+  return (ctx) => run(0, ctx);
+}

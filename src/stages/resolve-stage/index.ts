@@ -1,0 +1,55 @@
+/**
+ * Resolve stage: which API, stage and bundle version serve this request. A custom-domain mapping (host, then an
+ * optional base path) wins; otherwise the first path segment names a stage of the Worker's default API, as on
+ * execute-api (`/prod/pets/1`). Unknown stage → 403 Forbidden, as on Amazon.
+ *
+ * This is also where the request's path is normalised, once (`routing/path.ts`), and where a declared body
+ * size over the API's limit is refused before a byte of it is read.
+ */
+import type { DomainTarget } from "../../deploy/config-source.ts";
+import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import type { StageFactory } from "../../pipeline/stage.ts";
+import { normalizePath } from "../../routing/path.ts";
+
+export const resolveStage: StageFactory = ({ source }) =>
+  async function resolveStage(ctx, next) {
+    const path = normalizePath(ctx.url.pathname);
+    if (!path.ok) throw new GatewayError("INVALID_PATH", { detail: `${path.reason}: ${ctx.url.pathname}` });
+    let segments = path.segments;
+
+    let api: string;
+    let stage: string | undefined;
+    const targets = await source.domainTargets(ctx.url.hostname.toLowerCase());
+    if (targets.length) {
+      const target = pickDomainTarget(targets, segments[0]);
+      if (!target) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no base path mapping on ${ctx.url.hostname}` });
+      api = target.api;
+      stage = target.stage;
+      if (target.basePath) segments = segments.slice(1);
+    } else {
+      api = source.defaultApi();
+      stage = segments[0];
+      segments = segments.slice(1);
+    }
+    const resolution = stage === undefined ? undefined : await source.resolveStage(api, stage, { request: ctx.request, clientIp: ctx.clientIp });
+    if (!resolution || stage === undefined) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no stage ${api}/${stage ?? ""}` });
+
+    ctx.api = api;
+    ctx.stage = stage;
+    ctx.bundle = resolution.bundle;
+    ctx.deploymentId = resolution.bundle.id;
+    ctx.isCanary = resolution.isCanary;
+    ctx.stageVariables = resolution.variables;
+    ctx.segments = segments;
+    ctx.trailingSlash = path.trailingSlash;
+
+    const declared = ctx.request.headers.get("content-length");
+    if (declared !== null && Number(declared) > ctx.maxBodyBytes)
+      throw new GatewayError("REQUEST_TOO_LARGE", { detail: `declared body of ${declared} bytes` });
+    return next();
+  };
+
+/** A mapping whose base path is the first segment, else the host's whole-host mapping. */
+function pickDomainTarget(targets: DomainTarget[], first: string | undefined): DomainTarget | undefined {
+  return targets.find((t) => t.basePath !== "" && t.basePath === first) ?? targets.find((t) => t.basePath === "");
+}

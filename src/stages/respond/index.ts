@@ -1,0 +1,55 @@
+/**
+ * Respond: the outermost stage. On the way out it turns a thrown GatewayError into the API's gateway response
+ * (an unexpected error into a 500 that says nothing about why), and stamps every response with the request id
+ * and the headers earlier stages asked for (CORS). The detail of an error goes to the log, never to the client.
+ */
+import { DEFAULT_REQUEST_ID_HEADER } from "../../config/compile.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
+import { GatewayError, renderGatewayResponse } from "../../pipeline/gateway-responses.ts";
+import type { StageFactory } from "../../pipeline/stage.ts";
+
+export const respond: StageFactory = () =>
+  async function respond(ctx, next) {
+    let res: Response;
+    try {
+      res = await next();
+    } catch (err) {
+      res = errorResponse(ctx, err);
+    }
+    try {
+      stamp(ctx, res.headers);
+    } catch {
+      // A response with immutable headers (straight from fetch): copy it once.
+      res = new Response(res.body, res);
+      stamp(ctx, res.headers);
+    }
+    return res;
+  };
+
+function stamp(ctx: RequestContext, headers: Headers): void {
+  headers.set(ctx.bundle?.bundle.settings.requestIdHeader ?? DEFAULT_REQUEST_ID_HEADER, ctx.requestId);
+  for (const [name, value] of ctx.responseHeaders) {
+    if (name === "vary") headers.append(name, value);
+    else headers.set(name, value);
+  }
+}
+
+export function errorResponse(ctx: RequestContext, err: unknown): Response {
+  const error = err instanceof GatewayError ? err : new GatewayError("DEFAULT_5XX", { detail: describeUnexpected(err) });
+  if (!(err instanceof GatewayError) || error.type.endsWith("_ERROR") || error.type === "DEFAULT_5XX" || error.type.startsWith("INTEGRATION_"))
+    console.error(JSON.stringify({ level: "error", requestId: ctx.requestId, api: ctx.api, stage: ctx.stage, type: error.type, detail: error.message }));
+  const bundle = ctx.bundle?.bundle;
+  return renderGatewayResponse(error, {
+    flavor: bundle?.api.flavor ?? "rest",
+    overrides: bundle?.gatewayResponses ?? {},
+    errorTypeHeader: bundle ? bundle.settings.errorTypeHeader : "x-amzn-ErrorType",
+    requestId: ctx.requestId,
+    stage: ctx.stage,
+    resourcePath: ctx.route?.spec.path ?? "",
+    stageVariables: ctx.stageVariables,
+  });
+}
+
+function describeUnexpected(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}\n${err.stack ?? ""}` : String(err);
+}

@@ -1,0 +1,68 @@
+/** The example API (examples/petstore/api.yaml) through the Worker's entry, with the demo backend Worker. */
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+
+const get = (path: string, init?: RequestInit) => SELF.fetch(`http://localhost${path}`, init);
+
+describe("the example API", () => {
+  it("proxies to the backend Worker, with a stage variable in the URI", async () => {
+    const res = await get("/prod/pets");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toHaveLength(3);
+    expect(res.headers.get("x-amzn-RequestId")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("substitutes path parameters", async () => {
+    const res = await get("/prod/pets/2");
+    expect(await res.json()).toMatchObject({ id: 2, name: "Tom" });
+    expect((await get("/prod/pets/9")).status).toBe(404);
+  });
+
+  it("validates bodies before the backend sees them", async () => {
+    const bad = await get("/prod/pets", { method: "POST", body: JSON.stringify({ name: "" }), headers: { "content-type": "application/json" } });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toBe('{"message":"Invalid request body"}');
+    const good = await get("/prod/pets", { method: "POST", body: JSON.stringify({ name: "Bo", type: "dog" }), headers: { "content-type": "application/json" } });
+    expect(good.status).toBe(201);
+    expect(await good.json()).toMatchObject({ id: 4, name: "Bo" });
+  });
+
+  it("requires declared query strings", async () => {
+    const res = await get("/prod/search");
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ message: "Missing required request parameters: [q]" });
+    expect(await (await get("/prod/search?q=cat")).json()).toEqual([{ id: 2, name: "Tom", type: "cat", price: 120 }]);
+  });
+
+  it("puts stage variables in header values, per stage", async () => {
+    expect(await (await get("/prod/greeting?name=Ann")).json()).toEqual({ message: "Hello, Ann!" });
+    expect(await (await get("/dev/greeting?name=Ann")).json()).toEqual({ message: "Hi from dev, Ann!" });
+  });
+
+  it("runs a Lambda-style handler with Amazon's proxy event", async () => {
+    const res = await get("/prod/hello?name=Kim");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ message: "Hello, Kim!", stage: "prod", from: "a Lambda-style handler" });
+  });
+
+  it("forwards greedy paths", async () => {
+    expect(await (await get("/prod/files/a/b/c.txt")).text()).toBe("You asked for /a/b/c.txt\n");
+  });
+
+  it("answers mocks itself", async () => {
+    const res = await get("/prod/health");
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("answers unknown paths, methods and stages as Amazon does", async () => {
+    const unknownPath = await get("/prod/nope");
+    expect(unknownPath.status).toBe(403);
+    expect(unknownPath.headers.get("x-amzn-ErrorType")).toBe("MissingAuthenticationTokenException");
+    expect(await unknownPath.text()).toBe('{"message":"Missing Authentication Token"}');
+    expect((await get("/prod/pets", { method: "DELETE" })).status).toBe(403);
+    const unknownStage = await get("/staging/pets");
+    expect(unknownStage.status).toBe(403);
+    expect(await unknownStage.text()).toBe('{"message":"Forbidden"}');
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * Test projects:
+ * - `worker`: unit and integration tests inside workerd (the Workers pool), with real local KV and Durable
+ *   Objects, the Worker's own entry, and the demo backend Worker bound as a service;
+ * - `e2e`: Node tests that start the Worker with wrangler and drive it over real HTTP.
+ *
+ * Loading this file prepares what the Worker is built from: the example definition compiled into the embedded
+ * bundle (as `portico embed` does) and the demo backend bundled to JavaScript for the pool.
+ */
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { buildSync } from "esbuild";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+import { compileDefinitionText } from "./src/config/load.ts";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const embeddedPath = here("./.portico/embedded-bundle.json");
+const backendPath = here("./.portico/demo-backend.js");
+
+mkdirSync(here("./.portico"), { recursive: true });
+const example = await compileDefinitionText(readFileSync(here("./examples/petstore/api.yaml"), "utf8"));
+writeFileSync(embeddedPath, JSON.stringify(example) + "\n");
+buildSync({ entryPoints: [here("./examples/backend/worker.ts")], bundle: true, format: "esm", outfile: backendPath, logLevel: "error" });
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              workers: [{ name: "portico-demo-backend", modules: true, scriptPath: backendPath, compatibilityDate: "2026-04-20" }],
+            },
+          }),
+        ],
+        resolve: { alias: { "@portico/embedded-bundle": embeddedPath } },
+        test: { name: "worker", include: ["test/worker/**/*.test.ts", "src/**/*.test.ts"] },
+      },
+    ],
+  },
+});
