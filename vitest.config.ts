@@ -36,7 +36,11 @@ export default defineConfig({
           }),
         ],
         resolve: { alias: { "@portico/embedded-bundle": embeddedPath } },
-        test: { name: "worker", include: ["test/worker/**/*.test.ts", "src/**/*.test.ts"] },
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts", "src/**/*.test.ts"],
+          globalSetup: ["./test/support/global-setup.ts"],
+        },
       },
     ],
   },

@@ -1,0 +1,114 @@
+/**
+ * A real local HTTP backend for tests and benchmarks (a Node server on loopback), with the misbehaviours a
+ * gateway must survive. Paths:
+ *
+ *   /echo/...        200 JSON: { method, path, query, headers, body } of the request it received
+ *   /status/{n}      status n with a small JSON body
+ *   /hang            accepts the request and never answers
+ *   /reset           destroys the socket without a response (connection reset)
+ *   /garbage         writes bytes that are not HTTP, then closes
+ *   /hop-by-hop      200 with hop-by-hop response headers the gateway must strip
+ *   /redirect        302 to /echo/redirected (a gateway passes it back, never follows)
+ *   /bytes/{n}       n bytes of "x"
+ *   /hello           200 "hello" (the benchmark's upstream)
+ *
+ * Every request is counted by path so tests can prove the backend was (or was not) called.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+export interface BackendServer {
+  url: string;
+  port: number;
+  hits: Map<string, number>;
+  close(): Promise<void>;
+}
+
+export async function startBackend(port = 0): Promise<BackendServer> {
+  const hits = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://backend");
+    hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
+    hits.set("*", (hits.get("*") ?? 0) + 1);
+    void handle(req, res, url);
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const [first, second] = url.pathname.split("/").filter(Boolean);
+  switch (first) {
+    case "hello":
+      res.writeHead(200, { "content-type": "text/plain" }).end("hello");
+      return;
+    case "status": {
+      const status = Number(second) || 500;
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ status }));
+      return;
+    }
+    case "hang":
+      return; // never answers
+    case "reset":
+      req.socket.destroy();
+      return;
+    case "garbage":
+      req.socket.end("this is not HTTP\r\n\r\n\u0000\u0001\u0002");
+      return;
+    case "hop-by-hop":
+      res.writeHead(200, {
+        "content-type": "text/plain",
+        connection: "keep-alive, x-private-hop",
+        "keep-alive": "timeout=5",
+        "x-private-hop": "secret",
+        "proxy-authenticate": "Basic",
+        "x-end-to-end": "kept",
+      });
+      res.end("ok");
+      return;
+    case "redirect":
+      res.writeHead(302, { location: "/echo/redirected" }).end();
+      return;
+    case "bytes": {
+      const n = Math.min(Number(second) || 0, 64 * 1024 * 1024);
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(n) }).end(Buffer.alloc(n, "x"));
+      return;
+    }
+    default: {
+      const body = await readBody(req);
+      const echo = {
+        method: req.method,
+        path: url.pathname,
+        rawUrl: req.url,
+        query: url.search,
+        headers: req.headers,
+        body: body.toString("utf8"),
+        bodyBytes: body.length,
+      };
+      res.writeHead(first === "echo" || first === undefined ? 200 : 404, { "content-type": "application/json", "x-backend": "test" });
+      res.end(JSON.stringify(echo));
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Test helpers inside workerd: serve any definition through the Worker's own app (the same `createApp` the
+ * entry uses) and reach the real local backend started by the global setup.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { inject } from "vitest";
+import { createApp } from "../../../src/app.ts";
+import { compileDefinition } from "../../../src/config/compile.ts";
+import type { ApiDefinition } from "../../../src/config/types.ts";
+import { EmbeddedConfigSource } from "../../../src/deploy/config-source.ts";
+import type { Env } from "../../../src/env.ts";
+
+/** The real local backend's base URL, e.g. http://127.0.0.1:40123. */
+export const backendUrl = (): string => inject("backendUrl");
+
+export interface TestGateway {
+  id: string;
+  /** Sends a request to the gateway; `path` includes the stage (`/prod/pets`). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  request(request: Request): Promise<Response>;
+}
+
+export async function gatewayFor(definition: ApiDefinition, extraEnv: Partial<Env> = {}): Promise<TestGateway> {
+  const { id, bundle } = await compileDefinition(definition);
+  const app = createApp({ source: new EmbeddedConfigSource(id, bundle) });
+  const request = async (req: Request) => {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(req, { ...(env as unknown as Env), ...extraEnv }, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+  return {
+    id,
+    request,
+    fetch: (path, init) => request(new Request(`http://gateway.test${path}`, init)),
+  };
+}
