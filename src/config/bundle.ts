@@ -35,6 +35,8 @@ export interface BundleSettings {
   maxBodyBytes: number;
   requestIdHeader: string;
   errorTypeHeader: string | null;
+  /** Response header naming the bundle version that served the request; null: off. */
+  versionHeader: string | null;
   binaryMediaTypes: string[];
 }
 

@@ -5,7 +5,7 @@
 import { bundleId, type Bundle, type BundleIntegration, type BundleRoute, type BundleValidate } from "./bundle.ts";
 import { checkDefinitionShape } from "./check.ts";
 import { DefinitionError, type FieldError } from "./field-errors.ts";
-import { checkModels, rewriteModelRefs } from "./models.ts";
+import { checkModelSchema, checkModels, rewriteModelRefs } from "./models.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import type { ApiDefinition, IntegrationDefinition, RouteDefinition, ValidateDefinition } from "./types.ts";
 
@@ -13,6 +13,7 @@ export const DEFAULT_TIMEOUT_MS = 29_000;
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_REQUEST_ID_HEADER = "x-amzn-RequestId";
 export const DEFAULT_ERROR_TYPE_HEADER = "x-amzn-ErrorType";
+export const DEFAULT_VERSION_HEADER = "x-portico-version";
 /** Body schemas written inline on a route are stored as models under this prefix (model names are alphanumeric). */
 export const INLINE_MODEL_PREFIX = "$route:";
 
@@ -90,6 +91,13 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[]): void {
 
   if (isObject(def.cors) && def.cors.allowCredentials === true && Array.isArray(def.cors.allowOrigins) && def.cors.allowOrigins.includes("*"))
     errors.push({ path: ["cors", "allowCredentials"], message: "cannot be true when allowOrigins contains \"*\" (browsers refuse it)" });
+
+  if (isObject(def.settings))
+    for (const name of ["requestIdHeader", "errorTypeHeader", "versionHeader"] as const) {
+      const value = def.settings[name];
+      if (value === true) errors.push({ path: ["settings", name], message: "must be a header name, or false to turn it off" });
+      else if (typeof value === "string" && !HEADER_NAME.test(value)) errors.push({ path: ["settings", name], message: "invalid header name" });
+    }
 
   if (isObject(def.gatewayResponses))
     for (const [type, response] of Object.entries(def.gatewayResponses))
@@ -174,6 +182,7 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
         path: at("validate", "body"),
         message: `unknown model "${validate.body}"` + (modelNames.length ? `; models are ${modelNames.join(", ")}` : "; define it under models"),
       });
+    else if (isObject(validate.body)) checkModelSchema(validate.body, modelNames, at("validate", "body"), errors);
     if (Array.isArray(validate.path))
       validate.path.forEach((name, i) => {
         if (typeof name === "string" && !params.includes(name))
@@ -231,6 +240,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
     : null;
 
   const errorTypeHeader = def.settings?.errorTypeHeader;
+  const versionHeader = def.settings?.versionHeader;
   return {
     format: 1,
     api: { name: def.name, flavor: def.flavor ?? "rest", description: def.description ?? null },
@@ -239,6 +249,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
       requestIdHeader: def.settings?.requestIdHeader ?? DEFAULT_REQUEST_ID_HEADER,
       errorTypeHeader:
         errorTypeHeader === false ? null : typeof errorTypeHeader === "string" ? errorTypeHeader : DEFAULT_ERROR_TYPE_HEADER,
+      versionHeader: versionHeader === false ? null : typeof versionHeader === "string" ? versionHeader : DEFAULT_VERSION_HEADER,
       binaryMediaTypes: def.settings?.binaryMediaTypes ?? [],
     },
     stages: Object.fromEntries(

@@ -10,7 +10,7 @@ import { DefinitionError, type FieldError } from "./field-errors.ts";
 export const MAX_DEFINITION_BYTES = 5 * 1024 * 1024;
 
 export function parseDefinitionText(text: string): { value: unknown; errors: FieldError[] } {
-  if (text.length > MAX_DEFINITION_BYTES)
+  if (text.length > MAX_DEFINITION_BYTES / 3 && new TextEncoder().encode(text).byteLength > MAX_DEFINITION_BYTES)
     return { value: undefined, errors: [{ path: [], message: `file is larger than ${MAX_DEFINITION_BYTES} bytes` }] };
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length) {

@@ -48,24 +48,45 @@ function collectRefs(node: unknown, found: string[] = []): string[] {
 /** Model references must name existing models; a schema must be usable by the validator. */
 export function checkModels(models: Record<string, unknown>, errors: FieldError[]): void {
   const names = Object.keys(models);
-  for (const [name, schema] of Object.entries(models)) {
-    if (!schema || typeof schema !== "object") continue;
-    for (const ref of collectRefs(schema)) {
-      const target = modelRefTarget(ref);
-      if (target !== undefined && !names.includes(target))
-        errors.push({ path: ["models", name], message: `$ref to unknown model "${target}"` });
-      else if (target === undefined && !ref.startsWith("#"))
-        errors.push({
-          path: ["models", name],
-          message: `$ref "${ref}" cannot be resolved: refer to models as "#/models/Name" (remote references are never fetched)`,
-        });
-    }
-    try {
-      new Validator(schema as Schema, draftOf(schema));
-    } catch (err) {
-      errors.push({ path: ["models", name], message: `not a usable JSON Schema (${(err as Error).message})` });
-    }
+  for (const [name, schema] of Object.entries(models)) checkModelSchema(schema, names, ["models", name], errors);
+}
+
+/**
+ * Checks one schema — a model, or a body schema written inline on a route — against the API's model names.
+ * An unresolved reference must fail here: at request time the validator would throw instead of answering 400.
+ */
+export function checkModelSchema(schema: unknown, modelNames: readonly string[], path: (string | number)[], errors: FieldError[]): void {
+  if (!schema || typeof schema !== "object") return;
+  for (const ref of collectRefs(schema)) {
+    const target = modelRefTarget(ref);
+    if (target !== undefined && !modelNames.includes(target))
+      errors.push({ path, message: `$ref to unknown model "${target}"` });
+    else if (target === undefined && !ref.startsWith("#"))
+      errors.push({
+        path,
+        message: `$ref "${ref}" cannot be resolved: refer to models as "#/models/Name" (remote references are never fetched)`,
+      });
+    else if (target === undefined && !resolvesLocally(schema, ref))
+      errors.push({ path, message: `$ref "${ref}" points to nothing in this schema` });
   }
+  try {
+    new Validator(schema as Schema, draftOf(schema));
+  } catch (err) {
+    errors.push({ path, message: `not a usable JSON Schema (${(err as Error).message})` });
+  }
+}
+
+/** Whether a `#/a/b` JSON pointer (RFC 6901) names something inside `schema`; `#` alone is the schema itself. */
+function resolvesLocally(schema: object, ref: string): boolean {
+  if (ref === "#") return true;
+  if (!ref.startsWith("#/")) return true; // `#anchor` forms are left to the validator
+  let node: unknown = schema;
+  for (const raw of ref.slice(2).split("/")) {
+    const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
+    if (!node || typeof node !== "object" || !Object.hasOwn(node, key)) return false;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return true;
 }
 
 function draftOf(schema: unknown): Draft {

@@ -133,6 +133,12 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           type: ["string", "boolean"],
           description: "Header naming a gateway error's type; `false` turns it off. Default `x-amzn-ErrorType`.",
         },
+        versionHeader: {
+          type: ["string", "boolean"],
+          description:
+            "Response header naming the bundle version (first 12 characters of its id) that served the request — " +
+            "the stable or the canary version; `false` turns it off. Default `x-portico-version`.",
+        },
         binaryMediaTypes: {
           type: "array",
           description: "Media types treated as binary (e.g. `image/png`, `image/*`, `*/*`) for Lambda-style payloads.",

@@ -33,6 +33,7 @@ export interface ApiSettings {
   maxBodyBytes?: number;
   requestIdHeader?: string;
   errorTypeHeader?: string | false;
+  versionHeader?: string | false;
   binaryMediaTypes?: string[];
 }
 
