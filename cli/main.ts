@@ -8,6 +8,8 @@ import { dev } from "./commands/dev.ts";
 import { build, describeBuild } from "./commands/build.ts";
 import { embed } from "./commands/embed.ts";
 import { writeSchema } from "./commands/schema.ts";
+import { deployCommand, diffCommand, historyCommand, rollbackCommand, stagesCommand } from "./commands/deployments.ts";
+import { canaryCommand } from "./commands/canary.ts";
 
 const USAGE = `usage: portico <command> [options]
 
@@ -18,8 +20,22 @@ Local:
   schema [OUT]             write the definition's JSON Schema (default: stdout)
   build [FILE]             bundle the Worker for deploy (FILE embedded; default the example) and report its size
 
+Deployments (admin API at --url / PORTICO_URL, token --token / PORTICO_TOKEN):
+  deploy FILE --stage S [--canary P] [--description TEXT]
+                           publish FILE as a version and point the stage (or its canary) at it
+  stages                   stages, their versions and canaries
+  history [--stage S]      what was deployed, rolled back and promoted, newest first
+  diff A B                 routes added, removed and changed (A, B: files or deployment ids)
+  rollback --stage S [--to ID]
+                           point the stage back at the previous version (or at ID)
+  canary set|start|status|promote|delete --stage S
+                           canary releases; \`canary start --auto\` steps up, promotes or rolls back by itself
+
 Options:
+  --api NAME               the API (default: PORTICO_API, or the only deployed API)
   --json                   machine-readable output
+
+Exit codes: 0 ok, 1 refused (invalid input, conflict), 2 usage, 3 server unreachable or failing, 4 not authorized
   -h, --help               this help
 `;
 
@@ -53,6 +69,18 @@ export async function main(argv: string[]): Promise<number> {
         const { positionals, values } = parseArgs({ args: own, allowPositionals: true, options: { port: { type: "string" } } });
         return await dev(need(positionals[0], "dev FILE"), { port: values.port, wranglerArgs: split < 0 ? [] : rest.slice(split + 1) });
       }
+      case "deploy":
+        return await deployCommand(rest);
+      case "stages":
+        return await stagesCommand(rest);
+      case "history":
+        return await historyCommand(rest);
+      case "diff":
+        return await diffCommand(rest);
+      case "rollback":
+        return await rollbackCommand(rest);
+      case "canary":
+        return await canaryCommand(rest);
       case undefined:
       case "-h":
       case "--help":

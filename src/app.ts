@@ -3,6 +3,7 @@
  * everything else.
  */
 import { Hono } from "hono";
+import { adminApp } from "./admin/index.ts";
 import type { ConfigSource } from "./deploy/config-source.ts";
 import type { Env } from "./env.ts";
 import { RequestContext } from "./pipeline/context.ts";
@@ -19,7 +20,9 @@ export function createApp({ source }: AppOptions): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();
   const pipeline = buildPipeline({ source });
 
-  app.get(`${ADMIN_PREFIX}/health`, (c) => c.json({ ok: true }));
+  app.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX));
+  // Anything else under the prefix is the admin API's too, never a stage of the data plane.
+  app.all(`${ADMIN_PREFIX}/*`, (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
   app.all("*", (c) => pipeline(new RequestContext(c.req.raw, c.env, c.executionCtx)));
   return app;
 }

@@ -1,9 +1,11 @@
 /**
  * Respond: the outermost stage. On the way out it turns a thrown GatewayError into the API's gateway response
- * (an unexpected error into a 500 that says nothing about why), and stamps every response with the request id
- * and the headers earlier stages asked for (CORS). The detail of an error goes to the log, never to the client.
+ * (an unexpected error into a 500 that says nothing about why), stamps every response with the request id, the
+ * version that served it and the headers earlier stages asked for (CORS), and records the response in the
+ * per-version metrics. The detail of an error goes to the log, never to the client.
  */
 import { DEFAULT_REQUEST_ID_HEADER } from "../../config/compile.ts";
+import { recordResponse } from "../../observability/metrics.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError, renderGatewayResponse } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
@@ -23,11 +25,22 @@ export const respond: StageFactory = () =>
       res = new Response(res.body, res);
       stamp(ctx, res.headers);
     }
+    if (ctx.deploymentId)
+      recordResponse(ctx.env, ctx.exec, {
+        api: ctx.api,
+        stage: ctx.stage,
+        version: ctx.deploymentId,
+        status: res.status,
+        latencyMs: Date.now() - ctx.receivedAt,
+        integrationLatencyMs: ctx.integrationLatencyMs,
+      });
     return res;
   };
 
 function stamp(ctx: RequestContext, headers: Headers): void {
-  headers.set(ctx.bundle?.bundle.settings.requestIdHeader ?? DEFAULT_REQUEST_ID_HEADER, ctx.requestId);
+  const settings = ctx.bundle?.bundle.settings;
+  headers.set(settings?.requestIdHeader ?? DEFAULT_REQUEST_ID_HEADER, ctx.requestId);
+  if (settings?.versionHeader && ctx.deploymentId) headers.set(settings.versionHeader, ctx.deploymentId.slice(0, 12));
   for (const [name, value] of ctx.responseHeaders) {
     if (name === "vary") headers.append(name, value);
     else headers.set(name, value);

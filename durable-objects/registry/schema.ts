@@ -1,0 +1,60 @@
+/**
+ * The Registry's SQLite tables (documented in durable-objects/STORAGE.md). Statements are idempotent and run in
+ * the constructor; a schema change adds a numbered step to MIGRATIONS, never edits an old one.
+ */
+export const MIGRATIONS: string[] = [
+  // 1: stages, deployments, history, metrics (API instances) and the domain index (the index instance).
+  `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS deployments (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    description TEXT,
+    routes INTEGER NOT NULL,
+    bundle TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS stages (
+    stage TEXT PRIMARY KEY,
+    deployment_id TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    canary TEXT
+  );
+  CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    action TEXT NOT NULL,
+    deployment_id TEXT NOT NULL,
+    description TEXT
+  );
+  CREATE INDEX IF NOT EXISTS history_by_stage ON history (stage, seq);
+  CREATE TABLE IF NOT EXISTS metrics (
+    stage TEXT NOT NULL,
+    version TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    c4xx INTEGER NOT NULL,
+    c5xx INTEGER NOT NULL,
+    latency TEXT NOT NULL,
+    integration_latency TEXT NOT NULL,
+    PRIMARY KEY (stage, version, slot)
+  );
+  CREATE TABLE IF NOT EXISTS domains (
+    host TEXT NOT NULL,
+    base_path TEXT NOT NULL,
+    api TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    PRIMARY KEY (host, base_path)
+  );
+  CREATE TABLE IF NOT EXISTS apis (name TEXT PRIMARY KEY, version INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  `,
+];
+
+export function migrate(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+  const current = row?.version ?? 0;
+  for (let i = current; i < MIGRATIONS.length; i++) sql.exec(MIGRATIONS[i]!);
+  if (!row) sql.exec("INSERT INTO schema_version (version) VALUES (?)", MIGRATIONS.length);
+  else if (current < MIGRATIONS.length) sql.exec("UPDATE schema_version SET version = ?", MIGRATIONS.length);
+}

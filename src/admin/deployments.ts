@@ -1,0 +1,228 @@
+/**
+ * Admin routes for deployments: validate and publish definitions, list stages and history, roll back, and run
+ * canaries (set, promote, delete, automated) with per-version metrics. Handlers check input with field paths,
+ * then make one Registry call that does the work in one transaction.
+ */
+import type { Hono } from "hono";
+import { canonicalJson } from "../config/bundle.ts";
+import { compileDefinition, type CompiledDefinition } from "../config/compile.ts";
+import { DefinitionError } from "../config/field-errors.ts";
+import { parseDefinitionText } from "../config/load.ts";
+import { storeBundle } from "../deploy/bundle-store.ts";
+import { domainIndex, registryFor } from "../deploy/registry-client.ts";
+import type { AutoCanaryConfig, StickyKey } from "../deploy/types.ts";
+import type { Env } from "../env.ts";
+import { flushMetrics } from "../observability/metrics.ts";
+import { AdminError, FieldChecker, readJsonObject } from "./http.ts";
+import type { Result } from "../../durable-objects/registry/index.ts";
+
+const API_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const STAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const VARIABLE_NAME = /^[A-Za-z0-9_]{1,64}$/;
+const STICKY_KINDS = ["none", "apiKey", "sub", "header", "cookie", "ip"];
+
+type AdminApp = Hono<{ Bindings: Env }>;
+
+function param(value: string | undefined, pattern: RegExp, what: string): string {
+  if (!value || !pattern.test(value)) throw new AdminError(400, `invalid ${what} name`, [{ path: [what], message: `must match ${pattern.source}` }]);
+  return value;
+}
+
+/** A Registry reply, or the AdminError it stands for. */
+function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new AdminError(result.status, result.message, result.field ? [{ path: [result.field], message: result.message }] : []);
+}
+
+async function compileBodyDefinition(definition: unknown): Promise<CompiledDefinition> {
+  let value = definition;
+  if (typeof definition === "string") {
+    const parsed = parseDefinitionText(definition);
+    if (parsed.errors.length) throw new AdminError(400, "invalid API definition", parsed.errors.map((e) => ({ path: ["definition", ...e.path], message: e.message })));
+    value = parsed.value;
+  }
+  try {
+    return await compileDefinition(value);
+  } catch (err) {
+    if (err instanceof DefinitionError)
+      throw new AdminError(400, "invalid API definition", err.errors.map((e) => ({ path: ["definition", ...e.path], message: e.message })));
+    throw err;
+  }
+}
+
+async function knownApi(env: Env, api: string) {
+  const registry = registryFor(env, api);
+  const state = await registry.servingState();
+  if (!state.api) throw new AdminError(404, `no API "${api}" has been deployed`);
+  return { registry, state };
+}
+
+export function deploymentRoutes(app: AdminApp): void {
+  app.post("/validate", async (c) => {
+    const body = await readJsonObject(c.req.raw);
+    if (body.definition === undefined) throw new AdminError(400, "invalid request", [{ path: ["definition"], message: "required" }]);
+    try {
+      const { id, bundle } = await compileBodyDefinition(body.definition);
+      return c.json({ valid: true, id, api: bundle.api.name, routes: bundle.routes.length, errors: [] });
+    } catch (err) {
+      if (err instanceof AdminError && err.status === 400) return c.json({ valid: false, errors: err.errors });
+      throw err;
+    }
+  });
+
+  app.post("/deployments", async (c) => {
+    const body = await readJsonObject(c.req.raw);
+    const check = new FieldChecker(body);
+    const stage = check.string("stage", { required: true, pattern: STAGE_NAME });
+    const description = check.string("description", { max: 1024 });
+    const canary = check.number("canary", { min: 0, max: 100, decimals: 2 });
+    if (body.definition === undefined) check.fail(["definition"], "required");
+    check.done();
+    const { id, bundle } = await compileBodyDefinition(body.definition);
+    const api = bundle.api.name;
+
+    // A host may serve only one API: refuse before anything changes.
+    for (const d of bundle.domains.filter((d) => d.stage === stage)) {
+      const taken = (await domainIndex(c.env).domainTargets(d.host)).find((t) => t.basePath === d.basePath && t.api !== api);
+      if (taken) throw new AdminError(409, `host ${d.host}${d.basePath ? "/" + d.basePath : ""} is already mapped to API ${taken.api}`);
+    }
+
+    const text = canonicalJson(bundle);
+    await storeBundle(c.env, id, text);
+    const result = unwrap(
+      await registryFor(c.env, api).publish({
+        api,
+        bundleId: id,
+        bundleText: text,
+        routes: bundle.routes.length,
+        bundleStages: Object.keys(bundle.stages),
+        stage: stage!,
+        description: description ?? null,
+        ...(canary !== undefined ? { canaryPercent: canary } : {}),
+      }),
+    );
+    return c.json({ api, ...result }, result.changed ? 201 : 200);
+  });
+
+  app.get("/apis", async (c) => c.json({ apis: await domainIndex(c.env).apis() }));
+
+  app.get("/apis/:api/stages", async (c) => {
+    const { state } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    return c.json({ api: state.api, stages: Object.values(state.stages) });
+  });
+
+  app.get("/apis/:api/stages/:stage", async (c) => {
+    const { state } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    const stage = param(c.req.param("stage"), STAGE_NAME, "stage");
+    const found = state.stages[stage];
+    if (!found) throw new AdminError(404, `API ${state.api} has no stage "${stage}"`);
+    return c.json(found);
+  });
+
+  app.get("/apis/:api/history", async (c) => {
+    const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    const stage = c.req.query("stage");
+    if (stage !== undefined) param(stage, STAGE_NAME, "stage");
+    return c.json({ history: await registry.history(stage, Number(c.req.query("limit") ?? 50) || 50) });
+  });
+
+  app.get("/apis/:api/deployments", async (c) => {
+    const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    return c.json({ deployments: await registry.deployments(Number(c.req.query("limit") ?? 50) || 50) });
+  });
+
+  app.get("/apis/:api/deployments/:id", async (c) => {
+    const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    const id = c.req.param("id");
+    const match = (await registry.deployments(1000)).filter((d) => d.id.startsWith(id));
+    if (!/^[0-9a-f]{6,64}$/.test(id) || match.length === 0) throw new AdminError(404, `no deployment ${id}`);
+    if (match.length > 1) throw new AdminError(400, `deployment prefix ${id} is ambiguous`);
+    const text = await registry.bundleText(match[0]!.id);
+    return c.json({ deployment: match[0], bundle: JSON.parse(text!) });
+  });
+
+  app.post("/apis/:api/stages/:stage/rollback", async (c) => {
+    const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    const check = new FieldChecker(await readJsonObject(c.req.raw));
+    const to = check.string("to", { pattern: /^[0-9a-f]{6,64}$/ });
+    check.done();
+    return c.json(unwrap(await registry.rollback(param(c.req.param("stage"), STAGE_NAME, "stage"), to)));
+  });
+
+  app.put("/apis/:api/stages/:stage/canary", async (c) => {
+    const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    const body = await readJsonObject(c.req.raw);
+    const check = new FieldChecker(body);
+    const deploymentId = check.string("deploymentId", { pattern: /^[0-9a-f]{6,64}$/ });
+    const percent = check.number("percent", { min: 0, max: 100, decimals: 2 });
+    const stageVariableOverrides = check.stringMap("stageVariableOverrides", VARIABLE_NAME);
+    const useStageCache = check.boolean("useStageCache");
+    const sticky = checkSticky(body.sticky, check);
+    check.done();
+    return c.json(
+      unwrap(
+        await registry.setCanary(param(c.req.param("stage"), STAGE_NAME, "stage"), {
+          ...(deploymentId ? { deploymentId } : {}),
+          ...(percent !== undefined ? { percent } : {}),
+          ...(stageVariableOverrides ? { stageVariableOverrides } : {}),
+          ...(useStageCache !== undefined ? { useStageCache } : {}),
+          ...(sticky ? { sticky } : {}),
+        }),
+      ),
+    );
+  });
+
+  app.delete("/apis/:api/stages/:stage/canary", async (c) => {
+    const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    return c.json(unwrap(await registry.deleteCanary(param(c.req.param("stage"), STAGE_NAME, "stage"))));
+  });
+
+  app.post("/apis/:api/stages/:stage/canary/promote", async (c) => {
+    const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    return c.json(unwrap(await registry.promoteCanary(param(c.req.param("stage"), STAGE_NAME, "stage"))));
+  });
+
+  app.post("/apis/:api/stages/:stage/canary/auto", async (c) => {
+    const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    const check = new FieldChecker(await readJsonObject(c.req.raw));
+    const config: AutoCanaryConfig = {
+      step: check.number("step", { min: 0.01, max: 100, decimals: 2 }) ?? 10,
+      intervalSeconds: check.number("intervalSeconds", { min: 1, max: 86400, integer: true }) ?? 60,
+      maxErrorRateIncrease: check.number("maxErrorRateIncrease", { min: 0, max: 100 }) ?? 1,
+      maxP95Ratio: check.number("maxP95Ratio", { min: 1, max: 100 }) ?? 1.2,
+      minRequests: check.number("minRequests", { min: 1, max: 1_000_000, integer: true }) ?? 100,
+    };
+    check.done();
+    return c.json(unwrap(await registry.startAutoCanary(param(c.req.param("stage"), STAGE_NAME, "stage"), config)));
+  });
+
+  app.get("/apis/:api/stages/:stage/metrics", async (c) => {
+    const { registry, state } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    const stage = param(c.req.param("stage"), STAGE_NAME, "stage");
+    if (!state.stages[stage]) throw new AdminError(404, `API ${state.api} has no stage "${stage}"`);
+    const minutes = Number(c.req.query("minutes") ?? 15);
+    if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 1440) throw new AdminError(400, "invalid request", [{ path: ["minutes"], message: "must be between 1 and 1440" }]);
+    // This isolate's unsent samples first, so what was just served shows up.
+    await flushMetrics(c.env);
+    const versions = await registry.metrics(stage, Date.now() - minutes * 60_000);
+    return c.json({ api: state.api, stage, minutes, stable: state.stages[stage].deploymentId, canary: state.stages[stage].canary, versions });
+  });
+}
+
+function checkSticky(value: unknown, check: FieldChecker): StickyKey | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    check.fail(["sticky"], "must be an object like {\"kind\": \"header\", \"name\": \"x-user\"}");
+    return undefined;
+  }
+  const { kind, name } = value as { kind?: unknown; name?: unknown };
+  if (typeof kind !== "string" || !STICKY_KINDS.includes(kind)) {
+    check.fail(["sticky", "kind"], `must be one of ${STICKY_KINDS.join(", ")}`);
+    return undefined;
+  }
+  if ((kind === "header" || kind === "cookie") && (typeof name !== "string" || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/.test(name))) {
+    check.fail(["sticky", "name"], `required for kind ${kind}: a header or cookie name`);
+    return undefined;
+  }
+  return kind === "header" || kind === "cookie" ? { kind, name: name as string } : { kind: kind as StickyKey["kind"] };
+}

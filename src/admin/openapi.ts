@@ -1,0 +1,139 @@
+/** The admin API's own OpenAPI 3.1 document, served at `<prefix>/openapi.json`. */
+
+const json = (schema: Record<string, unknown>) => ({ content: { "application/json": { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errorResponses = {
+  "400": { description: "Invalid input: `errors` lists each field path and what is wrong.", ...json(ref("Error")) },
+  "401": { description: "Missing or wrong bearer token.", ...json(ref("Error")) },
+  "404": { description: "Unknown API, stage or deployment.", ...json(ref("Error")) },
+  "409": { description: "The request conflicts with the current state (e.g. no canary to promote).", ...json(ref("Error")) },
+  "503": { description: "No ADMIN_TOKEN secret is configured.", ...json(ref("Error")) },
+};
+const apiParam = { name: "api", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9][a-z0-9-]{0,62}$" } };
+const stageParam = { name: "stage", in: "path", required: true, schema: { type: "string" } };
+const ok = (description: string, schema: Record<string, unknown>) => ({ "200": { description, ...json(schema) }, ...errorResponses });
+
+export function openApiDocument(prefix: string): Record<string, unknown> {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Portico admin API",
+      version: "1",
+      description: "Publish API definitions as immutable bundle versions, point stages at them, run canaries, read per-version metrics.",
+    },
+    servers: [{ url: prefix }],
+    security: [{ bearer: [] }],
+    paths: {
+      "/validate": {
+        post: {
+          summary: "Check a definition without publishing it",
+          requestBody: json({ type: "object", required: ["definition"], properties: { definition: { description: "The definition, as an object or as YAML/JSON text." } } }),
+          responses: ok("Whether it is valid, with every error.", { type: "object", properties: { valid: { type: "boolean" }, errors: { type: "array", items: ref("FieldError") } } }),
+        },
+      },
+      "/deployments": {
+        post: {
+          summary: "Publish a definition to a stage (as its stable version, or as a canary)",
+          description: "Compiles the definition to a bundle whose id is the SHA-256 of its canonical JSON, stores it, and moves the stage pointer in one transaction. Publishing an unchanged definition changes nothing (200, `changed: false`).",
+          requestBody: json({
+            type: "object",
+            required: ["definition", "stage"],
+            properties: {
+              definition: { description: "The definition, as an object or as YAML/JSON text." },
+              stage: { type: "string" },
+              description: { type: "string", maxLength: 1024 },
+              canary: { type: "number", minimum: 0, maximum: 100, description: "Deploy as the stage's canary at this percent." },
+            },
+          }),
+          responses: { "201": { description: "Published.", ...json(ref("PublishResult")) }, ...ok("Nothing changed.", ref("PublishResult")) },
+        },
+      },
+      "/apis": { get: { summary: "APIs with deployments", responses: ok("APIs.", { type: "object" }) } },
+      "/apis/{api}/stages": { get: { summary: "Stages and their versions", parameters: [apiParam], responses: ok("Stages.", { type: "object", properties: { stages: { type: "array", items: ref("Stage") } } }) } },
+      "/apis/{api}/stages/{stage}": { get: { summary: "One stage", parameters: [apiParam, stageParam], responses: ok("The stage.", ref("Stage")) } },
+      "/apis/{api}/history": {
+        get: {
+          summary: "Deployment history, newest first",
+          parameters: [apiParam, { name: "stage", in: "query", schema: { type: "string" } }, { name: "limit", in: "query", schema: { type: "integer" } }],
+          responses: ok("History.", { type: "object" }),
+        },
+      },
+      "/apis/{api}/deployments": { get: { summary: "Versions (bundles) of the API", parameters: [apiParam], responses: ok("Deployments.", { type: "object" }) } },
+      "/apis/{api}/deployments/{id}": {
+        get: { summary: "One version with its bundle (id or unique prefix)", parameters: [apiParam, { name: "id", in: "path", required: true, schema: { type: "string" } }], responses: ok("The bundle.", { type: "object" }) },
+      },
+      "/apis/{api}/stages/{stage}/rollback": {
+        post: {
+          summary: "Point the stage back at the previous version, or at any version",
+          parameters: [apiParam, stageParam],
+          requestBody: json({ type: "object", properties: { to: { type: "string", description: "Deployment id or unique prefix." } } }),
+          responses: ok("The stage.", ref("Stage")),
+        },
+      },
+      "/apis/{api}/stages/{stage}/canary": {
+        put: {
+          summary: "Set the canary's percent, stage-variable overrides, cache sharing and sticky key",
+          parameters: [apiParam, stageParam],
+          requestBody: json(ref("CanaryInput")),
+          responses: ok("The stage.", ref("Stage")),
+        },
+        delete: { summary: "Remove the canary (all traffic to stable)", parameters: [apiParam, stageParam], responses: ok("The stage.", ref("Stage")) },
+      },
+      "/apis/{api}/stages/{stage}/canary/promote": {
+        post: { summary: "Make the canary the stable version", parameters: [apiParam, stageParam], responses: ok("The stage.", ref("Stage")) },
+      },
+      "/apis/{api}/stages/{stage}/canary/auto": {
+        post: {
+          summary: "Automated canary analysis: step up while within bounds, promote at 100%, roll back when a bound is crossed",
+          parameters: [apiParam, stageParam],
+          requestBody: json({
+            type: "object",
+            properties: {
+              step: { type: "number", default: 10 },
+              intervalSeconds: { type: "integer", default: 60 },
+              maxErrorRateIncrease: { type: "number", default: 1, description: "Percentage points of 5xx rate above stable." },
+              maxP95Ratio: { type: "number", default: 1.2 },
+              minRequests: { type: "integer", default: 100 },
+            },
+          }),
+          responses: ok("The stage.", ref("Stage")),
+        },
+      },
+      "/apis/{api}/stages/{stage}/metrics": {
+        get: {
+          summary: "Per-version metrics over recent minutes: count, 4xx, 5xx, latency and integration latency percentiles",
+          parameters: [apiParam, stageParam, { name: "minutes", in: "query", schema: { type: "integer", default: 15 } }],
+          responses: ok("Metrics by version.", { type: "object" }),
+        },
+      },
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        Error: { type: "object", required: ["message"], properties: { message: { type: "string" }, errors: { type: "array", items: ref("FieldError") } } },
+        FieldError: { type: "object", properties: { path: { type: "string", examples: ['definition.routes["GET /pets"].integration.uri'] }, message: { type: "string" } } },
+        Stage: {
+          type: "object",
+          properties: {
+            api: { type: "string" },
+            stage: { type: "string" },
+            deploymentId: { type: "string" },
+            updatedAt: { type: "integer" },
+            canary: { oneOf: [{ type: "null" }, ref("CanaryInput")] },
+          },
+        },
+        CanaryInput: {
+          type: "object",
+          properties: {
+            deploymentId: { type: "string" },
+            percent: { type: "number", minimum: 0, maximum: 100 },
+            stageVariableOverrides: { type: "object", additionalProperties: { type: "string" } },
+            useStageCache: { type: "boolean" },
+            sticky: { type: "object", properties: { kind: { enum: ["none", "apiKey", "sub", "header", "cookie", "ip"] }, name: { type: "string" } } },
+          },
+        },
+        PublishResult: { type: "object", properties: { api: { type: "string" }, changed: { type: "boolean" }, stage: ref("Stage"), deployment: { type: "object" } } },
+      },
+    },
+  };
+}

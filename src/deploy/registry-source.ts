@@ -1,0 +1,136 @@
+/**
+ * The data plane's view of deployments. Stage pointers come from the API's Registry and are trusted for
+ * `memoMs` (REGISTRY_MEMO_MS, default 5 s): a publish or rollback reaches every request within that bound.
+ * Bundles are immutable and memoised forever by id. Failures degrade in a fixed order:
+ *
+ * - the Registry cannot be reached → the last pointers this isolate knew keep serving (retried after 1 s);
+ * - nothing was ever known, or a stage was never published → the embedded default serves it;
+ * - a bundle that cannot be loaded, fails to parse, or does not hash to its id → refused and logged, and the
+ *   last good bundle for that stage keeps serving.
+ *
+ * Each request gets one StageResolution, so it is served wholly by one version.
+ */
+import type { Env } from "../env.ts";
+import { constantTimeEqual } from "../security/constant-time.ts";
+import { GatewayError } from "../pipeline/gateway-responses.ts";
+import { loadBundle } from "./bundle-store.ts";
+import { assignCanary } from "./canary.ts";
+import { CompiledBundle } from "./compiled-bundle.ts";
+import type { CallerFacts, ConfigSource, DomainTarget, EmbeddedConfigSource, StageResolution } from "./config-source.ts";
+import { domainIndex, registryFor, withTimeout } from "./registry-client.ts";
+import type { StageState } from "./types.ts";
+import type { ServingState } from "../../durable-objects/registry/index.ts";
+
+export const DEFAULT_MEMO_MS = 5000;
+const REGISTRY_WAIT_MS = 2000;
+const RETRY_AFTER_FAILURE_MS = 1000;
+
+/** Headers a tester uses to force a version; honoured only with the PORTICO_FORCE_SECRET value. */
+export const FORCE_VERSION_HEADER = "x-portico-force-version";
+export const FORCE_SECRET_HEADER = "x-portico-force-secret";
+
+interface Memo<T> {
+  value: T | undefined;
+  fetchedAt: number;
+  pending?: Promise<T | undefined>;
+}
+
+export class RegistryConfigSource implements ConfigSource {
+  readonly #env: Env;
+  readonly #embedded: EmbeddedConfigSource;
+  readonly #memoMs: number;
+  readonly #pointers = new Map<string, Memo<ServingState>>();
+  readonly #domains = new Map<string, Memo<DomainTarget[]>>();
+  readonly #bundles = new Map<string, CompiledBundle>();
+  readonly #lastGood = new Map<string, CompiledBundle>();
+
+  constructor(env: Env, embedded: EmbeddedConfigSource, memoMs = Number(env.REGISTRY_MEMO_MS) || DEFAULT_MEMO_MS) {
+    this.#env = env;
+    this.#embedded = embedded;
+    this.#memoMs = memoMs;
+  }
+
+  defaultApi(): string {
+    return this.#embedded.defaultApi();
+  }
+
+  async domainTargets(host: string): Promise<DomainTarget[]> {
+    const published = await this.#memoised(this.#domains, host, async () => {
+      const rows = await domainIndex(this.#env).domainTargets(host);
+      return rows.map((r) => ({ api: r.api, stage: r.stage, basePath: r.basePath }));
+    });
+    return published?.length ? published : this.#embedded.domainTargets(host);
+  }
+
+  async resolveStage(api: string, stage: string, caller: CallerFacts): Promise<StageResolution | undefined> {
+    const serving = await this.#memoised(this.#pointers, api, () => registryFor(this.#env, api).servingState());
+    const state = serving && Object.hasOwn(serving.stages, stage) ? serving.stages[stage] : undefined;
+    if (!state) return this.#embedded.resolveStage(api, stage);
+
+    const canary = state.canary && this.#wantsCanary(state, caller) ? state.canary : null;
+    const role = canary ? "canary" : "stable";
+    const bundle = await this.#bundle(api, stage, role, canary ? canary.deploymentId : state.deploymentId);
+    const settings = bundle.bundle.stages[stage];
+    if (!settings) throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `bundle ${bundle.id} does not define stage ${stage}` });
+    const variables = canary ? { ...settings.variables, ...canary.stageVariableOverrides } : settings.variables;
+    return { bundle, variables, isCanary: !!canary };
+  }
+
+  #wantsCanary(state: StageState, caller: CallerFacts): boolean {
+    const canary = state.canary!;
+    const forced = caller.request.headers.get(FORCE_VERSION_HEADER);
+    if (forced && this.#forceAllowed(caller.request)) return forced === "canary" || canary.deploymentId.startsWith(forced);
+    return assignCanary(canary.percent, canary.sticky, caller.request, caller.clientIp);
+  }
+
+  #forceAllowed(request: Request): boolean {
+    const secret = this.#env.PORTICO_FORCE_SECRET;
+    const given = request.headers.get(FORCE_SECRET_HEADER);
+    return !!secret && !!given && constantTimeEqual(secret, given);
+  }
+
+  async #bundle(api: string, stage: string, role: string, id: string): Promise<CompiledBundle> {
+    const known = this.#bundles.get(id);
+    if (known) return known;
+    const slot = `${api}/${stage}/${role}`;
+    let loaded;
+    try {
+      loaded = await loadBundle(this.#env, api, id);
+    } catch (err) {
+      loaded = { ok: false as const, reason: (err as Error).message };
+    }
+    if (loaded.ok) {
+      const compiled = CompiledBundle.of(id, loaded.bundle);
+      this.#bundles.set(id, compiled);
+      this.#lastGood.set(slot, compiled);
+      return compiled;
+    }
+    const fallback = this.#lastGood.get(slot) ?? this.#lastGood.get(`${api}/${stage}/stable`);
+    console.error(JSON.stringify({ level: "error", event: "bundle-unavailable", api, stage, id, reason: loaded.reason, servingInstead: fallback?.id ?? null }));
+    if (fallback) return fallback;
+    const embedded = this.#embedded.resolveStage(api, stage);
+    if (embedded) return embedded.bundle;
+    throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `bundle ${id} unavailable: ${loaded.reason}` });
+  }
+
+  /** Single-flight, time-bounded memo: a stale entry waits for one refresh; a failed refresh keeps the old value. */
+  #memoised<T>(memo: Map<string, Memo<T>>, key: string, fetch: () => Promise<T>): Promise<T | undefined> | T | undefined {
+    const entry = memo.get(key);
+    const now = Date.now();
+    if (entry && now - entry.fetchedAt < this.#memoMs) return entry.value;
+    if (entry?.pending) return entry.pending;
+    const pending = withTimeout(fetch(), REGISTRY_WAIT_MS, "the Registry").then(
+      (value) => {
+        memo.set(key, { value, fetchedAt: Date.now() });
+        return value;
+      },
+      (err: unknown) => {
+        console.error(JSON.stringify({ level: "error", event: "registry-unreachable", key, reason: (err as Error).message, keepServing: entry?.value !== undefined }));
+        memo.set(key, { value: entry?.value, fetchedAt: Date.now() - this.#memoMs + RETRY_AFTER_FAILURE_MS });
+        return entry?.value;
+      },
+    );
+    memo.set(key, { value: entry?.value, fetchedAt: entry?.fetchedAt ?? 0, pending });
+    return pending;
+  }
+}

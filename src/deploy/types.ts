@@ -1,0 +1,110 @@
+/**
+ * Deployment state as the Registry keeps it and the admin API and CLI show it: stages pointing at bundle
+ * versions, canaries, history and per-version metrics. Plain data, shared by the Worker and the Durable Object.
+ */
+
+/** What decides which callers a canary gets. `none`: random per request. */
+export type StickyKind = "none" | "apiKey" | "sub" | "header" | "cookie" | "ip";
+
+export interface StickyKey {
+  kind: StickyKind;
+  /** Header or cookie name, for those kinds. */
+  name?: string;
+}
+
+export interface AutoCanaryConfig {
+  /** Percentage points added per step. */
+  step: number;
+  /** Seconds between evaluations. */
+  intervalSeconds: number;
+  /** Largest allowed rise of the canary's 5xx rate over stable's, in percentage points. */
+  maxErrorRateIncrease: number;
+  /** Largest allowed canary p95 latency as a multiple of stable's. */
+  maxP95Ratio: number;
+  /** Requests the canary must serve in a step before it is judged. */
+  minRequests: number;
+}
+
+export interface AutoCanaryState extends AutoCanaryConfig {
+  /** When the current step began (ms since epoch): each step is judged on its own requests. */
+  stepStartedAt: number;
+}
+
+export interface CanaryState {
+  deploymentId: string;
+  /** 0–100, two decimals. */
+  percent: number;
+  stageVariableOverrides: Record<string, string>;
+  useStageCache: boolean;
+  sticky: StickyKey;
+  auto: AutoCanaryState | null;
+}
+
+export interface StageState {
+  api: string;
+  stage: string;
+  deploymentId: string;
+  updatedAt: number;
+  canary: CanaryState | null;
+}
+
+export interface DeploymentRecord {
+  id: string;
+  createdAt: number;
+  description: string | null;
+  routes: number;
+}
+
+export type HistoryAction =
+  | "deploy"
+  | "rollback"
+  | "canary-deploy"
+  | "canary-update"
+  | "canary-promote"
+  | "canary-delete"
+  | "auto-start"
+  | "auto-step"
+  | "auto-promote"
+  | "auto-rollback";
+
+export interface HistoryEntry {
+  seq: number;
+  at: number;
+  stage: string;
+  action: HistoryAction;
+  deploymentId: string;
+  description: string | null;
+}
+
+/** Metrics are kept in slots of this many milliseconds. */
+export const METRICS_SLOT_MS = 10_000;
+
+/** One isolate's counts for one stage and version over one slot (what the data plane flushes). */
+export interface MetricsSample {
+  stage: string;
+  version: string;
+  /** ms since epoch, floored to METRICS_SLOT_MS. */
+  slot: number;
+  count: number;
+  c4xx: number;
+  c5xx: number;
+  /** Latency histogram counts (see observability/histogram.ts). */
+  latency: number[];
+  integrationLatency: number[];
+}
+
+export interface VersionMetrics {
+  version: string;
+  role: "stable" | "canary" | "other";
+  count: number;
+  c4xx: number;
+  c5xx: number;
+  errorRate4xx: number;
+  errorRate5xx: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  integrationP50: number | null;
+  integrationP95: number | null;
+  integrationP99: number | null;
+}

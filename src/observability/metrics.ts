@@ -1,0 +1,80 @@
+/**
+ * Per-version metrics from the data plane, batched in the isolate: each response adds to an in-memory sample per
+ * (API, stage, version, slot), and the batch goes to each API's Registry in one RPC at most every
+ * METRICS_FLUSH_MS (default 5 s) through `waitUntil` — never a Durable Object write per request.
+ */
+import type { Env } from "../env.ts";
+import { registryFor } from "../deploy/registry-client.ts";
+import { METRICS_SLOT_MS, type MetricsSample } from "../deploy/types.ts";
+import { emptyHistogram, observe } from "./histogram.ts";
+
+const DEFAULT_FLUSH_MS = 5000;
+const MAX_PENDING_SAMPLES = 500;
+
+export interface Observation {
+  api: string;
+  stage: string;
+  version: string;
+  status: number;
+  latencyMs: number;
+  integrationLatencyMs: number | undefined;
+}
+
+export class MetricsBuffer {
+  #byApi = new Map<string, Map<string, MetricsSample>>();
+  #size = 0;
+  #lastFlush = Date.now();
+
+  record(o: Observation, now = Date.now()): void {
+    let samples = this.#byApi.get(o.api);
+    if (!samples) this.#byApi.set(o.api, (samples = new Map()));
+    const slot = now - (now % METRICS_SLOT_MS);
+    const key = `${o.stage}\n${o.version}\n${slot}`;
+    let sample = samples.get(key);
+    if (!sample) {
+      sample = { stage: o.stage, version: o.version, slot, count: 0, c4xx: 0, c5xx: 0, latency: emptyHistogram(), integrationLatency: emptyHistogram() };
+      samples.set(key, sample);
+      this.#size++;
+    }
+    sample.count++;
+    if (o.status >= 500) sample.c5xx++;
+    else if (o.status >= 400) sample.c4xx++;
+    observe(sample.latency, o.latencyMs);
+    if (o.integrationLatencyMs !== undefined) observe(sample.integrationLatency, o.integrationLatencyMs);
+  }
+
+  due(flushMs: number, now = Date.now()): boolean {
+    return this.#size > 0 && (now - this.#lastFlush >= flushMs || this.#size >= MAX_PENDING_SAMPLES);
+  }
+
+  /** Takes everything recorded so far, grouped by API. */
+  drain(now = Date.now()): Map<string, MetricsSample[]> {
+    const out = new Map<string, MetricsSample[]>();
+    for (const [api, samples] of this.#byApi) out.set(api, [...samples.values()]);
+    this.#byApi = new Map();
+    this.#size = 0;
+    this.#lastFlush = now;
+    return out;
+  }
+}
+
+/** This isolate's buffer. */
+export const metricsBuffer = new MetricsBuffer();
+
+/** Sends the buffer to the Registries; failures are logged and the samples dropped (metrics are best-effort). */
+export async function flushMetrics(env: Env, buffer = metricsBuffer): Promise<void> {
+  const batches = buffer.drain();
+  await Promise.all(
+    [...batches].map(([api, samples]) =>
+      registryFor(env, api)
+        .recordMetrics(samples)
+        .catch((err: unknown) => console.error(JSON.stringify({ level: "warn", event: "metrics-flush-failed", api, samples: samples.length, reason: (err as Error).message }))),
+    ),
+  );
+}
+
+/** Records one response, and flushes in the background when the batch is due. */
+export function recordResponse(env: Env, exec: ExecutionContext, o: Observation, buffer = metricsBuffer): void {
+  buffer.record(o);
+  if (buffer.due(Number(env.METRICS_FLUSH_MS) || DEFAULT_FLUSH_MS)) exec.waitUntil(flushMetrics(env, buffer));
+}
