@@ -31,7 +31,19 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              workers: [{ name: "portico-demo-backend", modules: true, scriptPath: backendPath, compatibilityDate: "2026-04-20" }],
+              workers: [
+                { name: "portico-demo-backend", modules: true, scriptPath: backendPath, compatibilityDate: "2026-04-20" },
+                // Test-only Lambda-style Workers (one script, two handlers): LAMBDA_ECHO echoes the event,
+                // LAMBDA_CHOOSE returns JSON.parse(event.body) so the client chooses the Lambda result.
+                { name: "lambda-echo", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "echo" } },
+                { name: "lambda-choose", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "choose" } },
+                // Test-only Lambda-style authorizer for custom authorizers: the token chooses the decision.
+                { name: "authorizer", modules: true, scriptPath: here("./test/support/authorizer-worker.js"), compatibilityDate: "2026-04-20" },
+              ],
+              // Merged into wrangler.toml's bindings (DEMO_BACKEND stays).
+              serviceBindings: { LAMBDA_ECHO: "lambda-echo", LAMBDA_CHOOSE: "lambda-choose", AUTHORIZER: "authorizer" },
+              // Secrets and short memo bounds for tests (wrangler.toml's vars are the production defaults).
+              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200" },
             },
           }),
         ],
@@ -40,6 +52,16 @@ export default defineConfig({
           name: "worker",
           include: ["test/worker/**/*.test.ts", "src/**/*.test.ts"],
           globalSetup: ["./test/support/global-setup.ts"],
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          // Setup builds the Worker and starts workerd (or wrangler dev): seconds, more on a busy 2-core machine.
+          hookTimeout: 90_000,
+          testTimeout: 60_000,
         },
       },
     ],

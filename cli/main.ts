@@ -2,14 +2,17 @@
  * The `portico` command. Exit codes scripts can trust: 0 success, 1 the operation failed (invalid definition,
  * server refused), 2 usage error (bad arguments, unreadable file).
  */
+import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { CliError, checkFile, formatErrors } from "./definition-file.ts";
 import { dev } from "./commands/dev.ts";
 import { build, describeBuild } from "./commands/build.ts";
 import { embed } from "./commands/embed.ts";
 import { writeSchema } from "./commands/schema.ts";
+import { schemaMarkdown } from "./commands/schema-docs.ts";
 import { deployCommand, diffCommand, historyCommand, rollbackCommand, stagesCommand } from "./commands/deployments.ts";
 import { canaryCommand } from "./commands/canary.ts";
+import { keysCommand } from "./commands/keys.ts";
 
 const USAGE = `usage: portico <command> [options]
 
@@ -17,7 +20,8 @@ Local:
   validate FILE            check a definition; print every error with its field path
   dev FILE [--port N]      serve a definition locally with wrangler dev (watches the file)
   embed FILE               compile a definition into the Worker's embedded default bundle
-  schema [OUT]             write the definition's JSON Schema (default: stdout)
+  schema [--markdown] [OUT]
+                           write the definition's JSON Schema, or its Markdown reference (default: stdout)
   build [FILE]             bundle the Worker for deploy (FILE embedded; default the example) and report its size
 
 Deployments (admin API at --url / PORTICO_URL, token --token / PORTICO_TOKEN):
@@ -30,13 +34,15 @@ Deployments (admin API at --url / PORTICO_URL, token --token / PORTICO_TOKEN):
                            point the stage back at the previous version (or at ID)
   canary set|start|status|promote|delete --stage S
                            canary releases; \`canary start --auto\` steps up, promotes or rolls back by itself
+  keys create|list|show|enable|disable|stages|rotate|delete
+                           API keys (the value is shown once, stored only as a hash)
 
 Options:
   --api NAME               the API (default: PORTICO_API, or the only deployed API)
   --json                   machine-readable output
+  -h, --help               this help
 
 Exit codes: 0 ok, 1 refused (invalid input, conflict), 2 usage, 3 server unreachable or failing, 4 not authorized
-  -h, --help               this help
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -59,8 +65,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case "schema": {
-        const { positionals } = parseArgs({ args: rest, allowPositionals: true });
-        await writeSchema(positionals[0]);
+        const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { markdown: { type: "boolean" } } });
+        if (values.markdown) {
+          const text = schemaMarkdown();
+          if (positionals[0]) await writeFile(positionals[0], text);
+          else process.stdout.write(text);
+        } else await writeSchema(positionals[0]);
         return 0;
       }
       case "dev": {
@@ -81,6 +91,8 @@ export async function main(argv: string[]): Promise<number> {
         return await rollbackCommand(rest);
       case "canary":
         return await canaryCommand(rest);
+      case "keys":
+        return await keysCommand(rest);
       case undefined:
       case "-h":
       case "--help":

@@ -16,12 +16,15 @@ import type {
   VersionMetrics,
 } from "../../src/deploy/types.ts";
 import { decide } from "./auto-canary.ts";
+import * as keys from "./keys.ts";
+import type { ApiKeyRecord, KeyLookup } from "./keys.ts";
 import { recordSamples, versionMetrics } from "./metrics-store.ts";
 import { migrate } from "./schema.ts";
 import * as stages from "./stages.ts";
 import { fail, type Result } from "./stages.ts";
 
 export type { Result } from "./stages.ts";
+export type { ApiKeyRecord, KeyLookup } from "./keys.ts";
 
 export interface PublishInput {
   api: string;
@@ -107,23 +110,28 @@ export class Registry extends DurableObject<Env> {
     if (!input.bundleStages.includes(input.stage))
       return fail(400, `stage "${input.stage}" is not defined in the definition (it defines ${input.bundleStages.join(", ")})`, "stage");
     const now = Date.now();
+    // Refusals are decided before the transaction: returning (not throwing) from transactionSync commits what
+    // it wrote, so a refused publish would otherwise leave its deployment row and the API name behind.
+    const existing = stages.readStage(this.#sql, input.api, input.stage);
+    if (input.canaryPercent !== undefined) {
+      if (!existing) return fail(409, `stage "${input.stage}" has no stable version yet: deploy it without --canary first`, "canary");
+      if (existing.deploymentId === input.bundleId) return fail(409, "this version is already the stage's stable version", "canary");
+    }
     const outcome = this.ctx.storage.transactionSync((): Result<boolean> => {
       this.#setMeta("api", input.api);
       stages.insertDeployment(this.#sql, input.bundleId, input.bundleText, input.routes, input.description, now);
-      const existing = stages.readStage(this.#sql, input.api, input.stage);
       if (input.canaryPercent !== undefined) {
-        if (!existing) return fail(409, `stage "${input.stage}" has no stable version yet: deploy it without --canary first`, "canary");
-        if (existing.deploymentId === input.bundleId) return fail(409, "this version is already the stage's stable version", "canary");
-        if (existing.canary?.deploymentId === input.bundleId && existing.canary.percent === input.canaryPercent) return { ok: true, value: false };
+        const stable = existing!; // checked above
+        if (stable.canary?.deploymentId === input.bundleId && stable.canary.percent === input.canaryPercent) return { ok: true, value: false };
         const canary: CanaryState = {
           deploymentId: input.bundleId,
           percent: input.canaryPercent,
-          stageVariableOverrides: existing.canary?.stageVariableOverrides ?? {},
-          useStageCache: existing.canary?.useStageCache ?? true,
-          sticky: existing.canary?.sticky ?? DEFAULT_STICKY,
+          stageVariableOverrides: stable.canary?.stageVariableOverrides ?? {},
+          useStageCache: stable.canary?.useStageCache ?? true,
+          sticky: stable.canary?.sticky ?? DEFAULT_STICKY,
           auto: null,
         };
-        stages.writeStage(this.#sql, input.stage, existing.deploymentId, canary, now);
+        stages.writeStage(this.#sql, input.stage, stable.deploymentId, canary, now);
         stages.appendHistory(this.#sql, input.stage, "canary-deploy", input.bundleId, input.description, now);
       } else {
         if (existing && existing.deploymentId === input.bundleId && !existing.canary) return { ok: true, value: false };
@@ -338,6 +346,33 @@ export class Registry extends DurableObject<Env> {
       .exec("SELECT host, base_path, api, stage FROM domains WHERE host = ? OR host = ?", host, wildcard)
       .toArray()
       .map((r) => ({ host: r.host as string, basePath: r.base_path as string, api: r.api as string, stage: r.stage as string }));
+  }
+
+  // ---- API keys (on the `keys` instance) ----
+
+  createKey(input: { name: string; description: string | null; hash: string; hint: string; enabled: boolean; stages: string[] }): ApiKeyRecord {
+    return keys.insertKey(this.#sql, { ...input, id: crypto.randomUUID().replace(/-/g, "").slice(0, 20) }, Date.now());
+  }
+
+  listKeys(): ApiKeyRecord[] {
+    return keys.listKeys(this.#sql);
+  }
+
+  getKey(id: string): ApiKeyRecord | null {
+    return keys.getKey(this.#sql, id) ?? null;
+  }
+
+  updateKey(id: string, changes: { name?: string; description?: string | null; enabled?: boolean; stages?: string[]; hash?: string; hint?: string }): Result<ApiKeyRecord> {
+    return keys.updateKey(this.#sql, id, changes, Date.now());
+  }
+
+  deleteKey(id: string): Result<{ id: string }> {
+    return keys.deleteKey(this.#sql, id);
+  }
+
+  /** The data plane's question: what is the key with this hash? */
+  lookupKey(hash: string): KeyLookup | null {
+    return keys.lookupByHash(this.#sql, hash);
   }
 
   apis(): { name: string; updatedAt: number }[] {

@@ -48,6 +48,20 @@ export const MIGRATIONS: string[] = [
   );
   CREATE TABLE IF NOT EXISTS apis (name TEXT PRIMARY KEY, version INTEGER NOT NULL, updated_at INTEGER NOT NULL);
   `,
+  // 2: API keys (the keys instance): only the SHA-256 of a value is stored.
+  `
+  CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT,
+    hash TEXT NOT NULL UNIQUE,
+    hint TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    stages TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

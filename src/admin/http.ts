@@ -89,7 +89,8 @@ export class FieldChecker {
     if (opts.integer && !Number.isInteger(v)) return this.#bad(name, "must be an integer");
     if (opts.min !== undefined && v < opts.min) return this.#bad(name, `must be at least ${opts.min}`);
     if (opts.max !== undefined && v > opts.max) return this.#bad(name, `must be at most ${opts.max}`);
-    if (opts.decimals !== undefined && Math.round(v * 10 ** opts.decimals) !== v * 10 ** opts.decimals)
+    // Scaled values carry binary floating-point error (0.29 × 100 = 28.999999999999996): compare with a tolerance.
+    if (opts.decimals !== undefined && Math.abs(Math.round(v * 10 ** opts.decimals) - v * 10 ** opts.decimals) > 1e-6)
       return this.#bad(name, `must have at most ${opts.decimals} decimals`);
     return v;
   }

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Env } from "../env.ts";
 import { constantTimeEqual } from "../security/constant-time.ts";
 import { deploymentRoutes } from "./deployments.ts";
+import { keyRoutes } from "./keys.ts";
 import { AdminError, adminErrorResponse } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 
@@ -39,5 +40,6 @@ export function adminApp(prefix: string): Hono<{ Bindings: Env }> {
   });
 
   deploymentRoutes(admin);
+  keyRoutes(admin);
   return admin;
 }

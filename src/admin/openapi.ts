@@ -10,6 +10,7 @@ const errorResponses = {
   "503": { description: "No ADMIN_TOKEN secret is configured.", ...json(ref("Error")) },
 };
 const apiParam = { name: "api", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9][a-z0-9-]{0,62}$" } };
+const keyParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{20}$" } };
 const stageParam = { name: "stage", in: "path", required: true, schema: { type: "string" } };
 const ok = (description: string, schema: Record<string, unknown>) => ({ "200": { description, ...json(schema) }, ...errorResponses });
 
@@ -106,6 +107,36 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
           responses: ok("Metrics by version.", { type: "object" }),
         },
       },
+      "/keys": {
+        get: { summary: "API keys (hashes only; values are never stored)", responses: ok("Keys.", { type: "object", properties: { keys: { type: "array", items: ref("ApiKey") } } }) },
+        post: {
+          summary: "Create an API key: its value is in this response only",
+          requestBody: json({
+            type: "object",
+            required: ["name"],
+            properties: {
+              name: { type: "string" },
+              description: { type: "string" },
+              enabled: { type: "boolean", default: true },
+              stages: { type: "array", items: { type: "string", examples: ["petstore/prod", "petstore/*"] } },
+            },
+          }),
+          responses: { "201": { description: "Created; `value` is shown once.", ...json({ type: "object", properties: { key: ref("ApiKey"), value: { type: "string" } } }) }, ...errorResponses },
+        },
+      },
+      "/keys/{id}": {
+        get: { summary: "One API key", parameters: [keyParam], responses: ok("The key.", ref("ApiKey")) },
+        patch: {
+          summary: "Enable, disable, rename, or change the stages a key covers",
+          parameters: [keyParam],
+          requestBody: json({ type: "object", properties: { name: { type: "string" }, description: { type: "string" }, enabled: { type: "boolean" }, stages: { type: "array", items: { type: "string" } } } }),
+          responses: ok("The key.", ref("ApiKey")),
+        },
+        delete: { summary: "Delete an API key", parameters: [keyParam], responses: ok("Deleted.", { type: "object" }) },
+      },
+      "/keys/{id}/rotate": {
+        post: { summary: "Give a key a new value (shown once); the old value stops working", parameters: [keyParam], responses: ok("The key and its new value.", { type: "object" }) },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
@@ -130,6 +161,19 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
             stageVariableOverrides: { type: "object", additionalProperties: { type: "string" } },
             useStageCache: { type: "boolean" },
             sticky: { type: "object", properties: { kind: { enum: ["none", "apiKey", "sub", "header", "cookie", "ip"] }, name: { type: "string" } } },
+          },
+        },
+        ApiKey: {
+          type: "object",
+          properties: {
+            id: { type: "string" },
+            name: { type: "string" },
+            description: { type: ["string", "null"] },
+            hint: { type: "string", description: "First and last characters of the value, for recognising it." },
+            enabled: { type: "boolean" },
+            stages: { type: "array", items: { type: "string" } },
+            createdAt: { type: "integer" },
+            updatedAt: { type: "integer" },
           },
         },
         PublishResult: { type: "object", properties: { api: { type: "string" }, changed: { type: "boolean" }, stage: ref("Stage"), deployment: { type: "object" } } },

@@ -27,6 +27,9 @@ export interface Bundle {
   /** Models by name; inline route body schemas are added under `$route:<route key>`. */
   models: Record<string, JsonSchema>;
   gatewayResponses: Partial<Record<GatewayResponseType, BundleGatewayResponse>>;
+  authorizers: Record<string, BundleAuthorizer>;
+  /** The API-wide resource policy; routes may add their own. */
+  resourcePolicy: BundleResourcePolicy | null;
   /** Sorted by key, so the id does not depend on the order routes were written in. */
   routes: BundleRoute[];
 }
@@ -38,6 +41,7 @@ export interface BundleSettings {
   /** Response header naming the bundle version that served the request; null: off. */
   versionHeader: string | null;
   binaryMediaTypes: string[];
+  apiKeySource: "HEADER" | "AUTHORIZER";
 }
 
 export interface BundleStage {
@@ -76,7 +80,68 @@ export interface BundleRoute {
   path: string;
   integration: BundleIntegration;
   validate: BundleValidate | null;
+  authorizer: { name: string; scopes: string[] } | null;
+  apiKeyRequired: boolean;
+  resourcePolicy: BundleResourcePolicy | null;
 }
+
+export interface BundlePolicyMatch {
+  ips: string[];
+  countries: string[];
+  asns: number[];
+}
+
+export interface BundleResourcePolicy {
+  allow: BundlePolicyMatch | null;
+  deny: BundlePolicyMatch | null;
+}
+
+export interface BundleJwtAuthorizer {
+  type: "jwt";
+  issuer: string;
+  audience: string[];
+  jwksUrl: string | null;
+  jwks: { keys: Record<string, unknown>[] } | null;
+  /** Name of the Worker secret holding the HMAC key (never its value). */
+  secret: string | null;
+  algorithms: string[] | null;
+  identitySource: string;
+  clockSkewSeconds: number;
+  requiredClaims: string[];
+  claimsToHeaders: Record<string, string>;
+  jwksMinCacheSeconds: number;
+  jwksMaxCacheSeconds: number;
+  jwksRefetchSeconds: number;
+  jwksTimeoutMs: number;
+}
+
+export interface BundleCustomAuthorizer {
+  type: "custom";
+  mode: "token" | "request";
+  identitySource: string[];
+  validationExpression: string | null;
+  service: string | null;
+  url: string | null;
+  responseFormat: "policy" | "simple";
+  resultTtlSeconds: number;
+  timeoutMs: number;
+}
+
+export interface BundleSigV4Authorizer {
+  type: "sigv4";
+  service: string;
+  region: string;
+  credentials: Record<string, string>;
+}
+
+export interface BundleMtlsAuthorizer {
+  type: "mtls";
+  issuers: string[];
+  subjects: string[];
+  fingerprints: string[];
+}
+
+export type BundleAuthorizer = BundleJwtAuthorizer | BundleCustomAuthorizer | BundleSigV4Authorizer | BundleMtlsAuthorizer;
 
 export interface BundleValidate {
   /** Model name in `models`, or null when the body is not validated. */

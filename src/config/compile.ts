@@ -6,6 +6,7 @@ import { bundleId, type Bundle, type BundleIntegration, type BundleRoute, type B
 import { checkDefinitionShape } from "./check.ts";
 import { DefinitionError, type FieldError } from "./field-errors.ts";
 import { checkModelSchema, checkModels, rewriteModelRefs } from "./models.ts";
+import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from "./compile-identity.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import type { ApiDefinition, IntegrationDefinition, RouteDefinition, ValidateDefinition } from "./types.ts";
 
@@ -76,6 +77,7 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[]): void {
 
   if (isObject(def.routes)) checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors);
   if (isObject(def.models)) checkModels(def.models, errors);
+  checkIdentity(def, errors);
 
   if (Array.isArray(def.domains)) {
     const seen = new Set<string>();
@@ -224,7 +226,16 @@ export function buildBundle(def: ApiDefinition): Bundle {
         query: route.validate.query ?? [],
       };
     }
-    routes.push({ key: normalKey, method: parsed.method, path: parsed.path, integration: buildIntegration(route.integration), validate });
+    routes.push({
+      key: normalKey,
+      method: parsed.method,
+      path: parsed.path,
+      integration: buildIntegration(route.integration),
+      validate,
+      authorizer: routeAuthorizer(route),
+      apiKeyRequired: route.apiKeyRequired ?? false,
+      resourcePolicy: buildPolicy(route.resourcePolicy),
+    });
   }
   routes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
@@ -251,6 +262,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
         errorTypeHeader === false ? null : typeof errorTypeHeader === "string" ? errorTypeHeader : DEFAULT_ERROR_TYPE_HEADER,
       versionHeader: versionHeader === false ? null : typeof versionHeader === "string" ? versionHeader : DEFAULT_VERSION_HEADER,
       binaryMediaTypes: def.settings?.binaryMediaTypes ?? [],
+      apiKeySource: def.settings?.apiKeySource ?? "HEADER",
     },
     stages: Object.fromEntries(
       Object.entries(def.stages).map(([name, s]) => [name, { description: s.description ?? null, variables: s.variables ?? {} }]),
@@ -264,6 +276,8 @@ export function buildBundle(def: ApiDefinition): Bundle {
         { status: r.status ?? null, headers: r.headers ?? {}, body: r.body ?? null },
       ]),
     ),
+    authorizers: buildAuthorizers(def),
+    resourcePolicy: buildPolicy(def.resourcePolicy),
     routes,
   };
 }

@@ -103,6 +103,13 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       propertyNames: { enum: [...GATEWAY_RESPONSE_TYPES] },
       additionalProperties: { $ref: "#/$defs/gatewayResponse" },
     },
+    authorizers: {
+      type: "object",
+      description: "Authorizers by name, referred to by routes' `authorizer`: JWT, custom (Lambda-style), SigV4 (AWS_IAM) or mTLS.",
+      propertyNames: { pattern: NAME },
+      additionalProperties: { $ref: "#/$defs/authorizer" },
+    },
+    resourcePolicy: { $ref: "#/$defs/resourcePolicy" },
     routes: {
       type: "object",
       description:
@@ -138,6 +145,10 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           description:
             "Response header naming the bundle version (first 12 characters of its id) that served the request — " +
             "the stable or the canary version; `false` turns it off. Default `x-portico-version`.",
+        },
+        apiKeySource: {
+          enum: ["HEADER", "AUTHORIZER"],
+          description: "Where a route's API key comes from: the `x-api-key` header (default) or a custom authorizer's `usageIdentifierKey`.",
         },
         binaryMediaTypes: {
           type: "array",
@@ -225,6 +236,163 @@ export const DEFINITION_SCHEMA: SchemaNode = {
         description: { type: "string", maxLength: 1024, description: "Free text for people." },
         integration: { $ref: "#/$defs/integration" },
         validate: { $ref: "#/$defs/validate" },
+        authorizer: {
+          anyOf: [
+            { type: "string", pattern: NAME },
+            {
+              type: "object",
+              required: ["name"],
+              additionalProperties: false,
+              properties: {
+                name: { type: "string", pattern: NAME, description: "The authorizer's name in `authorizers`." },
+                scopes: {
+                  type: "array",
+                  items: { type: "string", minLength: 1 },
+                  description: "JWT only: the token must carry at least one of these scopes (`scope` string or `scp` list), else 403.",
+                },
+              },
+            },
+          ],
+          description: "The authorizer that must allow the request (a name, or `{name, scopes}`); none means no authorization.",
+        },
+        apiKeyRequired: {
+          type: "boolean",
+          description: "Require a valid, enabled API key covering this stage (`x-api-key`); else 403 Forbidden.",
+        },
+        resourcePolicy: { $ref: "#/$defs/resourcePolicy" },
+      },
+    },
+    resourcePolicy: {
+      type: "object",
+      description:
+        "Who may call, by client IP (CF-Connecting-IP; v4, v6 and IPv4-mapped v6 CIDRs), country and ASN (from request.cf). " +
+        "An explicit deny wins; with an allow list, only matching callers pass. API-wide and per route (both apply).",
+      additionalProperties: false,
+      properties: {
+        allow: { $ref: "#/$defs/policyMatch" },
+        deny: { $ref: "#/$defs/policyMatch" },
+      },
+    },
+    policyMatch: {
+      type: "object",
+      description: "Callers matching any of these lists.",
+      additionalProperties: false,
+      properties: {
+        ips: { type: "array", items: { type: "string", minLength: 2 }, description: "Addresses or CIDR ranges: `203.0.113.0/24`, `2001:db8::/32`." },
+        countries: { type: "array", items: { type: "string", pattern: "^[A-Z]{2}$" }, description: "ISO 3166-1 alpha-2 codes (request.cf.country)." },
+        asns: { type: "array", items: { type: "integer", minimum: 0 }, description: "Autonomous system numbers (request.cf.asn)." },
+      },
+    },
+    authorizer: {
+      description: "An authorizer.",
+      oneOf: [
+        { $ref: "#/$defs/jwtAuthorizer" },
+        { $ref: "#/$defs/customAuthorizer" },
+        { $ref: "#/$defs/sigv4Authorizer" },
+        { $ref: "#/$defs/mtlsAuthorizer" },
+      ],
+    },
+    jwtAuthorizer: {
+      type: "object",
+      description: "Verifies a JWT (Amazon's JWT authorizer): signature, issuer, audience, time claims, then route scopes. Keys from exactly one of jwksUrl, jwks or secret.",
+      required: ["type", "issuer"],
+      additionalProperties: false,
+      properties: {
+        type: { const: "jwt", description: "The authorizer type." },
+        issuer: { type: "string", minLength: 1, description: "Required `iss` value." },
+        audience: {
+          type: ["string", "array"],
+          items: { type: "string" },
+          description: "Accepted `aud` value(s); the token must name at least one.",
+        },
+        jwksUrl: { type: "string", pattern: "^https?://", description: "JWKS endpoint, cached per its Cache-Control within the bounds below." },
+        jwks: {
+          type: "object",
+          required: ["keys"],
+          description: "Inline JWKS (public keys only).",
+          properties: { keys: { type: "array", minItems: 1, items: { type: "object" }, description: "JSON Web Keys." } },
+        },
+        secret: {
+          type: "string",
+          pattern: "^[A-Z_][A-Z0-9_]*$",
+          description: "Name of a Worker secret holding an HMAC key (HS256/384/512). The secret's value never enters the bundle.",
+        },
+        algorithms: {
+          type: "array",
+          items: { enum: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"] },
+          description: "Narrow the algorithms the keys allow (never `none`; never HMAC with a public key).",
+        },
+        identitySource: {
+          type: "string",
+          pattern: "^\\$request\\.(header|querystring|cookie)\\.[A-Za-z0-9._~!#$%&'*+^`|-]+$",
+          description: "Where the token is: default `$request.header.Authorization` (Bearer).",
+        },
+        clockSkewSeconds: { type: "integer", minimum: 0, maximum: 300, description: "Leeway for exp and nbf. Default 30." },
+        requiredClaims: { type: "array", items: { type: "string" }, description: "Claims that must be present." },
+        claimsToHeaders: {
+          type: "object",
+          description: "Backend request headers set from claims: header name → claim name (e.g. `x-user-id: sub`).",
+          additionalProperties: { type: "string", description: "A claim name." },
+        },
+        jwksMinCacheSeconds: { type: "integer", minimum: 0, maximum: 86400, description: "Shortest time a JWKS is kept, whatever its Cache-Control says. Default 60." },
+        jwksMaxCacheSeconds: { type: "integer", minimum: 60, maximum: 604800, description: "Longest time a JWKS is kept. Default 86400." },
+        jwksRefetchSeconds: { type: "integer", minimum: 1, maximum: 3600, description: "An unknown `kid` refetches the JWKS at most this often. Default 30." },
+        jwksTimeoutMs: { type: "integer", minimum: 100, maximum: 30000, description: "Longest wait for the JWKS endpoint. Default 3000." },
+      },
+    },
+    customAuthorizer: {
+      type: "object",
+      description:
+        "Amazon's Lambda authorizer: another Worker (service binding) or an HTTPS endpoint decides, replying with a policy " +
+        "(principalId, policyDocument, context, usageIdentifierKey) or a simple `{isAuthorized, context}`. Results are cached by identity-source values.",
+      required: ["type"],
+      additionalProperties: false,
+      properties: {
+        type: { const: "custom", description: "The authorizer type." },
+        mode: { enum: ["token", "request"], description: "`token`: one header is sent (Amazon TOKEN); `request`: the request's identity sources (REQUEST). Default token." },
+        identitySource: {
+          anyOf: [
+            { type: "string", pattern: "^\\$(request\\.(header|querystring)\\.|stageVariables\\.|context\\.)[A-Za-z0-9._~!#$%&'*+^`|-]+$" },
+            { type: "array", items: { type: "string", pattern: "^\\$(request\\.(header|querystring)\\.|stageVariables\\.|context\\.)[A-Za-z0-9._~!#$%&'*+^`|-]+$" } },
+          ],
+          description: "Identity sources: `$request.header.X`, `$request.querystring.X`, `$stageVariables.X`, `$context.X`. Missing → 401 without calling the authorizer. Default `$request.header.Authorization`.",
+        },
+        validationExpression: { type: "string", maxLength: 1024, description: "token mode: a regular expression the token must match, else 401 without calling." },
+        service: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$", description: "A service binding to the Worker that decides." },
+        url: { type: "string", pattern: "^https?://", description: "Or an endpoint that decides (the event is POSTed as JSON)." },
+        responseFormat: { enum: ["policy", "simple"], description: "`policy` (IAM policy document, default) or `simple` (`{isAuthorized, context}`)." },
+        resultTtlSeconds: { type: "integer", minimum: 0, maximum: 3600, description: "How long a decision is cached by identity-source values; 0 disables. Default 300." },
+        timeoutMs: { type: "integer", minimum: 100, maximum: 30000, description: "Longest wait for the decision; then 500, never allow. Default 10000." },
+      },
+    },
+    sigv4Authorizer: {
+      type: "object",
+      description: "Amazon's AWS_IAM: verifies AWS Signature Version 4 (header or presigned query), within 5 minutes of the signer's clock.",
+      required: ["type", "credentials"],
+      additionalProperties: false,
+      properties: {
+        type: { const: "sigv4", description: "The authorizer type." },
+        service: { type: "string", pattern: "^[a-z0-9-]+$", description: "Service in the credential scope. Default `execute-api`." },
+        region: { type: "string", pattern: "^[a-z0-9-]+$", description: "Region in the credential scope. Default `us-east-1`." },
+        credentials: {
+          type: "object",
+          minProperties: 1,
+          description: "Access key id → name of the Worker secret holding its secret access key.",
+          propertyNames: { pattern: "^[A-Z0-9]{16,128}$" },
+          additionalProperties: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$", description: "A Worker secret's name." },
+        },
+      },
+    },
+    mtlsAuthorizer: {
+      type: "object",
+      description: "Requires a client certificate verified by Cloudflare (request.cf.tlsClientAuth), optionally from given issuers, subjects or fingerprints.",
+      required: ["type"],
+      additionalProperties: false,
+      properties: {
+        type: { const: "mtls", description: "The authorizer type." },
+        issuers: { type: "array", items: { type: "string" }, description: "Accepted issuer DNs (exact)." },
+        subjects: { type: "array", items: { type: "string" }, description: "Accepted subject DNs: exact, or a regular expression between slashes (`/^CN=partner-.*$/`)." },
+        fingerprints: { type: "array", items: { type: "string", pattern: "^[0-9a-fA-F]{64}$" }, description: "Accepted SHA-256 certificate fingerprints." },
       },
     },
     validate: {

@@ -26,6 +26,8 @@ export interface ApiDefinition {
   cors?: CorsDefinition;
   models?: Record<string, JsonSchema>;
   gatewayResponses?: Partial<Record<GatewayResponseType, GatewayResponseDefinition>>;
+  authorizers?: Record<string, AuthorizerDefinition>;
+  resourcePolicy?: ResourcePolicyDefinition;
   routes: Record<string, RouteDefinition>;
 }
 
@@ -35,6 +37,8 @@ export interface ApiSettings {
   errorTypeHeader?: string | false;
   versionHeader?: string | false;
   binaryMediaTypes?: string[];
+  /** Where API keys come from: the `x-api-key` header, or a custom authorizer's `usageIdentifierKey`. */
+  apiKeySource?: "HEADER" | "AUTHORIZER";
 }
 
 export interface StageDefinition {
@@ -61,7 +65,73 @@ export interface RouteDefinition {
   description?: string;
   integration: IntegrationDefinition;
   validate?: ValidateDefinition;
+  authorizer?: string | { name: string; scopes?: string[] };
+  apiKeyRequired?: boolean;
+  resourcePolicy?: ResourcePolicyDefinition;
 }
+
+/** Who may call: IP ranges (v4, v6, IPv4-mapped v6), countries and ASNs from `request.cf`. Explicit deny wins. */
+export interface ResourcePolicyDefinition {
+  allow?: PolicyMatchDefinition;
+  deny?: PolicyMatchDefinition;
+}
+
+export interface PolicyMatchDefinition {
+  ips?: string[];
+  countries?: string[];
+  asns?: number[];
+}
+
+export interface JwtAuthorizerDefinition {
+  type: "jwt";
+  issuer: string;
+  audience?: string | string[];
+  jwksUrl?: string;
+  jwks?: { keys: Record<string, unknown>[] };
+  secret?: string;
+  algorithms?: string[];
+  identitySource?: string;
+  clockSkewSeconds?: number;
+  requiredClaims?: string[];
+  claimsToHeaders?: Record<string, string>;
+  jwksMinCacheSeconds?: number;
+  jwksMaxCacheSeconds?: number;
+  jwksRefetchSeconds?: number;
+  jwksTimeoutMs?: number;
+}
+
+export interface CustomAuthorizerDefinition {
+  type: "custom";
+  mode?: "token" | "request";
+  identitySource?: string | string[];
+  validationExpression?: string;
+  service?: string;
+  url?: string;
+  responseFormat?: "policy" | "simple";
+  resultTtlSeconds?: number;
+  timeoutMs?: number;
+}
+
+export interface SigV4AuthorizerDefinition {
+  type: "sigv4";
+  service?: string;
+  region?: string;
+  /** Access key id → the name of the Worker secret holding its secret access key. */
+  credentials: Record<string, string>;
+}
+
+export interface MtlsAuthorizerDefinition {
+  type: "mtls";
+  issuers?: string[];
+  subjects?: string[];
+  fingerprints?: string[];
+}
+
+export type AuthorizerDefinition =
+  | JwtAuthorizerDefinition
+  | CustomAuthorizerDefinition
+  | SigV4AuthorizerDefinition
+  | MtlsAuthorizerDefinition;
 
 export interface ValidateDefinition {
   /** A model name from `models`, or an inline JSON Schema, for JSON request bodies. */

@@ -4,7 +4,10 @@
  */
 import type { Bundle, BundleRoute } from "../config/bundle.ts";
 import { buildModelValidator, type ModelValidator } from "../config/models.ts";
+import { createAuthorizers } from "../authorizers/index.ts";
+import type { Authorizer } from "../authorizers/types.ts";
 import { createIntegration } from "../integrations/index.ts";
+import { compilePolicy, type CompiledPolicy } from "../security/resource-policy.ts";
 import type { Integration } from "../integrations/types.ts";
 import { parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { Router } from "../routing/router.ts";
@@ -12,6 +15,8 @@ import { Router } from "../routing/router.ts";
 export interface CompiledRoute {
   spec: BundleRoute;
   integration: Integration;
+  /** The API's resource policy then the route's, compiled; empty when neither has one. */
+  policies: CompiledPolicy[];
   /** The JSON body validator, compiled on first use; null when the route does not validate the body. */
   bodyValidator(): ModelValidator | null;
 }
@@ -23,10 +28,12 @@ export class CompiledBundle {
   readonly id: string;
   readonly bundle: Bundle;
   readonly router: Router<CompiledRoute>;
+  readonly authorizers: Map<string, Authorizer>;
 
   private constructor(id: string, bundle: Bundle) {
     this.id = id;
     this.bundle = bundle;
+    this.authorizers = createAuthorizers(bundle);
     this.router = new Router(
       bundle.routes.map((spec) => {
         const parsed = parseRouteKey(spec.key) as ParsedRouteKey;
@@ -52,6 +59,7 @@ function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   return {
     spec,
     integration: createIntegration(spec.integration, bundle),
+    policies: [bundle.resourcePolicy, spec.resourcePolicy].flatMap((p) => (p ? [compilePolicy(p)] : [])),
     bodyValidator() {
       if (validator === undefined) {
         const model = spec.validate?.body;

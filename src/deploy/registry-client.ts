@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 
 export const registryFor = (env: Env, api: string) => env.REGISTRY.get(env.REGISTRY.idFromName(`api:${api}`));
 export const domainIndex = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName("index"));
+export const registryKeys = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName("keys"));
 
 /** Resolves with `promise`, or rejects after `ms` (a slow Registry must not hold requests up). */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -108,3 +108,23 @@ export interface VersionMetrics {
   integrationP95: number | null;
   integrationP99: number | null;
 }
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  /** `ptk_abcd…wxyz`: enough to recognise a key. */
+  hint: string;
+  enabled: boolean;
+  /** `api/stage` pairs the key may call; `api/*` covers every stage of an API. */
+  stages: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What the data plane needs to decide on a key. */
+export interface KeyLookup {
+  id: string;
+  enabled: boolean;
+  stages: string[];
+}

@@ -43,3 +43,11 @@ export function forwardedRequestHeaders(request: Request, url: URL, clientIp: st
   headers.set("x-forwarded-host", url.host);
   return headers;
 }
+
+/** Headers the pipeline decided the backend gets (identity claims): set, or removed when the value is null. */
+export function applyBackendHeaders(headers: Headers, backendHeaders: readonly [string, string | null][]): void {
+  for (const [name, value] of backendHeaders) {
+    if (value === null) headers.delete(name);
+    else headers.set(name, value.replace(/[\r\n\0]/g, " "));
+  }
+}

@@ -37,10 +37,16 @@ export async function sendToBackend(ctx: RequestContext, out: Outbound, timeoutM
     headers: out.headers,
     body: bodyless ? null : out.body,
     redirect: "manual",
-    signal: controller.signal,
+    signal: AbortSignal.any([controller.signal, ctx.bodyLimitSignal]),
   };
   try {
-    return await (target ? target.fetch(out.url, init) : fetch(out.url, init));
+    const res = await (target ? target.fetch(out.url, init) : fetch(out.url, init));
+    if (ctx.bodyOverLimit) {
+      // The backend answered a body cut off at the limit: its answer is about a request the client never sent.
+      await res.body?.cancel();
+      throw new GatewayError("REQUEST_TOO_LARGE");
+    }
+    return res;
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     if (ctx.bodyOverLimit) throw new GatewayError("REQUEST_TOO_LARGE");

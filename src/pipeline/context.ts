@@ -2,6 +2,7 @@
  * The request context: everything the pipeline's stages learn about one request, in the order they learn it.
  * Stages read and fill it; none of it outlives the request.
  */
+import type { Identity } from "../authorizers/types.ts";
 import type { CompiledBundle, CompiledRoute } from "../deploy/compiled-bundle.ts";
 import type { Env } from "../env.ts";
 import { GatewayError } from "./gateway-responses.ts";
@@ -31,6 +32,13 @@ export class RequestContext {
   route: CompiledRoute | undefined;
   pathParams: Record<string, string> = {};
 
+  // Filled by authorize and api-key.
+  identity: Identity | undefined;
+  /** The API key's id (never its value) once the api-key stage accepted it. */
+  apiKeyId: string | undefined;
+  /** Headers integrations set on the backend request (null: remove what the client sent under that name). */
+  readonly backendHeaders: [string, string | null][] = [];
+
   /** Headers every response gets on the way out, gateway errors included (CORS, for one). */
   readonly responseHeaders: [string, string][] = [];
   /** Milliseconds spent waiting for the integration's response headers. */
@@ -38,6 +46,7 @@ export class RequestContext {
 
   #body: Promise<Uint8Array | null> | undefined;
   #bodyOverLimit = false;
+  readonly #bodyLimit = new AbortController();
 
   constructor(request: Request, env: Env, exec: ExecutionContext) {
     this.request = request;
@@ -81,6 +90,9 @@ export class RequestContext {
           seen += chunk.byteLength;
           if (seen > limit) {
             this.#bodyOverLimit = true;
+            // Abort the backend request first: an errored stream alone can end the upload as if it were complete,
+            // and the backend would act on a truncated body.
+            this.#bodyLimit.abort(new GatewayError("REQUEST_TOO_LARGE"));
             controller.error(new GatewayError("REQUEST_TOO_LARGE"));
             return;
           }
@@ -98,6 +110,11 @@ export class RequestContext {
   /** True when a streamed body was cut off at the limit (the integration then answers 413). */
   get bodyOverLimit(): boolean {
     return this.#bodyOverLimit;
+  }
+
+  /** Aborted when a streamed body passes the limit, so the request carrying it to the backend is abandoned. */
+  get bodyLimitSignal(): AbortSignal {
+    return this.#bodyLimit.signal;
   }
 }
 

@@ -10,7 +10,7 @@ import type { Flavor, GatewayResponseType } from "../config/types.ts";
 
 interface ResponseDefault {
   status: number;
-  message: string;
+  message: string | null;
   errorType: string;
   /** Errors raised by an integration carry a space after the colon on the wire, as Amazon's do. */
   spaced?: boolean;
@@ -19,8 +19,10 @@ interface ResponseDefault {
 const REST_DEFAULTS: Record<GatewayResponseType, ResponseDefault> = {
   ACCESS_DENIED: { status: 403, message: "User is not authorized to access this resource with an explicit deny", errorType: "AccessDeniedException" },
   API_CONFIGURATION_ERROR: { status: 500, message: "Internal server error", errorType: "InternalServerErrorException", spaced: true },
-  AUTHORIZER_CONFIGURATION_ERROR: { status: 500, message: "Internal server error", errorType: "AuthorizerConfigurationException", spaced: true },
-  AUTHORIZER_FAILURE: { status: 500, message: "Internal server error", errorType: "AuthorizerFailureException", spaced: true },
+  // An authorizer that fails, times out or answers garbage: 500 with a JSON null message (recorded:
+  // rest-authorizer-error-500-null-message).
+  AUTHORIZER_CONFIGURATION_ERROR: { status: 500, message: null, errorType: "AuthorizerConfigurationException", spaced: true },
+  AUTHORIZER_FAILURE: { status: 500, message: null, errorType: "AuthorizerConfigurationException", spaced: true },
   BAD_REQUEST_BODY: { status: 400, message: "Invalid request body", errorType: "BadRequestException" },
   BAD_REQUEST_PARAMETERS: { status: 400, message: "Missing required request parameters", errorType: "BadRequestException" },
   DEFAULT_4XX: { status: 400, message: "Bad Request", errorType: "BadRequestException" },
@@ -59,7 +61,10 @@ export function responseDefault(type: GatewayResponseType, flavor: Flavor): Resp
 
 export interface GatewayErrorOptions {
   status?: number;
-  message?: string;
+  /** null renders as JSON null, as Amazon's authorizer configuration errors do (`{"message": null}`). */
+  message?: string | null;
+  /** Amazon spells the key `Message` in one response (an authorizer's implicit deny). */
+  messageKey?: "message" | "Message";
   headers?: Record<string, string>;
   /** Amazon's $context.error.validationErrorString. */
   validationError?: string;
@@ -93,7 +98,8 @@ export interface RenderFacts {
 export function renderGatewayResponse(error: GatewayError, facts: RenderFacts): Response {
   const base = responseDefault(error.type, facts.flavor);
   const status = error.options.status ?? base.status;
-  const message = error.options.message ?? base.message;
+  const message = error.options.message === undefined ? base.message : error.options.message;
+  const key = error.options.messageKey ?? "message";
   const own = facts.overrides[error.type];
   const override = own ?? facts.overrides[status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX"];
 
@@ -105,16 +111,18 @@ export function renderGatewayResponse(error: GatewayError, facts: RenderFacts): 
   const body = override?.body != null
     ? substitute(override.body, error, message, facts, true)
     : base.spaced
-      ? `{"message": ${JSON.stringify(message)}}`
-      : `{"message":${JSON.stringify(message)}}`;
-  return new Response(body, { status: own?.status ?? status, headers });
+      ? `{"${key}": ${JSON.stringify(message)}}`
+      : `{"${key}":${JSON.stringify(message)}}`;
+  // A DEFAULT_4XX/5XX override's status applies too, to every type without its own override (recorded:
+  // rest-gateway-responses-effective-config, DEFAULT_5XX 599 → INTEGRATION_TIMEOUT 599).
+  return new Response(body, { status: override?.status ?? status, headers });
 }
 
 const REFERENCE = /\$(context\.[A-Za-z.]*[A-Za-z]|stageVariables\.[A-Za-z0-9_]+)/g;
 
-function substitute(template: string, error: GatewayError, message: string, facts: RenderFacts, inBody: boolean): string {
+function substitute(template: string, error: GatewayError, message: string | null, facts: RenderFacts, inBody: boolean): string {
   const values: Record<string, string> = {
-    "context.error.message": message,
+    "context.error.message": message ?? "",
     "context.error.messageString": JSON.stringify(message),
     "context.error.responseType": error.type,
     "context.error.validationErrorString": error.options.validationError ?? "",

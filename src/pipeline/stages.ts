@@ -2,7 +2,8 @@
  * THE request pipeline, in Amazon's order. Read top to bottom for the request's way in; each stage's response
  * work runs on the way back out, bottom to top. A stage ends a request by throwing a GatewayError: the stages
  * below it never run and the backend is never called. `respond` is first because it is the outermost layer:
- * it renders whatever the others throw.
+ * it renders whatever the others throw. `cors` comes before `match-route` (Amazon lists it after): a preflight
+ * needs no route, and routing errors then carry CORS headers too, so browsers can read them.
  *
  * Places marked `null` are named and empty: the features that fill them plug in here, in this order.
  *
@@ -10,8 +11,8 @@
  * | --------------- | ------------------------------------------------------------------------------ |
  * | respond         | renders gateway responses; adds request id and CORS headers                    |
  * | resolve-stage   | 400 invalid path, 403 Forbidden (unknown stage), 413 declared body too large   |
+ * | cors            | 204 to a CORS preflight (whatever routes exist, as HTTP APIs do)              |
  * | match-route     | 403 Missing Authentication Token (rest) / 404 Not Found (http)                 |
- * | cors            | 204 to a CORS preflight                                                        |
  * | resource-policy | 403 (IP/CIDR allow/deny)                                                       |
  * | authorize       | 401 / 403 (JWT, custom, SigV4, mTLS)                                           |
  * | api-key         | 403 (missing/invalid key, usage plan)                                          |
@@ -21,10 +22,13 @@
  * | transform       | request and response mapping templates                                         |
  * | integrate       | the backend's response; 502, 504                                               |
  */
+import { apiKey } from "../stages/api-key/index.ts";
+import { authorize } from "../stages/authorize/index.ts";
 import { cors } from "../stages/cors/index.ts";
 import { integrate } from "../stages/integrate/index.ts";
 import { matchRoute } from "../stages/match-route/index.ts";
 import { resolveStage } from "../stages/resolve-stage/index.ts";
+import { resourcePolicy } from "../stages/resource-policy/index.ts";
 import { respond } from "../stages/respond/index.ts";
 import { validate } from "../stages/validate/index.ts";
 import type { RequestContext } from "./context.ts";
@@ -38,11 +42,11 @@ export interface PipelineStage {
 export const PIPELINE: readonly PipelineStage[] = [
   { name: "respond", factory: respond },
   { name: "resolve-stage", factory: resolveStage },
-  { name: "match-route", factory: matchRoute },
   { name: "cors", factory: cors },
-  { name: "resource-policy", factory: null },
-  { name: "authorize", factory: null },
-  { name: "api-key", factory: null },
+  { name: "match-route", factory: matchRoute },
+  { name: "resource-policy", factory: resourcePolicy },
+  { name: "authorize", factory: authorize },
+  { name: "api-key", factory: apiKey },
   { name: "validate", factory: validate },
   { name: "throttle", factory: null },
   { name: "cache", factory: null },

@@ -11,6 +11,9 @@
  *   /redirect        302 to /echo/redirected (a gateway passes it back, never follows)
  *   /bytes/{n}       n bytes of "x"
  *   /hello           200 "hello" (the benchmark's upstream)
+ *   /authorizer/...  a custom authorizer: POST an authorizer event; the token (before any ":") chooses the reply —
+ *                    allow → Allow "*", deny → Deny "*", unauthorized → 401, anything else → 200 {"not": "a policy"}
+ *   /__hits?path=/x  200 {"count": n}: how many requests /x has had (not itself counted)
  *
  * Every request is counted by path so tests can prove the backend was (or was not) called.
  */
@@ -29,9 +32,15 @@ export async function startBackend(port = 0): Promise<BackendServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://backend");
+    if (url.pathname === "/__hits") {
+      // How often a path was requested, for tests inside workerd (which cannot read this process's memory).
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ count: hits.get(url.searchParams.get("path") ?? "") ?? 0 }));
+      return;
+    }
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
     hits.set("*", (hits.get("*") ?? 0) + 1);
-    void handle(req, res, url);
+    // A client that gives up mid-upload (a gateway cutting a body off at its limit) must not crash the run.
+    handle(req, res, url).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 30_000;
   server.on("connection", (s) => {
@@ -64,6 +73,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
     case "hello":
       res.writeHead(200, { "content-type": "text/plain" }).end("hello");
       return;
+    case "authorizer": {
+      const event = JSON.parse((await readBody(req)).toString("utf8") || "{}") as { authorizationToken?: string; headers?: Record<string, string> };
+      const kind = (event.authorizationToken ?? event.headers?.["x-token"] ?? "").split(":")[0];
+      if (kind === "unauthorized") {
+        res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ message: "Unauthorized" }));
+        return;
+      }
+      const reply = kind === "allow" || kind === "deny"
+        ? { principalId: "url-user", policyDocument: { Statement: [{ Action: "execute-api:Invoke", Effect: kind === "allow" ? "Allow" : "Deny", Resource: "*" }] }, context: { via: "url" } }
+        : { not: "a policy" };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply));
+      return;
+    }
     case "status": {
       const status = Number(second) || 500;
       res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ status }));

@@ -1,6 +1,7 @@
 /** Backend URL and header rendering shared by the `http` and `http_proxy` integrations. */
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
+import { applyBackendHeaders } from "../headers.ts";
 import { compileTemplate, renderTemplate, type TemplatePart } from "../template.ts";
 
 /**
@@ -28,7 +29,10 @@ export function compileHeaderTemplates(headers: Record<string, string>): HeaderT
   return Object.entries(headers).map(([name, value]) => [name, compileTemplate(value)]);
 }
 
-/** Sets configured headers; a value that renders to something no header may hold is a configuration error. */
+/**
+ * Sets configured headers, then the pipeline's backend headers (identity claims), which win. A configured value
+ * that renders to something no header may hold is a configuration error.
+ */
 export function setTemplatedHeaders(headers: Headers, templates: HeaderTemplates, ctx: RequestContext): void {
   for (const [name, parts] of templates) {
     const value = renderTemplate(parts, ctx.stageVariables, ctx.pathParams);
@@ -38,4 +42,5 @@ export function setTemplatedHeaders(headers: Headers, templates: HeaderTemplates
       throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `header ${name} renders to an invalid value` });
     }
   }
+  applyBackendHeaders(headers, ctx.backendHeaders);
 }

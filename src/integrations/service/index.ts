@@ -11,7 +11,7 @@
 import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { endToEndHeaders, forwardedRequestHeaders } from "../headers.ts";
+import { applyBackendHeaders, endToEndHeaders, forwardedRequestHeaders } from "../headers.ts";
 import { LAMBDA_ERROR_HEADER } from "../lambda/adapter.ts";
 import { buildEventV1, buildEventV2, type LambdaRequestFacts } from "../lambda/event.ts";
 import { parseReply } from "../lambda/reply.ts";
@@ -43,7 +43,9 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
         resource: ctx.route!.spec.path,
         routeKey: ctx.route!.spec.key,
         rawQuery: ctx.url.search.slice(1),
-        headers: ctx.request.headers,
+        // What a Lambda behind API Gateway sees: end-to-end headers plus X-Forwarded-For/-Proto/-Port (Amazon
+        // sends no X-Forwarded-Host), not Cloudflare's own.
+        headers: lambdaHeaders(ctx),
         pathParameters: ctx.pathParams,
         stageVariables: ctx.stageVariables,
         stage: ctx.stage,
@@ -84,6 +86,12 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
   };
 }
 
+function lambdaHeaders(ctx: RequestContext): Headers {
+  const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp);
+  headers.delete("x-forwarded-host");
+  return headers;
+}
+
 function rawService(spec: BundleServiceIntegration): Integration {
   const path = spec.path ? compileTemplate(spec.path) : null;
   return {
@@ -92,6 +100,7 @@ function rawService(spec: BundleServiceIntegration): Integration {
       const target = path ? renderTemplate(path, ctx.stageVariables, ctx.pathParams) : ctx.path;
       const url = `${ctx.url.protocol}//${ctx.url.host}${target}${ctx.url.search}`;
       const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp);
+      applyBackendHeaders(headers, ctx.backendHeaders);
       const res = await sendToBackend(
         ctx,
         { url, method: ctx.request.method, headers, body: await ctx.bodyForForwarding() },

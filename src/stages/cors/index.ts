@@ -1,7 +1,8 @@
 /**
  * CORS, as HTTP APIs do it when a CORS configuration is set: the gateway answers preflight requests itself
  * (204, whatever routes exist, the backend never called) and adds the CORS headers to every response to an
- * allowed origin, gateway errors included, so browsers can read errors too.
+ * allowed origin, gateway errors included (routing errors too: this stage runs before match-route), so
+ * browsers can read errors.
  */
 import type { BundleCors } from "../../config/bundle.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";

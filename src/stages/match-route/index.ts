@@ -1,12 +1,11 @@
 /**
  * Match route: the compiled route table (built once per bundle) picks the route with Amazon's precedence.
- * No route → REST flavour 403 `Missing Authentication Token`, HTTP flavour 404 `Not Found` — except a CORS
- * preflight on an API with CORS configured, which the cors stage answers whatever the path.
+ * No route → REST flavour 403 `Missing Authentication Token`, HTTP flavour 404 `Not Found`. (CORS preflights
+ * never get here when the API has CORS configured: the cors stage, before this one, answers them.)
  */
 import { HTTP_METHODS } from "../../config/types.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
-import { isPreflight } from "../cors/index.ts";
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 
@@ -15,11 +14,8 @@ export const matchRoute: StageFactory = () =>
     const bundle = ctx.bundle!;
     const method = ctx.request.method;
     const match = KNOWN_METHODS.has(method) ? bundle.router.match(method, ctx.segments) : undefined;
-    if (match) {
-      ctx.route = match.value;
-      ctx.pathParams = match.params;
-    } else if (!(bundle.bundle.cors && isPreflight(ctx.request))) {
-      throw new GatewayError("MISSING_AUTHENTICATION_TOKEN", { detail: `no route for ${method} ${ctx.path}` });
-    }
+    if (!match) throw new GatewayError("MISSING_AUTHENTICATION_TOKEN", { detail: `no route for ${method} ${ctx.path}` });
+    ctx.route = match.value;
+    ctx.pathParams = match.params;
     return next();
   };

@@ -6,3 +6,12 @@ declare module "vitest" {
     backendUrl: string;
   }
 }
+
+/** `env` from "cloudflare:test" / "cloudflare:workers" is the Worker's own Env. */
+import type { Env as PorticoEnv } from "../../../src/env.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends PorticoEnv {}
+  }
+}

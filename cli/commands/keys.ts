@@ -1,0 +1,80 @@
+/** `portico keys create | list | show | enable | disable | rotate | delete`: API keys through the admin API. */
+import { parseArgs } from "node:util";
+import { CliError } from "../definition-file.ts";
+import { EXIT } from "../client.ts";
+import { table, when, withProgress } from "../output.ts";
+import { clientFrom, CONNECTION_OPTIONS } from "./deployments.ts";
+import type { ApiKeyRecord } from "../../src/deploy/types.ts";
+
+const USAGE = `usage: portico keys <command>
+  create --name NAME [--stage API/STAGE ...] [--description TEXT] [--disabled]
+  list
+  show ID
+  enable ID | disable ID
+  stages ID --stage API/STAGE ...     replace the stages a key covers
+  rotate ID                           a new value; the old one stops working
+  delete ID`;
+
+const keyTable = (keys: ApiKeyRecord[]) =>
+  table(["ID", "NAME", "KEY", "ENABLED", "STAGES", "CREATED"], keys.map((k) => [k.id, k.name, k.hint, k.enabled ? "yes" : "no", k.stages.join(",") || "-", when(k.createdAt)]));
+
+export async function keysCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { positionals, values } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { ...CONNECTION_OPTIONS, name: { type: "string" }, stage: { type: "string", multiple: true }, description: { type: "string" }, disabled: { type: "boolean" } },
+  });
+  const client = clientFrom(values);
+  const out = (json: unknown, text: string) => console.log(values.json ? JSON.stringify(json, null, 2) : text);
+  const id = () => {
+    if (!positionals[0]) throw new CliError(USAGE, EXIT.usage);
+    return positionals[0];
+  };
+  switch (sub) {
+    case "create": {
+      if (!values.name) throw new CliError(USAGE, EXIT.usage);
+      const { body } = await withProgress("creating key", client.request<{ key: ApiKeyRecord; value: string }>("POST", "/keys", {
+        name: values.name,
+        ...(values.description ? { description: values.description } : {}),
+        ...(values.stage ? { stages: values.stage } : {}),
+        ...(values.disabled ? { enabled: false } : {}),
+      }));
+      out(body, `${keyTable([body.key])}\n\nvalue: ${body.value}\n(shown once: store it now — Portico keeps only its hash)`);
+      return EXIT.ok;
+    }
+    case "list": {
+      const { keys } = await client.get<{ keys: ApiKeyRecord[] }>("/keys");
+      out(keys, keys.length ? keyTable(keys) : "no API keys");
+      return EXIT.ok;
+    }
+    case "show": {
+      const key = await client.get<ApiKeyRecord>(`/keys/${id()}`);
+      out(key, keyTable([key]));
+      return EXIT.ok;
+    }
+    case "enable":
+    case "disable": {
+      const { body } = await client.request<ApiKeyRecord>("PATCH", `/keys/${id()}`, { enabled: sub === "enable" });
+      out(body, keyTable([body]));
+      return EXIT.ok;
+    }
+    case "stages": {
+      const { body } = await client.request<ApiKeyRecord>("PATCH", `/keys/${id()}`, { stages: values.stage ?? [] });
+      out(body, keyTable([body]));
+      return EXIT.ok;
+    }
+    case "rotate": {
+      const { body } = await withProgress("rotating key", client.request<{ key: ApiKeyRecord; value: string }>("POST", `/keys/${id()}/rotate`, {}));
+      out(body, `${keyTable([body.key])}\n\nnew value: ${body.value}\n(shown once; the old value no longer works)`);
+      return EXIT.ok;
+    }
+    case "delete": {
+      const { body } = await client.request<{ id: string }>("DELETE", `/keys/${id()}`);
+      out(body, `deleted key ${body.id}`);
+      return EXIT.ok;
+    }
+    default:
+      throw new CliError(USAGE, EXIT.usage);
+  }
+}

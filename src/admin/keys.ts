@@ -1,0 +1,98 @@
+/**
+ * Admin routes for API keys: create (the value is returned once, here only), list, get, update (enable, disable,
+ * rename, stages), rotate (a new value, the old one dead at once in the Registry and within the memo bound on
+ * the data plane) and delete. Keys live in the Registry's `keys` instance; only SHA-256 hashes are stored.
+ */
+import type { Hono } from "hono";
+import { registryKeys } from "../deploy/registry-client.ts";
+import type { Env } from "../env.ts";
+import { generateKeyValue, hashKey, keyHint } from "../security/api-keys.ts";
+import { AdminError, FieldChecker, readJsonObject } from "./http.ts";
+import type { Result } from "../../durable-objects/registry/index.ts";
+
+const KEY_ID = /^[0-9a-f]{20}$/;
+const STAGE_REF = /^[a-z0-9][a-z0-9-]{0,62}\/([A-Za-z0-9][A-Za-z0-9_-]{0,63}|\*)$/;
+
+function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new AdminError(result.status, result.message, result.field ? [{ path: [result.field], message: result.message }] : []);
+}
+
+function keyId(value: string | undefined): string {
+  if (!value || !KEY_ID.test(value)) throw new AdminError(404, `no API key ${value ?? ""}`);
+  return value;
+}
+
+function checkStages(check: FieldChecker, value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) {
+    check.fail(["stages"], 'must be a list of "api/stage" (or "api/*")');
+    return undefined;
+  }
+  value.forEach((s, i) => {
+    if (typeof s !== "string" || !STAGE_REF.test(s)) check.fail(["stages", i], 'must be "api/stage" or "api/*"');
+  });
+  return value as string[];
+}
+
+export function keyRoutes(app: Hono<{ Bindings: Env }>): void {
+  app.post("/keys", async (c) => {
+    const body = await readJsonObject(c.req.raw);
+    const check = new FieldChecker(body);
+    const name = check.string("name", { required: true, max: 128 });
+    const description = check.string("description", { max: 1024 });
+    const enabled = check.boolean("enabled");
+    const stages = checkStages(check, body.stages);
+    check.done();
+    const value = await generateKeyValue();
+    const key = await registryKeys(c.env).createKey({
+      name: name!,
+      description: description ?? null,
+      hash: await hashKey(value),
+      hint: keyHint(value),
+      enabled: enabled ?? true,
+      stages: stages ?? [],
+    });
+    return c.json({ key, value, note: "The value is shown once: store it now. Portico keeps only its hash." }, 201);
+  });
+
+  app.get("/keys", async (c) => c.json({ keys: await registryKeys(c.env).listKeys() }));
+
+  app.get("/keys/:id", async (c) => {
+    const key = await registryKeys(c.env).getKey(keyId(c.req.param("id")));
+    if (!key) throw new AdminError(404, `no API key ${c.req.param("id")}`);
+    return c.json(key);
+  });
+
+  app.patch("/keys/:id", async (c) => {
+    const id = keyId(c.req.param("id"));
+    const body = await readJsonObject(c.req.raw);
+    const check = new FieldChecker(body);
+    const name = check.string("name", { max: 128 });
+    const description = check.string("description", { max: 1024 });
+    const enabled = check.boolean("enabled");
+    const stages = checkStages(check, body.stages);
+    for (const field of Object.keys(body))
+      if (!["name", "description", "enabled", "stages"].includes(field)) check.fail([field], "unknown field (name, description, enabled, stages)");
+    check.done();
+    return c.json(
+      unwrap(
+        await registryKeys(c.env).updateKey(id, {
+          ...(name !== undefined ? { name } : {}),
+          ...(description !== undefined ? { description } : {}),
+          ...(enabled !== undefined ? { enabled } : {}),
+          ...(stages !== undefined ? { stages } : {}),
+        }),
+      ),
+    );
+  });
+
+  app.post("/keys/:id/rotate", async (c) => {
+    const id = keyId(c.req.param("id"));
+    const value = await generateKeyValue();
+    const key = unwrap(await registryKeys(c.env).updateKey(id, { hash: await hashKey(value), hint: keyHint(value) }));
+    return c.json({ key, value, note: "The new value is shown once; the old value no longer works." });
+  });
+
+  app.delete("/keys/:id", async (c) => c.json(unwrap(await registryKeys(c.env).deleteKey(keyId(c.req.param("id"))))));
+}

@@ -1,0 +1,270 @@
+/**
+ * The custom authorizer — Amazon's Lambda authorizer on Workers: another Worker (through a service binding) or
+ * a URL receives Amazon's authorizer event as a JSON POST and answers with a policy or a simple decision.
+ *
+ * - Identity sources missing or blank, or a token failing `validationExpression`: 401 without asking.
+ * - The authorizer answering 401, the JSON string "Unauthorized", or (Lambda adapter) throwing
+ *   `Error("Unauthorized")`: 401, as Amazon does for a Lambda that returns or throws "Unauthorized".
+ * - Unreachable, timed out or any other non-2xx status: AUTHORIZER_CONFIGURATION_ERROR 500 (as Amazon). A Lambda that threw anything
+ *   else, or a reply that is not JSON or not the expected shape: AUTHORIZER_CONFIGURATION_ERROR 500, Amazon's
+ *   recorded type for those (rest-authorizer-error-500-null-message). Never an allow.
+ * - Decisions are cached per isolate by identity-source values for `resultTtlSeconds`; a cached policy is
+ *   evaluated again for every request's method ARN, so a policy naming one path denies another (as on AWS).
+ *   Errors and 401s are never cached.
+ */
+import type { BundleCustomAuthorizer } from "../../config/bundle.ts";
+import { LAMBDA_ERROR_HEADER } from "../../integrations/lambda/adapter.ts";
+import { buildEventV1, buildEventV2, type LambdaRequestFacts } from "../../integrations/lambda/event.ts";
+import { serviceBinding } from "../../integrations/transport.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
+import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import { methodArn, readIdentitySource, type Authorizer, type ContextValue, type Identity } from "../types.ts";
+import { evaluatePolicy, parsePolicyReply, parseSimpleReply, type PolicyReply, type SimpleReply } from "./policy.ts";
+
+type Decision = { format: "policy"; reply: PolicyReply } | { format: "simple"; reply: SimpleReply };
+
+/** The URL a service-binding authorizer is called at (the bound Worker sees only its path). */
+const SERVICE_URL = "https://authorizer.internal/";
+/** Far above any real policy; bounds what one misbehaving authorizer can make an isolate buffer. */
+const MAX_REPLY_BYTES = 1024 * 1024;
+const MAX_CACHED = 10_000;
+const IMPLICIT_DENY = "User is not authorized to access this resource";
+
+/** Decisions by authorizer fingerprint + API + stage + identity-source values; oldest evicted first. */
+const cache = new Map<string, { expiresAt: number; decision: Decision }>();
+/** Short ids for spec fingerprints, so 10,000 cache keys do not each repeat a whole spec. */
+const specIds = new Map<string, number>();
+let nextSpecId = 0;
+
+/**
+ * Builds the custom authorizer for one bundle's spec. The validation expression is compiled here, once; it must
+ * match the whole token (AWS's samples, such as `.*\..*\..*`, are written for whole-string matching).
+ */
+export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
+  let validation: RegExp | null = null;
+  let invalidExpression = false;
+  try {
+    validation = spec.validationExpression === null ? null : new RegExp(`^(?:${spec.validationExpression})$`);
+  } catch {
+    invalidExpression = true; // the compiler rejects these; a hand-built bundle still must not allow
+  }
+  const prefix = `${specId(spec)}\u0000`;
+  const ttlMs = spec.resultTtlSeconds * 1000;
+
+  return {
+    type: "custom",
+    async authorize(ctx: RequestContext): Promise<Identity> {
+      if (invalidExpression) throw misconfigured("validationExpression is not a valid regular expression");
+      const values: string[] = [];
+      for (const source of spec.identitySource) {
+        const value = readIdentitySource(ctx, source);
+        if (value === undefined) throw unauthorized(`identity source ${source} is missing`);
+        values.push(value);
+      }
+      if (spec.mode === "token") {
+        if (values.length !== 1) throw misconfigured("token mode needs exactly one identity source");
+        if (validation && !validation.test(values[0]!)) throw unauthorized("token does not match validationExpression");
+      }
+      const arn = methodArn(ctx);
+      // With no identity sources every caller would share one decision, so nothing is cached then.
+      const key = ttlMs > 0 && values.length > 0 ? prefix + JSON.stringify([ctx.api, ctx.stage, ...values]) : null;
+      let decision = key === null ? undefined : cached(key);
+      if (!decision) {
+        decision = await ask(ctx, spec, values, arn);
+        if (key !== null) remember(key, decision, ttlMs);
+      }
+      return decide(decision, arn);
+    },
+  };
+}
+
+function decide(decision: Decision, arn: string): Identity {
+  if (decision.format === "simple") {
+    const { allowed, context } = decision.reply;
+    if (!allowed) throw new GatewayError("ACCESS_DENIED", { message: "Forbidden", detail: "the authorizer answered isAuthorized: false" });
+    const principalId = typeof context.principalId === "string" ? context.principalId : "";
+    return identity(principalId, context, null);
+  }
+  const reply = decision.reply;
+  switch (evaluatePolicy(reply.statements, arn)) {
+    case "deny":
+      throw new GatewayError("ACCESS_DENIED", { detail: `policy for ${reply.principalId} denies ${arn}` });
+    case "implicit-deny":
+      // Amazon spells this one body's key with a capital M (recorded: rest-authorizer-implicit-deny-403).
+      throw new GatewayError("ACCESS_DENIED", { message: IMPLICIT_DENY, messageKey: "Message", detail: `policy for ${reply.principalId} does not allow ${arn}` });
+    case "allow":
+      return identity(reply.principalId, reply.context, reply.usageIdentifierKey);
+  }
+}
+
+function identity(principalId: string, context: Record<string, ContextValue>, usageIdentifierKey: string | null): Identity {
+  // A copy: the cached decision is shared by every request with the same token.
+  return { type: "custom", principalId, claims: null, scopes: [], context: { ...context }, usageIdentifierKey };
+}
+
+async function ask(ctx: RequestContext, spec: BundleCustomAuthorizer, values: string[], arn: string): Promise<Decision> {
+  const value = await invoke(ctx, spec, buildEvent(ctx, spec, values, arn));
+  if (value === "Unauthorized") throw unauthorized("the authorizer answered Unauthorized");
+  if (spec.responseFormat === "simple") {
+    const reply = parseSimpleReply(value);
+    if (!reply) throw misconfigured(`${describe(spec)} replied outside the simple format`);
+    return { format: "simple", reply };
+  }
+  const reply = parsePolicyReply(value);
+  if (!reply) throw misconfigured(`${describe(spec)} replied with a malformed policy`);
+  return { format: "policy", reply };
+}
+
+/** Amazon's events: TOKEN; REST's REQUEST event (policy format); the HTTP API 2.0 REQUEST event (simple format). */
+function buildEvent(ctx: RequestContext, spec: BundleCustomAuthorizer, values: string[], arn: string): unknown {
+  if (spec.mode === "token") return { type: "TOKEN", authorizationToken: values[0], methodArn: arn };
+  const facts: LambdaRequestFacts = {
+    method: ctx.request.method,
+    path: ctx.path,
+    requestPath: ctx.url.pathname,
+    resource: ctx.route?.spec.path ?? ctx.path,
+    routeKey: ctx.route?.spec.key ?? "$default",
+    rawQuery: ctx.url.search.slice(1),
+    headers: ctx.request.headers,
+    pathParameters: ctx.pathParams,
+    stageVariables: ctx.stageVariables,
+    stage: ctx.stage,
+    requestId: ctx.requestId,
+    apiId: ctx.api,
+    domainName: ctx.url.hostname,
+    sourceIp: ctx.clientIp,
+    requestTimeEpochMs: ctx.receivedAt,
+    body: null, // authorizers never see the body
+    isBinaryBody: false,
+  };
+  if (spec.responseFormat === "simple") {
+    const { version: _version, isBase64Encoded: _base64, body: _body, ...rest } = buildEventV2(facts);
+    return { version: "2.0", type: "REQUEST", routeArn: arn, identitySource: values, ...rest };
+  }
+  const { isBase64Encoded: _base64, body: _body, ...rest } = buildEventV1(facts);
+  return { type: "REQUEST", methodArn: arn, ...rest };
+}
+
+/** POSTs the event and returns the parsed JSON reply, or throws the gateway error its failure means. */
+async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: unknown): Promise<unknown> {
+  let target: Fetcher | null = null;
+  if (spec.service) {
+    try {
+      target = serviceBinding(ctx, spec.service);
+    } catch {
+      throw misconfigured(`no service binding named ${spec.service}`);
+    }
+  } else if (!spec.url) {
+    throw misconfigured("the authorizer has neither service nor url");
+  }
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, spec.timeoutMs);
+  const init: RequestInit = {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(event),
+    redirect: "manual",
+    signal: controller.signal,
+  };
+  let res: Response;
+  let text: string;
+  try {
+    res = await (target ? target.fetch(SERVICE_URL, init) : fetch(spec.url!, init));
+    // The timeout covers the body too: an authorizer that sends headers and then stalls has still not answered.
+    text = await readText(res);
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    const why = timedOut ? `no answer in ${spec.timeoutMs} ms` : (err as Error).message;
+    throw new GatewayError("AUTHORIZER_CONFIGURATION_ERROR", { detail: `${describe(spec)}: ${why}` });
+  } finally {
+    clearTimeout(timer);
+  }
+
+  if (res.status === 401) throw unauthorized(`${describe(spec)} answered 401`);
+  if (res.status === 403) throw new GatewayError("ACCESS_DENIED", { message: IMPLICIT_DENY, messageKey: "Message", detail: `${describe(spec)} answered 403` });
+  if (res.headers.has(LAMBDA_ERROR_HEADER)) {
+    // The Lambda adapter's wire form of a thrown error: `{errorType, errorMessage}`.
+    if (lambdaErrorMessage(text) === "Unauthorized") throw unauthorized(`${describe(spec)} threw Unauthorized`);
+    throw misconfigured(`${describe(spec)} threw`);
+  }
+  if (res.status < 200 || res.status > 299) throw new GatewayError("AUTHORIZER_CONFIGURATION_ERROR", { detail: `${describe(spec)} answered ${res.status}` });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw misconfigured(`${describe(spec)} replied with something other than JSON`);
+  }
+}
+
+async function readText(res: Response): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > MAX_REPLY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw misconfigured(`the authorizer's reply is over ${MAX_REPLY_BYTES} bytes`);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+function lambdaErrorMessage(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { errorMessage?: unknown } | null)?.errorMessage;
+  } catch {
+    return undefined;
+  }
+}
+
+function cached(key: string): Decision | undefined {
+  const entry = cache.get(key);
+  if (!entry) return undefined;
+  if (entry.expiresAt > Date.now()) return entry.decision;
+  cache.delete(key);
+  return undefined;
+}
+
+function remember(key: string, decision: Decision, ttlMs: number): void {
+  cache.delete(key);
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+  cache.set(key, { expiresAt: Date.now() + ttlMs, decision });
+}
+
+function specId(spec: BundleCustomAuthorizer): number {
+  const fingerprint = JSON.stringify(spec);
+  let id = specIds.get(fingerprint);
+  if (id === undefined) {
+    id = nextSpecId++;
+    if (specIds.size >= 1000) specIds.delete(specIds.keys().next().value!);
+    specIds.set(fingerprint, id);
+  }
+  return id;
+}
+
+/** The authorizer for logs: the binding's name, or the URL's origin and path (a query could carry secrets). */
+function describe(spec: BundleCustomAuthorizer): string {
+  if (spec.service) return `authorizer service ${spec.service}`;
+  try {
+    const { origin, pathname } = new URL(spec.url!);
+    return `authorizer ${origin}${pathname}`;
+  } catch {
+    return "authorizer url";
+  }
+}
+
+function unauthorized(detail: string): GatewayError {
+  return new GatewayError("UNAUTHORIZED", { detail });
+}
+
+function misconfigured(detail: string): GatewayError {
+  return new GatewayError("AUTHORIZER_CONFIGURATION_ERROR", { detail });
+}

@@ -1,0 +1,132 @@
+/**
+ * Verification keys for the JWT authorizer, with the algorithms each key may verify. The allowlist comes from
+ * the key, never from the token: an RSA key verifies RS/PS algorithms only, an EC key the ES algorithm of its
+ * curve, an Ed25519 key EdDSA, and an HMAC secret HS algorithms only — so `alg: none` and "HS256 signed with the
+ * RSA public key" have nothing to verify against.
+ *
+ * Remote JWKS are cached per isolate per URL for their Cache-Control max-age within configured bounds. An unknown
+ * `kid` refetches at most once per `jwksRefetchSeconds` (single flight), then is remembered as unknown for that
+ * long (negative cache). A JWKS endpoint that is down or slow (bounded wait) leaves cached keys working; keys never
+ * seen fail closed. `jku` and `x5u` token headers are never followed: keys come only from configuration.
+ */
+import { importJWK, type CryptoKey, type JWK } from "jose";
+import type { BundleJwtAuthorizer } from "../../config/bundle.ts";
+
+export interface VerificationKey {
+  kid: string | undefined;
+  algorithms: string[];
+  /** CryptoKey per algorithm, imported on first use. */
+  imported: Map<string, Promise<CryptoKey | Uint8Array>>;
+  jwk: JWK | null;
+  secret: Uint8Array | null;
+}
+
+const ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+const CURVES: Record<string, string> = { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512", Ed25519: "EdDSA" };
+
+/** The algorithms a JWK may verify, narrowed by the authorizer's `algorithms`. Private and symmetric JWKs get none. */
+export function algorithmsFor(jwk: JWK, narrow: string[] | null): string[] {
+  if (jwk.d !== undefined || jwk.kty === "oct") return [];
+  if (jwk.use !== undefined && jwk.use !== "sig") return [];
+  let algs: string[];
+  if (typeof jwk.alg === "string") algs = ASYMMETRIC.includes(jwk.alg) ? [jwk.alg] : [];
+  else if (jwk.kty === "RSA") algs = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
+  else if (jwk.kty === "EC" || jwk.kty === "OKP") algs = CURVES[jwk.crv ?? ""] ? [CURVES[jwk.crv!]!] : [];
+  else algs = [];
+  return narrow ? algs.filter((a) => narrow.includes(a)) : algs;
+}
+
+export function keyFromJwk(jwk: JWK, narrow: string[] | null): VerificationKey | undefined {
+  const algorithms = algorithmsFor(jwk, narrow);
+  if (!algorithms.length) return undefined;
+  return { kid: typeof jwk.kid === "string" ? jwk.kid : undefined, algorithms, imported: new Map(), jwk, secret: null };
+}
+
+export function keyFromSecret(secret: string, narrow: string[] | null): VerificationKey {
+  const algorithms = (narrow ?? ["HS256", "HS384", "HS512"]).filter((a) => a.startsWith("HS"));
+  return { kid: undefined, algorithms, imported: new Map(), jwk: null, secret: new TextEncoder().encode(secret) };
+}
+
+/** The key material for one algorithm. */
+export function materialFor(key: VerificationKey, alg: string): Promise<CryptoKey | Uint8Array> {
+  let material = key.imported.get(alg);
+  if (!material) {
+    material = key.secret ? Promise.resolve(key.secret) : (importJWK(key.jwk!, alg) as Promise<CryptoKey>);
+    key.imported.set(alg, material);
+  }
+  return material;
+}
+
+interface JwksEntry {
+  keys: VerificationKey[];
+  expiresAt: number;
+  lastAttempt: number;
+  pending: Promise<void> | undefined;
+  unknownKids: Map<string, number>;
+}
+
+const remote = new Map<string, JwksEntry>();
+
+/** Forgets every cached JWKS (tests). */
+export function clearJwksCache(): void {
+  remote.clear();
+}
+
+function maxAge(cacheControl: string | null): number | undefined {
+  const m = /(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*(\d+)/i.exec(cacheControl ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+async function refresh(spec: BundleJwtAuthorizer, entry: JwksEntry, now: number): Promise<void> {
+  entry.lastAttempt = now;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), spec.jwksTimeoutMs);
+  try {
+    const res = await fetch(spec.jwksUrl!, { signal: controller.signal, headers: { accept: "application/json" }, redirect: "manual" });
+    if (!res.ok) throw new Error(`JWKS endpoint answered ${res.status}`);
+    const body = (await res.json()) as { keys?: unknown };
+    if (!Array.isArray(body.keys)) throw new Error("JWKS has no keys array");
+    const keys = body.keys.flatMap((k) => (k && typeof k === "object" ? [keyFromJwk(k as JWK, spec.algorithms)].filter((x) => x !== undefined) : []));
+    const seconds = Math.min(spec.jwksMaxCacheSeconds, Math.max(spec.jwksMinCacheSeconds, maxAge(res.headers.get("cache-control")) ?? 300));
+    entry.keys = keys;
+    entry.expiresAt = Date.now() + seconds * 1000;
+    entry.unknownKids.clear();
+  } catch (err) {
+    // Cached keys keep working; the failure is logged, never shown to the caller.
+    console.error(JSON.stringify({ level: "warn", event: "jwks-fetch-failed", url: new URL(spec.jwksUrl!).origin, reason: (err as Error).message }));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function pick(keys: VerificationKey[], kid: string | undefined, alg: string): VerificationKey | undefined {
+  const usable = keys.filter((k) => k.algorithms.includes(alg));
+  if (kid !== undefined) return usable.find((k) => k.kid === kid);
+  return usable.length === 1 ? usable[0] : undefined;
+}
+
+/** The key to verify a token with `kid`/`alg` from a remote JWKS, or undefined (fail closed). */
+export async function remoteKey(spec: BundleJwtAuthorizer, kid: string | undefined, alg: string): Promise<VerificationKey | undefined> {
+  const url = spec.jwksUrl!;
+  const now = Date.now();
+  let entry = remote.get(url);
+  if (!entry) remote.set(url, (entry = { keys: [], expiresAt: 0, lastAttempt: 0, pending: undefined, unknownKids: new Map() }));
+  const due = now - entry.lastAttempt >= spec.jwksRefetchSeconds * 1000;
+  if (now >= entry.expiresAt && (due || entry.lastAttempt === 0)) {
+    entry.pending ??= refresh(spec, entry, now).finally(() => (entry!.pending = undefined));
+    await entry.pending;
+  } else if (entry.pending) await entry.pending;
+
+  const found = pick(entry.keys, kid, alg);
+  if (found || kid === undefined) return found;
+  if ((entry.unknownKids.get(kid) ?? 0) > now) return undefined;
+  if (Date.now() - entry.lastAttempt >= spec.jwksRefetchSeconds * 1000) {
+    entry.pending ??= refresh(spec, entry, Date.now()).finally(() => (entry!.pending = undefined));
+    await entry.pending;
+    const again = pick(entry.keys, kid, alg);
+    if (again) return again;
+  }
+  if (entry.unknownKids.size > 1000) entry.unknownKids.clear();
+  entry.unknownKids.set(kid, Date.now() + spec.jwksRefetchSeconds * 1000);
+  return undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * The authorizer interface: one per authorizer in a bundle, built once per bundle, asked once per request by the
+ * authorize stage. An authorizer returns the caller's identity or throws a GatewayError — 401 when the caller
+ * did not prove who they are, 403 when they are not allowed, 500 when the authorizer itself failed. It never
+ * allows on failure. Every authorizer passes the contract suite in test/worker/authorizers/contract.test.ts.
+ */
+import type { RequestContext } from "../pipeline/context.ts";
+
+export type ContextValue = string | number | boolean;
+
+export interface Identity {
+  type: "jwt" | "custom" | "sigv4" | "mtls";
+  /** Who the caller is: JWT `sub`, the custom authorizer's principalId, the SigV4 access key id, the certificate subject. */
+  principalId: string;
+  /** JWT claims (null for other types). */
+  claims: Record<string, unknown> | null;
+  scopes: string[];
+  /** Custom authorizer context, or certificate facts for mTLS: passed to the backend and Lambda-style events. */
+  context: Record<string, ContextValue>;
+  /** A custom authorizer's `usageIdentifierKey` (the API key, when the API takes keys from the authorizer). */
+  usageIdentifierKey: string | null;
+}
+
+export interface RouteRequirement {
+  /** JWT scopes, any of which the token must carry (empty: none required). */
+  scopes: string[];
+}
+
+export interface Authorizer {
+  readonly type: Identity["type"];
+  authorize(ctx: RequestContext, requirement: RouteRequirement): Promise<Identity>;
+}
+
+/** Reads one identity source (`$request.header.X`, `$request.querystring.X`, `$request.cookie.X`, `$stageVariables.X`, `$context.X`). */
+export function readIdentitySource(ctx: RequestContext, source: string): string | undefined {
+  const dot = source.indexOf(".", source.startsWith("$request.") ? 9 : 1);
+  const kind = source.slice(0, dot);
+  const name = source.slice(dot + 1);
+  let value: string | null | undefined;
+  switch (kind) {
+    case "$request.header":
+      value = ctx.request.headers.get(name);
+      break;
+    case "$request.querystring":
+      value = ctx.url.searchParams.get(name);
+      break;
+    case "$request.cookie":
+      value = readCookie(ctx.request.headers.get("cookie"), name);
+      break;
+    case "$stageVariables":
+      value = ctx.stageVariables[name];
+      break;
+    case "$context":
+      value = contextValue(ctx, name);
+      break;
+  }
+  return value === null || value === undefined || value.trim() === "" ? undefined : value;
+}
+
+function readCookie(header: string | null, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function contextValue(ctx: RequestContext, name: string): string | undefined {
+  switch (name) {
+    case "stage":
+      return ctx.stage;
+    case "requestId":
+      return ctx.requestId;
+    case "httpMethod":
+      return ctx.request.method;
+    case "resourcePath":
+      return ctx.route?.spec.path;
+    case "identity.sourceIp":
+      return ctx.clientIp || undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Amazon's method ARN for a request, with Portico's partition and account: `arn:portico:execute-api:edge:portico:<api>/<stage>/<METHOD>/<path>`. */
+export function methodArn(ctx: RequestContext): string {
+  return `arn:portico:execute-api:edge:portico:${ctx.api}/${ctx.stage}/${ctx.request.method}${ctx.path}`;
+}

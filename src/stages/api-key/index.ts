@@ -1,0 +1,47 @@
+/**
+ * API key: on a route with `apiKeyRequired`, the caller's key (`x-api-key`, or the custom authorizer's
+ * `usageIdentifierKey` when the API says so) must exist, be enabled and cover this stage — else Amazon's
+ * 403 `{"message":"Forbidden"}`. Keys are looked up by hash in the Registry and remembered per isolate for the
+ * Registry memo bound, so a disabled key stops working within that bound (never waiting on KV).
+ */
+import type { Env } from "../../env.ts";
+import { registryKeys, withTimeout } from "../../deploy/registry-client.ts";
+import { DEFAULT_MEMO_MS } from "../../deploy/registry-source.ts";
+import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import type { StageFactory } from "../../pipeline/stage.ts";
+import { hashKey, wellFormedKey } from "../../security/api-keys.ts";
+import type { KeyLookup } from "../../../durable-objects/registry/keys.ts";
+import { covers } from "../../../durable-objects/registry/keys.ts";
+
+const MAX_MEMO = 50_000;
+const memo = new Map<string, { key: KeyLookup | null; until: number }>();
+
+async function lookup(env: Env, value: string): Promise<KeyLookup | null> {
+  const hash = await hashKey(value);
+  const now = Date.now();
+  const known = memo.get(hash);
+  if (known && known.until > now) return known.key;
+  // Fail closed: a key that cannot be checked is not accepted.
+  const key = await withTimeout(registryKeys(env).lookupKey(hash), 2000, "the Registry").catch((err: unknown) => {
+    throw new GatewayError("INVALID_API_KEY", { detail: `api key lookup failed: ${(err as Error).message}` });
+  });
+  if (memo.size >= MAX_MEMO) memo.delete(memo.keys().next().value!);
+  memo.set(hash, { key, until: now + (Number(env.REGISTRY_MEMO_MS) || DEFAULT_MEMO_MS) });
+  return key;
+}
+
+export const apiKey: StageFactory = () =>
+  async function apiKey(ctx, next) {
+    if (!ctx.route?.spec.apiKeyRequired) return next();
+    const fromAuthorizer = ctx.bundle!.bundle.settings.apiKeySource === "AUTHORIZER";
+    const value = fromAuthorizer ? ctx.identity?.usageIdentifierKey : ctx.request.headers.get("x-api-key");
+    if (!value) throw new GatewayError("INVALID_API_KEY", { detail: "no API key" });
+    // A duplicated header arrives joined ("a, b") and fails the shape check, as does anything made up.
+    if (!(await wellFormedKey(value))) throw new GatewayError("INVALID_API_KEY", { detail: "malformed API key" });
+    const key = await lookup(ctx.env, value);
+    if (!key) throw new GatewayError("INVALID_API_KEY", { detail: "unknown API key" });
+    if (!key.enabled) throw new GatewayError("INVALID_API_KEY", { detail: `API key ${key.id} is disabled` });
+    if (!covers(key.stages, ctx.api, ctx.stage)) throw new GatewayError("INVALID_API_KEY", { detail: `API key ${key.id} does not cover ${ctx.api}/${ctx.stage}` });
+    ctx.apiKeyId = key.id;
+    return next();
+  };

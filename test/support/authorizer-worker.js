@@ -1,0 +1,115 @@
+/**
+ * A test-only Worker standing in for a Lambda authorizer behind a custom authorizer's service binding. Plain
+ * JavaScript (the pool loads it as is), speaking the Lambda adapter's wire contract: the event arrives as a JSON
+ * POST; the handler's result goes back as a 200 JSON body; a thrown error → 500 with `x-portico-lambda-error`.
+ *
+ * The token decides — TOKEN events' `authorizationToken`, else the first of a 2.0 event's `identitySource`, else
+ * the `x-token` header or `token` query parameter of a REQUEST event. Only the part before the first ":" counts,
+ * so tests can make each token unique (`allow:<test id>`) and count calls per token:
+ *
+ *   allow                Allow on every method and path of the stage; context {user, n, ok}; usageIdentifierKey
+ *   deny                 Allow on "*" and Deny on the method ARN (the explicit Deny must win)
+ *   other-path           Allow only GET /elsewhere (an implicit deny for anything else)
+ *   allow-only-get-pets  Allow only GET /pets on any stage, as an AWS-partition ARN with wildcards
+ *   garbage              a reply that is not a policy ({principalId: 42})
+ *   not-json             200 with a body that is not JSON
+ *   context-object       an Allow whose context holds an object (Amazon rejects it)
+ *   unauthorized         throws Error("Unauthorized"), as a Lambda authorizer does to refuse
+ *   unauthorized-string  returns the string "Unauthorized"
+ *   throw                throws another error
+ *   hang                 answers after 10 s
+ *   500                  a plain 500 (not the adapter's error form)
+ *   simple-true          {isAuthorized: true, context: {principalId, tier}}
+ *   simple-false         {isAuthorized: false}
+ *
+ * `GET /count?token=…` answers {count}: how often that exact token was asked about (without `token`: every call);
+ * `GET /last?token=…` the last event received for it.
+ */
+
+const HANG_MS = 10_000;
+const counts = new Map();
+const lastEvents = new Map();
+let total = 0;
+
+function tokenOf(event) {
+  return event.authorizationToken ?? event.identitySource?.[0] ?? event.headers?.["x-token"] ?? event.queryStringParameters?.token ?? "";
+}
+
+function policy(principalId, statements, extra = {}) {
+  return { principalId, policyDocument: { Version: "2012-10-17", Statement: statements }, ...extra };
+}
+
+function statement(Effect, Resource) {
+  return { Action: "execute-api:Invoke", Effect, Resource };
+}
+
+async function handler(event) {
+  const token = tokenOf(event);
+  const arn = event.methodArn ?? event.routeArn;
+  // arn:…:<api>/<stage>/<METHOD>/<path> → arn:…:<api>/<stage>/*
+  const stageArn = arn.split("/").slice(0, 2).join("/") + "/*";
+  switch (token.split(":")[0]) {
+    case "allow":
+      return policy(`user-${token}`, [statement("Allow", stageArn)], { context: { user: "alice", n: 1, ok: true }, usageIdentifierKey: "key-123" });
+    case "deny":
+      return policy("mallory", [statement("Allow", "*"), statement("Deny", arn)]);
+    case "other-path":
+      return policy("bob", statement("Allow", arn.split("/").slice(0, 2).join("/") + "/GET/elsewhere"));
+    case "allow-only-get-pets":
+      return policy("carol", [statement("Allow", ["arn:aws:execute-api:*:*:*/*/GET/pets"])]);
+    case "garbage":
+      return { principalId: 42, policyDocument: "no" };
+    case "context-object":
+      return policy("dave", [statement("Allow", "*")], { context: { nested: { a: 1 } } });
+    case "unauthorized":
+      throw new Error("Unauthorized");
+    case "unauthorized-string":
+      return "Unauthorized";
+    case "throw":
+      throw new Error("Invalid token");
+    case "simple-true":
+      return { isAuthorized: true, context: { principalId: "simple-user", tier: "gold" } };
+    case "simple-false":
+      return { isAuthorized: false };
+    default:
+      throw new Error(`unknown token ${token}`);
+  }
+}
+
+async function invoke(request) {
+  const event = JSON.parse(await request.text());
+  const token = tokenOf(event);
+  counts.set(token, (counts.get(token) ?? 0) + 1);
+  total += 1;
+  lastEvents.set(token, event);
+  const kind = token.split(":")[0];
+  if (kind === "hang") {
+    // A pending timer keeps workerd from deciding that the request can never finish.
+    await new Promise((resolve) => setTimeout(resolve, HANG_MS));
+    return Response.json(policy("late", [statement("Allow", "*")]));
+  }
+  if (kind === "500") return new Response("boom", { status: 500 });
+  if (kind === "not-json") return new Response("<html>not json</html>", { status: 200, headers: { "content-type": "text/html" } });
+  let json;
+  try {
+    json = JSON.stringify(await handler(event)) ?? "null";
+  } catch (error) {
+    return Response.json({ errorType: error.name, errorMessage: error.message }, { status: 500, headers: { "x-portico-lambda-error": "Unhandled" } });
+  }
+  return new Response(json, { status: 200, headers: { "content-type": "application/json" } });
+}
+
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (request.method === "GET" && url.pathname === "/count") {
+      const token = url.searchParams.get("token");
+      return Response.json({ count: token === null ? total : (counts.get(token) ?? 0) });
+    }
+    if (request.method === "GET" && url.pathname === "/last") {
+      return Response.json(lastEvents.get(url.searchParams.get("token") ?? "") ?? null);
+    }
+    if (request.method !== "POST") return new Response("expects the event as a POST body", { status: 405 });
+    return invoke(request);
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * A test-only Worker standing in for a Lambda function (and for a plain Worker backend) behind `service`
+ * integrations. Plain JavaScript: the pool loads it as is, so it cannot import the TypeScript adapter and
+ * implements the same wire contract inline (src/integrations/lambda/adapter.ts):
+ *
+ *   - a request with `x-portico-payload-format` is a Lambda invocation: the POST body is the event JSON; the
+ *     handler's result goes back as a 200 JSON body; a thrown error → 500 with `x-portico-lambda-error: Unhandled`.
+ *   - any other request is plain HTTP (payloadFormat raw): `/echo/...` and everything else echo the request as
+ *     JSON, `/status/{n}` answers n, `/hang` never answers in time.
+ *   - `GET /__hits?path=/x` (plain HTTP) says how often `/x` was called: the raw request path, or the event's
+ *     path for a Lambda invocation (the path after the stage). It is not itself counted.
+ *
+ * The handler depends on the `MODE` binding, so one script serves two recorded setups:
+ *   - `echo`: returns `{statusCode: 200, body: JSON.stringify(event)}` (a path containing `/status/{n}` answers n,
+ *     one containing `/hang` never answers in time);
+ *   - `choose`: returns `JSON.parse(event.body)`, so the client chooses the Lambda result; with no body it returns
+ *     the stage variable `lambdaResult` parsed when there is one, and otherwise throws (as json.loads(None) does).
+ */
+
+/** Long enough to outlast any gateway timeout a test sets, short enough never to hold a run up for long. */
+const HANG_MS = 10_000;
+const hits = new Map();
+
+function count(path) {
+  hits.set(path, (hits.get(path) ?? 0) + 1);
+}
+
+function hang() {
+  // A pending timer keeps workerd from deciding that the request can never finish.
+  return new Promise((resolve) => setTimeout(resolve, HANG_MS));
+}
+
+function statusIn(path) {
+  const m = /\/status\/(\d{3})(?:\/|$)/.exec(path);
+  return m ? Number(m[1]) : null;
+}
+
+async function handler(event, mode) {
+  const path = event.rawPath ?? event.path ?? "";
+  if (path.includes("/hang")) {
+    await hang();
+    return { statusCode: 200, body: "too late" };
+  }
+  if (mode === "choose") {
+    // A fixed result can be configured as a stage variable, for requests that carry no body (GET).
+    if (event.body == null && event.stageVariables?.lambdaResult) return JSON.parse(event.stageVariables.lambdaResult);
+    // Python's json.loads(None), as in the recorded handler, raises a TypeError; JSON.parse(null) would not.
+    if (typeof event.body !== "string") throw new TypeError("the JSON object must be str, bytes or bytearray, not NoneType");
+    return JSON.parse(event.body);
+  }
+  const status = statusIn(path);
+  if (status !== null) {
+    return { statusCode: status, headers: { "content-type": "application/json", "x-lambda": "yes" }, body: JSON.stringify({ status }) };
+  }
+  return { statusCode: 200, headers: { "content-type": "application/json", "x-lambda": "yes" }, body: JSON.stringify(event) };
+}
+
+async function invoke(request, mode) {
+  const event = JSON.parse(await request.text());
+  count(event.rawPath ?? event.path ?? "");
+  let json;
+  try {
+    json = JSON.stringify(await handler(event, mode)) ?? "null";
+  } catch (error) {
+    const body = error instanceof Error ? { errorType: error.name, errorMessage: error.message } : { errorType: typeof error, errorMessage: String(error) };
+    return Response.json(body, { status: 500, headers: { "x-portico-lambda-error": "Unhandled" } });
+  }
+  return new Response(json, { status: 200, headers: { "content-type": "application/json" } });
+}
+
+async function plain(request) {
+  const url = new URL(request.url);
+  count(url.pathname);
+  if (url.pathname === "/hang") {
+    await hang();
+    return new Response("too late");
+  }
+  const status = statusIn(url.pathname);
+  if (status !== null) return Response.json({ status }, { status, headers: { "x-backend": "worker" } });
+  const body = request.body ? await request.text() : "";
+  return Response.json(
+    { method: request.method, path: url.pathname, query: url.search, headers: Object.fromEntries(request.headers), body },
+    { headers: { "x-backend": "worker" } },
+  );
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (request.method === "GET" && url.pathname === "/__hits" && !request.headers.has("x-portico-payload-format")) {
+      return Response.json({ count: hits.get(url.searchParams.get("path") ?? "") ?? 0 });
+    }
+    if (request.headers.has("x-portico-payload-format")) return invoke(request, env.MODE ?? "echo");
+    return plain(request);
+  },
+};
