@@ -50,7 +50,7 @@ export default defineConfig({
         resolve: { alias: { "@portico/embedded-bundle": embeddedPath } },
         test: {
           name: "worker",
-          include: ["test/worker/**/*.test.ts", "src/**/*.test.ts"],
+          include: ["test/worker/**/*.test.ts", "src/**/*.test.ts", "durable-objects/**/*.test.ts"],
           globalSetup: ["./test/support/global-setup.ts"],
         },
       },

@@ -2,7 +2,9 @@
  * The one typed environment: Worker bindings, secrets and vars. Service bindings named by integrations
  * (`service: DEMO_BACKEND`) are looked up by name at request time, hence the index signature.
  */
+import type { RateLimiter } from "../durable-objects/rate-limiter/index.ts";
 import type { Registry } from "../durable-objects/registry/index.ts";
+import type { UsageQuota } from "../durable-objects/usage-quota/index.ts";
 
 export interface Env {
   /** Immutable bundles by id. */
@@ -11,6 +13,13 @@ export interface Env {
   CACHE: KVNamespace;
   /** Deployments: one object per API (`api:<name>`) and one domain index (`index`). */
   REGISTRY: DurableObjectNamespace<Registry>;
+  /** Token buckets: one object per bucket key. */
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Usage-plan quotas: one object per API key × plan. */
+  USAGE_QUOTA: DurableObjectNamespace<UsageQuota>;
+  /** The account-wide (gateway-wide) bucket: requests per second and burst; unset or 0 turns it off. */
+  ACCOUNT_RATE?: string;
+  ACCOUNT_BURST?: string;
   /** The API served on the Worker's own host names; empty means the embedded bundle's API. */
   PORTICO_API?: string;
   /** How long an isolate trusts a stage pointer it read from the Registry, in ms (default 5000). */
@@ -19,7 +28,7 @@ export interface Env {
   METRICS_FLUSH_MS?: string;
   /** Secret: the admin API's bearer token. Without it the admin API answers 503. */
   ADMIN_TOKEN?: string;
-  /** Secret: lets testers force a version with `x-portico-version-force` when sent in `x-portico-force-secret`. */
+  /** Secret: lets testers force a version with `x-portico-force-version` when sent in `x-portico-force-secret`. */
   PORTICO_FORCE_SECRET?: string;
   [binding: string]: unknown;
 }

@@ -142,9 +142,10 @@ export class Registry extends DurableObject<Env> {
       return { ok: true, value: true };
     });
     if (!outcome.ok) return outcome;
-    if (outcome.value) await this.#syncIndex();
+    // Read before awaiting the index: another caller's publish may run meanwhile, and this caller is owed its own.
     const stage = stages.readStage(this.#sql, input.api, input.stage)!;
     const deployment = stages.listDeployments(this.#sql, 1000).find((d) => d.id === input.bundleId)!;
+    if (outcome.value) await this.#syncIndex();
     return { ok: true, value: { stage, deployment, changed: outcome.value } };
   }
 
@@ -174,8 +175,9 @@ export class Registry extends DurableObject<Env> {
       stages.appendHistory(this.#sql, stage, action, deploymentId, description, now);
       this.#bumpVersion();
     });
+    const moved = stages.readStage(this.#sql, this.#api(), stage)!;
     await this.#syncIndex();
-    return { ok: true, value: stages.readStage(this.#sql, this.#api(), stage)! };
+    return { ok: true, value: moved };
   }
 
   // ---- canaries ----
@@ -350,7 +352,7 @@ export class Registry extends DurableObject<Env> {
 
   // ---- API keys (on the `keys` instance) ----
 
-  createKey(input: { name: string; description: string | null; hash: string; hint: string; enabled: boolean; stages: string[] }): ApiKeyRecord {
+  createKey(input: { name: string; description: string | null; hash: string; hint: string; enabled: boolean; stages: string[]; plans: string[] }): ApiKeyRecord {
     return keys.insertKey(this.#sql, { ...input, id: crypto.randomUUID().replace(/-/g, "").slice(0, 20) }, Date.now());
   }
 
@@ -362,8 +364,12 @@ export class Registry extends DurableObject<Env> {
     return keys.getKey(this.#sql, id) ?? null;
   }
 
-  updateKey(id: string, changes: { name?: string; description?: string | null; enabled?: boolean; stages?: string[]; hash?: string; hint?: string }): Result<ApiKeyRecord> {
+  updateKey(id: string, changes: keys.KeyChanges): Result<ApiKeyRecord> {
     return keys.updateKey(this.#sql, id, changes, Date.now());
+  }
+
+  keysInPlan(plan: string): ApiKeyRecord[] {
+    return keys.keysInPlan(this.#sql, plan);
   }
 
   deleteKey(id: string): Result<{ id: string }> {

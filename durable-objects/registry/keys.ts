@@ -13,14 +13,19 @@ const toRecord = (r: Row): ApiKeyRecord => ({
   hint: r.hint as string,
   enabled: r.enabled === 1,
   stages: JSON.parse(r.stages as string) as string[],
+  plans: JSON.parse(r.plans as string) as string[],
   createdAt: r.created_at as number,
   updatedAt: r.updated_at as number,
 });
 
-export function insertKey(sql: SqlStorage, input: { id: string; name: string; description: string | null; hash: string; hint: string; enabled: boolean; stages: string[] }, now: number): ApiKeyRecord {
+export function insertKey(
+  sql: SqlStorage,
+  input: { id: string; name: string; description: string | null; hash: string; hint: string; enabled: boolean; stages: string[]; plans?: string[] },
+  now: number,
+): ApiKeyRecord {
   sql.exec(
-    "INSERT INTO api_keys (id, name, description, hash, hint, enabled, stages, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    input.id, input.name, input.description, input.hash, input.hint, input.enabled ? 1 : 0, JSON.stringify(input.stages), now, now,
+    "INSERT INTO api_keys (id, name, description, hash, hint, enabled, stages, plans, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    input.id, input.name, input.description, input.hash, input.hint, input.enabled ? 1 : 0, JSON.stringify(input.stages), JSON.stringify(input.plans ?? []), now, now,
   );
   return getKey(sql, input.id)!;
 }
@@ -35,24 +40,27 @@ export function listKeys(sql: SqlStorage): ApiKeyRecord[] {
 }
 
 export function lookupByHash(sql: SqlStorage, hash: string): KeyLookup | null {
-  const row = sql.exec("SELECT id, enabled, stages FROM api_keys WHERE hash = ?", hash).toArray()[0];
-  return row ? { id: row.id as string, enabled: row.enabled === 1, stages: JSON.parse(row.stages as string) as string[] } : null;
+  const row = sql.exec("SELECT id, enabled, stages, plans FROM api_keys WHERE hash = ?", hash).toArray()[0];
+  return row
+    ? { id: row.id as string, enabled: row.enabled === 1, stages: JSON.parse(row.stages as string) as string[], plans: JSON.parse(row.plans as string) as string[] }
+    : null;
 }
 
 export function updateKey(
   sql: SqlStorage,
   id: string,
-  changes: { name?: string; description?: string | null; enabled?: boolean; stages?: string[]; hash?: string; hint?: string },
+  changes: KeyChanges,
   now: number,
 ): Result<ApiKeyRecord> {
   const existing = getKey(sql, id);
   if (!existing) return fail(404, `no API key ${id}`, "id");
   sql.exec(
-    "UPDATE api_keys SET name = ?, description = ?, enabled = ?, stages = ?, hash = COALESCE(?, hash), hint = COALESCE(?, hint), updated_at = ? WHERE id = ?",
+    "UPDATE api_keys SET name = ?, description = ?, enabled = ?, stages = ?, plans = ?, hash = COALESCE(?, hash), hint = COALESCE(?, hint), updated_at = ? WHERE id = ?",
     changes.name ?? existing.name,
     changes.description === undefined ? existing.description : changes.description,
     (changes.enabled ?? existing.enabled) ? 1 : 0,
     JSON.stringify(changes.stages ?? existing.stages),
+    JSON.stringify(changes.plans ?? existing.plans),
     changes.hash ?? null,
     changes.hint ?? null,
     now,
@@ -65,6 +73,21 @@ export function deleteKey(sql: SqlStorage, id: string): Result<{ id: string }> {
   if (!getKey(sql, id)) return fail(404, `no API key ${id}`, "id");
   sql.exec("DELETE FROM api_keys WHERE id = ?", id);
   return { ok: true, value: { id } };
+}
+
+export interface KeyChanges {
+  name?: string;
+  description?: string | null;
+  enabled?: boolean;
+  stages?: string[];
+  plans?: string[];
+  hash?: string;
+  hint?: string;
+}
+
+/** Keys in a usage plan (`api/plan`), for usage reports. */
+export function keysInPlan(sql: SqlStorage, plan: string): ApiKeyRecord[] {
+  return listKeys(sql).filter((k) => k.plans.includes(plan));
 }
 
 /** Whether a key's stages cover `api`/`stage`. */

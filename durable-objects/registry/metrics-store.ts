@@ -13,6 +13,7 @@ interface Row extends Record<string, SqlStorageValue> {
   count: number;
   c4xx: number;
   c5xx: number;
+  degraded: number;
   latency: string;
   integration_latency: string;
 }
@@ -20,20 +21,21 @@ interface Row extends Record<string, SqlStorageValue> {
 export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: number): void {
   for (const s of samples) {
     const existing = sql
-      .exec<Row>("SELECT version, count, c4xx, c5xx, latency, integration_latency FROM metrics WHERE stage = ? AND version = ? AND slot = ?", s.stage, s.version, s.slot)
+      .exec<Row>("SELECT version, count, c4xx, c5xx, degraded, latency, integration_latency FROM metrics WHERE stage = ? AND version = ? AND slot = ?", s.stage, s.version, s.slot)
       .toArray()[0];
     const latency = existing ? (JSON.parse(existing.latency) as number[]) : emptyHistogram();
     const integration = existing ? (JSON.parse(existing.integration_latency) as number[]) : emptyHistogram();
     mergeInto(latency, s.latency);
     mergeInto(integration, s.integrationLatency);
     sql.exec(
-      "INSERT OR REPLACE INTO metrics (stage, version, slot, count, c4xx, c5xx, latency, integration_latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO metrics (stage, version, slot, count, c4xx, c5xx, degraded, latency, integration_latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       s.stage,
       s.version,
       s.slot,
       (existing?.count ?? 0) + s.count,
       (existing?.c4xx ?? 0) + s.c4xx,
       (existing?.c5xx ?? 0) + s.c5xx,
+      (existing?.degraded ?? 0) + (s.degraded ?? 0),
       JSON.stringify(latency),
       JSON.stringify(integration),
     );
@@ -43,13 +45,14 @@ export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: nu
 
 /** Each version's totals and percentiles on a stage since `since` (ms). */
 export function versionMetrics(sql: SqlStorage, stage: string, since: number, stable: string | null, canary: string | null): VersionMetrics[] {
-  const byVersion = new Map<string, { count: number; c4xx: number; c5xx: number; latency: number[]; integration: number[] }>();
-  for (const row of sql.exec<Row>("SELECT version, count, c4xx, c5xx, latency, integration_latency FROM metrics WHERE stage = ? AND slot >= ?", stage, since)) {
+  const byVersion = new Map<string, { count: number; c4xx: number; c5xx: number; degraded: number; latency: number[]; integration: number[] }>();
+  for (const row of sql.exec<Row>("SELECT version, count, c4xx, c5xx, degraded, latency, integration_latency FROM metrics WHERE stage = ? AND slot >= ?", stage, since)) {
     let v = byVersion.get(row.version);
-    if (!v) byVersion.set(row.version, (v = { count: 0, c4xx: 0, c5xx: 0, latency: emptyHistogram(), integration: emptyHistogram() }));
+    if (!v) byVersion.set(row.version, (v = { count: 0, c4xx: 0, c5xx: 0, degraded: 0, latency: emptyHistogram(), integration: emptyHistogram() }));
     v.count += row.count;
     v.c4xx += row.c4xx;
     v.c5xx += row.c5xx;
+    v.degraded += row.degraded;
     mergeInto(v.latency, JSON.parse(row.latency) as number[]);
     mergeInto(v.integration, JSON.parse(row.integration_latency) as number[]);
   }
@@ -63,6 +66,7 @@ export function versionMetrics(sql: SqlStorage, stage: string, since: number, st
       c5xx: v.c5xx,
       errorRate4xx: v.count ? v.c4xx / v.count : 0,
       errorRate5xx: v.count ? v.c5xx / v.count : 0,
+      degraded: v.degraded,
       p50: percentile(v.latency, 50),
       p95: percentile(v.latency, 95),
       p99: percentile(v.latency, 99),

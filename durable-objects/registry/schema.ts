@@ -62,6 +62,10 @@ export const MIGRATIONS: string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 3: usage plans a key belongs to ("api/plan").
+  `ALTER TABLE api_keys ADD COLUMN plans TEXT NOT NULL DEFAULT '[]';`,
+  // 4: throttle and quota decisions made without their Durable Object (fail open or closed).
+  `ALTER TABLE metrics ADD COLUMN degraded INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(sql: SqlStorage): void {

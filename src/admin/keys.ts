@@ -12,6 +12,7 @@ import type { Result } from "../../durable-objects/registry/index.ts";
 
 const KEY_ID = /^[0-9a-f]{20}$/;
 const STAGE_REF = /^[a-z0-9][a-z0-9-]{0,62}\/([A-Za-z0-9][A-Za-z0-9_-]{0,63}|\*)$/;
+const PLAN_REF = /^[a-z0-9][a-z0-9-]{0,62}\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 function unwrap<T>(result: Result<T>): T {
   if (result.ok) return result.value;
@@ -23,15 +24,21 @@ function keyId(value: string | undefined): string {
   return value;
 }
 
-function checkStages(check: FieldChecker, value: unknown): string[] | undefined {
+function checkRefs(check: FieldChecker, field: "stages" | "plans", value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
+  const [pattern, shape] = field === "stages" ? [STAGE_REF, '"api/stage" or "api/*"'] : [PLAN_REF, '"api/plan"'];
   if (!Array.isArray(value)) {
-    check.fail(["stages"], 'must be a list of "api/stage" (or "api/*")');
+    check.fail([field], `must be a list of ${shape}`);
     return undefined;
   }
   value.forEach((s, i) => {
-    if (typeof s !== "string" || !STAGE_REF.test(s)) check.fail(["stages", i], 'must be "api/stage" or "api/*"');
+    if (typeof s !== "string" || !pattern.test(s)) check.fail([field, i], `must be ${shape}`);
   });
+  if (field === "plans") {
+    // Amazon: a key may be in only one plan per API.
+    const apis = (value as string[]).map((p) => String(p).split("/")[0]);
+    if (new Set(apis).size !== apis.length) check.fail([field], "a key can be in only one usage plan per API");
+  }
   return value as string[];
 }
 
@@ -42,7 +49,8 @@ export function keyRoutes(app: Hono<{ Bindings: Env }>): void {
     const name = check.string("name", { required: true, max: 128 });
     const description = check.string("description", { max: 1024 });
     const enabled = check.boolean("enabled");
-    const stages = checkStages(check, body.stages);
+    const stages = checkRefs(check, "stages", body.stages);
+    const plans = checkRefs(check, "plans", body.plans);
     check.done();
     const value = await generateKeyValue();
     const key = await registryKeys(c.env).createKey({
@@ -52,6 +60,7 @@ export function keyRoutes(app: Hono<{ Bindings: Env }>): void {
       hint: keyHint(value),
       enabled: enabled ?? true,
       stages: stages ?? [],
+      plans: plans ?? [],
     });
     return c.json({ key, value, note: "The value is shown once: store it now. Portico keeps only its hash." }, 201);
   });
@@ -71,9 +80,10 @@ export function keyRoutes(app: Hono<{ Bindings: Env }>): void {
     const name = check.string("name", { max: 128 });
     const description = check.string("description", { max: 1024 });
     const enabled = check.boolean("enabled");
-    const stages = checkStages(check, body.stages);
+    const stages = checkRefs(check, "stages", body.stages);
+    const plans = checkRefs(check, "plans", body.plans);
     for (const field of Object.keys(body))
-      if (!["name", "description", "enabled", "stages"].includes(field)) check.fail([field], "unknown field (name, description, enabled, stages)");
+      if (!["name", "description", "enabled", "stages", "plans"].includes(field)) check.fail([field], "unknown field (name, description, enabled, stages, plans)");
     check.done();
     return c.json(
       unwrap(
@@ -82,6 +92,7 @@ export function keyRoutes(app: Hono<{ Bindings: Env }>): void {
           ...(description !== undefined ? { description } : {}),
           ...(enabled !== undefined ? { enabled } : {}),
           ...(stages !== undefined ? { stages } : {}),
+          ...(plans !== undefined ? { plans } : {}),
         }),
       ),
     );

@@ -17,7 +17,7 @@ import { loadBundle } from "./bundle-store.ts";
 import { assignCanary } from "./canary.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
 import type { CallerFacts, ConfigSource, DomainTarget, EmbeddedConfigSource, StageResolution } from "./config-source.ts";
-import { domainIndex, registryFor, withTimeout } from "./registry-client.ts";
+import { awaitShared, domainIndex, registryFor, withTimeout } from "./registry-client.ts";
 import type { StageState } from "./types.ts";
 import type { ServingState } from "../../durable-objects/registry/index.ts";
 
@@ -114,11 +114,15 @@ export class RegistryConfigSource implements ConfigSource {
   }
 
   /** Single-flight, time-bounded memo: a stale entry waits for one refresh; a failed refresh keeps the old value. */
-  #memoised<T>(memo: Map<string, Memo<T>>, key: string, fetch: () => Promise<T>): Promise<T | undefined> | T | undefined {
+  async #memoised<T>(memo: Map<string, Memo<T>>, key: string, fetch: () => Promise<T>): Promise<T | undefined> {
     const entry = memo.get(key);
     const now = Date.now();
     if (entry && now - entry.fetchedAt < this.#memoMs) return entry.value;
-    if (entry?.pending) return entry.pending;
+    if (entry?.pending) {
+      // Another request's refresh: wait for it on our own clock, and read what it stored.
+      if (await awaitShared(entry.pending, REGISTRY_WAIT_MS)) return memo.get(key)?.value;
+      return entry.value;
+    }
     const pending = withTimeout(fetch(), REGISTRY_WAIT_MS, "the Registry").then(
       (value) => {
         memo.set(key, { value, fetchedAt: Date.now() });

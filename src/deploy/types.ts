@@ -88,6 +88,8 @@ export interface MetricsSample {
   count: number;
   c4xx: number;
   c5xx: number;
+  /** Throttle/quota decisions made without their Durable Object. */
+  degraded?: number;
   /** Latency histogram counts (see observability/histogram.ts). */
   latency: number[];
   integrationLatency: number[];
@@ -101,6 +103,8 @@ export interface VersionMetrics {
   c5xx: number;
   errorRate4xx: number;
   errorRate5xx: number;
+  /** Throttle/quota decisions made without their Durable Object. */
+  degraded?: number;
   p50: number | null;
   p95: number | null;
   p99: number | null;
@@ -118,6 +122,8 @@ export interface ApiKeyRecord {
   enabled: boolean;
   /** `api/stage` pairs the key may call; `api/*` covers every stage of an API. */
   stages: string[];
+  /** Usage plans the key belongs to, as `api/plan`; a plan also lets the key call the stages it covers. */
+  plans: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -127,4 +133,5 @@ export interface KeyLookup {
   id: string;
   enabled: boolean;
   stages: string[];
+  plans: string[];
 }

@@ -1,0 +1,43 @@
+/**
+ * RateLimiter: one token bucket per object (one object per bucket key: `stage:petstore:prod:3`,
+ * `plan:petstore:basic:<keyId>` …; hot buckets are sharded by their callers). Isolates lease tokens in batches
+ * (src/throttle/lease.ts), so a call admits many requests. The bucket is kept in SQLite (table `bucket`, STORAGE.md)
+ * so a restart neither refills nor forgets it.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../../src/env.ts";
+import { fullBucket, take, type BucketConfig, type BucketState } from "../../src/throttle/bucket.ts";
+
+export interface LeaseReply {
+  granted: number;
+  /** Whole tokens left after this grant (the isolate sizes its next lease from it). */
+  remaining: number;
+  retryAfterMs: number;
+}
+
+export class RateLimiter extends DurableObject<Env> {
+  #state: BucketState | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_at INTEGER NOT NULL)");
+    const row = ctx.storage.sql.exec<{ tokens: number; updated_at: number }>("SELECT tokens, updated_at FROM bucket WHERE id = 1").toArray()[0];
+    if (row) this.#state = { tokens: row.tokens, updatedAt: row.updated_at };
+  }
+
+  /** Takes between `min` and `want` tokens for the caller, or none with the wait until `min` are back. */
+  lease(config: BucketConfig, want: number, min: number): LeaseReply {
+    const now = Date.now();
+    // A bucket seen for the first time (or whose burst shrank below its tokens) starts full, as Amazon's do.
+    const state = this.#state ?? fullBucket(config, now);
+    const result = take(state, config, Math.max(1, Math.floor(want)), Math.max(1, Math.min(Math.floor(min), Math.floor(want))), now);
+    this.#state = result.state;
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO bucket (id, tokens, updated_at) VALUES (1, ?, ?)", result.state.tokens, result.state.updatedAt);
+    return { granted: result.granted, remaining: Math.floor(result.state.tokens), retryAfterMs: result.retryAfterMs };
+  }
+
+  /** The bucket as it stands (tests, diagnostics). */
+  peek(config: BucketConfig): BucketState {
+    return this.#state ?? fullBucket(config, Date.now());
+  }
+}

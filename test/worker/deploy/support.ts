@@ -1,0 +1,127 @@
+/**
+ * Helpers for the deployment tests: the admin API through SELF, unique APIs on their own custom hosts, and an
+ * app built on an environment whose Registry can be made to fail (throw, hang, or lose its bundle copies).
+ */
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import embedded from "@portico/embedded-bundle";
+import { expect } from "vitest";
+import { createApp } from "../../../src/app.ts";
+import type { Bundle } from "../../../src/config/bundle.ts";
+import { EmbeddedConfigSource } from "../../../src/deploy/config-source.ts";
+import { RegistryConfigSource } from "../../../src/deploy/registry-source.ts";
+import type { Env } from "../../../src/env.ts";
+
+export const ENV = env as unknown as Env;
+export const TOKEN = "test-admin-token";
+export const FORCE_SECRET = "test-force-secret";
+export const EMBEDDED = embedded as { id: string; bundle: Bundle };
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const short = (id: string) => id.slice(0, 12);
+export const uniqueApi = (prefix = "dp") => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+
+/**
+ * The Worker's app (`createApp`, as the entry builds it) on the test environment: real Registry and KV. Tests use
+ * it rather than SELF for volume, because every SELF.fetch in a workerd instance gets slower than the one before
+ * (cloudflare/workers-sdk#15446): a few thousand requests through SELF take minutes.
+ */
+let shared: ReturnType<typeof appOn> | undefined;
+// Metrics reach the Registry only when the admin metrics route flushes them (awaited), never from a background
+// flush racing a test's before/after reads.
+export const gateway = (url: string, init?: RequestInit) => (shared ??= appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" }))(url, init);
+
+export function admin(path: string, init: { method?: string; json?: unknown; headers?: Record<string, string>; body?: BodyInit } = {}): Promise<Response> {
+  return gateway(`http://localhost/_portico${path}`, {
+    method: init.method ?? (init.json !== undefined ? "POST" : "GET"),
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...(init.headers ?? {}) },
+    ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : init.body !== undefined ? { body: init.body } : {}),
+  });
+}
+
+/** Publishes through the admin API and returns the published deployment id. */
+export async function publish(definition: unknown, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await admin("/deployments", { json: { definition, stage: "prod", ...extra } });
+  const body = (await res.json()) as { deployment?: { id: string }; message?: string };
+  if (res.status !== 201 && res.status !== 200) throw new Error(`publish failed (${res.status}): ${JSON.stringify(body)}`);
+  return body.deployment!.id;
+}
+
+export async function adminOk(path: string, init: Parameters<typeof admin>[1]): Promise<unknown> {
+  const res = await admin(path, init);
+  const body = await res.json();
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  return body;
+}
+
+/**
+ * An API on its own host: `/who` (a mock naming the version's tag), `/only-<tag>` (a route only this version
+ * has) and `/greet` (through the demo backend, which echoes a header built from route text and a stage variable).
+ */
+export function definition(api: string, tag: string, more: Record<string, unknown> = {}, routes: Record<string, unknown> = {}) {
+  return {
+    name: api,
+    domains: [{ host: `${api}.test`, stage: "prod" }],
+    stages: { prod: { variables: { word: `var-${tag}` } } },
+    routes: {
+      "GET /who": { integration: { type: "mock", body: { tag } } },
+      [`GET /only-${tag}`]: { integration: { type: "mock", body: { only: tag } } },
+      "GET /greet": {
+        integration: { type: "http_proxy", uri: "http://backend.internal/greeting", service: "DEMO_BACKEND", headers: { "x-greeting": `route-${tag} \${stageVariables.word}` } },
+      },
+      ...routes,
+    },
+    ...more,
+  };
+}
+
+/** A request to an API's data plane on its custom host, through the shared app (`gateway`). */
+export const data = (api: string, path: string, headers: Record<string, string> = {}) => gateway(`http://${api}.test${path}`, { headers });
+/** The same through the Worker's own entry (src/index.ts), for the few tests that must go through it. */
+export const dataViaSelf = (api: string, path: string, headers: Record<string, string> = {}) => SELF.fetch(`http://${api}.test${path}`, { headers });
+export const versionOf = (res: Response) => res.headers.get("x-portico-version");
+
+/** Polls `probe` until it returns true; returns when (ms since epoch), or fails after `limitMs`. */
+export async function until(probe: () => Promise<boolean>, limitMs: number, everyMs = 20): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < limitMs) {
+    if (await probe()) return Date.now();
+    await sleep(everyMs);
+  }
+  throw new Error(`condition not met within ${limitMs} ms`);
+}
+
+export type RegistryFault = "ok" | "throw" | "hang" | "no-bundle-copy";
+
+/**
+ * An environment whose REGISTRY wraps the real namespace; `fault` switches every call (or only `bundleText`)
+ * to reject or never answer. Metrics flushing is pushed far out so a hung Registry never holds a test up.
+ */
+export function faultyEnv(): { env: Env; control: { fault: RegistryFault; calls: string[] } } {
+  const control = { fault: "ok" as RegistryFault, calls: [] as string[] };
+  const real = ENV.REGISTRY;
+  const call = (id: DurableObjectId, method: string, args: unknown[]): Promise<unknown> => {
+    control.calls.push(method);
+    const fault = control.fault;
+    if (fault === "throw" || (fault === "no-bundle-copy" && method === "bundleText")) return Promise.reject(new Error(`injected: Registry.${method} unreachable`));
+    if (fault === "hang") return new Promise(() => {});
+    const stub = real.get(id) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    return stub[method]!(...args);
+  };
+  const REGISTRY = {
+    idFromName: (name: string) => real.idFromName(name),
+    get: (id: DurableObjectId) =>
+      new Proxy({}, { get: (_t, prop) => (typeof prop === "string" && prop !== "then" ? (...args: unknown[]) => call(id, prop, args) : undefined) }),
+  };
+  return { env: { ...ENV, REGISTRY: REGISTRY as unknown as Env["REGISTRY"], METRICS_FLUSH_MS: "3600000" }, control };
+}
+
+/** The Worker's app on `appEnv`, with its own (empty) memo: `fetch` waits for background work unless told not to. */
+export function appOn(appEnv: Env) {
+  const app = createApp({ source: new RegistryConfigSource(appEnv, new EmbeddedConfigSource(EMBEDDED.id, EMBEDDED.bundle)) });
+  return async (url: string, init: RequestInit = {}, wait = false) => {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(url, init), appEnv, ctx);
+    if (wait) await waitOnExecutionContext(ctx);
+    return res;
+  };
+}
