@@ -22,4 +22,6 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
+export { RateLimiter } from "../durable-objects/rate-limiter/index.ts";
 export { Registry } from "../durable-objects/registry/index.ts";
+export { UsageQuota } from "../durable-objects/usage-quota/index.ts";

@@ -30,6 +30,7 @@ export interface Bundle {
   authorizers: Record<string, BundleAuthorizer>;
   /** The API-wide resource policy; routes may add their own. */
   resourcePolicy: BundleResourcePolicy | null;
+  usagePlans: Record<string, BundleUsagePlan>;
   /** Sorted by key, so the id does not depend on the order routes were written in. */
   routes: BundleRoute[];
 }
@@ -42,11 +43,50 @@ export interface BundleSettings {
   versionHeader: string | null;
   binaryMediaTypes: string[];
   apiKeySource: "HEADER" | "AUTHORIZER";
+  rateLimitHeaders: "draft" | "legacy" | null;
+  cacheStatusHeader: string | null;
+}
+
+export interface BundleStageCache {
+  enabled: boolean;
+  ttl: number;
+  methods: string[];
+  statuses: string[];
+  requireAuthorization: boolean;
+  unauthorizedStrategy: "FAIL_WITH_403" | "SUCCEED_WITH_RESPONSE_HEADER" | "SUCCEED_WITHOUT_RESPONSE_HEADER";
+  encryptionSecret: string | null;
+  maxEntryBytes: number;
+}
+
+export interface BundleRouteCache {
+  enabled: boolean | null;
+  ttl: number | null;
+  keys: { query: string[]; headers: string[] };
+  public: boolean;
+}
+
+export interface BundleThrottle {
+  rate: number;
+  burst: number;
+  strict: boolean;
+  shadow: boolean;
+}
+
+export interface BundleUsagePlan {
+  description: string | null;
+  stages: string[];
+  throttle: BundleThrottle | null;
+  quota: { limit: number; period: "DAY" | "WEEK" | "MONTH"; offset: number } | null;
+  /** By normalised route key. */
+  routeThrottles: Record<string, BundleThrottle>;
+  failMode: "open" | "closed";
 }
 
 export interface BundleStage {
   description: string | null;
   variables: Record<string, string>;
+  throttle: BundleThrottle | null;
+  cache: BundleStageCache | null;
 }
 
 export interface BundleDomain {
@@ -83,6 +123,8 @@ export interface BundleRoute {
   authorizer: { name: string; scopes: string[] } | null;
   apiKeyRequired: boolean;
   resourcePolicy: BundleResourcePolicy | null;
+  throttle: BundleThrottle | null;
+  cache: BundleRouteCache | null;
 }
 
 export interface BundlePolicyMatch {

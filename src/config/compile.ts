@@ -7,6 +7,8 @@ import { checkDefinitionShape } from "./check.ts";
 import { DefinitionError, type FieldError } from "./field-errors.ts";
 import { checkModelSchema, checkModels, rewriteModelRefs } from "./models.ts";
 import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from "./compile-identity.ts";
+import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
+import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import type { ApiDefinition, IntegrationDefinition, RouteDefinition, ValidateDefinition } from "./types.ts";
 
@@ -78,6 +80,7 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[]): void {
   if (isObject(def.routes)) checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors);
   if (isObject(def.models)) checkModels(def.models, errors);
   checkIdentity(def, errors);
+  checkLimits(def, errors);
 
   if (Array.isArray(def.domains)) {
     const seen = new Set<string>();
@@ -95,7 +98,7 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[]): void {
     errors.push({ path: ["cors", "allowCredentials"], message: "cannot be true when allowOrigins contains \"*\" (browsers refuse it)" });
 
   if (isObject(def.settings))
-    for (const name of ["requestIdHeader", "errorTypeHeader", "versionHeader"] as const) {
+    for (const name of ["requestIdHeader", "errorTypeHeader", "versionHeader", "cacheStatusHeader"] as const) {
       const value = def.settings[name];
       if (value === true) errors.push({ path: ["settings", name], message: "must be a header name, or false to turn it off" });
       else if (typeof value === "string" && !HEADER_NAME.test(value)) errors.push({ path: ["settings", name], message: "invalid header name" });
@@ -235,6 +238,8 @@ export function buildBundle(def: ApiDefinition): Bundle {
       authorizer: routeAuthorizer(route),
       apiKeyRequired: route.apiKeyRequired ?? false,
       resourcePolicy: buildPolicy(route.resourcePolicy),
+      throttle: buildThrottle(route.throttle),
+      cache: buildRouteCache(route.cache),
     });
   }
   routes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -263,9 +268,15 @@ export function buildBundle(def: ApiDefinition): Bundle {
       versionHeader: versionHeader === false ? null : typeof versionHeader === "string" ? versionHeader : DEFAULT_VERSION_HEADER,
       binaryMediaTypes: def.settings?.binaryMediaTypes ?? [],
       apiKeySource: def.settings?.apiKeySource ?? "HEADER",
+      rateLimitHeaders: def.settings?.rateLimitHeaders === false ? null : (def.settings?.rateLimitHeaders ?? "draft"),
+      cacheStatusHeader:
+        def.settings?.cacheStatusHeader === false ? null : typeof def.settings?.cacheStatusHeader === "string" ? def.settings.cacheStatusHeader : CACHE_DEFAULTS.cacheStatusHeader,
     },
     stages: Object.fromEntries(
-      Object.entries(def.stages).map(([name, s]) => [name, { description: s.description ?? null, variables: s.variables ?? {} }]),
+      Object.entries(def.stages).map(([name, s]) => [
+        name,
+        { description: s.description ?? null, variables: s.variables ?? {}, throttle: buildThrottle(s.throttle), cache: buildStageCache(s.cache) },
+      ]),
     ),
     domains: (def.domains ?? []).map((d) => ({ host: d.host.toLowerCase(), basePath: d.basePath ?? "", stage: d.stage })),
     cors,
@@ -278,6 +289,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
     ),
     authorizers: buildAuthorizers(def),
     resourcePolicy: buildPolicy(def.resourcePolicy),
+    usagePlans: buildUsagePlans(def),
     routes,
   };
 }

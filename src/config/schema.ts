@@ -110,6 +110,14 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       additionalProperties: { $ref: "#/$defs/authorizer" },
     },
     resourcePolicy: { $ref: "#/$defs/resourcePolicy" },
+    usagePlans: {
+      type: "object",
+      description:
+        "Usage plans by name: per-API-key throttles and quotas on the stages they cover. Keys join plans through the " +
+        "admin API (`portico keys plans`); a route must require an API key for its plan to apply.",
+      propertyNames: { pattern: NAME },
+      additionalProperties: { $ref: "#/$defs/usagePlan" },
+    },
     routes: {
       type: "object",
       description:
@@ -146,6 +154,16 @@ export const DEFINITION_SCHEMA: SchemaNode = {
             "Response header naming the bundle version (first 12 characters of its id) that served the request — " +
             "the stable or the canary version; `false` turns it off. Default `x-portico-version`.",
         },
+        rateLimitHeaders: {
+          enum: ["draft", "legacy", false],
+          description:
+            "Rate-limit headers on throttled and admitted responses: `draft` (IETF `RateLimit` and `RateLimit-Policy`, default), " +
+            "`legacy` (`X-RateLimit-Limit`, `-Remaining`, `-Reset`) or `false` for none. `Retry-After` is always sent with a 429.",
+        },
+        cacheStatusHeader: {
+          type: ["string", "boolean"],
+          description: "Response header saying HIT, MISS or BYPASS on routes the cache serves; `false` turns it off. Default `X-Cache`.",
+        },
         apiKeySource: {
           enum: ["HEADER", "AUTHORIZER"],
           description: "Where a route's API key comes from: the `x-api-key` header (default) or a custom authorizer's `usageIdentifierKey`.",
@@ -168,6 +186,118 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           description: "Stage variables, used as `${stageVariables.name}` in URIs and header values.",
           propertyNames: { pattern: "^[A-Za-z0-9_]{1,64}$" },
           additionalProperties: { type: "string", maxLength: 2048, description: "The variable's value." },
+        },
+        throttle: { $ref: "#/$defs/throttle" },
+        cache: { $ref: "#/$defs/stageCache" },
+      },
+    },
+    stageCache: {
+      type: "object",
+      description:
+        "The stage's response cache (Amazon's stage cache): entries in Workers KV behind a per-location Cache API layer. " +
+        "Behind an authorizer or API key the caller's identity is always in the key unless a route is marked public.",
+      additionalProperties: false,
+      properties: {
+        enabled: { type: "boolean", description: "Cache this stage's cacheable routes. Default true when `cache` is given." },
+        ttl: { type: "integer", minimum: 0, maximum: 3600, description: "Seconds an entry lives; 0 stores nothing. Default 300." },
+        methods: { type: "array", items: { enum: [...HTTP_METHODS] }, description: "Methods whose responses are cached. Default GET and HEAD." },
+        statuses: {
+          type: "array",
+          items: { type: ["integer", "string"], pattern: "^[1-5]xx$", minimum: 100, maximum: 599 },
+          description: "Statuses stored: codes (`200`) or classes (`\"2xx\"`). Default `[\"2xx\"]`.",
+        },
+        requireAuthorization: {
+          type: "boolean",
+          description: "A client's `Cache-Control: max-age=0` refreshes an entry only when it may invalidate (see unauthorizedStrategy). Default true.",
+        },
+        unauthorizedStrategy: {
+          enum: ["FAIL_WITH_403", "SUCCEED_WITH_RESPONSE_HEADER", "SUCCEED_WITHOUT_RESPONSE_HEADER"],
+          description: "What an unauthorized `max-age=0` gets: 403, the cached response with a warning header (default), or the cached response.",
+        },
+        encryptionSecret: {
+          type: "string",
+          pattern: "^[A-Z_][A-Z0-9_]*$",
+          description: "Name of a Worker secret: entries are encrypted at rest with AES-GCM under a key derived from it.",
+        },
+        maxEntryBytes: {
+          type: "integer",
+          minimum: 1,
+          maximum: 26214400,
+          description: "Largest body stored (KV allows 25 MiB); larger responses stream through uncached. Default 1048576.",
+        },
+      },
+    },
+    routeCache: {
+      type: "object",
+      description: "Per-route cache settings over the stage's.",
+      additionalProperties: false,
+      properties: {
+        enabled: { type: "boolean", description: "Cache this route (default: the stage's setting)." },
+        ttl: { type: "integer", minimum: 0, maximum: 3600, description: "Seconds, over the stage's ttl." },
+        keys: {
+          type: "array",
+          items: { type: "string", pattern: "^(query\\.[^\\s]+|header\\.[A-Za-z0-9!#$%&'*+.^_`|~-]+)$" },
+          description: "Cache-key parameters besides the method and full path (always in the key): `query.<name>`, `header.<name>`.",
+        },
+        public: {
+          type: "boolean",
+          description: "Share entries between callers even behind an authorizer or API key. Only for responses that are the same for everyone.",
+        },
+      },
+    },
+    throttle: {
+      type: "object",
+      description:
+        "A token bucket: `rate` requests per second refill it up to `burst`. Every applicable bucket (account, stage, route, " +
+        "usage plan, plan route) must admit a request, else 429 Too Many Requests with Retry-After.",
+      required: ["rate", "burst"],
+      additionalProperties: false,
+      properties: {
+        rate: { type: "number", minimum: 0.001, maximum: 1000000, description: "Steady requests per second (fractions allowed)." },
+        burst: { type: "integer", minimum: 1, maximum: 1000000, description: "Bucket size: requests admitted at once after a quiet spell." },
+        strict: {
+          type: "boolean",
+          description: "Ask the limiter on every request (exact, one Durable Object call each) instead of spending leased tokens. For low limits.",
+        },
+        shadow: {
+          type: "boolean",
+          description: "Evaluate but do not enforce: requests it would throttle pass with `x-portico-throttle-shadow` naming the limit.",
+        },
+      },
+    },
+    usagePlan: {
+      type: "object",
+      description: "A usage plan (Amazon's): throttle and quota per API key, on the stages it covers.",
+      required: ["stages"],
+      additionalProperties: false,
+      properties: {
+        description: { type: "string", maxLength: 1024, description: "Free text for people." },
+        stages: { type: "array", minItems: 1, items: { type: "string", pattern: NAME }, description: "Stages of this API the plan covers." },
+        throttle: { $ref: "#/$defs/throttle" },
+        quota: {
+          type: "object",
+          description: "Requests per key per period (UTC), counted durably; over it → 429 Limit Exceeded.",
+          required: ["limit", "period"],
+          additionalProperties: false,
+          properties: {
+            limit: { type: "integer", minimum: 1, maximum: 2000000000, description: "Requests per period." },
+            period: { enum: ["DAY", "WEEK", "MONTH"], description: "The period." },
+            offset: {
+              type: "integer",
+              minimum: 0,
+              maximum: 27,
+              description: "Days into the period it starts: DAY must be 0; WEEK 0–6 (0 = Sunday); MONTH 0–27 (0 = the 1st).",
+            },
+          },
+        },
+        routeThrottles: {
+          type: "object",
+          description: "Per-route throttles inside the plan, by route key (`GET /pets/{id}`).",
+          additionalProperties: { $ref: "#/$defs/throttle" },
+        },
+        failMode: {
+          enum: ["open", "closed"],
+          description: "When a limiter or quota object cannot answer in time: `open` admits (default), `closed` refuses with 429. Authorization never fails open.",
         },
       },
     },
@@ -260,6 +390,8 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           description: "Require a valid, enabled API key covering this stage (`x-api-key`); else 403 Forbidden.",
         },
         resourcePolicy: { $ref: "#/$defs/resourcePolicy" },
+        throttle: { $ref: "#/$defs/throttle" },
+        cache: { $ref: "#/$defs/routeCache" },
       },
     },
     resourcePolicy: {

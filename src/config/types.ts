@@ -28,6 +28,7 @@ export interface ApiDefinition {
   gatewayResponses?: Partial<Record<GatewayResponseType, GatewayResponseDefinition>>;
   authorizers?: Record<string, AuthorizerDefinition>;
   resourcePolicy?: ResourcePolicyDefinition;
+  usagePlans?: Record<string, UsagePlanDefinition>;
   routes: Record<string, RouteDefinition>;
 }
 
@@ -39,11 +40,68 @@ export interface ApiSettings {
   binaryMediaTypes?: string[];
   /** Where API keys come from: the `x-api-key` header, or a custom authorizer's `usageIdentifierKey`. */
   apiKeySource?: "HEADER" | "AUTHORIZER";
+  /** Rate-limit headers on responses: IETF `RateLimit`/`RateLimit-Policy` (draft), the older X-RateLimit-* style, or none. */
+  rateLimitHeaders?: "draft" | "legacy" | false;
+  /** Response header saying HIT, MISS or BYPASS for cached routes; `false` turns it off. Default `X-Cache`. */
+  cacheStatusHeader?: string | false;
+}
+
+/** A token bucket: `rate` requests per second refill it, `burst` is its size. */
+export interface ThrottleDefinition {
+  rate: number;
+  burst: number;
+  /** Ask the limiter on every request (exact; for low limits) instead of spending leased tokens. */
+  strict?: boolean;
+  /** Evaluate but do not enforce: responses it would have throttled are marked instead. */
+  shadow?: boolean;
+}
+
+export interface QuotaDefinition {
+  limit: number;
+  period: "DAY" | "WEEK" | "MONTH";
+  offset?: number;
+}
+
+export interface UsagePlanDefinition {
+  description?: string;
+  stages: string[];
+  throttle?: ThrottleDefinition;
+  quota?: QuotaDefinition;
+  routeThrottles?: Record<string, ThrottleDefinition>;
+  /** When a limiter or quota object cannot answer: `open` (default) admits, `closed` refuses. */
+  failMode?: "open" | "closed";
 }
 
 export interface StageDefinition {
   description?: string;
   variables?: Record<string, string>;
+  throttle?: ThrottleDefinition;
+  cache?: StageCacheDefinition;
+}
+
+/** The stage response cache (Amazon's stage cache, on Workers KV fronted by the Cache API). */
+export interface StageCacheDefinition {
+  enabled?: boolean;
+  ttl?: number;
+  methods?: HttpMethod[];
+  /** Statuses stored: codes (200) or classes ("2xx"). Default ["2xx"]. */
+  statuses?: (number | string)[];
+  requireAuthorization?: boolean;
+  unauthorizedStrategy?: "FAIL_WITH_403" | "SUCCEED_WITH_RESPONSE_HEADER" | "SUCCEED_WITHOUT_RESPONSE_HEADER";
+  /** Name of a Worker secret: entries are encrypted with AES-GCM under a key derived from it. */
+  encryptionSecret?: string;
+  /** Largest body stored; larger responses stream through uncached. Default 1 MiB. */
+  maxEntryBytes?: number;
+}
+
+/** Per-route cache settings: override the stage's, and name the request parts that form the key. */
+export interface RouteCacheDefinition {
+  enabled?: boolean;
+  ttl?: number;
+  /** Cache-key parameters: `query.<name>`, `header.<name>` (path is always in the key). */
+  keys?: string[];
+  /** Share entries across callers even behind an authorizer or API key (only for responses that are the same for everyone). */
+  public?: boolean;
 }
 
 export interface DomainMapping {
@@ -68,6 +126,8 @@ export interface RouteDefinition {
   authorizer?: string | { name: string; scopes?: string[] };
   apiKeyRequired?: boolean;
   resourcePolicy?: ResourcePolicyDefinition;
+  throttle?: ThrottleDefinition;
+  cache?: RouteCacheDefinition;
 }
 
 /** Who may call: IP ranges (v4, v6, IPv4-mapped v6), countries and ASNs from `request.cf`. Explicit deny wins. */

@@ -18,6 +18,8 @@ export interface Observation {
   status: number;
   latencyMs: number;
   integrationLatencyMs: number | undefined;
+  /** Throttle/quota decisions this request got without their Durable Object. */
+  degraded?: number;
 }
 
 export class MetricsBuffer {
@@ -32,11 +34,12 @@ export class MetricsBuffer {
     const key = `${o.stage}\n${o.version}\n${slot}`;
     let sample = samples.get(key);
     if (!sample) {
-      sample = { stage: o.stage, version: o.version, slot, count: 0, c4xx: 0, c5xx: 0, latency: emptyHistogram(), integrationLatency: emptyHistogram() };
+      sample = { stage: o.stage, version: o.version, slot, count: 0, c4xx: 0, c5xx: 0, degraded: 0, latency: emptyHistogram(), integrationLatency: emptyHistogram() };
       samples.set(key, sample);
       this.#size++;
     }
     sample.count++;
+    sample.degraded = (sample.degraded ?? 0) + (o.degraded ?? 0);
     if (o.status >= 500) sample.c5xx++;
     else if (o.status >= 400) sample.c4xx++;
     observe(sample.latency, o.latencyMs);

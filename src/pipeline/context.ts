@@ -36,11 +36,15 @@ export class RequestContext {
   identity: Identity | undefined;
   /** The API key's id (never its value) once the api-key stage accepted it. */
   apiKeyId: string | undefined;
+  /** The key's usage plan in this API that covers this stage, if any (its throttle and quota apply). */
+  usagePlan: string | undefined;
   /** Headers integrations set on the backend request (null: remove what the client sent under that name). */
   readonly backendHeaders: [string, string | null][] = [];
 
   /** Headers every response gets on the way out, gateway errors included (CORS, for one). */
   readonly responseHeaders: [string, string][] = [];
+  /** Throttle and quota decisions made without their Durable Object (failed open or closed): counted in metrics. */
+  degradedDecisions = 0;
   /** Milliseconds spent waiting for the integration's response headers. */
   integrationLatencyMs: number | undefined;
 

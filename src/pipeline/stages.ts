@@ -29,6 +29,7 @@ import { integrate } from "../stages/integrate/index.ts";
 import { matchRoute } from "../stages/match-route/index.ts";
 import { resolveStage } from "../stages/resolve-stage/index.ts";
 import { resourcePolicy } from "../stages/resource-policy/index.ts";
+import { throttle } from "../stages/throttle/index.ts";
 import { respond } from "../stages/respond/index.ts";
 import { validate } from "../stages/validate/index.ts";
 import type { RequestContext } from "./context.ts";
@@ -48,7 +49,7 @@ export const PIPELINE: readonly PipelineStage[] = [
   { name: "authorize", factory: authorize },
   { name: "api-key", factory: apiKey },
   { name: "validate", factory: validate },
-  { name: "throttle", factory: null },
+  { name: "throttle", factory: throttle },
   { name: "cache", factory: null },
   { name: "transform", factory: null },
   { name: "integrate", factory: integrate },

@@ -21,18 +21,29 @@ export interface VerificationKey {
   secret: Uint8Array | null;
 }
 
-const ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
-const CURVES: Record<string, string> = { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512", Ed25519: "EdDSA" };
+const RSA_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
+// Curves by key type: an EC key names a NIST curve, an OKP key Ed25519 — a JWK that mixes them verifies nothing.
+const CURVES: Record<string, Record<string, string>> = {
+  EC: { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" },
+  OKP: { Ed25519: "EdDSA" },
+};
 
-/** The algorithms a JWK may verify, narrowed by the authorizer's `algorithms`. Private and symmetric JWKs get none. */
+/** What the key type (and curve) allows. Own properties only: `crv: "constructor"` must not find Object's. */
+function algorithmsOfType(jwk: JWK): string[] {
+  if (jwk.kty === "RSA") return RSA_ALGORITHMS;
+  const curves = jwk.kty === "EC" || jwk.kty === "OKP" ? CURVES[jwk.kty]! : {};
+  return typeof jwk.crv === "string" && Object.hasOwn(curves, jwk.crv) ? [curves[jwk.crv]!] : [];
+}
+
+/**
+ * The algorithms a JWK may verify, narrowed by the authorizer's `algorithms`. Private and symmetric JWKs get none.
+ * An explicit `alg` narrows what the key type allows (it cannot widen it: `alg: ES256` on an RSA key is nothing).
+ */
 export function algorithmsFor(jwk: JWK, narrow: string[] | null): string[] {
   if (jwk.d !== undefined || jwk.kty === "oct") return [];
   if (jwk.use !== undefined && jwk.use !== "sig") return [];
-  let algs: string[];
-  if (typeof jwk.alg === "string") algs = ASYMMETRIC.includes(jwk.alg) ? [jwk.alg] : [];
-  else if (jwk.kty === "RSA") algs = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
-  else if (jwk.kty === "EC" || jwk.kty === "OKP") algs = CURVES[jwk.crv ?? ""] ? [CURVES[jwk.crv!]!] : [];
-  else algs = [];
+  let algs = algorithmsOfType(jwk);
+  if (jwk.alg !== undefined) algs = algs.filter((a) => a === jwk.alg);
   return narrow ? algs.filter((a) => narrow.includes(a)) : algs;
 }
 

@@ -1,7 +1,8 @@
 /**
  * API key: on a route with `apiKeyRequired`, the caller's key (`x-api-key`, or the custom authorizer's
- * `usageIdentifierKey` when the API says so) must exist, be enabled and cover this stage — else Amazon's
- * 403 `{"message":"Forbidden"}`. Keys are looked up by hash in the Registry and remembered per isolate for the
+ * `usageIdentifierKey` when the API says so) must exist, be enabled and cover this stage — directly (its
+ * `stages`) or through one of its usage plans (Amazon's way) — else Amazon's 403 `{"message":"Forbidden"}`.
+ * The covering plan's throttle and quota then apply (throttle stage). Keys are looked up by hash in the Registry and remembered per isolate for the
  * Registry memo bound, so a disabled key stops working within that bound (never waiting on KV).
  */
 import type { Env } from "../../env.ts";
@@ -41,7 +42,14 @@ export const apiKey: StageFactory = () =>
     const key = await lookup(ctx.env, value);
     if (!key) throw new GatewayError("INVALID_API_KEY", { detail: "unknown API key" });
     if (!key.enabled) throw new GatewayError("INVALID_API_KEY", { detail: `API key ${key.id} is disabled` });
-    if (!covers(key.stages, ctx.api, ctx.stage)) throw new GatewayError("INVALID_API_KEY", { detail: `API key ${key.id} does not cover ${ctx.api}/${ctx.stage}` });
+    const plans = ctx.bundle!.bundle.usagePlans;
+    const plan = key.plans
+      .filter((p) => p.startsWith(`${ctx.api}/`))
+      .map((p) => p.slice(ctx.api.length + 1))
+      .find((name) => Object.hasOwn(plans, name) && plans[name]!.stages.includes(ctx.stage));
+    if (!plan && !covers(key.stages, ctx.api, ctx.stage))
+      throw new GatewayError("INVALID_API_KEY", { detail: `API key ${key.id} does not cover ${ctx.api}/${ctx.stage}` });
     ctx.apiKeyId = key.id;
+    ctx.usagePlan = plan;
     return next();
   };

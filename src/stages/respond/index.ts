@@ -33,6 +33,7 @@ export const respond: StageFactory = () =>
         status: res.status,
         latencyMs: Date.now() - ctx.receivedAt,
         integrationLatencyMs: ctx.integrationLatencyMs,
+        degraded: ctx.degradedDecisions,
       });
     return res;
   };

@@ -1,0 +1,109 @@
+/**
+ * Throttle and quota. Every bucket that applies must admit the request: account (gateway-wide, sharded), stage
+ * (sharded when fast), route, and — for a request whose API key belongs to a usage plan — the plan's bucket for
+ * that key and the plan's bucket for that route. Then the plan's quota counts it. Refusals: 429
+ * `{"message":"Too Many Requests"}` with Retry-After and RateLimit headers, or 429 `{"message":"Limit Exceeded"}`
+ * for a spent quota; the backend is not called. A `shadow` limit only marks the response it would have refused.
+ */
+import type { BundleThrottle } from "../../config/bundle.ts";
+import type { Env } from "../../env.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
+import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import type { StageFactory } from "../../pipeline/stage.ts";
+import { Limiter } from "../../throttle/lease.ts";
+import { rateLimitHeaders, retryAfter } from "../../throttle/headers.ts";
+import { consumeQuota } from "../../throttle/quota.ts";
+
+export const SHADOW_HEADER = "x-portico-throttle-shadow";
+
+interface Check {
+  level: string;
+  key: string;
+  throttle: BundleThrottle;
+  failClosed: boolean;
+}
+
+/** Buckets faster than this many requests per second are split into shards (each a share of rate and burst). */
+const REQUESTS_PER_SHARD = 1000;
+const MAX_SHARDS = 16;
+
+function sharded(level: string, base: string, t: BundleThrottle, failClosed: boolean): Check {
+  const shards = Math.min(MAX_SHARDS, Math.max(1, Math.ceil(t.rate / REQUESTS_PER_SHARD)));
+  if (shards === 1) return { level, key: base, throttle: t, failClosed };
+  const shard = Math.floor(Math.random() * shards);
+  return { level, key: `${base}:${shard}`, throttle: { ...t, rate: t.rate / shards, burst: Math.max(1, Math.floor(t.burst / shards)) }, failClosed };
+}
+
+export function accountThrottle(env: Env): BundleThrottle | null {
+  const rate = Number(env.ACCOUNT_RATE);
+  const burst = Number(env.ACCOUNT_BURST);
+  return rate > 0 && burst > 0 ? { rate, burst, strict: false, shadow: false } : null;
+}
+
+function applicable(ctx: RequestContext): Check[] {
+  const { api, stage } = ctx;
+  const bundle = ctx.bundle!.bundle;
+  const route = ctx.route!.spec;
+  const checks: Check[] = [];
+  const account = accountThrottle(ctx.env);
+  if (account) checks.push(sharded("account", "account", account, false));
+  const stageThrottle = bundle.stages[stage]?.throttle;
+  if (stageThrottle) checks.push(sharded("stage", `stage:${api}:${stage}`, stageThrottle, false));
+  if (route.throttle) checks.push(sharded("route", `route:${api}:${stage}:${route.key}`, route.throttle, false));
+  const plan = ctx.usagePlan ? bundle.usagePlans[ctx.usagePlan] : undefined;
+  if (plan && ctx.apiKeyId) {
+    const closed = plan.failMode === "closed";
+    if (plan.throttle) checks.push({ level: "plan", key: `plan:${api}:${ctx.usagePlan}:${ctx.apiKeyId}`, throttle: plan.throttle, failClosed: closed });
+    const perRoute = plan.routeThrottles[route.key];
+    if (perRoute) checks.push({ level: "plan-route", key: `planroute:${api}:${ctx.usagePlan}:${ctx.apiKeyId}:${route.key}`, throttle: perRoute, failClosed: closed });
+  }
+  return checks;
+}
+
+export const throttle: StageFactory = () => {
+  let limiter: Limiter | undefined;
+  return async function throttle(ctx, next) {
+    if (!ctx.route) return next();
+    limiter ??= new Limiter(() => ctx.env.RATE_LIMITER);
+    const style = ctx.bundle!.bundle.settings.rateLimitHeaders;
+    let tightest: [string, string][] | undefined;
+    let tightestRemaining = Infinity;
+    for (const check of applicable(ctx)) {
+      const decision = await limiter.check(check.key, check.throttle, check.failClosed);
+      if (decision.degraded) ctx.degradedDecisions++;
+      if (decision.admitted) {
+        if (style && decision.remaining < tightestRemaining) {
+          tightestRemaining = decision.remaining;
+          tightest = rateLimitHeaders(style, check.level, check.throttle, decision.remaining, (1 / check.throttle.rate) * 1000);
+        }
+        continue;
+      }
+      if (check.throttle.shadow) {
+        ctx.responseHeaders.push([SHADOW_HEADER, check.level]);
+        continue;
+      }
+      const headers = Object.fromEntries([retryAfter(decision.retryAfterMs), ...(style ? rateLimitHeaders(style, check.level, check.throttle, 0, decision.retryAfterMs) : [])]);
+      throw new GatewayError("THROTTLED", { headers, detail: `throttled by ${check.key}` });
+    }
+
+    const plan = ctx.usagePlan ? ctx.bundle!.bundle.usagePlans[ctx.usagePlan] : undefined;
+    if (plan?.quota && ctx.apiKeyId) {
+      const quota = await consumeQuota(ctx.env, {
+        api: ctx.api,
+        plan: ctx.usagePlan!,
+        keyId: ctx.apiKeyId,
+        quota: plan.quota,
+        failClosed: plan.failMode === "closed",
+        opId: ctx.requestId,
+      });
+      if (quota.degraded) ctx.degradedDecisions++;
+      if (!quota.allowed)
+        throw new GatewayError("QUOTA_EXCEEDED", {
+          headers: Object.fromEntries([retryAfter(Math.max(1000, (quota.resetAt ?? Date.now() + 1000) - Date.now()))]),
+          detail: `quota of ${ctx.usagePlan} spent for key ${ctx.apiKeyId}`,
+        });
+    }
+    if (tightest) ctx.responseHeaders.push(...tightest);
+    return next();
+  };
+};
