@@ -13,6 +13,7 @@ import { schemaMarkdown } from "./commands/schema-docs.ts";
 import { deployCommand, diffCommand, historyCommand, rollbackCommand, stagesCommand } from "./commands/deployments.ts";
 import { canaryCommand } from "./commands/canary.ts";
 import { keysCommand } from "./commands/keys.ts";
+import { cacheCommand } from "./commands/cache.ts";
 
 const USAGE = `usage: portico <command> [options]
 
@@ -36,6 +37,7 @@ Deployments (admin API at --url / PORTICO_URL, token --token / PORTICO_TOKEN):
                            canary releases; \`canary start --auto\` steps up, promotes or rolls back by itself
   keys create|list|show|enable|disable|stages|rotate|delete
                            API keys (the value is shown once, stored only as a hash)
+  cache flush --stage S    flush a stage's response cache
 
 Options:
   --api NAME               the API (default: PORTICO_API, or the only deployed API)
@@ -93,6 +95,8 @@ export async function main(argv: string[]): Promise<number> {
         return await canaryCommand(rest);
       case "keys":
         return await keysCommand(rest);
+      case "cache":
+        return await cacheCommand(rest);
       case undefined:
       case "-h":
       case "--help":

@@ -289,6 +289,19 @@ export class Registry extends DurableObject<Env> {
     }
   }
 
+  // ---- the response cache ----
+
+  /** Flushes a stage's cache in O(1): the generation in every cache key moves on. */
+  flushCache(stage: string): Result<{ stage: string; cacheGeneration: number }> {
+    if (!stages.readStage(this.#sql, this.#api(), stage)) return fail(404, `no stage "${stage}"`, "stage");
+    const generation = this.ctx.storage.transactionSync(() => {
+      const g = stages.bumpCacheGeneration(this.#sql, stage)!;
+      this.#bumpVersion();
+      return g;
+    });
+    return { ok: true, value: { stage, cacheGeneration: generation } };
+  }
+
   // ---- history and metrics ----
 
   history(stage?: string, limit = 50): HistoryEntry[] {

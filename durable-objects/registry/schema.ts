@@ -66,6 +66,12 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE api_keys ADD COLUMN plans TEXT NOT NULL DEFAULT '[]';`,
   // 4: throttle and quota decisions made without their Durable Object (fail open or closed).
   `ALTER TABLE metrics ADD COLUMN degraded INTEGER NOT NULL DEFAULT 0;`,
+  // 5: the response cache: a stage's flush generation, and hit/miss counts per version.
+  `
+  ALTER TABLE stages ADD COLUMN cache_generation INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE metrics ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE metrics ADD COLUMN cache_misses INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

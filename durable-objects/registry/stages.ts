@@ -17,19 +17,27 @@ interface StageRow extends Record<string, SqlStorageValue> {
   deployment_id: string;
   updated_at: number;
   canary: string | null;
+  cache_generation: number;
 }
 
 export function readStage(sql: SqlStorage, api: string, stage: string): StageState | undefined {
-  const row = sql.exec<StageRow>("SELECT stage, deployment_id, updated_at, canary FROM stages WHERE stage = ?", stage).toArray()[0];
+  const row = sql.exec<StageRow>("SELECT stage, deployment_id, updated_at, canary, cache_generation FROM stages WHERE stage = ?", stage).toArray()[0];
   return row ? toState(api, row) : undefined;
 }
 
 export function readStages(sql: SqlStorage, api: string): StageState[] {
-  return sql.exec<StageRow>("SELECT stage, deployment_id, updated_at, canary FROM stages ORDER BY stage").toArray().map((r) => toState(api, r));
+  return sql.exec<StageRow>("SELECT stage, deployment_id, updated_at, canary, cache_generation FROM stages ORDER BY stage").toArray().map((r) => toState(api, r));
 }
 
 function toState(api: string, row: StageRow): StageState {
-  return { api, stage: row.stage, deploymentId: row.deployment_id, updatedAt: row.updated_at, canary: row.canary ? (JSON.parse(row.canary) as CanaryState) : null };
+  return {
+    api,
+    stage: row.stage,
+    deploymentId: row.deployment_id,
+    updatedAt: row.updated_at,
+    canary: row.canary ? (JSON.parse(row.canary) as CanaryState) : null,
+    cacheGeneration: row.cache_generation,
+  };
 }
 
 export function writeStage(sql: SqlStorage, stage: string, deploymentId: string, canary: CanaryState | null, now: number): void {
@@ -84,6 +92,12 @@ export function resolveDeploymentId(sql: SqlStorage, idOrPrefix: string, field: 
   if (rows.length === 0) return fail(404, `no deployment ${idOrPrefix}`, field);
   if (rows.length > 1) return fail(400, `deployment prefix ${idOrPrefix} is ambiguous`, field);
   return { ok: true, value: rows[0]!.id };
+}
+
+/** A stage cache flush: one counter bumped, every older entry out of reach (O(1), nothing deleted). */
+export function bumpCacheGeneration(sql: SqlStorage, stage: string): number | undefined {
+  sql.exec("UPDATE stages SET cache_generation = cache_generation + 1 WHERE stage = ?", stage);
+  return sql.exec<{ g: number }>("SELECT cache_generation AS g FROM stages WHERE stage = ?", stage).toArray()[0]?.g;
 }
 
 /** The stable version before the current one, from the stage's history. */

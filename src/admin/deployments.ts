@@ -196,6 +196,11 @@ export function deploymentRoutes(app: AdminApp): void {
     return c.json(unwrap(await registry.startAutoCanary(param(c.req.param("stage"), STAGE_NAME, "stage"), config)));
   });
 
+  app.post("/apis/:api/stages/:stage/cache/flush", async (c) => {
+    const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
+    return c.json(unwrap(await registry.flushCache(param(c.req.param("stage"), STAGE_NAME, "stage"))));
+  });
+
   app.get("/apis/:api/stages/:stage/metrics", async (c) => {
     const { registry, state } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
     const stage = param(c.req.param("stage"), STAGE_NAME, "stage");

@@ -100,6 +100,13 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
           responses: ok("The stage.", ref("Stage")),
         },
       },
+      "/apis/{api}/stages/{stage}/cache/flush": {
+        post: {
+          summary: "Flush the stage's response cache in O(1) (a new generation in every key; requests see it within the Registry memo bound)",
+          parameters: [apiParam, stageParam],
+          responses: ok("The new generation.", { type: "object", properties: { stage: { type: "string" }, cacheGeneration: { type: "integer" } } }),
+        },
+      },
       "/apis/{api}/stages/{stage}/metrics": {
         get: {
           summary: "Per-version metrics over recent minutes: count, 4xx, 5xx, latency and integration latency percentiles",

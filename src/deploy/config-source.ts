@@ -13,6 +13,10 @@ export interface StageResolution {
   /** Stage variables, with a canary's overrides applied when the canary serves. */
   variables: Record<string, string>;
   isCanary: boolean;
+  /** Whose cache entries this request uses: the stable version's id, or a canary's own (useStageCache false). */
+  cacheNamespace: string;
+  /** The stage's cache flush generation: a flush bumps it, so every older entry is out of reach at once. */
+  cacheGeneration: number;
 }
 
 /** A custom-domain mapping: host (+ base path) → API and stage. */
@@ -62,6 +66,6 @@ export class EmbeddedConfigSource implements ConfigSource {
     if (api !== this.bundle.bundle.api.name) return undefined;
     const settings = Object.hasOwn(this.bundle.bundle.stages, stage) ? this.bundle.bundle.stages[stage] : undefined;
     if (!settings) return undefined;
-    return { bundle: this.bundle, variables: settings.variables, isCanary: false };
+    return { bundle: this.bundle, variables: settings.variables, isCanary: false, cacheNamespace: this.bundle.id, cacheGeneration: 0 };
   }
 }

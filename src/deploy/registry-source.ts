@@ -73,7 +73,8 @@ export class RegistryConfigSource implements ConfigSource {
     const settings = bundle.bundle.stages[stage];
     if (!settings) throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `bundle ${bundle.id} does not define stage ${stage}` });
     const variables = canary ? { ...settings.variables, ...canary.stageVariableOverrides } : settings.variables;
-    return { bundle, variables, isCanary: !!canary };
+    const cacheNamespace = canary && !canary.useStageCache ? canary.deploymentId : state.deploymentId;
+    return { bundle, variables, isCanary: !!canary, cacheNamespace, cacheGeneration: state.cacheGeneration ?? 0 };
   }
 
   #wantsCanary(state: StageState, caller: CallerFacts): boolean {

@@ -46,6 +46,8 @@ export interface StageState {
   deploymentId: string;
   updatedAt: number;
   canary: CanaryState | null;
+  /** Bumped by a cache flush; part of every cache key of the stage. */
+  cacheGeneration?: number;
 }
 
 export interface DeploymentRecord {
@@ -90,6 +92,8 @@ export interface MetricsSample {
   c5xx: number;
   /** Throttle/quota decisions made without their Durable Object. */
   degraded?: number;
+  cacheHits?: number;
+  cacheMisses?: number;
   /** Latency histogram counts (see observability/histogram.ts). */
   latency: number[];
   integrationLatency: number[];
@@ -105,6 +109,8 @@ export interface VersionMetrics {
   errorRate5xx: number;
   /** Throttle/quota decisions made without their Durable Object. */
   degraded?: number;
+  cacheHits?: number;
+  cacheMisses?: number;
   p50: number | null;
   p95: number | null;
   p99: number | null;

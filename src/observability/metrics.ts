@@ -20,6 +20,7 @@ export interface Observation {
   integrationLatencyMs: number | undefined;
   /** Throttle/quota decisions this request got without their Durable Object. */
   degraded?: number;
+  cache?: "HIT" | "MISS" | "BYPASS";
 }
 
 export class MetricsBuffer {
@@ -40,6 +41,8 @@ export class MetricsBuffer {
     }
     sample.count++;
     sample.degraded = (sample.degraded ?? 0) + (o.degraded ?? 0);
+    if (o.cache === "HIT") sample.cacheHits = (sample.cacheHits ?? 0) + 1;
+    else if (o.cache === "MISS") sample.cacheMisses = (sample.cacheMisses ?? 0) + 1;
     if (o.status >= 500) sample.c5xx++;
     else if (o.status >= 400) sample.c4xx++;
     observe(sample.latency, o.latencyMs);

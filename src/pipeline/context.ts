@@ -22,6 +22,11 @@ export class RequestContext {
   stage = "";
   deploymentId = "";
   isCanary = false;
+  /** The cache namespace (the stable version's id, or a canary's own) and the stage's flush generation. */
+  cacheNamespace = "";
+  cacheGeneration = 0;
+  /** HIT, MISS or BYPASS when the cache stage handled the request (for metrics). */
+  cacheStatus: "HIT" | "MISS" | "BYPASS" | undefined;
   bundle: CompiledBundle | undefined;
   stageVariables: Record<string, string> = {};
   /** Normalised path segments after the stage (or the custom domain's base path), never decoded. */

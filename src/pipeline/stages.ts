@@ -30,6 +30,7 @@ import { matchRoute } from "../stages/match-route/index.ts";
 import { resolveStage } from "../stages/resolve-stage/index.ts";
 import { resourcePolicy } from "../stages/resource-policy/index.ts";
 import { throttle } from "../stages/throttle/index.ts";
+import { cache } from "../stages/cache/index.ts";
 import { respond } from "../stages/respond/index.ts";
 import { validate } from "../stages/validate/index.ts";
 import type { RequestContext } from "./context.ts";
@@ -50,7 +51,7 @@ export const PIPELINE: readonly PipelineStage[] = [
   { name: "api-key", factory: apiKey },
   { name: "validate", factory: validate },
   { name: "throttle", factory: throttle },
-  { name: "cache", factory: null },
+  { name: "cache", factory: cache },
   { name: "transform", factory: null },
   { name: "integrate", factory: integrate },
 ];

@@ -39,6 +39,8 @@ export const resolveStage: StageFactory = ({ source }) =>
     ctx.bundle = resolution.bundle;
     ctx.deploymentId = resolution.bundle.id;
     ctx.isCanary = resolution.isCanary;
+    ctx.cacheNamespace = resolution.cacheNamespace;
+    ctx.cacheGeneration = resolution.cacheGeneration;
     ctx.stageVariables = resolution.variables;
     ctx.segments = segments;
     ctx.trailingSlash = path.trailingSlash;

@@ -1,0 +1,148 @@
+/**
+ * Cache: the stage response cache, after authorization (so a lookup never precedes the checks that decide who
+ * may see a response). On the way in: a fresh entry for this request's key answers (HIT, with Age). On the way
+ * out: a storable response is kept (MISS) while it streams to the client. Rules that keep one caller's data from
+ * another are in cache/key.ts; the tiers are in cache/store.ts.
+ *
+ * `Cache-Control: max-age=0` from a caller refreshes the entry only when the caller may invalidate — a JWT with
+ * the `cache:invalidate` scope, a custom authorizer context `cacheInvalidate: true`, or the
+ * CACHE_INVALIDATE_SECRET value in `x-portico-cache-invalidate` — unless the stage turns requireAuthorization off.
+ * Otherwise the stage's unauthorizedStrategy applies: 403, or the cached response (with or without a header).
+ */
+import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
+import { cacheKey, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
+import { kvKey, lookup, store } from "../../cache/store.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
+import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import type { StageFactory } from "../../pipeline/stage.ts";
+import { constantTimeEqual } from "../../security/constant-time.ts";
+
+export const INVALIDATE_HEADER = "x-portico-cache-invalidate";
+export const INVALIDATION_REFUSED_HEADER = "x-portico-cache-invalidation";
+/** Headers that belong to one response, not to the entry (the respond stage adds fresh ones). */
+const NOT_STORED = new Set(["set-cookie", "date", "age", "x-amzn-requestid", "x-portico-version", "connection", "keep-alive", "transfer-encoding"]);
+
+function mayInvalidate(ctx: RequestContext): boolean {
+  if (ctx.identity?.scopes.includes("cache:invalidate")) return true;
+  if (ctx.identity?.context.cacheInvalidate === true || ctx.identity?.context.cacheInvalidate === "true") return true;
+  const secret = ctx.env.CACHE_INVALIDATE_SECRET;
+  const given = ctx.request.headers.get(INVALIDATE_HEADER);
+  return !!secret && !!given && constantTimeEqual(secret, given);
+}
+
+/** Who the entry belongs to, behind an authorizer or API key; null when shared; undefined when unknowable (bypass). */
+function identityPart(ctx: RequestContext): string | null | undefined {
+  const route = ctx.route!.spec;
+  if (route.cache?.public || (!route.authorizer && !route.apiKeyRequired)) return null;
+  const parts: string[] = [];
+  if (route.authorizer) {
+    if (!ctx.identity?.principalId) return undefined;
+    parts.push(`${ctx.identity.type}:${ctx.identity.principalId}`);
+  }
+  if (route.apiKeyRequired) {
+    if (!ctx.apiKeyId) return undefined;
+    parts.push(`key:${ctx.apiKeyId}`);
+  }
+  return parts.join("|");
+}
+
+function fromEntry(ctx: RequestContext, entry: CacheEntry): Response {
+  const res = new Response(ctx.request.method === "HEAD" ? null : entry.body, { status: entry.status, headers: entry.headers });
+  res.headers.set("age", String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
+  return res;
+}
+
+export const cache: StageFactory = () =>
+  async function cache(ctx, next) {
+    const route = ctx.route;
+    const settings = ctx.bundle!.bundle.stages[ctx.stage]?.cache;
+    if (!route || !settings?.enabled || route.spec.cache?.enabled === false || !settings.methods.includes(ctx.request.method)) return next();
+    const statusHeader = ctx.bundle!.bundle.settings.cacheStatusHeader;
+    const mark = (value: "HIT" | "MISS" | "BYPASS") => {
+      ctx.cacheStatus = value;
+      if (statusHeader) ctx.responseHeaders.push([statusHeader, value]);
+    };
+    const ttl = route.spec.cache?.ttl ?? settings.ttl;
+    const identity = identityPart(ctx);
+    if (ttl === 0 || identity === undefined) {
+      mark("BYPASS");
+      return next();
+    }
+
+    let refresh = false;
+    if (wantsRefresh(ctx.request.headers.get("cache-control"))) {
+      if (!settings.requireAuthorization || mayInvalidate(ctx)) refresh = true;
+      else if (settings.unauthorizedStrategy === "FAIL_WITH_403")
+        throw new GatewayError("ACCESS_DENIED", { message: "Forbidden", detail: "cache invalidation not authorized" });
+      else if (settings.unauthorizedStrategy === "SUCCEED_WITH_RESPONSE_HEADER") ctx.responseHeaders.push([INVALIDATION_REFUSED_HEADER, "refused: not authorized"]);
+    }
+
+    const keys = route.spec.cache?.keys ?? { query: [], headers: [] };
+    const hash = await cacheKey({
+      api: ctx.api,
+      stage: ctx.stage,
+      namespace: ctx.cacheNamespace,
+      generation: ctx.cacheGeneration,
+      method: ctx.request.method,
+      path: ctx.path,
+      query: queryParts(ctx.url.searchParams, keys.query),
+      headers: headerParts(ctx.request.headers, keys.headers),
+      identity,
+    });
+    const key = kvKey(ctx.api, ctx.stage, hash);
+    const secretName = settings.encryptionSecret;
+    const secret = secretName ? ctx.env[secretName] : null;
+    if (secretName && (typeof secret !== "string" || !secret))
+      throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `cache encryption secret ${secretName} is not set` });
+    const aes = typeof secret === "string" ? await encryptionKey(secret) : null;
+
+    if (!refresh) {
+      const found = await lookup(ctx.env, key, aes, ctx.exec);
+      if (found.entry) {
+        mark("HIT");
+        return fromEntry(ctx, found.entry);
+      }
+    }
+
+    const res = await next();
+    mark("MISS");
+    if (ctx.request.method !== "GET" || !storable(res, settings.statuses)) return res;
+    const declared = Number(res.headers.get("content-length") ?? "-1");
+    if (declared > settings.maxEntryBytes || !res.body) return res;
+    const [toClient, toCache] = res.body.tee();
+    const headers = [...res.headers].filter(([name]) => !NOT_STORED.has(name) && !ctx.responseHeaders.some(([n]) => n === name));
+    ctx.exec.waitUntil(
+      readUpTo(toCache, settings.maxEntryBytes).then((body) =>
+        body ? store(ctx.env, key, { status: res.status, headers, storedAt: Date.now(), ttl, body }, aes) : undefined,
+      ),
+    );
+    return new Response(toClient, res);
+  };
+
+/** The whole stream if it fits in `limit` bytes; otherwise undefined (too large to cache: it just streams). */
+async function readUpTo(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | undefined> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel();
+        return undefined;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return undefined;
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
