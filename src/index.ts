@@ -4,7 +4,7 @@
  */
 import embedded from "@portico/embedded-bundle";
 import { createApp } from "./app.ts";
-import type { Bundle } from "./config/bundle.ts";
+import { upgradeBundle, type Bundle } from "./config/bundle.ts";
 import { EmbeddedConfigSource } from "./deploy/config-source.ts";
 import { RegistryConfigSource } from "./deploy/registry-source.ts";
 import type { Env } from "./env.ts";
@@ -17,7 +17,7 @@ let app: ReturnType<typeof createApp> | undefined;
 export default {
   fetch(request, env, ctx) {
     // Built on the first request: the source needs the environment, which only arrives with a request.
-    app ??= createApp({ source: new RegistryConfigSource(env, new EmbeddedConfigSource(EMBEDDED.id, EMBEDDED.bundle, env.PORTICO_API)) });
+    app ??= createApp({ source: new RegistryConfigSource(env, new EmbeddedConfigSource(EMBEDDED.id, upgradeBundle(EMBEDDED.bundle), env.PORTICO_API)) });
     return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

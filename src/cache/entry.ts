@@ -1,7 +1,8 @@
 /**
  * Cache entries on the wire: status, headers, time stored and TTL, then the body. Layout:
  * `[1 byte format][4 bytes meta length][meta JSON][body]`, format 1 plain or 2 AES-GCM (`[12-byte IV][ciphertext]`
- * of the plain layout) under a key derived from a Worker secret. Anything that does not decode is a miss.
+ * of the plain layout) under a key derived from a Worker secret. The meta names the body's length, so a cut-off
+ * entry is refused rather than served short. Anything that does not decode is a miss.
  */
 export interface CacheEntry {
   status: number;
@@ -15,7 +16,7 @@ const PLAIN = 1;
 const SEALED = 2;
 
 function pack(entry: CacheEntry): Uint8Array {
-  const meta = new TextEncoder().encode(JSON.stringify({ s: entry.status, h: entry.headers, at: entry.storedAt, ttl: entry.ttl }));
+  const meta = new TextEncoder().encode(JSON.stringify({ s: entry.status, h: entry.headers, at: entry.storedAt, ttl: entry.ttl, n: entry.body.byteLength }));
   const out = new Uint8Array(5 + meta.byteLength + entry.body.byteLength);
   out[0] = PLAIN;
   new DataView(out.buffer).setUint32(1, meta.byteLength);
@@ -29,7 +30,8 @@ function unpack(bytes: Uint8Array): CacheEntry | undefined {
   const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(1);
   if (5 + length > bytes.byteLength) return undefined;
   try {
-    const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(5, 5 + length))) as { s: unknown; h: unknown; at: unknown; ttl: unknown };
+    const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(5, 5 + length))) as { s: unknown; h: unknown; at: unknown; ttl: unknown; n: unknown };
+    if (meta.n !== bytes.byteLength - 5 - length) return undefined;
     if (typeof meta.s !== "number" || !Array.isArray(meta.h) || typeof meta.at !== "number" || typeof meta.ttl !== "number") return undefined;
     if (!meta.h.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string")) return undefined;
     return { status: meta.s, headers: meta.h as [string, string][], storedAt: meta.at, ttl: meta.ttl, body: bytes.slice(5 + length) };
@@ -38,15 +40,14 @@ function unpack(bytes: Uint8Array): CacheEntry | undefined {
   }
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
+const keys = new Map<string, CryptoKey>();
 
-/** An AES-256-GCM key derived from a secret (SHA-256 of its text), memoised per isolate. */
-export function encryptionKey(secret: string): Promise<CryptoKey> {
+/** An AES-256-GCM key derived from a secret (SHA-256 of its text), memoised per isolate (the key, not a promise). */
+export async function encryptionKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle
-      .digest("SHA-256", new TextEncoder().encode(secret))
-      .then((raw) => crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]));
+    const raw = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret));
+    key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
     keys.set(secret, key);
   }
   return key;

@@ -223,6 +223,34 @@ export interface BundleServiceIntegration {
 
 export type BundleIntegration = BundleHttpIntegration | BundleMockIntegration | BundleServiceIntegration;
 
+/**
+ * A stored bundle as this version of Portico reads it. Bundles are immutable and outlive releases: fields added
+ * since a bundle was written are filled with the defaults that mean "not used", so an older bundle keeps serving
+ * exactly as it did. (Its id still hashes its stored text; this only shapes the parsed copy.)
+ */
+export function upgradeBundle(stored: Bundle): Bundle {
+  const b = stored as Partial<Bundle> & Pick<Bundle, "routes" | "stages" | "settings">;
+  return {
+    ...(b as Bundle),
+    settings: {
+      versionHeader: "x-portico-version",
+      apiKeySource: "HEADER",
+      rateLimitHeaders: "draft",
+      cacheStatusHeader: "X-Cache",
+      ...(b.settings as Partial<BundleSettings>),
+    } as BundleSettings,
+    stages: Object.fromEntries(
+      Object.entries(b.stages).map(([name, s]) => [name, { throttle: null, cache: null, ...(s as Partial<BundleStage>) } as BundleStage]),
+    ),
+    authorizers: b.authorizers ?? {},
+    resourcePolicy: b.resourcePolicy ?? null,
+    usagePlans: b.usagePlans ?? {},
+    routes: b.routes.map(
+      (r) => ({ authorizer: null, apiKeyRequired: false, resourcePolicy: null, throttle: null, cache: null, ...(r as Partial<BundleRoute>) }) as BundleRoute,
+    ),
+  };
+}
+
 /** JSON with object keys sorted at every level: the form a bundle id is computed over. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {

@@ -3,7 +3,7 @@
  * never changed; the API's Registry keeps a copy, read when KV has not caught up yet (KV takes up to 60 s to
  * show a new key everywhere). Whatever is read must hash to its id, or it is refused.
  */
-import { BUNDLE_FORMAT, sha256Hex, type Bundle } from "../config/bundle.ts";
+import { BUNDLE_FORMAT, sha256Hex, upgradeBundle, type Bundle } from "../config/bundle.ts";
 import type { Env } from "../env.ts";
 import { registryFor } from "./registry-client.ts";
 
@@ -25,8 +25,9 @@ export async function verifyBundleText(id: string, text: string): Promise<LoadRe
   } catch {
     return { ok: false, reason: "not JSON" };
   }
-  if (!bundle || bundle.format !== BUNDLE_FORMAT || !Array.isArray(bundle.routes)) return { ok: false, reason: `not a format ${BUNDLE_FORMAT} bundle` };
-  return { ok: true, bundle };
+  if (!bundle || bundle.format !== BUNDLE_FORMAT || !Array.isArray(bundle.routes) || !bundle.stages || !bundle.settings)
+    return { ok: false, reason: `not a format ${BUNDLE_FORMAT} bundle` };
+  return { ok: true, bundle: upgradeBundle(bundle) };
 }
 
 /** Reads a bundle from KV, falling back to the Registry's copy when KV misses or holds something refused. */

@@ -94,17 +94,18 @@ export class RegistryConfigSource implements ConfigSource {
     const known = this.#bundles.get(id);
     if (known) return known;
     const slot = `${api}/${stage}/${role}`;
-    let loaded;
+    let loaded: { ok: true; compiled: CompiledBundle } | { ok: false; reason: string };
     try {
-      loaded = await loadBundle(this.#env, api, id);
+      const read = await loadBundle(this.#env, api, id);
+      // A bundle that cannot be compiled (written by an incompatible release, say) is refused like a bad hash.
+      loaded = read.ok ? { ok: true, compiled: CompiledBundle.of(id, read.bundle) } : read;
     } catch (err) {
-      loaded = { ok: false as const, reason: (err as Error).message };
+      loaded = { ok: false, reason: (err as Error).message };
     }
     if (loaded.ok) {
-      const compiled = CompiledBundle.of(id, loaded.bundle);
-      this.#bundles.set(id, compiled);
-      this.#lastGood.set(slot, compiled);
-      return compiled;
+      this.#bundles.set(id, loaded.compiled);
+      this.#lastGood.set(slot, loaded.compiled);
+      return loaded.compiled;
     }
     const fallback = this.#lastGood.get(slot) ?? this.#lastGood.get(`${api}/${stage}/stable`);
     console.error(JSON.stringify({ level: "error", event: "bundle-unavailable", api, stage, id, reason: loaded.reason, servingInstead: fallback?.id ?? null }));

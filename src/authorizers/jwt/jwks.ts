@@ -11,12 +11,13 @@
  */
 import { importJWK, type CryptoKey, type JWK } from "jose";
 import type { BundleJwtAuthorizer } from "../../config/bundle.ts";
+import { awaitShared } from "../../deploy/registry-client.ts";
 
 export interface VerificationKey {
   kid: string | undefined;
   algorithms: string[];
-  /** CryptoKey per algorithm, imported on first use. */
-  imported: Map<string, Promise<CryptoKey | Uint8Array>>;
+  /** CryptoKey per algorithm, imported on first use (the key itself, never a promise another request could own). */
+  imported: Map<string, CryptoKey | Uint8Array>;
   jwk: JWK | null;
   secret: Uint8Array | null;
 }
@@ -59,10 +60,10 @@ export function keyFromSecret(secret: string, narrow: string[] | null): Verifica
 }
 
 /** The key material for one algorithm. */
-export function materialFor(key: VerificationKey, alg: string): Promise<CryptoKey | Uint8Array> {
+export async function materialFor(key: VerificationKey, alg: string): Promise<CryptoKey | Uint8Array> {
   let material = key.imported.get(alg);
   if (!material) {
-    material = key.secret ? Promise.resolve(key.secret) : (importJWK(key.jwk!, alg) as Promise<CryptoKey>);
+    material = key.secret ?? ((await importJWK(key.jwk!, alg)) as CryptoKey);
     key.imported.set(alg, material);
   }
   return material;
@@ -97,7 +98,8 @@ async function refresh(spec: BundleJwtAuthorizer, entry: JwksEntry, now: number)
     if (!res.ok) throw new Error(`JWKS endpoint answered ${res.status}`);
     const body = (await res.json()) as { keys?: unknown };
     if (!Array.isArray(body.keys)) throw new Error("JWKS has no keys array");
-    const keys = body.keys.flatMap((k) => (k && typeof k === "object" ? [keyFromJwk(k as JWK, spec.algorithms)].filter((x) => x !== undefined) : []));
+    // Not narrowed here: the cache is shared by every authorizer with this URL, each with its own `algorithms`.
+    const keys = body.keys.flatMap((k) => (k && typeof k === "object" ? [keyFromJwk(k as JWK, null)].filter((x) => x !== undefined) : []));
     const seconds = Math.min(spec.jwksMaxCacheSeconds, Math.max(spec.jwksMinCacheSeconds, maxAge(res.headers.get("cache-control")) ?? 300));
     entry.keys = keys;
     entry.expiresAt = Date.now() + seconds * 1000;
@@ -110,6 +112,21 @@ async function refresh(spec: BundleJwtAuthorizer, entry: JwksEntry, now: number)
   }
 }
 
+/** One refresh per JWKS at a time: the request that starts it awaits it; others wait on their own timer. */
+async function refreshOnce(spec: BundleJwtAuthorizer, entry: JwksEntry, now: number): Promise<void> {
+  if (entry.pending) {
+    await awaitShared(entry.pending, spec.jwksTimeoutMs + 100);
+    return;
+  }
+  const own = refresh(spec, entry, now);
+  entry.pending = own;
+  try {
+    await own;
+  } finally {
+    if (entry.pending === own) entry.pending = undefined;
+  }
+}
+
 function pick(keys: VerificationKey[], kid: string | undefined, alg: string): VerificationKey | undefined {
   const usable = keys.filter((k) => k.algorithms.includes(alg));
   if (kid !== undefined) return usable.find((k) => k.kid === kid);
@@ -118,22 +135,21 @@ function pick(keys: VerificationKey[], kid: string | undefined, alg: string): Ve
 
 /** The key to verify a token with `kid`/`alg` from a remote JWKS, or undefined (fail closed). */
 export async function remoteKey(spec: BundleJwtAuthorizer, kid: string | undefined, alg: string): Promise<VerificationKey | undefined> {
+  // This authorizer's allowlist, applied per authorizer (cached keys allow whatever their type allows).
+  if (spec.algorithms && !spec.algorithms.includes(alg)) return undefined;
   const url = spec.jwksUrl!;
   const now = Date.now();
   let entry = remote.get(url);
   if (!entry) remote.set(url, (entry = { keys: [], expiresAt: 0, lastAttempt: 0, pending: undefined, unknownKids: new Map() }));
   const due = now - entry.lastAttempt >= spec.jwksRefetchSeconds * 1000;
-  if (now >= entry.expiresAt && (due || entry.lastAttempt === 0)) {
-    entry.pending ??= refresh(spec, entry, now).finally(() => (entry!.pending = undefined));
-    await entry.pending;
-  } else if (entry.pending) await entry.pending;
+  if (now >= entry.expiresAt && (due || entry.lastAttempt === 0)) await refreshOnce(spec, entry, now);
+  else if (entry.pending) await awaitShared(entry.pending, spec.jwksTimeoutMs + 100);
 
   const found = pick(entry.keys, kid, alg);
   if (found || kid === undefined) return found;
   if ((entry.unknownKids.get(kid) ?? 0) > now) return undefined;
   if (Date.now() - entry.lastAttempt >= spec.jwksRefetchSeconds * 1000) {
-    entry.pending ??= refresh(spec, entry, Date.now()).finally(() => (entry!.pending = undefined));
-    await entry.pending;
+    await refreshOnce(spec, entry, Date.now());
     const again = pick(entry.keys, kid, alg);
     if (again) return again;
   }

@@ -64,7 +64,11 @@ export const throttle: StageFactory = () => {
   let limiter: Limiter | undefined;
   return async function throttle(ctx, next) {
     if (!ctx.route) return next();
-    limiter ??= new Limiter(() => ctx.env.RATE_LIMITER);
+    if (!limiter) {
+      // Capture the binding, not `ctx`: the closure lives as long as the isolate and must not pin a request.
+      const env = ctx.env;
+      limiter = new Limiter(() => env.RATE_LIMITER);
+    }
     const style = ctx.bundle!.bundle.settings.rateLimitHeaders;
     let tightest: [string, string][] | undefined;
     let tightestRemaining = Infinity;
@@ -72,7 +76,8 @@ export const throttle: StageFactory = () => {
       const decision = await limiter.check(check.key, check.throttle, check.failClosed);
       if (decision.degraded) ctx.degradedDecisions++;
       if (decision.admitted) {
-        if (style && decision.remaining < tightestRemaining) {
+        // The gateway-wide bucket is the operator's business: its headroom is not advertised to clients.
+        if (style && check.level !== "account" && decision.remaining < tightestRemaining) {
           tightestRemaining = decision.remaining;
           tightest = rateLimitHeaders(style, check.level, check.throttle, decision.remaining, (1 / check.throttle.rate) * 1000);
         }
