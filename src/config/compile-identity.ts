@@ -19,6 +19,8 @@ export const CUSTOM_DEFAULTS = { resultTtlSeconds: 300, timeoutMs: 10_000 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 const HMAC = /^HS/;
+/** RFC 9110 field-name (token): anything else makes Headers.set throw on every request. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** A route's authorizer reference as `{name, scopes}`. */
 export function routeAuthorizer(route: RouteDefinition): { name: string; scopes: string[] } | null {
@@ -69,6 +71,9 @@ function checkAuthorizer(a: AuthorizerDefinition, path: (string | number)[], err
       if (a.secret === undefined && hmac.length)
         errors.push({ path: [...path, "algorithms"], message: "HMAC algorithms need a secret; never HMAC with a public key" });
     }
+    if (isObject(a.claimsToHeaders))
+      for (const header of Object.keys(a.claimsToHeaders))
+        if (!HEADER_NAME.test(header)) errors.push({ path: [...path, "claimsToHeaders", header], message: "not a valid HTTP header name" });
     if (typeof a.jwksMinCacheSeconds === "number" && typeof a.jwksMaxCacheSeconds === "number" && a.jwksMinCacheSeconds > a.jwksMaxCacheSeconds)
       errors.push({ path: [...path, "jwksMinCacheSeconds"], message: "must not exceed jwksMaxCacheSeconds" });
   } else if (a.type === "custom") {

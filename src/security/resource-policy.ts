@@ -39,6 +39,9 @@ function matches(m: CompiledMatch, address: Uint8Array | undefined, facts: Calle
 /** `deny`: an explicit deny matched; `not-allowed`: an allow list did not match; `allow` otherwise. */
 export function evaluatePolicies(policies: readonly CompiledPolicy[], facts: CallerFacts): "allow" | "deny" | "not-allowed" {
   const address = facts.ip ? parseIp(facts.ip) : undefined;
+  // An address-based deny cannot be checked without an address: refuse (no rule matched, so not an explicit
+  // deny) rather than let it through.
+  if (!address && policies.some((p) => p.deny && p.deny.ranges.length)) return "not-allowed";
   for (const p of policies) if (p.deny && matches(p.deny, address, facts)) return "deny";
   for (const p of policies) if (p.allow && !matches(p.allow, address, facts)) return "not-allowed";
   return "allow";

@@ -8,6 +8,7 @@
  * so tests can make each token unique (`allow:<test id>`) and count calls per token:
  *
  *   allow                Allow on every method and path of the stage; context {user, n, ok}; usageIdentifierKey
+ *   allow-key            as allow, with usageIdentifierKey = everything after "allow-key:" (an API key value)
  *   deny                 Allow on "*" and Deny on the method ARN (the explicit Deny must win)
  *   other-path           Allow only GET /elsewhere (an implicit deny for anything else)
  *   allow-only-get-pets  Allow only GET /pets on any stage, as an AWS-partition ARN with wildcards
@@ -51,6 +52,8 @@ async function handler(event) {
   switch (token.split(":")[0]) {
     case "allow":
       return policy(`user-${token}`, [statement("Allow", stageArn)], { context: { user: "alice", n: 1, ok: true }, usageIdentifierKey: "key-123" });
+    case "allow-key":
+      return policy("key-user", [statement("Allow", stageArn)], { usageIdentifierKey: token.slice("allow-key:".length) });
     case "deny":
       return policy("mallory", [statement("Allow", "*"), statement("Deny", arn)]);
     case "other-path":

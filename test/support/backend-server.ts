@@ -14,6 +14,10 @@
  *   /authorizer/...  a custom authorizer: POST an authorizer event; the token (before any ":") chooses the reply —
  *                    allow → Allow "*", deny → Deny "*", unauthorized → 401, anything else → 200 {"not": "a policy"}
  *   /__hits?path=/x  200 {"count": n}: how many requests /x has had (not itself counted)
+ *   /jwks-config/{name}  POST {keys, cacheControl?, delayMs?, down?}: sets what /jwks/{name} serves (204)
+ *   /jwks/{name}     the JWKS {keys} last set for name (404 before), with `cache-control: cacheControl` when given;
+ *                    delayMs holds the answer back that long; down "500" answers 500, down "reset" resets the
+ *                    connection. Fetches are counted like every path (/__hits?path=/jwks/{name}).
  *
  * Every request is counted by path so tests can prove the backend was (or was not) called.
  */
@@ -61,6 +65,37 @@ export async function startBackend(port = 0): Promise<BackendServer> {
   };
 }
 
+interface JwksConfig {
+  keys: unknown[];
+  cacheControl?: string;
+  delayMs?: number;
+  down?: "500" | "reset" | false;
+}
+
+/** JWKS documents served at /jwks/{name}, set by tests through /jwks-config/{name}. */
+const jwksConfigs = new Map<string, JwksConfig>();
+
+async function serveJwks(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+  const config = jwksConfigs.get(name);
+  if (!config) {
+    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ message: `no JWKS ${name}` }));
+    return;
+  }
+  if (config.delayMs) await new Promise((resolve) => setTimeout(resolve, config.delayMs));
+  // The gateway may have given up (its bounded wait) while this answer was held back.
+  if (res.destroyed || req.socket.destroyed) return;
+  if (config.down === "reset") {
+    req.socket.destroy();
+    return;
+  }
+  if (config.down === "500") {
+    res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: "down" }));
+    return;
+  }
+  res.writeHead(200, { "content-type": "application/json", ...(config.cacheControl ? { "cache-control": config.cacheControl } : {}) });
+  res.end(JSON.stringify({ keys: config.keys }));
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -72,6 +107,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
   switch (first) {
     case "hello":
       res.writeHead(200, { "content-type": "text/plain" }).end("hello");
+      return;
+    case "jwks-config": {
+      jwksConfigs.set(second ?? "", JSON.parse((await readBody(req)).toString("utf8")) as JwksConfig);
+      res.writeHead(204).end();
+      return;
+    }
+    case "jwks":
+      await serveJwks(req, res, second ?? "");
       return;
     case "authorizer": {
       const event = JSON.parse((await readBody(req)).toString("utf8") || "{}") as { authorizationToken?: string; headers?: Record<string, string> };

@@ -1,7 +1,8 @@
 /**
  * The JWT authorizer (jose): the token from the identity source (bare or `Bearer`), at most 16 KB; a key chosen
  * by `kid` from configuration only (see jwks.ts); the algorithm checked against that key's allowlist; then the
- * signature, `iss`, `aud`, `exp`/`nbf` (with skew; malformed time claims refused by jose) and required claims.
+ * signature, `iss`, `aud` (or `client_id` when there is no `aud`, as Amazon), `exp` (required), `nbf` and `iat`
+ * (with skew; malformed time claims refused by jose) and required claims.
  * Verified tokens are memoised per isolate by SHA-256 until they expire (bounded). Scopes are checked per route,
  * after the memo, so one token can pass one route and not another.
  */
@@ -33,6 +34,13 @@ export function tokenScopes(claims: JWTPayload): string[] {
     else if (Array.isArray(value)) out.push(...value.filter((v): v is string => typeof v === "string"));
   }
   return out;
+}
+
+/** Amazon: `aud` must name a configured audience; only when there is no `aud`, `client_id` must (Cognito access tokens). */
+export function audienceAccepted(claims: JWTPayload, audience: string[]): boolean {
+  if (!audience.length) return true;
+  const named = claims.aud !== undefined ? [claims.aud].flat() : [claims.client_id];
+  return named.some((a) => typeof a === "string" && audience.includes(a));
 }
 
 export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Authorizer {
@@ -74,16 +82,19 @@ export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Author
     try {
       ({ payload } = await jwtVerify(token, await materialFor(key, alg), {
         issuer: spec.issuer,
-        ...(spec.audience.length ? { audience: spec.audience } : {}),
         algorithms: [alg],
         clockTolerance: spec.clockSkewSeconds,
-        requiredClaims: spec.requiredClaims,
+        // Amazon requires exp ("must be after the current time"): a token without one would never expire.
+        requiredClaims: ["exp", ...spec.requiredClaims],
       }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw unauthorized("the token has expired", expiredMessage);
       if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw unauthorized("signature verification failed");
       throw unauthorized(err instanceof joseErrors.JOSEError ? err.code : "invalid token");
     }
+    if (!audienceAccepted(payload, spec.audience)) throw unauthorized("audience not accepted");
+    // Amazon: iat must be before the current time (jose checks it only with maxTokenAge).
+    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + spec.clockSkewSeconds) throw unauthorized("iat in the future");
     return {
       type: "jwt",
       principalId: typeof payload.sub === "string" ? payload.sub : "",

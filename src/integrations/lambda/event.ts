@@ -34,6 +34,8 @@ export interface LambdaRequestFacts {
   body: Uint8Array | null;
   /** Decided by the caller; when true the body goes base64 and isBase64Encoded = true. */
   isBinaryBody: boolean;
+  /** `requestContext.authorizer`, already in the format's shape (see authorizerContext in service/index.ts). */
+  authorizer?: Record<string, unknown>;
 }
 
 /** Payload format 1.0 (REST API proxy event). */
@@ -52,6 +54,7 @@ export interface LambdaEventV1 {
     requestTime: string; requestTimeEpoch: number;
     identity: { sourceIp: string; userAgent: string | null };
     domainName: string; apiId: string; protocol: string; accountId: string; resourceId: string;
+    authorizer?: Record<string, unknown>;
   };
   body: string | null;
   isBase64Encoded: boolean;
@@ -119,6 +122,7 @@ export function buildEventV1(facts: LambdaRequestFacts): LambdaEventV1 {
       accountId: "portico",
       // AWS's resourceId is an opaque per-resource id; the route key is stable and means something.
       resourceId: facts.routeKey,
+      ...(facts.authorizer ? { authorizer: facts.authorizer } : {}),
     },
     body: encodeBody(facts) ?? null,
     isBase64Encoded: facts.isBinaryBody && hasBody(facts),
@@ -170,6 +174,7 @@ export function buildEventV2(facts: LambdaRequestFacts): LambdaEventV2 {
       stage: facts.stage,
       time: formatRequestTime(facts.requestTimeEpochMs),
       timeEpoch: facts.requestTimeEpochMs,
+      ...(facts.authorizer ? { authorizer: facts.authorizer } : {}),
     },
     isBase64Encoded: facts.isBinaryBody && hasBody(facts),
   };

@@ -9,6 +9,7 @@
  *   error"}` on REST APIs, 500 `{"message":"Internal Server Error"}` on HTTP APIs.
  */
 import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
+import type { Identity } from "../../authorizers/types.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { applyBackendHeaders, endToEndHeaders, forwardedRequestHeaders } from "../headers.ts";
@@ -56,6 +57,7 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
         requestTimeEpochMs: ctx.receivedAt,
         body,
         isBinaryBody,
+        ...(ctx.identity ? { authorizer: authorizerContext(ctx.identity, format) } : {}),
       };
       const event = format === "1.0" ? buildEventV1(facts) : buildEventV2(facts);
       const res = await sendToBackend(
@@ -84,6 +86,20 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
       return new Response(ctx.request.method === "HEAD" ? null : reply.body, { status: reply.status, headers: reply.headers });
     },
   };
+}
+
+/**
+ * What a Lambda behind an authorizer finds in `requestContext.authorizer`, in each format's shape: 1.0 — JWT
+ * `claims` (and `scopes`), or the principal and context of other authorizers; 2.0 — `{jwt: {claims, scopes}}`
+ * or `{lambda: context}`.
+ */
+export function authorizerContext(identity: Identity, format: "1.0" | "2.0"): Record<string, unknown> {
+  if (identity.type === "jwt") {
+    const jwt = { claims: identity.claims ?? {}, scopes: identity.scopes.length ? identity.scopes : null };
+    return format === "2.0" ? { jwt } : jwt;
+  }
+  const context = { principalId: identity.principalId, ...identity.context };
+  return format === "2.0" ? { lambda: context } : context;
 }
 
 function lambdaHeaders(ctx: RequestContext): Headers {
