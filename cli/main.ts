@@ -13,6 +13,7 @@ import { schemaMarkdown } from "./commands/schema-docs.ts";
 import { deployCommand, diffCommand, historyCommand, rollbackCommand, stagesCommand } from "./commands/deployments.ts";
 import { canaryCommand } from "./commands/canary.ts";
 import { keysCommand } from "./commands/keys.ts";
+import { usageCommand } from "./commands/usage.ts";
 import { cacheCommand } from "./commands/cache.ts";
 
 const USAGE = `usage: portico <command> [options]
@@ -35,8 +36,12 @@ Deployments (admin API at --url / PORTICO_URL, token --token / PORTICO_TOKEN):
                            point the stage back at the previous version (or at ID)
   canary set|start|status|promote|delete --stage S
                            canary releases; \`canary start --auto\` steps up, promotes or rolls back by itself
-  keys create|list|show|enable|disable|stages|rotate|delete
+  keys create|list|show|enable|disable|stages|plans|rotate|delete
                            API keys (the value is shown once, stored only as a hash)
+  usage --plan P [--key K] --from D --to D
+                           requests and remaining quota per key per day (UTC)
+  usage grant --plan P --key K N | usage reset --plan P --key K [--remaining N]
+                           add N requests to the key's current quota period, or set what remains
   cache flush --stage S    flush a stage's response cache
 
 Options:
@@ -95,6 +100,8 @@ export async function main(argv: string[]): Promise<number> {
         return await canaryCommand(rest);
       case "keys":
         return await keysCommand(rest);
+      case "usage":
+        return await usageCommand(rest);
       case "cache":
         return await cacheCommand(rest);
       case undefined:

@@ -1,4 +1,4 @@
-/** `portico keys create | list | show | enable | disable | rotate | delete`: API keys through the admin API. */
+/** `portico keys create | list | show | enable | disable | stages | plans | rotate | delete`: API keys through the admin API. */
 import { parseArgs } from "node:util";
 import { CliError } from "../definition-file.ts";
 import { EXIT } from "../client.ts";
@@ -7,23 +7,27 @@ import { clientFrom, CONNECTION_OPTIONS } from "./deployments.ts";
 import type { ApiKeyRecord } from "../../src/deploy/types.ts";
 
 const USAGE = `usage: portico keys <command>
-  create --name NAME [--stage API/STAGE ...] [--description TEXT] [--disabled]
+  create --name NAME [--stage API/STAGE ...] [--plan API/PLAN ...] [--description TEXT] [--disabled]
   list
   show ID
   enable ID | disable ID
   stages ID --stage API/STAGE ...     replace the stages a key covers
+  plans ID --plan API/PLAN ...        replace the usage plans a key is in (at most one per API; none: no --plan)
   rotate ID                           a new value; the old one stops working
   delete ID`;
 
 const keyTable = (keys: ApiKeyRecord[]) =>
-  table(["ID", "NAME", "KEY", "ENABLED", "STAGES", "CREATED"], keys.map((k) => [k.id, k.name, k.hint, k.enabled ? "yes" : "no", k.stages.join(",") || "-", when(k.createdAt)]));
+  table(
+    ["ID", "NAME", "KEY", "ENABLED", "STAGES", "PLANS", "CREATED"],
+    keys.map((k) => [k.id, k.name, k.hint, k.enabled ? "yes" : "no", k.stages.join(",") || "-", (k.plans ?? []).join(",") || "-", when(k.createdAt)]),
+  );
 
 export async function keysCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { positionals, values } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { ...CONNECTION_OPTIONS, name: { type: "string" }, stage: { type: "string", multiple: true }, description: { type: "string" }, disabled: { type: "boolean" } },
+    options: { ...CONNECTION_OPTIONS, name: { type: "string" }, stage: { type: "string", multiple: true }, plan: { type: "string", multiple: true }, description: { type: "string" }, disabled: { type: "boolean" } },
   });
   const client = clientFrom(values);
   const out = (json: unknown, text: string) => console.log(values.json ? JSON.stringify(json, null, 2) : text);
@@ -38,6 +42,7 @@ export async function keysCommand(args: string[]): Promise<number> {
         name: values.name,
         ...(values.description ? { description: values.description } : {}),
         ...(values.stage ? { stages: values.stage } : {}),
+        ...(values.plan ? { plans: values.plan } : {}),
         ...(values.disabled ? { enabled: false } : {}),
       }));
       out(body, `${keyTable([body.key])}\n\nvalue: ${body.value}\n(shown once: store it now — Portico keeps only its hash)`);
@@ -61,6 +66,11 @@ export async function keysCommand(args: string[]): Promise<number> {
     }
     case "stages": {
       const { body } = await client.request<ApiKeyRecord>("PATCH", `/keys/${id()}`, { stages: values.stage ?? [] });
+      out(body, keyTable([body]));
+      return EXIT.ok;
+    }
+    case "plans": {
+      const { body } = await client.request<ApiKeyRecord>("PATCH", `/keys/${id()}`, { plans: values.plan ?? [] });
       out(body, keyTable([body]));
       return EXIT.ok;
     }

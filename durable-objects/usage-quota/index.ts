@@ -76,6 +76,33 @@ export class UsageQuota extends DurableObject<Env> {
       .map((r) => ({ day: r.day, count: r.count }));
   }
 
+  /**
+   * GetUsage, in one consistent read: for each day in [fromDay, toDay], the requests counted that day and what
+   * remained of that day's period at the day's end (limit + the period's adjustments − its requests so far).
+   * Adjustments are not readable otherwise, and a per-period `status` call would cost a call per day.
+   */
+  report(spec: QuotaSpec, fromDay: string, toDay: string): { day: string; used: number; remaining: number }[] {
+    const from = Date.parse(`${fromDay}T00:00:00Z`);
+    const to = Date.parse(`${toDay}T00:00:00Z`);
+    const first = periodBounds(from, spec.period, spec.offset).start;
+    const counts = new Map(this.usage(dayKey(first), toDay).map((r) => [r.day, r.count]));
+    const out: { day: string; used: number; remaining: number }[] = [];
+    let period = { start: -1, end: -1 };
+    let soFar = 0;
+    let adjustment = 0;
+    for (let day = first; day <= to; day += 86_400_000) {
+      if (day >= period.end) {
+        period = periodBounds(day, spec.period, spec.offset);
+        soFar = 0;
+        adjustment = this.#adjustment(period.start);
+      }
+      const used = counts.get(dayKey(day)) ?? 0;
+      soFar += used;
+      if (day >= from) out.push({ day: dayKey(day), used, remaining: Math.max(0, spec.limit + adjustment - soFar) });
+    }
+    return out;
+  }
+
   /** The current period's standing. */
   status(spec: QuotaSpec, now = Date.now()): QuotaReply {
     return this.#reply(spec, now, true);
@@ -83,9 +110,11 @@ export class UsageQuota extends DurableObject<Env> {
 
   /** UpdateUsage: add `grant` requests to this period's quota, or set what remains to `remaining`. */
   adjust(spec: QuotaSpec, change: { grant: number } | { remaining: number }, now = Date.now()): QuotaReply {
-    const { start } = periodBounds(now, spec.period, spec.offset);
-    const current = this.#reply(spec, now, true);
-    const delta = "grant" in change ? change.grant : change.remaining - current.remaining;
+    const { start, end } = periodBounds(now, spec.period, spec.offset);
+    // From the unclamped standing: after a limit was lowered below what was used, `remaining` shows 0 but the
+    // period is further behind, and setting what remains must still land exactly on the value asked for.
+    const standing = spec.limit + this.#adjustment(start) - this.#used(start, end);
+    const delta = "grant" in change ? change.grant : change.remaining - standing;
     this.#sql.exec(
       "INSERT INTO adjustments (period_start, delta) VALUES (?, ?) ON CONFLICT (period_start) DO UPDATE SET delta = delta + excluded.delta",
       start,

@@ -8,6 +8,7 @@ import type { Env } from "../env.ts";
 import { constantTimeEqual } from "../security/constant-time.ts";
 import { deploymentRoutes } from "./deployments.ts";
 import { keyRoutes } from "./keys.ts";
+import { usageRoutes } from "./usage.ts";
 import { AdminError, adminErrorResponse } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 
@@ -41,5 +42,6 @@ export function adminApp(prefix: string): Hono<{ Bindings: Env }> {
 
   deploymentRoutes(admin);
   keyRoutes(admin);
+  usageRoutes(admin);
   return admin;
 }

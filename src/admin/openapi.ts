@@ -12,6 +12,7 @@ const errorResponses = {
 const apiParam = { name: "api", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9][a-z0-9-]{0,62}$" } };
 const keyParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{20}$" } };
 const stageParam = { name: "stage", in: "path", required: true, schema: { type: "string" } };
+const planParam = { name: "plan", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$" } };
 const ok = (description: string, schema: Record<string, unknown>) => ({ "200": { description, ...json(schema) }, ...errorResponses });
 
 export function openApiDocument(prefix: string): Record<string, unknown> {
@@ -126,6 +127,7 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
               description: { type: "string" },
               enabled: { type: "boolean", default: true },
               stages: { type: "array", items: { type: "string", examples: ["petstore/prod", "petstore/*"] } },
+              plans: { type: "array", items: { type: "string", examples: ["petstore/basic"] }, description: "Usage plans (`api/plan`), at most one per API." },
             },
           }),
           responses: { "201": { description: "Created; `value` is shown once.", ...json({ type: "object", properties: { key: ref("ApiKey"), value: { type: "string" } } }) }, ...errorResponses },
@@ -136,13 +138,43 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
         patch: {
           summary: "Enable, disable, rename, or change the stages a key covers",
           parameters: [keyParam],
-          requestBody: json({ type: "object", properties: { name: { type: "string" }, description: { type: "string" }, enabled: { type: "boolean" }, stages: { type: "array", items: { type: "string" } } } }),
+          requestBody: json({
+            type: "object",
+            properties: { name: { type: "string" }, description: { type: "string" }, enabled: { type: "boolean" }, stages: { type: "array", items: { type: "string" } }, plans: { type: "array", items: { type: "string" } } },
+          }),
           responses: ok("The key.", ref("ApiKey")),
         },
         delete: { summary: "Delete an API key", parameters: [keyParam], responses: ok("Deleted.", { type: "object" }) },
       },
       "/keys/{id}/rotate": {
         post: { summary: "Give a key a new value (shown once); the old value stops working", parameters: [keyParam], responses: ok("The key and its new value.", { type: "object" }) },
+      },
+      "/apis/{api}/plans/{plan}/usage": {
+        get: {
+          summary: "GetUsage: requests and remaining quota per API key of the plan, per day (UTC)",
+          description:
+            "One `[used, remaining]` pair per day from startDate to endDate: `remaining` is what was left of that day's quota period at the end of the day (grants and resets included); null when the plan has no quota. The plan must be defined by a version one of the API's stages serves.",
+          parameters: [
+            apiParam,
+            planParam,
+            { name: "from", in: "query", required: true, schema: { type: "string", format: "date" } },
+            { name: "to", in: "query", required: true, schema: { type: "string", format: "date" }, description: "Inclusive; at most 366 days after from." },
+            { name: "key", in: "query", schema: { type: "string", pattern: "^[0-9a-f]{20}$" }, description: "Only this key." },
+          ],
+          responses: ok("Usage.", ref("Usage")),
+        },
+      },
+      "/apis/{api}/plans/{plan}/usage/{keyId}": {
+        post: {
+          summary: "UpdateUsage: grant a key extra requests for the current quota period, or set what remains of it",
+          parameters: [apiParam, planParam, { name: "keyId", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{20}$" } }],
+          requestBody: json({
+            type: "object",
+            description: "Exactly one of grant and remaining.",
+            properties: { grant: { type: "integer", description: "Requests to add to this period (negative takes away)." }, remaining: { type: "integer", minimum: 0 } },
+          }),
+          responses: ok("The current period's standing.", { type: "object", properties: { used: { type: "integer" }, remaining: { type: "integer" }, resetAt: { type: "integer", description: "When the period ends (ms since the epoch)." } } }),
+        },
       },
     },
     components: {
@@ -181,6 +213,20 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
             stages: { type: "array", items: { type: "string" } },
             createdAt: { type: "integer" },
             updatedAt: { type: "integer" },
+          },
+        },
+        Usage: {
+          type: "object",
+          properties: {
+            usagePlanId: { type: "string", examples: ["petstore/basic"] },
+            startDate: { type: "string", format: "date" },
+            endDate: { type: "string", format: "date" },
+            position: { type: "null" },
+            items: {
+              type: "object",
+              description: "By API key id: one [used, remaining] pair per day.",
+              additionalProperties: { type: "array", items: { type: "array", prefixItems: [{ type: "integer" }, { type: ["integer", "null"] }] } },
+            },
           },
         },
         PublishResult: { type: "object", properties: { api: { type: "string" }, changed: { type: "boolean" }, stage: ref("Stage"), deployment: { type: "object" } } },

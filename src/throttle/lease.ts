@@ -32,9 +32,15 @@ interface Local {
   emptyUntil: number;
   /** The bucket's whole tokens after our last lease, plus what we hold: an estimate for RateLimit headers. */
   remaining: number;
-  pending: Promise<void> | undefined;
+  /** The lease call in flight for this bucket (settles either way); `failed` once the limiter did not answer. */
+  pending: { settled: Promise<void>; failed: boolean } | undefined;
   fallback: BucketState | undefined;
+  /** After the limiter failed to answer, decide locally until then instead of waiting on it for every request. */
+  downUntil: number;
 }
+
+/** How long an isolate stops asking a limiter that did not answer (each request would otherwise wait for it). */
+export const LIMITER_DOWN_MS = 1000;
 
 const MAX_LOCAL = 100_000;
 
@@ -52,7 +58,7 @@ export class Limiter {
     let b = this.#buckets.get(key);
     if (!b) {
       if (this.#buckets.size >= MAX_LOCAL) this.#buckets.delete(this.#buckets.keys().next().value!);
-      b = { tokens: 0, expiresAt: 0, emptyUntil: 0, remaining: 0, pending: undefined, fallback: undefined };
+      b = { tokens: 0, expiresAt: 0, emptyUntil: 0, remaining: 0, pending: undefined, fallback: undefined, downUntil: 0 };
       this.#buckets.set(key, b);
     }
     return b;
@@ -60,31 +66,46 @@ export class Limiter {
 
   /** Whether the bucket `key` admits one request. */
   async check(key: string, spec: LimitSpec, failClosed: boolean): Promise<Decision> {
-    const b = this.#local(key);
+    // Local state is per bucket *and* size: a redeploy that changes a limit starts afresh (an "empty until T"
+    // computed for a tiny rate must not outlive it).
+    const b = this.#local(`${key}@${spec.rate}/${spec.burst}`);
     for (;;) {
       const now = Date.now();
       if (b.emptyUntil > now) return { admitted: false, retryAfterMs: b.emptyUntil - now, degraded: false };
+      if (b.downUntil > now && !(b.tokens >= 1 && b.expiresAt > now)) return this.#degraded(b, spec, failClosed);
       if (!spec.strict && b.tokens >= 1 && b.expiresAt > now) {
         b.tokens--;
         return { admitted: true, remaining: b.remaining + Math.floor(b.tokens), degraded: false };
       }
       if (b.pending && !spec.strict) {
         // Another request's lease: use it, unless it outlives our own wait (then lease for ourselves).
-        if (await awaitShared(b.pending, this.#waitMs * 2)) continue;
-        b.pending = undefined;
+        const shared = b.pending;
+        if (await awaitShared(shared.settled, this.#waitMs * 2)) {
+          // A shared call that failed decides for its waiters too: each calling the limiter that just failed
+          // in turn would add LIMITER_WAIT_MS per waiter (N waiters: N × the wait) and fan out to the object.
+          if (!shared.failed) continue;
+          b.downUntil = Date.now() + LIMITER_DOWN_MS;
+          return this.#degraded(b, spec, failClosed);
+        }
+        if (b.pending === shared) b.pending = undefined;
       }
       const { want, min } = leaseSize(spec, spec.strict);
       let reply: { granted: number; remaining: number; retryAfterMs: number } | undefined;
-      const call = withTimeout(this.#namespace().get(this.#namespace().idFromName(key)).lease(spec, want, min), this.#waitMs, "the rate limiter")
+      const flight: NonNullable<Local["pending"]> = { settled: Promise.resolve(), failed: false };
+      flight.settled = withTimeout(this.#namespace().get(this.#namespace().idFromName(key)).lease(spec, want, min), this.#waitMs, "the rate limiter")
         .then((r) => void (reply = r))
         .catch((err: unknown) => {
+          flight.failed = true;
           console.error(JSON.stringify({ level: "warn", event: "limiter-degraded", bucket: key, reason: (err as Error).message, failMode: failClosed ? "closed" : "open" }));
         });
-      if (!spec.strict) b.pending = call;
-      await call;
-      if (!spec.strict) b.pending = undefined;
+      if (!spec.strict) b.pending = flight;
+      await flight.settled;
+      if (b.pending === flight) b.pending = undefined;
 
-      if (!reply) return this.#degraded(b, spec, failClosed);
+      if (!reply) {
+        b.downUntil = Date.now() + LIMITER_DOWN_MS;
+        return this.#degraded(b, spec, failClosed);
+      }
       const at = Date.now();
       if (reply.granted === 0) {
         b.emptyUntil = at + reply.retryAfterMs;
