@@ -50,6 +50,8 @@ export default defineConfig({
         resolve: { alias: { "@portico/embedded-bundle": embeddedPath } },
         test: {
           name: "worker",
+          // Many tests provoke errors on purpose; their logs show only when a test fails.
+          silent: "passed-only",
           include: ["test/worker/**/*.test.ts", "src/**/*.test.ts", "durable-objects/**/*.test.ts"],
           globalSetup: ["./test/support/global-setup.ts"],
         },
@@ -57,6 +59,7 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
+          silent: "passed-only",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
           // Setup builds the Worker and starts workerd (or wrangler dev): seconds, more on a busy 2-core machine.
