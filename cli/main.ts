@@ -1,6 +1,7 @@
 /**
- * The `portico` command. Exit codes scripts can trust: 0 success, 1 the operation failed (invalid definition,
- * server refused), 2 usage error (bad arguments, unreadable file).
+ * The `portico` command. Exit codes scripts can trust: 0 success, 1 the operation was refused (invalid
+ * definition, the server said no), 2 usage error (bad arguments, unreadable file), 3 the server could not be
+ * reached or failed, 4 not authorized (wrong token, or the admin API has none).
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";

@@ -24,7 +24,8 @@ export async function resolveApi(client: AdminClient, v: Values): Promise<string
   if (api) return api;
   const { apis } = await client.get<{ apis: { name: string }[] }>("/apis");
   if (apis.length === 1) return apis[0]!.name;
-  throw new CliError(apis.length ? `several APIs are deployed (${apis.map((a) => a.name).join(", ")}): pass --api` : "no API has been deployed yet", EXIT.usage);
+  if (apis.length) throw new CliError(`several APIs are deployed (${apis.map((a) => a.name).join(", ")}): pass --api`, EXIT.usage);
+  throw new CliError("no API has been deployed yet", EXIT.refused);
 }
 
 const print = (v: Values, json: unknown, text: string) => console.log(v.json ? JSON.stringify(json, null, 2) : text);
@@ -131,7 +132,7 @@ export function diffRoutes(a: Bundle, b: Bundle): { added: string[]; removed: st
   const added = [...after.keys()].filter((k) => !before.has(k));
   const removed = [...before.keys()].filter((k) => !after.has(k));
   const changed = [...after.keys()].filter((k) => before.has(k) && canonicalJson(before.get(k)) !== canonicalJson(after.get(k)));
-  const sections = ["settings", "stages", "domains", "cors", "models", "gatewayResponses"] as const;
+  const sections = ["api", "settings", "stages", "domains", "cors", "models", "gatewayResponses", "authorizers", "resourcePolicy", "usagePlans"] as const;
   const settingsChanged = sections.filter((s) => canonicalJson(a[s]) !== canonicalJson(b[s]));
   return { added, removed, changed, settingsChanged };
 }

@@ -194,6 +194,8 @@ export class Registry extends DurableObject<Env> {
     }
     if (!deploymentId) return fail(409, `stage "${stage}" has no canary: deploy one with --canary, or give deploymentId`, "deploymentId");
     if (deploymentId === existing.deploymentId) return fail(409, "the canary must differ from the stage's stable version", "deploymentId");
+    const canaryStages = (JSON.parse(stages.bundleText(this.#sql, deploymentId)!) as { stages: Record<string, unknown> }).stages;
+    if (!Object.hasOwn(canaryStages, stage)) return fail(400, `deployment ${deploymentId.slice(0, 12)} does not define stage "${stage}"`, "deploymentId");
     const canary: CanaryState = {
       deploymentId,
       percent: input.percent ?? existing.canary?.percent ?? 0,
@@ -260,10 +262,12 @@ export class Registry extends DurableObject<Env> {
   }
 
   async #scheduleAlarm(): Promise<void> {
+    const now = Date.now();
+    // A step already due is waiting for traffic (minRequests): look again after a while, not in a tight loop.
     const due = stages
       .readStages(this.#sql, this.#api())
-      .flatMap((s) => (s.canary?.auto ? [s.canary.auto.stepStartedAt + s.canary.auto.intervalSeconds * 1000] : []));
-    if (due.length) await this.ctx.storage.setAlarm(Math.max(Date.now() + 50, Math.min(...due)));
+      .flatMap((s) => (s.canary?.auto ? [Math.max(s.canary.auto.stepStartedAt + s.canary.auto.intervalSeconds * 1000, now + Math.min(5000, s.canary.auto.intervalSeconds * 500))] : []));
+    if (due.length) await this.ctx.storage.setAlarm(Math.min(...due));
     else await this.ctx.storage.deleteAlarm();
   }
 

@@ -136,7 +136,7 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
       "/keys/{id}": {
         get: { summary: "One API key", parameters: [keyParam], responses: ok("The key.", ref("ApiKey")) },
         patch: {
-          summary: "Enable, disable, rename, or change the stages a key covers",
+          summary: "Enable, disable, rename, or change the stages and usage plans a key covers",
           parameters: [keyParam],
           requestBody: json({
             type: "object",
@@ -200,6 +200,10 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
             stageVariableOverrides: { type: "object", additionalProperties: { type: "string" } },
             useStageCache: { type: "boolean" },
             sticky: { type: "object", properties: { kind: { enum: ["none", "apiKey", "sub", "header", "cookie", "ip"] }, name: { type: "string" } } },
+            auto: {
+              description: "Set by canary/auto: the automated analysis running on this canary (read-only here).",
+              oneOf: [{ type: "null" }, { type: "object" }],
+            },
           },
         },
         ApiKey: {
@@ -211,6 +215,7 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
             hint: { type: "string", description: "First and last characters of the value, for recognising it." },
             enabled: { type: "boolean" },
             stages: { type: "array", items: { type: "string" } },
+            plans: { type: "array", items: { type: "string" }, description: "Usage plans, as api/plan." },
             createdAt: { type: "integer" },
             updatedAt: { type: "integer" },
           },

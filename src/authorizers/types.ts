@@ -15,7 +15,7 @@ export interface Identity {
   /** JWT claims (null for other types). */
   claims: Record<string, unknown> | null;
   scopes: string[];
-  /** Custom authorizer context, or certificate facts for mTLS: passed to the backend and Lambda-style events. */
+  /** Custom authorizer context, or certificate facts for mTLS: reaches Lambda-style events (requestContext.authorizer). */
   context: Record<string, ContextValue>;
   /** A custom authorizer's `usageIdentifierKey` (the API key, when the API takes keys from the authorizer). */
   usageIdentifierKey: string | null;

@@ -45,8 +45,13 @@ export function wantsRefresh(cacheControl: string | null): boolean {
   return !!cacheControl && /(?:^|,)\s*max-age\s*=\s*0\s*(?:,|$)/i.test(cacheControl);
 }
 
-/** Whether a backend response may be stored: never with Set-Cookie, `private`/`no-store`/`no-cache`, or Vary on credentials. */
+/**
+ * Whether a backend response may be stored: never a 206, with Set-Cookie, `private`/`no-store`/`no-cache`, or Vary
+ * on credentials.
+ */
 export function storable(res: Response, statuses: readonly string[]): boolean {
+  // A 206 is one caller's byte range, and Range is not in the key: stored, it would answer everyone's full GET.
+  if (res.status === 206) return false;
   const status = String(res.status);
   if (!statuses.some((s) => s === status || (s.endsWith("xx") && s[0] === status[0]))) return false;
   if (res.headers.has("set-cookie")) return false;

@@ -100,7 +100,8 @@ export const DEFINITION_SCHEMA: SchemaNode = {
     gatewayResponses: {
       type: "object",
       description: "Overrides of the gateway's own error responses, by Amazon's response type.",
-      propertyNames: { enum: [...GATEWAY_RESPONSE_TYPES] },
+      // INVALID_PATH and STAGE_NOT_FOUND happen before any bundle is known, so no definition can override them.
+      propertyNames: { enum: GATEWAY_RESPONSE_TYPES.filter((t) => t !== "INVALID_PATH" && t !== "STAGE_NOT_FOUND") },
       additionalProperties: { $ref: "#/$defs/gatewayResponse" },
     },
     authorizers: {

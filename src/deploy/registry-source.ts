@@ -24,6 +24,7 @@ import type { ServingState } from "../../durable-objects/registry/index.ts";
 export const DEFAULT_MEMO_MS = 5000;
 const REGISTRY_WAIT_MS = 2000;
 const RETRY_AFTER_FAILURE_MS = 1000;
+const MAX_MEMO_ENTRIES = 10_000;
 
 /** Headers a tester uses to force a version; honoured only with the PORTICO_FORCE_SECRET value. */
 export const FORCE_VERSION_HEADER = "x-portico-force-version";
@@ -136,6 +137,8 @@ export class RegistryConfigSource implements ConfigSource {
         return entry?.value;
       },
     );
+    // Bounded: host names come from clients (a wildcard route lets any Host through).
+    if (!entry && memo.size >= MAX_MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
     memo.set(key, { value: entry?.value, fetchedAt: entry?.fetchedAt ?? 0, pending });
     return pending;
   }

@@ -47,9 +47,11 @@ const REST_DEFAULTS: Record<GatewayResponseType, ResponseDefault> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported Media Type", errorType: "UnsupportedMediaTypeException" },
 };
 
-/** HTTP APIs answer an unknown route with 404 and spell server errors "Internal Server Error" without a space. */
+/**
+ * HTTP APIs spell server errors "Internal Server Error" without a space. (Their unknown route is its own type,
+ * RESOURCE_NOT_FOUND: 404 Not Found — match-route raises it for the http flavour.)
+ */
 const HTTP_OVERRIDES: Partial<Record<GatewayResponseType, Partial<ResponseDefault>>> = {
-  MISSING_AUTHENTICATION_TOKEN: { status: 404, message: "Not Found", errorType: "NotFoundException" },
   API_CONFIGURATION_ERROR: { message: "Internal Server Error", spaced: false },
   DEFAULT_5XX: { message: "Internal Server Error", spaced: false },
 };

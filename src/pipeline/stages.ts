@@ -10,17 +10,19 @@
  * | stage           | can answer                                                                     |
  * | --------------- | ------------------------------------------------------------------------------ |
  * | respond         | renders gateway responses; adds request id and CORS headers                    |
- * | resolve-stage   | 400 invalid path, 403 Forbidden (unknown stage), 413 declared body too large   |
+ * | resolve-stage   | 400 invalid path, 403 Forbidden (unknown stage), 413 declared body too large,  |
+ * |                 | 500 when no version can be loaded                                              |
  * | cors            | 204 to a CORS preflight (whatever routes exist, as HTTP APIs do)              |
  * | match-route     | 403 Missing Authentication Token (rest) / 404 Not Found (http)                 |
- * | resource-policy | 403 (IP/CIDR allow/deny)                                                       |
+ * | resource-policy | 403 (IP/CIDR, country, ASN allow/deny)                                         |
  * | authorize       | 401 / 403 (JWT, custom, SigV4, mTLS)                                           |
  * | api-key         | 403 (missing/invalid key, usage plan)                                          |
  * | validate        | 400 parameters / body, 413, 415                                                |
  * | throttle        | 429 (token buckets, quotas)                                                    |
- * | cache           | a cached response (lookup on the way in, store on the way out)                 |
+ * | cache           | a cached response (lookup on the way in, store on the way out); 403 to an       |
+ * |                 | unauthorized max-age=0 (FAIL_WITH_403); 500 when its encryption secret is unset |
  * | transform       | request and response mapping templates                                         |
- * | integrate       | the backend's response; 502, 504                                               |
+ * | integrate       | the backend's response; 413 (streamed body over the limit), 500, 502, 504       |
  */
 import { apiKey } from "../stages/api-key/index.ts";
 import { authorize } from "../stages/authorize/index.ts";

@@ -14,6 +14,8 @@
  *   /authorizer/...  a custom authorizer: POST an authorizer event; the token (before any ":") chooses the reply —
  *                    allow → Allow "*", deny → Deny "*", unauthorized → 401, anything else → 200 {"not": "a policy"}
  *   /__hits?path=/x  200 {"count": n}: how many requests /x has had (not itself counted)
+ *   /switch/{name}   200 {"switch": name} — or the status last set by POST /switch-set/{name}?status=N (a backend
+ *                    that starts failing on cue)
  *   /jwks-config/{name}  POST {keys, cacheControl?, delayMs?, down?}: sets what /jwks/{name} serves (204)
  *   /jwks/{name}     the JWKS {keys} last set for name (404 before), with `cache-control: cacheControl` when given;
  *                    delayMs holds the answer back that long; down "500" answers 500, down "reset" resets the
@@ -102,12 +104,24 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Statuses of /switch/{name}, set by tests through /switch-set/{name}. */
+const switches = new Map<string, number>();
+
 async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const [first, second] = url.pathname.split("/").filter(Boolean);
   switch (first) {
     case "hello":
       res.writeHead(200, { "content-type": "text/plain" }).end("hello");
       return;
+    case "switch-set":
+      switches.set(second ?? "", Number(url.searchParams.get("status")) || 200);
+      res.writeHead(204).end();
+      return;
+    case "switch": {
+      const status = switches.get(second ?? "") ?? 200;
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ switch: second, status }));
+      return;
+    }
     case "jwks-config": {
       jwksConfigs.set(second ?? "", JSON.parse((await readBody(req)).toString("utf8")) as JwksConfig);
       res.writeHead(204).end();

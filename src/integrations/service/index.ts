@@ -105,6 +105,8 @@ export function authorizerContext(identity: Identity, format: "1.0" | "2.0"): Re
 function lambdaHeaders(ctx: RequestContext): Headers {
   const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp);
   headers.delete("x-forwarded-host");
+  // Identity headers (claimsToHeaders) overwrite or remove what the client sent, as for HTTP backends.
+  applyBackendHeaders(headers, ctx.backendHeaders);
   return headers;
 }
 

@@ -14,7 +14,10 @@ export const matchRoute: StageFactory = () =>
     const bundle = ctx.bundle!;
     const method = ctx.request.method;
     const match = KNOWN_METHODS.has(method) ? bundle.router.match(method, ctx.segments) : undefined;
-    if (!match) throw new GatewayError("MISSING_AUTHENTICATION_TOKEN", { detail: `no route for ${method} ${ctx.path}` });
+    if (!match)
+      throw new GatewayError(bundle.bundle.api.flavor === "http" ? "RESOURCE_NOT_FOUND" : "MISSING_AUTHENTICATION_TOKEN", {
+        detail: `no route for ${method} ${ctx.path}`,
+      });
     ctx.route = match.value;
     ctx.pathParams = match.params;
     return next();

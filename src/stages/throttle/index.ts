@@ -28,7 +28,8 @@ const REQUESTS_PER_SHARD = 1000;
 const MAX_SHARDS = 16;
 
 function sharded(level: string, base: string, t: BundleThrottle, failClosed: boolean): Check {
-  const shards = Math.min(MAX_SHARDS, Math.max(1, Math.ceil(t.rate / REQUESTS_PER_SHARD)));
+  // Never more shards than burst tokens: each shard needs one, and their sum must stay the burst.
+  const shards = Math.min(MAX_SHARDS, t.burst, Math.max(1, Math.ceil(t.rate / REQUESTS_PER_SHARD)));
   if (shards === 1) return { level, key: base, throttle: t, failClosed };
   const shard = Math.floor(Math.random() * shards);
   return { level, key: `${base}:${shard}`, throttle: { ...t, rate: t.rate / shards, burst: Math.max(1, Math.floor(t.burst / shards)) }, failClosed };

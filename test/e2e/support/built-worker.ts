@@ -54,7 +54,12 @@ export default {
 };
 `;
 
-export async function startBuiltWorker(checkout: Checkout): Promise<BuiltWorker> {
+/** `bindings` are added to the gateway's own (secrets and vars a test needs, e.g. ADMIN_TOKEN). */
+function withBindings<T extends { bindings?: Record<string, unknown> }>(options: T, extra: Record<string, string>): T {
+  return { ...options, bindings: { ...(options.bindings ?? {}), ...extra } };
+}
+
+export async function startBuiltWorker(checkout: Checkout, bindings: Record<string, string> = {}): Promise<BuiltWorker> {
   const built = await checkout.cli(["build", "--json"]);
   if (built.status !== 0) throw new Error(`portico build failed (${built.status}):\n${built.stdout}\n${built.stderr}`);
   const { script, outdir } = JSON.parse(built.stdout) as { script: string; outdir: string };
@@ -76,7 +81,7 @@ export async function startBuiltWorker(checkout: Checkout): Promise<BuiltWorker>
     port: 0,
     workers: [
       {
-        ...unstable_getMiniflareWorkerOptions(gatewayConfig).workerOptions,
+        ...withBindings(unstable_getMiniflareWorkerOptions(gatewayConfig).workerOptions, bindings),
         name: "portico",
         modules: true,
         scriptPath: script,
