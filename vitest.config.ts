@@ -43,7 +43,9 @@ export default defineConfig({
               // Merged into wrangler.toml's bindings (DEMO_BACKEND stays).
               serviceBindings: { LAMBDA_ECHO: "lambda-echo", LAMBDA_CHOOSE: "lambda-choose", AUTHORIZER: "authorizer" },
               // Secrets and short memo bounds for tests (wrangler.toml's vars are the production defaults).
-              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200" },
+              // The gateway-wide bucket is one bucket for the whole run: off here, so suites cannot drain it for each
+              // other; the throttle suite turns it on where it tests it.
+              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200", ACCOUNT_RATE: "0" },
             },
           }),
         ],

@@ -8,12 +8,16 @@ import type { Env } from "../env.ts";
 import { decodeEntry, encodeEntry, type CacheEntry } from "./entry.ts";
 
 export const KV_WAIT_MS = 300;
+/** A write that does not finish in this long is abandoned (it never holds a request's background work open). */
+export const KV_WRITE_WAIT_MS = 5000;
 const WRITE_INTERVAL_MS = 1000;
 const LOCATION_ORIGIN = "https://cache.portico.internal/";
 /** KV's shortest expiration; shorter TTLs are enforced on read from `storedAt`. */
 const KV_MIN_TTL = 60;
 
 const lastWrite = new Map<string, number>();
+/** Refreshes waiting for their key's second to pass: the newest entry per key. */
+const deferred = new Map<string, CacheEntry>();
 
 export const kvKey = (api: string, stage: string, hash: string) => `cache:${api}:${stage}:${hash}`;
 
@@ -65,20 +69,37 @@ async function putLocal(here: Cache, url: string, raw: Uint8Array, entry: CacheE
   await here.put(url, new Response(raw, { headers: { "cache-control": `max-age=${seconds}` } }));
 }
 
-/** Stores an entry in both tiers, unless this isolate wrote the key less than a second ago. */
-export async function store(env: Env, key: string, entry: CacheEntry, crypto: CryptoKey | null): Promise<boolean> {
+/**
+ * Stores an entry in both tiers, at most once a second per key per isolate (KV's own limit per key). A miss
+ * inside that second is not written. A permitted refresh (`force`: max-age=0 from a caller allowed to
+ * invalidate) inside it is written when the second is over — once, with the newest entry — so a refresh is
+ * never lost and a flood of refreshes still writes once a second. Each tier gets a bounded wait.
+ */
+export async function store(env: Env, key: string, entry: CacheEntry, crypto: CryptoKey | null, force = false): Promise<boolean> {
   const now = Date.now();
-  if (now - (lastWrite.get(key) ?? 0) < WRITE_INTERVAL_MS) return false;
+  const since = now - (lastWrite.get(key) ?? 0);
+  if (since < WRITE_INTERVAL_MS) {
+    if (!force) return false;
+    const waiting = deferred.has(key);
+    deferred.set(key, entry);
+    if (waiting) return false;
+    await new Promise((resolve) => setTimeout(resolve, WRITE_INTERVAL_MS - since));
+    entry = deferred.get(key) ?? entry;
+    deferred.delete(key);
+  }
   if (lastWrite.size > 10_000) lastWrite.clear();
-  lastWrite.set(key, now);
+  lastWrite.set(key, Date.now());
   const raw = await encodeEntry(entry, crypto);
   const here = location();
   await Promise.all([
-    env.CACHE.put(key, raw, { expirationTtl: Math.max(KV_MIN_TTL, entry.ttl) }).catch((err: unknown) => {
-      // KV refuses more than one write per second per key across locations: the next miss writes again.
-      console.error(JSON.stringify({ level: "warn", event: "cache-write-failed", reason: (err as Error).message }));
-    }),
-    here ? putLocal(here, LOCATION_ORIGIN + key, raw, entry, now).catch(() => {}) : undefined,
+    withinWait(
+      env.CACHE.put(key, raw, { expirationTtl: Math.max(KV_MIN_TTL, entry.ttl) }).catch((err: unknown) => {
+        // KV refuses more than one write per second per key across locations: the next miss writes again.
+        console.error(JSON.stringify({ level: "warn", event: "cache-write-failed", reason: (err as Error).message }));
+      }),
+      KV_WRITE_WAIT_MS,
+    ),
+    here ? withinWait(putLocal(here, LOCATION_ORIGIN + key, raw, entry, now).catch(() => {}), KV_WRITE_WAIT_MS) : undefined,
   ]);
   return true;
 }

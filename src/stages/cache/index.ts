@@ -113,7 +113,7 @@ export const cache: StageFactory = () =>
     const headers = [...res.headers].filter(([name]) => !NOT_STORED.has(name) && !ctx.responseHeaders.some(([n]) => n === name));
     ctx.exec.waitUntil(
       readUpTo(toCache, settings.maxEntryBytes).then((body) =>
-        body ? store(ctx.env, key, { status: res.status, headers, storedAt: Date.now(), ttl, body }, aes) : undefined,
+        body ? store(ctx.env, key, { status: res.status, headers, storedAt: Date.now(), ttl, body }, aes, refresh) : undefined,
       ),
     );
     return new Response(toClient, res);

@@ -178,6 +178,21 @@ describe("stage throttle", () => {
   });
 });
 
+describe("account throttle (gateway-wide)", () => {
+  it("refuses past the account bucket whatever the API, and is off with ACCOUNT_RATE 0", async () => {
+    // A bucket name of its own would need a product seam; the shared `account` bucket is used here with a burst
+    // no other suite reaches (the rest of the run has ACCOUNT_RATE 0), and a rate too tiny to refill in the test.
+    const env = { ACCOUNT_RATE: "0.0001", ACCOUNT_BURST: "3" };
+    const a = await setup({ env });
+    const b = await setup({ env });
+    const got = await statuses([...Array.from({ length: 3 }, () => a.get("/a")()), ...Array.from({ length: 3 }, () => b.get("/a")())]);
+    expect(got.filter((s) => s === 200).length).toBeLessThanOrEqual(3);
+    expect(got.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+    const off = await setup({ env: { ACCOUNT_RATE: "0", ACCOUNT_BURST: "3" } });
+    expect(await statuses(Array.from({ length: 5 }, () => off.get("/a")()))).toEqual([200, 200, 200, 200, 200]);
+  });
+});
+
 describe("route throttle", () => {
   it("limits its route only", async () => {
     const t = await setup({ routes: { "GET /a": { rate: TINY, burst: 1 } } });
