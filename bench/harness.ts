@@ -5,7 +5,10 @@
  * A scenario and its baseline are measured in alternating slices (B P P B …), so drift over the run — thermal,
  * another process waking up — lands on both sides alike. Besides req/s and latency, each side's workerd CPU time
  * per request is read from /proc (Linux), which stays comparable when other work competes for the CPUs. Each side is checked before it is loaded, and every
- * response during the load must be a 2xx with the expected body: a route that fails fast is never reported as fast.
+ * response during the load must be a 2xx with the expected body (and headers): a route that fails fast is never reported as fast.
+ *
+ * `drive()` is the same for measurements that are not pairs (canary split, throttle accuracy, read-heavy cache
+ * mix): requests that vary per request, and every response judged by the caller.
  */
 import autocannon, { type RawResult } from "autocannon";
 import { Miniflare } from "miniflare";
@@ -13,6 +16,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { WORKERS, type BenchContext, type Scenario, type Target } from "./scenarios.ts";
+
+/** A target's request headers (a function when they are only known at run time: a signed token). */
+export function headersOf(target: Target): Record<string, string> | undefined {
+  return typeof target.headers === "function" ? target.headers() : target.headers;
+}
 
 export interface LoadSettings {
   connections: number;
@@ -51,11 +59,17 @@ export interface Measurement {
 
 export interface PairResult {
   scenario: string;
+  /** The section (issue) the scenario belongs to: overhead, deployments, jwt, throttle, cache. */
+  section: string;
   portico: Measurement;
   baseline: Measurement;
   /** Portico's req/s over the baseline's. */
   ratio: number;
   targetRatio: number;
+  /** Portico's CPU µs per request over the baseline's (null where CPU time cannot be read). */
+  cpuRatio: number | null;
+  /** Interleaved slices per side. */
+  slices: number;
 }
 
 /** Starts Workers on first use and keeps them for the run. */
@@ -141,7 +155,7 @@ function workerdChildren(): number[] {
 }
 
 /** Lines of a Worker's own output printed before the rest are only counted (an error on every request would flood). */
-const PRINTED_LINES = 10;
+const PRINTED_LINES = Number(process.env.BENCH_WORKER_LOG_LINES ?? 10);
 const suppressed = new Map<string, number>();
 const CLIENT_GONE = /disconnected: .*(?:Connection reset by peer|Broken pipe)/;
 
@@ -170,24 +184,42 @@ export function suppressedLogLines(): Record<string, number> {
 }
 
 /** One request by hand: the target must answer 2xx with its expected body before it is loaded. */
-async function check(url: URL, target: Target): Promise<void> {
-  const res = await fetch(new URL(target.path, url), { method: target.method ?? "GET", headers: target.headers, body: target.body });
+export async function check(url: URL, target: Target): Promise<void> {
+  const res = await fetch(new URL(target.path, url), { method: target.method ?? "GET", headers: headersOf(target), body: target.body });
   const body = await res.text();
   if (res.status < 200 || res.status > 299 || body !== target.expectBody)
     throw new Error(`${target.worker} ${target.path} answered ${res.status} ${JSON.stringify(body.slice(0, 200))}, expected 2xx ${JSON.stringify(target.expectBody)}`);
+  for (const [name, value] of Object.entries(target.expectHeaders ?? {}))
+    if (res.headers.get(name) !== value) throw new Error(`${target.worker} ${target.path} answered ${name}: ${res.headers.get(name)}, expected ${value}`);
 }
 
-function load(url: URL, target: Target, seconds: number, connections: number): PromiseLike<RawResult> {
-  return autocannon({
-    url: new URL(target.path, url).href,
-    connections,
-    duration: seconds,
-    method: target.method ?? "GET",
-    headers: target.headers,
-    body: target.body,
-    expectBody: target.expectBody,
-    skipAggregateResult: true,
+/** Response headers as autocannon reports them, by lower-case name. */
+function headerValue(headers: Record<string, string | string[]>, name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return Array.isArray(v) ? v.join(", ") : v;
+  return undefined;
+}
+
+async function load(url: URL, target: Target, seconds: number, connections: number): Promise<RawResult> {
+  const common = { url: new URL(target.path, url).href, connections, duration: seconds, skipAggregateResult: true };
+  const request = { method: target.method ?? "GET", headers: headersOf(target), body: target.body };
+  const expected = Object.entries(target.expectHeaders ?? {});
+  if (!expected.length) return autocannon({ ...common, ...request, expectBody: target.expectBody });
+  // Headers must be checked too (a cache hit must say HIT): per-response callback, wrong headers count as mismatches.
+  let wrongHeaders = 0;
+  const result = await autocannon({
+    ...common,
+    verifyBody: (body) => body === target.expectBody,
+    requests: [
+      {
+        ...request,
+        path: target.path,
+        onResponse: (_status, _body, _context, headers) => {
+          if (expected.some(([name, value]) => headerValue(headers, name) !== value)) wrongHeaders++;
+        },
+      },
+    ],
   });
+  return { ...result, mismatches: result.mismatches + wrongHeaders };
 }
 
 function summarise(name: string, target: Target, url: URL, runs: RawResult[], cpuSeconds: number | null, connections: number): Measurement {
@@ -219,28 +251,128 @@ function summarise(name: string, target: Target, url: URL, runs: RawResult[], cp
   return { ...m, valid: m.errors + m.timeouts + m.non2xx + m.mismatches === 0 && requests > 0 };
 }
 
-/** Measures a scenario against its baseline: warm-up each, then interleaved slices. */
-export async function measurePair(pool: WorkerPool, scenario: Scenario, settings: LoadSettings, log: (line: string) => void): Promise<PairResult> {
-  const sides = [
-    { name: scenario.baseline.name, target: scenario.baseline, url: await pool.url(scenario.baseline.worker), runs: [] as RawResult[], cpu: 0 as number | null },
-    { name: `Portico ${scenario.name}`, target: scenario as Target, url: await pool.url(scenario.worker), runs: [] as RawResult[], cpu: 0 as number | null },
-  ];
+/**
+ * Measures a scenario against its baseline (and its further baselines, if any): warm-up each side, then
+ * interleaved slices (forward, then backward: B P P B …, or B P X X P B … with a third side). One PairResult per
+ * baseline; the Portico side is measured once and shared by them.
+ */
+export async function measurePair(pool: WorkerPool, scenario: Scenario, settings: LoadSettings, log: (line: string) => void): Promise<PairResult[]> {
+  const slices = Math.max(settings.slices, scenario.slices ?? 0);
+  const side = async (name: string, target: Target) => ({ name, target, url: await pool.url(target.worker), runs: [] as RawResult[], cpu: 0 as number | null });
+  const sides = [await side(scenario.baseline.name, scenario.baseline), await side(`Portico ${scenario.name}`, scenario)];
+  for (const extra of scenario.moreBaselines ?? []) sides.push(await side(extra.baseline.name, extra.baseline));
   await scenario.setup?.(pool.urls());
   for (const side of sides) {
     await check(side.url, side.target);
     if (settings.warmupSeconds > 0) await load(side.url, side.target, settings.warmupSeconds, settings.connections);
   }
-  const sliceSeconds = settings.seconds / settings.slices;
-  for (let slice = 0; slice < settings.slices; slice++) {
+  const sliceSeconds = settings.seconds / slices;
+  for (let slice = 0; slice < slices; slice++) {
     const order = slice % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
-      log(`  ${side.name}: slice ${slice + 1}/${settings.slices} (${sliceSeconds} s)`);
+      log(`  ${side.name}: slice ${slice + 1}/${slices} (${sliceSeconds} s)`);
       const before = pool.cpuSeconds(side.target.worker);
       side.runs.push(await load(side.url, side.target, sliceSeconds, settings.connections));
       const after = pool.cpuSeconds(side.target.worker);
       side.cpu = side.cpu === null || before === null || after === null ? null : side.cpu + (after - before);
     }
   }
-  const [baseline, portico] = sides.map((s) => summarise(s.name, s.target, s.url, s.runs, s.cpu, settings.connections)) as [Measurement, Measurement];
-  return { scenario: scenario.name, portico, baseline, ratio: portico.reqPerSec / baseline.reqPerSec, targetRatio: scenario.targetRatio };
+  const [baseline, portico, ...more] = sides.map((s) => summarise(s.name, s.target, s.url, s.runs, s.cpu, settings.connections)) as [Measurement, Measurement, ...Measurement[]];
+  const pair = (name: string, reference: Measurement, targetRatio: number): PairResult => ({
+    scenario: name,
+    section: scenario.section,
+    portico,
+    baseline: reference,
+    ratio: portico.reqPerSec / reference.reqPerSec,
+    targetRatio,
+    cpuRatio: portico.cpuUsPerRequest === null || reference.cpuUsPerRequest === null ? null : portico.cpuUsPerRequest / reference.cpuUsPerRequest,
+    slices,
+  });
+  return [pair(scenario.name, baseline, scenario.targetRatio), ...(scenario.moreBaselines ?? []).map((extra, i) => pair(extra.name, more[i]!, extra.targetRatio))];
+}
+
+/** One request of a driven run: its path (and headers), chosen per request. */
+export interface DrivenRequest {
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+}
+
+export interface DriveOptions {
+  url: URL;
+  connections: number;
+  /** Run for this many seconds … */
+  seconds?: number;
+  /** … or send exactly this many requests. */
+  amount?: number;
+  /** The i-th request (0-based, in the order they are sent). */
+  next: (i: number) => DrivenRequest;
+  /**
+   * Judges one response: a label to count it under (`"200"`, a version id, `"HIT"`), or `{ invalid: reason }`
+   * for a response that should never happen — any of those makes the run invalid.
+   */
+  classify: (status: number, body: string, headers: (name: string) => string | undefined, request: DrivenRequest) => string | { invalid: string };
+}
+
+export interface DriveResult {
+  requests: number;
+  /** Seconds from the first request to the end of the run (autocannon's). */
+  seconds: number;
+  counts: Record<string, number>;
+  statusCodes: Record<string, number>;
+  /** Responses that failed `classify`, by reason. */
+  invalid: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  p50Ms: number;
+  p99Ms: number;
+  valid: boolean;
+}
+
+/**
+ * A run whose requests vary (paths, headers) and whose every response is judged by `classify`: the extra
+ * measurements (canary split, throttle accuracy, read-heavy cache) use it, so they are validated like the pairs.
+ */
+export async function drive(opts: DriveOptions): Promise<DriveResult> {
+  const counts: Record<string, number> = {};
+  const invalid: Record<string, number> = {};
+  let sent = 0;
+  const raw = await autocannon({
+    url: opts.url.href,
+    connections: opts.connections,
+    ...(opts.amount !== undefined ? { amount: opts.amount } : { duration: opts.seconds ?? 1 }),
+    skipAggregateResult: true,
+    requests: [
+      {
+        // One request in flight per connection, and the connection's context is shared by the two callbacks:
+        // autocannon calls onResponse for a request before setupRequest for the next, so `context.request` is the
+        // request this response answers.
+        setupRequest: (req, context) => {
+          const r = opts.next(sent++);
+          (context as { request?: DrivenRequest }).request = r;
+          return { ...req, method: r.method ?? "GET", path: r.path, headers: r.headers ?? {} };
+        },
+        onResponse: (status, body, context, headers) => {
+          const verdict = opts.classify(status, body, (name) => headerValue(headers, name), (context as { request?: DrivenRequest }).request ?? { path: "?" });
+          if (typeof verdict === "string") counts[verdict] = (counts[verdict] ?? 0) + 1;
+          else invalid[verdict.invalid] = (invalid[verdict.invalid] ?? 0) + 1;
+        },
+      },
+    ],
+  });
+  const { latency } = autocannon.aggregateResult([{ ...raw, statusCodeStats: structuredClone(raw.statusCodeStats) }], { url: opts.url.href, connections: opts.connections });
+  const statusCodes = Object.fromEntries(Object.entries(raw.statusCodeStats).map(([code, { count }]) => [code, count]));
+  const judged = Object.values(counts).reduce((a, b) => a + b, 0) + Object.values(invalid).reduce((a, b) => a + b, 0);
+  return {
+    requests: raw.totalCompletedRequests,
+    seconds: raw.duration,
+    counts,
+    statusCodes,
+    invalid,
+    errors: raw.errors,
+    timeouts: raw.timeouts,
+    p50Ms: latency.p50,
+    p99Ms: latency.p99,
+    valid: raw.errors + raw.timeouts === 0 && Object.keys(invalid).length === 0 && judged === raw.totalCompletedRequests && raw.totalCompletedRequests > 0,
+  };
 }

@@ -1,10 +1,11 @@
 /**
- * `npm run bench`: Portico against bare Workers doing the same job, in the same harness and run, plus the cost
- * of compiling and routing a 1,000-route definition. Prints a table and writes bench/results.json.
- * Method and how to read the numbers: bench/README.md.
+ * `npm run bench`: Portico against bare Workers (and against itself without the feature under test) in the same
+ * harness and run, one section per issue, plus the cost of compiling and routing a 1,000-route definition. Prints
+ * a table per section and writes bench/results.json. Method and how to read the numbers: bench/README.md.
  *
- *   npm run bench                 every scenario
- *   npm run bench -- proxy        only scenarios whose name contains "proxy"
+ *   npm run bench                 every section
+ *   npm run bench -- jwt          one section (overhead, deployments, jwt, throttle, cache, routing)
+ *   npm run bench -- mock         only scenarios whose name contains "mock"
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 npm run bench
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -18,10 +19,15 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { parse, stringify } from "yaml";
 import { build } from "../cli/commands/build.ts";
 import { EMBEDDED_PATH, PROJECT_ROOT } from "../cli/commands/embed.ts";
-import { measurePair, suppressedLogLines, WorkerPool, type LoadSettings, type PairResult } from "./harness.ts";
-import { formatReport } from "./report.ts";
+import { measureCacheLatency, measureReadHeavy } from "./cache.ts";
+import { measureCanarySplit } from "./deployments.ts";
+import { ADMIN_TOKEN, fixture } from "./fixture.ts";
+import { measurePair, suppressedLogLines, WorkerPool, type LoadSettings } from "./harness.ts";
+import { measureJwtCpu, prepareJwt } from "./jwt.ts";
+import { formatReport, type BenchResults } from "./report.ts";
 import { measureRouting } from "./routing.ts";
-import { SCENARIOS } from "./scenarios.ts";
+import { SCENARIOS, SECTIONS } from "./scenarios.ts";
+import { measureThrottleAccuracy, writeCountingEntry } from "./throttle.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, "out");
@@ -39,7 +45,18 @@ const settings: LoadSettings = {
   warmupSeconds: setting("BENCH_WARMUP", 2),
 };
 const log = (line: string) => process.stderr.write(line + "\n");
-const LOAD_AT_START = loadavg()[0]!;
+
+/**
+ * Vars the bench's Portico Worker gets over wrangler.toml's. The account bucket stays on and does the same work
+ * per request as the default 10,000 r/s (a lease of 100 tokens per call, sharded, the same calls per second), but
+ * with room no burst can use up: with the default 500-token shards, an isolate that stalls for more than 0.5 s
+ * under CPU contention lets every request waiting on a lease give up and lease on its own at once, which drains a
+ * shard and refuses requests far below the limit (bench/README.md, "The account bucket").
+ */
+const PORTICO_VARS = { ACCOUNT_RATE: "1000000", ACCOUNT_BURST: "1000000" };
+/** The throttle section's Worker: no account bucket at all, so only the route's own bucket applies. */
+const THROTTLE_VARS = { ACCOUNT_RATE: "0" };
+const LOAD_AT_START = loadavg();
 
 /** The upstream in a child process (see upstream.ts); resolves with its URL. */
 async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
@@ -55,10 +72,16 @@ async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
  * Builds Portico as `wrangler deploy` would, with bench-api.yaml (its upstream set to the real URL) embedded.
  * `build()` writes the checkout's shared embedded bundle; the previous one is put back afterwards.
  */
-async function buildPortico(upstream: string): Promise<WorkerOptions> {
+async function buildPortico(upstream: string): Promise<{ portico: WorkerOptions; porticoThrottle: WorkerOptions }> {
   mkdirSync(OUT, { recursive: true });
-  const definition = parse(readFileSync(join(HERE, "bench-api.yaml"), "utf8")) as { stages: { bench: { variables: Record<string, string> } } };
-  definition.stages.bench.variables.upstream = upstream;
+  const definition = parse(readFileSync(join(HERE, "bench-api.yaml"), "utf8")) as {
+    stages: Record<string, { variables: Record<string, string> }>;
+    authorizers: Record<string, { jwks?: { keys: Record<string, unknown>[] } }>;
+  };
+  for (const stage of Object.values(definition.stages)) stage.variables.upstream = upstream;
+  await prepareJwt(definition as Parameters<typeof prepareJwt>[0]);
+  fixture.definition = definition;
+  fixture.upstream = upstream;
   const file = join(OUT, "bench-api.yaml");
   writeFileSync(file, stringify(definition));
 
@@ -75,8 +98,23 @@ async function buildPortico(upstream: string): Promise<WorkerOptions> {
   log(`built ${built.script} (${(built.bytes / 1024).toFixed(0)} KiB, ${(built.gzipBytes / 1024).toFixed(0)} KiB gzipped)`);
   // Bindings as wrangler.toml declares them (KV, Durable Objects, vars), minus service bindings to Workers
   // that are not part of the benchmark.
+  // ADMIN_TOKEN (a secret in production) lets the deployments section publish through the admin API.
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, "wrangler.toml"));
-  return { ...workerOptions, serviceBindings: {}, modules: true, scriptPath: built.script, modulesRoot: dirname(built.script) } as WorkerOptions;
+  const bindings: Record<string, string> = { ...(workerOptions.bindings as Record<string, string>), ADMIN_TOKEN, ...PORTICO_VARS };
+  fixture.registryMemoMs = Number(bindings.REGISTRY_MEMO_MS) || fixture.registryMemoMs;
+  const base = {
+    ...workerOptions,
+    serviceBindings: {},
+    modules: true,
+    // The built script is an ES module; Miniflare's default rules would take an imported .js for CommonJS.
+    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, ...(workerOptions.modulesRules ?? [])],
+    modulesRoot: dirname(built.script),
+  };
+  return {
+    portico: { ...base, bindings, scriptPath: built.script } as WorkerOptions,
+    // The throttle section's Worker: account bucket off, RateLimiter.lease counted (throttle.ts).
+    porticoThrottle: { ...base, bindings: { ...bindings, ...THROTTLE_VARS }, scriptPath: writeCountingEntry(built.script) } as WorkerOptions,
+  };
 }
 
 function machine() {
@@ -91,25 +129,78 @@ function machine() {
     workerd: version("workerd"),
     autocannon: version("autocannon"),
     /** 1-minute load average when the run started and ended: other work on the machine shows here. */
-    loadAverage: { start: LOAD_AT_START, end: loadavg()[0]! },
+    loadAverage: { start: LOAD_AT_START[0]!, end: loadavg()[0]! },
+    /** 1, 5 and 15-minute load averages when the run started and ended. */
+    loadAverages: { start: LOAD_AT_START, end: loadavg() },
   };
 }
 
-async function main(): Promise<number> {
-  const filters = process.argv.slice(2);
-  const scenarios = SCENARIOS.filter((s) => !filters.length || filters.some((f) => s.name.includes(f)));
-  const started = new Date();
-  const pairs: PairResult[] = [];
+/** Which sections and scenarios the command line asks for: a section's name, or part of a scenario's name. */
+function selection(filters: string[]) {
+  const known = new Set<string>(SECTIONS);
+  const sections = SECTIONS.filter((s) => !filters.length || filters.includes(s));
+  const scenarios = SCENARIOS.filter((s) => sections.includes(s.section) || filters.some((f) => !known.has(f) && s.name.includes(f)));
+  if (!sections.length && !scenarios.length)
+    throw new Error(`nothing matches ${filters.join(" ")}: sections are ${SECTIONS.join(", ")}; scenarios are ${SCENARIOS.map((s) => JSON.stringify(s.name)).join(", ")}`);
+  return { sections, scenarios };
+}
 
-  if (scenarios.length) {
+async function main(): Promise<number> {
+  const { sections, scenarios } = selection(process.argv.slice(2));
+  const started = new Date();
+  const results: BenchResults = { date: started.toISOString(), machine: machine(), settings: { ...settings, porticoVars: PORTICO_VARS, throttleWorkerVars: THROTTLE_VARS } };
+  const invalid: string[] = [];
+  // Every section but routing needs the build (the JWT key goes into it) and the Workers.
+  if (scenarios.length || sections.some((s) => s !== "routing")) {
     const upstream = await startUpstream();
     let pool: WorkerPool | undefined;
     try {
       log(`upstream on ${upstream.url}`);
-      pool = new WorkerPool({ upstream: upstream.url, portico: await buildPortico(upstream.url) });
-      for (const scenario of scenarios) {
-        log(`${scenario.name} vs ${scenario.baseline.name}: ${settings.connections} connections, ${settings.seconds} s per side`);
-        pairs.push(await measurePair(pool, scenario, settings, log));
+      pool = new WorkerPool({ upstream: upstream.url, ...(await buildPortico(upstream.url)) });
+      for (const section of SECTIONS) {
+        const own = scenarios.filter((s) => s.section === section);
+        if (!own.length && !sections.includes(section)) continue;
+        if (section === "routing") continue;
+        log(`— ${section} (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
+        const entry = (results[section] ??= { pairs: [], loadAverage: loadavg() });
+        for (const scenario of own) {
+          const against = [scenario.baseline, ...(scenario.moreBaselines ?? []).map((b) => b.baseline)].map((b) => b.name).join(" and ");
+          log(`${scenario.name} vs ${against}: ${settings.connections} connections, ${settings.seconds} s per side`);
+          const pairs = await measurePair(pool, scenario, settings, log);
+          entry.pairs.push(...pairs);
+          for (const m of new Set(pairs.flatMap((p) => [p.baseline, p.portico])))
+            if (!m.valid)
+              invalid.push(`${m.name} had ${m.errors} errors, ${m.timeouts} timeouts, ${m.non2xx} non-2xx and ${m.mismatches} wrong bodies or headers; statuses ${JSON.stringify(m.statusCodes)}`);
+        }
+        if (!sections.includes(section)) continue;
+        // The sections' measurements that are not pairs.
+        if (section === "deployments") {
+          if (!own.length) throw new Error("the canary split needs the deployments scenario (it publishes the versions)");
+          const canary = await measureCanarySplit(pool, settings.connections, log);
+          results.deployments!.canary = canary;
+          for (const [what, ok, detail] of [
+            ["canary split (sticky header)", canary.sticky.valid, canary.sticky],
+            ["stickiness recheck", canary.stickiness.valid, canary.stickiness],
+            ["canary split (random)", canary.random.valid, canary.random],
+          ] as const)
+            if (!ok) invalid.push(`${what}: ${JSON.stringify(detail)}`);
+        } else if (section === "jwt") {
+          log("JWT verification cost (Node)");
+          results.jwt!.cpu = await measureJwtCpu(log);
+        } else if (section === "throttle") {
+          log("throttle accuracy (portico-throttle: account bucket off)");
+          const { accuracy, strict } = await measureThrottleAccuracy(pool, log);
+          Object.assign(results.throttle!, { accuracy, strict });
+          if (!accuracy.valid) invalid.push(`throttle accuracy: statuses ${JSON.stringify(accuracy.statusCodes)}, ${JSON.stringify(accuracy.invalid)}`);
+          if (!strict.valid) invalid.push(`throttle strict: statuses ${JSON.stringify(strict.statusCodes)}, ${JSON.stringify(strict.invalid)}`);
+        } else if (section === "cache") {
+          log("cache latency and read-heavy mix");
+          const latency = await measureCacheLatency(pool, log);
+          const readHeavy = await measureReadHeavy(pool, settings.connections, log);
+          Object.assign(results.cache!, { latency, readHeavy });
+          if (!latency.valid) invalid.push(`cache latency: ${latency.problems.join("; ")}`);
+          if (!readHeavy.valid) invalid.push(`cache read-heavy: ${readHeavy.requests} requests, statuses ${JSON.stringify(readHeavy.statusCodes)}, ${JSON.stringify(readHeavy.invalid)}`);
+        }
       }
     } finally {
       await pool?.dispose();
@@ -117,18 +208,18 @@ async function main(): Promise<number> {
     }
   }
 
-  log("routing");
-  const routing = await measureRouting(log);
+  if (sections.includes("routing")) {
+    log("routing");
+    results.routing = await measureRouting(log);
+  }
 
-  const results = { date: started.toISOString(), machine: machine(), settings, load: pairs, routing };
+  results.machine = machine();
   writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
   process.stdout.write("\n" + formatReport(results) + "\n");
-  process.stdout.write(`\nresults written to ${RESULTS}\n`);
+  process.stdout.write(`\nresults written to ${RESULTS} (${Math.round((Date.now() - started.getTime()) / 1000)} s)\n`);
 
   for (const [worker, lines] of Object.entries(suppressedLogLines())) log(`[${worker}] … and ${lines} more lines of its output`);
-  const invalid = pairs.flatMap((p) => [p.baseline, p.portico]).filter((m) => !m.valid);
-  for (const m of invalid)
-    log(`INVALID: ${m.name} had ${m.errors} errors, ${m.timeouts} timeouts, ${m.non2xx} non-2xx and ${m.mismatches} wrong bodies; statuses ${JSON.stringify(m.statusCodes)}`);
+  for (const line of invalid) log(`INVALID: ${line}`);
   return invalid.length ? 1 : 0;
 }
 

@@ -1,17 +1,27 @@
 /**
- * What `npm run bench` measures: the Workers it runs, and the scenarios, each a Portico request paired with the
- * bare Worker that does the same job with nothing else. A new scenario (a JWT-authorized route, a throttled
- * route, cache hits) is a route in bench-api.yaml and an entry in SCENARIOS; a new kind of baseline is an entry
- * in WORKERS.
+ * What `npm run bench` measures: the Workers it runs, and the scenarios, each a Portico request paired with a
+ * reference doing the same job with less — a bare Worker, or Portico itself without the feature under test. A
+ * new scenario is a route in bench-api.yaml and an entry in SCENARIOS; a new kind of baseline is an entry in
+ * WORKERS. Measurements that are not a pair (canary split, throttle accuracy, JWT CPU cost, cache read mix) live
+ * in their section's module (deployments.ts, jwt.ts, throttle.ts, cache.ts).
  */
 import type { WorkerOptions } from "miniflare";
+import { primeCache } from "./cache.ts";
+import { publishVersions } from "./deployments.ts";
+import { fixture } from "./fixture.ts";
+import { checkJwtRoute } from "./jwt.ts";
 
 /** What the harness knows when it starts the Workers. */
 export interface BenchContext {
   /** The local upstream's base URL (`/hello` answers 200 "hello"). */
   upstream: string;
-  /** Miniflare options for the Portico Worker built by `build()` (bindings from wrangler.toml). */
+  /** Miniflare options for the Portico Worker built by `build()` (bindings from wrangler.toml, plus ADMIN_TOKEN). */
   portico: WorkerOptions;
+  /**
+   * The same build with the account-wide bucket off (ACCOUNT_RATE=0), so only a route's own bucket applies, and
+   * RateLimiter wrapped to count lease calls (throttle.ts): the throttle section's Worker.
+   */
+  porticoThrottle: WorkerOptions;
 }
 
 /** How to start one Worker; each runs in its own Miniflare (its own workerd), on its own port. */
@@ -19,9 +29,24 @@ export type WorkerFactory = (ctx: BenchContext) => WorkerOptions;
 
 export const WORKERS: Record<string, WorkerFactory> = {
   portico: (ctx) => ctx.portico,
+  "portico-throttle": (ctx) => ctx.porticoThrottle,
   "bare-hello": () => ({
     modules: true,
     script: `export default { fetch() { return new Response("hello"); } };`,
+  }),
+  // A Worker answering from the Cache API, as a Portico cache hit does (caches.default.match, then the stored body):
+  // in Miniflare the Cache API is emulated by a Worker of its own in the same workerd, which both sides pay.
+  "bare-cache": () => ({
+    modules: true,
+    script: `const KEY = "https://cache.bench.internal/hello";
+export default {
+  async fetch(request, env, ctx) {
+    const hit = await caches.default.match(KEY);
+    if (hit) return new Response(hit.body, { headers: { "content-type": "text/plain;charset=UTF-8", "x-cache": "HIT" } });
+    ctx.waitUntil(caches.default.put(KEY, new Response("hello", { headers: { "cache-control": "max-age=3600" } })));
+    return new Response("hello", { headers: { "content-type": "text/plain;charset=UTF-8", "x-cache": "MISS" } });
+  },
+};`,
   }),
   "bare-proxy": (ctx) => ({
     modules: true,
@@ -37,37 +62,118 @@ export interface Target {
   /** Path on that Worker (for Portico, with the stage: `/bench/hello`). */
   path: string;
   method?: string;
-  headers?: Record<string, string>;
+  /** Request headers; a function when they are only known at run time (a token signed by run.ts). */
+  headers?: Record<string, string> | (() => Record<string, string>);
   body?: string;
   /** Every response must carry this body (checked once before the run and counted during it). */
   expectBody: string;
+  /** …and these response headers (lower-case names), e.g. `x-cache: HIT`; a wrong one counts as a mismatch. */
+  expectHeaders?: Record<string, string>;
 }
+
+/** The benchmark's sections, one per issue; `npm run bench -- <section>` runs one. */
+export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "routing"] as const;
+export type Section = (typeof SECTIONS)[number];
 
 export interface Scenario extends Target {
   name: string;
-  /** The bare Worker doing the same job; Portico's throughput is reported as a ratio of its. */
+  section: Exclude<Section, "routing">;
+  /** The reference doing the same job with less; Portico's throughput is reported as a ratio of its. */
   baseline: Target & { name: string };
   /** The lowest acceptable ratio of Portico's req/s to the baseline's. */
   targetRatio: number;
-  /** Runs once before the scenario's warm-up (prime a cache, publish a definition …). */
+  /**
+   * Further references measured in the same interleaved run (each side once, the Portico side shared), each
+   * reported as its own ratio under `name`.
+   */
+  moreBaselines?: { name: string; baseline: Target & { name: string }; targetRatio: number }[];
+  /** At least this many interleaved slices (a small target difference needs finer interleaving). */
+  slices?: number;
+  /** Runs once before the scenario's warm-up (prime a cache, publish a definition …), with the Workers' URLs. */
   setup?: (urls: Record<string, URL>) => Promise<void>;
 }
+
+const HELLO = { expectBody: "hello" } as const;
 
 export const SCENARIOS: Scenario[] = [
   {
     name: "mock route",
+    section: "overhead",
     worker: "portico",
     path: "/bench/hello",
-    expectBody: "hello",
-    baseline: { name: "bare hello Worker", worker: "bare-hello", path: "/", expectBody: "hello" },
+    ...HELLO,
+    baseline: { name: "bare hello Worker", worker: "bare-hello", path: "/", ...HELLO },
     targetRatio: 0.85,
   },
   {
     name: "http_proxy route",
+    section: "overhead",
     worker: "portico",
     path: "/bench/proxy",
-    expectBody: "hello",
-    baseline: { name: "bare fetch-proxy Worker", worker: "bare-proxy", path: "/", expectBody: "hello" },
+    ...HELLO,
+    baseline: { name: "bare fetch-proxy Worker", worker: "bare-proxy", path: "/", ...HELLO },
     targetRatio: 0.85,
+  },
+  {
+    // The deployments issue: a stage served by a version published through the admin API into the Registry
+    // (stage pointer memoised per isolate, bundle compiled once) against the embedded bundle, same route, same run.
+    // Stage `pub` exists only in the published version, so every 2xx from /pub/ was served by the Registry's.
+    name: "published version (Registry)",
+    section: "deployments",
+    worker: "portico",
+    path: "/pub/hello",
+    ...HELLO,
+    baseline: { name: "Portico, embedded bundle", worker: "portico", path: "/bench/hello", ...HELLO },
+    targetRatio: 0.98,
+    slices: 4,
+    setup: (urls) => publishVersions(urls.portico!),
+  },
+  {
+    // The identity issue: GET /hello behind an ES256 JWT authorizer (inline JWKS), one token: after the first
+    // request every verification is a memo hit (SHA-256 of the token + Map lookup).
+    name: "JWT authorizer (ES256, memo hit)",
+    section: "jwt",
+    worker: "portico",
+    path: "/bench/jwt/hello",
+    headers: () => ({ authorization: `Bearer ${fixture.jwt}` }),
+    ...HELLO,
+    baseline: { name: "Portico, no authorizer", worker: "portico", path: "/bench/hello", ...HELLO },
+    targetRatio: 0.9,
+    setup: (urls) => checkJwtRoute(urls.portico!),
+  },
+  {
+    // The throttling issue: a route bucket that never refuses (1,000,000 requests/s) against the same mock route
+    // with none, on the Worker whose account bucket is off — the cost of leasing and spending tokens.
+    name: "route throttle (1,000,000 r/s)",
+    section: "throttle",
+    worker: "portico-throttle",
+    path: "/bench/generous",
+    ...HELLO,
+    baseline: { name: "Portico, no throttle", worker: "portico-throttle", path: "/bench/hello", ...HELLO },
+    targetRatio: 0.85,
+  },
+  {
+    // The cache issue: hits on a cached http_proxy route (stage `cache`) against the bare hello Worker, and — in
+    // the same interleaved run — against a bare Worker answering from the Cache API: what Portico adds to a hit
+    // without the emulated Cache API's own cost (which the bare hello Worker does not pay).
+    name: "cache hit (http_proxy route)",
+    section: "cache",
+    worker: "portico",
+    path: "/cache/items/hot",
+    ...HELLO,
+    expectHeaders: { "x-cache": "HIT" },
+    baseline: { name: "bare hello Worker", worker: "bare-hello", path: "/", ...HELLO },
+    targetRatio: 0.8,
+    moreBaselines: [
+      {
+        name: "cache hit vs bare Cache API Worker",
+        baseline: { name: "bare Worker, caches.default hit", worker: "bare-cache", path: "/", ...HELLO, expectHeaders: { "x-cache": "HIT" } },
+        targetRatio: 0.85,
+      },
+    ],
+    setup: async (urls) => {
+      await primeCache(urls.portico!, "/cache/items/hot");
+      await primeCache(urls["bare-cache"]!, "/");
+    },
   },
 ];

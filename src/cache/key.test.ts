@@ -16,7 +16,7 @@ interface Req {
   facts?: Partial<CacheKeyFacts>;
 }
 
-function keyOf(r: Req = {}): Promise<string> {
+async function keyOf(r: Req = {}): Promise<string> {
   const url = new URL(r.url ?? "https://gw.test/pets/1");
   const declared = buildRouteCache({ keys: r.keys ?? ["query.limit", "query.tag", "header.accept"] })!.keys;
   return cacheKey({

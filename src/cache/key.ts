@@ -8,7 +8,8 @@
  * - behind an authorizer or API key, the caller's identity, unless the route is marked public.
  * The parts are JSON-encoded (unambiguous, whatever the values hold) and hashed with SHA-256.
  */
-import { sha256Hex } from "../config/bundle.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 
 export interface CacheKeyFacts {
   api: string;
@@ -26,8 +27,9 @@ export function cacheKeyText(f: CacheKeyFacts): string {
   return JSON.stringify(["v1", f.api, f.stage, f.namespace, f.generation, f.method === "HEAD" ? "GET" : f.method, f.path, f.query, f.headers, f.identity]);
 }
 
-export async function cacheKey(f: CacheKeyFacts): Promise<string> {
-  return sha256Hex(cacheKeyText(f));
+/** SHA-256 of the key text, synchronously (a WebCrypto digest per request costs more than the whole lookup). */
+export function cacheKey(f: CacheKeyFacts): string {
+  return bytesToHex(sha256(new TextEncoder().encode(cacheKeyText(f))));
 }
 
 /** The declared query parameters' values (sorted, so order in the URL does not matter). */

@@ -37,6 +37,11 @@ interface Local {
   fallback: BucketState | undefined;
   /** After the limiter failed to answer, decide locally until then instead of waiting on it for every request. */
   downUntil: number;
+  /**
+   * When the bucket will next hold a lease's worth of tokens, as the limiter reported with our last grant: once
+   * the leased tokens are spent, asking sooner would only learn that it is empty (a wasted call).
+   */
+  refillAt: number;
 }
 
 /** How long an isolate stops asking a limiter that did not answer (each request would otherwise wait for it). */
@@ -58,7 +63,7 @@ export class Limiter {
     let b = this.#buckets.get(key);
     if (!b) {
       if (this.#buckets.size >= MAX_LOCAL) this.#buckets.delete(this.#buckets.keys().next().value!);
-      b = { tokens: 0, expiresAt: 0, emptyUntil: 0, remaining: 0, pending: undefined, fallback: undefined, downUntil: 0 };
+      b = { tokens: 0, expiresAt: 0, emptyUntil: 0, remaining: 0, pending: undefined, fallback: undefined, downUntil: 0, refillAt: 0 };
       this.#buckets.set(key, b);
     }
     return b;
@@ -69,6 +74,10 @@ export class Limiter {
     // Local state is per bucket *and* size: a redeploy that changes a limit starts afresh (an "empty until T"
     // computed for a tiny rate must not outlive it).
     const b = this.#local(`${key}@${spec.rate}/${spec.burst}`);
+    // However long other requests' leases take, this request waits at most this long in all, then decides
+    // without the limiter (degraded) rather than starting a lease of its own: a stalled isolate must not send
+    // every waiting request to the object at once.
+    const deadline = Date.now() + this.#waitMs * 2;
     for (;;) {
       const now = Date.now();
       if (b.emptyUntil > now) return { admitted: false, retryAfterMs: b.emptyUntil - now, degraded: false };
@@ -77,17 +86,22 @@ export class Limiter {
         b.tokens--;
         return { admitted: true, remaining: b.remaining + Math.floor(b.tokens), degraded: false };
       }
+      if (!spec.strict && b.refillAt > now && !b.pending) {
+        b.emptyUntil = b.refillAt;
+        return { admitted: false, retryAfterMs: b.refillAt - now, degraded: false };
+      }
       if (b.pending && !spec.strict) {
-        // Another request's lease: use it, unless it outlives our own wait (then lease for ourselves).
+        // Another request's lease: wait for it (on our own clock), then look again.
         const shared = b.pending;
-        if (await awaitShared(shared.settled, this.#waitMs * 2)) {
+        if (await awaitShared(shared.settled, Math.max(1, deadline - Date.now()))) {
           // A shared call that failed decides for its waiters too: each calling the limiter that just failed
           // in turn would add LIMITER_WAIT_MS per waiter (N waiters: N × the wait) and fan out to the object.
           if (!shared.failed) continue;
           b.downUntil = Date.now() + LIMITER_DOWN_MS;
           return this.#degraded(b, spec, failClosed);
         }
-        if (b.pending === shared) b.pending = undefined;
+        // Our own wait is over and the lease is still out: decide without the limiter this once.
+        return this.#degraded(b, spec, failClosed);
       }
       const { want, min } = leaseSize(spec, spec.strict);
       let reply: { granted: number; remaining: number; retryAfterMs: number } | undefined;
@@ -113,6 +127,7 @@ export class Limiter {
       }
       b.remaining = reply.remaining;
       if (spec.strict) return { admitted: true, remaining: reply.remaining, degraded: false };
+      b.refillAt = reply.remaining >= min ? 0 : at + Math.ceil(((min - reply.remaining) / spec.rate) * 1000);
       // Unspent tokens from an expired lease are dropped: that is what bounds the overshoot in time.
       b.tokens = (b.expiresAt > at ? b.tokens : 0) + reply.granted;
       b.expiresAt = at + LEASE_TTL_MS;

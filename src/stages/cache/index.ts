@@ -78,7 +78,7 @@ export const cache: StageFactory = () =>
     }
 
     const keys = route.spec.cache?.keys ?? { query: [], headers: [] };
-    const hash = await cacheKey({
+    const hash = cacheKey({
       api: ctx.api,
       stage: ctx.stage,
       namespace: ctx.cacheNamespace,
