@@ -1,6 +1,7 @@
 /**
- * The Hono app: the admin API under its reserved prefix, and the data plane (the request pipeline) for
- * everything else.
+ * The Worker's request handling: the admin API (a Hono app) under its reserved prefix, and the data plane (the
+ * request pipeline) for everything else. Data-plane requests go to the pipeline directly — the router in front
+ * of it would only ever pick the pipeline, and the hot path need not pay for it.
  */
 import { Hono } from "hono";
 import { adminApp } from "./admin/index.ts";
@@ -16,13 +17,23 @@ export interface AppOptions {
   source: ConfigSource;
 }
 
-export function createApp({ source }: AppOptions): Hono<{ Bindings: Env }> {
-  const app = new Hono<{ Bindings: Env }>();
-  const pipeline = buildPipeline({ source });
+export interface App {
+  fetch(request: Request, env: Env, exec: ExecutionContext): Promise<Response>;
+}
 
-  app.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX));
+export function createApp({ source }: AppOptions): App {
+  const pipeline = buildPipeline({ source });
+  const admin = new Hono<{ Bindings: Env }>();
+  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX));
   // Anything else under the prefix is the admin API's too, never a stage of the data plane.
-  app.all(`${ADMIN_PREFIX}/*`, (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
-  app.all("*", (c) => pipeline(new RequestContext(c.req.raw, c.env, c.executionCtx)));
-  return app;
+  admin.all("*", (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
+
+  return {
+    async fetch(request, env, exec) {
+      const ctx = new RequestContext(request, env, exec);
+      const path = ctx.url.pathname;
+      if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return admin.fetch(request, env, exec);
+      return pipeline(ctx);
+    },
+  };
 }

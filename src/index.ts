@@ -1,5 +1,5 @@
 /**
- * The Worker entry: the default export serves every request through the Hono app; Durable Object classes are
+ * The Worker entry: the default export serves every request through the app (src/app.ts); Durable Object classes are
  * re-exported here for their bindings.
  */
 import embedded from "@portico/embedded-bundle";

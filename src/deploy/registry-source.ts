@@ -55,22 +55,33 @@ export class RegistryConfigSource implements ConfigSource {
     return this.#embedded.defaultApi();
   }
 
-  async domainTargets(host: string): Promise<DomainTarget[]> {
-    const published = await this.#memoised(this.#domains, host, async () => {
+  // Both answer synchronously on a memo hit (the common case): no promise, no microtask on the hot path.
+
+  domainTargets(host: string): DomainTarget[] | Promise<DomainTarget[]> {
+    const published = this.#memoised(this.#domains, host, async () => {
       const rows = await domainIndex(this.#env).domainTargets(host);
       return rows.map((r) => ({ api: r.api, stage: r.stage, basePath: r.basePath }));
     });
-    return published?.length ? published : this.#embedded.domainTargets(host);
+    const pick = (p: DomainTarget[] | undefined) => (p?.length ? p : this.#embedded.domainTargets(host));
+    return published instanceof Promise ? published.then(pick) : pick(published);
   }
 
-  async resolveStage(api: string, stage: string, caller: CallerFacts): Promise<StageResolution | undefined> {
-    const serving = await this.#memoised(this.#pointers, api, () => registryFor(this.#env, api).servingState());
+  resolveStage(api: string, stage: string, caller: CallerFacts): StageResolution | undefined | Promise<StageResolution | undefined> {
+    const serving = this.#memoised(this.#pointers, api, () => registryFor(this.#env, api).servingState());
+    return serving instanceof Promise ? serving.then((s) => this.#resolveWith(s, api, stage, caller)) : this.#resolveWith(serving, api, stage, caller);
+  }
+
+  #resolveWith(serving: ServingState | undefined, api: string, stage: string, caller: CallerFacts): StageResolution | undefined | Promise<StageResolution | undefined> {
     const state = serving && Object.hasOwn(serving.stages, stage) ? serving.stages[stage] : undefined;
     if (!state) return this.#embedded.resolveStage(api, stage);
-
     const canary = state.canary && this.#wantsCanary(state, caller) ? state.canary : null;
-    const role = canary ? "canary" : "stable";
-    const bundle = await this.#bundle(api, stage, role, canary ? canary.deploymentId : state.deploymentId);
+    const id = canary ? canary.deploymentId : state.deploymentId;
+    const known = this.#bundles.get(id);
+    if (known) return this.#resolution(known, state, stage, canary);
+    return this.#bundle(api, stage, canary ? "canary" : "stable", id).then((bundle) => this.#resolution(bundle, state, stage, canary));
+  }
+
+  #resolution(bundle: CompiledBundle, state: StageState, stage: string, canary: StageState["canary"]): StageResolution {
     const settings = bundle.bundle.stages[stage];
     if (!settings) throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `bundle ${bundle.id} does not define stage ${stage}` });
     const variables = canary ? { ...settings.variables, ...canary.stageVariableOverrides } : settings.variables;
@@ -117,10 +128,13 @@ export class RegistryConfigSource implements ConfigSource {
   }
 
   /** Single-flight, time-bounded memo: a stale entry waits for one refresh; a failed refresh keeps the old value. */
-  async #memoised<T>(memo: Map<string, Memo<T>>, key: string, fetch: () => Promise<T>): Promise<T | undefined> {
+  #memoised<T>(memo: Map<string, Memo<T>>, key: string, fetch: () => Promise<T>): T | undefined | Promise<T | undefined> {
     const entry = memo.get(key);
-    const now = Date.now();
-    if (entry && now - entry.fetchedAt < this.#memoMs) return entry.value;
+    if (entry && Date.now() - entry.fetchedAt < this.#memoMs) return entry.value;
+    return this.#refresh(memo, key, fetch, entry);
+  }
+
+  async #refresh<T>(memo: Map<string, Memo<T>>, key: string, fetch: () => Promise<T>, entry: Memo<T> | undefined): Promise<T | undefined> {
     if (entry?.pending) {
       // Another request's refresh: wait for it on our own clock, and read what it stored.
       if (await awaitShared(entry.pending, REGISTRY_WAIT_MS)) return memo.get(key)?.value;

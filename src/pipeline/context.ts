@@ -55,7 +55,8 @@ export class RequestContext {
 
   #body: Promise<Uint8Array | null> | undefined;
   #bodyOverLimit = false;
-  readonly #bodyLimit = new AbortController();
+  /** Made only when a body streams through with its limit enforced on the way (most requests never need one). */
+  #bodyLimit: AbortController | undefined;
 
   constructor(request: Request, env: Env, exec: ExecutionContext) {
     this.request = request;
@@ -92,6 +93,7 @@ export class RequestContext {
     if (!this.request.body) return null;
     if (this.request.headers.has("content-length")) return this.request.body;
     const limit = this.maxBodyBytes;
+    const abort = (this.#bodyLimit = new AbortController());
     let seen = 0;
     return this.request.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
@@ -101,7 +103,7 @@ export class RequestContext {
             this.#bodyOverLimit = true;
             // Abort the backend request first: an errored stream alone can end the upload as if it were complete,
             // and the backend would act on a truncated body.
-            this.#bodyLimit.abort(new GatewayError("REQUEST_TOO_LARGE"));
+            abort.abort(new GatewayError("REQUEST_TOO_LARGE"));
             controller.error(new GatewayError("REQUEST_TOO_LARGE"));
             return;
           }
@@ -121,9 +123,12 @@ export class RequestContext {
     return this.#bodyOverLimit;
   }
 
-  /** Aborted when a streamed body passes the limit, so the request carrying it to the backend is abandoned. */
-  get bodyLimitSignal(): AbortSignal {
-    return this.#bodyLimit.signal;
+  /**
+   * Aborted when a streamed body passes the limit, so the request carrying it to the backend is abandoned;
+   * undefined when no body streams through under a limit.
+   */
+  get bodyLimitSignal(): AbortSignal | undefined {
+    return this.#bodyLimit?.signal;
   }
 }
 

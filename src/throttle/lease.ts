@@ -42,6 +42,9 @@ interface Local {
    * the leased tokens are spent, asking sooner would only learn that it is empty (a wasted call).
    */
   refillAt: number;
+  /** The bucket size this state is for: a redeploy that changes the limit starts afresh. */
+  rate: number;
+  burst: number;
 }
 
 /** How long an isolate stops asking a limiter that did not answer (each request would otherwise wait for it). */
@@ -59,21 +62,21 @@ export class Limiter {
     this.#waitMs = waitMs;
   }
 
-  #local(key: string): Local {
+  #local(key: string, spec: LimitSpec): Local {
     let b = this.#buckets.get(key);
-    if (!b) {
-      if (this.#buckets.size >= MAX_LOCAL) this.#buckets.delete(this.#buckets.keys().next().value!);
-      b = { tokens: 0, expiresAt: 0, emptyUntil: 0, remaining: 0, pending: undefined, fallback: undefined, downUntil: 0, refillAt: 0 };
+    // An "empty until T" computed for a tiny rate must not outlive a redeploy that raised it.
+    if (!b || b.rate !== spec.rate || b.burst !== spec.burst) {
+      if (!b && this.#buckets.size >= MAX_LOCAL) this.#buckets.delete(this.#buckets.keys().next().value!);
+      b = { tokens: 0, expiresAt: 0, emptyUntil: 0, remaining: 0, pending: undefined, fallback: undefined, downUntil: 0, refillAt: 0, rate: spec.rate, burst: spec.burst };
       this.#buckets.set(key, b);
     }
     return b;
   }
 
+
   /** Whether the bucket `key` admits one request. */
   async check(key: string, spec: LimitSpec, failClosed: boolean): Promise<Decision> {
-    // Local state is per bucket *and* size: a redeploy that changes a limit starts afresh (an "empty until T"
-    // computed for a tiny rate must not outlive it).
-    const b = this.#local(`${key}@${spec.rate}/${spec.burst}`);
+    const b = this.#local(key, spec);
     // However long other requests' leases take, this request waits at most this long in all, then decides
     // without the limiter (degraded) rather than starting a lease of its own: a stalled isolate must not send
     // every waiting request to the object at once.

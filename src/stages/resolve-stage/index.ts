@@ -19,7 +19,8 @@ export const resolveStage: StageFactory = ({ source }) =>
 
     let api: string;
     let stage: string | undefined;
-    const targets = await source.domainTargets(ctx.url.hostname.toLowerCase());
+    const found = source.domainTargets(ctx.url.hostname.toLowerCase());
+    const targets = found instanceof Promise ? await found : found;
     if (targets.length) {
       const target = pickDomainTarget(targets, segments[0]);
       if (!target) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no base path mapping on ${ctx.url.hostname}` });
@@ -31,7 +32,9 @@ export const resolveStage: StageFactory = ({ source }) =>
       stage = segments[0];
       segments = segments.slice(1);
     }
-    const resolution = stage === undefined ? undefined : await source.resolveStage(api, stage, { request: ctx.request, clientIp: ctx.clientIp });
+    const resolving = stage === undefined ? undefined : source.resolveStage(api, stage, { request: ctx.request, clientIp: ctx.clientIp });
+    // Awaited only when it is a promise: a memo hit answers synchronously and costs no microtask.
+    const resolution = resolving instanceof Promise ? await resolving : resolving;
     if (!resolution || stage === undefined) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no stage ${api}/${stage ?? ""}` });
 
     ctx.api = api;

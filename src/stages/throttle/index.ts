@@ -27,18 +27,30 @@ interface Check {
 const REQUESTS_PER_SHARD = 1000;
 const MAX_SHARDS = 16;
 
+/** Per throttle config: how many shards, and one shard's share (computed once, not per request). */
+const shardPlans = new WeakMap<BundleThrottle, { shards: number; share: BundleThrottle }>();
+
 function sharded(level: string, base: string, t: BundleThrottle, failClosed: boolean): Check {
-  // Never more shards than burst tokens: each shard needs one, and their sum must stay the burst.
-  const shards = Math.min(MAX_SHARDS, t.burst, Math.max(1, Math.ceil(t.rate / REQUESTS_PER_SHARD)));
-  if (shards === 1) return { level, key: base, throttle: t, failClosed };
-  const shard = Math.floor(Math.random() * shards);
-  return { level, key: `${base}:${shard}`, throttle: { ...t, rate: t.rate / shards, burst: Math.max(1, Math.floor(t.burst / shards)) }, failClosed };
+  let plan = shardPlans.get(t);
+  if (!plan) {
+    // Never more shards than burst tokens: each shard needs one, and their sum must stay the burst.
+    const shards = Math.min(MAX_SHARDS, t.burst, Math.max(1, Math.ceil(t.rate / REQUESTS_PER_SHARD)));
+    plan = { shards, share: shards === 1 ? t : { ...t, rate: t.rate / shards, burst: Math.max(1, Math.floor(t.burst / shards)) } };
+    shardPlans.set(t, plan);
+  }
+  if (plan.shards === 1) return { level, key: base, throttle: t, failClosed };
+  return { level, key: `${base}:${Math.floor(Math.random() * plan.shards)}`, throttle: plan.share, failClosed };
 }
 
+let accountMemo: { rate: unknown; burst: unknown; value: BundleThrottle | null } | undefined;
+
 export function accountThrottle(env: Env): BundleThrottle | null {
+  if (accountMemo && accountMemo.rate === env.ACCOUNT_RATE && accountMemo.burst === env.ACCOUNT_BURST) return accountMemo.value;
   const rate = Number(env.ACCOUNT_RATE);
   const burst = Number(env.ACCOUNT_BURST);
-  return rate > 0 && burst > 0 ? { rate, burst, strict: false, shadow: false } : null;
+  const value = rate > 0 && burst > 0 ? { rate, burst, strict: false, shadow: false } : null;
+  accountMemo = { rate: env.ACCOUNT_RATE, burst: env.ACCOUNT_BURST, value };
+  return value;
 }
 
 function applicable(ctx: RequestContext): Check[] {
