@@ -168,13 +168,17 @@ export class Registry extends DurableObject<Env> {
     return this.#moveStable(stage, target, "rollback", to ? `rollback to ${target.slice(0, 12)}` : "rollback to the previous version");
   }
 
-  async #moveStable(stage: string, deploymentId: string, action: "rollback" | "canary-promote" | "auto-promote", description: string): Promise<Result<StageState>> {
+  #moveStableNow(stage: string, deploymentId: string, action: "rollback" | "canary-promote" | "auto-promote", description: string): void {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       stages.writeStage(this.#sql, stage, deploymentId, null, now);
       stages.appendHistory(this.#sql, stage, action, deploymentId, description, now);
       this.#bumpVersion();
     });
+  }
+
+  async #moveStable(stage: string, deploymentId: string, action: "rollback" | "canary-promote" | "auto-promote", description: string): Promise<Result<StageState>> {
+    this.#moveStableNow(stage, deploymentId, action, description);
     const moved = stages.readStage(this.#sql, this.#api(), stage)!;
     await this.#syncIndex();
     return { ok: true, value: moved };
@@ -271,9 +275,17 @@ export class Registry extends DurableObject<Env> {
     else await this.ctx.storage.deleteAlarm();
   }
 
+  /**
+   * Judges every automated canary. Each stage is read, judged and written with no await in between, so a publish
+   * or canary change that arrives meanwhile is never overwritten by a decision about the state before it; the
+   * domain index is synced once, after.
+   */
   async #evaluateAutoCanaries(stepDue: boolean): Promise<void> {
     const now = Date.now();
-    for (const state of stages.readStages(this.#sql, this.#api())) {
+    let promoted = false;
+    for (const name of stages.readStages(this.#sql, this.#api()).map((s) => s.stage)) {
+      const state = stages.readStage(this.#sql, this.#api(), name);
+      if (!state) continue;
       const canary = state.canary;
       if (!canary?.auto) continue;
       const metrics = versionMetrics(this.#sql, state.stage, canary.auto.stepStartedAt - 10_000, state.deploymentId, canary.deploymentId);
@@ -281,7 +293,8 @@ export class Registry extends DurableObject<Env> {
       if (decision.action === "rollback") {
         this.#clearCanary(state.stage, "auto-rollback", `automated canary rolled back: ${decision.reason}`);
       } else if (decision.action === "promote") {
-        await this.#moveStable(state.stage, canary.deploymentId, "auto-promote", `automated canary promoted: ${decision.reason}`);
+        this.#moveStableNow(state.stage, canary.deploymentId, "auto-promote", `automated canary promoted: ${decision.reason}`);
+        promoted = true;
       } else if (decision.action === "step") {
         const next: CanaryState = { ...canary, percent: decision.percent, auto: { ...canary.auto, stepStartedAt: now } };
         this.ctx.storage.transactionSync(() => {
@@ -291,6 +304,7 @@ export class Registry extends DurableObject<Env> {
         });
       }
     }
+    if (promoted) await this.#syncIndex();
   }
 
   // ---- the response cache ----

@@ -14,8 +14,25 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-/** Request headers the platform sets or that describe the client's hop to Cloudflare, not to the backend. */
-const NOT_FORWARDED = new Set(["host", "content-length", "cf-connecting-ip", "cf-ipcountry", "cf-ray", "cf-visitor", "cf-worker", "x-real-ip"]);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Request headers the platform sets or that describe the client's hop to Cloudflare, and the gateway's own
+ * control headers (secrets meant for the gateway: never for a backend or an authorizer).
+ */
+export const NOT_FORWARDED = new Set([
+  "host",
+  "content-length",
+  "cf-connecting-ip",
+  "cf-ipcountry",
+  "cf-ray",
+  "cf-visitor",
+  "cf-worker",
+  "x-real-ip",
+  "x-portico-force-version",
+  "x-portico-force-secret",
+  "x-portico-cache-invalidate",
+]);
 
 /**
  * The end-to-end headers of `from`: hop-by-hop ones and those named in Connection removed. The copy is the
@@ -25,7 +42,8 @@ const NOT_FORWARDED = new Set(["host", "content-length", "cf-connecting-ip", "cf
 export function endToEndHeaders(from: Headers, drop: ReadonlySet<string> = HOP_BY_HOP): Headers {
   const out = new Headers(from);
   const named = from.get("connection");
-  if (named) for (const name of named.split(",")) out.delete(name.trim());
+  // Only valid header names: `Connection: close,` or a stray space must not make delete() throw.
+  if (named) for (const name of named.split(",")) if (TOKEN.test(name.trim())) out.delete(name.trim());
   for (const name of HOP_BY_HOP) out.delete(name);
   if (drop !== HOP_BY_HOP) for (const name of drop) out.delete(name);
   return out;

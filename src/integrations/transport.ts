@@ -24,8 +24,14 @@ export function serviceBinding(ctx: RequestContext, name: string): Fetcher {
 /** Sends `out` and returns the backend's response once its headers arrive (the body still streaming). */
 export async function sendToBackend(ctx: RequestContext, out: Outbound, timeoutMs: number, service: string | null): Promise<Response> {
   const target = service ? serviceBinding(ctx, service) : null;
-  // The runtime's own timer signal: a JS timer and controller per request cost more than the check itself.
-  const timeout = AbortSignal.timeout(timeoutMs);
+  // The timeout covers the wait for the response's headers only: its timer is cleared once they arrive, so a
+  // body that streams for longer is never cut (an AbortSignal.timeout would abort the body too).
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
   const started = performance.now();
   const bodyless = out.method === "GET" || out.method === "HEAD";
   const init: RequestInit = {
@@ -33,7 +39,7 @@ export async function sendToBackend(ctx: RequestContext, out: Outbound, timeoutM
     headers: out.headers,
     body: bodyless ? null : out.body,
     redirect: "manual",
-    signal: ctx.bodyLimitSignal ? AbortSignal.any([timeout, ctx.bodyLimitSignal]) : timeout,
+    signal: ctx.bodyLimitSignal ? AbortSignal.any([controller.signal, ctx.bodyLimitSignal]) : controller.signal,
   };
   try {
     const res = await (target ? target.fetch(out.url, init) : fetch(out.url, init));
@@ -46,9 +52,10 @@ export async function sendToBackend(ctx: RequestContext, out: Outbound, timeoutM
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     if (ctx.bodyOverLimit) throw new GatewayError("REQUEST_TOO_LARGE");
-    if (timeout.aborted) throw new GatewayError("INTEGRATION_TIMEOUT", { detail: `no response from ${describe(out.url, service)} in ${timeoutMs} ms` });
+    if (timedOut) throw new GatewayError("INTEGRATION_TIMEOUT", { detail: `no response from ${describe(out.url, service)} in ${timeoutMs} ms` });
     throw new GatewayError("INTEGRATION_FAILURE", { detail: `${describe(out.url, service)}: ${(err as Error).message}` });
   } finally {
+    clearTimeout(timer);
     ctx.integrationLatencyMs = performance.now() - started;
   }
 }

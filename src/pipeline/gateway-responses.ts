@@ -134,7 +134,7 @@ function substitute(template: string, error: GatewayError, message: string | nul
   };
   return template.replace(REFERENCE, (_all, name: string) => {
     const value = name.startsWith("stageVariables.") ? facts.stageVariables[name.slice(15)] : values[name];
-    // Headers must stay single-line whatever a variable holds.
-    return value === undefined ? "" : inBody ? value : value.replace(/[\r\n]/g, " ");
+    // A header holds visible ASCII only, whatever a variable holds (a validation message can quote the client).
+    return value === undefined ? "" : inBody ? value : value.replace(/[^\x20-\x7e]/g, "?");
   });
 }

@@ -103,3 +103,19 @@ describe("what the URL parser resolves before routing (WHATWG URL in the Workers
     expect(new URL("http://h/a b/c+d@e").pathname).toBe("/a%20b/c+d@e");
   });
 });
+
+describe("normalizePath: one spelling per path (RFC 3986 §6.2.2)", () => {
+  it("decodes percent-encoded unreserved characters, so a guarded route cannot be missed by spelling it encoded", () => {
+    expect(normalizePath("/prod/%61dmin")).toEqual({ ok: true, segments: ["prod", "admin"], trailingSlash: false });
+    expect(normalizePath("/prod/%41%7E%2d%5F%2E1")).toEqual({ ok: true, segments: ["prod", "A~-_.1"], trailingSlash: false });
+  });
+
+  it("keeps other escapes as sent, upper-cased", () => {
+    expect(normalizePath("/p/a%2bb/%40x/%20")).toEqual({ ok: true, segments: ["p", "a%2Bb", "%40x", "%20"], trailingSlash: false });
+  });
+
+  it("refuses a segment that decodes to a dot segment", () => {
+    expect(normalizePath("/p/%2E%2e").ok).toBe(false);
+    expect(normalizePath("/p/%2e").ok).toBe(false);
+  });
+});

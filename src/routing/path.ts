@@ -4,10 +4,13 @@
  * with a spelling the backend reads differently.
  *
  * The URL parser has already resolved `.` and `..` segments, including `%2e` spellings (WHATWG URL). What is
- * left: doubled and trailing slashes are collapsed (Amazon routes `/stage//x` as `/x`); segments are never
- * percent-decoded (Amazon keeps `%2B` as sent); and spellings a backend could read as a different path are
- * refused: an encoded slash or backslash, an encoded NUL or control character, and `;` (which servlet
- * containers strip as a path parameter, so `/admin;x` would reach `/admin`).
+ * left: doubled and trailing slashes are collapsed (Amazon routes `/stage//x` as `/x`); percent-encoded
+ * unreserved characters are decoded and other escapes upper-cased (RFC 3986 §6.2.2), so `/%61dmin` is `/admin`
+ * to the router exactly as it is to a backend — otherwise it would miss a guarded `/admin` route, fall to a
+ * greedy one and be decoded into `/admin` behind it; every other escape stays as sent (Amazon keeps `%2B`); and
+ * spellings a backend could read as a different path are refused: an encoded slash or backslash, an encoded NUL
+ * or control character, `;` (servlet containers strip it as a path parameter, so `/admin;x` would reach
+ * `/admin`), and a segment that decodes to `.` or `..`.
  */
 
 export type NormalizedPath =
@@ -17,10 +20,26 @@ export type NormalizedPath =
 // %2F / %5C (slashes), %00-%1F and %7F (controls), raw controls, backslash and ';'.
 const REFUSED = /%(?:2f|5c|[01][0-9a-f]|7f)|[\u0000-\u001f\u007f\\;]/i;
 
+const ESCAPE = /%([0-9a-fA-F]{2})/g;
+const UNRESERVED = /[A-Za-z0-9._~-]/;
+
+function canonicalEscapes(part: string): string {
+  return part.replace(ESCAPE, (escape, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : escape.toUpperCase();
+  });
+}
+
 /** Splits a URL pathname (as `new URL().pathname` gives it) into raw segments, or refuses it. */
 export function normalizePath(pathname: string): NormalizedPath {
   if (REFUSED.test(pathname)) return { ok: false, reason: "refused character sequence in path" };
+  const escaped = pathname.includes("%");
   const segments: string[] = [];
-  for (const part of pathname.split("/")) if (part !== "") segments.push(part);
+  for (const raw of pathname.split("/")) {
+    if (raw === "") continue;
+    const part = escaped ? canonicalEscapes(raw) : raw;
+    if (part === "." || part === "..") return { ok: false, reason: "dot segment in path" };
+    segments.push(part);
+  }
   return { ok: true, segments, trailingSlash: pathname.length > 1 && pathname.endsWith("/") };
 }

@@ -64,8 +64,7 @@ export class Limiter {
 
   #local(key: string, spec: LimitSpec): Local {
     let b = this.#buckets.get(key);
-    // An "empty until T" computed for a tiny rate must not outlive a redeploy that raised it.
-    if (!b || b.rate !== spec.rate || b.burst !== spec.burst) {
+    if (!b) {
       if (!b && this.#buckets.size >= MAX_LOCAL) this.#buckets.delete(this.#buckets.keys().next().value!);
       b = { tokens: 0, expiresAt: 0, emptyUntil: 0, remaining: 0, pending: undefined, fallback: undefined, downUntil: 0, refillAt: 0, rate: spec.rate, burst: spec.burst };
       this.#buckets.set(key, b);
@@ -76,7 +75,9 @@ export class Limiter {
 
   /** Whether the bucket `key` admits one request. */
   async check(key: string, spec: LimitSpec, failClosed: boolean): Promise<Decision> {
-    const b = this.#local(key, spec);
+    // Local state per bucket *and* size: a stable and a canary with different limits keep separate leases
+    // (sharing one state, each request would wipe the other's), and a raised limit starts afresh.
+    const b = this.#local(`${key}@${spec.rate}/${spec.burst}`, spec);
     // However long other requests' leases take, this request waits at most this long in all, then decides
     // without the limiter (degraded) rather than starting a lease of its own: a stalled isolate must not send
     // every waiting request to the object at once.

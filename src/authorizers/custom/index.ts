@@ -13,6 +13,7 @@
  *   Errors and 401s are never cached.
  */
 import type { BundleCustomAuthorizer } from "../../config/bundle.ts";
+import { endToEndHeaders, NOT_FORWARDED } from "../../integrations/headers.ts";
 import { LAMBDA_ERROR_HEADER } from "../../integrations/lambda/adapter.ts";
 import { buildEventV1, buildEventV2, type LambdaRequestFacts } from "../../integrations/lambda/event.ts";
 import { serviceBinding } from "../../integrations/transport.ts";
@@ -125,7 +126,9 @@ function buildEvent(ctx: RequestContext, spec: BundleCustomAuthorizer, values: s
     resource: ctx.route?.spec.path ?? ctx.path,
     routeKey: ctx.route?.spec.key ?? "$default",
     rawQuery: ctx.url.search.slice(1),
-    headers: ctx.request.headers,
+    // The client's end-to-end headers, without Cloudflare's or the gateway's own secrets (the decider may be a
+    // third-party URL).
+    headers: endToEndHeaders(ctx.request.headers, NOT_FORWARDED),
     pathParameters: ctx.pathParams,
     stageVariables: ctx.stageVariables,
     stage: ctx.stage,

@@ -14,10 +14,10 @@ export function backendUrl(rendered: string, clientSearch: string): string {
   try {
     url = new URL(rendered);
   } catch {
-    throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI does not render to a URL: ${rendered}` });
+    throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI does not render to a URL: ${rendered.split("?")[0]}` });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI is not http(s): ${rendered}` });
+    throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI is not http(s): ${url.protocol}` });
   url.hash = "";
   if (!clientSearch) return url.href;
   return url.href + (url.search ? "&" : "?") + clientSearch.slice(1);

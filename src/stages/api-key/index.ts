@@ -17,11 +17,27 @@ import { covers } from "../../../durable-objects/registry/keys.ts";
 const MAX_MEMO = 50_000;
 const memo = new Map<string, { key: KeyLookup | null; until: number }>();
 
+/**
+ * Lookups of values this isolate has never seen are limited per second: well-formed keys can be made up offline
+ * (the check characters are not secret), and each one would otherwise cost a call to the Registry's keys object.
+ * A key seen before always gets its lookup; past the budget, unseen values are refused (fail closed).
+ */
+export const UNSEEN_LOOKUPS_PER_SECOND = 100;
+let budget = { second: 0, used: 0 };
+
+function spendUnseenLookup(now: number): boolean {
+  const second = Math.floor(now / 1000);
+  if (budget.second !== second) budget = { second, used: 0 };
+  return ++budget.used <= UNSEEN_LOOKUPS_PER_SECOND;
+}
+
 async function lookup(env: Env, value: string): Promise<KeyLookup | null> {
   const hash = await hashKey(value);
   const now = Date.now();
   const known = memo.get(hash);
   if (known && known.until > now) return known.key;
+  if (!known && !spendUnseenLookup(now))
+    throw new GatewayError("INVALID_API_KEY", { detail: "too many lookups of unseen API keys in this isolate; refused without a lookup" });
   // Fail closed: a key that cannot be checked is not accepted.
   const key = await withTimeout(registryKeys(env).lookupKey(hash), 2000, "the Registry").catch((err: unknown) => {
     throw new GatewayError("INVALID_API_KEY", { detail: `api key lookup failed: ${(err as Error).message}` });

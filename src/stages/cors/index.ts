@@ -15,8 +15,8 @@ function allowedOrigin(config: BundleCors, origin: string | null): string | unde
   if (origin === null) return undefined;
   const lower = origin.toLowerCase();
   if (config.allowOrigins.some((o) => o.toLowerCase() === lower)) return origin;
-  // With credentials a literal "*" is refused by browsers, so the origin is echoed instead.
-  if (config.allowOrigins.includes("*")) return config.allowCredentials ? origin : "*";
+  // "*" never echoes the origin: with credentials that would allow every site (the compiler refuses the pair).
+  if (config.allowOrigins.includes("*") && !config.allowCredentials) return "*";
   return undefined;
 }
 

@@ -152,7 +152,7 @@ describe("overridden gateway responses", () => {
     const gw = await gatewayFor(api({ gatewayResponses: { MISSING_AUTHENTICATION_TOKEN: { headers: { "x-note": "$stageVariables.note" } } } }));
     const res = await gw.fetch("/prod/nowhere");
     expect(res.status).toBe(403);
-    expect(res.headers.get("x-note")).toBe("line1  x-evil: 1");
+    expect(res.headers.get("x-note")).toBe("line1??x-evil: 1");
     expect(res.headers.get("x-evil")).toBeNull();
   });
 });
@@ -178,5 +178,28 @@ describe("response header settings", () => {
       expect(res.headers.get("x-request-id"), path).toMatch(REQUEST_ID);
       expect(res.headers.get("x-amzn-RequestId"), path).toBeNull();
     }
+  });
+});
+
+describe("override headers built from what the client sent", () => {
+  it("hold visible ASCII only, so a quoted non-ASCII or NUL property name cannot break the response", async () => {
+    const gw = await gatewayFor({
+      name: "errors",
+      stages: { prod: {} },
+      gatewayResponses: { BAD_REQUEST_BODY: { headers: { "x-why": "$context.error.validationErrorString" } } },
+      routes: {
+        "POST /strict": {
+          integration: { type: "mock", body: { ok: true } },
+          validate: { body: { type: "object", additionalProperties: false, properties: { a: { type: "string" } } } },
+        },
+      },
+    });
+    const res = await gw.fetch("/prod/strict", { method: "POST", headers: { "content-type": "application/json" }, body: '{"\\u0000\u20ac":1}' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('{"message":"Invalid request body"}');
+    const why = res.headers.get("x-why");
+    expect(why).toBeTruthy();
+    expect(why).toMatch(/^[\x20-\x7e]+$/);
+    expect(res.headers.get("x-amzn-RequestId")).toBeTruthy();
   });
 });
