@@ -371,7 +371,15 @@ export class Registry extends DurableObject<Env> {
     return { ok: true, value: version };
   }
 
-  /** Mappings for a host, exact or by a `*.` wildcard, plus the list of known APIs. */
+  /** Every mapping: small enough for the data plane to hold whole, so a made-up Host header costs no call here. */
+  domains(): DomainRow[] {
+    return this.#sql
+      .exec("SELECT host, base_path, api, stage FROM domains")
+      .toArray()
+      .map((r) => ({ host: r.host as string, basePath: r.base_path as string, api: r.api as string, stage: r.stage as string }));
+  }
+
+  /** Mappings for a host, exact or by a one-label `*.` wildcard. */
   domainTargets(host: string): DomainRow[] {
     const dot = host.indexOf(".");
     const wildcard = dot > 0 ? `*${host.slice(dot)}` : "";

@@ -42,6 +42,15 @@ export interface ConfigSource {
   resolveStage(api: string, stage: string, caller: CallerFacts): Promise<StageResolution | undefined> | StageResolution | undefined;
 }
 
+const NO_TARGETS: DomainTarget[] = [];
+
+/** Mappings for `host`: exact, or a `*.` wildcard standing for exactly one label (`*.example.com` ⊃ `a.example.com`). */
+export function matchDomains<T extends { host: string }>(domains: readonly T[], host: string): T[] {
+  const dot = host.indexOf(".");
+  const wildcard = dot > 0 ? `*${host.slice(dot)}` : undefined;
+  return domains.filter((d) => d.host === host || d.host === wildcard);
+}
+
 /** The embedded default: one bundle, compiled in at build time, serving the stages it defines. */
 export class EmbeddedConfigSource implements ConfigSource {
   readonly bundle: CompiledBundle;
@@ -57,9 +66,8 @@ export class EmbeddedConfigSource implements ConfigSource {
   }
 
   domainTargets(host: string): DomainTarget[] {
-    return this.bundle.bundle.domains
-      .filter((d) => d.host === host || (d.host.startsWith("*.") && host.endsWith(d.host.slice(1))))
-      .map((d) => ({ api: this.bundle.bundle.api.name, stage: d.stage, basePath: d.basePath }));
+    if (!this.bundle.bundle.domains.length) return NO_TARGETS;
+    return matchDomains(this.bundle.bundle.domains, host).map((d) => ({ api: this.bundle.bundle.api.name, stage: d.stage, basePath: d.basePath }));
   }
 
   resolveStage(api: string, stage: string): StageResolution | undefined {

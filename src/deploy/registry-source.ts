@@ -16,10 +16,10 @@ import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { loadBundle } from "./bundle-store.ts";
 import { assignCanary } from "./canary.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
-import type { CallerFacts, ConfigSource, DomainTarget, EmbeddedConfigSource, StageResolution } from "./config-source.ts";
+import { matchDomains, type CallerFacts, type ConfigSource, type DomainTarget, type EmbeddedConfigSource, type StageResolution } from "./config-source.ts";
 import { awaitShared, domainIndex, registryFor, withTimeout } from "./registry-client.ts";
 import type { StageState } from "./types.ts";
-import type { ServingState } from "../../durable-objects/registry/index.ts";
+import type { DomainRow, ServingState } from "../../durable-objects/registry/index.ts";
 
 export const DEFAULT_MEMO_MS = 5000;
 const REGISTRY_WAIT_MS = 2000;
@@ -41,7 +41,7 @@ export class RegistryConfigSource implements ConfigSource {
   readonly #embedded: EmbeddedConfigSource;
   readonly #memoMs: number;
   readonly #pointers = new Map<string, Memo<ServingState>>();
-  readonly #domains = new Map<string, Memo<DomainTarget[]>>();
+  readonly #domains = new Map<string, Memo<DomainRow[]>>();
   readonly #bundles = new Map<string, CompiledBundle>();
   readonly #lastGood = new Map<string, CompiledBundle>();
 
@@ -57,13 +57,14 @@ export class RegistryConfigSource implements ConfigSource {
 
   // Both answer synchronously on a memo hit (the common case): no promise, no microtask on the hot path.
 
+  /** From the whole domain table, memoised as one entry: a made-up Host header costs no Registry call. */
   domainTargets(host: string): DomainTarget[] | Promise<DomainTarget[]> {
-    const published = this.#memoised(this.#domains, host, async () => {
-      const rows = await domainIndex(this.#env).domainTargets(host);
-      return rows.map((r) => ({ api: r.api, stage: r.stage, basePath: r.basePath }));
-    });
-    const pick = (p: DomainTarget[] | undefined) => (p?.length ? p : this.#embedded.domainTargets(host));
-    return published instanceof Promise ? published.then(pick) : pick(published);
+    const table = this.#memoised(this.#domains, "*", () => domainIndex(this.#env).domains());
+    const pick = (rows: DomainRow[] | undefined) => {
+      const published = rows?.length ? matchDomains(rows, host) : [];
+      return published.length ? published.map((r) => ({ api: r.api, stage: r.stage, basePath: r.basePath })) : this.#embedded.domainTargets(host);
+    };
+    return table instanceof Promise ? table.then(pick) : pick(table);
   }
 
   resolveStage(api: string, stage: string, caller: CallerFacts): StageResolution | undefined | Promise<StageResolution | undefined> {
