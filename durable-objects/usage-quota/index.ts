@@ -34,6 +34,7 @@ export class UsageQuota extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS usage (day TEXT PRIMARY KEY, count INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS adjustments (period_start INTEGER PRIMARY KEY, delta INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS ops (op_id TEXT PRIMARY KEY, at INTEGER NOT NULL, allowed INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS ops_by_time ON ops (at);
     `);
   }
 

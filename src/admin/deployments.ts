@@ -16,6 +16,8 @@ import { flushMetrics } from "../observability/metrics.ts";
 import { AdminError, FieldChecker, readJsonObject } from "./http.ts";
 import type { Result } from "../../durable-objects/registry/index.ts";
 
+/** Largest compiled bundle: the Registry's copy lives in one SQLite row (2 MB), with room to spare. */
+export const MAX_BUNDLE_BYTES = 1_900_000;
 const API_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const STAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const VARIABLE_NAME = /^[A-Za-z0-9_]{1,64}$/;
@@ -88,6 +90,10 @@ export function deploymentRoutes(app: AdminApp): void {
     }
 
     const text = canonicalJson(bundle);
+    // The Registry keeps a copy of every bundle in one SQLite row (Durable Object rows hold at most 2 MB).
+    const size = new TextEncoder().encode(text).byteLength;
+    if (size > MAX_BUNDLE_BYTES)
+      throw new AdminError(413, `the compiled bundle is ${size} bytes; a bundle can be at most ${MAX_BUNDLE_BYTES} bytes (split the API, or trim models and descriptions)`);
     await storeBundle(c.env, id, text);
     const result = unwrap(
       await registryFor(c.env, api).publish({

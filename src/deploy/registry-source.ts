@@ -25,6 +25,8 @@ export const DEFAULT_MEMO_MS = 5000;
 const REGISTRY_WAIT_MS = 2000;
 const RETRY_AFTER_FAILURE_MS = 1000;
 const MAX_MEMO_ENTRIES = 10_000;
+/** Compiled bundles kept per isolate (stable and canary of every stage in use fit easily). */
+const MAX_BUNDLES = 32;
 
 /** Headers a tester uses to force a version; honoured only with the PORTICO_FORCE_SECRET value. */
 export const FORCE_VERSION_HEADER = "x-portico-force-version";
@@ -44,6 +46,7 @@ export class RegistryConfigSource implements ConfigSource {
   readonly #domains = new Map<string, Memo<DomainRow[]>>();
   readonly #bundles = new Map<string, CompiledBundle>();
   readonly #lastGood = new Map<string, CompiledBundle>();
+  readonly #refused = new Map<string, { reason: string; until: number }>();
 
   constructor(env: Env, embedded: EmbeddedConfigSource, memoMs = Number(env.REGISTRY_MEMO_MS) || DEFAULT_MEMO_MS) {
     this.#env = env;
@@ -108,14 +111,23 @@ export class RegistryConfigSource implements ConfigSource {
     if (known) return known;
     const slot = `${api}/${stage}/${role}`;
     let loaded: { ok: true; compiled: CompiledBundle } | { ok: false; reason: string };
-    try {
+    const refused = this.#refused.get(id);
+    // A bundle just refused is not read again on every request: once per memo bound is enough to notice a fix.
+    const remembered = !!refused && refused.until > Date.now();
+    if (remembered) loaded = { ok: false, reason: refused!.reason };
+    else try {
       const read = await loadBundle(this.#env, api, id);
       // A bundle that cannot be compiled (written by an incompatible release, say) is refused like a bad hash.
       loaded = read.ok ? { ok: true, compiled: CompiledBundle.of(id, read.bundle) } : read;
     } catch (err) {
       loaded = { ok: false, reason: (err as Error).message };
     }
+    if (!loaded.ok && !remembered) {
+      if (this.#refused.size > 100) this.#refused.clear();
+      this.#refused.set(id, { reason: loaded.reason, until: Date.now() + this.#memoMs });
+    } else if (loaded.ok) this.#refused.delete(id);
     if (loaded.ok) {
+      if (this.#bundles.size >= MAX_BUNDLES) this.#bundles.delete(this.#bundles.keys().next().value!);
       this.#bundles.set(id, loaded.compiled);
       this.#lastGood.set(slot, loaded.compiled);
       return loaded.compiled;

@@ -4,12 +4,14 @@
  * METRICS_FLUSH_MS (default 5 s) through `waitUntil` — never a Durable Object write per request.
  */
 import type { Env } from "../env.ts";
-import { registryFor } from "../deploy/registry-client.ts";
+import { registryFor, withTimeout } from "../deploy/registry-client.ts";
 import { METRICS_SLOT_MS, type MetricsSample } from "../deploy/types.ts";
 import { emptyHistogram, observe } from "./histogram.ts";
 
 const DEFAULT_FLUSH_MS = 5000;
 const MAX_PENDING_SAMPLES = 500;
+/** A flush that takes longer is abandoned (metrics are best-effort; a request's background work must end). */
+const FLUSH_WAIT_MS = 5000;
 
 export interface Observation {
   api: string;
@@ -72,8 +74,7 @@ export async function flushMetrics(env: Env, buffer = metricsBuffer): Promise<vo
   const batches = buffer.drain();
   await Promise.all(
     [...batches].map(([api, samples]) =>
-      registryFor(env, api)
-        .recordMetrics(samples)
+      withTimeout(registryFor(env, api).recordMetrics(samples), FLUSH_WAIT_MS, "the Registry")
         .catch((err: unknown) => console.error(JSON.stringify({ level: "warn", event: "metrics-flush-failed", api, samples: samples.length, reason: (err as Error).message }))),
     ),
   );

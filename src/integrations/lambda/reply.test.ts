@@ -28,9 +28,11 @@ describe("parseReply 1.0", () => {
     expect(parseReply({ statusCode }, "1.0")).toBeNull();
   });
 
-  it("accepts the status range's ends", () => {
-    expect(parseReply({ statusCode: 100 }, "1.0")?.status).toBe(100);
+  it("accepts the status range's ends, and refuses interim (1xx) statuses a reply cannot end with", () => {
+    expect(parseReply({ statusCode: 200 }, "1.0")?.status).toBe(200);
     expect(parseReply({ statusCode: 599 }, "1.0")?.status).toBe(599);
+    expect(parseReply({ statusCode: 100 }, "1.0")).toBeNull();
+    expect(parseReply({ statusCode: 199 }, "2.0")).toBeNull();
   });
 
   it("defaults statusCode to 200, body to '' and content-type to JSON", () => {

@@ -97,14 +97,17 @@ function parseStructured(
   return { status, headers, body: out };
 }
 
-/** Missing (or null) → 200; an integer or a string of digits within 100..599; anything else → null. */
+/**
+ * Missing (or null) → 200; an integer or a string of digits within 200..599; anything else → null. (1xx statuses
+ * are interim responses a reply cannot end with: Amazon treats them as malformed, and so do we.)
+ */
 function parseStatus(value: unknown): number | null {
   let status: number;
   if (value === undefined || value === null) status = 200;
   else if (typeof value === "number" && Number.isInteger(value)) status = value;
   else if (typeof value === "string" && /^[0-9]{1,3}$/.test(value)) status = Number(value);
   else return null;
-  return status >= 100 && status <= 599 ? status : null;
+  return status >= 200 && status <= 599 ? status : null;
 }
 
 /** RFC 9110 token (a header name) and a header value without CR, LF or NUL. */

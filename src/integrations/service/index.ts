@@ -83,7 +83,9 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
       }
       const reply = parseReply(value, format, { decodeBase64: matchesMediaType(ctx.request.headers.get("accept"), binaryTypes) });
       if (!reply) throw malformed(`service ${spec.service} replied outside the Lambda proxy contract`);
-      return new Response(ctx.request.method === "HEAD" ? null : reply.body, { status: reply.status, headers: reply.headers });
+      // 204, 205 and 304 carry no body whatever the reply says (a Response with one would throw).
+      const noBody = ctx.request.method === "HEAD" || reply.status === 204 || reply.status === 205 || reply.status === 304;
+      return new Response(noBody ? null : reply.body, { status: reply.status, headers: reply.headers });
     },
   };
 }

@@ -107,8 +107,10 @@ describe("bundles that do not hash to their id", () => {
     expect(logs()).toContainEqual(expect.objectContaining({ event: "bundle-refused", source: "kv", id: v2, reason: "content does not hash to its id" }));
     expect(logs()).toContainEqual(expect.objectContaining({ event: "bundle-unavailable", id: v2, servingInstead: v1 }));
 
-    // With the Registry's copy reachable again, the good copy serves.
+    // With the Registry's copy reachable again, the good copy serves — once the refusal, remembered for the
+    // memo bound so a bad bundle is not re-read on every request, has expired.
     control.fault = "ok";
+    await sleep(MEMO_MS + 50);
     const res = await fetch(`http://${api}.test/who`);
     expect([versionOf(res), await res.json()]).toEqual([short(v2), { tag: "v2" }]);
   });
