@@ -25,6 +25,8 @@ buildSync({ entryPoints: [here("./examples/backend/worker.ts")], bundle: true, f
 
 export default defineConfig({
   test: {
+    // Many tests provoke errors on purpose; their logs show only when a test fails.
+    silent: "passed-only",
     projects: [
       {
         plugins: [
@@ -52,8 +54,6 @@ export default defineConfig({
         resolve: { alias: { "@portico/embedded-bundle": embeddedPath } },
         test: {
           name: "worker",
-          // Many tests provoke errors on purpose; their logs show only when a test fails.
-          silent: "passed-only",
           include: ["test/worker/**/*.test.ts", "src/**/*.test.ts", "durable-objects/**/*.test.ts"],
           globalSetup: ["./test/support/global-setup.ts"],
         },
@@ -61,7 +61,6 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
-          silent: "passed-only",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
           // Setup builds the Worker and starts workerd (or wrangler dev): seconds, more on a busy 2-core machine.
