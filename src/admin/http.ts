@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import { formatPath, type FieldError } from "../config/field-errors.ts";
+import { readAtMost } from "../util/read-bounded.ts";
 
 /** Largest admin request body (a definition with thousands of routes fits easily). */
 export const MAX_ADMIN_BODY_BYTES = 5 * 1024 * 1024;
@@ -39,26 +40,8 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
 }
 
 async function readBoundedText(request: Request, limit: number): Promise<string> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new AdminError(413, `request body is larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
+  const bytes = await readAtMost(request.body, limit);
+  if (!bytes) throw new AdminError(413, `request body is larger than ${limit} bytes`);
   return new TextDecoder().decode(bytes);
 }
 

@@ -5,6 +5,7 @@
 import type { Identity } from "../authorizers/types.ts";
 import type { CompiledBundle, CompiledRoute } from "../deploy/compiled-bundle.ts";
 import type { Env } from "../env.ts";
+import { readAtMost } from "../util/read-bounded.ts";
 import { GatewayError } from "./gateway-responses.ts";
 
 export class RequestContext {
@@ -134,25 +135,8 @@ export class RequestContext {
 
 async function readBounded(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array | null> {
   if (!body) return null;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new GatewayError("REQUEST_TOO_LARGE");
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  const bytes = await readAtMost(body, limit);
+  // Over the limit (or a client that went away mid-body): the body is not forwarded whole, so it is refused.
+  if (!bytes) throw new GatewayError("REQUEST_TOO_LARGE");
+  return bytes;
 }

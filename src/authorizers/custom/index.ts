@@ -15,7 +15,9 @@
 import type { BundleCustomAuthorizer } from "../../config/bundle.ts";
 import { endToEndHeaders, NOT_FORWARDED } from "../../integrations/headers.ts";
 import { LAMBDA_ERROR_HEADER } from "../../integrations/lambda/adapter.ts";
-import { buildEventV1, buildEventV2, type LambdaRequestFacts } from "../../integrations/lambda/event.ts";
+import { readAtMost } from "../../util/read-bounded.ts";
+import { buildEventV1, buildEventV2 } from "../../integrations/lambda/event.ts";
+import { requestFacts } from "../../integrations/lambda/facts.ts";
 import { serviceBinding } from "../../integrations/transport.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
@@ -119,27 +121,13 @@ async function ask(ctx: RequestContext, spec: BundleCustomAuthorizer, values: st
 /** Amazon's events: TOKEN; REST's REQUEST event (policy format); the HTTP API 2.0 REQUEST event (simple format). */
 function buildEvent(ctx: RequestContext, spec: BundleCustomAuthorizer, values: string[], arn: string): unknown {
   if (spec.mode === "token") return { type: "TOKEN", authorizationToken: values[0], methodArn: arn };
-  const facts: LambdaRequestFacts = {
-    method: ctx.request.method,
-    path: ctx.path,
-    requestPath: ctx.url.pathname,
-    resource: ctx.route?.spec.path ?? ctx.path,
-    routeKey: ctx.route?.spec.key ?? "$default",
-    rawQuery: ctx.url.search.slice(1),
+  const facts = requestFacts(ctx, {
     // The client's end-to-end headers, without Cloudflare's or the gateway's own secrets (the decider may be a
     // third-party URL).
     headers: endToEndHeaders(ctx.request.headers, NOT_FORWARDED),
-    pathParameters: ctx.pathParams,
-    stageVariables: ctx.stageVariables,
-    stage: ctx.stage,
-    requestId: ctx.requestId,
-    apiId: ctx.api,
-    domainName: ctx.url.hostname,
-    sourceIp: ctx.clientIp,
-    requestTimeEpochMs: ctx.receivedAt,
     body: null, // authorizers never see the body
     isBinaryBody: false,
-  };
+  });
   if (spec.responseFormat === "simple") {
     const { version: _version, isBase64Encoded: _base64, body: _body, ...rest } = buildEventV2(facts);
     return { version: "2.0", type: "REQUEST", routeArn: arn, identitySource: values, ...rest };
@@ -203,21 +191,9 @@ async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: 
 }
 
 async function readText(res: Response): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
-    size += value.byteLength;
-    if (size > MAX_REPLY_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw misconfigured(`the authorizer's reply is over ${MAX_REPLY_BYTES} bytes`);
-    }
-    text += decoder.decode(value, { stream: true });
-  }
+  const bytes = await readAtMost(res.body, MAX_REPLY_BYTES);
+  if (!bytes) throw misconfigured(`the authorizer's reply is over ${MAX_REPLY_BYTES} bytes, or broke off`);
+  return new TextDecoder().decode(bytes);
 }
 
 function lambdaErrorMessage(text: string): unknown {

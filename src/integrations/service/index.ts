@@ -14,12 +14,17 @@ import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { applyBackendHeaders, endToEndHeaders, forwardedRequestHeaders } from "../headers.ts";
 import { LAMBDA_ERROR_HEADER } from "../lambda/adapter.ts";
-import { buildEventV1, buildEventV2, type LambdaRequestFacts } from "../lambda/event.ts";
+import { buildEventV1, buildEventV2 } from "../lambda/event.ts";
+import { requestFacts } from "../lambda/facts.ts";
 import { parseReply } from "../lambda/reply.ts";
 import { matchesMediaType } from "../media-types.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
 import { sendToBackend } from "../transport.ts";
+import { readAtMost } from "../../util/read-bounded.ts";
 import type { Integration } from "../types.ts";
+
+/** Lambda's own limit on a synchronous response payload. */
+export const MAX_LAMBDA_REPLY_BYTES = 6 * 1024 * 1024;
 
 /** Content types a 2.0 event carries as text; anything else goes base64, as HTTP APIs do. */
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[a-z0-9.+-]+\+(json|xml))/i;
@@ -37,28 +42,14 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
       const body = await ctx.readBody();
       const contentType = ctx.request.headers.get("content-type");
       const isBinaryBody = !!body && (format === "2.0" ? !TEXT_TYPES.test(contentType ?? "text/plain") : matchesMediaType(contentType, binaryTypes));
-      const facts: LambdaRequestFacts = {
-        method: ctx.request.method,
-        path: ctx.path,
-        requestPath: ctx.url.pathname,
-        resource: ctx.route!.spec.path,
-        routeKey: ctx.route!.spec.key,
-        rawQuery: ctx.url.search.slice(1),
+      const facts = requestFacts(ctx, {
         // What a Lambda behind API Gateway sees: end-to-end headers plus X-Forwarded-For/-Proto/-Port (Amazon
         // sends no X-Forwarded-Host), not Cloudflare's own.
         headers: lambdaHeaders(ctx),
-        pathParameters: ctx.pathParams,
-        stageVariables: ctx.stageVariables,
-        stage: ctx.stage,
-        requestId: ctx.requestId,
-        apiId: ctx.api,
-        domainName: ctx.url.hostname,
-        sourceIp: ctx.clientIp,
-        requestTimeEpochMs: ctx.receivedAt,
         body,
         isBinaryBody,
         ...(ctx.identity ? { authorizer: authorizerContext(ctx.identity, format) } : {}),
-      };
+      });
       const event = format === "1.0" ? buildEventV1(facts) : buildEventV2(facts);
       const res = await sendToBackend(
         ctx,
@@ -75,9 +66,12 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
         await res.body?.cancel();
         throw malformed(`service ${spec.service} failed: status ${res.status}`);
       }
+      // Bounded like Lambda's own 6 MB response payload limit: a runaway reply cannot exhaust the isolate.
+      const bytes = await readAtMost(res.body, MAX_LAMBDA_REPLY_BYTES);
+      if (!bytes) throw malformed(`service ${spec.service} replied with more than ${MAX_LAMBDA_REPLY_BYTES} bytes, or broke off`);
       let value: unknown;
       try {
-        value = await res.json();
+        value = JSON.parse(new TextDecoder().decode(bytes));
       } catch {
         throw malformed(`service ${spec.service} replied with something other than JSON`);
       }

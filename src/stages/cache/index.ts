@@ -16,6 +16,7 @@ import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
 import { constantTimeEqual } from "../../security/constant-time.ts";
+import { readAtMost } from "../../util/read-bounded.ts";
 
 export const INVALIDATE_HEADER = "x-portico-cache-invalidate";
 export const INVALIDATION_REFUSED_HEADER = "x-portico-cache-invalidation";
@@ -112,37 +113,9 @@ export const cache: StageFactory = () =>
     const [toClient, toCache] = res.body.tee();
     const headers = [...res.headers].filter(([name]) => !NOT_STORED.has(name) && !ctx.responseHeaders.some(([n]) => n === name));
     ctx.exec.waitUntil(
-      readUpTo(toCache, settings.maxEntryBytes).then((body) =>
+      readAtMost(toCache, settings.maxEntryBytes).then((body) =>
         body ? store(ctx.env, key, { status: res.status, headers, storedAt: Date.now(), ttl, body }, aes, refresh) : undefined,
       ),
     );
     return new Response(toClient, res);
   };
-
-/** The whole stream if it fits in `limit` bytes; otherwise undefined (too large to cache: it just streams). */
-async function readUpTo(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | undefined> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > limit) {
-        await reader.cancel();
-        return undefined;
-      }
-      chunks.push(value);
-    }
-  } catch {
-    return undefined;
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}
