@@ -47,13 +47,10 @@ const settings: LoadSettings = {
 const log = (line: string) => process.stderr.write(line + "\n");
 
 /**
- * Vars the bench's Portico Worker gets over wrangler.toml's. The account bucket stays on and does the same work
- * per request as the default 10,000 r/s (a lease of 100 tokens per call, sharded, the same calls per second), but
- * with room no burst can use up: with the default 500-token shards, an isolate that stalls for more than 0.5 s
- * under CPU contention lets every request waiting on a lease give up and lease on its own at once, which drains a
- * shard and refuses requests far below the limit (bench/README.md, "The account bucket").
+ * Vars the bench's Portico Worker gets over wrangler.toml's: none — it runs as shipped (the account bucket is off
+ * by default; the throttle section measures what a bucket costs).
  */
-const PORTICO_VARS = { ACCOUNT_RATE: "1000000", ACCOUNT_BURST: "1000000" };
+const PORTICO_VARS: Record<string, string> = {};
 /** The throttle section's Worker: no account bucket at all, so only the route's own bucket applies. */
 const THROTTLE_VARS = { ACCOUNT_RATE: "0" };
 const LOAD_AT_START = loadavg();

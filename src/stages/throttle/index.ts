@@ -100,7 +100,9 @@ export const throttle: StageFactory = () => {
         ctx.responseHeaders.push([SHADOW_HEADER, check.level]);
         continue;
       }
-      const headers = Object.fromEntries([retryAfter(decision.retryAfterMs), ...(style ? rateLimitHeaders(style, check.level, check.throttle, 0, decision.retryAfterMs) : [])]);
+      // The account bucket's size is the operator's business: its 429 says when to retry, not what the limit is.
+      const advertised = style && check.level !== "account" ? rateLimitHeaders(style, check.level, check.throttle, 0, decision.retryAfterMs) : [];
+      const headers = Object.fromEntries([retryAfter(decision.retryAfterMs), ...advertised]);
       throw new GatewayError("THROTTLED", { headers, detail: `throttled by ${check.key}` });
     }
 
