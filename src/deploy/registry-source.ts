@@ -47,6 +47,9 @@ export class RegistryConfigSource implements ConfigSource {
   readonly #bundles = new Map<string, CompiledBundle>();
   readonly #lastGood = new Map<string, CompiledBundle>();
   readonly #refused = new Map<string, { reason: string; until: number }>();
+  // Made once: a closure per request just to pass to a memo hit would be garbage on the hot path.
+  readonly #fetchDomains = () => domainIndex(this.#env).domains();
+  readonly #fetchServing = (api: string) => registryFor(this.#env, api).servingState();
 
   constructor(env: Env, embedded: EmbeddedConfigSource, memoMs = Number(env.REGISTRY_MEMO_MS) || DEFAULT_MEMO_MS) {
     this.#env = env;
@@ -62,7 +65,7 @@ export class RegistryConfigSource implements ConfigSource {
 
   /** From the whole domain table, memoised as one entry: a made-up Host header costs no Registry call. */
   domainTargets(host: string): DomainTarget[] | Promise<DomainTarget[]> {
-    const table = this.#memoised(this.#domains, "*", () => domainIndex(this.#env).domains());
+    const table = this.#memoised(this.#domains, "*", this.#fetchDomains);
     const pick = (rows: DomainRow[] | undefined) => {
       const published = rows?.length ? matchDomains(rows, host) : [];
       return published.length ? published.map((r) => ({ api: r.api, stage: r.stage, basePath: r.basePath })) : this.#embedded.domainTargets(host);
@@ -71,7 +74,7 @@ export class RegistryConfigSource implements ConfigSource {
   }
 
   resolveStage(api: string, stage: string, caller: CallerFacts): StageResolution | undefined | Promise<StageResolution | undefined> {
-    const serving = this.#memoised(this.#pointers, api, () => registryFor(this.#env, api).servingState());
+    const serving = this.#memoised(this.#pointers, api, this.#fetchServing);
     return serving instanceof Promise ? serving.then((s) => this.#resolveWith(s, api, stage, caller)) : this.#resolveWith(serving, api, stage, caller);
   }
 
@@ -141,19 +144,19 @@ export class RegistryConfigSource implements ConfigSource {
   }
 
   /** Single-flight, time-bounded memo: a stale entry waits for one refresh; a failed refresh keeps the old value. */
-  #memoised<T>(memo: Map<string, Memo<T>>, key: string, fetch: () => Promise<T>): T | undefined | Promise<T | undefined> {
+  #memoised<T>(memo: Map<string, Memo<T>>, key: string, fetch: (key: string) => Promise<T>): T | undefined | Promise<T | undefined> {
     const entry = memo.get(key);
     if (entry && Date.now() - entry.fetchedAt < this.#memoMs) return entry.value;
     return this.#refresh(memo, key, fetch, entry);
   }
 
-  async #refresh<T>(memo: Map<string, Memo<T>>, key: string, fetch: () => Promise<T>, entry: Memo<T> | undefined): Promise<T | undefined> {
+  async #refresh<T>(memo: Map<string, Memo<T>>, key: string, fetch: (key: string) => Promise<T>, entry: Memo<T> | undefined): Promise<T | undefined> {
     if (entry?.pending) {
       // Another request's refresh: wait for it on our own clock, and read what it stored.
       if (await awaitShared(entry.pending, REGISTRY_WAIT_MS)) return memo.get(key)?.value;
       return entry.value;
     }
-    const pending = withTimeout(fetch(), REGISTRY_WAIT_MS, "the Registry").then(
+    const pending = withTimeout(fetch(key), REGISTRY_WAIT_MS, "the Registry").then(
       (value) => {
         memo.set(key, { value, fetchedAt: Date.now() });
         return value;

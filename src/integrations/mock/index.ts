@@ -6,7 +6,8 @@ import type { Integration } from "../types.ts";
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 
 export function mockIntegration(spec: BundleMockIntegration, _bundle: Bundle): Integration {
-  const headers = Object.entries(spec.headers);
+  // Built once: the runtime copies a Headers object natively, where a list of pairs is converted item by item.
+  const headers = new Headers(spec.headers);
   const body = NULL_BODY_STATUS.has(spec.status) ? null : spec.body;
   return {
     type: "mock",
