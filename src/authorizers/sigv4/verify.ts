@@ -110,9 +110,7 @@ export async function verifySigV4(input: SigV4Input): Promise<SigV4Result> {
   const canonical = canonicalRequest(input, signedHeaders, payloadHash);
   if (typeof canonical !== "string") return canonical;
   const stringToSign = [ALGORITHM, claim.date, `${day}/${region}/${service}/aws4_request`, hex(await sha256(canonical))].join("\n");
-  let key = await hmac(encoder.encode("AWS4" + secret), day);
-  for (const part of [region, service, "aws4_request"]) key = await hmac(key, part);
-  const expected = hex(await hmac(key, stringToSign));
+  const expected = hex(await hmac(await signingKey(secret, day, region, service), stringToSign));
   if (!constantTimeEqual(expected, claim.signature)) return invalid(MISMATCH);
   return { ok: true, accessKeyId, signedHeaders };
 }
@@ -256,6 +254,25 @@ function clip(value: string): string {
 
 async function sha256(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", encoder.encode(text));
+}
+
+/**
+ * The derived signing key (four HMACs) for one secret, day, region and service, kept as a value per isolate: it
+ * changes once a day, so deriving it per request was most of a verification's work. Keyed by the secret itself,
+ * so a rotated secret derives afresh.
+ */
+const signingKeys = new Map<string, ArrayBuffer>();
+
+async function signingKey(secret: string, day: string, region: string, service: string): Promise<ArrayBuffer> {
+  const id = `${secret}\n${day}\n${region}\n${service}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    key = await hmac(encoder.encode("AWS4" + secret), day);
+    for (const part of [region, service, "aws4_request"]) key = await hmac(key, part);
+    if (signingKeys.size >= 1000) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 async function hmac(key: ArrayBuffer | Uint8Array, data: string): Promise<ArrayBuffer> {
