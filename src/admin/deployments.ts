@@ -13,28 +13,17 @@ import { domainIndex, registryFor } from "../deploy/registry-client.ts";
 import type { AutoCanaryConfig, StickyKey } from "../deploy/types.ts";
 import type { Env } from "../env.ts";
 import { flushMetrics } from "../observability/metrics.ts";
-import { AdminError, FieldChecker, readJsonObject } from "./http.ts";
-import type { Result } from "../../durable-objects/registry/index.ts";
+import { AdminError, FieldChecker, readJsonObject, param, unwrap, API_NAME, ITEM_NAME } from "./http.ts";
 
 /** Largest compiled bundle: the Registry's copy lives in one SQLite row (2 MB), with room to spare. */
 export const MAX_BUNDLE_BYTES = 1_900_000;
-const API_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const STAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const STAGE_NAME = ITEM_NAME;
 const VARIABLE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 const STICKY_KINDS = ["none", "apiKey", "sub", "header", "cookie", "ip"];
 
 type AdminApp = Hono<{ Bindings: Env }>;
 
-function param(value: string | undefined, pattern: RegExp, what: string): string {
-  if (!value || !pattern.test(value)) throw new AdminError(400, `invalid ${what} name`, [{ path: [what], message: `must match ${pattern.source}` }]);
-  return value;
-}
 
-/** A Registry reply, or the AdminError it stands for. */
-function unwrap<T>(result: Result<T>): T {
-  if (result.ok) return result.value;
-  throw new AdminError(result.status, result.message, result.field ? [{ path: [result.field], message: result.message }] : []);
-}
 
 async function compileBodyDefinition(definition: unknown): Promise<CompiledDefinition> {
   let value = definition;

@@ -5,6 +5,23 @@
 import type { Context } from "hono";
 import { formatPath, type FieldError } from "../config/field-errors.ts";
 import { readAtMost } from "../util/read-bounded.ts";
+import type { Result } from "../../durable-objects/registry/index.ts";
+
+/** Names in admin paths: APIs, and stages or plans. */
+export const API_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const ITEM_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** A path parameter that must match `pattern`, or a 400 naming it. */
+export function param(value: string | undefined, pattern: RegExp, what: string): string {
+  if (!value || !pattern.test(value)) throw new AdminError(400, `invalid ${what} name`, [{ path: [what], message: `must match ${pattern.source}` }]);
+  return value;
+}
+
+/** A Registry reply, or the AdminError it stands for. */
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new AdminError(result.status, result.message, result.field ? [{ path: [result.field], message: result.message }] : []);
+}
 
 /** Largest admin request body (a definition with thousands of routes fits easily). */
 export const MAX_ADMIN_BODY_BYTES = 5 * 1024 * 1024;

@@ -7,17 +7,12 @@ import type { Hono } from "hono";
 import { registryKeys } from "../deploy/registry-client.ts";
 import type { Env } from "../env.ts";
 import { generateKeyValue, hashKey, keyHint } from "../security/api-keys.ts";
-import { AdminError, FieldChecker, readJsonObject } from "./http.ts";
-import type { Result } from "../../durable-objects/registry/index.ts";
+import { AdminError, FieldChecker, readJsonObject, unwrap } from "./http.ts";
 
 const KEY_ID = /^[0-9a-f]{20}$/;
 const STAGE_REF = /^[a-z0-9][a-z0-9-]{0,62}\/([A-Za-z0-9][A-Za-z0-9_-]{0,63}|\*)$/;
 const PLAN_REF = /^[a-z0-9][a-z0-9-]{0,62}\/[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-function unwrap<T>(result: Result<T>): T {
-  if (result.ok) return result.value;
-  throw new AdminError(result.status, result.message, result.field ? [{ path: [result.field], message: result.message }] : []);
-}
 
 function keyId(value: string | undefined): string {
   if (!value || !KEY_ID.test(value)) throw new AdminError(404, `no API key ${value ?? ""}`);

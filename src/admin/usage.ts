@@ -16,10 +16,9 @@ import type { FieldError } from "../config/field-errors.ts";
 import { registryFor, registryKeys } from "../deploy/registry-client.ts";
 import type { Env } from "../env.ts";
 import { quotaObjectName } from "../throttle/quota.ts";
-import { AdminError, FieldChecker, readJsonObject } from "./http.ts";
+import { AdminError, FieldChecker, readJsonObject, param, API_NAME, ITEM_NAME } from "./http.ts";
 
-const API_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const PLAN_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const PLAN_NAME = ITEM_NAME;
 const KEY_ID = /^[0-9a-f]{20}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
@@ -29,10 +28,6 @@ const MAX_ADJUSTMENT = 2_000_000_000;
 
 type AdminApp = Hono<{ Bindings: Env }>;
 
-function param(value: string | undefined, pattern: RegExp, what: string): string {
-  if (!value || !pattern.test(value)) throw new AdminError(400, `invalid ${what} name`, [{ path: [what], message: `must match ${pattern.source}` }]);
-  return value;
-}
 
 /** `from`/`to` of a GetUsage query: real dates, in order, at most MAX_USAGE_DAYS apart (inclusive). */
 export function usageRange(query: Record<string, string>): { from: string; to: string } {

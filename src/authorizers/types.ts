@@ -5,6 +5,7 @@
  * allows on failure. Every authorizer passes the contract suite in test/worker/authorizers/contract.test.ts.
  */
 import type { RequestContext } from "../pipeline/context.ts";
+import { readCookie } from "../util/cookies.ts";
 
 export type ContextValue = string | number | boolean;
 
@@ -57,14 +58,6 @@ export function readIdentitySource(ctx: RequestContext, source: string): string 
   return value === null || value === undefined || value.trim() === "" ? undefined : value;
 }
 
-function readCookie(header: string | null, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 function contextValue(ctx: RequestContext, name: string): string | undefined {
   switch (name) {

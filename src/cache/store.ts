@@ -41,8 +41,6 @@ function location(): Cache | undefined {
 
 export interface LookupResult {
   entry: CacheEntry | undefined;
-  /** An entry was found but could not be decoded (corrupt, or sealed with another key): it will be overwritten. */
-  corrupt: boolean;
 }
 
 export async function lookup(env: Env, key: string, crypto: CryptoKey | null, exec: ExecutionContext): Promise<LookupResult> {
@@ -52,16 +50,17 @@ export async function lookup(env: Env, key: string, crypto: CryptoKey | null, ex
   const local = here ? await withinWait(here.match(url), KV_WAIT_MS) : undefined;
   if (local) {
     const entry = await decodeEntry(new Uint8Array(await local.arrayBuffer()), crypto);
-    if (entry && fresh(entry, now)) return { entry, corrupt: false };
+    if (entry && fresh(entry, now)) return { entry };
   }
   const bytes = await withinWait(env.CACHE.get(key, "arrayBuffer"), KV_WAIT_MS);
-  if (!bytes) return { entry: undefined, corrupt: false };
+  if (!bytes) return { entry: undefined };
   const raw = new Uint8Array(bytes);
   const entry = await decodeEntry(raw, crypto);
-  if (!entry) return { entry: undefined, corrupt: true };
-  if (!fresh(entry, now)) return { entry: undefined, corrupt: false };
+  // Corrupt, or sealed under another key: a miss, and the next store overwrites it.
+  if (!entry) return { entry: undefined };
+  if (!fresh(entry, now)) return { entry: undefined };
   if (here) exec.waitUntil(putLocal(here, url, raw, entry, now).catch(() => {}));
-  return { entry, corrupt: false };
+  return { entry };
 }
 
 async function putLocal(here: Cache, url: string, raw: Uint8Array, entry: CacheEntry, now: number): Promise<void> {

@@ -3,7 +3,7 @@
  * cross-field checks with field paths, and the resolved bundle form with every default.
  */
 import type { BundleAuthorizer, BundleResourcePolicy } from "./bundle.ts";
-import type { FieldError } from "./field-errors.ts";
+import { type FieldError, isObject } from "./field-errors.ts";
 import type { ApiDefinition, AuthorizerDefinition, ResourcePolicyDefinition, RouteDefinition } from "./types.ts";
 import { parseCidr } from "../security/ip.ts";
 
@@ -17,7 +17,6 @@ export const JWT_DEFAULTS = {
 };
 export const CUSTOM_DEFAULTS = { resultTtlSeconds: 300, timeoutMs: 10_000 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 const HMAC = /^HS/;
 /** RFC 9110 field-name (token): anything else makes Headers.set throw on every request. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

@@ -1,10 +1,9 @@
 /** The compiler's limits section: throttles on stages and routes, and usage plans — checks and resolved form. */
 import type { BundleThrottle, BundleUsagePlan } from "./bundle.ts";
-import type { FieldError } from "./field-errors.ts";
+import { type FieldError, isObject } from "./field-errors.ts";
 import type { ApiDefinition, ThrottleDefinition, UsagePlanDefinition } from "./types.ts";
 import { DEFAULT_ROUTE, parseRouteKey } from "../routing/route-key.ts";
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 function normalKey(key: string): string | undefined {
   const parsed = parseRouteKey(key);

@@ -4,7 +4,7 @@
  */
 import { bundleId, type Bundle, type BundleIntegration, type BundleRoute, type BundleValidate } from "./bundle.ts";
 import { checkDefinitionShape } from "./check.ts";
-import { DefinitionError, type FieldError } from "./field-errors.ts";
+import { DefinitionError, type FieldError, isObject } from "./field-errors.ts";
 import { checkModelSchema, checkModels, rewriteModelRefs } from "./models.ts";
 import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from "./compile-identity.ts";
 import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
@@ -69,7 +69,6 @@ function inDocumentOrder(value: unknown, errors: FieldError[]): FieldError[] {
   return ranked.map((r) => r.error);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 /** Rules that span fields. Defensive: the shape may be wrong in places already reported. */
 function checkSemantics(def: ApiDefinition, errors: FieldError[]): void {

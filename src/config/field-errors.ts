@@ -66,3 +66,6 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/** A plain object (not null, not a list): what a mapping in a definition must be. */
+export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);

@@ -4,6 +4,7 @@
  * moves callers from stable to canary, never back (a bucket below the old threshold is below the new one).
  */
 import type { StickyKey } from "./types.ts";
+import { readCookie } from "../util/cookies.ts";
 
 /** 32-bit FNV-1a followed by a murmur3 finaliser, so similar keys spread evenly. */
 export function hash32(text: string): number {
@@ -51,14 +52,6 @@ export function stickyValue(sticky: StickyKey, request: Request, clientIp: strin
   }
 }
 
-function readCookie(header: string | null, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
-  }
-  return undefined;
-}
 
 function jwtSubject(authorization: string | null): string | undefined {
   const token = authorization?.match(/^Bearer\s+([^.\s]+)\.([^.\s]+)\./i)?.[2];

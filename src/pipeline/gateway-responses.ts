@@ -1,6 +1,6 @@
 /**
  * Gateway responses: what the gateway answers when it ends a request itself. Defaults are Amazon's status codes,
- * bodies and `x-amzn-ErrorType` values (see `../shared/conformance/`), so clients written for AWS keep working;
+ * bodies and `x-amzn-ErrorType` values (the recorded cases in test/worker/conformance/), so clients written for AWS keep working;
  * every type can be overridden per API (status, headers, body template).
  *
  * One error type (`GatewayError`) carries the wire-safe facts; `detail` is for logs only and never rendered.

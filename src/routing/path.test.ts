@@ -1,4 +1,4 @@
-/** `normalizePath`: the one path normalisation before routing (DESIGN.md, security rules). */
+/** `normalizePath`: the one path normalisation before routing (docs/architecture.md, security rules). */
 import { describe, expect, it } from "vitest";
 import { normalizePath } from "./path.ts";
 

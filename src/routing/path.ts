@@ -1,5 +1,5 @@
 /**
- * The one path normalisation every request gets before routing (DESIGN.md, security rules). The segments it
+ * The one path normalisation every request gets before routing (docs/architecture.md, security rules). The segments it
  * returns are the ones matched *and* the ones forwarded, so a policy guarding a route cannot be walked around
  * with a spelling the backend reads differently.
  *

@@ -1,7 +1,7 @@
 /**
  * The route table with plain values: Amazon's precedence (static → param → greedy, exact method → ANY,
  * backtracking to a less specific resource that has the method, `$default` last) and every recorded routing case
- * from the conformance set (`/work/shared/conformance/aws-recorded.json`, area "routing"), each named by its id.
+ * from the conformance set (Amazon API Gateway recordings, area "routing"), each named by its id.
  */
 import { describe, expect, it } from "vitest";
 import { normalizePath } from "./path.ts";

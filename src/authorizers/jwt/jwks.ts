@@ -79,10 +79,6 @@ interface JwksEntry {
 
 const remote = new Map<string, JwksEntry>();
 
-/** Forgets every cached JWKS (tests). */
-export function clearJwksCache(): void {
-  remote.clear();
-}
 
 function maxAge(cacheControl: string | null): number | undefined {
   const m = /(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*(\d+)/i.exec(cacheControl ?? "");

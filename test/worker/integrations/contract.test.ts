@@ -79,7 +79,10 @@ describe.each(CASES)("integration contract: $name", (c) => {
     expect(res).toBeInstanceOf(Response);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(await res.json()).toBeTypeOf("object");
+    const body = (await res.json()) as unknown;
+    expect(body).toBeTypeOf("object");
+    expect(body).not.toBeNull();
+    expect(Object.keys(body as object).length).toBeGreaterThan(0);
   });
 
   it("passes the status and body through as the type promises", async () => {
