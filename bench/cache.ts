@@ -85,6 +85,7 @@ export async function measureCacheLatency(pool: WorkerPool, log: (line: string) 
     { name: "bare Worker, caches.default hit", worker: "bare-cache", path: () => "/", cache: "HIT" },
     { name: "Portico mock route", worker: "portico", path: () => "/bench/hello" },
     { name: "Portico cache hit", worker: "portico", path: () => "/cache/items/hot", cache: "HIT" },
+    { name: "Portico cache hit, memory tier off", worker: "portico-no-memory", path: () => "/cache/items/hot", cache: "HIT" },
     { name: "Portico cache miss (new path)", worker: "portico", path: (i) => `/cache/items/latency-miss-${i}`, cache: "MISS" },
     { name: "Portico http_proxy, uncached", worker: "portico", path: () => "/bench/proxy" },
   ];
@@ -96,6 +97,7 @@ export async function measureCacheLatency(pool: WorkerPool, log: (line: string) 
   for (const t of targets) urls.push(await pool.url(t.worker)); // one at a time: the pool tells Workers' processes apart by start order
   await primeCache(await pool.url("bare-cache"), "/");
   await primeCache(await pool.url("portico"), "/cache/items/hot");
+  await primeCache(await pool.url("portico-no-memory"), "/cache/items/hot");
   const times = targets.map(() => [] as number[]);
   const problems: string[] = [];
   let counter = 0;

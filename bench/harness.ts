@@ -252,15 +252,13 @@ function summarise(name: string, target: Target, url: URL, runs: RawResult[], cp
 }
 
 /**
- * Measures a scenario against its baseline (and its further baselines, if any): warm-up each side, then
- * interleaved slices (forward, then backward: B P P B …, or B P X X P B … with a third side). One PairResult per
- * baseline; the Portico side is measured once and shared by them.
+ * Measures a scenario against its baseline: warm-up each side, then interleaved slices (forward, then backward:
+ * B P P B …).
  */
-export async function measurePair(pool: WorkerPool, scenario: Scenario, settings: LoadSettings, log: (line: string) => void): Promise<PairResult[]> {
+export async function measurePair(pool: WorkerPool, scenario: Scenario, settings: LoadSettings, log: (line: string) => void): Promise<PairResult> {
   const slices = Math.max(settings.slices, scenario.slices ?? 0);
   const side = async (name: string, target: Target) => ({ name, target, url: await pool.url(target.worker), runs: [] as RawResult[], cpu: 0 as number | null });
   const sides = [await side(scenario.baseline.name, scenario.baseline), await side(`Portico ${scenario.name}`, scenario)];
-  for (const extra of scenario.moreBaselines ?? []) sides.push(await side(extra.baseline.name, extra.baseline));
   await scenario.setup?.(pool.urls());
   for (const side of sides) {
     await check(side.url, side.target);
@@ -277,18 +275,17 @@ export async function measurePair(pool: WorkerPool, scenario: Scenario, settings
       side.cpu = side.cpu === null || before === null || after === null ? null : side.cpu + (after - before);
     }
   }
-  const [baseline, portico, ...more] = sides.map((s) => summarise(s.name, s.target, s.url, s.runs, s.cpu, settings.connections)) as [Measurement, Measurement, ...Measurement[]];
-  const pair = (name: string, reference: Measurement, targetRatio: number): PairResult => ({
-    scenario: name,
+  const [baseline, portico] = sides.map((s) => summarise(s.name, s.target, s.url, s.runs, s.cpu, settings.connections)) as [Measurement, Measurement];
+  return {
+    scenario: scenario.name,
     section: scenario.section,
     portico,
-    baseline: reference,
-    ratio: portico.reqPerSec / reference.reqPerSec,
-    targetRatio,
-    cpuRatio: portico.cpuUsPerRequest === null || reference.cpuUsPerRequest === null ? null : portico.cpuUsPerRequest / reference.cpuUsPerRequest,
+    baseline,
+    ratio: portico.reqPerSec / baseline.reqPerSec,
+    targetRatio: scenario.targetRatio,
+    cpuRatio: portico.cpuUsPerRequest === null || baseline.cpuUsPerRequest === null ? null : portico.cpuUsPerRequest / baseline.cpuUsPerRequest,
     slices,
-  });
-  return [pair(scenario.name, baseline, scenario.targetRatio), ...(scenario.moreBaselines ?? []).map((extra, i) => pair(extra.name, more[i]!, extra.targetRatio))];
+  };
 }
 
 /** One request of a driven run: its path (and headers), chosen per request. */

@@ -69,7 +69,7 @@ async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
  * Builds Portico as `wrangler deploy` would, with bench-api.yaml (its upstream set to the real URL) embedded.
  * `build()` writes the checkout's shared embedded bundle; the previous one is put back afterwards.
  */
-async function buildPortico(upstream: string): Promise<{ portico: WorkerOptions; porticoThrottle: WorkerOptions }> {
+async function buildPortico(upstream: string): Promise<{ portico: WorkerOptions; porticoThrottle: WorkerOptions; porticoNoMemory: WorkerOptions }> {
   mkdirSync(OUT, { recursive: true });
   const definition = parse(readFileSync(join(HERE, "bench-api.yaml"), "utf8")) as {
     stages: Record<string, { variables: Record<string, string> }>;
@@ -111,6 +111,7 @@ async function buildPortico(upstream: string): Promise<{ portico: WorkerOptions;
     portico: { ...base, bindings, scriptPath: built.script } as WorkerOptions,
     // The throttle section's Worker: account bucket off, RateLimiter.lease counted (throttle.ts).
     porticoThrottle: { ...base, bindings: { ...bindings, ...THROTTLE_VARS }, scriptPath: writeCountingEntry(built.script) } as WorkerOptions,
+    porticoNoMemory: { ...base, bindings: { ...bindings, CACHE_MEMORY_MS: "0" }, scriptPath: built.script } as WorkerOptions,
   };
 }
 
@@ -161,11 +162,10 @@ async function main(): Promise<number> {
         log(`— ${section} (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
         const entry = (results[section] ??= { pairs: [], loadAverage: loadavg() });
         for (const scenario of own) {
-          const against = [scenario.baseline, ...(scenario.moreBaselines ?? []).map((b) => b.baseline)].map((b) => b.name).join(" and ");
-          log(`${scenario.name} vs ${against}: ${settings.connections} connections, ${settings.seconds} s per side`);
-          const pairs = await measurePair(pool, scenario, settings, log);
-          entry.pairs.push(...pairs);
-          for (const m of new Set(pairs.flatMap((p) => [p.baseline, p.portico])))
+          log(`${scenario.name} vs ${scenario.baseline.name}: ${settings.connections} connections, ${settings.seconds} s per side`);
+          const pair = await measurePair(pool, scenario, settings, log);
+          entry.pairs.push(pair);
+          for (const m of [pair.baseline, pair.portico])
             if (!m.valid)
               invalid.push(`${m.name} had ${m.errors} errors, ${m.timeouts} timeouts, ${m.non2xx} non-2xx and ${m.mismatches} wrong bodies or headers; statuses ${JSON.stringify(m.statusCodes)}`);
         }

@@ -22,6 +22,8 @@ export interface BenchContext {
    * RateLimiter wrapped to count lease calls (throttle.ts): the throttle section's Worker.
    */
   porticoThrottle: WorkerOptions;
+  /** The Portico build with the cache's memory tier off (CACHE_MEMORY_MS=0): every hit asks the Cache API. */
+  porticoNoMemory: WorkerOptions;
 }
 
 /** How to start one Worker; each runs in its own Miniflare (its own workerd), on its own port. */
@@ -30,6 +32,7 @@ export type WorkerFactory = (ctx: BenchContext) => WorkerOptions;
 export const WORKERS: Record<string, WorkerFactory> = {
   portico: (ctx) => ctx.portico,
   "portico-throttle": (ctx) => ctx.porticoThrottle,
+  "portico-no-memory": (ctx) => ctx.porticoNoMemory,
   "bare-hello": () => ({
     modules: true,
     script: `export default { fetch() { return new Response("hello"); } };`,
@@ -82,11 +85,6 @@ export interface Scenario extends Target {
   baseline: Target & { name: string };
   /** The lowest acceptable ratio of Portico's req/s to the baseline's. */
   targetRatio: number;
-  /**
-   * Further references measured in the same interleaved run (each side once, the Portico side shared), each
-   * reported as its own ratio under `name`.
-   */
-  moreBaselines?: { name: string; baseline: Target & { name: string }; targetRatio: number }[];
   /** At least this many interleaved slices (a small target difference needs finer interleaving). */
   slices?: number;
   /** Runs once before the scenario's warm-up (prime a cache, publish a definition …), with the Workers' URLs. */
@@ -153,9 +151,9 @@ export const SCENARIOS: Scenario[] = [
     targetRatio: 0.85,
   },
   {
-    // The cache issue: hits on a cached http_proxy route (stage `cache`) against the bare hello Worker, and — in
-    // the same interleaved run — against a bare Worker answering from the Cache API: what Portico adds to a hit
-    // without the emulated Cache API's own cost (which the bare hello Worker does not pay).
+    // The cache issue: hits on a cached http_proxy route (stage `cache`) against the bare hello Worker. A hot key
+    // is answered from the isolate's memory tier (CACHE_MEMORY_MS, default 5 s) and re-read from the Cache API
+    // when its hold runs out, as deployed.
     name: "cache hit (http_proxy route)",
     section: "cache",
     worker: "portico",
@@ -164,15 +162,22 @@ export const SCENARIOS: Scenario[] = [
     expectHeaders: { "x-cache": "HIT" },
     baseline: { name: "bare hello Worker", worker: "bare-hello", path: "/", ...HELLO },
     targetRatio: 0.8,
-    moreBaselines: [
-      {
-        name: "cache hit vs bare Cache API Worker",
-        baseline: { name: "bare Worker, caches.default hit", worker: "bare-cache", path: "/", ...HELLO, expectHeaders: { "x-cache": "HIT" } },
-        targetRatio: 0.85,
-      },
-    ],
+    setup: (urls) => primeCache(urls.portico!, "/cache/items/hot"),
+  },
+  {
+    // The same hits with the memory tier off, so every one asks the Cache API, against a bare Worker answering
+    // from the Cache API: in Miniflare the Cache API is emulated by a Worker of its own in the same workerd, far
+    // costlier than the edge's, which both sides pay here — the ratio is what Portico adds to a Cache API hit.
+    name: "cache hit, memory tier off",
+    section: "cache",
+    worker: "portico-no-memory",
+    path: "/cache/items/hot",
+    ...HELLO,
+    expectHeaders: { "x-cache": "HIT" },
+    baseline: { name: "bare Worker, caches.default hit", worker: "bare-cache", path: "/", ...HELLO, expectHeaders: { "x-cache": "HIT" } },
+    targetRatio: 0.85,
     setup: async (urls) => {
-      await primeCache(urls.portico!, "/cache/items/hot");
+      await primeCache(urls["portico-no-memory"]!, "/cache/items/hot");
       await primeCache(urls["bare-cache"]!, "/");
     },
   },

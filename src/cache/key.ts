@@ -27,9 +27,16 @@ export function cacheKeyText(f: CacheKeyFacts): string {
   return JSON.stringify(["v1", f.api, f.stage, f.namespace, f.generation, f.method === "HEAD" ? "GET" : f.method, f.path, f.query, f.headers, f.identity]);
 }
 
-/** SHA-256 of the key text, synchronously (a WebCrypto digest per request costs more than the whole lookup). */
+/**
+ * SHA-256 of a key text, synchronously (a WebCrypto digest per request costs more than the whole lookup). Only the
+ * tiers behind memory need it: the memory tier is keyed by the text itself.
+ */
+export function hashKeyText(text: string): string {
+  return bytesToHex(sha256(new TextEncoder().encode(text)));
+}
+
 export function cacheKey(f: CacheKeyFacts): string {
-  return bytesToHex(sha256(new TextEncoder().encode(cacheKeyText(f))));
+  return hashKeyText(cacheKeyText(f));
 }
 
 /** The declared query parameters' values (sorted, so order in the URL does not matter). */

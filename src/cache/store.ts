@@ -1,11 +1,13 @@
 /**
- * The two cache tiers: the per-location Cache API in front, Workers KV behind it (KV `CACHE`, key
- * `cache:<api>:<stage>:<hash>`, STORAGE.md). Reads try the location first, then KV within a bounded wait, and
- * copy a KV hit into the location. Writes are coalesced: an isolate writes a key to KV at most once a second
- * (KV's own limit per key), never once per request. A slow or failing tier is a miss, never an error.
+ * The cache tiers: the isolate's own memory (a few seconds, bounded), the per-location Cache API, and Workers KV
+ * behind them (KV `CACHE`, key `cache:<api>:<stage>:<hash>`, STORAGE.md). Reads try memory, then the location,
+ * then KV within a bounded wait; a location or KV hit is copied into the tiers in front of it. Writes are
+ * coalesced: an isolate writes a key to KV at most once a second (KV's own limit per key), never once per
+ * request. A slow or failing tier is a miss, never an error.
  */
 import type { Env } from "../env.ts";
 import { decodeEntry, encodeEntry, type CacheEntry } from "./entry.ts";
+import { hashKeyText } from "./key.ts";
 
 export const KV_WAIT_MS = 300;
 /** A write that does not finish in this long is abandoned (it never holds a request's background work open). */
@@ -15,11 +17,94 @@ const LOCATION_ORIGIN = "https://cache.portico.internal/";
 /** KV's shortest expiration; shorter TTLs are enforced on read from `storedAt`. */
 const KV_MIN_TTL = 60;
 
+/**
+ * Memory tier: how long an isolate answers from an entry it has read or stored without asking the Cache API
+ * again (`CACHE_MEMORY_MS`, default 5 s, at most 60 s, 0 turns the tier off) — the same bound a flush or a
+ * publish takes to reach an isolate. Bounded in entries and bytes, oldest first out; large bodies are not held.
+ */
+export const MEMORY_MS_DEFAULT = 5000;
+const MEMORY_MS_MAX = 60_000;
+export const MEMORY_MAX_ENTRIES = 1000;
+export const MEMORY_MAX_BYTES = 16 * 1024 * 1024;
+export const MEMORY_MAX_ENTRY_BYTES = 256 * 1024;
+
+interface Held {
+  entry: CacheEntry;
+  /** The entry's headers, built once: the runtime copies a Headers object natively, a list of pairs item by item. */
+  headers: Headers;
+  /** The encryption key the entry was read or stored under: after a secret rotation it is a miss here too. */
+  crypto: CryptoKey | null;
+  until: number;
+  bytes: number;
+}
+const memory = new Map<string, Held>();
+let memoryBytes = 0;
+
+/** The memory tier's hold time from the Worker's vars: a number of ms, 0 to turn it off; anything else is the default. */
+export function memoryMillis(env: Env): number {
+  const raw = env.CACHE_MEMORY_MS;
+  if (raw === undefined || raw === "") return MEMORY_MS_DEFAULT;
+  const ms = Number(raw);
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, MEMORY_MS_MAX) : MEMORY_MS_DEFAULT;
+}
+
+function forget(key: string): void {
+  const held = memory.get(key);
+  if (!held) return;
+  memory.delete(key);
+  memoryBytes -= held.bytes;
+}
+
+function remember(key: string, entry: CacheEntry, crypto: CryptoKey | null, now: number, ms: number): void {
+  forget(key);
+  if (ms <= 0) return;
+  let bytes = key.length + entry.body.byteLength + 64;
+  for (const [name, value] of entry.headers) bytes += name.length + value.length;
+  if (bytes > MEMORY_MAX_ENTRY_BYTES) return;
+  while (memory.size >= MEMORY_MAX_ENTRIES || memoryBytes + bytes > MEMORY_MAX_BYTES) {
+    const oldest = memory.keys().next();
+    if (oldest.done) break;
+    forget(oldest.value);
+  }
+  memory.set(key, { entry, headers: new Headers(entry.headers), crypto, until: now + ms, bytes });
+  memoryBytes += bytes;
+}
+
+function recall(key: string, crypto: CryptoKey | null, now: number): Held | undefined {
+  const held = memory.get(key);
+  if (!held) return undefined;
+  if (now < held.until && held.crypto === crypto && fresh(held.entry, now)) return held;
+  forget(key);
+  return undefined;
+}
+
+/** What the memory tier holds (tests and the bench read it). */
+export function memoryStats(): { entries: number; bytes: number } {
+  return { entries: memory.size, bytes: memoryBytes };
+}
+
 const lastWrite = new Map<string, number>();
 /** Refreshes waiting for their key's second to pass: the newest entry per key. */
 const deferred = new Map<string, CacheEntry>();
 
 export const kvKey = (api: string, stage: string, hash: string) => `cache:${api}:${stage}:${hash}`;
+
+/**
+ * One entry's key: its text (key.ts; the memory tier's key) and its KV key, hashed only when a tier behind
+ * memory is asked — a memory hit never pays the SHA-256.
+ */
+export class EntryKey {
+  #kv: string | undefined;
+  constructor(
+    readonly text: string,
+    readonly api: string,
+    readonly stage: string,
+  ) {}
+
+  get kv(): string {
+    return (this.#kv ??= kvKey(this.api, this.stage, hashKeyText(this.text)));
+  }
+}
 
 function fresh(entry: CacheEntry, now: number): boolean {
   return now < entry.storedAt + entry.ttl * 1000 && entry.storedAt <= now + 1000;
@@ -41,16 +126,24 @@ function location(): Cache | undefined {
 
 export interface LookupResult {
   entry: CacheEntry | undefined;
+  /** The entry's headers as a Headers object, when the memory tier answered. */
+  headers?: Headers;
 }
 
-export async function lookup(env: Env, key: string, crypto: CryptoKey | null, exec: ExecutionContext): Promise<LookupResult> {
+export async function lookup(env: Env, id: EntryKey, crypto: CryptoKey | null, exec: ExecutionContext, memoryMs: number): Promise<LookupResult> {
   const now = Date.now();
+  const held = memoryMs > 0 ? recall(id.text, crypto, now) : undefined;
+  if (held) return { entry: held.entry, headers: held.headers };
   const here = location();
+  const key = id.kv;
   const url = LOCATION_ORIGIN + key;
   const local = here ? await withinWait(here.match(url), KV_WAIT_MS) : undefined;
   if (local) {
     const entry = await decodeEntry(new Uint8Array(await local.arrayBuffer()), crypto);
-    if (entry && fresh(entry, now)) return { entry };
+    if (entry && fresh(entry, now)) {
+      remember(id.text, entry, crypto, now, memoryMs);
+      return { entry };
+    }
   }
   const bytes = await withinWait(env.CACHE.get(key, "arrayBuffer"), KV_WAIT_MS);
   if (!bytes) return { entry: undefined };
@@ -59,6 +152,7 @@ export async function lookup(env: Env, key: string, crypto: CryptoKey | null, ex
   // Corrupt, or sealed under another key: a miss, and the next store overwrites it.
   if (!entry) return { entry: undefined };
   if (!fresh(entry, now)) return { entry: undefined };
+  remember(id.text, entry, crypto, now, memoryMs);
   if (here) exec.waitUntil(putLocal(here, url, raw, entry, now).catch(() => {}));
   return { entry };
 }
@@ -72,10 +166,13 @@ async function putLocal(here: Cache, url: string, raw: Uint8Array, entry: CacheE
  * Stores an entry in both tiers, at most once a second per key per isolate (KV's own limit per key). A miss
  * inside that second is not written. A permitted refresh (`force`: max-age=0 from a caller allowed to
  * invalidate) inside it is written when the second is over — once, with the newest entry — so a refresh is
- * never lost and a flood of refreshes still writes once a second. Each tier gets a bounded wait.
+ * never lost and a flood of refreshes still writes once a second. Each tier gets a bounded wait. The memory tier
+ * takes every entry at once, coalesced or not.
  */
-export async function store(env: Env, key: string, entry: CacheEntry, crypto: CryptoKey | null, force = false): Promise<boolean> {
+export async function store(env: Env, id: EntryKey, entry: CacheEntry, crypto: CryptoKey | null, memoryMs: number, force = false): Promise<boolean> {
   const now = Date.now();
+  remember(id.text, entry, crypto, now, memoryMs);
+  const key = id.kv;
   const since = now - (lastWrite.get(key) ?? 0);
   if (since < WRITE_INTERVAL_MS) {
     if (!force) return false;

@@ -10,8 +10,8 @@
  * Otherwise the stage's unauthorizedStrategy applies: 403, or the cached response (with or without a header).
  */
 import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
-import { cacheKey, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
-import { kvKey, lookup, store } from "../../cache/store.ts";
+import { cacheKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
+import { EntryKey, lookup, memoryMillis, store } from "../../cache/store.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
@@ -47,8 +47,8 @@ function identityPart(ctx: RequestContext): string | null | undefined {
   return parts.join("|");
 }
 
-function fromEntry(ctx: RequestContext, entry: CacheEntry): Response {
-  const res = new Response(ctx.request.method === "HEAD" ? null : entry.body, { status: entry.status, headers: entry.headers });
+function fromEntry(ctx: RequestContext, entry: CacheEntry, headers: Headers | undefined): Response {
+  const res = new Response(ctx.request.method === "HEAD" ? null : entry.body, { status: entry.status, headers: headers ?? entry.headers });
   res.headers.set("age", String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
   return res;
 }
@@ -79,7 +79,7 @@ export const cache: StageFactory = () =>
     }
 
     const keys = route.spec.cache?.keys ?? { query: [], headers: [] };
-    const hash = cacheKey({
+    const text = cacheKeyText({
       api: ctx.api,
       stage: ctx.stage,
       namespace: ctx.cacheNamespace,
@@ -90,18 +90,19 @@ export const cache: StageFactory = () =>
       headers: headerParts(ctx.request.headers, keys.headers),
       identity,
     });
-    const key = kvKey(ctx.api, ctx.stage, hash);
+    const key = new EntryKey(text, ctx.api, ctx.stage);
     const secretName = settings.encryptionSecret;
     const secret = secretName ? ctx.env[secretName] : null;
     if (secretName && (typeof secret !== "string" || !secret))
       throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `cache encryption secret ${secretName} is not set` });
     const aes = typeof secret === "string" ? await encryptionKey(secret) : null;
 
+    const memoryMs = memoryMillis(ctx.env);
     if (!refresh) {
-      const found = await lookup(ctx.env, key, aes, ctx.exec);
+      const found = await lookup(ctx.env, key, aes, ctx.exec, memoryMs);
       if (found.entry) {
         mark("HIT");
-        return fromEntry(ctx, found.entry);
+        return fromEntry(ctx, found.entry, found.headers);
       }
     }
 
@@ -114,7 +115,7 @@ export const cache: StageFactory = () =>
     const headers = [...res.headers].filter(([name]) => !NOT_STORED.has(name) && !ctx.responseHeaders.some(([n]) => n === name));
     ctx.exec.waitUntil(
       readAtMost(toCache, settings.maxEntryBytes).then((body) =>
-        body ? store(ctx.env, key, { status: res.status, headers, storedAt: Date.now(), ttl, body }, aes, refresh) : undefined,
+        body ? store(ctx.env, key, { status: res.status, headers, storedAt: Date.now(), ttl, body }, aes, memoryMs, refresh) : undefined,
       ),
     );
     return new Response(toClient, res);

@@ -1,0 +1,114 @@
+/**
+ * The memory tier: an isolate answers a hot key from its own memory for at most CACHE_MEMORY_MS (default 5 s),
+ * never past the entry's TTL, never across a secret rotation, and a permitted refresh replaces what it holds at
+ * once. The tiers behind it are made to disappear (location copy deleted, KV counted) to prove where a hit came
+ * from. HEAD, identity and the rest run with the tier on, as deployed (behaviour.test.ts, identity.test.ts).
+ */
+import { describe, expect, it } from "vitest";
+import type { ApiDefinition } from "../../../src/config/types.ts";
+import { MEMORY_MAX_ENTRY_BYTES, MEMORY_MS_DEFAULT, memoryMillis, memoryStats } from "../../../src/cache/store.ts";
+import type { Env } from "../../../src/env.ts";
+import { backendUrl } from "../support/gateway.ts";
+import { cacheGateway, calls, echoPath, faultyKv, kvKeys, LOCATION_ORIGIN, read, sleep, uid, xCache } from "./support.ts";
+
+function api(uri: string, cache: Record<string, unknown> = {}): ApiDefinition {
+  return { name: `cm-${uid()}`, stages: { prod: { cache: { ttl: 60, ...cache } } }, routes: { "GET /thing": { integration: { type: "http_proxy", uri } } } };
+}
+
+/** Deletes the location copy of every entry of `api`: a hit after this came from memory or KV. */
+async function dropLocation(api: string): Promise<void> {
+  for (const key of await kvKeys(api)) await caches.default.delete(LOCATION_ORIGIN + key);
+}
+
+describe("the memory tier", () => {
+  it("answers a hot key without asking the location or KV, within its hold time", async () => {
+    const { kv, control } = faultyKv();
+    const { path, uri } = echoPath("mem");
+    const definition = api(uri);
+    const gw = await cacheGateway(definition, { CACHE: kv, CACHE_MEMORY_MS: "400" });
+    const get = () => read(gw.fetch("/prod/thing"));
+    const first = await calls(path, 1, get);
+    expect(xCache(first.res)).toBe("MISS");
+    await dropLocation(definition.name);
+    const getsBefore = control.gets;
+    for (let i = 0; i < 3; i++) {
+      const hit = await calls(path, 0, get);
+      expect([xCache(hit.res), hit.text]).toEqual(["HIT", first.text]); // the same body every time: never consumed
+    }
+    expect(control.gets).toBe(getsBefore); // KV was not asked, and the location copy is gone: memory answered
+    await sleep(450);
+    // Past the hold time the tiers behind answer again: KV (the location copy was dropped).
+    const later = await calls(path, 0, get);
+    expect([xCache(later.res), later.text]).toEqual(["HIT", first.text]);
+    expect(control.gets).toBe(getsBefore + 1);
+  });
+
+  it("never holds an entry past its TTL", { timeout: 10_000 }, async () => {
+    const { path, uri } = echoPath("memttl");
+    const gw = await cacheGateway(api(uri, { ttl: 1 }), { CACHE_MEMORY_MS: "60000" });
+    const get = () => read(gw.fetch("/prod/thing"));
+    await calls(path, 1, get);
+    expect(xCache((await calls(path, 0, get)).res)).toBe("HIT");
+    await sleep(1100);
+    expect(xCache((await calls(path, 1, get)).res)).toBe("MISS");
+  });
+
+  it("a permitted refresh replaces the held entry at once", async () => {
+    const { path, uri } = echoPath("memref");
+    const gw = await cacheGateway(api(uri, { requireAuthorization: false }));
+    const get = (init?: RequestInit) => read(gw.fetch("/prod/thing", init));
+    const first = await calls(path, 1, () => get());
+    expect(xCache((await calls(path, 0, () => get())).res)).toBe("HIT");
+    const refreshed = await calls(path, 1, () => get({ headers: { "cache-control": "max-age=0" } }));
+    expect(refreshed.text).not.toBe(first.text); // the echo holds the request headers: this one sent Cache-Control
+    const after = await calls(path, 0, () => get());
+    expect([xCache(after.res), after.text]).toEqual(["HIT", refreshed.text]);
+  });
+
+  it("does not hold an entry read under another encryption secret", { timeout: 10_000 }, async () => {
+    const { path, uri } = echoPath("memrot");
+    const definition = api(uri, { encryptionSecret: "CACHE_SEAL" });
+    const before = await cacheGateway(definition, { CACHE_SEAL: "memory-old-secret" });
+    const after = await cacheGateway(definition, { CACHE_SEAL: "memory-new-secret" });
+    await calls(path, 1, () => read(before.fetch("/prod/thing")));
+    expect(xCache((await calls(path, 0, () => read(before.fetch("/prod/thing")))).res)).toBe("HIT");
+    await sleep(1100); // past the write coalescing, so the rotated miss is stored
+    expect(xCache((await calls(path, 1, () => read(after.fetch("/prod/thing")))).res)).toBe("MISS");
+    expect(xCache((await calls(path, 0, () => read(after.fetch("/prod/thing")))).res)).toBe("HIT");
+  });
+
+  it("keeps large bodies out of memory, and is off with CACHE_MEMORY_MS=0", async () => {
+    const bigUri = `${backendUrl()}/bytes/${MEMORY_MAX_ENTRY_BYTES + 1024}?tag=${uid()}`;
+    const { kv, control } = faultyKv();
+    const big = await cacheGateway(api(bigUri), { CACHE: kv });
+    const held = memoryStats().entries;
+    expect(xCache((await read(big.fetch("/prod/thing"))).res)).toBe("MISS");
+    await sleep(50); // the store runs after the body has streamed
+    expect(memoryStats().entries).toBe(held);
+
+    const { path, uri } = echoPath("memoff");
+    const definition = api(uri);
+    const off = await cacheGateway(definition, { CACHE: kv, CACHE_MEMORY_MS: "0" });
+    await calls(path, 1, () => read(off.fetch("/prod/thing")));
+    await dropLocation(definition.name);
+    const gets = control.gets;
+    expect(xCache((await calls(path, 0, () => read(off.fetch("/prod/thing")))).res)).toBe("HIT");
+    expect(control.gets).toBe(gets + 1); // from KV: nothing was held in memory
+  });
+});
+
+describe("CACHE_MEMORY_MS", () => {
+  const ms = (value: string | undefined) => memoryMillis({ CACHE_MEMORY_MS: value } as Env);
+  it("reads milliseconds, 0 for off, at most 60 s; anything else is the default", () => {
+    expect([ms(undefined), ms(""), ms("0"), ms("250"), ms("999999"), ms("-1"), ms("soon"), ms("NaN")]).toEqual([
+      MEMORY_MS_DEFAULT,
+      MEMORY_MS_DEFAULT,
+      0,
+      250,
+      60_000,
+      MEMORY_MS_DEFAULT,
+      MEMORY_MS_DEFAULT,
+      MEMORY_MS_DEFAULT,
+    ]);
+  });
+});
