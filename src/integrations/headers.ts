@@ -35,38 +35,54 @@ export const NOT_FORWARDED = new Set([
 ]);
 
 /**
- * The end-to-end headers of `from`: hop-by-hop ones and those named in Connection removed. The copy is the
- * runtime's own (Set-Cookie lines stay separate); the names present are walked once, and only the few that must
- * go are deleted — deleting every listed name blindly, or copying header by header in JavaScript, each cost more
- * than the rest of a proxied request.
+ * The end-to-end headers of `from`: hop-by-hop ones, those in `drop` and those named in Connection removed, in
+ * `into` — a copy of `from` to change in place (by default a new one). The copy is the runtime's own (Set-Cookie
+ * lines stay separate); the names present are walked once, and only the few that must go are deleted — deleting
+ * every listed name blindly, or copying header by header in JavaScript, each cost more.
  */
-export function endToEndHeaders(from: Headers, drop: ReadonlySet<string> = HOP_BY_HOP): Headers {
-  const out = new Headers(from);
+export function endToEndHeaders(from: Headers, drop: ReadonlySet<string> = HOP_BY_HOP, into: Headers = new Headers(from)): Headers {
   let named: string | null = null;
   for (const name of from.keys()) {
     if (name === "connection") named = from.get(name);
-    if (HOP_BY_HOP.has(name) || drop.has(name)) out.delete(name);
+    if (HOP_BY_HOP.has(name) || drop.has(name)) into.delete(name);
   }
   // Only valid header names: `Connection: close,` or a stray space must not make delete() throw.
   if (named)
     for (const token of named.split(",")) {
       const name = token.trim().toLowerCase();
-      if (TOKEN.test(name) && out.has(name)) out.delete(name);
+      if (TOKEN.test(name)) into.delete(name);
     }
+  return into;
+}
+
+/**
+ * A backend's response as the client gets it: status, status text, headers and the body still streaming, with
+ * hop-by-hop headers removed. One native copy (`new Response(body, res)`) changed in place: a second copy of the
+ * headers costs more than the rest of a proxied response.
+ */
+export function proxiedResponse(res: Response): Response {
+  const out = new Response(res.body, res);
+  endToEndHeaders(res.headers, HOP_BY_HOP, out.headers);
   return out;
 }
 
-/** Headers to send a backend: the client's end-to-end headers plus X-Forwarded-For/-Proto/-Port/-Host. */
-export function forwardedRequestHeaders(request: Request, url: URL, clientIp: string): Headers {
-  const headers = endToEndHeaders(request.headers, NOT_FORWARDED);
-  headers.delete("set-cookie");
+/** Request headers never sent to a backend, beyond hop-by-hop ones: the platform's, the gateway's, Set-Cookie. */
+const NOT_SENT = new Set([...NOT_FORWARDED, "set-cookie"]);
+
+/**
+ * Headers to send a backend: the client's end-to-end headers plus X-Forwarded-For/-Proto/-Port/-Host. `into` is a
+ * copy of the client's headers to change in place — the headers of a Request built from them (one native copy
+ * for the whole subrequest), or by default a new one.
+ */
+export function forwardedRequestHeaders(request: Request, url: URL, clientIp: string, into: Headers = new Headers(request.headers)): Headers {
+  endToEndHeaders(request.headers, NOT_SENT, into);
   // Amazon appends the caller to any X-Forwarded-For it was given; the backend decides whether to trust it.
   const prior = request.headers.get("x-forwarded-for");
-  if (clientIp) headers.set("x-forwarded-for", prior ? `${prior}, ${clientIp}` : clientIp);
-  headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
-  headers.set("x-forwarded-port", url.port || (url.protocol === "https:" ? "443" : "80"));
-  headers.set("x-forwarded-host", url.host);
-  return headers;
+  if (clientIp) into.set("x-forwarded-for", prior ? `${prior}, ${clientIp}` : clientIp);
+  into.set("x-forwarded-proto", url.protocol === "https:" ? "https" : "http");
+  into.set("x-forwarded-port", url.port || (url.protocol === "https:" ? "443" : "80"));
+  into.set("x-forwarded-host", url.host);
+  return into;
 }
 
 /** Headers the pipeline decided the backend gets (identity claims): set, or removed when the value is null. */

@@ -33,11 +33,18 @@ export interface BackendServer {
   close(): Promise<void>;
 }
 
+/** Hanging requests by tag (`/hang/<tag>`): "waiting", or "abandoned" once the caller closed it. */
+const hung = new Map<string, "waiting" | "abandoned">();
+
 export async function startBackend(port = 0): Promise<BackendServer> {
   const hits = new Map<string, number>();
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://backend");
+    if (url.pathname === "/__hung") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ state: hung.get(url.searchParams.get("tag") ?? "") ?? null }));
+      return;
+    }
     if (url.pathname === "/__hits") {
       // How often a path was requested, for tests inside workerd (which cannot read this process's memory).
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ count: hits.get(url.searchParams.get("path") ?? "") ?? 0 }));
@@ -149,7 +156,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
       return;
     }
     case "hang":
-      return; // never answers
+      // Never answers. `/hang/<tag>`: whether the caller is still waiting is kept for `/__hung?tag=<tag>`.
+      if (second) {
+        hung.set(second, "waiting");
+        res.on("close", () => hung.set(second, "abandoned"));
+      }
+      return;
     case "reset":
       req.socket.destroy();
       return;

@@ -5,9 +5,9 @@
  */
 import type { Bundle, BundleHttpIntegration } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
-import { endToEndHeaders, forwardedRequestHeaders } from "../headers.ts";
+import { forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
 import { compileTemplate, renderTemplate, type TemplatePart } from "../template.ts";
-import { sendToBackend } from "../transport.ts";
+import { outboundRequest, sendToBackend } from "../transport.ts";
 import type { Integration } from "../types.ts";
 import { backendUrl, compileHeaderTemplates, setTemplatedHeaders } from "../http/url.ts";
 
@@ -18,11 +18,12 @@ export function httpProxyIntegration(spec: BundleHttpIntegration, _bundle: Bundl
     type: "http_proxy",
     async invoke(ctx: RequestContext): Promise<Response> {
       const url = backendUrl(renderTemplate(uri, ctx.stageVariables, ctx.pathParams), ctx.url.search);
-      const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp);
-      setTemplatedHeaders(headers, headerTemplates, ctx);
       const method = spec.method ?? ctx.request.method;
-      const res = await sendToBackend(ctx, { url, method, headers, body: await ctx.bodyForForwarding() }, spec.timeoutMs, spec.service);
-      return new Response(res.body, { status: res.status, statusText: res.statusText, headers: endToEndHeaders(res.headers) });
+      // Built from the client's headers, then changed in place: one copy of them for the whole subrequest.
+      const outbound = outboundRequest(ctx, { url, method, headers: ctx.request.headers, body: await ctx.bodyForForwarding() });
+      forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, outbound.headers);
+      setTemplatedHeaders(outbound.headers, headerTemplates, ctx);
+      return proxiedResponse(await sendToBackend(ctx, outbound, spec.timeoutMs, spec.service));
     },
   };
 }

@@ -4,23 +4,33 @@ import type { RequestContext } from "../../pipeline/context.ts";
 import { applyBackendHeaders } from "../headers.ts";
 import { compileTemplate, renderTemplate, type TemplatePart } from "../template.ts";
 
+/** Rendered URIs already checked, with their href (fragment dropped) and whether it has a query; bounded. */
+const checked = new Map<string, { href: string; hasQuery: boolean }>();
+const CHECKED_MAX = 1000;
+
 /**
  * The rendered URI as a URL, with the client's raw query string (`?a=1`, or "") appended to any query the URI has.
  * A URI that does not render to an http(s) URL (a stage variable missing, say) is a configuration error: 500,
- * with the detail only in the logs.
+ * with the detail only in the logs. Each rendered URI is parsed once per isolate.
  */
 export function backendUrl(rendered: string, clientSearch: string): string {
-  let url: URL;
-  try {
-    url = new URL(rendered);
-  } catch {
-    throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI does not render to a URL: ${rendered.split("?")[0]}` });
+  let base = checked.get(rendered);
+  if (!base) {
+    let url: URL;
+    try {
+      url = new URL(rendered);
+    } catch {
+      throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI does not render to a URL: ${rendered.split("?")[0]}` });
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI is not http(s): ${url.protocol}` });
+    url.hash = "";
+    base = { href: url.href, hasQuery: url.href.includes("?") };
+    if (checked.size >= CHECKED_MAX) checked.clear();
+    checked.set(rendered, base);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI is not http(s): ${url.protocol}` });
-  url.hash = "";
-  if (!clientSearch) return url.href;
-  return url.href + (url.search ? "&" : "?") + clientSearch.slice(1);
+  if (!clientSearch) return base.href;
+  return base.href + (base.hasQuery ? "&" : "?") + clientSearch.slice(1);
 }
 
 export type HeaderTemplates = [string, TemplatePart[]][];

@@ -12,7 +12,7 @@ import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
 import type { Identity } from "../../authorizers/types.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { applyBackendHeaders, endToEndHeaders, forwardedRequestHeaders } from "../headers.ts";
+import { applyBackendHeaders, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
 import { LAMBDA_ERROR_HEADER } from "../lambda/adapter.ts";
 import { buildEventV1, buildEventV2 } from "../lambda/event.ts";
 import { requestFacts } from "../lambda/facts.ts";
@@ -121,7 +121,7 @@ function rawService(spec: BundleServiceIntegration): Integration {
         spec.timeoutMs,
         spec.service,
       );
-      return new Response(res.body, { status: res.status, statusText: res.statusText, headers: endToEndHeaders(res.headers) });
+      return proxiedResponse(res);
     },
   };
 }

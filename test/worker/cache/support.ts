@@ -71,10 +71,11 @@ export async function read(res: Promise<Response> | Response): Promise<{ res: Re
 export function decorating(set: Record<string, string>, options: { chunked?: boolean; ranges?: boolean } = {}): Fetcher {
   return {
     async fetch(input: RequestInfo | URL, init?: RequestInit) {
-      const res = await fetch(input as string, init);
+      const request = new Request(input, init);
+      const res = await fetch(request);
       const headers = new Headers(res.headers);
       for (const [name, value] of Object.entries(set)) headers.append(name, value);
-      if (options.ranges && new Headers(init?.headers).has("range")) {
+      if (options.ranges && request.headers.has("range")) {
         headers.set("content-range", "bytes 0-9/1000");
         return new Response(res.body, { status: 206, headers });
       }

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { ApiDefinition, Flavor } from "../../../src/config/types.ts";
 import { backendUrl, gatewayFor } from "../support/gateway.ts";
 import { nodeHits, uniqueSegment } from "../integrations/backends.ts";
+import { dataViaSelf, definition, publish, short, uniqueApi, until, versionOf } from "../deploy/support.ts";
 
 const LIMIT = 1024;
 
@@ -225,6 +226,20 @@ describe("misbehaving backends", () => {
     const res = await (await to("/hang")).fetch("/prod/x");
     expect(res.status).toBe(504);
     expect(await res.text()).toBe('{"message": "Endpoint request timed out"}');
+  });
+
+  it("abandons the hung backend request once the 504 is sent (through the Worker's own entry)", { timeout: 10_000 }, async () => {
+    // The timeout passes no AbortSignal to fetch: the subrequest ends with the request that made it. Only a
+    // request of its own (SELF, not the test's context) ends, so the API is published and reached on its host.
+    const api = uniqueApi("hang");
+    const tag = crypto.randomUUID();
+    const route = { integration: { type: "http_proxy", uri: `${backendUrl()}/hang/${tag}`, timeoutMs: 200 } };
+    const id = await publish(definition(api, "v1", {}, { "GET /hang": route }));
+    await until(async () => versionOf(await dataViaSelf(api, "/who")) === short(id), 2000);
+    const res = await dataViaSelf(api, "/hang");
+    expect([res.status, await res.text()]).toEqual([504, '{"message": "Endpoint request timed out"}']);
+    const state = async () => ((await (await fetch(`${backendUrl()}/__hung?tag=${tag}`)).json()) as { state: string | null }).state;
+    await until(async () => (await state()) === "abandoned", 3000);
   });
 
   // Recorded: rest-http-proxy-network-error-504 (Content-Length 56: the body's exact bytes).
