@@ -65,7 +65,8 @@ export interface PairResult {
   baseline: Measurement;
   /** Portico's req/s over the baseline's. */
   ratio: number;
-  targetRatio: number;
+  /** Null for a pair reported for reference, with no target. */
+  targetRatio: number | null;
   /** Portico's CPU µs per request over the baseline's (null where CPU time cannot be read). */
   cpuRatio: number | null;
   /** Interleaved slices per side. */

@@ -56,7 +56,7 @@ function pairTable(pairs: PairResult[], firstLetter = 0): string[] {
     const tag = `(${String.fromCharCode(97 + firstLetter + i)}) ${p.scenario}`;
     rows.push(
       row(tag, p.baseline),
-      row(`    ${p.slices} slices/side${p.portico.valid && p.baseline.valid ? "" : ", INVALID"}`, p.portico, `${p.ratio.toFixed(3)} (≥ ${p.targetRatio}) ${verdict(p.ratio >= p.targetRatio)}`, p.cpuRatio === null ? "n/a" : p.cpuRatio.toFixed(3)),
+      row(`    ${p.slices} slices/side${p.portico.valid && p.baseline.valid ? "" : ", INVALID"}`, p.portico, p.targetRatio === null ? `${p.ratio.toFixed(3)} (reference)` : `${p.ratio.toFixed(3)} (≥ ${p.targetRatio}) ${verdict(p.ratio >= p.targetRatio)}`, p.cpuRatio === null ? "n/a" : p.cpuRatio.toFixed(3)),
     );
   });
   const out = [table(rows)];
