@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PROJECT_ROOT } from "../cli/commands/embed.ts";
 import type { BundleJwtAuthorizer, Bundle } from "../src/config/bundle.ts";
-import { sha256Hex } from "../src/config/bundle.ts";
 import { compileDefinition } from "../src/config/compile.ts";
 import { fixture } from "./fixture.ts";
 
@@ -107,9 +106,9 @@ async function timeUs(ops: number, work: (i: number) => Promise<unknown>): Promi
 }
 
 /**
- * µs per verification (a fresh token each time: memo miss — SHA-256, decode, key lookup, ECDSA P-256 verify,
- * claims) and per memo hit (the same token: SHA-256 + Map lookup + scope check), through the product's
- * `jwtAuthorizer`; and jose's `jwtVerify` alone, and SHA-256 + Map.get alone. Sequential awaits, median of 7 runs.
+ * µs per verification (a fresh token each time: memo miss — decode, key lookup, ECDSA P-256 verify, claims) and
+ * per memo hit (the same token: Map lookup keyed by the token + scope check), through the product's
+ * `jwtAuthorizer`; and jose's `jwtVerify` alone, and Map.get by the token alone. Sequential awaits, median of 7 runs.
  */
 export async function measureJwtCpu(log: (line: string) => void): Promise<JwtCpuResult> {
   if (!privateKey) throw new Error("prepareJwt first");
@@ -136,7 +135,7 @@ export async function measureJwtCpu(log: (line: string) => void): Promise<JwtCpu
   const memoPathAlone: Run[] = [];
   const publicKey = await importJWK((spec.jwks!.keys[0] as JWK), "ES256");
   const options = { issuer: spec.issuer, audience: spec.audience, algorithms: ["ES256"], requiredClaims: ["exp"] };
-  const memo = new Map<string, { until: number }>([[await sha256Hex(tokens[0]!), { until: Infinity }]]);
+  const memo = new Map<string, { until: number }>([[tokens[0]!, { until: Infinity }]]);
   for (let run = 0; run < RUNS; run++) {
     // A fresh authorizer has an empty memo: its first call imports the key (once per bundle per isolate), not timed.
     const authorizer = jwtAuthorizer(spec, bundle);
@@ -147,7 +146,7 @@ export async function measureJwtCpu(log: (line: string) => void): Promise<JwtCpu
     verifyJose.push(await timeUs(VERIFY_OPS, (i) => jwtVerify(tokens[i + 1]!, publicKey, options)));
     memoPathAlone.push(
       await timeUs(HIT_OPS, async () => {
-        if (!memo.get(await sha256Hex(tokens[0]!))) throw new Error("memo miss");
+        if (!memo.get(tokens[0]!)) throw new Error("memo miss");
       }),
     );
   }

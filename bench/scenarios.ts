@@ -148,7 +148,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     // The identity issue: GET /hello behind an ES256 JWT authorizer (inline JWKS), one token: after the first
-    // request every verification is a memo hit (SHA-256 of the token + Map lookup).
+    // request every verification is a memo hit (a Map lookup keyed by the token).
     name: "JWT authorizer (ES256, memo hit)",
     section: "jwt",
     worker: "portico",
@@ -187,7 +187,8 @@ export const SCENARIOS: Scenario[] = [
   {
     // The same hits with the memory tier off, so every one asks the Cache API, against a bare Worker answering
     // from the Cache API: in Miniflare the Cache API is emulated by a Worker of its own in the same workerd, far
-    // costlier than the edge's, which both sides pay here — the ratio is what Portico adds to a Cache API hit.
+    // costlier than the edge's, which both sides pay here — the ratio shows what Portico adds to a Cache API hit
+    // (reference: the issue's target is the hit as deployed, above).
     name: "cache hit, memory tier off",
     section: "cache",
     worker: "portico-no-memory",
@@ -195,7 +196,7 @@ export const SCENARIOS: Scenario[] = [
     ...HELLO,
     expectHeaders: { "x-cache": "HIT" },
     baseline: { name: "bare Worker, caches.default hit", worker: "bare-cache", path: "/", ...HELLO, expectHeaders: { "x-cache": "HIT" } },
-    targetRatio: 0.85,
+    targetRatio: null,
     setup: async (urls) => {
       await primeCache(urls["portico-no-memory"]!, "/cache/items/hot");
       await primeCache(urls["bare-cache"]!, "/");

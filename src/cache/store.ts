@@ -78,7 +78,7 @@ function recall(key: string, crypto: CryptoKey | null, now: number): Held | unde
   return undefined;
 }
 
-/** What the memory tier holds (tests and the bench read it). */
+/** What the memory tier holds (the tests read it). */
 export function memoryStats(): { entries: number; bytes: number } {
   return { entries: memory.size, bytes: memoryBytes };
 }
