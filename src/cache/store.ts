@@ -78,6 +78,46 @@ function recall(key: string, crypto: CryptoKey | null, now: number): Held | unde
   return undefined;
 }
 
+/**
+ * Misses being filled in this isolate, by key text: until when other requests for the key wait for the filler's
+ * entry instead of calling the backend themselves (a cache lock). Waiters poll the memory tier on their own timer
+ * — never awaiting the filler's promise, which would run their work in its I/O context (docs/architecture.md).
+ */
+const filling = new Map<string, number>();
+export const FILL_WAIT_MS = 5000;
+const FILL_POLL_MS = 5;
+
+/** Whether another request of this isolate is filling the key now; when not, `claim` makes this one its filler. */
+export function fillInProgress(text: string, now: number, claim: boolean): boolean {
+  const until = filling.get(text);
+  if (until !== undefined && until > now) return true;
+  if (claim) {
+    if (filling.size >= MEMORY_MAX_ENTRIES) filling.delete(filling.keys().next().value!);
+    filling.set(text, now + FILL_WAIT_MS);
+  }
+  return false;
+}
+
+/** The filler is done: stored (the entry is in memory), or nothing to store. */
+export function releaseFill(text: string): void {
+  filling.delete(text);
+}
+
+/**
+ * Waits for another request's fill of `text`: the entry once it is in memory, or undefined when the filler
+ * released the key without one (not storable, too large for memory, failed) or the wait ran out.
+ */
+export async function awaitFill(text: string, crypto: CryptoKey | null): Promise<{ entry: CacheEntry; headers: Headers } | undefined> {
+  // Counted as well as timed: Date.now() only advances across I/O in Workers.
+  for (let polls = 0; polls * FILL_POLL_MS < FILL_WAIT_MS; polls++) {
+    await new Promise((resolve) => setTimeout(resolve, FILL_POLL_MS));
+    const held = recall(text, crypto, Date.now());
+    if (held) return held;
+    if (!filling.has(text)) return undefined;
+  }
+  return undefined;
+}
+
 /** What the memory tier holds (the tests read it). */
 export function memoryStats(): { entries: number; bytes: number } {
   return { entries: memory.size, bytes: memoryBytes };

@@ -11,7 +11,7 @@
  */
 import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
 import { cacheKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
-import { EntryKey, lookup, memoryMillis, store } from "../../cache/store.ts";
+import { awaitFill, EntryKey, fillInProgress, lookup, memoryMillis, releaseFill, store } from "../../cache/store.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
@@ -98,25 +98,52 @@ export const cache: StageFactory = () =>
     const aes = typeof secret === "string" ? await encryptionKey(secret) : null;
 
     const memoryMs = memoryMillis(ctx.env);
+    // Whether this request fills the key for the others of its isolate (a GET that missed, with the memory tier on).
+    let filler = false;
     if (!refresh) {
       const found = await lookup(ctx.env, key, aes, ctx.exec, memoryMs);
       if (found.entry) {
         mark("HIT");
         return fromEntry(ctx, found.entry, found.headers);
       }
+      if (memoryMs > 0) {
+        const isGet = ctx.request.method === "GET";
+        if (fillInProgress(text, Date.now(), isGet)) {
+          // Another request of this isolate is calling the backend for this key: its entry, once stored.
+          const filled = await awaitFill(text, aes);
+          if (filled) {
+            mark("HIT");
+            return fromEntry(ctx, filled.entry, filled.headers);
+          }
+        } else filler = isGet;
+      }
     }
+    const release = () => {
+      if (filler) releaseFill(text);
+    };
 
-    const res = await next();
+    let res: Response;
+    try {
+      res = await next();
+    } catch (err) {
+      release();
+      throw err;
+    }
     mark("MISS");
-    if (ctx.request.method !== "GET" || !storable(res, settings.statuses)) return res;
     const declared = Number(res.headers.get("content-length") ?? "-1");
-    if (declared > settings.maxEntryBytes || !res.body) return res;
+    if (ctx.request.method !== "GET" || !storable(res, settings.statuses) || declared > settings.maxEntryBytes || !res.body) {
+      release();
+      return res;
+    }
     const [toClient, toCache] = res.body.tee();
     const headers = [...res.headers].filter(([name]) => !NOT_STORED.has(name) && !ctx.responseHeaders.some(([n]) => n === name));
     ctx.exec.waitUntil(
-      readAtMost(toCache, settings.maxEntryBytes).then((body) =>
-        body ? store(ctx.env, key, { status: res.status, headers, storedAt: Date.now(), ttl, body }, aes, memoryMs, refresh) : undefined,
-      ),
+      readAtMost(toCache, settings.maxEntryBytes).then((body) => {
+        // store() puts the entry in memory before its first await: waiters find it there once the key is released.
+        const stored = body ? store(ctx.env, key, { status: res.status, headers, storedAt: Date.now(), ttl, body }, aes, memoryMs, refresh) : undefined;
+        release();
+        return stored;
+      }, release),
     );
     return new Response(toClient, res);
   };

@@ -9,7 +9,7 @@ import type { ApiDefinition } from "../../../src/config/types.ts";
 import { MEMORY_MAX_ENTRY_BYTES, MEMORY_MS_DEFAULT, memoryMillis, memoryStats } from "../../../src/cache/store.ts";
 import type { Env } from "../../../src/env.ts";
 import { backendUrl } from "../support/gateway.ts";
-import { cacheGateway, calls, echoPath, faultyKv, kvKeys, LOCATION_ORIGIN, read, sleep, uid, xCache } from "./support.ts";
+import { cacheGateway, calls, decorating, echoPath, faultyKv, kvKeys, LOCATION_ORIGIN, read, sleep, uid, xCache } from "./support.ts";
 
 function api(uri: string, cache: Record<string, unknown> = {}): ApiDefinition {
   return { name: `cm-${uid()}`, stages: { prod: { cache: { ttl: 60, ...cache } } }, routes: { "GET /thing": { integration: { type: "http_proxy", uri } } } };
@@ -94,6 +94,49 @@ describe("the memory tier", () => {
     const gets = control.gets;
     expect(xCache((await calls(path, 0, () => read(off.fetch("/prod/thing")))).res)).toBe("HIT");
     expect(control.gets).toBe(gets + 1); // from KV: nothing was held in memory
+  });
+});
+
+describe("concurrent misses of one key (cache lock)", () => {
+  /** A gateway whose one cached route reaches the echo backend through a binding that takes `delayMs`. */
+  async function slow(delayMs: number, set: Record<string, string> = {}, env: Partial<Env> = {}, route: Record<string, unknown> = {}) {
+    const { path, uri } = echoPath("lock");
+    const definition: ApiDefinition = {
+      name: `cl-${uid()}`,
+      stages: { prod: { cache: { ttl: 60 } } },
+      routes: { "GET /thing": { integration: { type: "http_proxy", uri, service: "SLOW" }, ...route } },
+    };
+    const gw = await cacheGateway(definition, { SLOW: decorating(set, { delayMs }), ...env });
+    const burst = (n: number, init?: (i: number) => RequestInit) => Promise.all(Array.from({ length: n }, (_, i) => read(gw.fetch("/prod/thing", init?.(i)))));
+    return { path, burst };
+  }
+
+  it("call the backend once: the others wait for the entry and are hits", async () => {
+    const { path, burst } = await slow(150);
+    const all = await calls(path, 1, () => burst(8));
+    expect(all.map((r) => r.res.status)).toEqual(Array(8).fill(200));
+    expect(all.map((r) => xCache(r.res)).sort()).toEqual(["HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "MISS"]);
+    expect(new Set(all.map((r) => r.text)).size).toBe(1);
+  });
+
+  it("each call the backend when the response may not be stored, without waiting for the wait's end", async () => {
+    const { path, burst } = await slow(100, { "cache-control": "private" });
+    const started = Date.now();
+    const all = await calls(path, 5, () => burst(5));
+    expect(all.map((r) => xCache(r.res))).toEqual(Array(5).fill("MISS"));
+    expect(Date.now() - started).toBeLessThan(2000); // released at once, not after FILL_WAIT_MS (5 s)
+  });
+
+  it("never share across callers: the key (identity included) is what is locked", async () => {
+    const { path, burst } = await slow(100, {}, {}, { cache: { keys: ["header.X-User"] } });
+    const all = await calls(path, 2, () => burst(6, (i) => ({ headers: { "x-user": i % 2 ? "a" : "b" } })));
+    const byUser = (u: string) => all.filter((r) => (JSON.parse(r.text) as { headers: Record<string, string> }).headers["x-user"] === u);
+    expect([byUser("a").length, byUser("b").length]).toEqual([3, 3]);
+  });
+
+  it("are not merged with the memory tier off", async () => {
+    const { path, burst } = await slow(100, {}, { CACHE_MEMORY_MS: "0" });
+    await calls(path, 4, () => burst(4));
   });
 });
 
