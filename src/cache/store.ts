@@ -58,7 +58,8 @@ function forget(key: string): void {
 function remember(key: string, entry: CacheEntry, crypto: CryptoKey | null, now: number, ms: number): void {
   forget(key);
   if (ms <= 0) return;
-  let bytes = key.length + entry.body.byteLength + 64;
+  // The whole buffer the body views is what stays in memory.
+  let bytes = key.length + entry.body.buffer.byteLength + 64;
   for (const [name, value] of entry.headers) bytes += name.length + value.length;
   if (bytes > MEMORY_MAX_ENTRY_BYTES) return;
   while (memory.size >= MEMORY_MAX_ENTRIES || memoryBytes + bytes > MEMORY_MAX_BYTES) {
@@ -79,41 +80,47 @@ function recall(key: string, crypto: CryptoKey | null, now: number): Held | unde
 }
 
 /**
- * Misses being filled in this isolate, by key text: until when other requests for the key wait for the filler's
- * entry instead of calling the backend themselves (a cache lock). Waiters poll the memory tier on their own timer
- * — never awaiting the filler's promise, which would run their work in its I/O context (docs/architecture.md).
+ * Misses being filled in this isolate, by key text: the filler's claim (a token, and until when other requests for
+ * the key wait for its entry instead of calling the backend themselves — a cache lock). Waiters poll the memory
+ * tier on their own timer — never awaiting the filler's promise, which would run their work in its I/O context
+ * (docs/architecture.md).
  */
-const filling = new Map<string, number>();
+const filling = new Map<string, { token: object; until: number }>();
 export const FILL_WAIT_MS = 5000;
 const FILL_POLL_MS = 5;
 
-/** Whether another request of this isolate is filling the key now; when not, `claim` makes this one its filler. */
-export function fillInProgress(text: string, now: number, claim: boolean): boolean {
-  const until = filling.get(text);
-  if (until !== undefined && until > now) return true;
-  if (claim) {
-    if (filling.size >= MEMORY_MAX_ENTRIES) filling.delete(filling.keys().next().value!);
-    filling.set(text, now + FILL_WAIT_MS);
-  }
-  return false;
+/**
+ * Whether another request of this isolate is filling the key now. When not and `claim`, this request becomes its
+ * filler: the returned token releases the claim (`releaseFill`).
+ */
+export function claimFill(text: string, now: number, claim: boolean): { busy: true } | { busy: false; token: object | null } {
+  const held = filling.get(text);
+  if (held && held.until > now) return { busy: true };
+  if (!claim) return { busy: false, token: null };
+  if (filling.size >= MEMORY_MAX_ENTRIES) filling.delete(filling.keys().next().value!);
+  const token = {};
+  filling.set(text, { token, until: now + FILL_WAIT_MS });
+  return { busy: false, token };
 }
 
-/** The filler is done: stored (the entry is in memory), or nothing to store. */
-export function releaseFill(text: string): void {
-  filling.delete(text);
+/** The filler is done (stored: the entry is in memory; or nothing to store). A lapsed claim taken over is left alone. */
+export function releaseFill(text: string, token: object): void {
+  if (filling.get(text)?.token === token) filling.delete(text);
 }
 
 /**
- * Waits for another request's fill of `text`: the entry once it is in memory, or undefined when the filler
- * released the key without one (not storable, too large for memory, failed) or the wait ran out.
+ * Waits for another request's fill of `text`: the entry once it is in memory, or undefined as soon as the claim is
+ * released without one (not storable, too large for memory, failed) or lapses.
  */
 export async function awaitFill(text: string, crypto: CryptoKey | null): Promise<{ entry: CacheEntry; headers: Headers } | undefined> {
   // Counted as well as timed: Date.now() only advances across I/O in Workers.
   for (let polls = 0; polls * FILL_POLL_MS < FILL_WAIT_MS; polls++) {
     await new Promise((resolve) => setTimeout(resolve, FILL_POLL_MS));
-    const held = recall(text, crypto, Date.now());
+    const now = Date.now();
+    const held = recall(text, crypto, now);
     if (held) return held;
-    if (!filling.has(text)) return undefined;
+    const claim = filling.get(text);
+    if (!claim || claim.until <= now) return undefined;
   }
   return undefined;
 }

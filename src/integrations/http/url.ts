@@ -4,9 +4,13 @@ import type { RequestContext } from "../../pipeline/context.ts";
 import { applyBackendHeaders } from "../headers.ts";
 import { compileTemplate, renderTemplate, type TemplatePart } from "../template.ts";
 
-/** Rendered URIs already checked, with their href (fragment dropped) and whether it has a query; bounded. */
+/**
+ * Rendered URIs already checked, with their href (fragment dropped) and whether it has a query; bounded in count,
+ * and URIs longer than CHECKED_MAX_CHARS (long path parameters) are parsed every time rather than held.
+ */
 const checked = new Map<string, { href: string; hasQuery: boolean }>();
 const CHECKED_MAX = 1000;
+const CHECKED_MAX_CHARS = 512;
 
 /**
  * The rendered URI as a URL, with the client's raw query string (`?a=1`, or "") appended to any query the URI has.
@@ -26,8 +30,10 @@ export function backendUrl(rendered: string, clientSearch: string): string {
       throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `integration URI is not http(s): ${url.protocol}` });
     url.hash = "";
     base = { href: url.href, hasQuery: url.href.includes("?") };
-    if (checked.size >= CHECKED_MAX) checked.clear();
-    checked.set(rendered, base);
+    if (rendered.length <= CHECKED_MAX_CHARS) {
+      if (checked.size >= CHECKED_MAX) checked.clear();
+      checked.set(rendered, base);
+    }
   }
   if (!clientSearch) return base.href;
   return base.href + (base.hasQuery ? "&" : "?") + clientSearch.slice(1);

@@ -11,7 +11,7 @@
  */
 import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
 import { cacheKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
-import { awaitFill, EntryKey, fillInProgress, lookup, memoryMillis, releaseFill, store } from "../../cache/store.ts";
+import { awaitFill, claimFill, EntryKey, lookup, MEMORY_MAX_ENTRY_BYTES, memoryMillis, releaseFill, store } from "../../cache/store.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
@@ -98,8 +98,8 @@ export const cache: StageFactory = () =>
     const aes = typeof secret === "string" ? await encryptionKey(secret) : null;
 
     const memoryMs = memoryMillis(ctx.env);
-    // Whether this request fills the key for the others of its isolate (a GET that missed, with the memory tier on).
-    let filler = false;
+    // This request's claim to fill the key for the others of its isolate (a GET that missed, memory tier on).
+    let claim: object | null = null;
     if (!refresh) {
       const found = await lookup(ctx.env, key, aes, ctx.exec, memoryMs);
       if (found.entry) {
@@ -107,19 +107,19 @@ export const cache: StageFactory = () =>
         return fromEntry(ctx, found.entry, found.headers);
       }
       if (memoryMs > 0) {
-        const isGet = ctx.request.method === "GET";
-        if (fillInProgress(text, Date.now(), isGet)) {
+        const fill = claimFill(text, Date.now(), ctx.request.method === "GET");
+        if (fill.busy) {
           // Another request of this isolate is calling the backend for this key: its entry, once stored.
           const filled = await awaitFill(text, aes);
           if (filled) {
             mark("HIT");
             return fromEntry(ctx, filled.entry, filled.headers);
           }
-        } else filler = isGet;
+        } else claim = fill.token;
       }
     }
     const release = () => {
-      if (filler) releaseFill(text);
+      if (claim) releaseFill(text, claim);
     };
 
     let res: Response;
@@ -135,6 +135,8 @@ export const cache: StageFactory = () =>
       release();
       return res;
     }
+    // Too large for the memory tier: waiters would find nothing there, so they go on now.
+    if (declared > MEMORY_MAX_ENTRY_BYTES) release();
     const [toClient, toCache] = res.body.tee();
     const headers = [...res.headers].filter(([name]) => !NOT_STORED.has(name) && !ctx.responseHeaders.some(([n]) => n === name));
     ctx.exec.waitUntil(

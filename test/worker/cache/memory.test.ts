@@ -80,11 +80,13 @@ describe("the memory tier", () => {
   it("keeps large bodies out of memory, and is off with CACHE_MEMORY_MS=0", async () => {
     const bigUri = `${backendUrl()}/bytes/${MEMORY_MAX_ENTRY_BYTES + 1024}?tag=${uid()}`;
     const { kv, control } = faultyKv();
-    const big = await cacheGateway(api(bigUri), { CACHE: kv });
+    const bigApi = api(bigUri);
+    const big = await cacheGateway(bigApi, { CACHE: kv });
     const held = memoryStats().entries;
     expect(xCache((await read(big.fetch("/prod/thing"))).res)).toBe("MISS");
     await sleep(50); // the store runs after the body has streamed
     expect(memoryStats().entries).toBe(held);
+    expect(await kvKeys(bigApi.name)).toHaveLength(1); // stored in the tiers behind memory all the same
 
     const { path, uri } = echoPath("memoff");
     const definition = api(uri);
@@ -99,14 +101,14 @@ describe("the memory tier", () => {
 
 describe("concurrent misses of one key (cache lock)", () => {
   /** A gateway whose one cached route reaches the echo backend through a binding that takes `delayMs`. */
-  async function slow(delayMs: number, set: Record<string, string> = {}, env: Partial<Env> = {}, route: Record<string, unknown> = {}) {
+  async function slow(delayMs: number, set: Record<string, string> = {}, env: Partial<Env> = {}, route: Record<string, unknown> = {}, fail = false) {
     const { path, uri } = echoPath("lock");
     const definition: ApiDefinition = {
       name: `cl-${uid()}`,
       stages: { prod: { cache: { ttl: 60 } } },
       routes: { "GET /thing": { integration: { type: "http_proxy", uri, service: "SLOW" }, ...route } },
     };
-    const gw = await cacheGateway(definition, { SLOW: decorating(set, { delayMs }), ...env });
+    const gw = await cacheGateway(definition, { SLOW: decorating(set, { delayMs, fail }), ...env });
     const burst = (n: number, init?: (i: number) => RequestInit) => Promise.all(Array.from({ length: n }, (_, i) => read(gw.fetch("/prod/thing", init?.(i)))));
     return { path, burst };
   }
@@ -127,7 +129,15 @@ describe("concurrent misses of one key (cache lock)", () => {
     expect(Date.now() - started).toBeLessThan(2000); // released at once, not after FILL_WAIT_MS (5 s)
   });
 
-  it("never share across callers: the key (identity included) is what is locked", async () => {
+  it("each call the backend when the first call fails: its claim is released at once", async () => {
+    const { path, burst } = await slow(100, {}, {}, {}, true);
+    const started = Date.now();
+    const all = await calls(path, 4, () => burst(4));
+    expect(all.map((r) => r.res.status)).toEqual([504, 504, 504, 504]);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("lock each key on its own: requests differing in a cache-key part never wait for each other's entry", async () => {
     const { path, burst } = await slow(100, {}, {}, { cache: { keys: ["header.X-User"] } });
     const all = await calls(path, 2, () => burst(6, (i) => ({ headers: { "x-user": i % 2 ? "a" : "b" } })));
     const byUser = (u: string) => all.filter((r) => (JSON.parse(r.text) as { headers: Record<string, string> }).headers["x-user"] === u);

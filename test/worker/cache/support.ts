@@ -67,13 +67,17 @@ export async function read(res: Promise<Response> | Response): Promise<{ res: Re
  * A service binding (for `http_proxy` with `service:`) that forwards to the real backend — so its hit counter
  * still counts — and changes the response's headers: `set` adds them, `chunked` drops Content-Length by
  * re-streaming the body, `ranges` answers a request with a Range header 206 (the echo body standing in for the part),
- * `delayMs` holds the request back that long (a slow backend).
+ * `delayMs` holds the request back that long (a slow backend), `fail` loses the answer (the call counts, then throws).
  */
-export function decorating(set: Record<string, string>, options: { chunked?: boolean; ranges?: boolean; delayMs?: number } = {}): Fetcher {
+export function decorating(set: Record<string, string>, options: { chunked?: boolean; ranges?: boolean; delayMs?: number; fail?: boolean } = {}): Fetcher {
   return {
     async fetch(input: RequestInfo | URL, init?: RequestInit) {
       const request = new Request(input, init);
       if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      if (options.fail) {
+        await fetch(request); // counted by the backend, then lost
+        throw new Error("injected: connection lost");
+      }
       const res = await fetch(request);
       const headers = new Headers(res.headers);
       for (const [name, value] of Object.entries(set)) headers.append(name, value);
