@@ -12,6 +12,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { fixture } from "./fixture.ts";
 import { drive, type WorkerPool } from "./harness.ts";
+import { prng } from "./routing.ts";
 
 const CACHE_HEADER = "x-cache";
 
@@ -147,16 +148,6 @@ export interface ReadHeavyResult {
   valid: boolean;
   statusCodes: Record<string, number>;
   invalid: Record<string, number>;
-}
-
-/** mulberry32: the same request mix every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export async function measureReadHeavy(pool: WorkerPool, connections: number, log: (line: string) => void): Promise<ReadHeavyResult> {

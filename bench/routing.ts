@@ -62,8 +62,8 @@ export function thousandRouteDefinition(): Record<string, unknown> {
   return { name: "thousand", stages: { bench: { variables: { upstream: "http://upstream.internal" } } }, routes };
 }
 
-/** A small deterministic PRNG (mulberry32), so every run matches the same paths. */
-function prng(seed: number): () => number {
+/** A small deterministic PRNG (mulberry32), so every run draws the same paths (and cache.ts the same mix). */
+export function prng(seed: number): () => number {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);

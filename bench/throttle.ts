@@ -80,7 +80,8 @@ function classifyThrottled(status: number, body: string): string | { invalid: st
   return { invalid: `${status} ${body.slice(0, 80)}` };
 }
 
-export interface AccuracyResult {
+/** What both throttle runs report: the route's bucket, the load, and what it let through. */
+interface BucketRun {
   route: string;
   rate: number;
   burst: number;
@@ -88,6 +89,9 @@ export interface AccuracyResult {
   seconds: number;
   requests: number;
   admitted: number;
+}
+
+export interface AccuracyResult extends BucketRun {
   throttled: number;
   /** rate × seconds + burst. */
   expected: number;
@@ -106,14 +110,7 @@ export interface AccuracyResult {
   invalid: Record<string, number>;
 }
 
-export interface StrictResult {
-  route: string;
-  rate: number;
-  burst: number;
-  connections: number;
-  seconds: number;
-  requests: number;
-  admitted: number;
+export interface StrictResult extends BucketRun {
   /** burst + ⌊rate × seconds⌋. */
   expected: number;
   leaseCalls: number;

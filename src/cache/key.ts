@@ -35,10 +35,6 @@ export function hashKeyText(text: string): string {
   return bytesToHex(sha256(new TextEncoder().encode(text)));
 }
 
-export function cacheKey(f: CacheKeyFacts): string {
-  return hashKeyText(cacheKeyText(f));
-}
-
 /** The declared query parameters' values (sorted, so order in the URL does not matter). */
 export function queryParts(search: URLSearchParams, names: readonly string[]): [string, string[]][] {
   return names.map((name) => [name, search.getAll(name).sort()]);

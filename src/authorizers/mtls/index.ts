@@ -8,7 +8,8 @@ import type { BundleMtlsAuthorizer } from "../../config/bundle.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { Authorizer } from "../types.ts";
 
-interface TlsClientAuth {
+/** The client certificate facts Cloudflare puts in `request.cf.tlsClientAuth` (the fields this authorizer reads). */
+export interface TlsClientAuth {
   certPresented?: string;
   certVerified?: string;
   certIssuerDN?: string;

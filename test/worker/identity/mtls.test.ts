@@ -5,6 +5,7 @@
  * the backend is never called on a refusal.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import type { TlsClientAuth } from "../../../src/authorizers/mtls/index.ts";
 import type { ApiDefinition } from "../../../src/config/types.ts";
 import { gatewayFor, type TestGateway } from "../support/gateway.ts";
 import { workerHits } from "../integrations/backends.ts";
@@ -37,14 +38,7 @@ beforeAll(async () => {
   gw = await gatewayFor(definition);
 });
 
-interface Cert {
-  certPresented?: string;
-  certVerified?: string;
-  certIssuerDN?: string;
-  certSubjectDN?: string;
-  certFingerprintSHA256?: string;
-  certSerial?: string;
-}
+type Cert = TlsClientAuth;
 
 const partnerCert = (over: Cert = {}): Cert => ({
   certPresented: "1",
