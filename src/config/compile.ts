@@ -9,6 +9,7 @@ import { checkModelSchema, checkModels, rewriteModelRefs } from "./models.ts";
 import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from "./compile-identity.ts";
 import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
+import { buildMapping, checkMapping, mappedPathParameters } from "./compile-mapping.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import type { ApiDefinition, IntegrationDefinition, RouteDefinition, ValidateDefinition } from "./types.ts";
 
@@ -140,15 +141,18 @@ function checkRoutes(routes: Record<string, unknown>, flavor: string, modelNames
           message: `parameter {${segment.name}} conflicts with {${existing.name}} at the same position in "${existing.key}"; use one name`,
         });
     }
-    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parsed, key, modelNames, errors);
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parsed, key, modelNames, flavor, errors);
   }
 }
 
-function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string, modelNames: string[], errors: FieldError[]): void {
-  const params = parameterNames(parsed.segments);
+function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string, modelNames: string[], flavor: string, errors: FieldError[]): void {
+  const routeParams = parameterNames(parsed.segments);
   const at = (...rest: (string | number)[]) => ["routes", key, ...rest];
   const integration = route.integration as IntegrationDefinition | undefined;
   if (isObject(integration)) {
+    checkMapping(integration, flavor === "http" ? "http" : "rest", routeParams, at("integration"), errors);
+    // A URI may also use the path parameters the integration maps (`integration.request.path.<name>`).
+    const params = [...routeParams, ...mappedPathParameters(integration)];
     const checkTemplate = (text: unknown, path: (string | number)[]) => {
       if (typeof text !== "string") return;
       for (const m of text.matchAll(STAGE_VARIABLE))
@@ -189,7 +193,7 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
     else if (isObject(validate.body)) checkModelSchema(validate.body, modelNames, at("validate", "body"), errors);
     if (Array.isArray(validate.path))
       validate.path.forEach((name, i) => {
-        if (typeof name === "string" && !params.includes(name))
+        if (typeof name === "string" && !routeParams.includes(name))
           errors.push({ path: at("validate", "path", i), message: `{${name}} is not a path parameter of this route` });
       });
   }
@@ -304,6 +308,7 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         headers: integration.headers ?? {},
         service: integration.service ?? null,
+        mapping: buildMapping(integration),
       };
     case "mock": {
       const json = integration.body !== undefined && typeof integration.body !== "string";
@@ -314,6 +319,7 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         status: integration.status ?? 200,
         headers,
         body: integration.body === undefined ? "" : json ? JSON.stringify(integration.body) : (integration.body as string),
+        mapping: buildMapping(integration),
       };
     }
     case "service":
@@ -323,6 +329,7 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         payloadFormat: integration.payloadFormat ?? "raw",
         path: integration.path ?? null,
         timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        mapping: buildMapping(integration),
       };
   }
 }

@@ -9,12 +9,15 @@ import type { Authorizer } from "../authorizers/types.ts";
 import { createIntegration } from "../integrations/index.ts";
 import { compilePolicy, type CompiledPolicy } from "../security/resource-policy.ts";
 import type { Integration } from "../integrations/types.ts";
+import { compileMapping, type CompiledMapping } from "../integrations/mapping/compiled.ts";
 import { parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { Router } from "../routing/router.ts";
 
 export interface CompiledRoute {
   spec: BundleRoute;
   integration: Integration;
+  /** The integration's mapping (templates, integration responses, parameters); null when it maps nothing. */
+  mapping: CompiledMapping | null;
   /** The API's resource policy then the route's, compiled; empty when neither has one. */
   policies: CompiledPolicy[];
   /** The JSON body validator, compiled on first use; null when the route does not validate the body. */
@@ -59,6 +62,7 @@ function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   return {
     spec,
     integration: createIntegration(spec.integration, bundle),
+    mapping: compileMapping(spec.integration, bundle.api.flavor),
     policies: [bundle.resourcePolicy, spec.resourcePolicy].flatMap((p) => (p ? [compilePolicy(p)] : [])),
     bodyValidator() {
       if (validator === undefined) {

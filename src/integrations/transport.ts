@@ -58,6 +58,11 @@ export async function sendToBackend(ctx: RequestContext, out: Outbound | Request
       await res.body?.cancel();
       throw new GatewayError("REQUEST_TOO_LARGE");
     }
+    if (res.status < 200) {
+      // A final 1xx answer is no response a client can be given (a Response cannot even hold one): a bad gateway.
+      await res.body?.cancel();
+      throw new GatewayError("DEFAULT_5XX", { status: 502, detail: `${describe(request.url, service)} answered status ${res.status}` });
+    }
     return res;
   } catch (err) {
     if (err instanceof GatewayError) throw err;

@@ -13,24 +13,24 @@ import type { Identity } from "../../authorizers/types.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { applyBackendHeaders, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
-import { LAMBDA_ERROR_HEADER } from "../lambda/adapter.ts";
 import { buildEventV1, buildEventV2 } from "../lambda/event.ts";
 import { requestFacts } from "../lambda/facts.ts";
 import { parseReply } from "../lambda/reply.ts";
-import { matchesMediaType } from "../media-types.ts";
+import { acceptsBinary, matchesMediaType } from "../media-types.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
 import { sendToBackend } from "../transport.ts";
-import { readAtMost } from "../../util/read-bounded.ts";
+import { invokeLambda } from "../lambda/invoke.ts";
+import { HIDDEN_FROM_MAPPING } from "../mapping/params.ts";
 import type { Integration } from "../types.ts";
 
-/** Lambda's own limit on a synchronous response payload. */
-export const MAX_LAMBDA_REPLY_BYTES = 6 * 1024 * 1024;
+export { MAX_LAMBDA_REPLY_BYTES } from "../lambda/invoke.ts";
 
 /** Content types a 2.0 event carries as text; anything else goes base64, as HTTP APIs do. */
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[a-z0-9.+-]+\+(json|xml))/i;
 
 export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundle): Integration {
   if (spec.payloadFormat === "raw") return rawService(spec);
+  if (spec.payloadFormat === "custom") return customService(spec);
   const format = spec.payloadFormat;
   const binaryTypes = bundle.settings.binaryMediaTypes;
   const malformed = (detail: string) =>
@@ -51,37 +51,71 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
         ...(ctx.identity ? { authorizer: authorizerContext(ctx.identity, format) } : {}),
       });
       const event = format === "1.0" ? buildEventV1(facts) : buildEventV2(facts);
-      const res = await sendToBackend(
-        ctx,
-        {
-          url: `https://${ctx.url.host}/`,
-          method: "POST",
-          headers: new Headers({ "content-type": "application/json", "x-portico-payload-format": format }),
-          body: JSON.stringify(event),
-        },
-        spec.timeoutMs,
-        spec.service,
-      );
-      if (res.status !== 200 || res.headers.has(LAMBDA_ERROR_HEADER)) {
-        await res.body?.cancel();
-        throw malformed(`service ${spec.service} failed: status ${res.status}`);
-      }
-      // Bounded like Lambda's own 6 MB response payload limit: a runaway reply cannot exhaust the isolate.
-      const bytes = await readAtMost(res.body, MAX_LAMBDA_REPLY_BYTES);
-      if (!bytes) throw malformed(`service ${spec.service} replied with more than ${MAX_LAMBDA_REPLY_BYTES} bytes, or broke off`);
+      const answer = await invokeLambda(ctx, spec.service, JSON.stringify(event), format, spec.timeoutMs, malformed);
+      if (!answer.ok) throw malformed(`service ${spec.service}: the handler threw`);
       let value: unknown;
       try {
-        value = JSON.parse(new TextDecoder().decode(bytes));
+        value = JSON.parse(answer.payload);
       } catch {
         throw malformed(`service ${spec.service} replied with something other than JSON`);
       }
-      const reply = parseReply(value, format, { decodeBase64: matchesMediaType(ctx.request.headers.get("accept"), binaryTypes) });
+      const reply = parseReply(value, format, { decodeBase64: acceptsBinary(ctx.request.headers.get("accept"), binaryTypes) });
       if (!reply) throw malformed(`service ${spec.service} replied outside the Lambda proxy contract`);
       // 204, 205 and 304 carry no body whatever the reply says (a Response with one would throw).
       const noBody = ctx.request.method === "HEAD" || reply.status === 204 || reply.status === 205 || reply.status === 304;
       return new Response(noBody ? null : reply.body, { status: reply.status, headers: reply.headers });
     },
   };
+}
+
+/**
+ * Amazon's Lambda custom (non-proxy) integration: the mapped request (transform stage) is the event — `{}` for an
+ * empty one, as recorded — and the handler's result is the integration response's body; a handler that threw gives
+ * Lambda's error payload as the body and its errorMessage to the selection patterns. With `X-Amz-Invocation-Type:
+ * 'Event'` mapped, the handler runs after the response: the integration answers at once with an empty body.
+ */
+function customService(spec: BundleServiceIntegration): Integration {
+  const failed = (detail: string) => new GatewayError("API_CONFIGURATION_ERROR", { detail });
+  return {
+    type: "service",
+    async invoke(ctx: RequestContext): Promise<Response> {
+      const request = ctx.integrationRequest!;
+      const body = request.body;
+      const event = body === null ? "{}" : typeof body === "string" ? body : new TextDecoder().decode(body);
+      try {
+        JSON.parse(event);
+      } catch {
+        // Lambda refuses an event that is not JSON (InvalidRequestContentException): Amazon answers 500.
+        throw failed(`the event for service ${spec.service} is not JSON`);
+      }
+      const json = { "content-type": "application/json" };
+      if (request.asynchronous) {
+        ctx.exec.waitUntil(
+          invokeLambda(ctx, spec.service, event, "custom", spec.timeoutMs, failed).then(
+            (answer) => {
+              if (!answer.ok) console.error(JSON.stringify({ level: "error", requestId: ctx.requestId, type: "ASYNC_INVOCATION", detail: `service ${spec.service}: the handler threw` }));
+            },
+            (err: unknown) => console.error(JSON.stringify({ level: "error", requestId: ctx.requestId, type: "ASYNC_INVOCATION", detail: (err as Error).message })),
+          ),
+        );
+        return new Response("", { status: 200, headers: json });
+      }
+      const answer = await invokeLambda(ctx, spec.service, event, "custom", spec.timeoutMs, failed);
+      ctx.integrationErrorMessage = answer.ok ? null : errorMessageOf(answer.payload);
+      return new Response(answer.payload, { status: 200, headers: json });
+    },
+  };
+}
+
+/** Lambda's error payload's `errorMessage` (Amazon matches selection patterns against it). */
+function errorMessageOf(payload: string): string {
+  try {
+    const value = JSON.parse(payload) as { errorMessage?: unknown };
+    if (typeof value.errorMessage === "string") return value.errorMessage;
+    return value.errorMessage === undefined ? "" : JSON.stringify(value.errorMessage);
+  } catch {
+    return "";
+  }
 }
 
 /**
@@ -101,6 +135,8 @@ export function authorizerContext(identity: Identity, format: "1.0" | "2.0"): Re
 function lambdaHeaders(ctx: RequestContext): Headers {
   const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp);
   headers.delete("x-forwarded-host");
+  // Headers Amazon leaves out of the event (recorded: rest-headers-aws-proxy-full-mapping-and-remapped-response).
+  for (const name of HIDDEN_FROM_MAPPING) headers.delete(name);
   // Identity headers (claimsToHeaders) overwrite or remove what the client sent, as for HTTP backends.
   applyBackendHeaders(headers, ctx.backendHeaders);
   return headers;
