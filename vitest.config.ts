@@ -27,6 +27,8 @@ export default defineConfig({
   test: {
     // Many tests provoke errors on purpose; their logs show only when a test fails.
     silent: "passed-only",
+    // The default output, then passed / failed / skipped recorded Amazon cases per area.
+    reporters: ["default", "./test/support/conformance-reporter.ts"],
     projects: [
       {
         plugins: [
@@ -39,11 +41,26 @@ export default defineConfig({
                 // LAMBDA_CHOOSE returns JSON.parse(event.body) so the client chooses the Lambda result.
                 { name: "lambda-echo", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "echo" } },
                 { name: "lambda-choose", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "choose" } },
+                // The recorded cases' other functions (lambda-echo-worker.js): the event itself, the selection-pattern
+                // function, the responseOverride function.
+                { name: "lambda-identity", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "identity" } },
+                { name: "lambda-select", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "select-pattern" } },
+                { name: "lambda-override", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "override" } },
                 // Test-only Lambda-style authorizer for custom authorizers: the token chooses the decision.
                 { name: "authorizer", modules: true, scriptPath: here("./test/support/authorizer-worker.js"), compatibilityDate: "2026-04-20" },
+                // The same script as Amazon's documentation sample authorizer (for the recorded authorizer cases).
+                { name: "authorizer-docs", modules: true, scriptPath: here("./test/support/authorizer-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "docs" } },
               ],
               // Merged into wrangler.toml's bindings (DEMO_BACKEND stays).
-              serviceBindings: { LAMBDA_ECHO: "lambda-echo", LAMBDA_CHOOSE: "lambda-choose", AUTHORIZER: "authorizer" },
+              serviceBindings: {
+                LAMBDA_ECHO: "lambda-echo",
+                LAMBDA_CHOOSE: "lambda-choose",
+                LAMBDA_IDENTITY: "lambda-identity",
+                LAMBDA_SELECT: "lambda-select",
+                LAMBDA_OVERRIDE: "lambda-override",
+                AUTHORIZER: "authorizer",
+                AUTHORIZER_DOCS: "authorizer-docs",
+              },
               // Secrets and short memo bounds for tests (wrangler.toml's vars are the production defaults).
               // The gateway-wide bucket is one bucket for the whole run: off here, so suites cannot drain it for each
               // other; the throttle suite turns it on where it tests it.

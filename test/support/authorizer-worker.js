@@ -8,6 +8,7 @@
  * so tests can make each token unique (`allow:<test id>`) and count calls per token:
  *
  *   allow                Allow on every method and path of the stage; context {user, n, ok}; usageIdentifierKey
+ *   docs-context         Allow on the stage; context {key: "value", numKey: 1, boolKey: true} (Amazon's docs example)
  *   allow-key            as allow, with usageIdentifierKey = everything after "allow-key:" (an API key value)
  *   deny                 Allow on "*" and Deny on the method ARN (the explicit Deny must win)
  *   other-path           Allow only GET /elsewhere (an implicit deny for anything else)
@@ -52,6 +53,9 @@ async function handler(event) {
   switch (token.split(":")[0]) {
     case "allow":
       return policy(`user-${token}`, [statement("Allow", stageArn)], { context: { user: "alice", n: 1, ok: true }, usageIdentifierKey: "key-123" });
+    case "docs-context":
+      // The context of Amazon's documentation example ($context.authorizer values are stringified).
+      return policy("docs-user", [statement("Allow", stageArn)], { context: { key: "value", numKey: 1, boolKey: true } });
     case "allow-key":
       return policy("key-user", [statement("Allow", stageArn)], { usageIdentifierKey: token.slice("allow-key:".length) });
     case "deny":
@@ -79,8 +83,30 @@ async function handler(event) {
   }
 }
 
-async function invoke(request) {
+/**
+ * MODE "docs": Amazon's documentation sample authorizer — "allow" → Allow for the method ARN (context
+ * {key: "value", numKey: 1, boolKey: true}), "deny" → Deny, "unauthorized" → Error("Unauthorized"), any other token →
+ * Error("Error: Invalid token"); a REQUEST event (no token) gets an Allow for another resource only.
+ */
+function docsHandler(event) {
+  const arn = event.methodArn ?? "";
+  if (event.type === "REQUEST") return policy("docs-user", [statement("Allow", arn.split("/").slice(0, 2).join("/") + "/GET/elsewhere")]);
+  const token = event.authorizationToken ?? "";
+  if (token === "allow") return policy("docs-user", [statement("Allow", arn)], { context: { key: "value", numKey: 1, boolKey: true } });
+  if (token === "deny") return policy("docs-user", [statement("Deny", arn)]);
+  if (token === "unauthorized") throw new Error("Unauthorized");
+  throw new Error("Error: Invalid token");
+}
+
+async function invoke(request, mode) {
   const event = JSON.parse(await request.text());
+  if (mode === "docs") {
+    try {
+      return Response.json(docsHandler(event));
+    } catch (error) {
+      return Response.json({ errorType: error.name, errorMessage: error.message }, { status: 500, headers: { "x-portico-lambda-error": "Unhandled" } });
+    }
+  }
   const token = tokenOf(event);
   counts.set(token, (counts.get(token) ?? 0) + 1);
   total += 1;
@@ -103,7 +129,7 @@ async function invoke(request) {
 }
 
 export default {
-  async fetch(request) {
+  async fetch(request, env) {
     const url = new URL(request.url);
     if (request.method === "GET" && url.pathname === "/count") {
       const token = url.searchParams.get("token");
@@ -113,6 +139,6 @@ export default {
       return Response.json(lastEvents.get(url.searchParams.get("token") ?? "") ?? null);
     }
     if (request.method !== "POST") return new Response("expects the event as a POST body", { status: 405 });
-    return invoke(request);
+    return invoke(request, env?.MODE);
   },
 };

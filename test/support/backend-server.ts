@@ -14,6 +14,17 @@
  *   /authorizer/...  a custom authorizer: POST an authorizer event; the token (before any ":") chooses the reply —
  *                    allow → Allow "*", deny → Deny "*", unauthorized → 401, anything else → 200 {"not": "a policy"}
  *   /__hits?path=/x  200 {"count": n}: how many requests /x has had (not itself counted)
+ *   /__last?path=/x  200 {method, headers, bodyBase64} of the last request /x had (404 before any)
+ *   /lambda-url/...  a Lambda function URL echo, as recorded backends answer: `/status/{n}` (anywhere in the path)
+ *                    answers n with {"message": "", "status_code": n}; anything else 200 {args, data, domain,
+ *                    headers, method, origin, path} (path after /lambda-url, data the JSON or text body), with the
+ *                    `x-amzn-RequestId` a function URL adds
+ *   /verbatim/...    200 with the request body exactly as received (a function that returns its input)
+ *   /httpbin/...     httpbin's /anything: {args, data, files, form, headers, json, method, origin, url}, with
+ *                    httpbin's `Server: gunicorn/19.9.0` and CORS headers
+ *   /objects/{name}  an object store: PUT stores the body; GET answers it with Content-Type from the
+ *                    `response-content-type` query parameter (as S3 does) and an MD5 ETag
+ *   /informational   answers a final `199` status line and closes (a backend breaking HTTP's rules)
  *   /switch/{name}   200 {"switch": name} — or the status last set by POST /switch-set/{name}?status=N (a backend
  *                    that starts failing on cue)
  *   /jwks-config/{name}  POST {keys, cacheControl?, delayMs?, down?}: sets what /jwks/{name} serves (204)
@@ -25,6 +36,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { createHash, randomUUID } from "node:crypto";
 
 export interface BackendServer {
   url: string;
@@ -32,6 +44,11 @@ export interface BackendServer {
   hits: Map<string, number>;
   close(): Promise<void>;
 }
+
+/** The last request each path had (method, headers, body), for tests that check what a backend received. */
+const lastRequests = new Map<string, { method: string; headers: Record<string, string | string[] | undefined>; bodyBase64: string }>();
+/** Objects stored through PUT /objects/{name}. */
+const objects = new Map<string, Buffer>();
 
 /** Hanging requests by tag (`/hang/<tag>`): "waiting", or "abandoned" once the caller closed it. */
 const hung = new Map<string, "waiting" | "abandoned">();
@@ -48,6 +65,12 @@ export async function startBackend(port = 0): Promise<BackendServer> {
     if (url.pathname === "/__hits") {
       // How often a path was requested, for tests inside workerd (which cannot read this process's memory).
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ count: hits.get(url.searchParams.get("path") ?? "") ?? 0 }));
+      return;
+    }
+    if (url.pathname === "/__last") {
+      const last = lastRequests.get(url.searchParams.get("path") ?? "");
+      if (!last) res.writeHead(404).end();
+      else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(last));
       return;
     }
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
@@ -116,7 +139,16 @@ const switches = new Map<string, number>();
 
 async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const [first, second] = url.pathname.split("/").filter(Boolean);
+  if (first === "lambda-url" || first === "verbatim" || first === "httpbin" || first === "objects") {
+    const body = await readBody(req);
+    lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: body.toString("base64") });
+    recordedBackend(first, req, res, url, body);
+    return;
+  }
   switch (first) {
+    case "informational":
+      req.socket.end("HTTP/1.1 199 Odd\r\ncontent-length: 0\r\n\r\n");
+      return;
     case "hello":
       res.writeHead(200, { "content-type": "text/plain" }).end("hello");
       return;
@@ -200,6 +232,60 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
       };
       res.writeHead(first === "echo" || first === undefined ? 200 : 404, { "content-type": "application/json", "x-backend": "test" });
       res.end(JSON.stringify(echo));
+    }
+  }
+}
+
+/** The backends the recorded Amazon cases were made against, stood in for on loopback (see the header comment). */
+function recordedBackend(kind: string, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+  const text = body.toString("utf8");
+  const json = (() => {
+    try {
+      return text ? (JSON.parse(text) as unknown) : null;
+    } catch {
+      return null;
+    }
+  })();
+  const args = Object.fromEntries(url.searchParams);
+  const origin = req.socket.remoteAddress ?? "";
+  switch (kind) {
+    case "lambda-url": {
+      const rest = url.pathname.slice("/lambda-url".length) || "/";
+      const status = /\/status\/(\d{3})(?:\/|$)/.exec(rest);
+      const headers = { "content-type": "application/json", "x-amzn-RequestId": randomUUID() };
+      if (status) {
+        res.writeHead(Number(status[1]), headers).end(JSON.stringify({ message: "", status_code: Number(status[1]) }));
+        return;
+      }
+      const echo = { args, data: json ?? text, domain: req.headers.host, headers: req.headers, method: req.method, origin, path: rest };
+      res.writeHead(200, headers).end(JSON.stringify(echo));
+      return;
+    }
+    case "verbatim":
+      res.writeHead(200, { "content-type": req.headers["content-type"] ?? "application/octet-stream" }).end(body);
+      return;
+    case "httpbin": {
+      const echo = { args, data: text, files: {}, form: {}, headers: req.headers, json, method: req.method, origin, url: `http://${req.headers.host}${req.url}` };
+      res.writeHead(200, { "content-type": "application/json", server: "gunicorn/19.9.0", "access-control-allow-origin": "*", "access-control-allow-credentials": "true" });
+      res.end(JSON.stringify(echo, null, 2) + "\n");
+      return;
+    }
+    case "objects": {
+      const name = url.pathname.slice("/objects/".length);
+      if (req.method === "PUT") {
+        objects.set(name, body);
+        res.writeHead(200).end();
+        return;
+      }
+      const object = objects.get(name);
+      if (!object) {
+        res.writeHead(404, { "content-type": "application/xml" }).end("<Error><Code>NoSuchKey</Code></Error>");
+        return;
+      }
+      const etag = `"${createHash("md5").update(object).digest("hex")}"`;
+      res.writeHead(200, { "content-type": url.searchParams.get("response-content-type") ?? "binary/octet-stream", etag, "content-length": String(object.length) });
+      res.end(object);
+      return;
     }
   }
 }

@@ -14,7 +14,14 @@
  *   - `echo`: returns `{statusCode: 200, body: JSON.stringify(event)}` (a path containing `/status/{n}` answers n,
  *     one containing `/hang` never answers in time);
  *   - `choose`: returns `JSON.parse(event.body)`, so the client chooses the Lambda result; with no body it returns
- *     the stage variable `lambdaResult` parsed when there is one, and otherwise throws (as json.loads(None) does).
+ *     the stage variable `lambdaResult` parsed when there is one, and otherwise throws (as json.loads(None) does);
+ *   - `identity`: returns the event itself (a Lambda custom integration's echo);
+ *   - `select-pattern`: the recorded Python function behind the selection-pattern cases — event.statusCode "200"
+ *     returns "Pass", "400" and "500" raise Exception("Error: Raising four hundred|five hundred from within the
+ *     Lambda function"); its errors come back as the Python runtime reports them (errorMessage, errorType,
+ *     requestId, stackTrace);
+ *   - `override`: the recorded function behind the responseOverride case — {statusCode: 200, body: "customerror"}
+ *     when event.body.httpStatus >= 400, else {statusCode: 200, body: "noerror"}.
  */
 
 /** Long enough to outlast any gateway timeout a test sets, short enough never to hold a run up for long. */
@@ -41,6 +48,13 @@ async function handler(event, mode) {
     await hang();
     return { statusCode: 200, body: "too late" };
   }
+  if (mode === "identity") return event;
+  if (mode === "override") return { statusCode: 200, body: Number(event.body?.httpStatus) >= 400 ? "customerror" : "noerror" };
+  if (mode === "select-pattern") {
+    if (event.statusCode === "200") return "Pass";
+    const word = event.statusCode === "400" ? "four" : "five";
+    throw pythonError(`Error: Raising ${word} hundred from within the Lambda function`);
+  }
   if (mode === "choose") {
     // A fixed result can be configured as a stage variable, for requests that carry no body (GET).
     if (event.body == null && event.stageVariables?.lambdaResult) return JSON.parse(event.stageVariables.lambdaResult);
@@ -55,6 +69,18 @@ async function handler(event, mode) {
   return { statusCode: 200, headers: { "content-type": "application/json", "x-lambda": "yes" }, body: JSON.stringify(event) };
 }
 
+/** An error reported as Lambda's Python runtime reports a raised Exception. */
+function pythonError(message) {
+  const error = new Error(message);
+  error.python = {
+    errorMessage: message,
+    errorType: "Exception",
+    requestId: crypto.randomUUID(),
+    stackTrace: [`  File "/var/task/handler.py", line 9, in handler\n    raise Exception("${message}")\n`],
+  };
+  return error;
+}
+
 async function invoke(request, mode) {
   const event = JSON.parse(await request.text());
   count(event.rawPath ?? event.path ?? "");
@@ -62,7 +88,7 @@ async function invoke(request, mode) {
   try {
     json = JSON.stringify(await handler(event, mode)) ?? "null";
   } catch (error) {
-    const body = error instanceof Error ? { errorType: error.name, errorMessage: error.message } : { errorType: typeof error, errorMessage: String(error) };
+    const body = error?.python ?? (error instanceof Error ? { errorType: error.name, errorMessage: error.message } : { errorType: typeof error, errorMessage: String(error) });
     return Response.json(body, { status: 500, headers: { "x-portico-lambda-error": "Unhandled" } });
   }
   return new Response(json, { status: 200, headers: { "content-type": "application/json" } });
