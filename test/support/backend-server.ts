@@ -257,8 +257,8 @@ function recordedBackend(kind: string, req: IncomingMessage, res: ServerResponse
         res.writeHead(Number(status[1]), headers).end(JSON.stringify({ message: "", status_code: Number(status[1]) }));
         return;
       }
-      const echo = { args, data: json ?? text, domain: req.headers.host, headers: req.headers, method: req.method, origin, path: rest };
-      res.writeHead(200, headers).end(JSON.stringify(echo));
+      const echo = Buffer.from(JSON.stringify({ args, data: json ?? text, domain: req.headers.host, headers: req.headers, method: req.method, origin, path: rest }));
+      res.writeHead(200, { ...headers, "content-length": String(echo.length) }).end(echo);
       return;
     }
     case "verbatim":
@@ -266,8 +266,9 @@ function recordedBackend(kind: string, req: IncomingMessage, res: ServerResponse
       return;
     case "httpbin": {
       const echo = { args, data: text, files: {}, form: {}, headers: req.headers, json, method: req.method, origin, url: `http://${req.headers.host}${req.url}` };
-      res.writeHead(200, { "content-type": "application/json", server: "gunicorn/19.9.0", "access-control-allow-origin": "*", "access-control-allow-credentials": "true" });
-      res.end(JSON.stringify(echo, null, 2) + "\n");
+      const out = Buffer.from(JSON.stringify(echo, null, 2) + "\n");
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(out.length), server: "gunicorn/19.9.0", "access-control-allow-origin": "*", "access-control-allow-credentials": "true" });
+      res.end(out);
       return;
     }
     case "objects": {

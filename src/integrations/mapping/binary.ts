@@ -43,7 +43,7 @@ export function convertIn(bytes: Uint8Array, payloadIsBinary: boolean, typesDefi
 export function convertOut(text: string, handling: ContentHandling | null, decodeForBinaryAccept: boolean): Uint8Array | string {
   const decode = handling === "CONVERT_TO_BINARY" || (handling === null && decodeForBinaryAccept);
   if (!decode) return text;
-  const bytes = base64ToBytes(text.replace(/\s+/g, ""));
+  const bytes = base64ToBytes(text);
   if (!bytes) throw new ConversionError("the payload is not base64, so it cannot be converted to binary");
   return bytes;
 }
