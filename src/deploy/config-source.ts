@@ -5,6 +5,7 @@
  * to it for stages that were never published.
  */
 import type { Bundle } from "../config/bundle.ts";
+import type { Flavor } from "../config/types.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
 
 /** The bundle (and facts about the version) that serves one request. */
@@ -38,6 +39,8 @@ export interface ConfigSource {
   defaultApi(): string;
   /** Custom-domain mappings for a host (lower-cased, without port); empty when the host has none. */
   domainTargets(host: string): Promise<DomainTarget[]> | DomainTarget[];
+  /** The flavour of `api` when some version of it is at hand (unknown stages answer as its flavour does). */
+  flavorOf?(api: string): Flavor | undefined;
   /** The bundle serving `api`/`stage` for this caller, or undefined when no such stage exists. */
   resolveStage(api: string, stage: string, caller: CallerFacts): Promise<StageResolution | undefined> | StageResolution | undefined;
 }
@@ -68,6 +71,10 @@ export class EmbeddedConfigSource implements ConfigSource {
   domainTargets(host: string): DomainTarget[] {
     if (!this.bundle.bundle.domains.length) return NO_TARGETS;
     return matchDomains(this.bundle.bundle.domains, host).map((d) => ({ api: this.bundle.bundle.api.name, stage: d.stage, basePath: d.basePath }));
+  }
+
+  flavorOf(api: string): Flavor | undefined {
+    return api === this.bundle.bundle.api.name ? this.bundle.bundle.api.flavor : undefined;
   }
 
   resolveStage(api: string, stage: string): StageResolution | undefined {

@@ -35,7 +35,11 @@ export const resolveStage: StageFactory = ({ source }) =>
     const resolving = stage === undefined ? undefined : source.resolveStage(api, stage, { request: ctx.request, clientIp: ctx.clientIp });
     // Awaited only when it is a promise: a memo hit answers synchronously and costs no microtask.
     const resolution = resolving instanceof Promise ? await resolving : resolving;
-    if (!resolution || stage === undefined) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no stage ${api}/${stage ?? ""}` });
+    if (!resolution || stage === undefined) {
+      // An HTTP API answers an unknown stage as any unknown route: 404 Not Found (a REST API: 403 Forbidden).
+      const type = source.flavorOf?.(api) === "http" ? "RESOURCE_NOT_FOUND" : "STAGE_NOT_FOUND";
+      throw new GatewayError(type, { detail: `no stage ${api}/${stage ?? ""}` });
+    }
 
     ctx.api = api;
     ctx.stage = stage;

@@ -112,6 +112,8 @@ export interface Observed {
   value?: unknown;
   /** The route that answered, for `selected_route`. */
   route?: string;
+  /** The X-Amzn-Trace-Id the request carried. */
+  requestTraceId?: string;
 }
 
 export async function observeResponse(res: Response): Promise<Observed> {
@@ -137,7 +139,11 @@ export function compareObserved(c: RecordedCase, o: Observed): string[] {
   const match = expected.headers_match ?? "";
   for (const [name, value] of Object.entries(expected.headers ?? {})) {
     const key = name.toLowerCase();
-    if (key === "x-amzn-trace-id" && match.includes("x-amzn-trace-id contains the request value")) continue;
+    if (key === "x-amzn-trace-id" && match.includes("x-amzn-trace-id contains the request value")) {
+      const sent = o.requestTraceId;
+      if (!sent || !o.headers.get(name)?.includes(sent)) problems.push(`header ${name}: ${JSON.stringify(o.headers.get(name))}, should contain the request's ${JSON.stringify(sent)}`);
+      continue;
+    }
     if (AWS_RESPONSE_ONLY.has(key)) continue;
     if (key === "content-length") {
       matchValue(String(o.bytes.byteLength), value, `header ${name} (body length)`, bindings, problems, "exact", "content-length");
