@@ -30,6 +30,9 @@ export async function hello(event: { queryStringParameters: Record<string, strin
 
 const lambda = lambdaWorker(hello, { functionName: "hello" });
 
+/** A 1x1 PNG. */
+const PNG = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8/wIAAgkBAyMAlYwAAAAASUVORK5CYII="), (c) => c.charCodeAt(0));
+
 export default {
   async fetch(request: Request): Promise<Response> {
     if (request.headers.has("x-portico-payload-format")) return lambda.fetch(request);
@@ -42,6 +45,12 @@ export default {
         return Response.json({ id: pets.length + 1, ...input }, { status: 201 });
       }
       return Response.json(pets);
+    }
+    if (parts[0] === "pets" && parts.length === 3 && parts[2] === "photo") {
+      // A pet's photo: binary (a 1x1 PNG), for the example's binary route.
+      const pet = pets.find((p) => String(p.id) === parts[1]);
+      if (!pet) return Response.json({ error: `no pet ${parts[1]}` }, { status: 404 });
+      return new Response(PNG, { headers: { "content-type": "image/png" } });
     }
     if (parts[0] === "pets" && parts.length === 2) {
       const pet = pets.find((p) => String(p.id) === parts[1]);

@@ -5,7 +5,7 @@
  * it renders whatever the others throw. `cors` comes before `match-route` (Amazon lists it after): a preflight
  * needs no route, and routing errors then carry CORS headers too, so browsers can read them.
  *
- * Places marked `null` are named and empty: the features that fill them plug in here, in this order.
+ * A place marked `null` would be named and empty: a feature that fills it plugs in there, in this order.
  *
  * | stage           | can answer                                                                     |
  * | --------------- | ------------------------------------------------------------------------------ |
