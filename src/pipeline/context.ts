@@ -53,6 +53,8 @@ export class RequestContext {
   integrationRequest: IntegrationRequest | undefined;
   /** A Lambda-style handler's errorMessage when it threw (Lambda custom integrations); null when it returned. */
   integrationErrorMessage: string | null = null;
+  /** The integration response's body when the integration has it as bytes (a mock's): read without a stream. */
+  integrationPayload: Uint8Array | undefined;
 
   /** Headers every response gets on the way out, gateway errors included (CORS, for one). */
   readonly responseHeaders: [string, string][] = [];

@@ -21,6 +21,18 @@ export class ContextMap extends Map<string, unknown> {
 
 const EMPTY = new OpaqueMap();
 
+let lastSecond = -1;
+let lastTime = "";
+/** The CLF request time, formatted once per second of requests. */
+function requestTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastTime = formatRequestTime(ms);
+  }
+  return lastTime;
+}
+
 /** Builds `$context` for a request (before the request template runs). */
 export function buildContext(ctx: RequestContext): ContextMap {
   const apiKeyRequired = ctx.route?.spec.apiKeyRequired ?? false;
@@ -49,7 +61,7 @@ export function buildContext(ctx: RequestContext): ContextMap {
     ["resourcePath", ctx.route?.spec.path ?? ""],
     ["httpMethod", ctx.request.method],
     ["extendedRequestId", ctx.requestId],
-    ["requestTime", formatRequestTime(ctx.receivedAt)],
+    ["requestTime", requestTime(ctx.receivedAt)],
     ["path", ctx.url.pathname],
     ["accountId", "portico"],
     ["protocol", "HTTP/1.1"],

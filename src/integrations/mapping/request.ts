@@ -7,7 +7,7 @@
 import type { Bundle } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { InputObject, TemplateLimitError, TemplateRuntimeError, evaluateJsonPath, javaString, toJson, type CompiledTemplate } from "../../templates/index.ts";
+import { InputObject, TemplateLimitError, TemplateRuntimeError, evaluateJsonPath, javaString, toJson } from "../../templates/index.ts";
 import type { HttpKey, HttpPart, Source } from "../../templates/expressions.ts";
 import { bytesToBase64 } from "../../templates/util.ts";
 import { matchesMediaType, mediaType } from "../media-types.ts";
@@ -34,6 +34,8 @@ export interface IntegrationRequest {
   pathParams: Record<string, string>;
   /** `$context`: shared with the response template. */
   context: ContextMap;
+  /** `$stageVariables`, made once for both templates. */
+  stageVariables: Map<string, unknown>;
   params: MethodParams;
   /** X-Amz-Invocation-Type mapped to `Event`: invoke without waiting (Lambda custom). */
   asynchronous: boolean;
@@ -71,6 +73,7 @@ export async function mapRequest(ctx: RequestContext, m: CompiledMapping, bundle
     query: [],
     pathParams: { ...ctx.pathParams },
     context,
+    stageVariables: new Map(Object.entries(ctx.stageVariables)),
     params,
     asynchronous: false,
   };
@@ -95,7 +98,7 @@ export async function mapRequest(ctx: RequestContext, m: CompiledMapping, bundle
       if (template) {
         const text = payload.binary ? bytesToBase64(payload.bytes) : payload.text;
         bodyText = text;
-        out.body = convertOut(render(template, text, params, context, ctx), m.contentHandling, false);
+        out.body = convertOut(template.render({ input: new InputObject(text, inputParams(params)), context, stageVariables: out.stageVariables }), m.contentHandling, false);
         out.templated = true;
         out.contentType ??= "application/json";
       } else if (bytes.byteLength > 0) out.body = payload.binary ? payload.bytes : convertOut(payload.text, m.contentHandling, false);
@@ -119,10 +122,6 @@ export async function mapRequest(ctx: RequestContext, m: CompiledMapping, bundle
   for (const { key, value } of m.httpParameters) out.operations.push({ key, value: await httpValue(value, params, context, ctx, readText) });
   if (m.kind === "full") applyRequestOverrides(out, context);
   return out;
-}
-
-function render(template: CompiledTemplate, body: string, params: MethodParams, context: ContextMap, ctx: RequestContext): string {
-  return template.render({ input: new InputObject(body, inputParams(params)), context, stageVariables: new Map(Object.entries(ctx.stageVariables)) });
 }
 
 /** A header value with the characters no header may hold replaced (a value can come from a client's JSON body). */

@@ -26,19 +26,29 @@ export interface IntegrationResult {
   errorMessage: string | null;
   /** True for Lambda-style results: selection patterns see the error message, not the status. */
   lambda: boolean;
+  /** The body's bytes when the integration has them at hand (a mock's): no stream to read. */
+  payload?: Uint8Array;
 }
 
 const NULL_BODY = new Set([204, 205, 304]);
 
 export async function mapResponse(ctx: RequestContext, m: CompiledMapping, request: IntegrationRequest, result: IntegrationResult, bundle: Bundle): Promise<Response> {
-  if (!m.responses) return applyResponseOverrides(m.integration === "http" ? statusAndBody(result.response) : result.response, request);
+  if (!m.responses) {
+    const res = m.integration === "http" ? statusAndBody(result.response) : result.response;
+    const override = overridesOf(request);
+    if (!override) return res;
+    const status = override.status ?? res.status;
+    const out = new Response(NULL_BODY.has(status) ? null : res.body, { status, headers: res.headers });
+    applyHeaderOverrides(out.headers, override.headers);
+    return out;
+  }
   const selected = select(m.responses, result);
   if (!selected) {
     await result.response.body?.cancel();
     throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `no integration response matches ${describe(result)} and there is no default` });
   }
   const res = result.response;
-  const bytes = await readAtMost(res.body, bundle.settings.maxBodyBytes);
+  const bytes = result.payload ?? (await readAtMost(res.body, bundle.settings.maxBodyBytes));
   if (!bytes) throw new GatewayError("DEFAULT_5XX", { status: 502, detail: `integration response larger than ${bundle.settings.maxBodyBytes} bytes` });
   const types = bundle.settings.binaryMediaTypes;
   const accept = ctx.request.headers.get("accept");
@@ -56,11 +66,7 @@ export async function mapResponse(ctx: RequestContext, m: CompiledMapping, reque
       let text = payload.text;
       if (chosen) {
         contentType = chosen[0];
-        text = chosen[1].render({
-          input: new InputObject(text, inputParams(request.params)),
-          context: request.context,
-          stageVariables: new Map(Object.entries(ctx.stageVariables)),
-        });
+        text = chosen[1].render({ input: new InputObject(text, inputParams(request.params)), context: request.context, stageVariables: request.stageVariables });
       }
       body = convertOut(text, selected.contentHandling, wantsBinary);
     }
@@ -72,10 +78,11 @@ export async function mapResponse(ctx: RequestContext, m: CompiledMapping, reque
     const value = responseSource(source, res, rawText, result, request, ctx);
     if (value !== null) mappedResponseHeader(headers, header, headerValue(value));
   }
-  const mapped = new Response(null, { status: selected.statusCode, headers });
-  const final = applyResponseOverrides(mapped, request);
-  const noBody = ctx.request.method === "HEAD" || NULL_BODY.has(final.status);
-  return new Response(noBody ? null : body, { status: final.status, headers: final.headers });
+  const override = overridesOf(request);
+  const status = override?.status ?? selected.statusCode;
+  if (override) applyHeaderOverrides(headers, override.headers);
+  const noBody = ctx.request.method === "HEAD" || NULL_BODY.has(status);
+  return new Response(noBody ? null : body, { status, headers });
 }
 
 /** With no integration responses, an HTTP integration's client gets the backend's status, Content-Type and body. */
@@ -125,23 +132,23 @@ function responseSource(source: Source, res: Response, text: string, result: Int
   }
 }
 
-/** `$context.responseOverride.status` and `.header.<name>`, set by either template, are final. */
-function applyResponseOverrides(res: Response, request: IntegrationRequest): Response {
+/** `$context.responseOverride.status` and `.header.<name>`, set by either template, are final; null when none is set. */
+function overridesOf(request: IntegrationRequest): { status: number | null; headers: Map<string, unknown> | null } | null {
   const overrides = request.context.get("responseOverride");
-  if (!(overrides instanceof Map)) return res;
+  if (!(overrides instanceof Map)) return null;
   const status = overrides.get("status");
   const headers = overrides.get("header");
   const hasHeaders = headers instanceof Map && headers.size > 0;
-  if ((status === null || status === undefined) && !hasHeaders) return res;
-  let code = res.status;
+  if ((status === null || status === undefined) && !hasHeaders) return null;
+  let code: number | null = null;
   if (status !== null && status !== undefined) {
     const n = Number(javaString(status));
     if (!Number.isInteger(n) || n < 200 || n > 599) throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `responseOverride.status ${javaString(status)} is not a status code` });
     code = n;
   }
-  const out = new Response(NULL_BODY.has(code) ? null : res.body, { status: code, headers: res.headers });
-  if (hasHeaders)
-    for (const [name, value] of headers as Map<string, unknown>)
-      if (value !== null && value !== undefined) mappedResponseHeader(out.headers, name, headerValue(javaString(value)));
-  return out;
+  return { status: code, headers: hasHeaders ? (headers as Map<string, unknown>) : null };
+}
+
+function applyHeaderOverrides(target: Headers, headers: Map<string, unknown> | null): void {
+  if (headers) for (const [name, value] of headers) if (value !== null && value !== undefined) mappedResponseHeader(target, name, headerValue(javaString(value)));
 }

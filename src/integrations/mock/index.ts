@@ -15,10 +15,13 @@ export function mockIntegration(spec: BundleMockIntegration, _bundle: Bundle): I
   // Built once: the runtime copies a Headers object natively, where a list of pairs is converted item by item.
   const headers = new Headers(spec.headers);
   const body = NULL_BODY_STATUS.has(spec.status) ? null : spec.body;
+  // Encoded once: integration responses read the bytes from here instead of from a stream.
+  const payload = new TextEncoder().encode(spec.body);
   return {
     type: "mock",
     async invoke(ctx: RequestContext): Promise<Response> {
       const mapped = ctx.integrationRequest;
+      if (mapped) ctx.integrationPayload = payload;
       if (mapped?.templated) {
         const status = statusFrom(mapped.body);
         return new Response(ctx.request.method === "HEAD" || NULL_BODY_STATUS.has(status) ? null : spec.body, { status, headers });

@@ -19,5 +19,6 @@ export const transform: StageFactory = () =>
     ctx.integrationRequest = request;
     const response = await next();
     if (mapping.kind === "params") return mapProxyResponse(ctx, mapping, request, response);
-    return mapResponse(ctx, mapping, request, { response, errorMessage: ctx.integrationErrorMessage, lambda: mapping.integration === "service" }, bundle);
+    const result = { response, errorMessage: ctx.integrationErrorMessage, lambda: mapping.integration === "service", payload: ctx.integrationPayload };
+    return mapResponse(ctx, mapping, request, result, bundle);
   };
