@@ -122,7 +122,11 @@ const httpTransport = (type: "http_proxy" | "http", description: string): Schema
               "`overwrite:statuscode`, or `append:`/`overwrite:`/`remove:` on `header.<name>`, from `$response.header.<name>`, " +
               "`$response.body.<JSONPath>`, `$context.<name>`, `$stageVariables.<name>` or text.",
             propertyNames: { pattern: "^[1-5][0-9][0-9]$" },
-            additionalProperties: { type: "object", additionalProperties: { type: "string", maxLength: 2048, description: "Where the value comes from." } },
+            additionalProperties: {
+              type: "object",
+              description: "The mapping for that status code: parameter → where its value comes from.",
+              additionalProperties: { type: "string", maxLength: 2048, description: "Where the value comes from." },
+            },
           },
         }),
   },

@@ -147,7 +147,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
   }
   switch (first) {
     case "informational":
-      req.socket.end("HTTP/1.1 199 Odd\r\ncontent-length: 0\r\n\r\n");
+      // Connection: close, so the client does not reuse a connection this answer left in an unknown state.
+      req.socket.end("HTTP/1.1 199 Odd\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
       return;
     case "hello":
       res.writeHead(200, { "content-type": "text/plain" }).end("hello");
