@@ -5,7 +5,7 @@
  * - `e2e`: Node tests that start the Worker with wrangler and drive it over real HTTP.
  *
  * Loading this file prepares what the Worker is built from: the example definition compiled into the embedded
- * bundle (as `portico embed` does) and the demo backend bundled to JavaScript for the pool.
+ * bundle (as `portico embed` does) and the demo backend and test Workers bundled to JavaScript for the pool.
  */
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { buildSync } from "esbuild";
@@ -17,11 +17,18 @@ import { compileDefinitionText } from "./src/config/load.ts";
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const embeddedPath = here("./.portico/embedded-bundle.json");
 const backendPath = here("./.portico/demo-backend.js");
+const lambdaEchoPath = here("./.portico/test-lambda-echo.js");
+const authorizerPath = here("./.portico/test-authorizer.js");
 
 mkdirSync(here("./.portico"), { recursive: true });
 const example = await compileDefinitionText(readFileSync(here("./examples/petstore/api.yaml"), "utf8"));
 writeFileSync(embeddedPath, JSON.stringify(example) + "\n");
-buildSync({ entryPoints: [here("./examples/backend/worker.ts")], bundle: true, format: "esm", outfile: backendPath, logLevel: "error" });
+// Worker scripts bundled with the Lambda adapter they use (the runtime's own `cloudflare:workers` stays external).
+const bundleWorker = (entry: string, outfile: string) =>
+  buildSync({ entryPoints: [here(entry)], bundle: true, format: "esm", outfile, external: ["cloudflare:workers"], logLevel: "error" });
+bundleWorker("./examples/backend/worker.ts", backendPath);
+bundleWorker("./test/support/lambda-echo-worker.js", lambdaEchoPath);
+bundleWorker("./test/support/authorizer-worker.js", authorizerPath);
 
 export default defineConfig({
   test: {
@@ -37,10 +44,10 @@ export default defineConfig({
                 { name: "portico-demo-backend", modules: true, scriptPath: backendPath, compatibilityDate: "2026-04-20" },
                 // Test-only Lambda-style Workers (one script, two handlers): LAMBDA_ECHO echoes the event,
                 // LAMBDA_CHOOSE returns JSON.parse(event.body) so the client chooses the Lambda result.
-                { name: "lambda-echo", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "echo" } },
-                { name: "lambda-choose", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "choose" } },
+                { name: "lambda-echo", modules: true, scriptPath: lambdaEchoPath, compatibilityDate: "2026-04-20", bindings: { MODE: "echo" } },
+                { name: "lambda-choose", modules: true, scriptPath: lambdaEchoPath, compatibilityDate: "2026-04-20", bindings: { MODE: "choose" } },
                 // Test-only Lambda-style authorizer for custom authorizers: the token chooses the decision.
-                { name: "authorizer", modules: true, scriptPath: here("./test/support/authorizer-worker.js"), compatibilityDate: "2026-04-20" },
+                { name: "authorizer", modules: true, scriptPath: authorizerPath, compatibilityDate: "2026-04-20" },
               ],
               // Merged into wrangler.toml's bindings (DEMO_BACKEND stays).
               serviceBindings: { LAMBDA_ECHO: "lambda-echo", LAMBDA_CHOOSE: "lambda-choose", AUTHORIZER: "authorizer" },

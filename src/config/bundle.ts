@@ -125,6 +125,8 @@ export interface BundleRoute {
   resourcePolicy: BundleResourcePolicy | null;
   throttle: BundleThrottle | null;
   cache: BundleRouteCache | null;
+  /** Foreign internal headers forwarded on this route (lower case); every other one is dropped. */
+  forwardInternalHeaders: string[];
 }
 
 export interface BundlePolicyMatch {
@@ -246,7 +248,8 @@ export function upgradeBundle(stored: Bundle): Bundle {
     resourcePolicy: b.resourcePolicy ?? null,
     usagePlans: b.usagePlans ?? {},
     routes: b.routes.map(
-      (r) => ({ authorizer: null, apiKeyRequired: false, resourcePolicy: null, throttle: null, cache: null, ...(r as Partial<BundleRoute>) }) as BundleRoute,
+      (r) =>
+        ({ authorizer: null, apiKeyRequired: false, resourcePolicy: null, throttle: null, cache: null, forwardInternalHeaders: [], ...(r as Partial<BundleRoute>) }) as BundleRoute,
     ),
   };
 }

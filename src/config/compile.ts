@@ -10,6 +10,7 @@ import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from ".
 import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
+import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
 import type { ApiDefinition, IntegrationDefinition, RouteDefinition, ValidateDefinition } from "./types.ts";
 
 export const DEFAULT_TIMEOUT_MS = 29_000;
@@ -179,6 +180,14 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
       checkHeaders(integration.headers, at("integration", "headers"), errors);
     }
   }
+  if (Array.isArray(route.forwardInternalHeaders))
+    route.forwardInternalHeaders.forEach((name, i) => {
+      if (typeof name !== "string") return;
+      const lower = name.toLowerCase();
+      if (lower.startsWith(PORTICO_PREFIX)) errors.push({ path: at("forwardInternalHeaders", i), message: "Portico's own x-portico-* headers are never forwarded from clients" });
+      else if (!isForeignHeader(lower))
+        errors.push({ path: at("forwardInternalHeaders", i), message: `${name} is not an internal header Portico drops, so there is nothing to forward (see docs/security.md)` });
+    });
   const validate = route.validate as ValidateDefinition | undefined;
   if (isObject(validate)) {
     if (typeof validate.body === "string" && !modelNames.includes(validate.body))
@@ -239,6 +248,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
       resourcePolicy: buildPolicy(route.resourcePolicy),
       throttle: buildThrottle(route.throttle),
       cache: buildRouteCache(route.cache),
+      forwardInternalHeaders: [...new Set((route.forwardInternalHeaders ?? []).map((h) => h.toLowerCase()))],
     });
   }
   routes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

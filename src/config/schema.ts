@@ -393,6 +393,15 @@ export const DEFINITION_SCHEMA: SchemaNode = {
         resourcePolicy: { $ref: "#/$defs/resourcePolicy" },
         throttle: { $ref: "#/$defs/throttle" },
         cache: { $ref: "#/$defs/routeCache" },
+        forwardInternalHeaders: {
+          type: "array",
+          items: { type: "string", pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" },
+          description:
+            "Other gateways' and frameworks' internal headers that Portico drops from client requests (`x-envoy-*`, " +
+            "`x-middleware-*`, `X-HTTP-Method-Override`, `X-Original-URL`, `Forwarded` …, listed in docs/security.md), " +
+            "forwarded on this route anyway: exact names. Portico's own `x-portico-*` headers and aliases of headers " +
+            "the gateway sets are never forwarded.",
+        },
       },
     },
     resourcePolicy: {

@@ -128,6 +128,8 @@ export interface RouteDefinition {
   resourcePolicy?: ResourcePolicyDefinition;
   throttle?: ThrottleDefinition;
   cache?: RouteCacheDefinition;
+  /** Foreign internal headers (x-envoy-*, X-HTTP-Method-Override …) this route forwards instead of dropping. */
+  forwardInternalHeaders?: string[];
 }
 
 /** Who may call: IP ranges (v4, v6, IPv4-mapped v6), countries and ASNs from `request.cf`. Explicit deny wins. */

@@ -10,11 +10,14 @@ import { createIntegration } from "../integrations/index.ts";
 import { compilePolicy, type CompiledPolicy } from "../security/resource-policy.ts";
 import type { Integration } from "../integrations/types.ts";
 import { parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
+import { headerPolicy, type ClientHeaderPolicy } from "../security/client-headers.ts";
 import { Router } from "../routing/router.ts";
 
 export interface CompiledRoute {
   spec: BundleRoute;
   integration: Integration;
+  /** What a client may not send this route's backend or authorizer (security/client-headers.ts). */
+  headerPolicy: ClientHeaderPolicy;
   /** The API's resource policy then the route's, compiled; empty when neither has one. */
   policies: CompiledPolicy[];
   /** The JSON body validator, compiled on first use; null when the route does not validate the body. */
@@ -59,6 +62,7 @@ function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   return {
     spec,
     integration: createIntegration(spec.integration, bundle),
+    headerPolicy: headerPolicy([], spec.forwardInternalHeaders),
     policies: [bundle.resourcePolicy, spec.resourcePolicy].flatMap((p) => (p ? [compilePolicy(p)] : [])),
     bodyValidator() {
       if (validator === undefined) {
@@ -69,3 +73,4 @@ function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
     },
   };
 }
+

@@ -13,12 +13,11 @@
  *   Errors and 401s are never cached.
  */
 import type { BundleCustomAuthorizer } from "../../config/bundle.ts";
-import { endToEndHeaders, NOT_FORWARDED } from "../../integrations/headers.ts";
-import { LAMBDA_ERROR_HEADER } from "../../integrations/lambda/adapter.ts";
+import { clientRequestHeaders } from "../../integrations/headers.ts";
 import { readAtMost } from "../../util/read-bounded.ts";
 import { buildEventV1, buildEventV2 } from "../../integrations/lambda/event.ts";
 import { requestFacts } from "../../integrations/lambda/facts.ts";
-import { serviceBinding } from "../../integrations/transport.ts";
+import { invokeLambda } from "../../integrations/lambda/invoke.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { methodArn, readIdentitySource, type Authorizer, type ContextValue, type Identity } from "../types.ts";
@@ -26,8 +25,6 @@ import { evaluatePolicy, parsePolicyReply, parseSimpleReply, type PolicyReply, t
 
 type Decision = { format: "policy"; reply: PolicyReply } | { format: "simple"; reply: SimpleReply };
 
-/** The URL a service-binding authorizer is called at (the bound Worker sees only its path). */
-const SERVICE_URL = "https://authorizer.internal/";
 /** Far above any real policy; bounds what one misbehaving authorizer can make an isolate buffer. */
 const MAX_REPLY_BYTES = 1024 * 1024;
 const MAX_CACHED = 10_000;
@@ -122,9 +119,9 @@ async function ask(ctx: RequestContext, spec: BundleCustomAuthorizer, values: st
 function buildEvent(ctx: RequestContext, spec: BundleCustomAuthorizer, values: string[], arn: string): unknown {
   if (spec.mode === "token") return { type: "TOKEN", authorizationToken: values[0], methodArn: arn };
   const facts = requestFacts(ctx, {
-    // The client's end-to-end headers, without Cloudflare's or the gateway's own secrets (the decider may be a
-    // third-party URL).
-    headers: endToEndHeaders(ctx.request.headers, NOT_FORWARDED),
+    // The client's end-to-end headers, without Cloudflare's, Portico's namespace (its secrets included: the decider
+    // may be a third-party URL) or what the route would not forward to its backend.
+    headers: clientRequestHeaders(ctx.request.headers, ctx.route?.headerPolicy),
     body: null, // authorizers never see the body
     isBinaryBody: false,
   });
@@ -136,18 +133,34 @@ function buildEvent(ctx: RequestContext, spec: BundleCustomAuthorizer, values: s
   return { type: "REQUEST", methodArn: arn, ...rest };
 }
 
-/** POSTs the event and returns the parsed JSON reply, or throws the gateway error its failure means. */
+/** Asks the authorizer and returns the parsed JSON reply, or throws the gateway error its failure means. */
 async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: unknown): Promise<unknown> {
-  let target: Fetcher | null = null;
-  if (spec.service) {
-    try {
-      target = serviceBinding(ctx, spec.service);
-    } catch {
-      throw misconfigured(`no service binding named ${spec.service}`);
-    }
-  } else if (!spec.url) {
-    throw misconfigured("the authorizer has neither service nor url");
+  if (spec.service) return fromService(ctx, spec, spec.service, event);
+  if (!spec.url) throw misconfigured("the authorizer has neither service nor url");
+  return fromUrl(spec, spec.url, event);
+}
+
+/**
+ * A Worker authorizer gets the event as an RPC call on its binding (lambda/adapter.ts), never as an HTTP request:
+ * the same unforgeable channel as Lambda-style integrations.
+ */
+async function fromService(ctx: RequestContext, spec: BundleCustomAuthorizer, service: string, event: unknown): Promise<unknown> {
+  const outcome = await invokeLambda(ctx.env, service, event, spec.timeoutMs, MAX_REPLY_BYTES);
+  if (!outcome.ok) {
+    // Amazon: a Lambda authorizer that throws `Error("Unauthorized")` refuses the caller (401).
+    if (outcome.why === "threw" && outcome.errorMessage === "Unauthorized") throw unauthorized(`${describe(spec)} threw Unauthorized`);
+    if (outcome.why === "threw") throw misconfigured(`${describe(spec)} threw ${outcome.errorType}`);
+    throw misconfigured(`${describe(spec)}: ${outcome.detail}`);
   }
+  try {
+    return JSON.parse(outcome.payload);
+  } catch {
+    throw misconfigured(`${describe(spec)} replied with something other than JSON`);
+  }
+}
+
+/** An HTTPS endpoint gets the event as a JSON POST (it is the operator's own decider, not a Lambda contract). */
+async function fromUrl(spec: BundleCustomAuthorizer, url: string, event: unknown): Promise<unknown> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -164,7 +177,7 @@ async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: 
   let res: Response;
   let text: string;
   try {
-    res = await (target ? target.fetch(SERVICE_URL, init) : fetch(spec.url!, init));
+    res = await fetch(url, init);
     // The timeout covers the body too: an authorizer that sends headers and then stalls has still not answered.
     text = await readText(res);
   } catch (err) {
@@ -177,11 +190,6 @@ async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: 
 
   if (res.status === 401) throw unauthorized(`${describe(spec)} answered 401`);
   if (res.status === 403) throw new GatewayError("ACCESS_DENIED", { message: IMPLICIT_DENY, messageKey: "Message", detail: `${describe(spec)} answered 403` });
-  if (res.headers.has(LAMBDA_ERROR_HEADER)) {
-    // The Lambda adapter's wire form of a thrown error: `{errorType, errorMessage}`.
-    if (lambdaErrorMessage(text) === "Unauthorized") throw unauthorized(`${describe(spec)} threw Unauthorized`);
-    throw misconfigured(`${describe(spec)} threw`);
-  }
   if (res.status < 200 || res.status > 299) throw new GatewayError("AUTHORIZER_CONFIGURATION_ERROR", { detail: `${describe(spec)} answered ${res.status}` });
   try {
     return JSON.parse(text);
@@ -194,14 +202,6 @@ async function readText(res: Response): Promise<string> {
   const bytes = await readAtMost(res.body, MAX_REPLY_BYTES);
   if (!bytes) throw misconfigured(`the authorizer's reply is over ${MAX_REPLY_BYTES} bytes, or broke off`);
   return new TextDecoder().decode(bytes);
-}
-
-function lambdaErrorMessage(text: string): unknown {
-  try {
-    return (JSON.parse(text) as { errorMessage?: unknown } | null)?.errorMessage;
-  } catch {
-    return undefined;
-  }
 }
 
 function cached(key: string): Decision | undefined {
