@@ -62,7 +62,7 @@ function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   return {
     spec,
     integration: createIntegration(spec.integration, bundle),
-    headerPolicy: headerPolicy([], spec.forwardInternalHeaders),
+    headerPolicy: headerPolicy(gatewaySetHeaders(bundle, spec), spec.forwardInternalHeaders),
     policies: [bundle.resourcePolicy, spec.resourcePolicy].flatMap((p) => (p ? [compilePolicy(p)] : [])),
     bodyValidator() {
       if (validator === undefined) {
@@ -74,3 +74,10 @@ function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   };
 }
 
+/** Headers the gateway itself sets on this route's backend request: configured ones and identity headers. */
+function gatewaySetHeaders(bundle: Bundle, spec: BundleRoute): string[] {
+  const names = spec.integration.type === "mock" ? [] : Object.keys("headers" in spec.integration ? spec.integration.headers : {});
+  const authorizer = spec.authorizer ? bundle.authorizers[spec.authorizer.name] : undefined;
+  if (authorizer?.type === "jwt") names.push(...Object.keys(authorizer.claimsToHeaders));
+  return names;
+}

@@ -7,6 +7,9 @@
  * - **Portico's namespace**, `x-portico-*`: the gateway's own control headers (force-version, force-secret,
  *   cache-invalidate, read by the stages that check them from the original request) and any marker a backend
  *   might take for the gateway's word.
+ * - **Aliases** of a header the gateway sets or drops: a name that, with `_` and `.` read as `-`, names one
+ *   (`X_User_Id` for `x-user-id`, `x.forwarded.for`). CGI, PHP, WSGI, Rack and nginx's `underscores_in_headers`
+ *   fold these spellings together, so the backend would read the client's copy as the gateway's.
  *
  * Dropped unless the route lists the exact name in `forwardInternalHeaders` (FOREIGN_NAMES, FOREIGN_PREFIXES):
  * headers other gateways, proxies and frameworks set for their own backends and therefore trust.
@@ -102,5 +105,16 @@ export function isForeignHeader(name: string): boolean {
 export function dropsClientHeader(name: string, policy: ClientHeaderPolicy, platform: ReadonlySet<string>): boolean {
   if (name.startsWith(PORTICO_PREFIX)) return true;
   if (isForeignHeader(name)) return !policy.forwardForeign.has(name);
+  // Most names have neither character: the fold is paid only by the rare ones that do.
+  if (name.includes("_") || name.includes(".")) {
+    const folded = name.replace(/[_.]/g, "-");
+    return (
+      folded.startsWith(PORTICO_PREFIX) ||
+      GATEWAY_FORWARDED.has(folded) ||
+      policy.gatewaySet.has(folded) ||
+      platform.has(folded) ||
+      isForeignHeader(folded)
+    );
+  }
   return false;
 }

@@ -111,6 +111,32 @@ describe("Portico's namespace and other gateways' internal headers", () => {
   });
 });
 
+describe("aliases of the headers the gateway sets", () => {
+  it("never reach the backend: X_User_Id, X.User.Id and friends are dropped, the claim's x-user-id is set", async () => {
+    const token = await sign(key, claims({ sub: "alice" }));
+    const seen = await served(`/prod/claims/1`, `/echo/claims-${tag}`, {
+      authorization: `Bearer ${token}`,
+      "x-user-id": "mallory",
+      X_User_Id: "mallory",
+      "X.User.Id": "mallory",
+      "x_user-id": "mallory",
+      X_Configured: "client",
+      X_Forwarded_For: "10.0.0.1",
+      "x.forwarded.host": "admin.internal",
+      CF_Connecting_IP: "10.0.0.1",
+      x_real_ip: "10.0.0.1",
+      X_Portico_Force_Secret: "x",
+      x_middleware_subrequest: "middleware",
+      "x_custom_thing": "kept",
+    });
+    expect(seen["x-user-id"]).toBe("alice");
+    expect(seen["x-configured"]).toBe("gateway");
+    expect(seen["x_custom_thing"]).toBe("kept");
+    for (const name of ["x_user_id", "x.user.id", "x_user-id", "x_configured", "x_forwarded_for", "x.forwarded.host", "cf_connecting_ip", "x_real_ip", "x_portico_force_secret", "x_middleware_subrequest"])
+      expect(seen[name], name).toBeUndefined();
+  });
+});
+
 describe("forwardInternalHeaders", () => {
   it("is refused at validate for Portico's own names and for names Portico does not drop, with field paths", async () => {
     const { checkDefinition } = await import("../../../src/config/compile.ts");
