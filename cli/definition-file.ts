@@ -1,6 +1,6 @@
 /** Reading a definition file for the CLI: every error printed as `field.path: what is wrong`, never a stack. */
 import { readFile } from "node:fs/promises";
-import { compileDefinitionText, checkDefinitionText } from "../src/config/load.ts";
+import { compileDefinitionText, checkDefinitionTextWithWarnings } from "../src/config/load.ts";
 import { DefinitionError, formatFieldError, type FieldError } from "../src/config/field-errors.ts";
 import type { CompiledDefinition } from "../src/config/compile.ts";
 
@@ -24,8 +24,13 @@ export function formatErrors(file: string, errors: FieldError[]): string {
   return `${file}: ${errors.length} error${errors.length === 1 ? "" : "s"}\n` + errors.map((e) => `  ${formatFieldError(e)}`).join("\n");
 }
 
-export async function checkFile(file: string): Promise<FieldError[]> {
-  return checkDefinitionText(await readDefinitionFile(file));
+/** `file: 1 warning` and one indented line per warning: printed by validate, never failing it. */
+export function formatWarnings(file: string, warnings: FieldError[]): string {
+  return `${file}: ${warnings.length} warning${warnings.length === 1 ? "" : "s"}\n` + warnings.map((w) => `  ${formatFieldError(w)}`).join("\n");
+}
+
+export async function checkFile(file: string): Promise<{ errors: FieldError[]; warnings: FieldError[] }> {
+  return checkDefinitionTextWithWarnings(await readDefinitionFile(file));
 }
 
 export async function compileFile(file: string): Promise<CompiledDefinition> {

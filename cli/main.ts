@@ -5,7 +5,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { CliError, checkFile, formatErrors } from "./definition-file.ts";
+import { CliError, checkFile, formatErrors, formatWarnings } from "./definition-file.ts";
 import { dev } from "./commands/dev.ts";
 import { build, describeBuild } from "./commands/build.ts";
 import { embed } from "./commands/embed.ts";
@@ -135,9 +135,13 @@ function need(value: string | undefined, usage: string): string {
 async function validateCommand(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
   const file = need(positionals[0], "validate FILE [--json]");
-  const errors = await checkFile(file);
-  if (values.json) console.log(JSON.stringify({ file, valid: errors.length === 0, errors }, null, 2));
+  const { errors, warnings } = await checkFile(file);
+  if (values.json) console.log(JSON.stringify({ file, valid: errors.length === 0, errors, warnings }, null, 2));
   else if (errors.length) console.error(formatErrors(file, errors));
-  else console.log(`${file}: valid`);
+  else {
+    // Warnings go to stderr, so scripts reading stdout still see only the verdict; they never change the exit code.
+    if (warnings.length) console.error(formatWarnings(file, warnings));
+    console.log(`${file}: valid`);
+  }
   return errors.length ? 1 : 0;
 }

@@ -6,8 +6,9 @@
 import type { Hono } from "hono";
 import { canonicalJson } from "../config/bundle.ts";
 import { compileDefinition, type CompiledDefinition } from "../config/compile.ts";
-import { DefinitionError } from "../config/field-errors.ts";
+import { DefinitionError, type FieldError } from "../config/field-errors.ts";
 import { parseDefinitionText } from "../config/load.ts";
+import { definitionWarnings } from "../config/warnings.ts";
 import { storeBundle } from "../deploy/bundle-store.ts";
 import { domainIndex, registryFor } from "../deploy/registry-client.ts";
 import type { AutoCanaryConfig, StickyKey } from "../deploy/types.ts";
@@ -25,7 +26,7 @@ type AdminApp = Hono<{ Bindings: Env }>;
 
 
 
-async function compileBodyDefinition(definition: unknown): Promise<CompiledDefinition> {
+async function compileBodyDefinition(definition: unknown): Promise<CompiledDefinition & { warnings: FieldError[] }> {
   let value = definition;
   if (typeof definition === "string") {
     const parsed = parseDefinitionText(definition);
@@ -33,7 +34,8 @@ async function compileBodyDefinition(definition: unknown): Promise<CompiledDefin
     value = parsed.value;
   }
   try {
-    return await compileDefinition(value);
+    const compiled = await compileDefinition(value);
+    return { ...compiled, warnings: definitionWarnings(value).map((w) => ({ path: ["definition", ...w.path], message: w.message })) };
   } catch (err) {
     if (err instanceof DefinitionError)
       throw new AdminError(400, "invalid API definition", err.errors.map((e) => ({ path: ["definition", ...e.path], message: e.message })));
@@ -53,8 +55,8 @@ export function deploymentRoutes(app: AdminApp): void {
     const body = await readJsonObject(c.req.raw);
     if (body.definition === undefined) throw new AdminError(400, "invalid request", [{ path: ["definition"], message: "required" }]);
     try {
-      const { id, bundle } = await compileBodyDefinition(body.definition);
-      return c.json({ valid: true, id, api: bundle.api.name, routes: bundle.routes.length, errors: [] });
+      const { id, bundle, warnings } = await compileBodyDefinition(body.definition);
+      return c.json({ valid: true, id, api: bundle.api.name, routes: bundle.routes.length, errors: [], warnings });
     } catch (err) {
       if (err instanceof AdminError && err.status === 400) return c.json({ valid: false, errors: err.errors });
       throw err;

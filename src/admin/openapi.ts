@@ -30,7 +30,10 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
         post: {
           summary: "Check a definition without publishing it",
           requestBody: json({ type: "object", required: ["definition"], properties: { definition: { description: "The definition, as an object or as YAML/JSON text." } } }),
-          responses: ok("Whether it is valid, with every error.", { type: "object", properties: { valid: { type: "boolean" }, errors: { type: "array", items: ref("FieldError") } } }),
+          responses: ok("Whether it is valid, with every error; and warnings, which never make it invalid.", {
+            type: "object",
+            properties: { valid: { type: "boolean" }, errors: { type: "array", items: ref("FieldError") }, warnings: { type: "array", items: ref("FieldError") } },
+          }),
         },
       },
       "/deployments": {

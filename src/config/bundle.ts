@@ -168,6 +168,9 @@ export interface BundleCustomAuthorizer {
   url: string | null;
   responseFormat: "policy" | "simple";
   resultTtlSeconds: number;
+  /** simple format: one cached decision per route (`route`) or for every route (`shared`, Amazon's). */
+  resultCacheScope: "route" | "shared";
+  contextToHeaders: Record<string, string>;
   timeoutMs: number;
 }
 
@@ -244,7 +247,10 @@ export function upgradeBundle(stored: Bundle): Bundle {
     stages: Object.fromEntries(
       Object.entries(b.stages).map(([name, s]) => [name, { throttle: null, cache: null, ...(s as Partial<BundleStage>) } as BundleStage]),
     ),
-    authorizers: b.authorizers ?? {},
+    // Custom authorizers written before resultCacheScope cache per route: the safe reading of a simple reply.
+    authorizers: Object.fromEntries(
+      Object.entries(b.authorizers ?? {}).map(([name, a]) => [name, a.type === "custom" ? ({ resultCacheScope: "route", contextToHeaders: {}, ...(a as Partial<BundleCustomAuthorizer>) } as BundleAuthorizer) : a]),
+    ),
     resourcePolicy: b.resourcePolicy ?? null,
     usagePlans: b.usagePlans ?? {},
     routes: b.routes.map(

@@ -5,6 +5,7 @@
 import type { BundleAuthorizer, BundleResourcePolicy } from "./bundle.ts";
 import { type FieldError, isObject } from "./field-errors.ts";
 import type { ApiDefinition, AuthorizerDefinition, ResourcePolicyDefinition, RouteDefinition } from "./types.ts";
+import { PORTICO_PREFIX } from "../security/client-headers.ts";
 import { parseCidr } from "../security/ip.ts";
 
 export const JWT_DEFAULTS = {
@@ -18,6 +19,8 @@ export const JWT_DEFAULTS = {
 export const CUSTOM_DEFAULTS = { resultTtlSeconds: 300, timeoutMs: 10_000 };
 
 const HMAC = /^HS/;
+/** Names an identity may not set on a backend request: the connection's and the platform's. */
+const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer", "keep-alive", "cf-connecting-ip", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-host"]);
 /** RFC 9110 field-name (token): anything else makes Headers.set throw on every request. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -70,9 +73,7 @@ function checkAuthorizer(a: AuthorizerDefinition, path: (string | number)[], err
       if (a.secret === undefined && hmac.length)
         errors.push({ path: [...path, "algorithms"], message: "HMAC algorithms need a secret; never HMAC with a public key" });
     }
-    if (isObject(a.claimsToHeaders))
-      for (const header of Object.keys(a.claimsToHeaders))
-        if (!HEADER_NAME.test(header)) errors.push({ path: [...path, "claimsToHeaders", header], message: "not a valid HTTP header name" });
+    if (isObject(a.claimsToHeaders)) checkIdentityHeaders(a.claimsToHeaders, [...path, "claimsToHeaders"], errors);
     if (typeof a.jwksMinCacheSeconds === "number" && typeof a.jwksMaxCacheSeconds === "number" && a.jwksMinCacheSeconds > a.jwksMaxCacheSeconds)
       errors.push({ path: [...path, "jwksMinCacheSeconds"], message: "must not exceed jwksMaxCacheSeconds" });
   } else if (a.type === "custom") {
@@ -83,11 +84,22 @@ function checkAuthorizer(a: AuthorizerDefinition, path: (string | number)[], err
     if ((a.mode ?? "token") === "request" && a.validationExpression !== undefined)
       errors.push({ path: [...path, "validationExpression"], message: "only applies in token mode" });
     if (typeof a.validationExpression === "string") checkRegex(a.validationExpression, [...path, "validationExpression"], errors);
+    if (isObject(a.contextToHeaders)) checkIdentityHeaders(a.contextToHeaders, [...path, "contextToHeaders"], errors);
   } else if (a.type === "mtls") {
     if (Array.isArray(a.subjects))
       a.subjects.forEach((s, i) => {
         if (typeof s === "string" && s.startsWith("/") && s.endsWith("/") && s.length > 1) checkRegex(s.slice(1, -1), [...path, "subjects", i], errors);
       });
+  }
+}
+
+/** Headers set from an identity: valid names, and none the gateway owns or must not set (its namespace, hop-by-hop, Host). */
+function checkIdentityHeaders(map: Record<string, unknown>, path: (string | number)[], errors: FieldError[]): void {
+  for (const header of Object.keys(map)) {
+    const lower = header.toLowerCase();
+    if (!HEADER_NAME.test(header)) errors.push({ path: [...path, header], message: "not a valid HTTP header name" });
+    else if (lower.startsWith(PORTICO_PREFIX) || RESERVED_HEADERS.has(lower))
+      errors.push({ path: [...path, header], message: `${header} is set by the gateway or the connection, not from an identity` });
   }
 }
 
@@ -150,6 +162,8 @@ export function buildAuthorizers(def: ApiDefinition): Record<string, BundleAutho
           url: a.url ?? null,
           responseFormat: a.responseFormat ?? "policy",
           resultTtlSeconds: a.resultTtlSeconds ?? CUSTOM_DEFAULTS.resultTtlSeconds,
+          resultCacheScope: a.resultCacheScope ?? "route",
+          contextToHeaders: a.contextToHeaders ?? {},
           timeoutMs: a.timeoutMs ?? CUSTOM_DEFAULTS.timeoutMs,
         };
         break;

@@ -6,6 +6,7 @@
 import { parseDocument } from "yaml";
 import { checkDefinition, compileDefinition, type CompiledDefinition } from "./compile.ts";
 import { DefinitionError, type FieldError } from "./field-errors.ts";
+import { definitionWarnings } from "./warnings.ts";
 
 export const MAX_DEFINITION_BYTES = 5 * 1024 * 1024;
 
@@ -32,8 +33,14 @@ export function parseDefinitionText(text: string): { value: unknown; errors: Fie
 
 /** Parse and check: every error in the file, or none. */
 export function checkDefinitionText(text: string): FieldError[] {
+  return checkDefinitionTextWithWarnings(text).errors;
+}
+
+/** Parse and check: every error, and — when there are none — every warning (config/warnings.ts). */
+export function checkDefinitionTextWithWarnings(text: string): { errors: FieldError[]; warnings: FieldError[] } {
   const { value, errors } = parseDefinitionText(text);
-  return errors.length ? errors : checkDefinition(value);
+  const all = errors.length ? errors : checkDefinition(value);
+  return { errors: all, warnings: all.length ? [] : definitionWarnings(value) };
 }
 
 /** Parse and compile, or throw DefinitionError with every error. */

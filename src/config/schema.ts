@@ -486,7 +486,8 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       type: "object",
       description:
         "Amazon's Lambda authorizer: another Worker (service binding) or an HTTPS endpoint decides, replying with a policy " +
-        "(principalId, policyDocument, context, usageIdentifierKey) or a simple `{isAuthorized, context}`. Results are cached by identity-source values.",
+        "(principalId, policyDocument, context, usageIdentifierKey) or a simple `{isAuthorized, context}`. Results are cached by identity-source values " +
+        "(and, for simple replies, the route).",
       required: ["type"],
       additionalProperties: false,
       properties: {
@@ -504,6 +505,20 @@ export const DEFINITION_SCHEMA: SchemaNode = {
         url: { type: "string", pattern: "^https?://", description: "Or an endpoint that decides (the event is POSTed as JSON)." },
         responseFormat: { enum: ["policy", "simple"], description: "`policy` (IAM policy document, default) or `simple` (`{isAuthorized, context}`)." },
         resultTtlSeconds: { type: "integer", minimum: 0, maximum: 3600, description: "How long a decision is cached by identity-source values; 0 disables. Default 300." },
+        resultCacheScope: {
+          enum: ["route", "shared"],
+          description:
+            "simple format: `route` (default) caches a decision per route, so a yes for one route is never reused for another; " +
+            "`shared` is Amazon's behaviour — one cached decision for every route using this authorizer (`portico validate` warns). " +
+            "Policy replies are cached across routes either way and checked against each request's ARN.",
+        },
+        contextToHeaders: {
+          type: "object",
+          description:
+            "Backend request headers set from the decision's context: header name → context key (`principalId` for the principal). " +
+            "They overwrite what the client sent under those names; a missing key removes the header.",
+          additionalProperties: { type: "string", description: "A context key." },
+        },
         timeoutMs: { type: "integer", minimum: 100, maximum: 30000, description: "Longest wait for the decision; then 500, never allow. Default 10000." },
       },
     },

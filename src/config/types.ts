@@ -171,6 +171,10 @@ export interface CustomAuthorizerDefinition {
   url?: string;
   responseFormat?: "policy" | "simple";
   resultTtlSeconds?: number;
+  /** simple format: cache a decision per route (default) or, as Amazon does, once for every route. */
+  resultCacheScope?: "route" | "shared";
+  /** Backend request headers set from the decision's context: header name → context key. */
+  contextToHeaders?: Record<string, string>;
   timeoutMs?: number;
 }
 

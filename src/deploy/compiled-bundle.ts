@@ -79,5 +79,6 @@ function gatewaySetHeaders(bundle: Bundle, spec: BundleRoute): string[] {
   const names = spec.integration.type === "mock" ? [] : Object.keys("headers" in spec.integration ? spec.integration.headers : {});
   const authorizer = spec.authorizer ? bundle.authorizers[spec.authorizer.name] : undefined;
   if (authorizer?.type === "jwt") names.push(...Object.keys(authorizer.claimsToHeaders));
+  if (authorizer?.type === "custom") names.push(...Object.keys(authorizer.contextToHeaders));
   return names;
 }

@@ -84,6 +84,28 @@ describe("portico validate", () => {
     expect(stderr).toBe("");
   });
 
+  it("shows warnings on stderr without failing: a simple-format authorizer whose cached yes is shared by every route", async () => {
+    const shared = file(
+      "shared.yaml",
+      [
+        "name: shared",
+        "stages: { prod: {} }",
+        "authorizers:",
+        "  gate: { type: custom, mode: request, identitySource: $request.header.x-token, url: https://auth.example.com/, responseFormat: simple, resultCacheScope: shared }",
+        "routes:",
+        "  GET /a: { authorizer: gate, integration: { type: mock } }",
+      ].join("\n"),
+    );
+    const { status, stdout, stderr } = await portico("validate", shared);
+    expect(status).toBe(0);
+    expect(stdout.trim()).toBe(`${shared}: valid`);
+    const [summary, line] = stderr.trimEnd().split("\n");
+    expect(summary).toBe(`${shared}: 1 warning`);
+    expect(line!.trim()).toMatch(/^authorizers\.gate\.resultCacheScope: shared: one cached yes opens every route/);
+    const json = await portico("validate", shared, "--json");
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, errors: [], warnings: [{ path: ["authorizers", "gate", "resultCacheScope"] }] });
+  });
+
   it("exits 2 when the file cannot be read", async () => {
     const missing = join(files, "missing.yaml");
     const { status, stderr } = await portico("validate", missing);

@@ -22,6 +22,9 @@
  *   500                  the RPC call itself fails (not the adapter's error form)
  *   simple-true          {isAuthorized: true, context: {principalId, tier}}
  *   simple-false         {isAuthorized: false}
+ *   simple-pets          {isAuthorized: true} only for routes ending in /pets (event.routeKey), else false
+ *   tenant-b             Allow only when the event's query parameter `tenant` is "b" (REST: the last value)
+ *   big-context          an Allow whose context holds a 900 KB string
  *
  * `GET /count?token=…` answers {count}: how often that exact token was asked about (without `token`: every call);
  * `GET /last?token=…` the last event received for it.
@@ -77,6 +80,12 @@ async function handler(event) {
       return { isAuthorized: true, context: { principalId: "simple-user", tier: "gold" } };
     case "simple-false":
       return { isAuthorized: false };
+    case "simple-pets":
+      return { isAuthorized: event.routeKey.endsWith("/pets"), context: { principalId: "pets-only" } };
+    case "tenant-b":
+      return event.queryStringParameters?.tenant === "b" ? policy("tenant-b-user", [statement("Allow", stageArn)]) : policy("nobody", [statement("Deny", stageArn)]);
+    case "big-context":
+      return policy("big", [statement("Allow", stageArn)], { context: { blob: "x".repeat(900 * 1024) } });
     default:
       throw new Error(`unknown token ${token}`);
   }

@@ -50,6 +50,12 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
   }
   const prefix = `${specId(spec)}\u0000`;
   const ttlMs = spec.resultTtlSeconds * 1000;
+  // A simple reply is a bare yes or no for the request it was asked about: unless the API chose Amazon's shared
+  // cache, it is kept per route and method. (A cached policy is checked against each request's ARN instead.)
+  const perRoute = spec.responseFormat === "simple" && spec.resultCacheScope !== "shared";
+  // Query-string sources: the key holds every value of the parameter, not just the first that the identity
+  // source reads, since the event the authorizer decided on carries them all (REST events: the last one).
+  const queryNames = spec.identitySource.map((s) => (s.startsWith(QUERY_SOURCE) ? s.slice(QUERY_SOURCE.length) : null));
 
   return {
     type: "custom",
@@ -67,7 +73,7 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
       }
       const arn = methodArn(ctx);
       // With no identity sources every caller would share one decision, so nothing is cached then.
-      const key = ttlMs > 0 && values.length > 0 ? prefix + JSON.stringify([ctx.api, ctx.stage, ...values]) : null;
+      const key = ttlMs > 0 && values.length > 0 ? prefix + cacheKey(ctx, values, queryNames, perRoute) : null;
       let decision = key === null ? undefined : cached(key);
       if (!decision) {
         decision = await ask(ctx, spec, values, arn);
@@ -76,6 +82,20 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
       return decide(decision, arn);
     },
   };
+}
+
+const QUERY_SOURCE = "$request.querystring.";
+
+/** The identity a decision is cached for: API, stage, (route and method), and every identity input as received. */
+function cacheKey(ctx: RequestContext, values: string[], queryNames: (string | null)[], perRoute: boolean): string {
+  const parts: unknown[] = [ctx.api, ctx.stage];
+  if (perRoute) parts.push(ctx.request.method, ctx.route?.spec.key ?? "");
+  values.forEach((value, i) => {
+    const name = queryNames[i];
+    const all = name ? ctx.url.searchParams.getAll(name) : null;
+    parts.push(all && all.length > 1 ? all : value);
+  });
+  return JSON.stringify(parts);
 }
 
 function decide(decision: Decision, arn: string): Identity {
