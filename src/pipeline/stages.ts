@@ -16,7 +16,7 @@
  * | match-route     | 403 Missing Authentication Token (rest) / 404 Not Found (http)                 |
  * | resource-policy | 403 (IP/CIDR, country, ASN allow/deny)                                         |
  * | authorize       | 401 / 403 (JWT, custom, SigV4, mTLS)                                           |
- * | api-key         | 403 (missing/invalid key, usage plan)                                          |
+ * | api-key         | 403 (missing/invalid key, usage plan); 429 (unseen key values over budget)     |
  * | validate        | 400 parameters / body, 413, 415                                                |
  * | throttle        | 429 (token buckets, quotas)                                                    |
  * | cache           | a cached response (lookup on the way in, store on the way out); 403 to an       |
