@@ -1,16 +1,17 @@
 /**
- * The custom authorizer — Amazon's Lambda authorizer on Workers: another Worker (through a service binding) or
- * a URL receives Amazon's authorizer event as a JSON POST and answers with a policy or a simple decision.
+ * The custom authorizer — Amazon's Lambda authorizer on Workers: another Worker (through a service binding, as
+ * the RPC call `invokeLambda(event)`: lambda/adapter.ts) or a URL (a JSON POST) receives Amazon's authorizer event
+ * and answers with a policy or a simple decision.
  *
  * - Identity sources missing or blank, or a token failing `validationExpression`: 401 without asking.
- * - The authorizer answering 401, the JSON string "Unauthorized", or (Lambda adapter) throwing
- *   `Error("Unauthorized")`: 401, as Amazon does for a Lambda that returns or throws "Unauthorized".
- * - Unreachable, timed out or any other non-2xx status: AUTHORIZER_CONFIGURATION_ERROR 500 (as Amazon). A Lambda that threw anything
- *   else, or a reply that is not JSON or not the expected shape: AUTHORIZER_CONFIGURATION_ERROR 500, Amazon's
+ * - The URL answering 401, the JSON string "Unauthorized", or a Lambda throwing `Error("Unauthorized")`: 401, as
+ *   Amazon does for a Lambda that returns or throws "Unauthorized"; the URL answering 403: Amazon's implicit deny.
+ * - Unreachable, timed out, any other non-2xx status, a Lambda that threw anything else, a reply that is not JSON
+ *   or not the expected shape, or a context over MAX_CONTEXT_CHARS: AUTHORIZER_CONFIGURATION_ERROR 500, Amazon's
  *   recorded type for those (rest-authorizer-error-500-null-message). Never an allow.
- * - Decisions are cached per isolate by identity-source values for `resultTtlSeconds`; a cached policy is
- *   evaluated again for every request's method ARN, so a policy naming one path denies another (as on AWS).
- *   Errors and 401s are never cached.
+ * - Decisions are cached per isolate for `resultTtlSeconds`, keyed by every identity input as received; a simple
+ *   reply also by route and method unless `resultCacheScope: shared`. A cached policy is evaluated again for every
+ *   request's method ARN, so a policy naming one path denies another (as on AWS). Errors and 401s are never cached.
  */
 import type { BundleCustomAuthorizer } from "../../config/bundle.ts";
 import { clientRequestHeaders } from "../../integrations/headers.ts";

@@ -5,8 +5,8 @@
  *   query, headers and streamed body), and its response comes back.
  * - `1.0` / `2.0`: the bound Worker receives Amazon's Lambda proxy event as an RPC call on its binding — never an
  *   HTTP request, so no client can forge one — and replies with the handler's result (`lambdaWorker()` in
- *   `lambda/adapter.ts` wraps an unchanged Lambda handler). A reply that
- *   breaks Amazon's contract, or a handler that threw, answers as Amazon does: 502 `{"message": "Internal server
+ *   `lambda/adapter.ts` wraps an unchanged Lambda handler). A reply that breaks Amazon's contract, a handler that
+ *   threw, or a Worker that is not a `lambdaWorker` answers as Amazon does: 502 `{"message": "Internal server
  *   error"}` on REST APIs, 500 `{"message":"Internal Server Error"}` on HTTP APIs.
  */
 import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
