@@ -14,6 +14,12 @@
  *   /authorizer/...  a custom authorizer: POST an authorizer event; the token (before any ":") chooses the reply —
  *                    allow → Allow "*", deny → Deny "*", unauthorized → 401, anything else → 200 {"not": "a policy"}
  *   /__hits?path=/x  200 {"count": n}: how many requests /x has had (not itself counted)
+ *   /record/{tag}    reads the whole body, then 200; what it received is kept for /__record?tag={tag}:
+ *                    {headers, bytes, complete} — `complete` false when the upload broke off before its end
+ *   /raw-status/{n}  a raw HTTP/1.1 response with status line n (600, 99 …), written byte by byte as given;
+ *                    `?interim=1` sends `100 Continue` first and then closes without a final response
+ *   /reflect         200 reflecting X-Forwarded-Scheme and X-Original-URL, with `Vary` naming them and
+ *                    `cache-control: public, max-age=300` (a backend open to web cache poisoning)
  *   /switch/{name}   200 {"switch": name} — or the status last set by POST /switch-set/{name}?status=N (a backend
  *                    that starts failing on cue)
  *   /jwks-config/{name}  POST {keys, cacheControl?, delayMs?, down?}: sets what /jwks/{name} serves (204)
@@ -43,6 +49,10 @@ export async function startBackend(port = 0): Promise<BackendServer> {
     const url = new URL(req.url ?? "/", "http://backend");
     if (url.pathname === "/__hung") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ state: hung.get(url.searchParams.get("tag") ?? "") ?? null }));
+      return;
+    }
+    if (url.pathname === "/__record") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(records.get(url.searchParams.get("tag") ?? "") ?? null));
       return;
     }
     if (url.pathname === "/__hits") {
@@ -111,6 +121,21 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** What /record/{tag} received, by tag. */
+const records = new Map<string, { headers: IncomingMessage["headers"]; bytes: number; complete: boolean }>();
+
+function record(req: IncomingMessage, res: ServerResponse, tag: string): void {
+  const seen = { headers: req.headers, bytes: 0, complete: false };
+  records.set(tag, seen);
+  req.on("data", (chunk: Buffer) => (seen.bytes += chunk.length));
+  req.on("end", () => {
+    seen.complete = true;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(seen));
+  });
+  // A broken upload: `complete` stays false; nothing to answer on a dead connection.
+  req.on("error", () => {});
+}
+
 /** Statuses of /switch/{name}, set by tests through /switch-set/{name}. */
 const switches = new Map<string, number>();
 
@@ -148,6 +173,28 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
         ? { principalId: "url-user", policyDocument: { Statement: [{ Action: "execute-api:Invoke", Effect: kind === "allow" ? "Allow" : "Deny", Resource: "*" }] }, context: { via: "url" } }
         : { not: "a policy" };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply));
+      return;
+    }
+    case "record":
+      record(req, res, second ?? "");
+      return;
+    case "raw-status": {
+      await readBody(req);
+      if (url.searchParams.has("interim")) {
+        req.socket.end("HTTP/1.1 100 Continue\r\n\r\n");
+        return;
+      }
+      req.socket.end(`HTTP/1.1 ${second} Odd\r\ncontent-type: text/plain\r\ncontent-length: 3\r\nconnection: close\r\n\r\nodd`);
+      return;
+    }
+    case "reflect": {
+      const reflected = { scheme: req.headers["x-forwarded-scheme"] ?? null, originalUrl: req.headers["x-original-url"] ?? null };
+      res.writeHead(200, {
+        "content-type": "application/json",
+        vary: "X-Forwarded-Scheme, X-Original-URL",
+        "cache-control": "public, max-age=300",
+      });
+      res.end(JSON.stringify(reflected));
       return;
     }
     case "status": {
