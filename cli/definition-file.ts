@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { compileDefinitionText, checkDefinitionText } from "../src/config/load.ts";
 import { DefinitionError, formatFieldError, type FieldError } from "../src/config/field-errors.ts";
-import type { CompiledDefinition } from "../src/config/compile.ts";
+import type { CompiledDefinition, CompileOptions } from "../src/config/compile.ts";
 
 export class CliError extends Error {
   readonly exitCode: number;
@@ -24,14 +24,14 @@ export function formatErrors(file: string, errors: FieldError[]): string {
   return `${file}: ${errors.length} error${errors.length === 1 ? "" : "s"}\n` + errors.map((e) => `  ${formatFieldError(e)}`).join("\n");
 }
 
-export async function checkFile(file: string): Promise<FieldError[]> {
-  return checkDefinitionText(await readDefinitionFile(file));
+export async function checkFile(file: string, options: CompileOptions = {}): Promise<FieldError[]> {
+  return checkDefinitionText(await readDefinitionFile(file), options);
 }
 
-export async function compileFile(file: string): Promise<CompiledDefinition> {
+export async function compileFile(file: string, options: CompileOptions = {}): Promise<CompiledDefinition> {
   const text = await readDefinitionFile(file);
   try {
-    return await compileDefinitionText(text);
+    return await compileDefinitionText(text, options);
   } catch (err) {
     if (err instanceof DefinitionError) throw new CliError(formatErrors(file, err.errors));
     throw err;

@@ -4,7 +4,7 @@
  * expand into a huge one.
  */
 import { parseDocument } from "yaml";
-import { checkDefinition, compileDefinition, type CompiledDefinition } from "./compile.ts";
+import { checkDefinition, compileDefinition, type CompiledDefinition, type CompileOptions } from "./compile.ts";
 import { DefinitionError, type FieldError } from "./field-errors.ts";
 
 export const MAX_DEFINITION_BYTES = 5 * 1024 * 1024;
@@ -31,14 +31,14 @@ export function parseDefinitionText(text: string): { value: unknown; errors: Fie
 }
 
 /** Parse and check: every error in the file, or none. */
-export function checkDefinitionText(text: string): FieldError[] {
+export function checkDefinitionText(text: string, options: CompileOptions = {}): FieldError[] {
   const { value, errors } = parseDefinitionText(text);
-  return errors.length ? errors : checkDefinition(value);
+  return errors.length ? errors : checkDefinition(value, options);
 }
 
 /** Parse and compile, or throw DefinitionError with every error. */
-export async function compileDefinitionText(text: string): Promise<CompiledDefinition> {
+export async function compileDefinitionText(text: string, options: CompileOptions = {}): Promise<CompiledDefinition> {
   const { value, errors } = parseDefinitionText(text);
   if (errors.length) throw new DefinitionError(errors);
-  return compileDefinition(value);
+  return compileDefinition(value, options);
 }

@@ -51,6 +51,8 @@ export class RequestContext {
   readonly responseHeaders: [string, string][] = [];
   /** Throttle and quota decisions made without their Durable Object (failed open or closed): counted in metrics. */
   degradedDecisions = 0;
+  /** Refusals because a dependency could not be trusted (JWKS keys past their maximum age): counted in metrics. */
+  failedClosed = 0;
   /** Milliseconds spent waiting for the integration's response headers. */
   integrationLatencyMs: number | undefined;
 

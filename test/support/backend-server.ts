@@ -22,10 +22,11 @@
  *                    `cache-control: public, max-age=300` (a backend open to web cache poisoning)
  *   /switch/{name}   200 {"switch": name} — or the status last set by POST /switch-set/{name}?status=N (a backend
  *                    that starts failing on cue)
- *   /jwks-config/{name}  POST {keys, cacheControl?, delayMs?, down?}: sets what /jwks/{name} serves (204)
+ *   /jwks-config/{name}  POST {keys, cacheControl?, delayMs?, down?, padBytes?}: sets what /jwks/{name} serves (204)
  *   /jwks/{name}     the JWKS {keys} last set for name (404 before), with `cache-control: cacheControl` when given;
  *                    delayMs holds the answer back that long; down "500" answers 500, down "reset" resets the
- *                    connection. Fetches are counted like every path (/__hits?path=/jwks/{name}).
+ *                    connection; padBytes adds a field of that many bytes (an oversized key set). Fetches are counted
+ *                    like every path (/__hits?path=/jwks/{name}).
  *
  * Every request is counted by path so tests can prove the backend was (or was not) called.
  */
@@ -89,6 +90,7 @@ interface JwksConfig {
   cacheControl?: string;
   delayMs?: number;
   down?: "500" | "reset" | false;
+  padBytes?: number;
 }
 
 /** JWKS documents served at /jwks/{name}, set by tests through /jwks-config/{name}. */
@@ -112,7 +114,7 @@ async function serveJwks(req: IncomingMessage, res: ServerResponse, name: string
     return;
   }
   res.writeHead(200, { "content-type": "application/json", ...(config.cacheControl ? { "cache-control": config.cacheControl } : {}) });
-  res.end(JSON.stringify({ keys: config.keys }));
+  res.end(JSON.stringify({ keys: config.keys, ...(config.padBytes ? { pad: "x".repeat(config.padBytes) } : {}) }));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -21,6 +21,7 @@ import { requestFacts } from "../../integrations/lambda/facts.ts";
 import { serviceBinding } from "../../integrations/transport.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import { isLocalDev, providerRefusal } from "../../security/outbound.ts";
 import { methodArn, readIdentitySource, type Authorizer, type ContextValue, type Identity } from "../types.ts";
 import { evaluatePolicy, parsePolicyReply, parseSimpleReply, type PolicyReply, type SimpleReply } from "./policy.ts";
 
@@ -147,6 +148,10 @@ async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: 
     }
   } else if (!spec.url) {
     throw misconfigured("the authorizer has neither service nor url");
+  } else {
+    // Checked when compiled; a bundle compiled for local development (or before the rule) is held to it here.
+    const refused = providerRefusal(spec.url)(isLocalDev(ctx.env));
+    if (refused) throw misconfigured(`authorizer url ${refused}`);
   }
   const controller = new AbortController();
   let timedOut = false;
