@@ -22,6 +22,7 @@ import { serviceBinding } from "../../integrations/transport.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { isLocalDev, providerRefusal } from "../../security/outbound.ts";
+import { linearPattern } from "../../security/linear-regex.ts";
 import { methodArn, readIdentitySource, type Authorizer, type ContextValue, type Identity } from "../types.ts";
 import { evaluatePolicy, parsePolicyReply, parseSimpleReply, type PolicyReply, type SimpleReply } from "./policy.ts";
 
@@ -40,25 +41,26 @@ const cache = new Map<string, { expiresAt: number; decision: Decision }>();
 const specIds = new Map<string, number>();
 let nextSpecId = 0;
 
+/** A token longer than this is refused (401) before `validationExpression` sees it. */
+const MAX_VALIDATED_TOKEN = 16 * 1024;
+
 /**
- * Builds the custom authorizer for one bundle's spec. The validation expression is compiled here, once; it must
- * match the whole token (AWS's samples, such as `.*\..*\..*`, are written for whole-string matching).
+ * Builds the custom authorizer for one bundle's spec. The validation expression is compiled here, once, for the
+ * linear-time engine (security/linear-regex.ts); it must match the whole token (AWS's samples, such as
+ * `.*\..*\..*`, are written for whole-string matching).
  */
 export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
-  let validation: RegExp | null = null;
-  let invalidExpression = false;
-  try {
-    validation = spec.validationExpression === null ? null : new RegExp(`^(?:${spec.validationExpression})$`);
-  } catch {
-    invalidExpression = true; // the compiler rejects these; a hand-built bundle still must not allow
-  }
+  const compiled = spec.validationExpression === null ? null : linearPattern(`^(?:${spec.validationExpression})$`);
+  // The compiler rejects what the engine cannot run; a bundle written before that still must not allow.
+  const invalidExpression = typeof compiled === "string";
+  const validation = typeof compiled === "string" ? null : compiled;
   const prefix = `${specId(spec)}\u0000`;
   const ttlMs = spec.resultTtlSeconds * 1000;
 
   return {
     type: "custom",
     async authorize(ctx: RequestContext): Promise<Identity> {
-      if (invalidExpression) throw misconfigured("validationExpression is not a valid regular expression");
+      if (invalidExpression) throw misconfigured(`validationExpression ${compiled}`);
       const values: string[] = [];
       for (const source of spec.identitySource) {
         const value = readIdentitySource(ctx, source);
@@ -67,7 +69,8 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
       }
       if (spec.mode === "token") {
         if (values.length !== 1) throw misconfigured("token mode needs exactly one identity source");
-        if (validation && !validation.test(values[0]!)) throw unauthorized("token does not match validationExpression");
+        if (validation && (values[0]!.length > MAX_VALIDATED_TOKEN || !validation.test(values[0]!)))
+          throw unauthorized("token does not match validationExpression");
       }
       const arn = methodArn(ctx);
       // With no identity sources every caller would share one decision, so nothing is cached then.
