@@ -18,8 +18,9 @@
  *                    {headers, bytes, complete} — `complete` false when the upload broke off before its end
  *   /raw-status/{n}  a raw HTTP/1.1 response with status line n (600, 99 …), written byte by byte as given;
  *                    `?interim=1` sends `100 Continue` first and then closes without a final response
- *   /reflect         200 reflecting X-Forwarded-Scheme and X-Original-URL, with `Vary` naming them and
- *                    `cache-control: public, max-age=300` (a backend open to web cache poisoning)
+ *   /reflect         200 reflecting X-Forwarded-Scheme, X-Original-URL, Authorization and Cookie, with `Vary`
+ *                    naming the first two and `cache-control: public, max-age=300` (a backend open to web cache
+ *                    poisoning); `?vary=` and `?cc=` replace those two headers (empty: none)
  *   /switch/{name}   200 {"switch": name} — or the status last set by POST /switch-set/{name}?status=N (a backend
  *                    that starts failing on cue)
  *   /jwks-config/{name}  POST {keys, cacheControl?, delayMs?, down?, padBytes?}: sets what /jwks/{name} serves (204)
@@ -190,12 +191,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
       return;
     }
     case "reflect": {
-      const reflected = { scheme: req.headers["x-forwarded-scheme"] ?? null, originalUrl: req.headers["x-original-url"] ?? null };
-      res.writeHead(200, {
-        "content-type": "application/json",
-        vary: "X-Forwarded-Scheme, X-Original-URL",
-        "cache-control": "public, max-age=300",
-      });
+      const h = req.headers;
+      const reflected = { scheme: h["x-forwarded-scheme"] ?? null, originalUrl: h["x-original-url"] ?? null, authorization: h.authorization ?? null, cookie: h.cookie ?? null };
+      const vary = url.searchParams.get("vary") ?? "X-Forwarded-Scheme, X-Original-URL";
+      const cacheControl = url.searchParams.get("cc") ?? "public, max-age=300";
+      res.writeHead(200, { "content-type": "application/json", ...(vary ? { vary } : {}), ...(cacheControl ? { "cache-control": cacheControl } : {}) });
       res.end(JSON.stringify(reflected));
       return;
     }
