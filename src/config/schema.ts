@@ -541,7 +541,13 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           ],
           description: "Identity sources: `$request.header.X`, `$request.querystring.X`, `$stageVariables.X`, `$context.X`. Missing → 401 without calling the authorizer. Default `$request.header.Authorization`.",
         },
-        validationExpression: { type: "string", maxLength: 1024, description: "token mode: a regular expression the token must match, else 401 without calling." },
+        validationExpression: {
+          type: "string",
+          maxLength: 1024,
+          description:
+            "token mode: a regular expression the whole token must match, else 401 without calling. Runs on RE2 (linear time) with JavaScript's " +
+            "meaning; lookaround and backreferences are refused. Tokens over 16 KiB do not match.",
+        },
         service: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$", description: "A service binding to the Worker that decides." },
         url: {
           type: "string",
@@ -585,7 +591,11 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       properties: {
         type: { const: "mtls", description: "The authorizer type." },
         issuers: { type: "array", items: { type: "string" }, description: "Accepted issuer DNs (exact)." },
-        subjects: { type: "array", items: { type: "string" }, description: "Accepted subject DNs: exact, or a regular expression between slashes (`/^CN=partner-.*$/`)." },
+        subjects: {
+          type: "array",
+          items: { type: "string" },
+          description: "Accepted subject DNs: exact, or a regular expression between slashes (`/^CN=partner-.*$/`, run on RE2).",
+        },
         fingerprints: { type: "array", items: { type: "string", pattern: "^[0-9a-fA-F]{64}$" }, description: "Accepted SHA-256 certificate fingerprints." },
       },
     },
