@@ -54,7 +54,8 @@ export default defineConfig({
               // Secrets and short memo bounds for tests (wrangler.toml's vars are the production defaults).
               // The gateway-wide bucket is one bucket for the whole run: off here, so suites cannot drain it for each
               // other; the throttle suite turns it on where it tests it.
-              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200", ACCOUNT_RATE: "0" },
+              // PORTICO_LOCAL_DEV: the test backend, JWKS and authorizer servers are on loopback over http.
+              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200", ACCOUNT_RATE: "0", PORTICO_LOCAL_DEV: "true" },
             },
           }),
         ],

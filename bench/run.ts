@@ -47,10 +47,11 @@ const settings: LoadSettings = {
 const log = (line: string) => process.stderr.write(line + "\n");
 
 /**
- * Vars the bench's Portico Worker gets over wrangler.toml's: none — it runs as shipped (the account bucket is off
- * by default; the throttle section measures what a bucket costs).
+ * Vars the bench's Portico Worker gets over wrangler.toml's: only PORTICO_LOCAL_DEV, since the upstream is a Node
+ * server on loopback, which a production Worker refuses to call. Otherwise it runs as shipped (the account bucket is
+ * off by default; the throttle section measures what a bucket costs).
  */
-const PORTICO_VARS: Record<string, string> = {};
+const PORTICO_VARS: Record<string, string> = { PORTICO_LOCAL_DEV: "true" };
 /** The throttle section's Worker: no account bucket at all, so only the route's own bucket applies. */
 const THROTTLE_VARS = { ACCOUNT_RATE: "0" };
 const LOAD_AT_START = loadavg();

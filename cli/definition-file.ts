@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { compileDefinitionText, checkDefinitionTextWithWarnings } from "../src/config/load.ts";
 import { DefinitionError, formatFieldError, type FieldError } from "../src/config/field-errors.ts";
-import type { CompiledDefinition } from "../src/config/compile.ts";
+import type { CompiledDefinition, CompileOptions } from "../src/config/compile.ts";
 
 export class CliError extends Error {
   readonly exitCode: number;
@@ -29,14 +29,14 @@ export function formatWarnings(file: string, warnings: FieldError[]): string {
   return `${file}: ${warnings.length} warning${warnings.length === 1 ? "" : "s"}\n` + warnings.map((w) => `  ${formatFieldError(w)}`).join("\n");
 }
 
-export async function checkFile(file: string): Promise<{ errors: FieldError[]; warnings: FieldError[] }> {
-  return checkDefinitionTextWithWarnings(await readDefinitionFile(file));
+export async function checkFile(file: string, options: CompileOptions = {}): Promise<{ errors: FieldError[]; warnings: FieldError[] }> {
+  return checkDefinitionTextWithWarnings(await readDefinitionFile(file), options);
 }
 
-export async function compileFile(file: string): Promise<CompiledDefinition> {
+export async function compileFile(file: string, options: CompileOptions = {}): Promise<CompiledDefinition> {
   const text = await readDefinitionFile(file);
   try {
-    return await compileDefinitionText(text);
+    return await compileDefinitionText(text, options);
   } catch (err) {
     if (err instanceof DefinitionError) throw new CliError(formatErrors(file, err.errors));
     throw err;

@@ -20,7 +20,9 @@ import { cacheCommand } from "./commands/cache.ts";
 const USAGE = `usage: portico <command> [options]
 
 Local:
-  validate FILE            check a definition; print every error with its field path
+  validate FILE [--local-dev]
+                           check a definition; print every error with its field path (--local-dev: as "dev"
+                           serves it, loopback and private backends allowed)
   dev FILE [--port N]      serve a definition locally with wrangler dev (watches the file)
   embed FILE               compile a definition into the Worker's embedded default bundle
   schema [--markdown] [OUT]
@@ -133,9 +135,9 @@ function need(value: string | undefined, usage: string): string {
 }
 
 async function validateCommand(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
-  const file = need(positionals[0], "validate FILE [--json]");
-  const { errors, warnings } = await checkFile(file);
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" }, "local-dev": { type: "boolean" } } });
+  const file = need(positionals[0], "validate FILE [--local-dev] [--json]");
+  const { errors, warnings } = await checkFile(file, { localDev: values["local-dev"] ?? false });
   if (values.json) console.log(JSON.stringify({ file, valid: errors.length === 0, errors, warnings }, null, 2));
   else if (errors.length) console.error(formatErrors(file, errors));
   else {

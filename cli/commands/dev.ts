@@ -8,10 +8,12 @@ import { watch } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { CliError } from "../definition-file.ts";
-import { embed, PROJECT_ROOT } from "./embed.ts";
+import { EMBEDDED_PATH, embed, PROJECT_ROOT } from "./embed.ts";
+import { LOCAL_DEV_VAR } from "../../src/security/outbound.ts";
 
 export async function dev(file: string, options: { port?: string; wranglerArgs: string[] }): Promise<number> {
-  const { id, routes } = await embed(file);
+  // Local development: backends and identity providers may be on this machine (loopback, http://).
+  const { id, routes } = await embed(file, EMBEDDED_PATH, { localDev: true });
   console.log(`portico: serving ${file} (${routes} routes, version ${id.slice(0, 12)})`);
 
   let timer: NodeJS.Timeout | undefined;
@@ -19,7 +21,7 @@ export async function dev(file: string, options: { port?: string; wranglerArgs: 
     clearTimeout(timer);
     timer = setTimeout(async () => {
       try {
-        const next = await embed(file);
+        const next = await embed(file, EMBEDDED_PATH, { localDev: true });
         console.log(`portico: reloaded ${file} (version ${next.id.slice(0, 12)})`);
       } catch (err) {
         console.error(err instanceof CliError ? err.message : String(err));
@@ -34,6 +36,7 @@ export async function dev(file: string, options: { port?: string; wranglerArgs: 
     "dev",
     "-c", join(PROJECT_ROOT, "wrangler.toml"),
     "-c", join(PROJECT_ROOT, "examples", "backend", "wrangler.toml"),
+    "--var", `${LOCAL_DEV_VAR}:true`,
     ...(options.port ? ["--port", options.port] : []),
     ...options.wranglerArgs,
   ];

@@ -7,10 +7,13 @@ import { type FieldError, isObject } from "./field-errors.ts";
 import type { ApiDefinition, AuthorizerDefinition, ResourcePolicyDefinition, RouteDefinition } from "./types.ts";
 import { PORTICO_PREFIX } from "../security/client-headers.ts";
 import { parseCidr } from "../security/ip.ts";
+import { checkOutboundTemplate } from "../security/outbound.ts";
+import { linearPattern } from "../security/linear-regex.ts";
 
 export const JWT_DEFAULTS = {
   identitySource: "$request.header.Authorization",
   clockSkewSeconds: 30,
+  maxTokenLifetimeSeconds: 86400,
   jwksMinCacheSeconds: 60,
   jwksMaxCacheSeconds: 86400,
   jwksRefetchSeconds: 30,
@@ -31,9 +34,9 @@ export function routeAuthorizer(route: RouteDefinition): { name: string; scopes:
   return typeof a === "string" ? { name: a, scopes: [] } : { name: a.name, scopes: a.scopes ?? [] };
 }
 
-export function checkIdentity(def: ApiDefinition, errors: FieldError[]): void {
+export function checkIdentity(def: ApiDefinition, errors: FieldError[], localDev = false): void {
   const authorizers = isObject(def.authorizers) ? (def.authorizers as Record<string, AuthorizerDefinition>) : {};
-  for (const [name, a] of Object.entries(authorizers)) if (isObject(a)) checkAuthorizer(a, ["authorizers", name], errors);
+  for (const [name, a] of Object.entries(authorizers)) if (isObject(a)) checkAuthorizer(a, ["authorizers", name], errors, localDev);
   if (isObject(def.resourcePolicy)) checkPolicy(def.resourcePolicy, ["resourcePolicy"], errors);
 
   if (!isObject(def.routes)) return;
@@ -56,8 +59,31 @@ export function checkIdentity(def: ApiDefinition, errors: FieldError[]): void {
     errors.push({ path: ["settings", "apiKeySource"], message: "AUTHORIZER needs a custom authorizer to supply usageIdentifierKey" });
 }
 
-function checkAuthorizer(a: AuthorizerDefinition, path: (string | number)[], errors: FieldError[]): void {
+/**
+ * An identity provider's URL (JWKS, custom authorizer): https only, outside local development — its answers decide
+ * who gets in, so they must not travel in clear — and never to a metadata, loopback or private address.
+ */
+function checkProviderUrl(url: unknown, path: (string | number)[], errors: FieldError[], localDev: boolean): void {
+  if (typeof url !== "string") return;
+  if (/^http:\/\//i.test(url) && !localDev)
+    errors.push({ path, message: "must be an https:// URL (http:// is accepted only in local development: PORTICO_LOCAL_DEV, see docs/security.md)" });
+  for (const message of checkOutboundTemplate(url, { localDev, network: true })) errors.push({ path, message });
+}
+
+function checkAuthorizer(a: AuthorizerDefinition, path: (string | number)[], errors: FieldError[], localDev: boolean): void {
   if (a.type === "jwt") {
+    checkProviderUrl(a.jwksUrl, [...path, "jwksUrl"], errors, localDev);
+    const audiences = a.audience === undefined ? [] : [a.audience].flat();
+    if (a.allowAnyAudience === true && audiences.length)
+      errors.push({ path: [...path, "allowAnyAudience"], message: "cannot be true when audience is set: remove one of them" });
+    else if (a.allowAnyAudience !== true && !audiences.length)
+      errors.push({
+        path: [...path, "audience"],
+        message:
+          (a.audience === undefined ? "required" : "must name at least one audience") +
+          ": the `aud` values this API accepts (without one, any token the issuer signs for any other application " +
+          "would pass). To accept every audience on purpose, set allowAnyAudience: true (docs/identity.md)",
+      });
     const sources = ["jwksUrl", "jwks", "secret"].filter((k) => (a as unknown as Record<string, unknown>)[k] !== undefined);
     if (sources.length !== 1)
       errors.push({ path, message: `needs exactly one key source: jwksUrl, jwks or secret${sources.length ? ` (has ${sources.join(", ")})` : ""}` });
@@ -78,12 +104,13 @@ function checkAuthorizer(a: AuthorizerDefinition, path: (string | number)[], err
       errors.push({ path: [...path, "jwksMinCacheSeconds"], message: "must not exceed jwksMaxCacheSeconds" });
   } else if (a.type === "custom") {
     if ((a.service === undefined) === (a.url === undefined)) errors.push({ path, message: "needs exactly one of service or url" });
+    checkProviderUrl(a.url, [...path, "url"], errors, localDev);
     const sources = a.identitySource === undefined ? [] : Array.isArray(a.identitySource) ? a.identitySource : [a.identitySource];
     if ((a.mode ?? "token") === "token" && sources.length && (sources.length !== 1 || !/^\$request\.header\./.test(sources[0]!)))
       errors.push({ path: [...path, "identitySource"], message: "token mode takes exactly one $request.header.<name>" });
     if ((a.mode ?? "token") === "request" && a.validationExpression !== undefined)
       errors.push({ path: [...path, "validationExpression"], message: "only applies in token mode" });
-    if (typeof a.validationExpression === "string") checkRegex(a.validationExpression, [...path, "validationExpression"], errors);
+    if (typeof a.validationExpression === "string") checkRegex(`^(?:${a.validationExpression})$`, [...path, "validationExpression"], errors);
     if (isObject(a.contextToHeaders)) checkIdentityHeaders(a.contextToHeaders, [...path, "contextToHeaders"], errors);
   } else if (a.type === "mtls") {
     if (Array.isArray(a.subjects))
@@ -103,12 +130,10 @@ function checkIdentityHeaders(map: Record<string, unknown>, path: (string | numb
   }
 }
 
+/** Operator-written regexes run on the linear-time engine: one it cannot run is refused here. */
 function checkRegex(source: string, path: (string | number)[], errors: FieldError[]): void {
-  try {
-    new RegExp(source);
-  } catch (err) {
-    errors.push({ path, message: `not a valid regular expression (${(err as Error).message})` });
-  }
+  const compiled = linearPattern(source);
+  if (typeof compiled === "string") errors.push({ path, message: compiled });
 }
 
 function checkPolicy(policy: ResourcePolicyDefinition, path: (string | number)[], errors: FieldError[]): void {
@@ -137,6 +162,8 @@ export function buildAuthorizers(def: ApiDefinition): Record<string, BundleAutho
           type: "jwt",
           issuer: a.issuer,
           audience: a.audience === undefined ? [] : Array.isArray(a.audience) ? a.audience : [a.audience],
+          allowAnyAudience: a.allowAnyAudience ?? false,
+          maxTokenLifetimeSeconds: a.maxTokenLifetimeSeconds ?? JWT_DEFAULTS.maxTokenLifetimeSeconds,
           jwksUrl: a.jwksUrl ?? null,
           jwks: a.jwks ?? null,
           secret: a.secret ?? null,
@@ -169,7 +196,13 @@ export function buildAuthorizers(def: ApiDefinition): Record<string, BundleAutho
         break;
       }
       case "sigv4":
-        out[name] = { type: "sigv4", service: a.service ?? "execute-api", region: a.region ?? "us-east-1", credentials: a.credentials };
+        out[name] = {
+          type: "sigv4",
+          service: a.service ?? "execute-api",
+          region: a.region ?? "us-east-1",
+          credentials: a.credentials,
+          forwardUnsignedHeaders: a.forwardUnsignedHeaders ?? false,
+        };
         break;
       case "mtls":
         out[name] = { type: "mtls", issuers: a.issuers ?? [], subjects: a.subjects ?? [], fingerprints: (a.fingerprints ?? []).map((f) => f.toLowerCase()) };

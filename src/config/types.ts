@@ -44,6 +44,8 @@ export interface ApiSettings {
   rateLimitHeaders?: "draft" | "legacy" | false;
   /** Response header saying HIT, MISS or BYPASS for cached routes; `false` turns it off. Default `X-Cache`. */
   cacheStatusHeader?: string | false;
+  /** Bounds on JSON bodies that routes validate. */
+  jsonLimits?: { maxDepth?: number; maxElements?: number; maxKeyLength?: number; maxPatternInputLength?: number };
 }
 
 /** A token bucket: `rate` requests per second refill it, `burst` is its size. */
@@ -148,6 +150,10 @@ export interface JwtAuthorizerDefinition {
   type: "jwt";
   issuer: string;
   audience?: string | string[];
+  /** The explicit waiver of the audience check: any token of the issuer passes. */
+  allowAnyAudience?: boolean;
+  /** Longest time from now to a token's `exp`. Default 86400. */
+  maxTokenLifetimeSeconds?: number;
   jwksUrl?: string;
   jwks?: { keys: Record<string, unknown>[] };
   secret?: string;
@@ -184,6 +190,8 @@ export interface SigV4AuthorizerDefinition {
   region?: string;
   /** Access key id → the name of the Worker secret holding its secret access key. */
   credentials: Record<string, string>;
+  /** Send headers outside SignedHeaders on to the backend (default false: dropped). */
+  forwardUnsignedHeaders?: boolean;
 }
 
 export interface MtlsAuthorizerDefinition {

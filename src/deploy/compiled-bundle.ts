@@ -67,7 +67,7 @@ function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
     bodyValidator() {
       if (validator === undefined) {
         const model = spec.validate?.body;
-        validator = model ? buildModelValidator(bundle.models, model) : null;
+        validator = model ? buildModelValidator(bundle.models, model, bundle.settings.jsonLimits.maxPatternInputLength) : null;
       }
       return validator;
     },

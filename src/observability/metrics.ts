@@ -22,6 +22,8 @@ export interface Observation {
   integrationLatencyMs: number | undefined;
   /** Throttle/quota decisions this request got without their Durable Object. */
   degraded?: number;
+  /** Refusals because a dependency could not be trusted (stale JWKS keys). */
+  failClosed?: number;
   cache?: "HIT" | "MISS" | "BYPASS";
 }
 
@@ -43,6 +45,7 @@ export class MetricsBuffer {
     }
     sample.count++;
     sample.degraded = (sample.degraded ?? 0) + (o.degraded ?? 0);
+    if (o.failClosed) sample.failClosed = (sample.failClosed ?? 0) + o.failClosed;
     if (o.cache === "HIT") sample.cacheHits = (sample.cacheHits ?? 0) + 1;
     else if (o.cache === "MISS") sample.cacheMisses = (sample.cacheMisses ?? 0) + 1;
     if (o.status >= 500) sample.c5xx++;

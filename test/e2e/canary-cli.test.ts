@@ -19,7 +19,8 @@ beforeAll(async () => {
   checkout = isolatedCheckout();
   backend = await startBackend();
   // Short bounds so the test sees changes quickly: stage pointers trusted 100 ms, metrics sent every 200 ms.
-  worker = await startBuiltWorker(checkout, { ADMIN_TOKEN: TOKEN, REGISTRY_MEMO_MS: "100", METRICS_FLUSH_MS: "200", ACCOUNT_RATE: "0" });
+  // PORTICO_LOCAL_DEV: the definitions proxy to a Node backend on loopback.
+  worker = await startBuiltWorker(checkout, { ADMIN_TOKEN: TOKEN, REGISTRY_MEMO_MS: "100", METRICS_FLUSH_MS: "200", ACCOUNT_RATE: "0", PORTICO_LOCAL_DEV: "true" });
 });
 
 afterAll(async () => {

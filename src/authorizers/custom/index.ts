@@ -21,6 +21,8 @@ import { requestFacts } from "../../integrations/lambda/facts.ts";
 import { invokeLambda } from "../../integrations/lambda/invoke.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import { isLocalDev, providerRefusal } from "../../security/outbound.ts";
+import { linearPattern } from "../../security/linear-regex.ts";
 import { methodArn, readIdentitySource, type Authorizer, type ContextValue, type Identity } from "../types.ts";
 import { evaluatePolicy, parsePolicyReply, parseSimpleReply, type PolicyReply, type SimpleReply } from "./policy.ts";
 
@@ -37,18 +39,19 @@ const cache = new Map<string, { expiresAt: number; decision: Decision }>();
 const specIds = new Map<string, number>();
 let nextSpecId = 0;
 
+/** A token longer than this is refused (401) before `validationExpression` sees it. */
+const MAX_VALIDATED_TOKEN = 16 * 1024;
+
 /**
- * Builds the custom authorizer for one bundle's spec. The validation expression is compiled here, once; it must
- * match the whole token (AWS's samples, such as `.*\..*\..*`, are written for whole-string matching).
+ * Builds the custom authorizer for one bundle's spec. The validation expression is compiled here, once, for the
+ * linear-time engine (security/linear-regex.ts); it must match the whole token (AWS's samples, such as
+ * `.*\..*\..*`, are written for whole-string matching).
  */
 export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
-  let validation: RegExp | null = null;
-  let invalidExpression = false;
-  try {
-    validation = spec.validationExpression === null ? null : new RegExp(`^(?:${spec.validationExpression})$`);
-  } catch {
-    invalidExpression = true; // the compiler rejects these; a hand-built bundle still must not allow
-  }
+  const compiled = spec.validationExpression === null ? null : linearPattern(`^(?:${spec.validationExpression})$`);
+  // The compiler rejects what the engine cannot run; a bundle written before that still must not allow.
+  const invalidExpression = typeof compiled === "string";
+  const validation = typeof compiled === "string" ? null : compiled;
   const prefix = `${specId(spec)}\u0000`;
   const ttlMs = spec.resultTtlSeconds * 1000;
   // A simple reply is a bare yes or no for the request it was asked about: unless the API chose Amazon's shared
@@ -61,7 +64,7 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
   return {
     type: "custom",
     async authorize(ctx: RequestContext): Promise<Identity> {
-      if (invalidExpression) throw misconfigured("validationExpression is not a valid regular expression");
+      if (invalidExpression) throw misconfigured(`validationExpression ${compiled}`);
       const values: string[] = [];
       for (const source of spec.identitySource) {
         const value = readIdentitySource(ctx, source);
@@ -70,7 +73,8 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
       }
       if (spec.mode === "token") {
         if (values.length !== 1) throw misconfigured("token mode needs exactly one identity source");
-        if (validation && !validation.test(values[0]!)) throw unauthorized("token does not match validationExpression");
+        if (validation && (values[0]!.length > MAX_VALIDATED_TOKEN || !validation.test(values[0]!)))
+          throw unauthorized("token does not match validationExpression");
       }
       const arn = methodArn(ctx);
       // With no identity sources every caller would share one decision, so nothing is cached then.
@@ -158,6 +162,9 @@ function buildEvent(ctx: RequestContext, spec: BundleCustomAuthorizer, values: s
 async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: unknown): Promise<unknown> {
   if (spec.service) return fromService(ctx, spec, spec.service, event);
   if (!spec.url) throw misconfigured("the authorizer has neither service nor url");
+  // Checked when compiled; a bundle compiled for local development (or before the rule) is held to it here.
+  const refused = providerRefusal(spec.url)(isLocalDev(ctx.env));
+  if (refused) throw misconfigured(`authorizer url ${refused}`);
   return fromUrl(spec, spec.url, event);
 }
 

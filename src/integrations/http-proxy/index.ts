@@ -17,7 +17,7 @@ export function httpProxyIntegration(spec: BundleHttpIntegration, _bundle: Bundl
   return {
     type: "http_proxy",
     async invoke(ctx: RequestContext): Promise<Response> {
-      const url = backendUrl(renderTemplate(uri, ctx.stageVariables, ctx.pathParams), ctx.url.search);
+      const url = backendUrl(renderTemplate(uri, ctx.stageVariables, ctx.pathParams), ctx.url.search, spec.service ? null : ctx.env);
       const method = spec.method ?? ctx.request.method;
       // Built from the client's headers, then changed in place: one copy of them for the whole subrequest.
       const outbound = outboundRequest(ctx, { url, method, headers: ctx.request.headers, body: await ctx.bodyForForwarding() });
