@@ -116,7 +116,7 @@ describe("contextToHeaders and claimsToHeaders at validate", () => {
       stages: { prod: {} },
       authorizers: {
         gate: { type: "custom", url: "https://auth.example.com/", contextToHeaders: { "x-portico-user": "user", Host: "tenant", "x-ok": "user" } },
-        jwt: { type: "jwt", issuer: "https://issuer.example/", secret: "JWT_SECRET", claimsToHeaders: { "X-Forwarded-For": "sub" } },
+        jwt: { type: "jwt", issuer: "https://issuer.example/", audience: "names", secret: "JWT_SECRET", claimsToHeaders: { "X-Forwarded-For": "sub" } },
       },
       routes: { "GET /a": { integration: { type: "mock" } } },
     });

@@ -109,7 +109,7 @@ describe("a hung limiter", () => {
     const broken = hangable();
     const name = `hung-${uid()}`;
     // Not gatewayFor: it waits for each request's background work, and the probe of a hung object is exactly that.
-    const { id, bundle } = await compileDefinition({ name, stages: { prod: {} }, routes: { "GET /a": { throttle: { rate: 100, burst: 200 }, integration: echoTo(name) } } });
+    const { id, bundle } = await compileDefinition({ name, stages: { prod: {} }, routes: { "GET /a": { throttle: { rate: 100, burst: 200 }, integration: echoTo(name) } } }, { localDev: true });
     const app = createApp({ source: new EmbeddedConfigSource(id, bundle) });
     const gw = { fetch: (path: string) => app.fetch(new Request(`http://gateway.test${path}`), { ...ENV, ...broken.env } as Env, createExecutionContext()) };
     // Healthy first: the isolate learns how many tokens the bucket holds.
