@@ -1,17 +1,30 @@
 /** `portico canary set | start | status | promote | delete`: canary releases through the admin API. */
 import { parseArgs } from "node:util";
-import { CliError } from "../definition-file.ts";
-import { EXIT } from "../client.ts";
-import { percent, shortId, table, withProgress } from "../output.ts";
-import { clientFrom, CONNECTION_OPTIONS, resolveApi, stageTable } from "./deployments.ts";
+import { CONNECTION_HELP, type Command } from "../command.ts";
+import { CliError, EXIT } from "../errors.ts";
+import { percent, shortId, table } from "../output.ts";
+import { withProgress } from "../progress.ts";
+import { clientFrom, CONNECTION_OPTIONS, resolveApi } from "./connection.ts";
+import { stageTable } from "./stage-table.ts";
 import type { CanaryState, StageState, VersionMetrics } from "../../src/deploy/types.ts";
 
 const USAGE = `usage: portico canary <set|start|status|promote|delete> --stage S [options]
+
+Canary releases: a share of stage S's traffic goes to a second published version (\`portico deploy FILE --stage S
+--canary P\` creates one).
   set      [--percent P] [--sticky none|ip|apiKey|sub|header:NAME|cookie:NAME] [--var NAME=VALUE ...]
            [--use-stage-cache true|false] [--deployment ID]
-  start    [--percent P] | --auto [--step 10] [--interval 60] [--max-error-increase 1] [--max-p95-ratio 1.2] [--min-requests 100]
-  status   [--minutes 15]
-  promote | delete`;
+                                  change the canary's percent, sticky key, stage-variable overrides, cache sharing
+  start    [--percent P]          the same as set
+  start    --auto [--step 10] [--interval 60] [--max-error-increase 1] [--max-p95-ratio 1.2] [--min-requests 100]
+                                  step the percent up while the canary is healthy, promote at 100%, roll back when not
+  status   [--minutes 15]         both versions' requests, error rates and latency percentiles side by side
+  promote                         the canary becomes the stable version
+  delete                          all traffic back to the stable version
+
+${CONNECTION_HELP}`;
+
+export const SUBCOMMANDS = ["set", "start", "status", "promote", "delete"];
 
 const OPTIONS = {
   ...CONNECTION_OPTIONS,
@@ -54,10 +67,21 @@ function vars(list: string[] | undefined): Record<string, string> | undefined {
   );
 }
 
-export async function canaryCommand(args: string[]): Promise<number> {
+export const canaryCommand: Command = {
+  name: "canary",
+  synopsis: "canary set|start|status|promote|delete --stage S",
+  summary: "canary releases, by hand or automated (--auto)",
+  usage: USAGE,
+  subcommands: SUBCOMMANDS,
+  group: "deployments",
+  run: canary,
+};
+
+async function canary(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (!sub || !SUBCOMMANDS.includes(sub)) throw new CliError(sub ? `unknown canary command "${sub}" (portico canary --help)` : "canary needs a command: set, start, status, promote or delete (portico canary --help)", EXIT.usage);
   const { values } = parseArgs({ args: rest, options: OPTIONS });
-  if (!sub || !values.stage) throw new CliError(USAGE, EXIT.usage);
+  if (!values.stage) throw new CliError(`canary ${sub} needs --stage S (portico canary --help)`, EXIT.usage);
   const client = clientFrom(values);
   const api = await resolveApi(client, values);
   const base = `/apis/${api}/stages/${values.stage}/canary`;
@@ -109,7 +133,7 @@ export async function canaryCommand(args: string[]): Promise<number> {
       return EXIT.ok;
     }
     default:
-      throw new CliError(`unknown canary command "${sub}"\n${USAGE}`, EXIT.usage);
+      throw new CliError(`unknown canary command "${sub}" (portico canary --help)`, EXIT.usage);
   }
 }
 

@@ -46,7 +46,7 @@ export async function compileDefinition(value: unknown): Promise<CompiledDefinit
 }
 
 /** Sorts errors by where their fields appear in the document (stable), so a route's errors read together. */
-function inDocumentOrder(value: unknown, errors: FieldError[]): FieldError[] {
+export function inDocumentOrder(value: unknown, errors: FieldError[]): FieldError[] {
   const rank = (path: (string | number)[]): number[] => {
     const out: number[] = [];
     let node: unknown = value;

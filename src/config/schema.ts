@@ -30,7 +30,8 @@ const httpTransport = (type: "http_proxy" | "http", description: string): Schema
       maxLength: 2048,
       description:
         "Backend URL (http or https). May use `${stageVariables.name}` anywhere and `{param}` / `{proxy}` " +
-        "for the route's path parameters (substituted as sent, never decoded). The client's query string is appended.",
+        "for the route's path parameters (substituted as sent, never decoded). " +
+        (type === "http_proxy" ? "The client's query string is appended." : "The client's query string is not sent (Amazon's HTTP integration)."),
     },
     method: { enum: [...HTTP_METHODS], description: "Method sent to the backend; default: the client's method." },
     timeoutMs: {
@@ -40,7 +41,10 @@ const httpTransport = (type: "http_proxy" | "http", description: string): Schema
       description: "Time to the backend's response headers before 504 Endpoint request timed out. Default 29000.",
     },
     headers: stringMap(
-      "Headers set on the backend request (replacing the client's). Values may use `${stageVariables.name}` and `{param}`.",
+      type === "http_proxy"
+        ? "Headers set on the backend request (replacing the client's). Values may use `${stageVariables.name}` and `{param}`."
+        : "Headers set on the backend request, which otherwise carries only the body's Content-Type, `Accept: application/json` " +
+            "and X-Forwarded-For/-Proto. Values may use `${stageVariables.name}` and `{param}`.",
       "Header value.",
     ),
     service: {
@@ -562,7 +566,9 @@ export const DEFINITION_SCHEMA: SchemaNode = {
     ),
     httpIntegration: httpTransport(
       "http",
-      "Call an HTTP backend with a mapped request and map its response (Amazon's HTTP, non-proxy).",
+      "Call an HTTP backend with a request the gateway builds (Amazon's HTTP, non-proxy, without mapping templates): " +
+        "the client's body (with its Content-Type) and the configured headers, not the client's other headers or query " +
+        "string. The client receives the backend's status, Content-Type and body; other backend headers are dropped.",
     ),
     mockIntegration: {
       type: "object",

@@ -1,0 +1,84 @@
+/**
+ * A `portico dev` session's own files, so that nothing else — `npm run build`, `npm run deploy`, `npm test`, a
+ * second `portico dev` — can change what it serves:
+ * - `.portico/dev-<pid>/embedded-bundle.json`: the file's compiled bundle (rewritten on every good save);
+ * - `.portico-dev-<pid>.wrangler.json`: the gateway's wrangler config with the embedded-bundle alias pointed at
+ *   that bundle and the dev vars set. It sits beside the original so that everything wrangler resolves from
+ *   the config's directory — `main`, `.dev.vars`, `.wrangler/state` — is what it would be for the original.
+ *   (`wrangler dev --alias` would be simpler, but wrangler 4 ignores it in dev.)
+ * Both are removed when the session ends; ones left by a killed session are removed by the next one.
+ */
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import type { WranglerConfig } from "../environment/wrangler-config.ts";
+
+export const EMBEDDED_ALIAS = "@portico/embedded-bundle";
+
+export interface SessionPaths {
+  dir: string;
+  embedded: string;
+  config: string;
+}
+
+export function sessionPaths(configDir: string, pid = process.pid): SessionPaths {
+  const dir = join(configDir, ".portico", `dev-${pid}`);
+  return { dir, embedded: join(dir, "embedded-bundle.json"), config: join(configDir, `.portico-dev-${pid}.wrangler.json`) };
+}
+
+export interface DevVars {
+  /** The definition file, as shown to the user. */
+  file: string;
+  /** Stages served published (`*` for all), or "" for none. */
+  published: string;
+}
+
+/** The session's wrangler config: the user's, with the embedded bundle and the dev vars of this session. */
+export function sessionConfig(config: WranglerConfig, paths: SessionPaths, vars: DevVars): Record<string, unknown> {
+  const raw = structuredClone(config.raw);
+  const alias = (raw.alias && typeof raw.alias === "object" ? raw.alias : {}) as Record<string, string>;
+  raw.alias = { ...alias, [EMBEDDED_ALIAS]: `./${relative(dirname(paths.config), paths.embedded)}` };
+  const existing = (raw.vars && typeof raw.vars === "object" ? raw.vars : {}) as Record<string, unknown>;
+  // PORTICO_API is cleared: in a dev session the file's API is the one served on the Worker's own host names.
+  raw.vars = { ...existing, PORTICO_API: "", PORTICO_DEV_FILE: vars.file, PORTICO_DEV_PUBLISHED: vars.published };
+  return raw;
+}
+
+/** Writes (or rewrites, which makes wrangler reload its config and `.dev.vars`) the session's config. */
+export async function writeSessionConfig(paths: SessionPaths, config: Record<string, unknown>): Promise<void> {
+  await mkdir(paths.dir, { recursive: true });
+  const temp = `${paths.config}.tmp`;
+  await writeFile(temp, JSON.stringify(config, null, 2) + "\n");
+  await rename(temp, paths.config);
+}
+
+export function removeSession(paths: SessionPaths): void {
+  rmSync(paths.dir, { recursive: true, force: true });
+  rmSync(paths.config, { force: true });
+  rmSync(`${paths.config}.tmp`, { force: true });
+}
+
+/** Removes what sessions that no longer run left behind (a session killed with SIGKILL cannot clean up). */
+export function removeStaleSessions(configDir: string): void {
+  const stale = (pid: number) => pid !== process.pid && !isRunning(pid);
+  for (const name of safeList(configDir)) {
+    const m = /^\.portico-dev-(\d+)\.wrangler\.json$/.exec(name);
+    if (m && stale(Number(m[1]))) rmSync(join(configDir, name), { force: true });
+  }
+  const own = join(configDir, ".portico");
+  for (const name of safeList(own)) {
+    const m = /^dev-(\d+)$/.exec(name);
+    if (m && stale(Number(m[1]))) rmSync(join(own, name), { recursive: true, force: true });
+  }
+}
+
+const safeList = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
