@@ -87,3 +87,12 @@ export function listIn<T>(body: object, key: string, what: string): T[] {
   if (!Array.isArray(value)) throw new CliError(`the server's answer has no ${what} list (${key}): is it a Portico Worker?`, EXIT.unreachable);
   return value as T[];
 }
+
+/** `body` when `ok` holds for it, else the server answered something that is not Portico's admin API (exit 3). */
+export function shaped<T>(body: object, ok: (value: Record<string, unknown>) => boolean, what: string): T {
+  if (!ok(body as Record<string, unknown>)) throw new CliError(`the server's answer is not ${what}: is it a Portico Worker?`, EXIT.unreachable);
+  return body as T;
+}
+
+/** A stage as the admin API describes one (`StageState`). */
+export const isStage = (b: Record<string, unknown>) => typeof b.stage === "string" && typeof b.deploymentId === "string";

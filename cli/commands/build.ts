@@ -1,11 +1,11 @@
 /**
  * `portico build [FILE]`: bundle the Worker for deploy exactly as `wrangler deploy` would (`--dry-run --outdir`),
  * with FILE (default: the example) as the embedded default, and report the bundle's size against Workers' limits.
- * The embedded bundle is written to a directory of this process's own (`.portico/build-<pid>/`), so a build never
- * changes what a running `portico dev` serves.
+ * The embedded bundle and the wrangler config that points at it are this process's own (dev/session.ts), so a
+ * build never changes what a running `portico dev` serves, nor another build's output.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,6 +15,8 @@ import { compileFile } from "../definition-file.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { EXAMPLE_DEFINITION, PROJECT_ROOT } from "../paths.ts";
 import { withProgress } from "../progress.ts";
+import { readWranglerConfig } from "../environment/wrangler-config.ts";
+import { removeSession, removeStaleSessions, sessionConfig, sessionPaths, writeSessionConfig } from "../dev/session.ts";
 import { writeEmbedded } from "./embed.ts";
 
 /** Workers' compressed script size limits (free / paid plans). */
@@ -32,13 +34,14 @@ export async function build(file = EXAMPLE_DEFINITION, outdir = join(PROJECT_ROO
   return withProgress(`building the Worker with ${file}`, async (progress) => {
     progress.step("compiling the definition");
     const compiled = await compileFile(file);
-    const own = join(PROJECT_ROOT, ".portico", `build-${process.pid}`);
-    const embedded = join(own, "embedded-bundle.json");
+    removeStaleSessions(PROJECT_ROOT);
+    const own = sessionPaths(PROJECT_ROOT, "build");
     try {
-      await writeEmbedded(compiled, embedded);
+      await writeEmbedded(compiled, own.embedded);
+      await writeSessionConfig(own, sessionConfig(readWranglerConfig(join(PROJECT_ROOT, "wrangler.toml")), own));
       progress.step("bundling with wrangler");
       const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
-      const args = [wrangler, "deploy", "--dry-run", "--outdir", outdir, "-c", join(PROJECT_ROOT, "wrangler.toml"), "--alias", `@portico/embedded-bundle:${embedded}`];
+      const args = [wrangler, "deploy", "--dry-run", "--outdir", outdir, "-c", own.config];
       const run = await new Promise<{ status: number | null; output: string }>((resolve, reject) => {
         const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
         let output = "";
@@ -52,7 +55,7 @@ export async function build(file = EXAMPLE_DEFINITION, outdir = join(PROJECT_ROO
         throw new CliError(`wrangler could not bundle the Worker: ${last.trim()}`, EXIT.refused);
       }
     } finally {
-      rmSync(own, { recursive: true, force: true });
+      removeSession(own);
     }
     const script = join(outdir, "index.js");
     return { outdir, script, bytes: statSync(script).size, gzipBytes: gzipSync(readFileSync(script)).length, version: compiled.id };

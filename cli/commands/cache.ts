@@ -1,5 +1,6 @@
 /** `portico cache flush --stage S`: flush a stage's response cache (O(1): a new generation in every key). */
 import { parseArgs } from "node:util";
+import { shaped } from "../client.ts";
 import { CONNECTION_HELP, type Command } from "../command.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { withProgress } from "../progress.ts";
@@ -24,7 +25,8 @@ ${CONNECTION_HELP}`,
     if (!values.stage) throw new CliError("cache flush needs --stage S (portico cache --help)", EXIT.usage);
     const client = clientFrom(values);
     const api = await resolveApi(client, values);
-    const { body } = await withProgress(`flushing ${api}/${values.stage}`, client.request<{ stage: string; cacheGeneration: number }>("POST", `/apis/${api}/stages/${values.stage}/cache/flush`, {}));
+    const { body: answer } = await withProgress(`flushing ${api}/${values.stage}`, client.request("POST", `/apis/${api}/stages/${values.stage}/cache/flush`, {}));
+    const body = shaped<{ stage: string; cacheGeneration: number }>(answer, (b) => typeof b.cacheGeneration === "number", "a cache flush");
     console.log(values.json ? JSON.stringify(body, null, 2) : `flushed ${api}/${body.stage}: cache generation ${body.cacheGeneration} (every request sees it within the Registry memo bound)`);
     return EXIT.ok;
   },

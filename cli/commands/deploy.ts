@@ -10,6 +10,7 @@ import type { ServerFacts } from "../../src/admin/server-facts.ts";
 import type { CompiledDefinition } from "../../src/config/compile.ts";
 import { compileDefinition } from "../../src/config/compile.ts";
 import type { DeploymentRecord, StageState } from "../../src/deploy/types.ts";
+import { isStage, shaped } from "../client.ts";
 import { CONNECTION_HELP, type Command } from "../command.ts";
 import { definitionError, formatErrors, readDefinitionFile } from "../definition-file.ts";
 import { checkDefinitionFile, environmentFor } from "../environment/index.ts";
@@ -61,7 +62,7 @@ export const deployCommand: Command = {
     if (!file || positionals.length > 1) throw new CliError("deploy takes one FILE (portico deploy --help)", EXIT.usage);
     if (!values.stage) throw new CliError("deploy needs --stage S (portico deploy --help)", EXIT.usage);
     const canary = values.canary === undefined ? undefined : Number(values.canary);
-    if (canary !== undefined && !(canary >= 0 && canary <= 100)) throw new CliError("--canary must be a percent between 0 and 100", EXIT.usage);
+    if (canary !== undefined && !(canary >= 0 && canary <= 100)) throw new CliError("--canary must be a percent between 0 and 100 (portico deploy --help)", EXIT.usage);
     const client = clientFrom(values);
 
     const environment = values["skip-env-check"] ? null : environmentFor(file, { config: values.config, secrets: values.secrets, remote: !client.isLocal });
@@ -78,19 +79,24 @@ export const deployCommand: Command = {
     if (unserved) console.error(`warning: ${unserved}`);
 
     const text = await readDefinitionFile(file);
-    const { status, body } = await withProgress(
+    const { status, body: answer } = await withProgress(
       `deploying ${file} to ${values.stage}`,
-      client.request<{ api: string; changed: boolean; stage: StageState; deployment: DeploymentRecord }>("POST", "/deployments", {
+      client.request("POST", "/deployments", {
         definition: text,
         stage: values.stage,
         ...(values.description ? { description: values.description } : {}),
         ...(canary !== undefined ? { canary } : {}),
       }),
     );
+    const body = shaped<{ api: string; changed: boolean; stage: StageState; deployment: DeploymentRecord }>(
+      answer,
+      (b) => typeof b.api === "string" && !!b.stage && isStage(b.stage as Record<string, unknown>) && typeof (b.deployment as { id?: unknown })?.id === "string",
+      "a deployment",
+    );
     const what = canary !== undefined ? `as canary at ${canary}%` : "as stable";
     print(values, body, status === 201
-      ? `deployed ${body.api} version ${shortId(body.deployment?.id)} to ${body.stage?.stage} ${what}\n\n${stageTable([body.stage])}`
-      : `unchanged: ${body.stage?.stage} already serves version ${shortId(body.deployment?.id)} ${what}`);
+      ? `deployed ${body.api} version ${shortId(body.deployment.id)} to ${body.stage.stage} ${what}\n\n${stageTable([body.stage])}`
+      : `unchanged: ${body.stage.stage} already serves version ${shortId(body.deployment.id)} ${what}`);
     return EXIT.ok;
   },
 };

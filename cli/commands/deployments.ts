@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { canonicalJson, type Bundle, type BundleRoute } from "../../src/config/bundle.ts";
 import type { HistoryEntry, StageState } from "../../src/deploy/types.ts";
 import type { ServerFacts } from "../../src/admin/server-facts.ts";
-import { AdminClient, listIn } from "../client.ts";
+import { AdminClient, isStage, listIn, shaped } from "../client.ts";
 import { CONNECTION_HELP, type Command } from "../command.ts";
 import { compileFile } from "../definition-file.ts";
 import { CliError, EXIT } from "../errors.ts";
@@ -61,7 +61,7 @@ ${CONNECTION_HELP}`,
   group: "deployments",
   async run(args) {
     const { values } = parseArgs({ args, options: { ...CONNECTION_OPTIONS, stage: { type: "string" }, limit: { type: "string" } } });
-    if (values.limit !== undefined && !/^\d+$/.test(values.limit)) throw new CliError("--limit must be a whole number", EXIT.usage);
+    if (values.limit !== undefined && !/^\d+$/.test(values.limit)) throw new CliError("--limit must be a whole number (portico history --help)", EXIT.usage);
     const client = clientFrom(values);
     const facts = await serverFacts(client);
     const api = await resolveApi(client, values, facts);
@@ -105,7 +105,8 @@ ${CONNECTION_HELP}`,
     if (!values.stage) throw new CliError("rollback needs --stage S (portico rollback --help)", EXIT.usage);
     const client = clientFrom(values);
     const api = await resolveApi(client, values);
-    const { body } = await withProgress(`rolling back ${values.stage}`, client.request<StageState>("POST", `/apis/${api}/stages/${values.stage}/rollback`, values.to ? { to: values.to } : {}));
+    const { body: answer } = await withProgress(`rolling back ${values.stage}`, client.request("POST", `/apis/${api}/stages/${values.stage}/rollback`, values.to ? { to: values.to } : {}));
+    const body = shaped<StageState>(answer, isStage, "a stage");
     print(values, body, `${values.stage} now serves ${shortId(body.deploymentId)}\n\n${stageTable([body])}`);
     return EXIT.ok;
   },

@@ -66,7 +66,7 @@ async function dev(args: string[]): Promise<number> {
   });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new CliError("dev takes one FILE (portico dev --help)", EXIT.usage);
-  if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new CliError(`--port must be a port number, got ${values.port}`, EXIT.usage);
+  if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new CliError(`--port must be a port number, got ${values.port} (portico dev --help)`, EXIT.usage);
 
   const configPath = resolve(values.config?.[0] ?? findWranglerConfig(file));
   const extraConfigs = values.config

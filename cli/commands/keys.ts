@@ -1,6 +1,6 @@
 /** `portico keys create | list | show | enable | disable | stages | plans | rotate | delete`: API keys through the admin API. */
 import { parseArgs } from "node:util";
-import { listIn } from "../client.ts";
+import { listIn, shaped } from "../client.ts";
 import { CONNECTION_HELP, type Command } from "../command.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { table, when } from "../output.ts";
@@ -23,6 +23,10 @@ API keys identify callers for usage plans and per-key limits; the value is shown
 ${CONNECTION_HELP}`;
 
 export const SUBCOMMANDS = ["create", "list", "show", "enable", "disable", "stages", "plans", "rotate", "delete"];
+
+const isKey = (b: Record<string, unknown>) => typeof b.id === "string" && Array.isArray(b.stages);
+const asKey = (b: object) => shaped<ApiKeyRecord>(b, isKey, "an API key");
+const withValue = (b: object) => shaped<{ key: ApiKeyRecord; value: string }>(b, (v) => typeof v.value === "string" && !!v.key && isKey(v.key as Record<string, unknown>), "a new API key");
 
 const keyTable = (keys: ApiKeyRecord[]) =>
   table(
@@ -57,13 +61,13 @@ async function keys(args: string[]): Promise<number> {
   switch (sub) {
     case "create": {
       if (!values.name) throw new CliError("keys create needs --name NAME (portico keys --help)", EXIT.usage);
-      const { body } = await withProgress("creating key", client.request<{ key: ApiKeyRecord; value: string }>("POST", "/keys", {
+      const body = withValue((await withProgress("creating key", client.request("POST", "/keys", {
         name: values.name,
         ...(values.description ? { description: values.description } : {}),
         ...(values.stage ? { stages: values.stage } : {}),
         ...(values.plan ? { plans: values.plan } : {}),
         ...(values.disabled ? { enabled: false } : {}),
-      }));
+      }))).body);
       out(body, `${keyTable([body.key])}\n\nvalue: ${body.value}\n(shown once: store it now — Portico keeps only its hash)`);
       return EXIT.ok;
     }
@@ -73,28 +77,28 @@ async function keys(args: string[]): Promise<number> {
       return EXIT.ok;
     }
     case "show": {
-      const key = await client.get<ApiKeyRecord>(`/keys/${id()}`);
+      const key = asKey(await client.get(`/keys/${id()}`));
       out(key, keyTable([key]));
       return EXIT.ok;
     }
     case "enable":
     case "disable": {
-      const { body } = await client.request<ApiKeyRecord>("PATCH", `/keys/${id()}`, { enabled: sub === "enable" });
+      const body = asKey((await client.request("PATCH", `/keys/${id()}`, { enabled: sub === "enable" })).body);
       out(body, keyTable([body]));
       return EXIT.ok;
     }
     case "stages": {
-      const { body } = await client.request<ApiKeyRecord>("PATCH", `/keys/${id()}`, { stages: values.stage ?? [] });
+      const body = asKey((await client.request("PATCH", `/keys/${id()}`, { stages: values.stage ?? [] })).body);
       out(body, keyTable([body]));
       return EXIT.ok;
     }
     case "plans": {
-      const { body } = await client.request<ApiKeyRecord>("PATCH", `/keys/${id()}`, { plans: values.plan ?? [] });
+      const body = asKey((await client.request("PATCH", `/keys/${id()}`, { plans: values.plan ?? [] })).body);
       out(body, keyTable([body]));
       return EXIT.ok;
     }
     case "rotate": {
-      const { body } = await withProgress("rotating key", client.request<{ key: ApiKeyRecord; value: string }>("POST", `/keys/${id()}/rotate`, {}));
+      const body = withValue((await withProgress("rotating key", client.request("POST", `/keys/${id()}/rotate`, {}))).body);
       out(body, `${keyTable([body.key])}\n\nnew value: ${body.value}\n(shown once; the old value no longer works)`);
       return EXIT.ok;
     }

@@ -3,7 +3,7 @@
  * remaining quota per key per day) and UpdateUsage (grant extra requests, or set what remains of the period).
  */
 import { parseArgs } from "node:util";
-import type { AdminClient } from "../client.ts";
+import { shaped, type AdminClient } from "../client.ts";
 import { CONNECTION_HELP, type Command } from "../command.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { table, when } from "../output.ts";
@@ -99,13 +99,13 @@ async function usage(args: string[]): Promise<number> {
 
   if (!sub) {
     const query = new URLSearchParams({ from: values.from!, to: values.to!, ...(values.key ? { key: values.key } : {}) });
-    const report = await withProgress("reading usage", client.get<UsageReport>(`/apis/${api}/plans/${values.plan}/usage?${query}`));
+    const report = shaped<UsageReport>(await withProgress("reading usage", client.get(`/apis/${api}/plans/${values.plan}/usage?${query}`)), (b) => !!b.items && typeof b.items === "object" && typeof b.startDate === "string", "a usage report");
     out(report, usageTable(report));
     return EXIT.ok;
   }
 
   const body = grant !== undefined ? { grant } : { remaining: remaining ?? (await quotaLimit(client, api, values.plan)) };
-  const { body: standing } = await client.request<Standing>("POST", `/apis/${api}/plans/${values.plan}/usage/${values.key}`, body);
+  const standing = shaped<Standing>((await client.request("POST", `/apis/${api}/plans/${values.plan}/usage/${values.key}`, body)).body, (b) => typeof b.used === "number", "a quota standing");
   out(standing, `key ${values.key} in ${api}/${values.plan}: ${standing.used} used, ${standing.remaining} remaining until ${when(standing.resetAt)}`);
   return EXIT.ok;
 }

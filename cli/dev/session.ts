@@ -1,12 +1,13 @@
 /**
- * A `portico dev` session's own files, so that nothing else — `npm run build`, `npm run deploy`, `npm test`, a
- * second `portico dev` — can change what it serves:
- * - `.portico/dev-<pid>/embedded-bundle.json`: the file's compiled bundle (rewritten on every good save);
- * - `.portico-dev-<pid>.wrangler.json`: the gateway's wrangler config with the embedded-bundle alias pointed at
- *   that bundle and the dev vars set. It sits beside the original so that everything wrangler resolves from
- *   the config's directory — `main`, `.dev.vars`, `.wrangler/state` — is what it would be for the original.
- *   (`wrangler dev --alias` would be simpler, but wrangler 4 ignores it in dev.)
- * Both are removed when the session ends; ones left by a killed session are removed by the next one.
+ * A process's own copy of what the Worker is built from, so that nothing else — `npm run build`, `npm run deploy`,
+ * `npm test`, a second `portico dev` — can change what a running `portico dev` serves, nor one build another's:
+ * - `.portico/<kind>-<pid>/embedded-bundle.json`: the definition's compiled bundle (`portico dev` rewrites it on
+ *   every good save, which wrangler's watcher picks up);
+ * - `.portico-<kind>-<pid>.wrangler.json`: the gateway's wrangler config with the embedded-bundle alias pointed at
+ *   that bundle (and, for dev, the dev vars set). It sits beside the original so that everything wrangler
+ *   resolves from the config's directory — `main`, `.dev.vars`, `.wrangler/state` — is what it would be for the
+ *   original. (`--alias` on the command line would be simpler, but wrangler 4.86 ignores it in dev and deploy.)
+ * Both are removed when the process ends; ones left by a killed process are removed by the next session.
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
@@ -21,9 +22,9 @@ export interface SessionPaths {
   config: string;
 }
 
-export function sessionPaths(configDir: string, pid = process.pid): SessionPaths {
-  const dir = join(configDir, ".portico", `dev-${pid}`);
-  return { dir, embedded: join(dir, "embedded-bundle.json"), config: join(configDir, `.portico-dev-${pid}.wrangler.json`) };
+export function sessionPaths(configDir: string, kind: "dev" | "build" = "dev", pid = process.pid): SessionPaths {
+  const dir = join(configDir, ".portico", `${kind}-${pid}`);
+  return { dir, embedded: join(dir, "embedded-bundle.json"), config: join(configDir, `.portico-${kind}-${pid}.wrangler.json`) };
 }
 
 export interface DevVars {
@@ -33,11 +34,12 @@ export interface DevVars {
   published: string;
 }
 
-/** The session's wrangler config: the user's, with the embedded bundle and the dev vars of this session. */
-export function sessionConfig(config: WranglerConfig, paths: SessionPaths, vars: DevVars): Record<string, unknown> {
+/** The process's wrangler config: the user's, with its own embedded bundle and (dev) the session's vars. */
+export function sessionConfig(config: WranglerConfig, paths: SessionPaths, vars?: DevVars): Record<string, unknown> {
   const raw = structuredClone(config.raw);
   const alias = (raw.alias && typeof raw.alias === "object" ? raw.alias : {}) as Record<string, string>;
   raw.alias = { ...alias, [EMBEDDED_ALIAS]: `./${relative(dirname(paths.config), paths.embedded)}` };
+  if (!vars) return raw;
   const existing = (raw.vars && typeof raw.vars === "object" ? raw.vars : {}) as Record<string, unknown>;
   // PORTICO_API is cleared: in a dev session the file's API is the one served on the Worker's own host names.
   raw.vars = { ...existing, PORTICO_API: "", PORTICO_DEV_FILE: vars.file, PORTICO_DEV_PUBLISHED: vars.published };
@@ -62,12 +64,12 @@ export function removeSession(paths: SessionPaths): void {
 export function removeStaleSessions(configDir: string): void {
   const stale = (pid: number) => pid !== process.pid && !isRunning(pid);
   for (const name of safeList(configDir)) {
-    const m = /^\.portico-dev-(\d+)\.wrangler\.json$/.exec(name);
+    const m = /^\.portico-(?:dev|build)-(\d+)\.wrangler\.json$/.exec(name);
     if (m && stale(Number(m[1]))) rmSync(join(configDir, name), { force: true });
   }
   const own = join(configDir, ".portico");
   for (const name of safeList(own)) {
-    const m = /^dev-(\d+)$/.exec(name);
+    const m = /^(?:dev|build)-(\d+)$/.exec(name);
     if (m && stale(Number(m[1]))) rmSync(join(own, name), { recursive: true, force: true });
   }
 }

@@ -38,7 +38,7 @@ export function isolatedCheckout(): Checkout {
     preserveTimestamps: true,
     filter: (source) => {
       const top = source.slice(REPO_ROOT.length).replace(/^\/+/, "").split("/")[0]!;
-      return !NOT_COPIED.has(top) && !top.startsWith(".portico-dev-");
+      return !NOT_COPIED.has(top) && !top.startsWith(".portico-");
     },
   });
   symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
