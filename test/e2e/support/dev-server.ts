@@ -17,16 +17,18 @@ export interface DevServer {
   dispose(): Promise<void>;
 }
 
-/** `command` is the program and its arguments before `--port`: ["node", "cli/portico.mjs", "dev", "api.yaml"]. */
-export async function startDev(cwd: string, command: string[], env: Record<string, string> = {}): Promise<DevServer> {
+/**
+ * `command` is the program and its arguments, to which `--port <free port> --ip 127.0.0.1` are appended, then
+ * `-- ...wranglerArgs` if any: ["node", "cli/portico.mjs", "dev", "api.yaml"], or ["npm", "run", "dev", "--"].
+ */
+export async function startDev(cwd: string, command: string[], wranglerArgs: string[] = []): Promise<DevServer> {
   const port = await freePort();
   const [program, ...args] = command;
-  const npm = program === "npm";
-  const child = spawn(program!, [...args, ...(npm ? ["--"] : []), "--port", String(port), "--ip", "127.0.0.1"], {
+  const child = spawn(program!, [...args, "--port", String(port), "--ip", "127.0.0.1", ...(wranglerArgs.length ? ["--", ...wranglerArgs] : [])], {
     cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", ...env },
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
   });
   const output = collect(child);
   const url = `http://127.0.0.1:${port}`;
