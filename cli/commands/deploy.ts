@@ -67,8 +67,9 @@ export const deployCommand: Command = {
 
     const environment = values["skip-env-check"] ? null : environmentFor(file, { config: values.config, secrets: values.secrets, remote: !client.isLocal });
     const report = await checkDefinitionFile(file, environment, { stage: values.stage, canary: canary !== undefined });
-    if (report.errors.length) throw definitionError(file, report.errors);
+    // Warnings go to stderr either way (stdout stays the one result or error document).
     if (report.warnings.length) console.error(formatErrors(file, [], report.warnings));
+    if (report.errors.length) throw definitionError(file, report.errors);
     const compiled = await compileDefinition(report.value);
     if (!Object.hasOwn(compiled.bundle.stages, values.stage))
       throw new CliError(`${file} has no stage ${values.stage} (it has ${Object.keys(compiled.bundle.stages).join(", ")})`, EXIT.refused);

@@ -85,7 +85,7 @@ ${CONNECTION_HELP}`,
 function unpublishedServing(api: string, facts: ServerFacts | null): string {
   if (!facts || facts.embedded.api !== api) return "";
   const source = facts.dev ? `the file ${facts.dev.file}` : "the embedded bundle";
-  const stages = facts.embedded.stages;
+  const stages = [...facts.embedded.stages].sort();
   return `: ${stages.length > 1 ? "stages" : "stage"} ${listing(stages)} ${stages.length > 1 ? "serve" : "serves"} ${source} (version ${shortId(facts.embedded.version)})`;
 }
 

@@ -81,7 +81,7 @@ export function packageJson({ name, portico }: Scaffold): string {
 export const GITIGNORE = `node_modules/
 .wrangler/
 .portico/
-.portico-dev-*
+.portico-*.wrangler.json
 .dev.vars
 dist/
 `;

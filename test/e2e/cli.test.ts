@@ -151,6 +151,25 @@ describe("portico validate knows the environment", () => {
     expect(body.warnings.map((e) => e.path)).toEqual(['routes["GET /region"].integration.headers["x-region"]']);
   });
 
+  it("deploy runs the same checks, for its stage, before it contacts any server", async () => {
+    typo();
+    // Nothing listens on port 1: exit 1 (not 3) shows the checks refused it first.
+    const refused = await inDir(project, "deploy", "api.yaml", "--stage", "prod", "--url", "http://127.0.0.1:1", "--token", "t");
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trimEnd().split("\n")).toEqual([
+      "api.yaml: 3 errors",
+      '  authorizers.other.secret: secret "OTHER_SECRET" is not in .dev.vars (.dev.vars.example has it: copy it over)',
+      '  routes["GET /orders/{id}"].integration.uri: stage variable "backnd" is not defined in stage prod (did you mean "backend"?)',
+      '  routes["GET /lines"].integration.service: no service binding "ORDRES" in wrangler.toml (did you mean "ORDERS"?)',
+    ]);
+    // Deploying to dev, the variable dev lacks is an error too; to a remote Worker secrets are warnings, not errors.
+    const remote = await inDir(project, "deploy", "api.yaml", "--stage", "dev", "--url", "https://portico.invalid", "--json");
+    const body = JSON.parse(remote.stdout) as { error: { errors: { path: string; message: string }[] } };
+    expect(body.error.errors.map((e) => e.path)).toEqual(['routes["GET /orders/{id}"].integration.uri', 'routes["GET /lines"].integration.service', 'routes["GET /region"].integration.headers["x-region"]']);
+    expect(body.error.errors[2]!.message).toBe('stage variable "region" is not defined in stage dev (stage prod defines it)');
+    expect(remote.stderr).toMatch(/warning: authorizers\.hs\.secret: secret "JWT_SECRET" must be set on the Worker \(wrangler secret put JWT_SECRET\); pass --secrets to check/);
+  });
+
   it("--skip-env-check checks the definition alone; a fixed file is valid", async () => {
     typo();
     expect((await inDir(project, "validate", "api.yaml", "--skip-env-check")).status).toBe(0);
