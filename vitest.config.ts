@@ -5,22 +5,26 @@
  * - `e2e`: Node tests that start the Worker with wrangler and drive it over real HTTP.
  *
  * Loading this file prepares what the Worker is built from: the example definition compiled into the embedded
- * bundle (as `portico embed` does) and the demo backend and test Workers bundled to JavaScript for the pool.
+ * bundle (as `portico embed` does) and the demo backend and test Workers bundled to JavaScript for the pool — in a
+ * directory of this process's own (`.portico/test-<pid>/`, removed on exit), so `npm test` never changes what a
+ * running `portico dev` serves, and two runs never change each other's.
  */
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { buildSync } from "esbuild";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { compileDefinitionText } from "./src/config/load.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const embeddedPath = here("./.portico/embedded-bundle.json");
-const backendPath = here("./.portico/demo-backend.js");
-const lambdaEchoPath = here("./.portico/test-lambda-echo.js");
-const authorizerPath = here("./.portico/test-authorizer.js");
+const own = here(`./.portico/test-${process.pid}`);
+const embeddedPath = `${own}/embedded-bundle.json`;
+const backendPath = `${own}/demo-backend.js`;
+const lambdaEchoPath = `${own}/test-lambda-echo.js`;
+const authorizerPath = `${own}/test-authorizer.js`;
 
-mkdirSync(here("./.portico"), { recursive: true });
+mkdirSync(own, { recursive: true });
+process.once("exit", () => rmSync(own, { recursive: true, force: true }));
 const example = await compileDefinitionText(readFileSync(here("./examples/petstore/api.yaml"), "utf8"));
 writeFileSync(embeddedPath, JSON.stringify(example) + "\n");
 // Worker scripts bundled with the Lambda adapter they use (the runtime's own `cloudflare:workers` stays external).
@@ -69,8 +73,10 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "cli/**/*.test.ts"],
           environment: "node",
+          // The CLI is bundled once before the tests that run it (cli/bundle.mjs), not by each test's first run.
+          globalSetup: ["./test/e2e/support/global-setup.ts"],
           // Setup builds the Worker and starts workerd (or wrangler dev): seconds, more on a busy 2-core machine.
           hookTimeout: 90_000,
           testTimeout: 60_000,

@@ -53,6 +53,19 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
           responses: { "201": { description: "Published.", ...json(ref("PublishResult")) }, ...ok("Nothing changed.", ref("PublishResult")) },
         },
       },
+      "/server": {
+        get: {
+          summary: "What this Worker serves unpublished: the API on its own host names, the embedded bundle, and in `portico dev` the definition file and the stages it serves",
+          responses: ok("Server facts.", {
+            type: "object",
+            properties: {
+              defaultApi: { type: "string" },
+              embedded: { type: "object", properties: { api: { type: "string" }, version: { type: "string" }, stages: { type: "array", items: { type: "string" } }, domains: { type: "array" } } },
+              dev: { oneOf: [{ type: "null" }, { type: "object", properties: { file: { type: "string" }, published: { oneOf: [{ const: "all" }, { type: "array", items: { type: "string" } }] } } }] },
+            },
+          }),
+        },
+      },
       "/apis": { get: { summary: "APIs with deployments", responses: ok("APIs.", { type: "object" }) } },
       "/apis/{api}/stages": { get: { summary: "Stages and their versions", parameters: [apiParam], responses: ok("Stages.", { type: "object", properties: { stages: { type: "array", items: ref("Stage") } } }) } },
       "/apis/{api}/stages/{stage}": { get: { summary: "One stage", parameters: [apiParam, stageParam], responses: ok("The stage.", ref("Stage")) } },

@@ -57,7 +57,7 @@ export async function compileDefinition(value: unknown, options: CompileOptions 
 }
 
 /** Sorts errors by where their fields appear in the document (stable), so a route's errors read together. */
-function inDocumentOrder(value: unknown, errors: FieldError[]): FieldError[] {
+export function inDocumentOrder(value: unknown, errors: FieldError[]): FieldError[] {
   const rank = (path: (string | number)[]): number[] => {
     const out: number[] = [];
     let node: unknown = value;

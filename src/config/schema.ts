@@ -30,8 +30,9 @@ const httpTransport = (type: "http_proxy" | "http", description: string): Schema
       maxLength: 2048,
       description:
         "Backend URL (http or https). May use `${stageVariables.name}` anywhere and `{param}` / `{proxy}` " +
-        "for the route's path parameters in the path (substituted as sent, never decoded; never in the host). The client's query " +
-        "string is appended. Refused, when written and when a stage variable renders it: credentials (`user@host`), cloud metadata " +
+        "for the route's path parameters in the path (substituted as sent, never decoded; never in the host). " +
+        (type === "http_proxy" ? "The client's query string is appended. " : "The client's query string is not sent (Amazon's HTTP integration). ") +
+        "Refused, when written and when a stage variable renders it: credentials (`user@host`), cloud metadata " +
         "and link-local addresses, and loopback or private-network hosts unless the Worker runs with PORTICO_LOCAL_DEV (docs/security.md).",
     },
     method: { enum: [...HTTP_METHODS], description: "Method sent to the backend; default: the client's method." },
@@ -42,7 +43,10 @@ const httpTransport = (type: "http_proxy" | "http", description: string): Schema
       description: "Time to the backend's response headers before 504 Endpoint request timed out. Default 29000.",
     },
     headers: stringMap(
-      "Headers set on the backend request (replacing the client's). Values may use `${stageVariables.name}` and `{param}`.",
+      type === "http_proxy"
+        ? "Headers set on the backend request (replacing the client's). Values may use `${stageVariables.name}` and `{param}`."
+        : "Headers set on the backend request, which otherwise carries only the body's Content-Type, `Accept: application/json` " +
+            "and X-Forwarded-For/-Proto. Values may use `${stageVariables.name}` and `{param}`.",
       "Header value.",
     ),
     service: {
@@ -657,7 +661,9 @@ export const DEFINITION_SCHEMA: SchemaNode = {
     ),
     httpIntegration: httpTransport(
       "http",
-      "Call an HTTP backend with a mapped request and map its response (Amazon's HTTP, non-proxy).",
+      "Call an HTTP backend with a request the gateway builds (Amazon's HTTP, non-proxy, without mapping templates): " +
+        "the client's body (with its Content-Type) and the configured headers, not the client's other headers or query " +
+        "string. The client receives the backend's status, Content-Type and body; other backend headers are dropped.",
     ),
     mockIntegration: {
       type: "object",

@@ -63,6 +63,12 @@ describe("portico deploy → canary → status → promote → rollback, against
     const v1 = definition("v1", '  GET /v:\n    integration: { type: mock, body: { v: 1 } }');
     const v2 = definition("v2", '  GET /v:\n    integration: { type: mock, body: { v: 2 } }');
 
+    // Before any deploy, the stages are served by the embedded bundle, and stages and history say so.
+    const embedded = await portico("stages");
+    expect(embedded.status, embedded.stderr).toBe(0);
+    expect(embedded.stdout).toMatch(/^prod\s+embedded\s+[0-9a-f]{12}\s/m);
+    expect((await portico("history")).stdout).toMatch(/^no deployments of petstore yet: stages dev and prod serve the embedded bundle \(version [0-9a-f]{12}\)$/m);
+
     const first = await portico("deploy", v1, "--stage", "prod", "--description", "v1", "--json");
     expect(first.status, first.stderr).toBe(0);
     const v1Id = (first.json() as { deployment: { id: string } }).deployment.id;
