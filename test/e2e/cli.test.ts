@@ -101,12 +101,13 @@ describe("portico validate", () => {
     );
     const { status, stdout, stderr } = await portico("validate", shared);
     expect(status).toBe(0);
-    expect(stdout.trim()).toBe(`${shared}: valid`);
+    // Warnings go to stderr (stdout stays empty, as for errors): the verdict line counts them.
+    expect(stdout).toBe("");
     const [summary, line] = stderr.trimEnd().split("\n");
-    expect(summary).toBe(`${shared}: 1 warning`);
-    expect(line!.trim()).toMatch(/^authorizers\.gate\.resultCacheScope: shared: one cached yes opens every route/);
+    expect(summary).toBe(`${shared}: valid (1 warning)`);
+    expect(line!.trim()).toMatch(/^warning: authorizers\.gate\.resultCacheScope: shared: one cached yes opens every route/);
     const json = await portico("validate", shared, "--json");
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, errors: [], warnings: [{ path: ["authorizers", "gate", "resultCacheScope"] }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, errors: [], warnings: [{ path: "authorizers.gate.resultCacheScope" }] });
   });
 
   it("exits 2 when the file cannot be read", async () => {
@@ -135,8 +136,8 @@ describe("portico validate knows the environment", () => {
         '  prod: { variables: { backend: "https://orders.internal", region: eu } }',
         '  dev: { variables: { backend: "https://orders-dev.internal" } }',
         "authorizers:",
-        "  hs: { type: jwt, issuer: me, secret: JWT_SECRET }",
-        "  other: { type: jwt, issuer: me, secret: OTHER_SECRET }",
+        "  hs: { type: jwt, issuer: me, audience: orders, secret: JWT_SECRET }",
+        "  other: { type: jwt, issuer: me, audience: orders, secret: OTHER_SECRET }",
         "routes:",
         "  GET /orders/{id}:",
         '    integration: { type: http_proxy, uri: "${stageVariables.backnd}/orders/{id}" }',
