@@ -14,6 +14,7 @@ interface Row extends Record<string, SqlStorageValue> {
   c4xx: number;
   c5xx: number;
   degraded: number;
+  fail_closed: number;
   cache_hits: number;
   cache_misses: number;
   latency: string;
@@ -23,14 +24,14 @@ interface Row extends Record<string, SqlStorageValue> {
 export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: number): void {
   for (const s of samples) {
     const existing = sql
-      .exec<Row>("SELECT version, count, c4xx, c5xx, degraded, cache_hits, cache_misses, latency, integration_latency FROM metrics WHERE stage = ? AND version = ? AND slot = ?", s.stage, s.version, s.slot)
+      .exec<Row>("SELECT version, count, c4xx, c5xx, degraded, fail_closed, cache_hits, cache_misses, latency, integration_latency FROM metrics WHERE stage = ? AND version = ? AND slot = ?", s.stage, s.version, s.slot)
       .toArray()[0];
     const latency = existing ? (JSON.parse(existing.latency) as number[]) : emptyHistogram();
     const integration = existing ? (JSON.parse(existing.integration_latency) as number[]) : emptyHistogram();
     mergeInto(latency, s.latency);
     mergeInto(integration, s.integrationLatency);
     sql.exec(
-      "INSERT OR REPLACE INTO metrics (stage, version, slot, count, c4xx, c5xx, degraded, cache_hits, cache_misses, latency, integration_latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO metrics (stage, version, slot, count, c4xx, c5xx, degraded, fail_closed, cache_hits, cache_misses, latency, integration_latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       s.stage,
       s.version,
       s.slot,
@@ -38,6 +39,7 @@ export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: nu
       (existing?.c4xx ?? 0) + s.c4xx,
       (existing?.c5xx ?? 0) + s.c5xx,
       (existing?.degraded ?? 0) + (s.degraded ?? 0),
+      (existing?.fail_closed ?? 0) + (s.failClosed ?? 0),
       (existing?.cache_hits ?? 0) + (s.cacheHits ?? 0),
       (existing?.cache_misses ?? 0) + (s.cacheMisses ?? 0),
       JSON.stringify(latency),
@@ -49,14 +51,15 @@ export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: nu
 
 /** Each version's totals and percentiles on a stage since `since` (ms). */
 export function versionMetrics(sql: SqlStorage, stage: string, since: number, stable: string | null, canary: string | null): VersionMetrics[] {
-  const byVersion = new Map<string, { count: number; c4xx: number; c5xx: number; degraded: number; cacheHits: number; cacheMisses: number; latency: number[]; integration: number[] }>();
-  for (const row of sql.exec<Row>("SELECT version, count, c4xx, c5xx, degraded, cache_hits, cache_misses, latency, integration_latency FROM metrics WHERE stage = ? AND slot >= ?", stage, since)) {
+  const byVersion = new Map<string, { count: number; c4xx: number; c5xx: number; degraded: number; failClosed: number; cacheHits: number; cacheMisses: number; latency: number[]; integration: number[] }>();
+  for (const row of sql.exec<Row>("SELECT version, count, c4xx, c5xx, degraded, fail_closed, cache_hits, cache_misses, latency, integration_latency FROM metrics WHERE stage = ? AND slot >= ?", stage, since)) {
     let v = byVersion.get(row.version);
-    if (!v) byVersion.set(row.version, (v = { count: 0, c4xx: 0, c5xx: 0, degraded: 0, cacheHits: 0, cacheMisses: 0, latency: emptyHistogram(), integration: emptyHistogram() }));
+    if (!v) byVersion.set(row.version, (v = { count: 0, c4xx: 0, c5xx: 0, degraded: 0, failClosed: 0, cacheHits: 0, cacheMisses: 0, latency: emptyHistogram(), integration: emptyHistogram() }));
     v.count += row.count;
     v.c4xx += row.c4xx;
     v.c5xx += row.c5xx;
     v.degraded += row.degraded;
+    v.failClosed += row.fail_closed;
     v.cacheHits += row.cache_hits;
     v.cacheMisses += row.cache_misses;
     mergeInto(v.latency, JSON.parse(row.latency) as number[]);
@@ -73,6 +76,7 @@ export function versionMetrics(sql: SqlStorage, stage: string, since: number, st
       errorRate4xx: v.count ? v.c4xx / v.count : 0,
       errorRate5xx: v.count ? v.c5xx / v.count : 0,
       degraded: v.degraded,
+      failClosed: v.failClosed,
       cacheHits: v.cacheHits,
       cacheMisses: v.cacheMisses,
       p50: percentile(v.latency, 50),

@@ -72,6 +72,8 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE metrics ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE metrics ADD COLUMN cache_misses INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: requests refused because a dependency could not be trusted (JWKS keys past their maximum age).
+  `ALTER TABLE metrics ADD COLUMN fail_closed INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -2,6 +2,11 @@
  * The demo backend for the example API: an ordinary Worker that Portico reaches through a service binding.
  * It serves a small in-memory pet store over plain HTTP, and one Lambda-style handler (`hello`) wrapped,
  * unchanged, by Portico's `lambdaWorker` adapter.
+ *
+ * The safe pattern for one Worker that is both: the handler gets events only over the binding's RPC channel
+ * (`invokeLambda`), and HTTP requests only ever reach the pet store. A client sending a body shaped like an
+ * event — with `x-portico-payload-format` or any other header — to a raw route (`/files/...`) or to this Worker's
+ * own URL reaches `petStore`, never `hello`. Dispatching on a request header would let it choose.
  */
 import { lambdaWorker } from "../../src/integrations/lambda/adapter.ts";
 
@@ -28,44 +33,42 @@ export async function hello(event: { queryStringParameters: Record<string, strin
   };
 }
 
-const lambda = lambdaWorker(hello, { functionName: "hello" });
-
 /** A 1x1 PNG. */
 const PNG = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8/wIAAgkBAyMAlYwAAAAASUVORK5CYII="), (c) => c.charCodeAt(0));
 
-export default {
-  async fetch(request: Request): Promise<Response> {
-    if (request.headers.has("x-portico-payload-format")) return lambda.fetch(request);
-    const url = new URL(request.url);
-    const parts = url.pathname.split("/").filter(Boolean);
+/** The pet store: plain HTTP, as any Worker serves it. */
+async function petStore(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const parts = url.pathname.split("/").filter(Boolean);
 
-    if (parts[0] === "pets" && parts.length === 1) {
-      if (request.method === "POST") {
-        const input = (await request.json()) as Omit<Pet, "id">;
-        return Response.json({ id: pets.length + 1, ...input }, { status: 201 });
-      }
-      return Response.json(pets);
+  if (parts[0] === "pets" && parts.length === 1) {
+    if (request.method === "POST") {
+      const input = (await request.json()) as Omit<Pet, "id">;
+      return Response.json({ id: pets.length + 1, ...input }, { status: 201 });
     }
-    if (parts[0] === "pets" && parts.length === 3 && parts[2] === "photo") {
-      // A pet's photo: binary (a 1x1 PNG), for the example's binary route.
-      const pet = pets.find((p) => String(p.id) === parts[1]);
-      if (!pet) return Response.json({ error: `no pet ${parts[1]}` }, { status: 404 });
-      return new Response(PNG, { headers: { "content-type": "image/png" } });
-    }
-    if (parts[0] === "pets" && parts.length === 2) {
-      const pet = pets.find((p) => String(p.id) === parts[1]);
-      return pet ? Response.json(pet) : Response.json({ error: `no pet ${parts[1]}` }, { status: 404 });
-    }
-    if (parts[0] === "search") {
-      const q = (url.searchParams.get("q") ?? "").toLowerCase();
-      return Response.json(pets.filter((p) => p.name.toLowerCase().includes(q) || p.type === q));
-    }
-    if (parts[0] === "greeting") {
-      return Response.json({ message: `${request.headers.get("x-greeting") ?? "Hello"}, ${url.searchParams.get("name") ?? "friend"}!` });
-    }
-    if (parts[0] === "files") {
-      return new Response(`You asked for /${parts.slice(1).join("/")}\n`, { headers: { "content-type": "text/plain" } });
-    }
-    return Response.json({ error: "not found" }, { status: 404 });
-  },
-};
+    return Response.json(pets);
+  }
+  if (parts[0] === "pets" && parts.length === 3 && parts[2] === "photo") {
+    // A pet's photo: binary (a 1x1 PNG), for the example's binary route.
+    const pet = pets.find((p) => String(p.id) === parts[1]);
+    if (!pet) return Response.json({ error: `no pet ${parts[1]}` }, { status: 404 });
+    return new Response(PNG, { headers: { "content-type": "image/png" } });
+  }
+  if (parts[0] === "pets" && parts.length === 2) {
+    const pet = pets.find((p) => String(p.id) === parts[1]);
+    return pet ? Response.json(pet) : Response.json({ error: `no pet ${parts[1]}` }, { status: 404 });
+  }
+  if (parts[0] === "search") {
+    const q = (url.searchParams.get("q") ?? "").toLowerCase();
+    return Response.json(pets.filter((p) => p.name.toLowerCase().includes(q) || p.type === q));
+  }
+  if (parts[0] === "greeting") {
+    return Response.json({ message: `${request.headers.get("x-greeting") ?? "Hello"}, ${url.searchParams.get("name") ?? "friend"}!` });
+  }
+  if (parts[0] === "files") {
+    return new Response(`You asked for /${parts.slice(1).join("/")}\n`, { headers: { "content-type": "text/plain" } });
+  }
+  return Response.json({ error: "not found" }, { status: 404 });
+}
+
+export default lambdaWorker(hello, { functionName: "hello", fetch: petStore });

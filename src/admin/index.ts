@@ -11,12 +11,14 @@ import { keyRoutes } from "./keys.ts";
 import { usageRoutes } from "./usage.ts";
 import { AdminError, adminErrorResponse } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
+import { serverRoutes, type ServerFacts } from "./server.ts";
 
 export const NO_TOKEN_MESSAGE =
   "The admin API is disabled: no ADMIN_TOKEN secret is configured. Set one with `wrangler secret put ADMIN_TOKEN`; " +
   "for local development copy .dev.vars.example to .dev.vars.";
 
-export function adminApp(prefix: string): Hono<{ Bindings: Env }> {
+/** `facts` describes what the Worker serves unpublished (`GET /server`); the Worker entry passes them. */
+export function adminApp(prefix: string, facts?: () => ServerFacts): Hono<{ Bindings: Env }> {
   const admin = new Hono<{ Bindings: Env }>();
 
   admin.onError((err, c) => {
@@ -43,5 +45,6 @@ export function adminApp(prefix: string): Hono<{ Bindings: Env }> {
   deploymentRoutes(admin);
   keyRoutes(admin);
   usageRoutes(admin);
+  serverRoutes(admin, facts);
   return admin;
 }

@@ -11,6 +11,7 @@ import { compilePolicy, type CompiledPolicy } from "../security/resource-policy.
 import type { Integration } from "../integrations/types.ts";
 import { compileMapping, type CompiledMapping } from "../integrations/mapping/compiled.ts";
 import { parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
+import { headerPolicy, type ClientHeaderPolicy } from "../security/client-headers.ts";
 import { Router } from "../routing/router.ts";
 
 export interface CompiledRoute {
@@ -18,6 +19,8 @@ export interface CompiledRoute {
   integration: Integration;
   /** The integration's mapping (templates, integration responses, parameters); null when it maps nothing. */
   mapping: CompiledMapping | null;
+  /** What a client may not send this route's backend or authorizer (security/client-headers.ts). */
+  headerPolicy: ClientHeaderPolicy;
   /** The API's resource policy then the route's, compiled; empty when neither has one. */
   policies: CompiledPolicy[];
   /** The JSON body validator, compiled on first use; null when the route does not validate the body. */
@@ -59,17 +62,29 @@ export class CompiledBundle {
 
 function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   let validator: ModelValidator | null | undefined;
+  const mapping = compileMapping(spec.integration, bundle.api.flavor);
   return {
     spec,
     integration: createIntegration(spec.integration, bundle),
-    mapping: compileMapping(spec.integration, bundle.api.flavor),
+    mapping,
+    headerPolicy: headerPolicy(gatewaySetHeaders(bundle, spec), spec.forwardInternalHeaders),
     policies: [bundle.resourcePolicy, spec.resourcePolicy].flatMap((p) => (p ? [compilePolicy(p)] : [])),
     bodyValidator() {
       if (validator === undefined) {
         const model = spec.validate?.body;
-        validator = model ? buildModelValidator(bundle.models, model) : null;
+        validator = model ? buildModelValidator(bundle.models, model, bundle.settings.jsonLimits.maxPatternInputLength) : null;
       }
       return validator;
     },
   };
 }
+
+/** Headers the gateway itself sets on this route's backend request: configured ones and identity headers. */
+function gatewaySetHeaders(bundle: Bundle, spec: BundleRoute): string[] {
+  const names = spec.integration.type === "mock" ? [] : Object.keys("headers" in spec.integration ? spec.integration.headers : {});
+  const authorizer = spec.authorizer ? bundle.authorizers[spec.authorizer.name] : undefined;
+  if (authorizer?.type === "jwt") names.push(...Object.keys(authorizer.claimsToHeaders));
+  if (authorizer?.type === "custom") names.push(...Object.keys(authorizer.contextToHeaders));
+  return names;
+}
+

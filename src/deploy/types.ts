@@ -92,6 +92,8 @@ export interface MetricsSample {
   c5xx: number;
   /** Throttle/quota decisions made without their Durable Object. */
   degraded?: number;
+  /** Requests refused because a dependency could not be trusted (JWKS keys past jwksMaxCacheSeconds). */
+  failClosed?: number;
   cacheHits?: number;
   cacheMisses?: number;
   /** Latency histogram counts (see observability/histogram.ts). */
@@ -109,6 +111,8 @@ export interface VersionMetrics {
   errorRate5xx: number;
   /** Throttle/quota decisions made without their Durable Object. */
   degraded?: number;
+  /** Requests refused because a dependency could not be trusted (JWKS keys past jwksMaxCacheSeconds). */
+  failClosed?: number;
   cacheHits?: number;
   cacheMisses?: number;
   p50: number | null;

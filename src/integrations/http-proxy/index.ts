@@ -1,20 +1,24 @@
 /**
  * `http_proxy` (Amazon's HTTP_PROXY): the client's method, path (through the URI template), query, headers and
  * body go to the backend, and the backend's status, headers and body come back — both bodies streamed, hop-by-hop
- * headers dropped both ways, X-Forwarded-* added. Amazon's header rules apply (mapping/headers.ts): the client
- * headers it never carries on are dropped, `x-amzn-apigateway-api-id` is added, and the backend's reserved response
- * headers come back as `x-amzn-Remapped-*`. Mapped parameters (`requestParameters`, transform stage) are applied
- * over the client's: REST `integration.request.*`, or the HTTP flavour's `overwrite:` / `append:` / `remove:`.
+ * headers dropped both ways, what a client may not send a backend dropped (client-headers.ts), X-Forwarded-* added.
+ * Amazon's header rules apply (mapping/headers.ts): the client headers it never carries on are dropped in the same
+ * pass, `x-amzn-apigateway-api-id` is added, and the backend's reserved response headers come back as
+ * `x-amzn-Remapped-*`. Mapped parameters (`requestParameters`, transform stage) are applied over the client's:
+ * REST `integration.request.*`, or the HTTP flavour's `overwrite:` / `append:` / `remove:`.
  */
 import type { Bundle, BundleHttpIntegration } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
-import { forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
+import { droppedWith, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
 import { compileTemplate, renderTemplate, type TemplatePart } from "../template.ts";
 import { outboundRequest, sendToBackend } from "../transport.ts";
 import type { Integration } from "../types.ts";
 import { backendUrl, compileHeaderTemplates, setTemplatedHeaders } from "../http/url.ts";
 import { PROXY_DROPPED, remapBackendHeaders } from "../mapping/headers.ts";
 import { NEVER_SENT, type IntegrationRequest } from "../mapping/request.ts";
+
+/** What the client's headers lose on the way: the platform's and the client-header rules, and Amazon's HTTP_PROXY list. */
+const NOT_CARRIED = droppedWith(PROXY_DROPPED);
 
 export function httpProxyIntegration(spec: BundleHttpIntegration, bundle: Bundle): Integration {
   const uri: TemplatePart[] = compileTemplate(spec.uri);
@@ -32,13 +36,12 @@ export function httpProxyIntegration(spec: BundleHttpIntegration, bundle: Bundle
       if (mapped) for (const op of mapped.operations) if (op.key.location === "path") path = op.value;
       let rendered = renderTemplate(uri, ctx.stageVariables, pathParams);
       if (path !== null) rendered = new URL(rendered).origin + (path.startsWith("/") ? path : "/" + path);
-      const url = backendUrl(rendered, search);
+      const url = backendUrl(rendered, search, spec.service ? null : ctx.env);
       const method = spec.method ?? ctx.request.method;
       // Built from the client's headers, then changed in place: one copy of them for the whole subrequest.
       const outbound = outboundRequest(ctx, { url, method, headers: ctx.request.headers, body });
       const headers = outbound.headers;
-      forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, headers);
-      for (const name of PROXY_DROPPED) headers.delete(name);
+      forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, ctx.route?.headerPolicy, headers, NOT_CARRIED);
       // A request without a body has no content coding to describe (recorded: dropped); with one it is kept.
       if (body === null) headers.delete("content-encoding");
       headers.set("x-amzn-apigateway-api-id", bundle.api.name);

@@ -36,7 +36,7 @@ export function httpIntegration(spec: BundleHttpIntegration, bundle: Bundle): In
       const res = await sendToBackend(
         ctx,
         {
-          url: backendUrl(renderTemplate(uri, ctx.stageVariables, mapped.pathParams), query),
+          url: backendUrl(renderTemplate(uri, ctx.stageVariables, mapped.pathParams), query, spec.service ? null : ctx.env),
           method: spec.method ?? ctx.request.method,
           headers,
           body: mapped.body,

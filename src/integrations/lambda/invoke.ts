@@ -1,51 +1,79 @@
 /**
- * The one place a Lambda-style event is sent to a Worker and its answer read — for Lambda proxy events (payload
- * format 1.0 / 2.0) and for Lambda custom (non-proxy) events alike — so the wire contract with `lambdaWorker()`
- * (adapter.ts) is kept in one function: the event as a JSON POST, the result as a 200 JSON body, a thrown error as a
- * 500 marked with LAMBDA_ERROR_HEADER and Lambda's `{errorType, errorMessage}` body.
+ * The gateway's side of the Lambda-style contract (`adapter.ts`), the one place an event is sent to a Worker: as
+ * the RPC call `invokeLambda(event)` on its service binding, a channel no client can address, so no HTTP request —
+ * whatever its headers or body — can ever be taken for an event. Used by the `service` integration for Lambda proxy
+ * events (1.0/2.0) and Lambda custom (non-proxy) events, including asynchronous ('Event') invocations, and by
+ * custom authorizers bound as a service. Every reply is bounded (`maxPayloadBytes`) and waited for at most
+ * `timeoutMs`.
  */
-import type { RequestContext } from "../../pipeline/context.ts";
-import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { readAtMost } from "../../util/read-bounded.ts";
-import { sendToBackend } from "../transport.ts";
-import { LAMBDA_ERROR_HEADER } from "./adapter.ts";
+import type { LambdaTarget } from "./adapter.ts";
 
 /** Lambda's own limit on a synchronous response payload. */
 export const MAX_LAMBDA_REPLY_BYTES = 6 * 1024 * 1024;
 
-/** The handler's answer: its result's JSON text, or (it threw) Lambda's error payload. */
-export type LambdaAnswer = { ok: true; payload: string } | { ok: false; payload: string };
+export type Invocation =
+  | { ok: true; payload: string }
+  /**
+   * The handler threw: Lambda's `{errorType, errorMessage}`, and `payload`, the whole error document as JSON text
+   * (what Lambda returns with `X-Amz-Function-Error`: a runtime may add fields such as `requestId` or `stackTrace`,
+   * kept as the Worker sent them).
+   */
+  | { ok: false; why: "threw"; errorType: string; errorMessage: string; payload: string }
+  | { ok: false; why: "no-binding" | "timeout" | "failed" | "too-large" | "malformed"; detail: string };
+
+/** Why a race against the timeout was lost (compared by identity, never shown). */
+const TIMED_OUT = new Error("lambda timeout");
 
 /**
- * Invokes the Worker behind `service` with `event` (JSON text) and returns its answer. A reply that is not a result
- * or an error (another status, more than Lambda's 6 MB, a broken stream) throws `malformed(detail)`.
+ * Calls `invokeLambda(event)` on the service binding `name`, waiting at most `timeoutMs`, and checks the reply's
+ * shape and size (`maxPayloadBytes`, UTF-8). Never throws: every failure is an Invocation the caller maps to its
+ * own gateway response.
  */
-export async function invokeLambda(
-  ctx: RequestContext,
-  service: string,
-  event: string,
-  format: "1.0" | "2.0" | "custom",
-  timeoutMs: number,
-  malformed: (detail: string) => GatewayError,
-): Promise<LambdaAnswer> {
-  const res = await sendToBackend(
-    ctx,
-    {
-      url: `https://${ctx.url.host}/`,
-      method: "POST",
-      headers: new Headers({ "content-type": "application/json", "x-portico-payload-format": format }),
-      body: event,
-    },
-    timeoutMs,
-    service,
-  );
-  const failed = res.headers.has(LAMBDA_ERROR_HEADER);
-  if (res.status !== 200 && !(failed && res.status === 500)) {
-    await res.body?.cancel();
-    throw malformed(`service ${service} failed: status ${res.status}`);
+export async function invokeLambda(env: Record<string, unknown>, name: string, event: unknown, timeoutMs: number, maxPayloadBytes: number): Promise<Invocation> {
+  const binding = env[name] as (Fetcher & LambdaTarget) | undefined;
+  if (!binding || typeof binding.fetch !== "function") return { ok: false, why: "no-binding", detail: `no service binding named ${name}` };
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(TIMED_OUT), timeoutMs);
+  });
+  let outcome: unknown;
+  try {
+    // A Worker that is not a lambdaWorker (no such RPC method) rejects here: a failure, never an allow.
+    outcome = await Promise.race([binding.invokeLambda(event), timeout]);
+  } catch (err) {
+    if (err === TIMED_OUT) return { ok: false, why: "timeout", detail: `service ${name}: no answer in ${timeoutMs} ms` };
+    return { ok: false, why: "failed", detail: `service ${name}: ${(err as Error)?.message ?? String(err)}` };
+  } finally {
+    clearTimeout(timer);
   }
-  // Bounded like Lambda's own 6 MB response payload limit: a runaway reply cannot exhaust the isolate.
-  const bytes = await readAtMost(res.body, MAX_LAMBDA_REPLY_BYTES);
-  if (!bytes) throw malformed(`service ${service} replied with more than ${MAX_LAMBDA_REPLY_BYTES} bytes, or broke off`);
-  return { ok: !failed, payload: new TextDecoder().decode(bytes) };
+  return checkOutcome(outcome, name, maxPayloadBytes);
+}
+
+function checkOutcome(outcome: unknown, name: string, maxPayloadBytes: number): Invocation {
+  if (typeof outcome !== "object" || outcome === null) return { ok: false, why: "malformed", detail: `service ${name} replied outside the Lambda contract` };
+  const o = outcome as Partial<Record<"payload" | "errorType" | "errorMessage", unknown>>;
+  const tooLarge = { ok: false, why: "too-large", detail: `service ${name} replied with more than ${maxPayloadBytes} bytes` } as const;
+  if (typeof o.payload === "string") {
+    if (overLimit(o.payload, maxPayloadBytes)) return tooLarge;
+    return { ok: true, payload: o.payload };
+  }
+  if (typeof o.errorType === "string" && typeof o.errorMessage === "string") {
+    let payload: string | undefined;
+    try {
+      payload = JSON.stringify(outcome);
+    } catch {
+      // A field JSON cannot hold (a bigint): the document as the adapter itself reports it.
+      payload = JSON.stringify({ errorType: o.errorType, errorMessage: o.errorMessage });
+    }
+    if (overLimit(payload, maxPayloadBytes)) return tooLarge;
+    return { ok: false, why: "threw", errorType: o.errorType, errorMessage: o.errorMessage, payload };
+  }
+  return { ok: false, why: "malformed", detail: `service ${name} replied outside the Lambda contract` };
+}
+
+/** Whether `text` takes more than `limit` bytes as UTF-8; encoded only when its length cannot settle it. */
+function overLimit(text: string, limit: number): boolean {
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  return new TextEncoder().encode(text).byteLength > limit;
 }

@@ -3,27 +3,28 @@
  *
  * - `raw`: the HTTP request is forwarded to the bound Worker (path from the template or the route's own path,
  *   query, headers and streamed body), and its response comes back.
- * - `1.0` / `2.0`: the bound Worker receives Amazon's Lambda proxy event as a JSON POST and replies with the
- *   handler's result (`lambdaWorker()` in `lambda/adapter.ts` wraps an unchanged Lambda handler). A reply that
- *   breaks Amazon's contract, or a handler that threw, answers as Amazon does: 502 `{"message": "Internal server
+ * - `1.0` / `2.0`: the bound Worker receives Amazon's Lambda proxy event as an RPC call on its binding — never an
+ *   HTTP request, so no client can forge one — and replies with the handler's result (`lambdaWorker()` in
+ *   `lambda/adapter.ts` wraps an unchanged Lambda handler). A reply that breaks Amazon's contract, a handler that
+ *   threw, or a Worker that is not a `lambdaWorker` answers as Amazon does: 502 `{"message": "Internal server
  *   error"}` on REST APIs, 500 `{"message":"Internal Server Error"}` on HTTP APIs.
+ * - `custom`: Amazon's Lambda custom (non-proxy) integration — the mapped request is the event, over the same RPC
+ *   call (lambda/invoke.ts), synchronously or as an asynchronous 'Event' invocation (customService below).
  */
 import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
 import type { Identity } from "../../authorizers/types.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { applyBackendHeaders, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
+import { applyBackendHeaders, droppedWith, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
 import { buildEventV1, buildEventV2 } from "../lambda/event.ts";
 import { requestFacts } from "../lambda/facts.ts";
 import { parseReply } from "../lambda/reply.ts";
 import { acceptsBinary, matchesMediaType } from "../media-types.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
+import { invokeLambda, MAX_LAMBDA_REPLY_BYTES, type Invocation } from "../lambda/invoke.ts";
 import { sendToBackend } from "../transport.ts";
-import { invokeLambda } from "../lambda/invoke.ts";
 import { HIDDEN_FROM_MAPPING } from "../mapping/params.ts";
 import type { Integration } from "../types.ts";
-
-export { MAX_LAMBDA_REPLY_BYTES } from "../lambda/invoke.ts";
 
 /** Content types a 2.0 event carries as text; anything else goes base64, as HTTP APIs do. */
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[a-z0-9.+-]+\+(json|xml))/i;
@@ -51,11 +52,18 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
         ...(ctx.identity ? { authorizer: authorizerContext(ctx.identity, format) } : {}),
       });
       const event = format === "1.0" ? buildEventV1(facts) : buildEventV2(facts);
-      const answer = await invokeLambda(ctx, spec.service, JSON.stringify(event), format, spec.timeoutMs, malformed);
-      if (!answer.ok) throw malformed(`service ${spec.service}: the handler threw`);
+      const started = performance.now();
+      // Over RPC, never over HTTP: the one channel a client cannot address (lambda/adapter.ts).
+      const outcome = await invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES);
+      ctx.integrationLatencyMs = performance.now() - started;
+      if (!outcome.ok) {
+        if (outcome.why === "timeout") throw new GatewayError("INTEGRATION_TIMEOUT", { detail: outcome.detail });
+        if (outcome.why === "no-binding") throw new GatewayError("API_CONFIGURATION_ERROR", { detail: outcome.detail });
+        throw malformed(outcome.why === "threw" ? `service ${spec.service} threw ${outcome.errorType}` : outcome.detail);
+      }
       let value: unknown;
       try {
-        value = JSON.parse(answer.payload);
+        value = JSON.parse(outcome.payload);
       } catch {
         throw malformed(`service ${spec.service} replied with something other than JSON`);
       }
@@ -81,41 +89,45 @@ function customService(spec: BundleServiceIntegration): Integration {
     async invoke(ctx: RequestContext): Promise<Response> {
       const request = ctx.integrationRequest!;
       const body = request.body;
-      const event = body === null ? "{}" : typeof body === "string" ? body : new TextDecoder().decode(body);
+      const text = body === null ? "{}" : typeof body === "string" ? body : new TextDecoder().decode(body);
+      let event: unknown;
       try {
-        JSON.parse(event);
+        event = JSON.parse(text);
       } catch {
         // Lambda refuses an event that is not JSON (InvalidRequestContentException): Amazon answers 500.
         throw failed(`the event for service ${spec.service} is not JSON`);
       }
       const json = { "content-type": "application/json" };
       if (request.asynchronous) {
+        // Over the same RPC channel, after the response: Amazon's 'Event' invocation answers before the handler runs.
         ctx.exec.waitUntil(
-          invokeLambda(ctx, spec.service, event, "custom", spec.timeoutMs, failed).then(
-            (answer) => {
-              if (!answer.ok) console.error(JSON.stringify({ level: "error", requestId: ctx.requestId, type: "ASYNC_INVOCATION", detail: `service ${spec.service}: the handler threw` }));
-            },
-            (err: unknown) => console.error(JSON.stringify({ level: "error", requestId: ctx.requestId, type: "ASYNC_INVOCATION", detail: (err as Error).message })),
-          ),
+          invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES).then((outcome) => {
+            if (!outcome.ok) console.error(JSON.stringify({ level: "error", requestId: ctx.requestId, type: "ASYNC_INVOCATION", detail: failure(spec.service, outcome) }));
+          }),
         );
         return new Response("", { status: 200, headers: json });
       }
-      const answer = await invokeLambda(ctx, spec.service, event, "custom", spec.timeoutMs, failed);
-      ctx.integrationErrorMessage = answer.ok ? null : errorMessageOf(answer.payload);
-      return new Response(answer.payload, { status: 200, headers: json });
+      const started = performance.now();
+      const outcome = await invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES);
+      ctx.integrationLatencyMs = performance.now() - started;
+      if (outcome.ok) {
+        ctx.integrationErrorMessage = null;
+        return new Response(outcome.payload, { status: 200, headers: json });
+      }
+      if (outcome.why === "threw") {
+        // The error document is the integration response; its errorMessage is what the selection patterns match.
+        ctx.integrationErrorMessage = outcome.errorMessage;
+        return new Response(outcome.payload, { status: 200, headers: json });
+      }
+      if (outcome.why === "timeout") throw new GatewayError("INTEGRATION_TIMEOUT", { detail: outcome.detail });
+      throw failed(outcome.detail);
     },
   };
 }
 
-/** Lambda's error payload's `errorMessage` (Amazon matches selection patterns against it). */
-function errorMessageOf(payload: string): string {
-  try {
-    const value = JSON.parse(payload) as { errorMessage?: unknown };
-    if (typeof value.errorMessage === "string") return value.errorMessage;
-    return value.errorMessage === undefined ? "" : JSON.stringify(value.errorMessage);
-  } catch {
-    return "";
-  }
+/** What a failed invocation is logged as (never shown to a client). */
+function failure(service: string, outcome: Exclude<Invocation, { ok: true }>): string {
+  return outcome.why === "threw" ? `service ${service}: the handler threw ${outcome.errorType}` : outcome.detail;
 }
 
 /**
@@ -132,11 +144,12 @@ export function authorizerContext(identity: Identity, format: "1.0" | "2.0"): Re
   return format === "2.0" ? { lambda: context } : context;
 }
 
+/** Headers Amazon leaves out of the event (recorded: rest-headers-aws-proxy-full-mapping-and-remapped-response). */
+const NOT_IN_EVENT = droppedWith(HIDDEN_FROM_MAPPING);
+
 function lambdaHeaders(ctx: RequestContext): Headers {
-  const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp);
+  const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, ctx.route?.headerPolicy, undefined, NOT_IN_EVENT);
   headers.delete("x-forwarded-host");
-  // Headers Amazon leaves out of the event (recorded: rest-headers-aws-proxy-full-mapping-and-remapped-response).
-  for (const name of HIDDEN_FROM_MAPPING) headers.delete(name);
   // Identity headers (claimsToHeaders) overwrite or remove what the client sent, as for HTTP backends.
   applyBackendHeaders(headers, ctx.backendHeaders);
   return headers;
@@ -149,7 +162,7 @@ function rawService(spec: BundleServiceIntegration): Integration {
     async invoke(ctx: RequestContext): Promise<Response> {
       const target = path ? renderTemplate(path, ctx.stageVariables, ctx.pathParams) : ctx.path;
       const url = `${ctx.url.protocol}//${ctx.url.host}${target}${ctx.url.search}`;
-      const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp);
+      const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, ctx.route?.headerPolicy);
       applyBackendHeaders(headers, ctx.backendHeaders);
       const res = await sendToBackend(
         ctx,

@@ -124,7 +124,7 @@ describe("a mapping that fails answers as Amazon does, and shows nothing of why"
   });
 
   it("a backend that answers a final 1xx status: 502, the request does not crash", async () => {
-    const res = await send(api({ "GET /a": { integration: { type: "http_proxy", uri: `${backendUrl()}/informational` } } }), "/prod/a");
+    const res = await send(api({ "GET /a": { integration: { type: "http_proxy", uri: `${backendUrl()}/raw-status/199` } } }), "/prod/a");
     expect(res).toEqual({ status: 502, body: INTERNAL, type: "InternalServerErrorException" });
   });
 });
