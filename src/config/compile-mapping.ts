@@ -3,7 +3,7 @@
  * compiled, every parameter expression parsed — errors with their field path, and a template's own line and
  * column — and the bundle's form built (lists in definition order, since a canonical bundle sorts object keys).
  */
-import { RE2JS } from "re2js";
+import { linearJavaPattern } from "../security/linear-regex.ts";
 import { compileTemplate } from "../templates/index.ts";
 import { parseHttpKey, parseHttpValue, parseResponseTarget, parseRestSource, parseRestTarget } from "../templates/expressions.ts";
 import type { BundleIntegrationResponse, BundleMapping } from "./bundle.ts";
@@ -86,12 +86,8 @@ function checkResponses(responses: Record<string, unknown>, at: Path, errors: Fi
 
 /** Why a selection pattern does not compile (RE2 syntax), or null. */
 export function patternProblem(pattern: string): string | null {
-  try {
-    RE2JS.compile(pattern);
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
+  const compiled = linearJavaPattern(pattern);
+  return typeof compiled === "string" ? compiled : null;
 }
 
 function checkRestRequestParameters(params: Record<string, unknown>, routeParams: string[], at: Path, errors: FieldError[]): void {

@@ -7,29 +7,21 @@
  * the pattern and the input, so neither a template nor a client can make one run away. RE2 has no backreferences
  * or lookaround, which Java's engine has: such a pattern fails the template.
  */
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
+import { linearJavaPattern } from "../security/linear-regex.ts";
 import type { Budget } from "./errors.ts";
 import { TemplateRuntimeError } from "./errors.ts";
 import { JNum, JsonList } from "./json.ts";
 import { HostObject, NO_METHOD, OpaqueMap, double, equal, isNumber, javaString, num } from "./values.ts";
 
 const MAX_REGEX_CHARS = 1024;
-const REGEX_CACHE_MAX = 256;
-const regexCache = new Map<string, RE2JS>();
 
+/** A Java regex a template passes, on the linear engine (memoised there: a template's patterns repeat). */
 function regex(pattern: unknown): RE2JS {
   const text = javaString(pattern);
-  let re = regexCache.get(text);
-  if (!re) {
-    if (text.length > MAX_REGEX_CHARS) throw new TemplateRuntimeError(`regular expression longer than ${MAX_REGEX_CHARS} characters`);
-    try {
-      re = RE2JS.compile(text);
-    } catch (err) {
-      throw new TemplateRuntimeError(`invalid regular expression: ${(err as Error).message}`);
-    }
-    if (regexCache.size >= REGEX_CACHE_MAX) regexCache.delete(regexCache.keys().next().value!);
-    regexCache.set(text, re);
-  }
+  if (text.length > MAX_REGEX_CHARS) throw new TemplateRuntimeError(`regular expression longer than ${MAX_REGEX_CHARS} characters`);
+  const re = linearJavaPattern(text);
+  if (typeof re === "string") throw new TemplateRuntimeError(`invalid regular expression: ${re}`);
   return re;
 }
 

@@ -4,7 +4,8 @@
  * The bundle was checked when it was compiled, so a failure here means a bundle written by another version:
  * it is reported and the route answers 500 rather than guessing.
  */
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
+import { linearJavaPattern } from "../../security/linear-regex.ts";
 import type { BundleIntegration, BundleMapping } from "../../config/bundle.ts";
 import type { ContentHandling, Flavor, PassthroughBehavior } from "../../config/types.ts";
 import { compileTemplate, type CompiledTemplate } from "../../templates/index.ts";
@@ -61,6 +62,12 @@ function templates(list: [string, string][], where: string): [string, CompiledTe
   });
 }
 
+function selectionPattern(source: string): RE2JS {
+  const compiled = linearJavaPattern(source);
+  if (typeof compiled === "string") throw new MappingCompileError(`selection pattern ${source}: ${compiled}`);
+  return compiled;
+}
+
 /** Compiles an integration's mapping; null when the integration has none and is a proxy (nothing to do). */
 export function compileMapping(spec: BundleIntegration, flavor: Flavor): CompiledMapping | null {
   const full = spec.type === "http" || spec.type === "mock" || (spec.type === "service" && spec.payloadFormat === "custom");
@@ -90,7 +97,7 @@ export function compileMapping(spec: BundleIntegration, flavor: Flavor): Compile
       : [],
     responses: m.responses
       ? m.responses.map((r) => ({
-          pattern: r.pattern === null ? null : RE2JS.compile(r.pattern),
+          pattern: r.pattern === null ? null : selectionPattern(r.pattern),
           statusCode: r.statusCode,
           templates: templates(r.responseTemplates, `response ${r.statusCode}`),
           parameters: r.responseParameters.map(([target, source]) => ({ header: ok(parseResponseTarget(target), target), source: ok(parseRestSource(source, "response"), target) })),
