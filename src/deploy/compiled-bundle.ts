@@ -67,7 +67,7 @@ function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
     spec,
     integration: createIntegration(spec.integration, bundle),
     mapping,
-    headerPolicy: headerPolicy(gatewaySetHeaders(bundle, spec), spec.forwardInternalHeaders),
+    headerPolicy: headerPolicy([...gatewaySetHeaders(bundle, spec), ...mappedHeaders(mapping)], spec.forwardInternalHeaders),
     policies: [bundle.resourcePolicy, spec.resourcePolicy].flatMap((p) => (p ? [compilePolicy(p)] : [])),
     bodyValidator() {
       if (validator === undefined) {
@@ -88,3 +88,14 @@ function gatewaySetHeaders(bundle: Bundle, spec: BundleRoute): string[] {
   return names;
 }
 
+/**
+ * Headers the route's parameter mapping sets, appends or removes on the backend request (REST
+ * `integration.request.header.<name>`, HTTP `overwrite:|append:|remove:header.<name>`): gateway-set too, so a
+ * client's alias of one (`X_Tenant` for a mapped `x-tenant`) never reaches the backend beside the mapped value.
+ */
+function mappedHeaders(mapping: CompiledMapping | null): string[] {
+  if (!mapping) return [];
+  const names = mapping.restParameters.flatMap((p) => (p.target.location === "header" ? [p.target.name] : []));
+  for (const p of mapping.httpParameters) if (p.key.location === "header") names.push(p.key.name);
+  return names;
+}

@@ -2,7 +2,7 @@
  * Amazon's integration model through the whole pipeline, beyond the recorded cases (test/worker/conformance): what
  * `validate` reports (field paths, a template's line and column), what a failing mapping answers (Amazon's status
  * and body, nothing of the template or the value), parameter mapping in both flavours, content handling, Lambda
- * custom invocations, and a backend that answers a final 1xx.
+ * custom invocations, the client-header rules as mapping sees them, and a backend that answers a final 1xx.
  */
 import { describe, expect, it } from "vitest";
 import { upgradeBundle, type Bundle } from "../../../src/config/bundle.ts";
@@ -188,6 +188,47 @@ describe("parameter mapping", () => {
     expect(echo.headers["x-id"]).toBe("id-42");
     expect(echo.headers["x-list"]).toBe("client, prod");
     expect(echo.headers["x-drop"]).toBeUndefined();
+  });
+});
+
+describe("mapping and what no client may send a backend (security/client-headers.ts)", () => {
+  it("a header the route maps counts as gateway-set: the client's _ and . aliases of it never reach the backend", async () => {
+    const gw = await gatewayFor(
+      api({ "GET /t": { integration: { type: "http_proxy", uri: `${backendUrl()}/echo/t`, requestParameters: { "integration.request.header.x-tenant": "'acme'" } } } }),
+    );
+    const res = await gw.fetch("/prod/t", { headers: { x_tenant: "forged", "x.tenant": "forged", "x-plain": "kept" } });
+    const echo = (await res.json()) as { headers: Record<string, string> };
+    expect(echo.headers["x-tenant"]).toBe("acme");
+    expect(echo.headers["x_tenant"]).toBeUndefined();
+    expect(echo.headers["x.tenant"]).toBeUndefined();
+    expect(echo.headers["x-plain"]).toBe("kept");
+  });
+
+  it("$input.params() and method.request.header.* never show x-portico-* or other gateways' internal headers, unless the route forwards them", async () => {
+    const integration = {
+      type: "http" as const,
+      method: "POST" as const,
+      uri: `${backendUrl()}/echo/m`,
+      requestTemplates: { "application/json": "#foreach($h in $input.params().header.keySet())$h,#end" },
+      requestParameters: {
+        "integration.request.header.x-envoy-copy": "method.request.header.x-envoy-internal",
+        "integration.request.header.x-namespace-copy": "method.request.header.x-portico-payload-format",
+        "integration.request.header.x-plain-copy": "method.request.header.x-plain",
+      },
+    };
+    const gw = await gatewayFor(api({ "POST /m": { integration }, "POST /opted": { integration, forwardInternalHeaders: ["x-envoy-internal"] } }));
+    const headers = { "content-type": "application/json", "x-envoy-internal": "true", "x-portico-payload-format": "1.0", "x-plain": "p" };
+    const closed = (await (await gw.fetch("/prod/m", { method: "POST", headers, body: "{}" })).json()) as { body: string; headers: Record<string, string> };
+    expect(closed.body.split(",")).toContain("x-plain");
+    expect(closed.body).not.toMatch(/x-envoy-internal|x-portico/);
+    expect(closed.headers["x-plain-copy"]).toBe("p");
+    expect(closed.headers["x-envoy-copy"]).toBeUndefined();
+    expect(closed.headers["x-namespace-copy"]).toBeUndefined();
+    const opted = (await (await gw.fetch("/prod/opted", { method: "POST", headers, body: "{}" })).json()) as { body: string; headers: Record<string, string> };
+    expect(opted.body.split(",")).toContain("x-envoy-internal");
+    expect(opted.body).not.toMatch(/x-portico/);
+    expect(opted.headers["x-envoy-copy"]).toBe("true");
+    expect(opted.headers["x-namespace-copy"]).toBeUndefined();
   });
 });
 
