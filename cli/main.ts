@@ -14,6 +14,8 @@ import { deployCommand } from "./commands/deploy.ts";
 import { diffCommand, historyCommand, rollbackCommand, stagesCommand } from "./commands/deployments.ts";
 import { devCommand } from "./commands/dev.ts";
 import { embedCommand } from "./commands/embed.ts";
+import { exportCommand } from "./commands/export.ts";
+import { importCommand } from "./commands/import.ts";
 import { initCommand } from "./commands/init.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { schemaCommand } from "./commands/schema.ts";
@@ -28,6 +30,8 @@ export const COMMANDS: Command[] = [
   buildCommand,
   embedCommand,
   schemaCommand,
+  importCommand,
+  exportCommand,
   deployCommand,
   stagesCommand,
   historyCommand,

@@ -23,10 +23,12 @@ import { adminState, banner } from "../dev/banner.ts";
 import { removeSession, removeStaleSessions, sessionConfig, sessionPaths, writeSessionConfig, type DevVars, type SessionPaths } from "../dev/session.ts";
 import { WranglerDev } from "../dev/wrangler-process.ts";
 import { writeEmbedded } from "./embed.ts";
+import { IMPORT_FLAGS, IMPORT_HELP, importOptionsFrom } from "../import-options.ts";
+import type { ImportOptions } from "../../src/config/import/index.ts";
 
-const USAGE = `usage: portico dev FILE [--port N] [--ip ADDR] [--published STAGES] [--fresh] [--config PATH ...] [-- WRANGLER_ARGS]
+const USAGE = `usage: portico dev FILE [--port N] [--ip ADDR] [--published STAGES] [--fresh] [--config PATH ...] [export options] [-- WRANGLER_ARGS]
 
-Serves FILE locally with wrangler dev: local KV, Durable Objects and secrets (.dev.vars), no account. Every stage
+Serves FILE (a definition, or an Amazon export or SAM/CloudFormation template, converted on the fly) locally with wrangler dev: local KV, Durable Objects and secrets (.dev.vars), no account. Every stage
 of FILE is served from FILE, even one a local \`portico deploy\` published earlier, unless --published names it.
 Saving FILE reloads it (or prints its errors, field by field, and keeps serving the last good version); a change
 to .dev.vars or to the wrangler config reloads the Worker with it.
@@ -42,7 +44,10 @@ options:
   --config PATH        the gateway Worker's wrangler config (default: the nearest wrangler.toml above FILE, else
                        Portico's own); repeat to run more Workers beside it (Portico's own config brings the
                        example's demo backend, examples/backend)
-  -- WRANGLER_ARGS     passed to wrangler dev as they are (e.g. -- --inspector-port 9230)`;
+  -- WRANGLER_ARGS     passed to wrangler dev as they are (e.g. -- --inspector-port 9230)
+
+${IMPORT_HELP}
+  --stage NAME                the stages to create (repeatable; default: the export's)`;
 
 export const devCommand: Command = {
   name: "dev",
@@ -62,7 +67,15 @@ async function dev(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: own,
     allowPositionals: true,
-    options: { port: { type: "string" }, ip: { type: "string" }, published: { type: "string" }, fresh: { type: "boolean" }, config: { type: "string", multiple: true } },
+    options: {
+      port: { type: "string" },
+      ip: { type: "string" },
+      published: { type: "string" },
+      fresh: { type: "boolean" },
+      config: { type: "string", multiple: true },
+      stage: { type: "string", multiple: true },
+      ...IMPORT_FLAGS,
+    },
   });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new CliError("dev takes one FILE (portico dev --help)", EXIT.usage);
@@ -76,7 +89,8 @@ async function dev(args: string[]): Promise<number> {
   const environment = () => environmentFor(file, { config: configPath });
 
   // Local development: backends and identity providers may be on this machine (loopback, http://).
-  const first = await checkDefinitionFile(file, environment(), { localDev: true });
+  const importOptions = importOptionsFrom(values, values.stage);
+  const first = await checkDefinitionFile(file, environment(), { localDev: true, importOptions });
   if (first.errors.length) throw definitionError(file, first.errors);
   if (first.warnings.length) console.error(formatErrors(file, [], first.warnings));
   let current = await compileDefinition(first.value, { localDev: true });
@@ -120,7 +134,7 @@ async function dev(args: string[]): Promise<number> {
     devVars: join(configDir, ".dev.vars"),
     config: configPath,
     async onDefinition() {
-      current = (await reload(file, current, environment, paths)) ?? current;
+      current = (await reload(file, current, environment, paths, importOptions)) ?? current;
     },
     async onEnvironment(what) {
       await writeSessionConfig(paths, sessionConfig(readWranglerConfig(configPath), paths, vars));
@@ -142,13 +156,13 @@ async function dev(args: string[]): Promise<number> {
 }
 
 /** Compiles a saved file and serves it, or prints why not; returns the version now served when it changed. */
-async function reload(file: string, current: CompiledDefinition, environment: () => ReturnType<typeof environmentFor>, paths: SessionPaths): Promise<CompiledDefinition | undefined> {
+async function reload(file: string, current: CompiledDefinition, environment: () => ReturnType<typeof environmentFor>, paths: SessionPaths, importOptions: ImportOptions): Promise<CompiledDefinition | undefined> {
   try {
     if (!existsSync(file)) {
       console.error(`portico dev: ${file} is gone: still serving version ${current.id.slice(0, 12)}`);
       return undefined;
     }
-    const report = await checkDefinitionFile(file, environment(), { localDev: true });
+    const report = await checkDefinitionFile(file, environment(), { localDev: true, importOptions });
     if (report.errors.length) {
       console.error(formatErrors(file, report.errors, report.warnings));
       console.error(`portico dev: still serving version ${current.id.slice(0, 12)}`);

@@ -76,5 +76,14 @@ export class SourceMap {
 }
 
 /** Portico field names that Amazon spells differently, for the tail of a mapped path. */
-const AMAZON_NAMES: Record<string, string> = { timeoutMs: "timeoutInMillis", method: "httpMethod", status: "statusCode", body: "responseTemplates" };
+const AMAZON_NAMES: Record<string, string> = {
+  timeoutMs: "timeoutInMillis",
+  method: "httpMethod",
+  status: "statusCode",
+  body: "responseTemplates",
+  service: "uri",
+  authorizer: "security",
+  apiKeyRequired: "security",
+  validate: "x-amazon-apigateway-request-validator",
+};
 const renameField = (part: string | number) => (typeof part === "string" && AMAZON_NAMES[part]) || part;

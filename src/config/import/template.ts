@@ -43,7 +43,7 @@ const IMPLICIT = { rest: "ServerlessRestApi", http: "ServerlessHttpApi" } as con
 /** Properties read here, per API resource type; the rest are listed. */
 const READ = new Set(["Body", "DefinitionBody", "Name", "Description", "ProtocolType", "StageName", "Variables", "StageVariables", "BinaryMediaTypes", "CorsConfiguration", "Auth", "FailOnWarnings", "OpenApiVersion"]);
 /** Properties that, left behind, would make Portico serve what Amazon protects or hides: errors. */
-const GUARDING = new Set(["Auth", "EndpointConfiguration", "Policy", "DisableExecuteApiEndpoint", "Domain", "MutualTlsAuthentication"]);
+const GUARDING = new Set(["Auth", "EndpointConfiguration", "Policy", "Domain", "MutualTlsAuthentication"]);
 
 export function templateApi(template: Record<string, unknown>, options: ImportOptions, issues: Issues): TemplateApi | undefined {
   const resources = (isObject(template.Resources) ? template.Resources : {}) as TemplateContext["resources"];
@@ -113,6 +113,7 @@ export function templateApi(template: Record<string, unknown>, options: ImportOp
     if (key === "BodyS3Location" || key === "DefinitionUri")
       issues.error([...propsPath, key], "the definition is not in the template (S3 or a file): import the definition file itself");
     else if (GUARDING.has(key)) issues.error([...propsPath, key], `not carried over: ${describeGuard(key)}`);
+    else if (key === "DisableExecuteApiEndpoint") issues.warn([...propsPath, key], describeGuard(key));
     else issues.warn([...propsPath, key], "not carried over (a property of the AWS resource that Portico has no equivalent for)");
   }
 
