@@ -61,6 +61,8 @@ export function detectExport(value: unknown, strict = true): ExportKind | null {
   const doc = value as Record<string, unknown>;
   if (doc.swagger === "2.0" || doc.swagger === 2) return "swagger2";
   if (typeof doc.openapi === "string" && /^3\.0(\.\d+)?$/.test(doc.openapi)) return !strict || hasAmazonExtension(doc) ? "openapi3" : null;
+  // Another OpenAPI 3 version: the import says why it cannot read it; validate and dev leave it alone.
+  if (typeof doc.openapi === "string" && doc.openapi.startsWith("3.")) return strict ? null : "openapi3";
   if (doc.openapi === 3 || doc.openapi === 3.0) return "openapi3";
   const transform = doc.Transform;
   const transforms = Array.isArray(transform) ? transform : [transform];

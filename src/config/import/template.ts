@@ -9,7 +9,7 @@
 import { isObject } from "../field-errors.ts";
 import type { Flavor } from "../types.ts";
 import { functionName, resolveIntrinsics, type TemplateContext } from "./intrinsics.ts";
-import type { Issues, JsonPath } from "./issues.ts";
+import { Issues, type JsonPath } from "./issues.ts";
 import type { ImportOptions } from "./options.ts";
 
 export interface TemplateStage {
@@ -223,9 +223,15 @@ function addEventRoutes(doc: Record<string, unknown>, events: FunctionEvent[], f
       httpMethod: "POST",
       uri: `arn:aws:apigateway:${ctx.region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${ctx.region}:${ctx.accountId}:function:${functionName(ctx, e.functionId)}/invocations`,
       payloadFormatVersion: e.payloadFormatVersion ?? (flavor === "http" ? "2.0" : "1.0"),
-      ...(typeof e.timeoutInMillis === "number" ? { timeoutInMillis: e.timeoutInMillis } : {}),
+      ...timeoutOf(e.timeoutInMillis, ctx),
     };
   }
+}
+
+/** An event's TimeoutInMillis (often `!Ref` a parameter), when the template says what it is. */
+function timeoutOf(value: unknown, ctx: TemplateContext): { timeoutInMillis?: number } {
+  const resolved = resolveIntrinsics(value, ctx, new Issues(), []);
+  return typeof resolved === "number" ? { timeoutInMillis: resolved } : {};
 }
 
 /** SAM's `Auth` on an HttpApi: JWT authorizers and the default one, written into the document as Amazon's extensions. */

@@ -1,0 +1,260 @@
+/**
+ * The import on its own (pure, no pipeline): what each of Amazon's extensions becomes, what is listed instead and
+ * at which JSON path, which problems make the result serve wrongly (errors) and which do not (warnings), and bad
+ * input — broken `$ref`s, unknown extensions, a mapping template that does not compile, templates the import
+ * cannot resolve. Serving the imported fixtures: test/worker/pipeline/aws-exports.test.ts.
+ */
+import { describe, expect, it } from "vitest";
+import { formatPath } from "../field-errors.ts";
+import type { CustomAuthorizerDefinition, JwtAuthorizerDefinition } from "../types.ts";
+import { checkImport, importApi, importText, type ImportOptions } from "./index.ts";
+import petstore from "../../../test/fixtures/aws/petstore-example.swagger2.json";
+import integrations from "../../../test/fixtures/aws/http-api-integrations.oas30.json";
+import samHttp from "../../../test/fixtures/aws/sam-http-api-jwt-lambda.yaml?raw";
+
+const swagger = (paths: Record<string, unknown>, more: Record<string, unknown> = {}) => ({ swagger: "2.0", info: { title: "Test API" }, paths, ...more });
+const op = (integration: Record<string, unknown>, more: Record<string, unknown> = {}) => ({ responses: {}, "x-amazon-apigateway-integration": integration, ...more });
+const HTTP = { type: "http_proxy", httpMethod: "GET", uri: "https://backend.example.com/a" };
+
+/** The import's issues as `severity path: message` lines. */
+function issuesOf(doc: unknown, options: ImportOptions = {}) {
+  return importApi(doc, options).issues.map((i) => `${i.severity} ${formatPath(i.path)}: ${i.message}`);
+}
+/** Every error a validate would report (import issues that serve wrongly, and the definition's own). */
+function errorsOf(doc: unknown, options: ImportOptions = {}) {
+  return checkImport(importApi(doc, options)).errors.map((e) => `${formatPath(e.path)}: ${e.message}`);
+}
+
+describe("what the extensions become", () => {
+  it("Amazon's PetStore example: its routes, models (draft 4, references rewritten) and nothing that serves wrongly", () => {
+    const { definition, issues } = importApi(structuredClone(petstore));
+    expect(Object.keys(definition!.routes)).toEqual(["GET /", "GET /pets", "POST /pets", "OPTIONS /pets", "GET /pets/{petId}", "OPTIONS /pets/{petId}"]);
+    expect(definition!.name).toBe("petstore");
+    expect(definition!.models!.Pets).toEqual({ $schema: "http://json-schema.org/draft-04/schema#", type: "array", items: { $ref: "#/models/Pet" } });
+    expect(definition!.routes["GET /pets"]!.integration).toMatchObject({
+      type: "http",
+      method: "GET",
+      passthroughBehavior: "WHEN_NO_MATCH",
+      requestParameters: { "integration.request.querystring.page": "method.request.querystring.page" },
+    });
+    expect(issues.filter((i) => i.severity === "error")).toEqual([]);
+    expect(issues.map((i) => formatPath(i.path))).toContain('["x-amazon-apigateway-documentation"]');
+  });
+
+  it("HTTP APIs' reusable integrations ($ref into components) become Lambda-style service bindings, named after the function unless mapped", () => {
+    const { definition } = importApi(structuredClone(integrations), { lambda: { "my-function": "MY_FN" } });
+    expect(definition!.flavor).toBe("http");
+    expect(definition!.routes["GET /pets"]!.integration).toEqual({ type: "service", service: "MY_FN", payloadFormat: "1.0" });
+    expect(definition!.routes["GET /checkout"]!.integration).toMatchObject({ service: "EXAMPLE_FUNCTION" });
+    // Its server's base path (example/path) is no stage name: the default stage.
+    expect(definition!.stages).toEqual({ prod: {} });
+  });
+
+  it("Lambda custom integrations (AWS to a function) keep their templates and responses, as payloadFormat custom", () => {
+    const uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Calc/invocations";
+    const { definition } = importApi(swagger({ "/calc": { post: op({ type: "AWS", httpMethod: "POST", uri, requestTemplates: { "application/json": "{}" }, responses: { default: { statusCode: "200" } } }) } }));
+    expect(definition!.routes["POST /calc"]!.integration).toEqual({ type: "service", service: "CALC", payloadFormat: "custom", requestTemplates: { "application/json": "{}" }, responses: { default: { statusCode: "200" } } });
+  });
+
+  it("authorizers: a Lambda TOKEN and REQUEST authorizer, Cognito as JWT with the pool's issuer, HTTP APIs' JWT; scopes and API keys on routes", () => {
+    const lambda = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Auth/invocations";
+    const doc = swagger(
+      {
+        "/a": { get: op(HTTP, { security: [{ tok: [], api_key: [] }] }) },
+        "/b": { get: op(HTTP, { security: [{ req: [] }] }) },
+        "/c": { get: op(HTTP, { security: [{ pool: ["orders/read"] }] }) },
+      },
+      {
+        securityDefinitions: {
+          tok: { type: "apiKey", name: "X-Token", in: "header", "x-amazon-apigateway-authtype": "custom", "x-amazon-apigateway-authorizer": { type: "token", authorizerUri: lambda, identityValidationExpression: "^x-[a-z]+", authorizerResultTtlInSeconds: "60" } },
+          req: { type: "apiKey", name: "Unused", in: "header", "x-amazon-apigateway-authorizer": { type: "request", authorizerUri: lambda, identitySource: "method.request.header.HeaderAuth1, method.request.querystring.QueryString1, stageVariables.stage" } },
+          pool: { type: "apiKey", name: "Authorization", in: "header", "x-amazon-apigateway-authorizer": { type: "cognito_user_pools", providerARNs: ["arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC"] } },
+          api_key: { type: "apiKey", name: "x-api-key", in: "header" },
+        },
+      },
+    );
+    const { definition } = importApi(doc, { lambda: { Auth: "AUTH_FN" } });
+    expect(definition!.authorizers!.tok).toEqual({ type: "custom", mode: "token", service: "AUTH_FN", resultTtlSeconds: 60, identitySource: "$request.header.X-Token", validationExpression: "^x-[a-z]+" } satisfies CustomAuthorizerDefinition);
+    expect((definition!.authorizers!.req as CustomAuthorizerDefinition).identitySource).toEqual(["$request.header.HeaderAuth1", "$request.querystring.QueryString1", "$stageVariables.stage"]);
+    expect(definition!.authorizers!.pool).toEqual({
+      type: "jwt",
+      issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC",
+      allowAnyAudience: true,
+      jwksUrl: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC/.well-known/jwks.json",
+    } satisfies JwtAuthorizerDefinition);
+    expect(definition!.routes["GET /a"]).toMatchObject({ authorizer: "tok", apiKeyRequired: true });
+    expect(definition!.routes["GET /c"]!.authorizer).toEqual({ name: "pool", scopes: ["orders/read"] });
+  });
+
+  it("AWS_IAM (x-amazon-apigateway-auth or an awsSigv4 scheme) becomes one SigV4 authorizer; without keys to verify against it is an error", () => {
+    const doc = swagger({ "/iam": { get: op(HTTP, { "x-amazon-apigateway-auth": { type: "AWS_IAM" } }) } });
+    expect(errorsOf(doc)[0]).toMatch(/^paths\["\/iam"\]\.get\["x-amazon-apigateway-auth"\]: AWS_IAM: Portico verifies SigV4 against access keys you name/);
+    const { definition } = importApi(doc, { sigv4: { region: "eu-west-1", credentials: { AKIAEXAMPLEEXAMPLE01: "PARTNER_SECRET" } } });
+    expect(definition!.authorizers!.iam).toEqual({ type: "sigv4", region: "eu-west-1", credentials: { AKIAEXAMPLEEXAMPLE01: "PARTNER_SECRET" } });
+    expect(definition!.routes["GET /iam"]!.authorizer).toBe("iam");
+  });
+
+  it("gateway responses, binary media types, the API key source, CORS and an IP resource policy", () => {
+    const { definition, issues } = importApi(
+      swagger(
+        { "/a": { get: op(HTTP) } },
+        {
+          "x-amazon-apigateway-gateway-responses": {
+            INVALID_API_KEY: { statusCode: "456", responseParameters: { "gatewayresponse.header.x-id": "context.requestId", "gatewayresponse.header.api-key": "method.request.header.api-key" }, responseTemplates: { "application/json": '{"message": "Bad api-key"}' } },
+            WAF_FILTERED: { statusCode: "403" },
+          },
+          "x-amazon-apigateway-binary-media-types": ["image~1png"],
+          "x-amazon-apigateway-api-key-source": "AUTHORIZER",
+          "x-amazon-apigateway-cors": { allowOrigins: ["https://a.example"], maxAge: 60 },
+          "x-amazon-apigateway-policy": {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Principal: "*", Action: "execute-api:Invoke", Resource: ["execute-api:/*"] },
+              { Effect: "Deny", Principal: "*", Action: "execute-api:Invoke", Resource: ["execute-api:/*"], Condition: { IpAddress: { "aws:SourceIp": "192.0.2.0/24" } } },
+            ],
+          },
+        },
+      ),
+    );
+    expect(definition!.gatewayResponses).toEqual({ INVALID_API_KEY: { status: 456, headers: { "x-id": "$context.requestId" }, body: '{"message": "Bad api-key"}' } });
+    expect(definition!.settings).toEqual({ binaryMediaTypes: ["image/png"], apiKeySource: "AUTHORIZER" });
+    expect(definition!.cors).toEqual({ allowOrigins: ["https://a.example"], maxAge: 60 });
+    expect(definition!.resourcePolicy).toEqual({ deny: { ips: ["192.0.2.0/24"] } });
+    const listed = issues.map((i) => `${i.severity} ${formatPath(i.path)}`);
+    expect(listed).toContain('warning ["x-amazon-apigateway-gateway-responses"].INVALID_API_KEY.responseParameters["gatewayresponse.header.api-key"]');
+    expect(listed).toContain('warning ["x-amazon-apigateway-gateway-responses"].WAF_FILTERED');
+  });
+
+  it("request validators: the method's (else the API's) decides what is checked; without one Amazon checks nothing", () => {
+    const doc = swagger(
+      {
+        "/v": {
+          post: op(HTTP, { "x-amazon-apigateway-request-validator": "all", parameters: [{ in: "header", name: "h1", required: true }, { in: "body", name: "B", schema: { $ref: "#/definitions/Body" } }] }),
+          get: op(HTTP, { parameters: [{ in: "query", name: "q", required: true }] }),
+        },
+        "/n": { get: op(HTTP, { parameters: [{ in: "query", name: "q", required: true }] }) },
+      },
+      {
+        "x-amazon-apigateway-request-validators": { all: { validateRequestBody: true, validateRequestParameters: true }, params: { validateRequestParameters: true } },
+        "x-amazon-apigateway-request-validator": "params",
+        definitions: { Body: { type: "object" } },
+      },
+    );
+    const { definition } = importApi(doc);
+    expect(definition!.routes["POST /v"]!.validate).toEqual({ headers: ["h1"], body: "Body" });
+    expect(definition!.routes["GET /v"]!.validate).toEqual({ query: ["q"] });
+    const { definition: none } = importApi({ ...doc, "x-amazon-apigateway-request-validator": undefined });
+    expect(none!.routes["GET /n"]!.validate).toBeUndefined();
+  });
+});
+
+describe("bad input, each at its JSON path", () => {
+  it("a broken $ref: the model is an error, and the route that validates with it is left out", () => {
+    const doc = swagger(
+      { "/p": { post: op(HTTP, { "x-amazon-apigateway-request-validator": "all", parameters: [{ in: "body", name: "B", schema: { $ref: "#/definitions/Pet" } }] }) } },
+      { "x-amazon-apigateway-request-validators": { all: { validateRequestBody: true } }, definitions: { Pet: { type: "object", properties: { owner: { $ref: "#/definitions/Owner" } } } } },
+    );
+    const { definition } = importApi(doc);
+    expect(definition!.routes["POST /p"]).toBeUndefined();
+    expect(issuesOf(doc)).toContain('error definitions.Pet.properties.owner.$ref: #/definitions/Owner points to nothing: there is no schema "Owner"');
+  });
+
+  it("broken references to parameters and to reusable integrations, and remote references", () => {
+    const doc = {
+      openapi: "3.0.1",
+      info: { title: "t" },
+      paths: {
+        "/a": { get: { "x-amazon-apigateway-integration": { $ref: "#/components/x-amazon-apigateway-integrations/missing" } } },
+        "/b": { post: op(HTTP, { requestBody: { content: { "application/json": { schema: { $ref: "other.json#/Pet" } } } }, "x-amazon-apigateway-request-validator": "v" }) },
+      },
+      "x-amazon-apigateway-request-validators": { v: { validateRequestBody: true } },
+    };
+    const found = issuesOf(doc);
+    expect(found).toContain('error paths["/a"].get["x-amazon-apigateway-integration"].$ref: #/components/x-amazon-apigateway-integrations/missing points to nothing in this document: the route is not carried over');
+    expect(found).toContain('error paths["/b"].post.requestBody.content["application/json"].schema.$ref: other.json#/Pet: only references inside this document are followed (remote references are never fetched)');
+  });
+
+  it("unknown extensions are listed (warnings: Amazon's own unknown extensions), at every level", () => {
+    const doc = swagger({ "/a": { "x-amazon-apigateway-shiny": 1, get: op({ ...HTTP, fancy: true }, { "x-amazon-apigateway-magic": {} }) } }, { "x-amazon-apigateway-new-thing": true });
+    expect(issuesOf(doc)).toEqual(
+      expect.arrayContaining([
+        'warning paths["/a"]["x-amazon-apigateway-shiny"]: unknown extension: not carried over',
+        'warning paths["/a"].get["x-amazon-apigateway-magic"]: unknown extension: not carried over',
+        'warning paths["/a"].get["x-amazon-apigateway-integration"].fancy: not carried over: a field of the integration Portico does not know',
+        'warning ["x-amazon-apigateway-new-thing"]: unknown extension: not carried over',
+      ]),
+    );
+    expect(errorsOf(doc)).toEqual([]);
+  });
+
+  it("a mapping template that does not compile is an error at the template's JSON path, with its line and column", () => {
+    const doc = swagger({ "/a": { get: op({ type: "mock", requestTemplates: { "application/json": '{"statusCode": 200}\n#if($x)' } }) } });
+    expect(errorsOf(doc)).toEqual(['paths["/a"].get["x-amazon-apigateway-integration"].requestTemplates["application/json"]: line 2, column 1: #if has no matching #end']);
+  });
+
+  it("what would serve wrongly: an AWS service integration (issue 15), a private API, alternative security, a resource policy Portico cannot express", () => {
+    const s3 = { type: "aws", httpMethod: "GET", uri: "arn:aws:apigateway:us-east-1:s3:path/{bucket}" };
+    const doc = swagger(
+      { "/s3": { get: op(s3) }, "/either": { get: op(HTTP, { security: [{ a: [] }, { b: [] }] }) } },
+      {
+        "x-amazon-apigateway-endpoint-configuration": { vpcEndpointIds: ["vpce-0123"] },
+        "x-amazon-apigateway-policy": { Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "execute-api:Invoke", Resource: "execute-api:/*" }] },
+      },
+    );
+    const errors = issuesOf(doc).filter((i) => i.startsWith("error"));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        'error paths["/s3"].get["x-amazon-apigateway-integration"]: an AWS service integration (s3): not carried over: needs the aws integration (issue 15)',
+        'error paths["/either"].get.security: alternative security requirements (one OR another): Amazon allows one authorization per method; the route is not carried over',
+        'error ["x-amazon-apigateway-endpoint-configuration"].vpcEndpointIds: a private API (reachable only from VPC endpoints): Portico serves the public internet, so it would be open to anyone',
+        expect.stringMatching(/^error \["x-amazon-apigateway-policy"\]\.Statement\[0\]: not carried over: a principal other than everyone/),
+      ]),
+    );
+    expect(Object.keys(importApi(doc).definition!.routes)).toEqual([]);
+  });
+
+  it("a Lambda alias from a stage variable cannot be a fixed binding", () => {
+    const uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Fn:${stageVariables.alias}/invocations";
+    expect(issuesOf(swagger({ "/a": { get: op({ type: "aws_proxy", httpMethod: "POST", uri }) } }))[0]).toMatch(/^error .*\.uri: the function's alias comes from a stage variable/);
+  });
+
+  it("not an export at all, and OpenAPI versions Amazon does not read", () => {
+    expect(issuesOf({ name: "orders", routes: {} })).toEqual(["error (root): not an OpenAPI 3.0 or Swagger 2.0 document, nor a CloudFormation or SAM template"]);
+    expect(issuesOf({ openapi: "3.1.0", info: {}, paths: {} })).toEqual(["error openapi: OpenAPI 3.1.0: Amazon API Gateway (and this import) reads 3.0 and Swagger 2.0"]);
+  });
+});
+
+describe("SAM and CloudFormation templates", () => {
+  const template = (resources: Record<string, unknown>, more = "") => `AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n${more}Resources:\n${resources}`;
+
+  it("parses short-form tags, resolves !Sub of a function's ARN and parameter defaults, adds the routes of function events", () => {
+    const result = importText(samHttp, { lambda: { HttpApiFunction: "FN" } });
+    expect(result.kind).toBe("cloudformation");
+    const def = result.definition!;
+    expect(def.flavor).toBe("http");
+    expect(def.stages).toEqual({ default: {} });
+    // The body's /integration route and the SimpleCase event's $default route (SAM adds it), both to the function.
+    expect(def.routes["POST /integration"]!.integration).toEqual({ type: "service", service: "FN", payloadFormat: "1.0" });
+    expect(def.routes.$default!.integration).toMatchObject({ type: "service", service: "FN", payloadFormat: "1.0", timeoutMs: 15000 });
+    expect(def.routes["POST /integration"]!.authorizer).toEqual({ name: "OpenIdAuth", scopes: ["scope1", "scope2"] });
+    // DifferentFunction is no resource of the template: unresolved, and its route is left out.
+    expect(def.routes["POST /basic"]).toBeUndefined();
+    const listed = result.issues.map((i) => `${i.severity} ${formatPath(i.path)}`);
+    expect(listed).toContain('error Resources.MyApi.Properties.DefinitionBody.paths["/basic"].post["x-amazon-apigateway-integration"].uri');
+    expect(listed).toContain("warning Globals.HttpApi.CorsConfiguration");
+  });
+
+  it("a template with several APIs needs --resource; S3 bodies and SAM's Auth on a REST API are errors", () => {
+    const two = template(`  A: { Type: AWS::Serverless::Api, Properties: { StageName: p, DefinitionUri: s3://b/a.yaml } }\n  B: { Type: AWS::Serverless::Api, Properties: { StageName: p, Auth: { DefaultAuthorizer: AWS_IAM }, DefinitionBody: { swagger: '2.0', info: { title: b }, paths: {} } } }\n`);
+    expect(importText(two).issues.map((i) => i.message)).toEqual(["the template has 2 APIs (A, B): choose one with --resource"]);
+    expect(importText(two, { resource: "A" }).issues.map((i) => `${formatPath(i.path)}: ${i.message}`)).toContain("Resources.A.Properties.DefinitionUri: the definition is not in the template (S3 or a file): import the definition file itself");
+    expect(importText(two, { resource: "B" }).issues.map((i) => formatPath(i.path))).toContain("Resources.B.Properties.Auth");
+  });
+
+  it("SAM's implicit API: function events with no API resource", () => {
+    const text = template(`  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: index.handler\n      Events:\n        Get: { Type: Api, Properties: { Path: /hello, Method: get } }\n`);
+    const { definition } = importText(text);
+    expect(definition!.stages).toEqual({ Prod: {} });
+    expect(definition!.routes["GET /hello"]!.integration).toEqual({ type: "service", service: "HELLO", payloadFormat: "1.0" });
+  });
+});
