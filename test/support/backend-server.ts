@@ -171,7 +171,7 @@ const PETS = [
 ];
 
 function petstore(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
-  const json = (status: number, value: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+  const json = (status: number, value: unknown): void => void res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
   const [, pets, id, ...rest] = url.pathname.split("/").filter(Boolean);
   if (pets !== "pets" || rest.length) return json(404, { message: "not found" });
   if (id === undefined && req.method === "POST") {

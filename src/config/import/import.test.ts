@@ -225,7 +225,7 @@ describe("bad input, each at its JSON path", () => {
 });
 
 describe("SAM and CloudFormation templates", () => {
-  const template = (resources: Record<string, unknown>, more = "") => `AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n${more}Resources:\n${resources}`;
+  const template = (resources: string, more = "") => `AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n${more}Resources:\n${resources}`;
 
   it("parses short-form tags, resolves !Sub of a function's ARN and parameter defaults, adds the routes of function events", () => {
     const result = importText(samHttp, { lambda: { HttpApiFunction: "FN" } });
