@@ -10,6 +10,8 @@ import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from ".
 import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
 import { buildMapping, checkMapping, mappedPathParameters } from "./compile-mapping.ts";
+import { checkQuotas } from "./compile-quotas.ts";
+import { buildRouting, checkRouting } from "./compile-routing.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
 import { checkOutboundTemplate } from "../security/outbound.ts";
@@ -92,6 +94,8 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[], localDev: bool
   if (isObject(def.models)) checkModels(def.models, errors);
   checkIdentity(def, errors, localDev);
   checkLimits(def, errors);
+  checkRouting(def, errors);
+  checkQuotas(def, errors);
 
   if (Array.isArray(def.domains)) {
     const seen = new Set<string>();
@@ -307,6 +311,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
       ]),
     ),
     domains: (def.domains ?? []).map((d) => ({ host: d.host.toLowerCase(), basePath: d.basePath ?? "", stage: d.stage })),
+    ...(def.domainRouting && Object.keys(def.domainRouting).length ? { domainRouting: buildRouting(def) } : {}),
     cors,
     models: models as Bundle["models"],
     gatewayResponses: Object.fromEntries(

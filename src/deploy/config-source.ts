@@ -8,6 +8,7 @@ import type { Bundle } from "../config/bundle.ts";
 import type { Flavor } from "../config/types.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
+import { compileRouting, type CompiledRouting } from "../routing/routing-rules.ts";
 
 /** The bundle (and facts about the version) that serves one request. */
 export interface StageResolution {
@@ -40,6 +41,11 @@ export interface ConfigSource {
   defaultApi(): string;
   /** Custom-domain mappings for a host (lower-cased, without port); empty when the host has none. */
   domainTargets(host: string): Promise<DomainTarget[]> | DomainTarget[];
+  /**
+   * A host's routing rules and routing mode (Amazon's routing rules for custom domains), compiled; undefined when
+   * the host has none. Checked before `domainTargets` (routing/routing-rules.ts).
+   */
+  domainRouting?(host: string): CompiledRouting | undefined;
   /** The flavour of `api` when some version of it is at hand (unknown stages answer as its flavour does). */
   flavorOf?(api: string): Flavor | undefined;
   /** The bundle serving `api`/`stage` for this caller, or undefined when no such stage exists. */
@@ -78,10 +84,20 @@ export function matchDomains<T extends { host: string }>(domains: readonly T[], 
 export class EmbeddedConfigSource implements ConfigSource {
   readonly bundle: CompiledBundle;
   readonly #api: string;
+  /** Routing rules by host, compiled once. */
+  readonly #routing: { host: string; routing: CompiledRouting }[];
 
   constructor(id: string, bundle: Bundle, api?: string) {
     this.bundle = CompiledBundle.of(id, bundle);
     this.#api = api || bundle.api.name;
+    this.#routing = (bundle.domainRouting ?? []).map((r) => ({ host: r.host, routing: compileRouting(r, bundle.api.name) }));
+  }
+
+  domainRouting(host: string): CompiledRouting | undefined {
+    if (!this.#routing.length) return undefined;
+    // An exact host wins over a `*.` wildcard.
+    const matches = matchDomains(this.#routing, host);
+    return (matches.find((m) => m.host === host) ?? matches[0])?.routing;
   }
 
   defaultApi(): string {

@@ -97,6 +97,14 @@ export class RegistryConfigSource implements ConfigSource {
     return table instanceof Promise ? table.then(pick) : pick(table);
   }
 
+  /**
+   * Routing rules come from the embedded bundle: the Registry's domain index holds base path mappings only (the
+   * domain table moves to versioned snapshots separately; rules of published versions join it there).
+   */
+  domainRouting(host: string) {
+    return this.#embedded.domainRouting(host);
+  }
+
   resolveStage(api: string, stage: string, caller: CallerFacts): StageResolution | undefined | Promise<StageResolution | undefined> {
     const serving = this.#memoised(this.#pointers, api, this.#fetchServing);
     return serving instanceof Promise ? serving.then((s) => this.#resolveWith(s, api, stage, caller)) : this.#resolveWith(serving, api, stage, caller);

@@ -70,12 +70,18 @@ const EVERYTHING: ApiDefinition = {
   name: "everything",
   flavor: "rest",
   description: "All of it.",
-  settings: { maxBodyBytes: 2048, requestIdHeader: "x-request-id", versionHeader: false, binaryMediaTypes: ["image/png"], apiKeySource: "HEADER", rateLimitHeaders: "legacy", cacheStatusHeader: "X-Cached", jsonLimits: { maxDepth: 20 } },
+  settings: { quotas: { stagesPerApi: 12 }, maxBodyBytes: 2048, requestIdHeader: "x-request-id", versionHeader: false, binaryMediaTypes: ["image/png"], apiKeySource: "HEADER", rateLimitHeaders: "legacy", cacheStatusHeader: "X-Cached", jsonLimits: { maxDepth: 20 } },
   stages: {
     prod: { description: "live", variables: { backend: "https://orders.example.com", region: "eu" }, throttle: { rate: 10, burst: 20 }, cache: { ttl: 60, statuses: ["2xx", 404] } },
     dev: { variables: { backend: "https://dev.example.com" } },
   },
   domains: [{ host: "api.example.com", stage: "prod" }, { host: "api.example.com", basePath: "beta", stage: "dev" }],
+  domainRouting: {
+    "api.example.com": {
+      routingMode: "ROUTING_RULE_THEN_API_MAPPING",
+      rules: [{ priority: 10, conditions: [{ matchHeaders: { anyOf: [{ header: "x-version", valueGlob: "beta*" }] } }], actions: [{ invokeApi: { stage: "dev", stripBasePath: true } }] }],
+    },
+  },
   cors: { allowOrigins: ["https://app.example.com"], allowHeaders: ["authorization"], maxAge: 600, allowCredentials: true },
   models: { Order: { type: "object", required: ["item"], properties: { item: { type: "string" }, tags: { type: "array", items: { $ref: "#/models/Tag" } } } }, Tag: { $schema: "http://json-schema.org/draft-04/schema#", type: "string" } },
   gatewayResponses: { MISSING_AUTHENTICATION_TOKEN: { status: 404, body: '{"error":"$context.error.messageString"}' }, DEFAULT_5XX: { headers: { "retry-after": "5", "x-req": "$context.requestId" } } },
