@@ -257,4 +257,36 @@ describe("SAM and CloudFormation templates", () => {
     expect(definition!.stages).toEqual({ Prod: {} });
     expect(definition!.routes["GET /hello"]!.integration).toEqual({ type: "service", service: "HELLO", payloadFormat: "1.0" });
   });
+
+  it("routing rules of the template's domain name, field by field (Amazon's routing mode too)", () => {
+    const text = template(
+      [
+        "  Api: { Type: AWS::ApiGateway::RestApi, Properties: { Body: { swagger: '2.0', info: { title: shop }, paths: { /a: { get: { x-amazon-apigateway-integration: { type: mock } } } } } } }",
+        "  Stage: { Type: AWS::ApiGateway::Stage, Properties: { RestApiId: !Ref Api, StageName: beta } }",
+        "  Domain: { Type: AWS::ApiGateway::DomainNameV2, Properties: { DomainName: api.example.com, RoutingMode: ROUTING_RULE_THEN_API_MAPPING } }",
+        "  Rule:",
+        "    Type: AWS::ApiGatewayV2::RoutingRule",
+        "    Properties:",
+        "      DomainNameArn: !GetAtt Domain.DomainNameArn",
+        "      Priority: 50",
+        "      Conditions: [{ MatchHeaders: { AnyOf: [{ Header: x-version, ValueGlob: 'beta*' }] } }, { MatchBasePaths: { AnyOf: [orders] } }]",
+        "      Actions: [{ InvokeApi: { ApiId: !Ref Api, Stage: beta, StripBasePath: true } }]",
+        "",
+      ].join("\n"),
+    );
+    const result = importText(text);
+    expect(result.definition!.domainRouting).toEqual({
+      "api.example.com": {
+        routingMode: "ROUTING_RULE_THEN_API_MAPPING",
+        rules: [
+          {
+            priority: 50,
+            conditions: [{ matchHeaders: { anyOf: [{ header: "x-version", valueGlob: "beta*" }] } }, { matchBasePaths: { anyOf: ["orders"] } }],
+            actions: [{ invokeApi: { stage: "beta", stripBasePath: true } }],
+          },
+        ],
+      },
+    });
+    expect(checkImport(result).errors).toEqual([]);
+  });
 });

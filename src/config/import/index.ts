@@ -50,7 +50,7 @@ export function importApi(value: unknown, options: ImportOptions = {}): ImportRe
     // A name: the resource's Name, else the document's title, else (a title SAM fills at deploy time) the logical id.
     const titled = isObject(doc.info) && typeof doc.info.title === "string";
     const name = api.name ?? (titled ? undefined : api.logicalId);
-    extra = { flavor: api.flavor, ...(name ? { name: nameOf(name) } : {}), stages: api.stages, functionIds: api.functionIds };
+    extra = { flavor: api.flavor, ...(name ? { name: nameOf(name) } : {}), stages: api.stages, functionIds: api.functionIds, ...(api.domainRouting ? { domainRouting: api.domainRouting } : {}) };
   } else if (typeof doc.openapi === "string" && !/^3\.0(\.\d+)?$/.test(doc.openapi)) {
     top.error(["openapi"], `OpenAPI ${doc.openapi}: Amazon API Gateway (and this import) reads 3.0 and Swagger 2.0`);
     return { kind, definition: undefined, issues: top.list, origin };

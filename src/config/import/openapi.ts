@@ -5,7 +5,7 @@
  * source, CORS, resource policy, endpoint configuration …). The pieces live beside this file, one job each.
  */
 import { isObject } from "../field-errors.ts";
-import type { ApiDefinition, Flavor, RouteDefinition, StageDefinition, ValidateDefinition } from "../types.ts";
+import type { ApiDefinition, DomainRoutingDefinition, Flavor, RouteDefinition, StageDefinition, ValidateDefinition } from "../types.ts";
 import { DEFAULT_ROUTE, parseRouteKey } from "../../routing/route-key.ts";
 import { convertGatewayResponses } from "./gateway-responses.ts";
 import { convertIntegration, type IntegrationContext } from "./integration.ts";
@@ -28,6 +28,8 @@ export interface DocumentInput {
   name?: string;
   stages?: TemplateStage[];
   functionIds?: ReadonlyMap<string, string>;
+  /** From a template: its routing rules for this API. */
+  domainRouting?: Record<string, DomainRoutingDefinition>;
 }
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch"];
@@ -102,6 +104,7 @@ export function convertDocument(input: DocumentInput): ApiDefinition {
     definition.description = doc.info.description.slice(0, 1024);
     if (doc.info.description.length > 1024) issues.warn(["info", "description"], "longer than Portico's 1024 characters: cut");
   }
+  if (input.domainRouting) definition.domainRouting = input.domainRouting;
   if (Object.keys(models.models).length) {
     definition.models = models.models;
     origin.set(["models"], at(...models.at));

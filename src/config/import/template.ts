@@ -9,6 +9,8 @@
 import { isObject } from "../field-errors.ts";
 import type { Flavor } from "../types.ts";
 import { functionName, resolveIntrinsics, type TemplateContext } from "./intrinsics.ts";
+import { templateRouting } from "./template-routing.ts";
+import type { DomainRoutingDefinition } from "../types.ts";
 import { Issues, type JsonPath } from "./issues.ts";
 import type { ImportOptions } from "./options.ts";
 
@@ -30,6 +32,8 @@ export interface TemplateApi {
   stages: TemplateStage[];
   /** Function name → logical id, so the Lambda mapping may name either. */
   functionIds: Map<string, string>;
+  /** The template's routing rules for this API, by host. */
+  domainRouting?: Record<string, DomainRoutingDefinition>;
 }
 
 const API_TYPES: Record<string, { body: string; flavor: Flavor | "protocol" }> = {
@@ -145,6 +149,7 @@ export function templateApi(template: Record<string, unknown>, options: ImportOp
   }
   if (props.Auth !== undefined) samAuth(doc, resolved(props.Auth, [...propsPath, "Auth"]), flavor, type, [...propsPath, "Auth"], issues);
 
+  const domainRouting = templateRouting(logicalId, ctx, issues);
   return {
     logicalId,
     doc,
@@ -153,6 +158,7 @@ export function templateApi(template: Record<string, unknown>, options: ImportOp
     ...(typeof props.Name === "string" ? { name: props.Name } : {}),
     stages: stagesOf(logicalId, type, props, resources, ctx, issues),
     functionIds,
+    ...(domainRouting ? { domainRouting } : {}),
   };
 }
 
