@@ -65,6 +65,9 @@ export async function checkFile(file: string, options: CompileOptions = {}, impo
   }
   const same = (p: (string | number)[]) => p;
   if (plain.errors.length) return { ...plain, warnings: [], kind: null, locate: same, text };
+  // An OpenAPI 3 document with none of Amazon's extensions is no export to serve as it is: say what to do.
+  if (!exported.errors.length && detectExport(exported.value, false))
+    return { value: undefined, errors: [{ path: [], message: "an OpenAPI document without Amazon's x-amazon-apigateway-* extensions: `portico import` converts it (and lists what it cannot)" }], warnings: [], kind: null, locate: same, text };
   const errors = checkDefinition(plain.value, options);
   return { value: plain.value, errors, warnings: errors.length ? [] : definitionWarnings(plain.value), kind: null, locate: same, text };
 }

@@ -95,6 +95,18 @@ describe("an export as it is", () => {
     expect(stderr).toContain('  paths["/"].get["x-amazon-apigateway-integration"].responses.default.responseTemplates["text/html"]: line 1, column 1: #foreach has no matching #end');
   });
 
+  it("validate: an OpenAPI 3 document without Amazon's extensions is no export to serve; import says what it can", async () => {
+    const file = join(dir, "plain.yaml");
+    writeFileSync(file, "openapi: 3.0.1\ninfo: { title: plain }\npaths:\n  /a: { get: { responses: {} } }\n");
+    expect(await portico("validate", file, "--skip-env-check")).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining("(root): an OpenAPI document without Amazon's x-amazon-apigateway-* extensions: `portico import` converts it"),
+    });
+    const imported = await portico("import", file);
+    expect(imported.status).toBe(1);
+    expect(imported.stderr).toContain('warning: paths["/a"].get: no x-amazon-apigateway-integration: Amazon serves nothing for this method, and neither does Portico');
+  });
+
   it("export → import: the example API written as OpenAPI 3.0 with Amazon's extensions, read back to a valid definition", async () => {
     const out = join(dir, "example.json");
     expect((await portico("export", join(REPO_ROOT, "examples", "petstore", "api.yaml"), "-o", out)).status).toBe(0);
