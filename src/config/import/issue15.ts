@@ -4,7 +4,6 @@
  * carried when the definition schema has it, and listed as "needs … (issue 15)" when it does not, so the import
  * switches them on by itself once that schema is merged.
  */
-import { isObject } from "../field-errors.ts";
 import { DEFINITION_SCHEMA, type SchemaNode } from "../schema.ts";
 import type { IntegrationDefinition } from "../types.ts";
 import type { Issues, JsonPath } from "./issues.ts";

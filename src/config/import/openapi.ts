@@ -5,17 +5,18 @@
  * source, CORS, resource policy, endpoint configuration …). The pieces live beside this file, one job each.
  */
 import { isObject } from "../field-errors.ts";
-import type { ApiDefinition, DomainRoutingDefinition, Flavor, RouteDefinition, StageDefinition, ValidateDefinition } from "../types.ts";
+import type { ApiDefinition, DomainRoutingDefinition, Flavor, RouteDefinition, StageDefinition } from "../types.ts";
 import { DEFAULT_ROUTE, parseRouteKey } from "../../routing/route-key.ts";
-import { convertGatewayResponses } from "./gateway-responses.ts";
 import { convertIntegration, type IntegrationContext } from "./integration.ts";
 import type { Issues, JsonPath, SourceMap } from "./issues.ts";
-import { convertModels, routeSchema, type ModelSet } from "./models.ts";
+import { convertModels, type ModelSet } from "./models.ts";
 import type { ImportOptions } from "./options.ts";
-import { convertPolicy } from "./policy.ts";
+import { resolveLocal } from "./refs.ts";
 import { applyResidue, RESIDUE_KEY } from "./residue.ts";
 import { convertSchemes, routeSecurity, type SecuritySet } from "./security.ts";
 import type { TemplateStage } from "./template.ts";
+import { topLevel } from "./top-level.ts";
+import { validationOf } from "./validation.ts";
 
 export interface DocumentInput {
   doc: Record<string, unknown>;
@@ -35,13 +36,6 @@ export interface DocumentInput {
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch"];
 const ANY = "x-amazon-apigateway-any-method";
 const PATH_ITEM_FIELDS = new Set(["parameters", "summary", "description", "servers", "$ref", ...METHODS, ANY, "trace"]);
-/** Amazon's extensions this converter reads at the top of a document (the rest are listed as unknown). */
-const TOP_EXTENSIONS = new Set([
-  "x-amazon-apigateway-binary-media-types", "x-amazon-apigateway-api-key-source", "x-amazon-apigateway-cors", "x-amazon-apigateway-gateway-responses",
-  "x-amazon-apigateway-policy", "x-amazon-apigateway-endpoint-configuration", "x-amazon-apigateway-minimum-compression-size",
-  "x-amazon-apigateway-documentation", "x-amazon-apigateway-importexport-version", "x-amazon-apigateway-request-validators",
-  "x-amazon-apigateway-request-validator", "x-amazon-apigateway-tag-value",
-]);
 const OPERATION_EXTENSIONS = new Set(["x-amazon-apigateway-integration", "x-amazon-apigateway-auth", "x-amazon-apigateway-request-validator", "isDefaultRoute"]);
 
 interface Context {
@@ -144,18 +138,6 @@ function apiName(doc: Record<string, unknown>): string {
   return slug || "imported-api";
 }
 
-/** Follows a local `$ref` (`#/…`) once; anything else is returned as it is. */
-function resolveLocal(node: unknown, doc: Record<string, unknown>): unknown {
-  if (!isObject(node) || typeof node.$ref !== "string" || !node.$ref.startsWith("#/")) return node;
-  let target: unknown = doc;
-  for (const raw of node.$ref.slice(2).split("/")) {
-    const part = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
-    if (!isObject(target) || !Object.hasOwn(target, part)) return undefined;
-    target = target[part];
-  }
-  return target;
-}
-
 function convertOperation(op: Record<string, unknown>, routeKey: string, item: Record<string, unknown>, opAt: JsonPath, ctx: Context): RouteDefinition | undefined {
   const { issues, origin } = ctx;
   const abs = (p: JsonPath) => [...issues.base, ...p];
@@ -210,84 +192,6 @@ function residueRoute(op: Record<string, unknown>): RouteDefinition | undefined 
   return isObject(residue) && residue.$replace === true ? applyResidue<RouteDefinition>(undefined, residue) : undefined;
 }
 
-/**
- * Request validation as Amazon does it: only with a request validator (the operation's
- * `x-amazon-apigateway-request-validator`, else the document's), whose `validateRequestParameters` checks the
- * required headers and query strings and `validateRequestBody` the JSON body's model. undefined: it cannot be
- * carried (the route is then left out, never served unvalidated).
- */
-function validationOf(op: Record<string, unknown>, item: Record<string, unknown>, opAt: JsonPath, ctx: Context): { validate?: ValidateDefinition } | undefined {
-  const { doc, issues } = ctx;
-  const name = op["x-amazon-apigateway-request-validator"] ?? doc["x-amazon-apigateway-request-validator"];
-  if (name === undefined) return {};
-  const nameAt = op["x-amazon-apigateway-request-validator"] !== undefined ? [...opAt, "x-amazon-apigateway-request-validator"] : ["x-amazon-apigateway-request-validator"];
-  const validators = isObject(doc["x-amazon-apigateway-request-validators"]) ? doc["x-amazon-apigateway-request-validators"] : {};
-  const validator = typeof name === "string" ? validators[name] : undefined;
-  if (!isObject(validator)) {
-    issues.error(nameAt, `no request validator ${JSON.stringify(name)} in x-amazon-apigateway-request-validators: the route is not carried over`);
-    return undefined;
-  }
-  const validate: ValidateDefinition = {};
-  if (validator.validateRequestParameters === true) {
-    const headers: string[] = [];
-    const query: string[] = [];
-    for (const p of parameters(op, item, opAt, ctx)) {
-      if (p.required !== true || typeof p.name !== "string") continue;
-      if (p.in === "header") headers.push(p.name);
-      else if (p.in === "query") query.push(p.name);
-    }
-    if (headers.length) validate.headers = headers;
-    if (query.length) validate.query = query;
-  }
-  if (validator.validateRequestBody === true) {
-    const body = bodySchema(op, opAt, ctx);
-    if (body === null) return undefined;
-    if (body) validate.body = body;
-  }
-  return Object.keys(validate).length ? { validate } : {};
-}
-
-/** The operation's parameters over its path item's (same name and place: the operation's wins), `$ref`s followed. */
-function parameters(op: Record<string, unknown>, item: Record<string, unknown>, opAt: JsonPath, ctx: Context): Record<string, unknown>[] {
-  const byKey = new Map<string, Record<string, unknown>>();
-  const add = (list: unknown, at: JsonPath) => {
-    if (!Array.isArray(list)) return;
-    list.forEach((raw, i) => {
-      const p = resolveLocal(raw, ctx.doc);
-      if (!isObject(p)) {
-        ctx.issues.error([...at, i], isObject(raw) && typeof raw.$ref === "string" ? `${raw.$ref} points to nothing in this document` : "not a parameter");
-        return;
-      }
-      byKey.set(`${p.in}:${String(p.name).toLowerCase()}`, p);
-    });
-  };
-  add(item.parameters, opAt.slice(0, 2).concat("parameters"));
-  add(op.parameters, [...opAt, "parameters"]);
-  return [...byKey.values()];
-}
-
-/** The JSON body's schema (a model name or an inline schema); undefined: none; null: one that cannot be carried. */
-function bodySchema(op: Record<string, unknown>, opAt: JsonPath, ctx: Context): string | Record<string, unknown> | undefined | null {
-  const { doc, issues } = ctx;
-  if (doc.swagger !== undefined) {
-    const list = Array.isArray(op.parameters) ? op.parameters : [];
-    const index = list.findIndex((p) => isObject(resolveLocal(p, doc)) && (resolveLocal(p, doc) as Record<string, unknown>).in === "body");
-    if (index < 0) return undefined;
-    const schema = (resolveLocal(list[index], doc) as Record<string, unknown>).schema;
-    if (schema === undefined) return undefined;
-    return routeSchema(schema, doc, ctx.models, [...opAt, "parameters", index, "schema"], issues) ?? null;
-  }
-  const body = resolveLocal(op.requestBody, doc);
-  if (!isObject(body) || !isObject(body.content)) return undefined;
-  const content = body.content as Record<string, unknown>;
-  const json = Object.keys(content).find((t) => /^application\/(?:[\w.+-]+\+)?json$/i.test(t));
-  for (const other of Object.keys(content))
-    if (other !== json && isObject(content[other]) && (content[other] as Record<string, unknown>).schema !== undefined)
-      issues.warn([...opAt, "requestBody", "content", other], "not carried over: Portico validates JSON bodies (and answers 415 to other content types on a validated route)");
-  if (!json || !isObject(content[json]) || (content[json] as Record<string, unknown>).schema === undefined) return undefined;
-  return routeSchema((content[json] as Record<string, unknown>).schema, doc, ctx.models, [...opAt, "requestBody", "content", json, "schema"], issues) ?? null;
-}
-
 /** Stages: the import's (flags, mapping), else the template's, else the export's base path, else `prod`. */
 function stagesOf(doc: Record<string, unknown>, input: DocumentInput, issues: Issues): Record<string, StageDefinition> {
   const variables = input.options.stageVariables;
@@ -313,70 +217,4 @@ function exportStage(doc: Record<string, unknown>): string | undefined {
   }
   const name = typeof base === "string" ? base.replace(/^\/+|\/+$/g, "") : "";
   return /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(name) ? name : undefined;
-}
-
-/** The API-wide extensions. */
-function topLevel(definition: ApiDefinition, ctx: Context): void {
-  const { doc, issues, origin } = ctx;
-  const abs = (...p: JsonPath) => [...issues.base, ...p];
-  for (const key of Object.keys(doc))
-    if (key.startsWith("x-amazon-apigateway-") && !TOP_EXTENSIONS.has(key)) issues.warn([key], "unknown extension: not carried over");
-  if (isObject(doc.components))
-    for (const key of Object.keys(doc.components))
-      if (key.startsWith("x-amazon-apigateway-") && key !== "x-amazon-apigateway-integrations") issues.warn(["components", key], "unknown extension: not carried over");
-
-  const settings: NonNullable<ApiDefinition["settings"]> = {};
-  const binary = doc["x-amazon-apigateway-binary-media-types"];
-  if (Array.isArray(binary)) {
-    settings.binaryMediaTypes = binary.filter((t): t is string => typeof t === "string").map((t) => t.replace(/~1/g, "/"));
-    origin.set(["settings", "binaryMediaTypes"], abs("x-amazon-apigateway-binary-media-types"));
-  }
-  const keySource = doc["x-amazon-apigateway-api-key-source"];
-  if (keySource !== undefined) {
-    if (keySource === "HEADER" || keySource === "AUTHORIZER") settings.apiKeySource = keySource;
-    else issues.error(["x-amazon-apigateway-api-key-source"], "must be HEADER or AUTHORIZER");
-    origin.set(["settings", "apiKeySource"], abs("x-amazon-apigateway-api-key-source"));
-  }
-  if (Object.keys(settings).length) definition.settings = settings;
-
-  const cors = doc["x-amazon-apigateway-cors"];
-  if (isObject(cors)) {
-    const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined);
-    definition.cors = { allowOrigins: list(cors.allowOrigins) ?? [] };
-    for (const key of ["allowMethods", "allowHeaders", "exposeHeaders"] as const) {
-      const l = list(cors[key]);
-      if (l?.length) definition.cors[key] = l;
-    }
-    if (typeof cors.maxAge === "number") definition.cors.maxAge = cors.maxAge;
-    if (typeof cors.allowCredentials === "boolean") definition.cors.allowCredentials = cors.allowCredentials;
-    for (const key of Object.keys(cors))
-      if (!["allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge", "allowCredentials"].includes(key)) issues.warn(["x-amazon-apigateway-cors", key], "not carried over: a CORS field Portico does not know");
-    origin.set(["cors"], abs("x-amazon-apigateway-cors"));
-  }
-
-  const responses = convertGatewayResponses(doc["x-amazon-apigateway-gateway-responses"], ["x-amazon-apigateway-gateway-responses"], issues);
-  if (responses) {
-    definition.gatewayResponses = responses;
-    origin.set(["gatewayResponses"], abs("x-amazon-apigateway-gateway-responses"));
-  }
-
-  if (doc["x-amazon-apigateway-policy"] !== undefined) {
-    const policy = convertPolicy(doc["x-amazon-apigateway-policy"], definition.routes, ["x-amazon-apigateway-policy"], issues);
-    if (policy) definition.resourcePolicy = policy;
-    origin.set(["resourcePolicy"], abs("x-amazon-apigateway-policy"));
-  }
-
-  const endpoints: [unknown, JsonPath][] = [[doc["x-amazon-apigateway-endpoint-configuration"], ["x-amazon-apigateway-endpoint-configuration"]]];
-  if (Array.isArray(doc.servers)) doc.servers.forEach((s, i) => isObject(s) && endpoints.push([s["x-amazon-apigateway-endpoint-configuration"], ["servers", i, "x-amazon-apigateway-endpoint-configuration"]]));
-  for (const [config, at] of endpoints) {
-    if (!isObject(config)) continue;
-    if (Array.isArray(config.vpcEndpointIds) && config.vpcEndpointIds.length)
-      issues.error([...at, "vpcEndpointIds"], "a private API (reachable only from VPC endpoints): Portico serves the public internet, so it would be open to anyone");
-    if (config.disableExecuteApiEndpoint === true)
-      issues.warn([...at, "disableExecuteApiEndpoint"], "Amazon serves this API only on its custom domains; Portico also serves /<stage>/… on the Worker's own host names");
-  }
-  if (doc["x-amazon-apigateway-minimum-compression-size"] !== undefined)
-    issues.warn(["x-amazon-apigateway-minimum-compression-size"], "not carried over: Cloudflare compresses responses for clients that accept it");
-  if (doc["x-amazon-apigateway-documentation"] !== undefined)
-    issues.warn(["x-amazon-apigateway-documentation"], "not carried over: documentation parts (Portico serves the API, it does not publish its documentation)");
 }
