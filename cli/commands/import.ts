@@ -101,7 +101,9 @@ function summary(file: string, kind: string, routes: number, issues: ImportIssue
   const where = output ? ` into ${output}` : "";
   const head = `${file}: ${kind} imported${where}: ${routes} route${routes === 1 ? "" : "s"}` +
     (issues.length ? `; not carried over: ${issues.length} (${errors.length} that would serve wrongly)` : "; everything carried over");
-  const lines = issues.map((i) => `  ${i.severity === "error" ? "error: " : "warning: "}${formatIssue(i)}`);
+  // What would serve wrongly first, then the rest, each in the order the import met it.
+  const ordered = [...errors, ...issues.filter((i) => i.severity !== "error")];
+  const lines = ordered.map((i) => `  ${i.severity === "error" ? "error: " : "warning: "}${formatIssue(i)}`);
   return [head, ...lines, ...(errors.length ? [`${file}: exit 1: the result would serve wrongly until the errors above are fixed`] : [])].join("\n");
 }
 
