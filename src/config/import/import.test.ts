@@ -50,6 +50,15 @@ describe("what the extensions become", () => {
     expect(definition!.stages).toEqual({ prod: {} });
   });
 
+  it("stages and stage variables from the options; integration URIs rewritten by `backends`; stage variables in URIs kept", () => {
+    const doc = swagger({ "/a": { get: op({ ...HTTP, uri: "http://petstore-demo-endpoint.execute-api.com/petstore/pets" }) }, "/b": { get: op({ ...HTTP, uri: "${stageVariables.host}/b" }) } }, { basePath: "/test" });
+    const { definition } = importApi(doc, { stages: ["dev", "prod"], stageVariables: { host: "https://b.example.com" }, backends: { "http://petstore-demo-endpoint.execute-api.com": "http://127.0.0.1:9000" } });
+    expect(definition!.stages).toEqual({ dev: { variables: { host: "https://b.example.com" } }, prod: { variables: { host: "https://b.example.com" } } });
+    expect(definition!.routes["GET /a"]!.integration).toMatchObject({ uri: "http://127.0.0.1:9000/petstore/pets" });
+    expect(definition!.routes["GET /b"]!.integration).toMatchObject({ uri: "${stageVariables.host}/b" });
+    expect(importApi(doc).definition!.stages).toEqual({ test: {} });
+  });
+
   it("Lambda custom integrations (AWS to a function) keep their templates and responses, as payloadFormat custom", () => {
     const uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Calc/invocations";
     const { definition } = importApi(swagger({ "/calc": { post: op({ type: "AWS", httpMethod: "POST", uri, requestTemplates: { "application/json": "{}" }, responses: { default: { statusCode: "200" } } }) } }));
