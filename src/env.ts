@@ -2,6 +2,7 @@
  * The one typed environment: Worker bindings, secrets and vars. Service bindings named by integrations
  * (`service: DEMO_BACKEND`) are looked up by name at request time, hence the index signature.
  */
+import type { ConnectionHub } from "../durable-objects/connection-hub/index.ts";
 import type { RateLimiter } from "../durable-objects/rate-limiter/index.ts";
 import type { Registry } from "../durable-objects/registry/index.ts";
 import type { UsageQuota } from "../durable-objects/usage-quota/index.ts";
@@ -17,6 +18,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Usage-plan quotas: one object per API key × plan. */
   USAGE_QUOTA: DurableObjectNamespace<UsageQuota>;
+  /** WebSocket connections: hubs per API × stage, `hub:<api>:<stage>:<n>` (durable-objects/connection-hub). */
+  CONNECTION_HUB: DurableObjectNamespace<ConnectionHub>;
   /** The account-wide (gateway-wide) bucket: requests per second and burst; unset or 0 turns it off. */
   ACCOUNT_RATE?: string;
   ACCOUNT_BURST?: string;

@@ -22,6 +22,7 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
+export { ConnectionHub } from "../durable-objects/connection-hub/index.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter/index.ts";
 export { Registry } from "../durable-objects/registry/index.ts";
 export { UsageQuota } from "../durable-objects/usage-quota/index.ts";

@@ -16,6 +16,10 @@ interface Row extends Record<string, SqlStorageValue> {
   degraded: number;
   cache_hits: number;
   cache_misses: number;
+  ws_connects: number;
+  ws_disconnects: number;
+  ws_messages: number;
+  ws_messages_out: number;
   latency: string;
   integration_latency: string;
 }
@@ -23,14 +27,14 @@ interface Row extends Record<string, SqlStorageValue> {
 export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: number): void {
   for (const s of samples) {
     const existing = sql
-      .exec<Row>("SELECT version, count, c4xx, c5xx, degraded, cache_hits, cache_misses, latency, integration_latency FROM metrics WHERE stage = ? AND version = ? AND slot = ?", s.stage, s.version, s.slot)
+      .exec<Row>("SELECT version, count, c4xx, c5xx, degraded, cache_hits, cache_misses, ws_connects, ws_disconnects, ws_messages, ws_messages_out, latency, integration_latency FROM metrics WHERE stage = ? AND version = ? AND slot = ?", s.stage, s.version, s.slot)
       .toArray()[0];
     const latency = existing ? (JSON.parse(existing.latency) as number[]) : emptyHistogram();
     const integration = existing ? (JSON.parse(existing.integration_latency) as number[]) : emptyHistogram();
     mergeInto(latency, s.latency);
     mergeInto(integration, s.integrationLatency);
     sql.exec(
-      "INSERT OR REPLACE INTO metrics (stage, version, slot, count, c4xx, c5xx, degraded, cache_hits, cache_misses, latency, integration_latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO metrics (stage, version, slot, count, c4xx, c5xx, degraded, cache_hits, cache_misses, ws_connects, ws_disconnects, ws_messages, ws_messages_out, latency, integration_latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       s.stage,
       s.version,
       s.slot,
@@ -40,6 +44,10 @@ export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: nu
       (existing?.degraded ?? 0) + (s.degraded ?? 0),
       (existing?.cache_hits ?? 0) + (s.cacheHits ?? 0),
       (existing?.cache_misses ?? 0) + (s.cacheMisses ?? 0),
+      (existing?.ws_connects ?? 0) + (s.wsConnects ?? 0),
+      (existing?.ws_disconnects ?? 0) + (s.wsDisconnects ?? 0),
+      (existing?.ws_messages ?? 0) + (s.wsMessages ?? 0),
+      (existing?.ws_messages_out ?? 0) + (s.wsMessagesOut ?? 0),
       JSON.stringify(latency),
       JSON.stringify(integration),
     );
@@ -49,10 +57,15 @@ export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: nu
 
 /** Each version's totals and percentiles on a stage since `since` (ms). */
 export function versionMetrics(sql: SqlStorage, stage: string, since: number, stable: string | null, canary: string | null): VersionMetrics[] {
-  const byVersion = new Map<string, { count: number; c4xx: number; c5xx: number; degraded: number; cacheHits: number; cacheMisses: number; latency: number[]; integration: number[] }>();
-  for (const row of sql.exec<Row>("SELECT version, count, c4xx, c5xx, degraded, cache_hits, cache_misses, latency, integration_latency FROM metrics WHERE stage = ? AND slot >= ?", stage, since)) {
+  type Totals = { count: number; c4xx: number; c5xx: number; degraded: number; cacheHits: number; cacheMisses: number; ws: [number, number, number, number]; latency: number[]; integration: number[] };
+  const byVersion = new Map<string, Totals>();
+  for (const row of sql.exec<Row>("SELECT version, count, c4xx, c5xx, degraded, cache_hits, cache_misses, ws_connects, ws_disconnects, ws_messages, ws_messages_out, latency, integration_latency FROM metrics WHERE stage = ? AND slot >= ?", stage, since)) {
     let v = byVersion.get(row.version);
-    if (!v) byVersion.set(row.version, (v = { count: 0, c4xx: 0, c5xx: 0, degraded: 0, cacheHits: 0, cacheMisses: 0, latency: emptyHistogram(), integration: emptyHistogram() }));
+    if (!v) byVersion.set(row.version, (v = { count: 0, c4xx: 0, c5xx: 0, degraded: 0, cacheHits: 0, cacheMisses: 0, ws: [0, 0, 0, 0], latency: emptyHistogram(), integration: emptyHistogram() }));
+    v.ws[0] += row.ws_connects;
+    v.ws[1] += row.ws_disconnects;
+    v.ws[2] += row.ws_messages;
+    v.ws[3] += row.ws_messages_out;
     v.count += row.count;
     v.c4xx += row.c4xx;
     v.c5xx += row.c5xx;
@@ -75,6 +88,8 @@ export function versionMetrics(sql: SqlStorage, stage: string, since: number, st
       degraded: v.degraded,
       cacheHits: v.cacheHits,
       cacheMisses: v.cacheMisses,
+      // Only WebSocket APIs have these; other versions' output is unchanged.
+      ...(v.ws.some((n) => n > 0) ? { wsConnects: v.ws[0], wsDisconnects: v.ws[1], wsMessages: v.ws[2], wsMessagesOut: v.ws[3] } : {}),
       p50: percentile(v.latency, 50),
       p95: percentile(v.latency, 95),
       p99: percentile(v.latency, 99),

@@ -72,6 +72,13 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE metrics ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE metrics ADD COLUMN cache_misses INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: WebSocket APIs: connections opened and closed, messages from clients and frames to them, per version.
+  `
+  ALTER TABLE metrics ADD COLUMN ws_connects INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE metrics ADD COLUMN ws_disconnects INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE metrics ADD COLUMN ws_messages INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE metrics ADD COLUMN ws_messages_out INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

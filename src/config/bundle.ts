@@ -33,6 +33,32 @@ export interface Bundle {
   usagePlans: Record<string, BundleUsagePlan>;
   /** Sorted by key, so the id does not depend on the order routes were written in. */
   routes: BundleRoute[];
+  /** The WebSocket flavour's settings; absent for rest and http APIs (so their ids are unchanged). */
+  websocket?: BundleWebSocket;
+}
+
+/** A WebSocket API's settings, every default resolved (src/websocket/). */
+export interface BundleWebSocket {
+  /** `$request.body.action`, or a template of `${request.body.x}` parts and literals. */
+  routeSelectionExpression: string;
+  /** ConnectionHub objects per stage (connection ids carry their hub's number). */
+  hubs: number;
+  limits: BundleWebSocketLimits;
+  /** The sigv4 authorizer whose keys may call `@connections`; null: the management API is refused (403). */
+  managementAuthorizer: string | null;
+}
+
+export interface BundleWebSocketLimits {
+  maxMessageBytes: number;
+  maxFrameBytes: number;
+  idleTimeoutSeconds: number;
+  maxConnectionSeconds: number;
+  /** Per stage; 0: unlimited. Enforced as the `$connect` route's throttle. */
+  newConnectionsPerSecond: number;
+  /** Per connection; 0: unlimited. */
+  messagesPerSecond: number;
+  messageBurst: number;
+  maxGroupsPerConnection: number;
 }
 
 export interface BundleSettings {
@@ -125,6 +151,8 @@ export interface BundleRoute {
   resourcePolicy: BundleResourcePolicy | null;
   throttle: BundleThrottle | null;
   cache: BundleRouteCache | null;
+  /** WebSocket routes only: the integration's response body goes back to the client. */
+  routeResponse?: boolean;
 }
 
 export interface BundlePolicyMatch {
@@ -246,7 +274,8 @@ export function upgradeBundle(stored: Bundle): Bundle {
     resourcePolicy: b.resourcePolicy ?? null,
     usagePlans: b.usagePlans ?? {},
     routes: b.routes.map(
-      (r) => ({ authorizer: null, apiKeyRequired: false, resourcePolicy: null, throttle: null, cache: null, ...(r as Partial<BundleRoute>) }) as BundleRoute,
+      (r) =>
+        ({ authorizer: null, apiKeyRequired: false, resourcePolicy: null, throttle: null, cache: null, ...(r as Partial<BundleRoute>) }) as BundleRoute,
     ),
   };
 }

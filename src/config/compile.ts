@@ -9,6 +9,7 @@ import { checkModelSchema, checkModels, rewriteModelRefs } from "./models.ts";
 import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from "./compile-identity.ts";
 import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
+import { buildWebSocket, checkWebSocket } from "./compile-websocket.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import type { ApiDefinition, IntegrationDefinition, RouteDefinition, ValidateDefinition } from "./types.ts";
 
@@ -76,7 +77,10 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[]): void {
   const stageNames = isObject(def.stages) ? Object.keys(def.stages) : [];
   const modelNames = isObject(def.models) ? Object.keys(def.models) : [];
 
-  if (isObject(def.routes)) checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors);
+  // WebSocket routes are keyed by route key, not METHOD /path (compile-websocket.ts checks them).
+  if (isObject(def.routes) && flavor !== "websocket") checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors);
+  if (isObject(def.routes) && flavor === "websocket") checkWebSocketModels(def.routes as Record<string, unknown>, modelNames, errors);
+  checkWebSocket(def, errors);
   if (isObject(def.models)) checkModels(def.models, errors);
   checkIdentity(def, errors);
   checkLimits(def, errors);
@@ -195,6 +199,17 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
   }
 }
 
+/** WebSocket routes' body models must exist (the rest of a WebSocket route is checked by compile-websocket.ts). */
+function checkWebSocketModels(routes: Record<string, unknown>, modelNames: string[], errors: FieldError[]): void {
+  for (const [key, route] of Object.entries(routes)) {
+    const validate = isObject(route) ? (route.validate as ValidateDefinition | undefined) : undefined;
+    if (!isObject(validate)) continue;
+    if (typeof validate.body === "string" && !modelNames.includes(validate.body))
+      errors.push({ path: ["routes", key, "validate", "body"], message: `unknown model "${validate.body}"` + (modelNames.length ? `; models are ${modelNames.join(", ")}` : "; define it under models") });
+    else if (isObject(validate.body)) checkModelSchema(validate.body, modelNames, ["routes", key, "validate", "body"], errors);
+  }
+}
+
 function checkHeaders(headers: unknown, path: (string | number)[], errors: FieldError[]): void {
   if (!isObject(headers)) return;
   for (const [name, value] of Object.entries(headers)) {
@@ -210,9 +225,11 @@ export function buildBundle(def: ApiDefinition): Bundle {
   for (const [name, schema] of Object.entries(def.models ?? {})) models[name] = rewriteModelRefs(schema);
 
   const routes: BundleRoute[] = [];
+  const websocket = def.flavor === "websocket";
   for (const [key, route] of Object.entries(def.routes)) {
-    const parsed = parseRouteKey(key) as ParsedRouteKey;
-    const normalKey = parsed.path === DEFAULT_ROUTE ? DEFAULT_ROUTE : `${parsed.method} ${parsed.path}`;
+    // A WebSocket route key is a name, not METHOD /path: it is kept as written, with method ANY.
+    const parsed = websocket ? { method: "ANY" as const, path: key, segments: [] } : (parseRouteKey(key) as ParsedRouteKey);
+    const normalKey = websocket ? key : parsed.path === DEFAULT_ROUTE ? DEFAULT_ROUTE : `${parsed.method} ${parsed.path}`;
     let validate: BundleValidate | null = null;
     if (route.validate) {
       let body: string | null = null;
@@ -239,6 +256,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
       resourcePolicy: buildPolicy(route.resourcePolicy),
       throttle: buildThrottle(route.throttle),
       cache: buildRouteCache(route.cache),
+      ...(websocket ? { routeResponse: route.routeResponse ?? false } : {}),
     });
   }
   routes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -290,6 +308,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
     resourcePolicy: buildPolicy(def.resourcePolicy),
     usagePlans: buildUsagePlans(def),
     routes,
+    ...(websocket ? { websocket: buildWebSocket(def) } : {}),
   };
 }
 

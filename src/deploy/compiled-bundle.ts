@@ -11,6 +11,7 @@ import { compilePolicy, type CompiledPolicy } from "../security/resource-policy.
 import type { Integration } from "../integrations/types.ts";
 import { parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { Router } from "../routing/router.ts";
+import { compileWebSocket, type CompiledWebSocket } from "../websocket/compiled.ts";
 
 export interface CompiledRoute {
   spec: BundleRoute;
@@ -29,13 +30,17 @@ export class CompiledBundle {
   readonly bundle: Bundle;
   readonly router: Router<CompiledRoute>;
   readonly authorizers: Map<string, Authorizer>;
+  /** WebSocket APIs: routes by key, the upgrade and management routes; null for rest and http APIs. */
+  readonly websocket: CompiledWebSocket | null;
 
   private constructor(id: string, bundle: Bundle) {
     this.id = id;
     this.bundle = bundle;
     this.authorizers = createAuthorizers(bundle);
+    // A WebSocket API's routes are keyed by route key, not by path: they live in `websocket`, not in the trie.
+    this.websocket = bundle.websocket ? compileWebSocket(bundle, compileRoute) : null;
     this.router = new Router(
-      bundle.routes.map((spec) => {
+      (bundle.websocket ? [] : bundle.routes).map((spec) => {
         const parsed = parseRouteKey(spec.key) as ParsedRouteKey;
         return { method: parsed.method, path: parsed.path, segments: parsed.segments, value: compileRoute(bundle, spec) };
       }),
@@ -54,7 +59,7 @@ export class CompiledBundle {
   }
 }
 
-function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
+export function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   let validator: ModelValidator | null | undefined;
   return {
     spec,

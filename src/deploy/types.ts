@@ -94,6 +94,11 @@ export interface MetricsSample {
   degraded?: number;
   cacheHits?: number;
   cacheMisses?: number;
+  /** WebSocket APIs: connections opened and closed, messages from clients, frames sent to clients. */
+  wsConnects?: number;
+  wsDisconnects?: number;
+  wsMessages?: number;
+  wsMessagesOut?: number;
   /** Latency histogram counts (see observability/histogram.ts). */
   latency: number[];
   integrationLatency: number[];
@@ -111,6 +116,11 @@ export interface VersionMetrics {
   degraded?: number;
   cacheHits?: number;
   cacheMisses?: number;
+  /** WebSocket APIs: connections opened and closed, messages from clients, frames sent to clients. */
+  wsConnects?: number;
+  wsDisconnects?: number;
+  wsMessages?: number;
+  wsMessagesOut?: number;
   p50: number | null;
   p95: number | null;
   p99: number | null;

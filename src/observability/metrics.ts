@@ -25,22 +25,47 @@ export interface Observation {
   cache?: "HIT" | "MISS" | "BYPASS";
 }
 
+/** WebSocket counts from a hub (connections and messages are not HTTP responses: no status, no latency). */
+export interface WebSocketObservation {
+  api: string;
+  stage: string;
+  version: string;
+  wsConnects?: number;
+  wsDisconnects?: number;
+  wsMessages?: number;
+  wsMessagesOut?: number;
+}
+
 export class MetricsBuffer {
   #byApi = new Map<string, Map<string, MetricsSample>>();
   #size = 0;
   #lastFlush = Date.now();
 
-  record(o: Observation, now = Date.now()): void {
-    let samples = this.#byApi.get(o.api);
-    if (!samples) this.#byApi.set(o.api, (samples = new Map()));
+  #sample(api: string, stage: string, version: string, now: number): MetricsSample {
+    let samples = this.#byApi.get(api);
+    if (!samples) this.#byApi.set(api, (samples = new Map()));
     const slot = now - (now % METRICS_SLOT_MS);
-    const key = `${o.stage}\n${o.version}\n${slot}`;
+    const key = `${stage}\n${version}\n${slot}`;
     let sample = samples.get(key);
     if (!sample) {
-      sample = { stage: o.stage, version: o.version, slot, count: 0, c4xx: 0, c5xx: 0, degraded: 0, latency: emptyHistogram(), integrationLatency: emptyHistogram() };
+      sample = { stage, version, slot, count: 0, c4xx: 0, c5xx: 0, degraded: 0, latency: emptyHistogram(), integrationLatency: emptyHistogram() };
       samples.set(key, sample);
       this.#size++;
     }
+    return sample;
+  }
+
+  /** Adds a hub's WebSocket counts to the (API, stage, version, slot) sample. */
+  recordWebSocket(o: WebSocketObservation, now = Date.now()): void {
+    const sample = this.#sample(o.api, o.stage, o.version, now);
+    if (o.wsConnects) sample.wsConnects = (sample.wsConnects ?? 0) + o.wsConnects;
+    if (o.wsDisconnects) sample.wsDisconnects = (sample.wsDisconnects ?? 0) + o.wsDisconnects;
+    if (o.wsMessages) sample.wsMessages = (sample.wsMessages ?? 0) + o.wsMessages;
+    if (o.wsMessagesOut) sample.wsMessagesOut = (sample.wsMessagesOut ?? 0) + o.wsMessagesOut;
+  }
+
+  record(o: Observation, now = Date.now()): void {
+    const sample = this.#sample(o.api, o.stage, o.version, now);
     sample.count++;
     sample.degraded = (sample.degraded ?? 0) + (o.degraded ?? 0);
     if (o.cache === "HIT") sample.cacheHits = (sample.cacheHits ?? 0) + 1;
