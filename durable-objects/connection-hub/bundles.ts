@@ -7,9 +7,23 @@
 import { upgradeBundle, type Bundle } from "../../src/config/bundle.ts";
 import { CompiledBundle } from "../../src/deploy/compiled-bundle.ts";
 
+/**
+ * Per isolate, shared by every hub instance in it: a hub woken from hibernation in an isolate that survived reads
+ * no storage at all. Versions are immutable, so the memo never goes stale; it is bounded like CompiledBundle's.
+ */
+const isolateMemo = new Map<string, CompiledBundle>();
+const MAX_MEMOISED = 32;
+
+/** Forgets the isolate's memo: what a hub sees when its isolate was evicted while it hibernated (tests). */
+export function forgetIsolateBundles(): void {
+  isolateMemo.clear();
+}
+
 export class HubBundles {
   readonly #sql: SqlStorage;
-  readonly #known = new Map<string, CompiledBundle>();
+  readonly #known = isolateMemo;
+  /** Versions this hub has in its own storage (checked on connect: the isolate's memo may hold another hub's). */
+  readonly #stored = new Set<string>();
   #ready = false;
 
   constructor(sql: SqlStorage) {
@@ -25,20 +39,33 @@ export class HubBundles {
     return this.#sql;
   }
 
+  /** True when this hub's own storage holds the version (what a connection needs before the hub accepts it). */
+  holds(id: string): boolean {
+    if (this.#stored.has(id)) return true;
+    if (!this.#table().exec("SELECT 1 FROM bundles WHERE id = ?", id).toArray().length) return false;
+    this.#stored.add(id);
+    return true;
+  }
+
   get(id: string): CompiledBundle | undefined {
     const known = this.#known.get(id);
     if (known) return known;
     const row = this.#table().exec<{ bundle: string }>("SELECT bundle FROM bundles WHERE id = ?", id).toArray()[0];
     if (!row) return undefined;
     const compiled = CompiledBundle.of(id, upgradeBundle(JSON.parse(row.bundle) as Bundle));
-    this.#known.set(id, compiled);
+    this.#remember(id, compiled);
     return compiled;
   }
 
   put(id: string, bundle: Bundle): void {
-    if (this.#known.has(id)) return;
+    this.#stored.add(id);
     this.#table().exec("INSERT OR IGNORE INTO bundles (id, bundle, added_at) VALUES (?, ?, ?)", id, JSON.stringify(bundle), Date.now());
-    this.#known.set(id, CompiledBundle.of(id, upgradeBundle(bundle)));
+    this.#remember(id, CompiledBundle.of(id, upgradeBundle(bundle)));
+  }
+
+  #remember(id: string, compiled: CompiledBundle): void {
+    if (this.#known.size >= MAX_MEMOISED) this.#known.delete(this.#known.keys().next().value!);
+    this.#known.set(id, compiled);
   }
 
   /** Drops every version not in `inUse`. */
@@ -46,7 +73,7 @@ export class HubBundles {
     for (const { id } of this.#table().exec<{ id: string }>("SELECT id FROM bundles").toArray())
       if (!inUse.has(id)) {
         this.#sql.exec("DELETE FROM bundles WHERE id = ?", id);
-        this.#known.delete(id);
+        this.#stored.delete(id);
       }
   }
 }

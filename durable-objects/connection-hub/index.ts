@@ -51,7 +51,7 @@ export class ConnectionHub extends DurableObject<Env> {
     if (call?.v !== HUB_CONTRACT) return new Response(unknownContract(call?.v).message, { status: 501 });
     const attachment = call.attachment;
     if (attachment?.f !== ATTACHMENT_FORMAT) return new Response("unknown attachment format", { status: 400 });
-    const bundle = this.#bundles.get(attachment.portico.version);
+    const bundle = this.#bundles.holds(attachment.portico.version) ? this.#bundles.get(attachment.portico.version) : undefined;
     if (!bundle) return new Response(null, { status: NEED_BUNDLE_STATUS });
 
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
