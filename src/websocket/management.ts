@@ -18,7 +18,6 @@ import type { BundleWebSocket } from "../config/bundle.ts";
 import type { Integration } from "../integrations/types.ts";
 import type { RequestContext } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
-import { readAtMost } from "../util/read-bounded.ts";
 import type { HubFailure } from "./hub-contract.ts";
 import { broadcast, changeGroups, deleteConnection, getConnection, postToConnection, type OpResult } from "./operations.ts";
 
@@ -43,9 +42,10 @@ function unwrap<T>(ctx: RequestContext, result: OpResult<T>): T {
   throw failure(ctx, result);
 }
 
+/** The data to send: the body the context read (SigV4 already read it to check the signature), within the message limit. */
 async function readData(ctx: RequestContext, limit: number): Promise<string> {
-  const bytes = await readAtMost(ctx.request.body, limit);
-  if (!bytes) throw failure(ctx, { status: 413, message: `Message is larger than ${limit} bytes` });
+  const bytes = (await ctx.readBody()) ?? new Uint8Array(0);
+  if (bytes.byteLength > limit) throw failure(ctx, { status: 413, message: `Message is larger than ${limit} bytes` });
   return new TextDecoder().decode(bytes);
 }
 
