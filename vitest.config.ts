@@ -20,7 +20,9 @@ const backendPath = here("./.portico/demo-backend.js");
 
 mkdirSync(here("./.portico"), { recursive: true });
 const example = await compileDefinitionText(readFileSync(here("./examples/petstore/api.yaml"), "utf8"));
-writeFileSync(embeddedPath, JSON.stringify(example) + "\n");
+// The example's WebSocket chat is embedded beside it, as `npm run dev` does (served on chat.localhost).
+const chat = await compileDefinitionText(readFileSync(here("./examples/chat/api.yaml"), "utf8"));
+writeFileSync(embeddedPath, JSON.stringify({ ...example, others: [chat] }) + "\n");
 buildSync({ entryPoints: [here("./examples/backend/worker.ts")], bundle: true, format: "esm", outfile: backendPath, logLevel: "error" });
 
 export default defineConfig({

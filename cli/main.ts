@@ -21,8 +21,10 @@ const USAGE = `usage: portico <command> [options]
 
 Local:
   validate FILE            check a definition; print every error with its field path
-  dev FILE [--port N]      serve a definition locally with wrangler dev (watches the file)
-  embed FILE               compile a definition into the Worker's embedded default bundle
+  dev FILE [MORE…] [--port N]
+                           serve definitions locally with wrangler dev (watches the files); the first is served
+                           at /<stage>/…, the others on their domains
+  embed FILE [MORE…]       compile definitions into the Worker's embedded bundles
   schema [--markdown] [OUT]
                            write the definition's JSON Schema, or its Markdown reference (default: stdout)
   build [FILE]             bundle the Worker for deploy (FILE embedded; default the example) and report its size
@@ -61,8 +63,8 @@ export async function main(argv: string[]): Promise<number> {
         return await validateCommand(rest);
       case "embed": {
         const { positionals } = parseArgs({ args: rest, allowPositionals: true });
-        const file = need(positionals[0], "embed FILE");
-        const { id, routes } = await embed(file);
+        const file = need(positionals[0], "embed FILE [MORE…]");
+        const { id, routes } = await embed(file, undefined, positionals.slice(1));
         console.log(`embedded ${file}: ${routes} routes, version ${id.slice(0, 12)}`);
         return 0;
       }
@@ -85,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
         const split = rest.indexOf("--");
         const own = split < 0 ? rest : rest.slice(0, split);
         const { positionals, values } = parseArgs({ args: own, allowPositionals: true, options: { port: { type: "string" } } });
-        return await dev(need(positionals[0], "dev FILE"), { port: values.port, wranglerArgs: split < 0 ? [] : rest.slice(split + 1) });
+        return await dev(need(positionals[0], "dev FILE [MORE…]"), { port: values.port, wranglerArgs: split < 0 ? [] : rest.slice(split + 1), more: positionals.slice(1) });
       }
       case "deploy":
         return await deployCommand(rest);

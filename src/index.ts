@@ -10,14 +10,16 @@ import { RegistryConfigSource } from "./deploy/registry-source.ts";
 import type { Env } from "./env.ts";
 
 /** The embedded default bundle, written at build time by `portico embed` (see wrangler.toml's alias). */
-const EMBEDDED = embedded as { id: string; bundle: Bundle };
+const EMBEDDED = embedded as { id: string; bundle: Bundle; others?: { id: string; bundle: Bundle }[] };
+/** APIs embedded beside the default one (served on their domains), upgraded like it. */
+const OTHERS = (EMBEDDED.others ?? []).map((o) => ({ id: o.id, bundle: upgradeBundle(o.bundle) }));
 
 let app: ReturnType<typeof createApp> | undefined;
 
 export default {
   fetch(request, env, ctx) {
     // Built on the first request: the source needs the environment, which only arrives with a request.
-    app ??= createApp({ source: new RegistryConfigSource(env, new EmbeddedConfigSource(EMBEDDED.id, upgradeBundle(EMBEDDED.bundle), env.PORTICO_API)) });
+    app ??= createApp({ source: new RegistryConfigSource(env, new EmbeddedConfigSource(EMBEDDED.id, upgradeBundle(EMBEDDED.bundle), env.PORTICO_API, OTHERS)) });
     return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -11,6 +11,8 @@ import { CliError } from "../definition-file.ts";
 import { embed, PROJECT_ROOT } from "./embed.ts";
 
 export const EXAMPLE_DEFINITION = join(PROJECT_ROOT, "examples", "petstore", "api.yaml");
+/** Served beside the example: its WebSocket chat (examples/chat), on `chat.localhost`. */
+export const EXAMPLE_EXTRAS = [join(PROJECT_ROOT, "examples", "chat", "api.yaml")];
 /** Workers' compressed script size limits (free / paid plans). */
 const LIMITS_KIB = { free: 3 * 1024, paid: 10 * 1024 };
 
@@ -22,7 +24,7 @@ export interface BuildResult {
 }
 
 export async function build(file = EXAMPLE_DEFINITION, outdir = join(PROJECT_ROOT, "dist")): Promise<BuildResult> {
-  await embed(file);
+  await embed(file, undefined, file === EXAMPLE_DEFINITION ? EXAMPLE_EXTRAS : []);
   const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
   const run = spawnSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "-c", join(PROJECT_ROOT, "wrangler.toml")], {
     cwd: PROJECT_ROOT,

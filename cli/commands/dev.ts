@@ -10,23 +10,26 @@ import { join } from "node:path";
 import { CliError } from "../definition-file.ts";
 import { embed, PROJECT_ROOT } from "./embed.ts";
 
-export async function dev(file: string, options: { port?: string; wranglerArgs: string[] }): Promise<number> {
-  const { id, routes } = await embed(file);
+export async function dev(file: string, options: { port?: string; wranglerArgs: string[]; more?: string[] }): Promise<number> {
+  const more = options.more ?? [];
+  const { id, routes } = await embed(file, undefined, more);
   console.log(`portico: serving ${file} (${routes} routes, version ${id.slice(0, 12)})`);
+  for (const other of more) console.log(`portico: serving ${other} on its domains`);
 
   let timer: NodeJS.Timeout | undefined;
-  const watcher = watch(file, () => {
+  const reload = () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
       try {
-        const next = await embed(file);
+        const next = await embed(file, undefined, more);
         console.log(`portico: reloaded ${file} (version ${next.id.slice(0, 12)})`);
       } catch (err) {
         console.error(err instanceof CliError ? err.message : String(err));
         console.error("portico: still serving the last good version");
       }
     }, 100);
-  });
+  };
+  const watchers = [file, ...more].map((f) => watch(f, reload));
 
   const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
   const args = [
@@ -42,6 +45,6 @@ export async function dev(file: string, options: { port?: string; wranglerArgs: 
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? 0)));
-  watcher.close();
+  for (const w of watchers) w.close();
   return code;
 }

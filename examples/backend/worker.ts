@@ -4,6 +4,7 @@
  * unchanged, by Portico's `lambdaWorker` adapter.
  */
 import { lambdaWorker } from "../../src/integrations/lambda/adapter.ts";
+import { chat, guest } from "./chat.ts";
 
 interface Pet {
   id: number;
@@ -29,11 +30,18 @@ export async function hello(event: { queryStringParameters: Record<string, strin
 }
 
 const lambda = lambdaWorker(hello, { functionName: "hello" });
+const chatLambda = lambdaWorker(chat, { functionName: "chat" });
+const guestAuthorizer = lambdaWorker(guest, { functionName: "guest" });
 
 export default {
   async fetch(request: Request): Promise<Response> {
-    if (request.headers.has("x-portico-payload-format")) return lambda.fetch(request);
+    const format = request.headers.get("x-portico-payload-format");
+    // "websocket": Amazon's WebSocket event (src/websocket/invoke.ts WS_PAYLOAD_FORMAT), for the chat's routes.
+    if (format === "websocket") return chatLambda.fetch(request);
+    if (format) return lambda.fetch(request);
     const url = new URL(request.url);
+    // Custom authorizers are called at this host (src/authorizers/custom): the chat's `guest`.
+    if (url.hostname === "authorizer.internal") return guestAuthorizer.fetch(request);
     const parts = url.pathname.split("/").filter(Boolean);
 
     if (parts[0] === "pets" && parts.length === 1) {
