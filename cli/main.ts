@@ -16,6 +16,7 @@ import { canaryCommand } from "./commands/canary.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { usageCommand } from "./commands/usage.ts";
 import { cacheCommand } from "./commands/cache.ts";
+import { connectionsCommand } from "./commands/connections.ts";
 
 const USAGE = `usage: portico <command> [options]
 
@@ -46,6 +47,8 @@ Deployments (admin API at --url / PORTICO_URL, token --token / PORTICO_TOKEN):
   usage grant --plan P --key K N | usage reset --plan P --key K [--remaining N]
                            add N requests to the key's current quota period, or set what remains
   cache flush --stage S    flush a stage's response cache
+  connections list|send|close --stage S
+                           a WebSocket API's live connections: counts, messages to one, a group or all, close
 
 Options:
   --api NAME               the API (default: PORTICO_API, or the only deployed API)
@@ -107,6 +110,8 @@ export async function main(argv: string[]): Promise<number> {
         return await usageCommand(rest);
       case "cache":
         return await cacheCommand(rest);
+      case "connections":
+        return await connectionsCommand(rest);
       case undefined:
       case "-h":
       case "--help":

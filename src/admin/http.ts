@@ -27,7 +27,7 @@ export function unwrap<T>(result: Result<T>): T {
 export const MAX_ADMIN_BODY_BYTES = 5 * 1024 * 1024;
 
 export class AdminError extends Error {
-  readonly status: 400 | 401 | 404 | 409 | 413 | 415 | 503;
+  readonly status: 400 | 401 | 404 | 409 | 410 | 413 | 415 | 503;
   readonly errors: { path: string; message: string }[];
   constructor(status: AdminError["status"], message: string, errors: FieldError[] = []) {
     super(message);

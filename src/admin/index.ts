@@ -6,6 +6,8 @@
 import { Hono } from "hono";
 import type { Env } from "../env.ts";
 import { constantTimeEqual } from "../security/constant-time.ts";
+import type { ConfigSource } from "../deploy/config-source.ts";
+import { connectionRoutes } from "./connections.ts";
 import { deploymentRoutes } from "./deployments.ts";
 import { keyRoutes } from "./keys.ts";
 import { usageRoutes } from "./usage.ts";
@@ -16,7 +18,8 @@ export const NO_TOKEN_MESSAGE =
   "The admin API is disabled: no ADMIN_TOKEN secret is configured. Set one with `wrangler secret put ADMIN_TOKEN`; " +
   "for local development copy .dev.vars.example to .dev.vars.";
 
-export function adminApp(prefix: string): Hono<{ Bindings: Env }> {
+/** `source` (the data plane's config source) lets connection routes find a stage's version as requests do. */
+export function adminApp(prefix: string, options: { source?: ConfigSource } = {}): Hono<{ Bindings: Env }> {
   const admin = new Hono<{ Bindings: Env }>();
 
   admin.onError((err, c) => {
@@ -43,5 +46,6 @@ export function adminApp(prefix: string): Hono<{ Bindings: Env }> {
   deploymentRoutes(admin);
   keyRoutes(admin);
   usageRoutes(admin);
+  if (options.source) connectionRoutes(admin, options.source);
   return admin;
 }

@@ -21,7 +21,8 @@ import type { ConnectionAttachment } from "./attachment.ts";
 import { DEFAULT_WS_ROUTE } from "../config/compile-websocket.ts";
 import type { WsEventFacts } from "./event.ts";
 import { invokeWs, type WsReply } from "./invoke.ts";
-import { parseMessageJson, selectRouteKey } from "./route-selection.ts";
+import { selectRouteKey } from "./route-selection.ts";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../stages/validate/index.ts";
 import { replyInstructions } from "./reply-headers.ts";
 
 /** WebSocket close codes the hub sends (RFC 6455 §7.4.1), as Amazon uses them. */
@@ -174,6 +175,16 @@ export const MESSAGE_STEPS: readonly NamedStep[] = [
 /** Runs a message through the steps; the hub calls it from webSocketMessage. */
 export async function runMessage(m: MessageContext, steps: readonly NamedStep[] = MESSAGE_STEPS): Promise<void> {
   for (const { step } of steps) if (step && !(await step(m))) return;
+}
+
+/** A message's body as JSON: the parsed value, or undefined when it is not JSON (or nests too deep to parse safely). */
+export function parseMessageJson(text: string): unknown {
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Lazily parsed JSON for a message context. */

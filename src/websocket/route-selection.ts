@@ -2,10 +2,8 @@
  * Route selection for WebSocket messages (Amazon's `routeSelectionExpression`): `$request.body.action`, or a
  * template of `${request.body.<path>}` parts and literal text (`${request.body.type}:${request.body.action}`).
  * Parsed once per bundle; evaluated per message against the message's JSON body, parsed at most once.
- * Pure: no bindings, tested with plain values.
+ * Pure: no bindings, tested with plain values, and imported by the compiler (which runs in Node too).
  */
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../stages/validate/index.ts";
-
 export type SelectionPart = string | { path: string[] };
 
 export interface RouteSelection {
@@ -39,16 +37,6 @@ export function parseRouteSelection(expression: string): RouteSelection | { erro
   if (parts.some((p) => typeof p === "string" && p.includes("$")))
     return { error: "only `${request.body.<field>}` references are supported in a template" };
   return { parts, readsBody: true };
-}
-
-/** A message's body as JSON: the parsed value, or undefined when it is not JSON (or nests too deep to parse safely). */
-export function parseMessageJson(text: string): unknown {
-  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
