@@ -136,7 +136,7 @@ function processCpuSeconds(pid: number): number | null {
 }
 
 /** Linux: pids of workerd processes whose parent is this process. */
-function workerdChildren(): number[] {
+export function workerdChildren(): number[] {
   let entries: string[];
   try {
     entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));

@@ -5,6 +5,7 @@ import type { LoadSettings, Measurement, PairResult } from "./harness.ts";
 import type { JwtCpuResult } from "./jwt.ts";
 import type { RoutingResult } from "./routing.ts";
 import type { AccuracyResult, StrictResult } from "./throttle.ts";
+import type { WebSocketBenchResult } from "./websocket.ts";
 
 interface SectionBase {
   pairs: PairResult[];
@@ -35,6 +36,8 @@ export interface BenchResults {
   /** Cache hits vs a bare Worker, latency, backend calls avoided. */
   cache?: SectionBase & { latency?: CacheLatencyResult; readHeavy?: ReadHeavyResult };
   routing?: RoutingResult;
+  /** Message round trip against a bare Durable Object, idle connections per hub, fan-out. */
+  websocket?: WebSocketBenchResult;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -188,6 +191,17 @@ function routing(r: RoutingResult): string[] {
   ];
 }
 
+function websocket(w: WebSocketBenchResult): string[] {
+  const { roundTrip: t, idle: i, fanOut: f } = w;
+  return [
+    "",
+    `WebSocket (ConnectionHub; ${w.valid ? "every answer checked" : `INVALID: ${w.problems.join("; ")}`}):`,
+    `  round trip through a route     ${int(t.porticoPerSec)} msg/s (p50 ${t.porticoP50Ms.toFixed(2)} ms) vs a bare Durable Object echo ${int(t.barePerSec)} msg/s (p50 ${t.bareP50Ms.toFixed(2)} ms), ${t.clients} clients, ${t.seconds} s per side in ${t.slices} slices   ratio ${t.ratio.toFixed(3)} (≥ ${t.target}) ${verdict(t.ratio >= t.target)}`,
+    `  idle connections on one hub    ${int(i.connections)} held (${int(i.heldByHub)} listed); workerd RSS ${i.rssBeforeMiB?.toFixed(0) ?? "n/a"} → ${i.rssAfterMiB?.toFixed(0) ?? "n/a"} MiB: ${i.bytesPerConnection === null ? "n/a" : int(i.bytesPerConnection)} bytes per connection (an awake hub: locally the object never hibernates)`,
+    `  fan-out to ${int(f.connections)} connections   ${f.hubs} hubs, ${f.delivered} delivered, median ${f.medianMs.toFixed(1)} ms, max ${f.maxMs.toFixed(1)} ms over ${f.runs} runs   target < ${f.target} ms ${verdict(f.medianMs < f.target)}`,
+  ];
+}
+
 export function formatReport(r: BenchResults): string {
   const out: string[] = [];
   const { settings: s, machine: m } = r;
@@ -206,5 +220,6 @@ export function formatReport(r: BenchResults): string {
   if (r.throttle) out.push(...throttle(r.throttle));
   if (r.cache) out.push(...cache(r.cache));
   if (r.routing) out.push(...routing(r.routing));
+  if (r.websocket) out.push(...websocket(r.websocket));
   return out.join("\n");
 }

@@ -4,7 +4,7 @@
  * a table per section and writes bench/results.json. Method and how to read the numbers: bench/README.md.
  *
  *   npm run bench                 every section
- *   npm run bench -- jwt          one section (overhead, deployments, jwt, throttle, cache, routing)
+ *   npm run bench -- jwt          one section (overhead, deployments, jwt, throttle, cache, routing, websocket)
  *   npm run bench -- mock         only scenarios whose name contains "mock"
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 npm run bench
  */
@@ -28,6 +28,7 @@ import { formatReport, type BenchResults } from "./report.ts";
 import { measureRouting } from "./routing.ts";
 import { SCENARIOS, SECTIONS } from "./scenarios.ts";
 import { measureThrottleAccuracy, writeCountingEntry } from "./throttle.ts";
+import { measureWebSocket } from "./websocket.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, "out");
@@ -149,7 +150,7 @@ async function main(): Promise<number> {
   const results: BenchResults = { date: started.toISOString(), machine: machine(), settings: { ...settings, porticoVars: PORTICO_VARS, throttleWorkerVars: THROTTLE_VARS } };
   const invalid: string[] = [];
   // Every section but routing needs the build (the JWT key goes into it) and the Workers.
-  if (scenarios.length || sections.some((s) => s !== "routing")) {
+  if (scenarios.length || sections.some((s) => s !== "routing" && s !== "websocket")) {
     const upstream = await startUpstream();
     let pool: WorkerPool | undefined;
     try {
@@ -158,7 +159,7 @@ async function main(): Promise<number> {
       for (const section of SECTIONS) {
         const own = scenarios.filter((s) => s.section === section);
         if (!own.length && !sections.includes(section)) continue;
-        if (section === "routing") continue;
+        if (section === "routing" || section === "websocket") continue;
         log(`— ${section} (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
         const entry = (results[section] ??= { pairs: [], loadAverage: loadavg() });
         for (const scenario of own) {
@@ -208,6 +209,12 @@ async function main(): Promise<number> {
   if (sections.includes("routing")) {
     log("routing");
     results.routing = await measureRouting(log);
+  }
+
+  if (sections.includes("websocket")) {
+    log("websocket");
+    results.websocket = await measureWebSocket(log);
+    if (!results.websocket.valid) invalid.push(`websocket: ${results.websocket.problems.join("; ")}`);
   }
 
   results.machine = machine();

@@ -83,7 +83,7 @@ export interface Target {
 }
 
 /** The benchmark's sections, one per issue; `npm run bench -- <section>` runs one. */
-export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "routing"] as const;
+export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "routing", "websocket"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Scenario extends Target {

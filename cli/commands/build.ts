@@ -23,8 +23,8 @@ export interface BuildResult {
   gzipBytes: number;
 }
 
-export async function build(file = EXAMPLE_DEFINITION, outdir = join(PROJECT_ROOT, "dist")): Promise<BuildResult> {
-  await embed(file, undefined, file === EXAMPLE_DEFINITION ? EXAMPLE_EXTRAS : []);
+export async function build(file = EXAMPLE_DEFINITION, outdir = join(PROJECT_ROOT, "dist"), more = file === EXAMPLE_DEFINITION ? EXAMPLE_EXTRAS : []): Promise<BuildResult> {
+  await embed(file, undefined, more);
   const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
   const run = spawnSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "-c", join(PROJECT_ROOT, "wrangler.toml")], {
     cwd: PROJECT_ROOT,
