@@ -32,6 +32,9 @@ export class ConnectionHub extends DurableObject<Env> {
   readonly #bundles: HubBundles;
   readonly #metrics = new MetricsBuffer();
   readonly #exec: ExecutionContext;
+  /** Attachments and per-connection actions as this instance last read or wrote them (gone with the instance on hibernation). */
+  readonly #attached = new WeakMap<WebSocket, ConnectionAttachment>();
+  readonly #acting = new WeakMap<WebSocket, HubActions>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -85,10 +88,10 @@ export class ConnectionHub extends DurableObject<Env> {
     this.#count(attachment, { wsMessages: 1 });
     const text = () => (typeof message === "string" ? message : "");
     await runMessage({
-      actions: this.#actions(ws, attachment, bundle.bundle.websocket!),
+      actions: this.#actionsFor(ws, attachment, bundle.bundle.websocket!),
       attachment: this.#withIdentity(attachment),
       bundle,
-      stageVariables: { ...bundle.bundle.stages[p.stage]?.variables, ...p.variableOverrides },
+      stageVariables: p.variableOverrides ? { ...bundle.bundle.stages[p.stage]?.variables, ...p.variableOverrides } : (bundle.bundle.stages[p.stage]?.variables ?? {}),
       env: this.env,
       exec: this.#exec,
       message,
@@ -208,6 +211,13 @@ export class ConnectionHub extends DurableObject<Env> {
 
   // --- internals ---
 
+  /** The connection's actions, made once per connection while this instance lives (not per message). */
+  #actionsFor(ws: WebSocket, a: ConnectionAttachment, settings: NonNullable<import("../../src/config/bundle.ts").Bundle["websocket"]>): HubActions {
+    let actions = this.#acting.get(ws);
+    if (!actions) this.#acting.set(ws, (actions = this.#actions(ws, a, settings)));
+    return actions;
+  }
+
   #actions(ws: WebSocket, a: ConnectionAttachment, settings: NonNullable<import("../../src/config/bundle.ts").Bundle["websocket"]>): HubActions {
     return {
       send: (data) => {
@@ -232,8 +242,12 @@ export class ConnectionHub extends DurableObject<Env> {
   }
 
   #attachment(ws: WebSocket): ConnectionAttachment | null {
+    const known = this.#attached.get(ws);
+    if (known) return known;
     const a = ws.deserializeAttachment() as ConnectionAttachment | null;
-    return a && a.f === ATTACHMENT_FORMAT ? a : null;
+    if (!a || a.f !== ATTACHMENT_FORMAT) return null;
+    this.#attached.set(ws, a);
+    return a;
   }
 
   *#sockets(): Generator<[WebSocket, ConnectionAttachment]> {
@@ -254,6 +268,7 @@ export class ConnectionHub extends DurableObject<Env> {
 
   /** Saves an attachment; an identity too large for one (JWT claims, a chatty authorizer) moves to `identities`. */
   #save(ws: WebSocket, a: ConnectionAttachment): void {
+    this.#attached.set(ws, a);
     try {
       ws.serializeAttachment(a);
       return;

@@ -44,8 +44,17 @@ export interface WsInvocation {
   upgrade?: RequestContext;
 }
 
+/** A mock's reply is the same every time: built once per route (per bundle, per isolate). */
+const mockReplies = new WeakMap<CompiledRoute, WsReply>();
+
 export async function invokeWs(call: WsInvocation): Promise<WsReply> {
   const spec = call.route.spec.integration;
+  // A mock answers from its configuration: no request or response objects to build and read back.
+  if (spec.type === "mock" && !call.upgrade) {
+    let reply = mockReplies.get(call.route);
+    if (!reply) mockReplies.set(call.route, (reply = { status: spec.status, headers: new Headers(spec.headers), body: spec.body }));
+    return reply;
+  }
   const ctx = call.upgrade ?? eventContext(call);
   ctx.backendHeaders.push(
     ["x-portico-connection-id", call.facts.connectionId],

@@ -65,6 +65,11 @@ export type MessageStep = (m: MessageContext) => boolean | Promise<boolean>;
 
 const encoder = new TextEncoder();
 
+/** A string's UTF-8 length, without encoding it when it is short enough to be under `limit` whatever it holds. */
+function utf8Length(text: string, limit: number): number {
+  return text.length <= limit / 3 ? text.length : encoder.encode(text).byteLength;
+}
+
 /** An error frame as Amazon sends them: the message, the connection id and the request (or message) id. */
 export function errorFrame(m: MessageContext, message: string, idKey: "requestId" | "messageId" = "requestId"): string {
   return JSON.stringify({ message, connectionId: m.attachment.portico.id, [idKey]: idKey === "requestId" ? m.requestId : m.messageId });
@@ -78,7 +83,7 @@ const limits: MessageStep = (m) => {
     return false;
   }
   // Workers hands the hub whole messages, so the frame limit is applied to the message (see the schema).
-  const size = m.message.length <= settings.maxFrameBytes / 3 ? m.message.length : encoder.encode(m.message).byteLength;
+  const size = utf8Length(m.message, settings.maxFrameBytes);
   if (size > settings.maxFrameBytes || size > settings.maxMessageBytes) {
     m.actions.close(CLOSE.tooBig, size > settings.maxMessageBytes ? "Message too big" : "Frame too big");
     return false;
@@ -151,7 +156,7 @@ const respond: MessageStep = async (m) => {
   const instructions = replyInstructions(reply.headers, m.attachment.app.groups, limit.maxGroupsPerConnection);
   if (instructions.groups) m.actions.setGroups(instructions.groups);
   if (m.route!.spec.routeResponse && reply.body !== "") {
-    if (encoder.encode(reply.body).byteLength > limit.maxMessageBytes) m.actions.send(errorFrame(m, "Internal server error"));
+    if (utf8Length(reply.body, limit.maxMessageBytes) > limit.maxMessageBytes) m.actions.send(errorFrame(m, "Internal server error"));
     else m.actions.send(reply.body);
   }
   if (instructions.broadcast && reply.body !== "") await m.actions.broadcast(instructions.broadcast, reply.body);
