@@ -306,8 +306,11 @@ export class ConnectionHub extends DurableObject<Env> {
   }
 
   async #disconnected(ws: WebSocket, code: number, reason: string): Promise<void> {
-    const a = this.#attachment(ws);
-    if (a && !a.portico.disconnected) await this.#deliverDisconnect(ws, a, code, reason);
+    // The runtime's copy decides (a close is rare, so reading it costs nothing that matters): whoever closed the
+    // socket may have marked it without this instance's memo knowing.
+    const stored = ws.deserializeAttachment() as ConnectionAttachment | null;
+    const a = stored?.f === ATTACHMENT_FORMAT ? stored : this.#attachment(ws);
+    if (a && !a.portico.disconnected && !this.#attached.get(ws)?.portico.disconnected) await this.#deliverDisconnect(ws, a, code, reason);
   }
 
   async #deliverDisconnect(ws: WebSocket, a: ConnectionAttachment, code: number, reason: string): Promise<void> {

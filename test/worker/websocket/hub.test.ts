@@ -208,6 +208,31 @@ describe("idle timeout, maximum age and $disconnect", () => {
   });
 });
 
+describe("closing from the server and the RPC contract", () => {
+  it("delivers $disconnect once when the hub closes the connection (client's close reply included)", async () => {
+    const api = `ws-del-${uid()}`;
+    const gw = await gatewayFor(definition(api));
+    const { c, id } = await connected(gw);
+    const before = await hits(`/echo/${api}-disconnect`);
+    const reply = await hubOf(api, id).disconnect({ v: 1, connectionId: id });
+    expect(reply).toEqual({ v: 1, ok: true });
+    expect((await c.closed()).code).toBe(1000);
+    await sleep(300);
+    expect(await hits(`/echo/${api}-disconnect`)).toBe(before + 1);
+    expect(await hubOf(api, id).disconnect({ v: 1, connectionId: id })).toMatchObject({ ok: false, status: 410 });
+  });
+
+  it("refuses a call in a contract version it does not know, and changes nothing", async () => {
+    const api = `ws-rpc-${uid()}`;
+    const gw = await gatewayFor(definition(api));
+    const { c, id } = await connected(gw);
+    const reply = await hubOf(api, id).post({ v: 2, connectionId: id, data: "x" } as never);
+    expect(reply).toMatchObject({ v: 1, ok: false, status: 501 });
+    await sleep(50);
+    expect(c.pending()).toEqual([]);
+  });
+});
+
 describe("sharding", () => {
   it("spreads connections over the stage's hubs, and each id names the hub that holds it", async () => {
     const api = `ws-shard-${uid()}`;
