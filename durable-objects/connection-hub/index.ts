@@ -10,10 +10,11 @@
  * RPC methods take `{ v: HUB_CONTRACT, … }` (src/websocket/hub-contract.ts).
  */
 import { DurableObject } from "cloudflare:workers";
+import type { BundleWebSocket } from "../../src/config/bundle.ts";
 import { WEBSOCKET_DEFAULTS } from "../../src/config/compile-websocket.ts";
 import type { Env } from "../../src/env.ts";
 import { flushMetrics, MetricsBuffer } from "../../src/observability/metrics.ts";
-import { ATTACHMENT_FORMAT, connectionInfo, MAX_ATTACHMENT_BYTES, type ConnectionAttachment } from "../../src/websocket/attachment.ts";
+import { ATTACHMENT_FORMAT, connectionInfo, type ConnectionAttachment } from "../../src/websocket/attachment.ts";
 import { shardOf } from "../../src/websocket/connection-id.ts";
 import {
   gone, HUB_CONNECT_HEADER, HUB_CONTRACT, NEED_BUNDLE_STATUS, unknownContract, type StoreBundleCall,
@@ -21,6 +22,7 @@ import {
 } from "../../src/websocket/hub-contract.ts";
 import { CLOSE, lazyJson, runMessage, type HubActions } from "../../src/websocket/message-steps.ts";
 import { broadcast as broadcastAll } from "../../src/websocket/operations.ts";
+import { HubAttachments } from "./attachments.ts";
 import { HubBundles } from "./bundles.ts";
 import { disconnectEvent } from "./disconnect.ts";
 import { HubMemory } from "./memory.ts";
@@ -32,14 +34,15 @@ export class ConnectionHub extends DurableObject<Env> {
   readonly #bundles: HubBundles;
   readonly #metrics = new MetricsBuffer();
   readonly #exec: ExecutionContext;
-  /** Attachments and per-connection actions as this instance last read or wrote them (gone with the instance on hibernation). */
-  readonly #attached = new WeakMap<WebSocket, ConnectionAttachment>();
+  readonly #attachments: HubAttachments;
+  /** Each connection's actions, made once while this instance lives (not per message). */
   readonly #acting = new WeakMap<WebSocket, HubActions>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Nothing read here: a hub woken by a message must cost no storage read per connection.
     this.#bundles = new HubBundles(ctx.storage.sql);
+    this.#attachments = new HubAttachments(ctx);
     this.#exec = { waitUntil: (p) => ctx.waitUntil(p), passThroughOnException() {}, props: {} } as ExecutionContext;
   }
 
@@ -60,7 +63,7 @@ export class ConnectionHub extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     // The connection id is the socket's tag: getWebSockets(id) finds it without reading any attachment.
     this.ctx.acceptWebSocket(server, [attachment.portico.id]);
-    this.#save(server, attachment);
+    this.#attachments.save(server, attachment);
     this.#memory.lastActive.set(attachment.portico.id, attachment.portico.connectedAt);
     const limits = bundle.bundle.websocket!.limits;
     await this.#scheduleSweep(attachment.portico.connectedAt + Math.min(limits.idleTimeoutSeconds, limits.maxConnectionSeconds) * 1000);
@@ -69,7 +72,7 @@ export class ConnectionHub extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const attachment = this.#attachment(ws);
+    const attachment = this.#attachments.get(ws);
     if (!attachment || attachment.portico.disconnected) return;
     const p = attachment.portico;
     const bundle = this.#bundles.get(p.version);
@@ -83,13 +86,13 @@ export class ConnectionHub extends DurableObject<Env> {
     this.#memory.lastActive.set(p.id, now);
     if (now - p.lastActiveAt >= 1000) {
       p.lastActiveAt = now;
-      this.#save(ws, attachment);
+      this.#attachments.save(ws, attachment);
     }
     this.#count(attachment, { wsMessages: 1 });
     const text = () => (typeof message === "string" ? message : "");
     await runMessage({
       actions: this.#actionsFor(ws, attachment, bundle.bundle.websocket!),
-      attachment: this.#withIdentity(attachment),
+      attachment: this.#attachments.withIdentity(attachment),
       bundle,
       stageVariables: p.variableOverrides ? { ...bundle.bundle.stages[p.stage]?.variables, ...p.variableOverrides } : (bundle.bundle.stages[p.stage]?.variables ?? {}),
       env: this.env,
@@ -120,7 +123,7 @@ export class ConnectionHub extends DurableObject<Env> {
     const now = Date.now();
     let next = Infinity;
     const versions = new Set<string>();
-    for (const [ws, a] of this.#sockets()) {
+    for (const [ws, a] of this.#attachments.sockets()) {
       const limits = this.#bundles.get(a.portico.version)?.bundle.websocket?.limits ?? WEBSOCKET_DEFAULTS.limits;
       versions.add(a.portico.version);
       const idleAt = (this.#memory.lastActive.get(a.portico.id) ?? a.portico.lastActiveAt) + limits.idleTimeoutSeconds * 1000;
@@ -144,7 +147,7 @@ export class ConnectionHub extends DurableObject<Env> {
 
   post(call: PostCall): HubReply {
     if (call?.v !== HUB_CONTRACT) return unknownContract(call?.v);
-    const found = this.#find(call.connectionId);
+    const found = this.#attachments.find(call.connectionId);
     if (!found) return gone(call.connectionId);
     found[0].send(call.data);
     this.#count(found[1], { wsMessagesOut: 1 });
@@ -153,14 +156,14 @@ export class ConnectionHub extends DurableObject<Env> {
 
   info(call: ConnectionCall): InfoReply {
     if (call?.v !== HUB_CONTRACT) return unknownContract(call?.v);
-    const found = this.#find(call.connectionId);
+    const found = this.#attachments.find(call.connectionId);
     if (!found) return gone(call.connectionId);
     return { v: HUB_CONTRACT, ok: true, connection: connectionInfo(found[1], this.#memory.lastActive.get(call.connectionId)) };
   }
 
   disconnect(call: ConnectionCall): HubReply {
     if (call?.v !== HUB_CONTRACT) return unknownContract(call?.v);
-    const found = this.#find(call.connectionId);
+    const found = this.#attachments.find(call.connectionId);
     if (!found) return gone(call.connectionId);
     this.#close(found[0], found[1], CLOSE.normal, "Connection closed");
     return { v: HUB_CONTRACT, ok: true };
@@ -168,7 +171,7 @@ export class ConnectionHub extends DurableObject<Env> {
 
   groups(call: GroupsCall): GroupsReply {
     if (call?.v !== HUB_CONTRACT) return unknownContract(call?.v);
-    const found = this.#find(call.connectionId);
+    const found = this.#attachments.find(call.connectionId);
     if (!found) return gone(call.connectionId);
     const [ws, a] = found;
     const max = this.#bundles.get(a.portico.version)?.bundle.websocket?.limits.maxGroupsPerConnection ?? WEBSOCKET_DEFAULTS.limits.maxGroupsPerConnection;
@@ -181,9 +184,9 @@ export class ConnectionHub extends DurableObject<Env> {
   broadcast(call: BroadcastCall): BroadcastReply {
     if (call?.v !== HUB_CONTRACT) return unknownContract(call?.v);
     let delivered = 0;
-    const targets = call.group === null ? this.ctx.getWebSockets() : this.#memory.members(call.group, () => this.#sockets());
+    const targets = call.group === null ? this.ctx.getWebSockets() : this.#memory.members(call.group, () => this.#attachments.sockets());
     for (const ws of targets) {
-      const a = this.#attachment(ws);
+      const a = this.#attachments.get(ws);
       if (!a || a.portico.disconnected) continue;
       try {
         ws.send(call.data);
@@ -200,7 +203,7 @@ export class ConnectionHub extends DurableObject<Env> {
     const limit = Math.max(0, Math.min(call.limit ?? 100, 1000));
     const stats = { connections: 0, byVersion: {} as Record<string, number>, groups: {} as Record<string, number> };
     const connections = [];
-    for (const [, a] of this.#sockets()) {
+    for (const [, a] of this.#attachments.sockets()) {
       stats.connections++;
       stats.byVersion[a.portico.version] = (stats.byVersion[a.portico.version] ?? 0) + 1;
       for (const g of a.app.groups) stats.groups[g] = (stats.groups[g] ?? 0) + 1;
@@ -209,16 +212,23 @@ export class ConnectionHub extends DurableObject<Env> {
     return { v: HUB_CONTRACT, ok: true, connections, stats };
   }
 
+  /** Sends the hub's batched connection and message counts to the Registry now (they go every METRICS_FLUSH_MS anyway). */
+  async flushMetrics(call: { v: typeof HUB_CONTRACT }): Promise<HubReply> {
+    if (call?.v !== HUB_CONTRACT) return unknownContract(call?.v);
+    await flushMetrics(this.env, this.#metrics);
+    return { v: HUB_CONTRACT, ok: true };
+  }
+
   // --- internals ---
 
   /** The connection's actions, made once per connection while this instance lives (not per message). */
-  #actionsFor(ws: WebSocket, a: ConnectionAttachment, settings: NonNullable<import("../../src/config/bundle.ts").Bundle["websocket"]>): HubActions {
+  #actionsFor(ws: WebSocket, a: ConnectionAttachment, settings: BundleWebSocket): HubActions {
     let actions = this.#acting.get(ws);
     if (!actions) this.#acting.set(ws, (actions = this.#actions(ws, a, settings)));
     return actions;
   }
 
-  #actions(ws: WebSocket, a: ConnectionAttachment, settings: NonNullable<import("../../src/config/bundle.ts").Bundle["websocket"]>): HubActions {
+  #actions(ws: WebSocket, a: ConnectionAttachment, settings: BundleWebSocket): HubActions {
     return {
       send: (data) => {
         try {
@@ -241,57 +251,10 @@ export class ConnectionHub extends DurableObject<Env> {
     };
   }
 
-  #attachment(ws: WebSocket): ConnectionAttachment | null {
-    const known = this.#attached.get(ws);
-    if (known) return known;
-    const a = ws.deserializeAttachment() as ConnectionAttachment | null;
-    if (!a || a.f !== ATTACHMENT_FORMAT) return null;
-    this.#attached.set(ws, a);
-    return a;
-  }
-
-  *#sockets(): Generator<[WebSocket, ConnectionAttachment]> {
-    for (const ws of this.ctx.getWebSockets()) {
-      const a = this.#attachment(ws);
-      if (a && !a.portico.disconnected) yield [ws, a];
-    }
-  }
-
-  #find(connectionId: string): [WebSocket, ConnectionAttachment] | undefined {
-    if (typeof connectionId !== "string") return undefined;
-    for (const ws of this.ctx.getWebSockets(connectionId)) {
-      const a = this.#attachment(ws);
-      if (a && !a.portico.disconnected) return [ws, a];
-    }
-    return undefined;
-  }
-
-  /** Saves an attachment; an identity too large for one (JWT claims, a chatty authorizer) moves to `identities`. */
-  #save(ws: WebSocket, a: ConnectionAttachment): void {
-    this.#attached.set(ws, a);
-    try {
-      ws.serializeAttachment(a);
-      return;
-    } catch (err) {
-      if (a.portico.identityStored || !a.app.identity) throw err;
-    }
-    this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS identities (connection_id TEXT PRIMARY KEY, identity TEXT NOT NULL)");
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO identities (connection_id, identity) VALUES (?, ?)", a.portico.id, JSON.stringify(a.app.identity));
-    a.portico.identityStored = true;
-    a.app.identity = null;
-    ws.serializeAttachment(a);
-  }
-
-  #withIdentity(a: ConnectionAttachment): ConnectionAttachment {
-    if (!a.portico.identityStored) return a;
-    const row = this.ctx.storage.sql.exec<{ identity: string }>("SELECT identity FROM identities WHERE connection_id = ?", a.portico.id).toArray()[0];
-    return { ...a, app: { ...a.app, identity: row ? JSON.parse(row.identity) : null } };
-  }
-
   #setGroups(ws: WebSocket, a: ConnectionAttachment, groups: string[]): void {
     const before = a.app.groups;
     a.app.groups = groups;
-    this.#save(ws, a);
+    this.#attachments.save(ws, a);
     this.#memory.regroup(ws, before, groups);
   }
 
@@ -308,22 +271,16 @@ export class ConnectionHub extends DurableObject<Env> {
   async #disconnected(ws: WebSocket, code: number, reason: string): Promise<void> {
     // The runtime's copy decides (a close is rare, so reading it costs nothing that matters): whoever closed the
     // socket may have marked it without this instance's memo knowing.
-    const stored = ws.deserializeAttachment() as ConnectionAttachment | null;
-    const a = stored?.f === ATTACHMENT_FORMAT ? stored : this.#attachment(ws);
-    if (a && !a.portico.disconnected && !this.#attached.get(ws)?.portico.disconnected) await this.#deliverDisconnect(ws, a, code, reason);
+    const a = this.#attachments.stored(ws) ?? this.#attachments.get(ws);
+    if (a && !a.portico.disconnected && !this.#attachments.markedDisconnected(ws)) await this.#deliverDisconnect(ws, a, code, reason);
   }
 
   async #deliverDisconnect(ws: WebSocket, a: ConnectionAttachment, code: number, reason: string): Promise<void> {
-    a.portico.disconnected = true;
-    try {
-      ws.serializeAttachment(a);
-    } catch {
-      // a socket already gone keeps no attachment: the flag matters only while it is still there
-    }
+    this.#attachments.markDisconnected(ws, a);
     this.#memory.forget(a.portico.id, ws);
     this.#count(a, { wsDisconnects: 1 });
-    const identity = this.#withIdentity(a);
-    if (a.portico.identityStored) this.ctx.storage.sql.exec("DELETE FROM identities WHERE connection_id = ?", a.portico.id);
+    const identity = this.#attachments.withIdentity(a);
+    this.#attachments.forgetIdentity(a);
     await disconnectEvent(this.env, this.#exec, identity, this.#bundles.get(a.portico.version), code, reason);
   }
 

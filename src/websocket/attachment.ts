@@ -1,5 +1,6 @@
 /**
- * What each WebSocket carries through hibernation (`serializeAttachment`, at most 16 KiB): everything a message
+ * What each WebSocket carries through hibernation (`serializeAttachment`; the runtime refuses more than 16 KiB,
+ * and an identity that does not fit goes to the hub's `identities` table): everything a message
  * needs, so a hub woken by a message reads nothing per connection. Two namespaces, as partyserver keeps them:
  * `portico` holds the gateway's own facts about the connection; `app` holds what the API's authorizer and
  * integrations decided (identity, groups), which only they change.
@@ -7,8 +8,6 @@
 import type { Identity } from "../authorizers/types.ts";
 
 export const ATTACHMENT_FORMAT = 1;
-/** The runtime refuses larger attachments; past this the identity goes to the hub's SQLite (`identities`). */
-export const MAX_ATTACHMENT_BYTES = 16_384;
 
 export interface PorticoFacts {
   id: string;

@@ -9,6 +9,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ConnectionHub } from "../../../durable-objects/connection-hub/index.ts";
 import { forgetIsolateBundles } from "../../../durable-objects/connection-hub/bundles.ts";
+import { HubAttachments } from "../../../durable-objects/connection-hub/attachments.ts";
 import type { ApiDefinition } from "../../../src/config/types.ts";
 import type { Env } from "../../../src/env.ts";
 import type { ConnectionAttachment } from "../../../src/websocket/attachment.ts";
@@ -250,5 +251,42 @@ describe("sharding", () => {
     await runInDurableObject(other, async (_hub: ConnectionHub, state) => {
       expect(state.getWebSockets(ids[0]!)).toHaveLength(0);
     });
+  });
+});
+
+describe("metrics and large identities", () => {
+  it("counts connections, messages in and out, and disconnections per stage and version in the Registry", async () => {
+    const api = `ws-metrics-${uid()}`;
+    const gw = await gatewayFor(definition(api, { websocket: { hubs: 1 } }));
+    const { c, id } = await connected(gw); // 1 connect, 1 message in, 1 frame out
+    c.send("x");
+    expect(await c.next()).toBe("default"); // 2 in, 2 out
+    await hubOf(api, id).disconnect({ v: 1, connectionId: id });
+    await c.closed();
+    await sleep(100);
+    await hubOf(api, id).flushMetrics({ v: 1 });
+    const registry = ENV.REGISTRY.get(ENV.REGISTRY.idFromName(`api:${api}`));
+    const [version] = await registry.metrics("prod", 0);
+    expect(version).toMatchObject({ version: gw.id, wsConnects: 1, wsDisconnects: 1, wsMessages: 2, wsMessagesOut: 2 });
+  });
+
+  it("keeps an identity too large for an attachment in the hub's storage, and messages still carry it", async () => {
+    const api = `ws-big-${uid()}`;
+    const gw = await gatewayFor(definition(api));
+    const { c, id } = await connected(gw);
+    await runInDurableObject(hubOf(api, id), async (_hub: ConnectionHub, state) => {
+      const store = new HubAttachments(state);
+      const ws = state.getWebSockets(id)[0]!;
+      const a = store.get(ws)!;
+      a.app.identity!.context.big = "x".repeat(20_000);
+      store.save(ws, a);
+      const stored = ws.deserializeAttachment() as ConnectionAttachment;
+      expect(stored.portico.identityStored).toBe(true);
+      expect(stored.app.identity).toBeNull();
+      await new ConnectionHub(state, ENV).webSocketMessage(ws, JSON.stringify({ action: "whoami" }));
+    });
+    const event = await c.nextJson<{ requestContext: { authorizer: { big: string; user: string } } }>();
+    expect(event.requestContext.authorizer.big).toHaveLength(20_000);
+    expect(event.requestContext.authorizer.user).toBe("alice");
   });
 });
