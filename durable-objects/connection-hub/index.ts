@@ -28,6 +28,8 @@ import { disconnectEvent } from "./disconnect.ts";
 import { HubMemory } from "./memory.ts";
 
 const DEFAULT_FLUSH_MS = 5000;
+/** Messages of one connection that may wait for the one before it; more are refused (see webSocketMessage). */
+export const MAX_QUEUED = 64;
 
 export class ConnectionHub extends DurableObject<Env> {
   readonly #memory = new HubMemory();
@@ -37,6 +39,9 @@ export class ConnectionHub extends DurableObject<Env> {
   readonly #attachments: HubAttachments;
   /** Each connection's actions, made once while this instance lives (not per message). */
   readonly #acting = new WeakMap<WebSocket, HubActions>();
+  /** Per connection: the last message still running, which the next one waits for. */
+  readonly #queues = new WeakMap<WebSocket, Promise<void>>();
+  readonly #waiting = new WeakMap<WebSocket, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,7 +76,35 @@ export class ConnectionHub extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
+  /**
+   * One connection's messages run one after another, in the order they arrived (a `send` after a `join` sees the
+   * join done), while other connections' messages run meanwhile. A Durable Object delivers the next event as soon
+   * as this one awaits I/O, so the order is kept here: each message waits for the one before it, of its own
+   * connection only. (Objects of one Durable Object may be shared by its events, unlike a Worker's requests.)
+   */
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // A client that floods while its earlier messages wait on a slow integration must not grow the hub without
+    // bound: past MAX_QUEUED waiting messages, new ones are refused at once (Amazon's throttling frame).
+    const waiting = this.#waiting.get(ws) ?? 0;
+    if (waiting >= MAX_QUEUED) {
+      const a = this.#attachments.get(ws);
+      if (a) ws.send(JSON.stringify({ message: "Too Many Requests", connectionId: a.portico.id, requestId: crypto.randomUUID() }));
+      return;
+    }
+    this.#waiting.set(ws, waiting + 1);
+    const before = this.#queues.get(ws);
+    const run = before ? before.then(() => this.#message(ws, message)) : this.#message(ws, message);
+    const settled = run.catch(() => {});
+    this.#queues.set(ws, settled);
+    try {
+      await run;
+    } finally {
+      this.#waiting.set(ws, (this.#waiting.get(ws) ?? 1) - 1);
+      if (this.#queues.get(ws) === settled) this.#queues.delete(ws);
+    }
+  }
+
+  async #message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const attachment = this.#attachments.get(ws);
     if (!attachment || attachment.portico.disconnected) return;
     const p = attachment.portico;

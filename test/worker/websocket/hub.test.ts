@@ -290,3 +290,50 @@ describe("metrics and large identities", () => {
     expect(event.requestContext.authorizer.user).toBe("alice");
   });
 });
+
+describe("ordering", () => {
+  it("answers one connection's messages in the order they were sent, even when the first is slow", async () => {
+    const api = `ws-order-${uid()}`;
+    const slow = `slow-${uid()}`;
+    await fetch(`${backendUrl()}/jwks-config/${slow}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ keys: [], delayMs: 300 }) });
+    const gw = await gatewayFor(
+      definition(api, {
+        routes: {
+          slow: { routeResponse: true, integration: { type: "http", method: "GET", uri: `${backendUrl()}/jwks/${slow}` } },
+          fast: { routeResponse: true, integration: { type: "mock", body: "fast" } },
+        },
+      }),
+    );
+    const c = await open(gw, "/prod");
+    c.send(JSON.stringify({ action: "slow" }));
+    c.send(JSON.stringify({ action: "fast" }));
+    expect(await c.nextJson()).toEqual({ keys: [] });
+    expect(await c.next()).toBe("fast");
+  });
+});
+
+describe("a flooding client", () => {
+  it("gets Too Many Requests for messages past the queue bound while a slow one runs, and the hub keeps serving", async () => {
+    const api = `ws-flood-${uid()}`;
+    const slow = `slow-${uid()}`;
+    await fetch(`${backendUrl()}/jwks-config/${slow}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ keys: [], delayMs: 500 }) });
+    const gw = await gatewayFor(
+      definition(api, {
+        websocket: { limits: { messagesPerSecond: 0 } },
+        routes: {
+          slow: { routeResponse: true, integration: { type: "http", method: "GET", uri: `${backendUrl()}/jwks/${slow}` } },
+          $default: { integration: { type: "mock" } },
+        },
+      }),
+    );
+    const c = await open(gw, "/prod");
+    c.send(JSON.stringify({ action: "slow" }));
+    for (let i = 0; i < 100; i++) c.send("queued");
+    const refused = await c.nextJson<{ message: string }>();
+    expect(refused.message).toBe("Too Many Requests");
+    await sleep(700);
+    const frames = c.pending().map((f) => JSON.parse(f) as Record<string, unknown>);
+    expect(frames.filter((f) => f.message === "Too Many Requests").length + 1).toBe(100 - 63);
+    expect(frames).toContainEqual({ keys: [] });
+  });
+});
