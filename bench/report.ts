@@ -197,7 +197,7 @@ function websocket(w: WebSocketBenchResult): string[] {
     "",
     `WebSocket (ConnectionHub; ${w.valid ? "every answer checked" : `INVALID: ${w.problems.join("; ")}`}):`,
     `  round trip through a route     ${int(t.porticoPerSec)} msg/s (p50 ${t.porticoP50Ms.toFixed(2)} ms) vs a bare Durable Object echo ${int(t.barePerSec)} msg/s (p50 ${t.bareP50Ms.toFixed(2)} ms), ${t.clients} clients, ${t.seconds} s per side in ${t.slices} slices   ratio ${t.ratio.toFixed(3)} (≥ ${t.target}) ${verdict(t.ratio >= t.target)}`,
-    `  idle connections on one hub    ${int(i.connections)} held (${int(i.heldByHub)} listed); workerd RSS ${i.rssBeforeMiB?.toFixed(0) ?? "n/a"} → ${i.rssAfterMiB?.toFixed(0) ?? "n/a"} MiB: ${i.bytesPerConnection === null ? "n/a" : int(i.bytesPerConnection)} bytes per connection (an awake hub: locally the object never hibernates)`,
+    `  idle connections on one hub    ${int(i.connections)} held (${int(i.heldByHub)} listed); workerd RSS ${i.rssBeforeMiB?.toFixed(0) ?? "n/a"} → ${i.rssAfterMiB?.toFixed(0) ?? "n/a"} MiB: ${i.bytesPerConnection === null ? "n/a" : int(i.bytesPerConnection)} bytes per connection; the bare Durable Object ${i.bareBytesPerConnection === null ? "n/a" : int(i.bareBytesPerConnection)} (awake objects: locally nothing hibernates)`,
     `  fan-out to ${int(f.connections)} connections   ${f.hubs} hubs, ${f.delivered} delivered, median ${f.medianMs.toFixed(1)} ms, max ${f.maxMs.toFixed(1)} ms over ${f.runs} runs   target < ${f.target} ms ${verdict(f.medianMs < f.target)}`,
   ];
 }

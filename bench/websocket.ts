@@ -37,7 +37,7 @@ const positive = (name: string, fallback: number) => {
 
 export interface WebSocketBenchResult {
   roundTrip: { clients: number; seconds: number; slices: number; porticoPerSec: number; barePerSec: number; ratio: number; target: number; porticoP50Ms: number; bareP50Ms: number };
-  idle: { connections: number; hubs: 1; rssBeforeMiB: number | null; rssAfterMiB: number | null; bytesPerConnection: number | null; heldByHub: number };
+  idle: { connections: number; hubs: 1; rssBeforeMiB: number | null; rssAfterMiB: number | null; bytesPerConnection: number | null; heldByHub: number; bareBytesPerConnection: number | null };
   fanOut: { connections: number; hubs: number; runs: number; medianMs: number; maxMs: number; target: number; delivered: number };
   valid: boolean;
   problems: string[];
@@ -206,9 +206,18 @@ export async function measureWebSocket(log: (line: string) => void): Promise<Web
       rssAfterMiB: after,
       bytesPerConnection: before !== null && after !== null ? ((after - before) * 1024 * 1024) / idleCount : null,
       heldByHub: listing.stats.connections,
+      bareBytesPerConnection: null as number | null,
     };
-    log(`idle: ${idleCount} connections, ${idleResult.bytesPerConnection?.toFixed(0) ?? "n/a"} bytes each (workerd RSS ${before?.toFixed(0)} → ${after?.toFixed(0)} MiB)`);
     for (const ws of idle) ws.terminate();
+    // The same number held by the bare Durable Object: what the runtime itself spends per socket.
+    await new Promise((r) => setTimeout(r, 2000));
+    const bareBefore = rssMiB(pid);
+    const bareIdle = await openMany(idleCount, () => connect(port, "bare.bench", "/"));
+    await new Promise((r) => setTimeout(r, 2000));
+    const bareAfter = rssMiB(pid);
+    for (const ws of bareIdle) ws.terminate();
+    idleResult.bareBytesPerConnection = bareBefore !== null && bareAfter !== null ? ((bareAfter - bareBefore) * 1024 * 1024) / idleCount : null;
+    log(`idle: ${idleCount} connections, ${idleResult.bytesPerConnection?.toFixed(0) ?? "n/a"} bytes each (workerd RSS ${before?.toFixed(0)} → ${after?.toFixed(0)} MiB); bare DO ${idleResult.bareBytesPerConnection?.toFixed(0) ?? "n/a"} bytes each`);
 
     // Fan-out to every connection of a 16-hub stage.
     const fans = await openMany(fanCount, () => connect(port, "fan.bench", "/"));
