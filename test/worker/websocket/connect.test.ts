@@ -56,6 +56,17 @@ describe("authorization on $connect", () => {
     expect(asked.count).toBe(1);
   });
 
+  it("reads a REQUEST authorizer's identity from a header as well", async () => {
+    const def = custom(`ws-auth-${uid()}`);
+    (def.authorizers!.gate as { identitySource: string[] }).identitySource = ["$request.header.x-token"];
+    const gw = await gatewayFor(def);
+    expect((await gw.fetch(`/prod?token=allow:${uid()}`, upgrade())).status).toBe(401);
+    expect((await gw.fetch("/prod", upgrade({ "x-token": `deny:${uid()}` }))).status).toBe(403);
+    const c = await open(gw, "/prod", { "x-token": `allow:${uid()}` });
+    c.send(JSON.stringify({ action: "whoami" }));
+    expect(await c.nextJson()).toMatchObject({ requestContext: { authorizer: { user: "alice" } } });
+  });
+
   it("takes a JWT from a header and passes its claims to messages", async () => {
     const key = await signingKey("ES256", `k-${uid()}`);
     const gw = await gatewayFor({
