@@ -28,6 +28,11 @@ import { disconnectEvent } from "./disconnect.ts";
 import { HubMemory } from "./memory.ts";
 
 const DEFAULT_FLUSH_MS = 5000;
+/**
+ * The alarm runs at most this often: each run reads every attachment, and with many connections their deadlines
+ * are spread out, so one run per deadline would sweep a big hub again and again. A deadline is met within this.
+ */
+const SWEEP_EVERY_MS = 5000;
 /** Messages of one connection that may wait for the one before it; more are refused (see webSocketMessage). */
 export const MAX_QUEUED = 64;
 
@@ -42,6 +47,8 @@ export class ConnectionHub extends DurableObject<Env> {
   /** Per connection: the last message still running, which the next one waits for. */
   readonly #queues = new WeakMap<WebSocket, Promise<void>>();
   readonly #waiting = new WeakMap<WebSocket, number>();
+  /** The alarm as this instance knows it: undefined until read once, null when none is set. */
+  #alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -166,7 +173,8 @@ export class ConnectionHub extends DurableObject<Env> {
       else next = Math.min(next, idleAt, ageAt);
     }
     this.#bundles.prune(versions);
-    if (next < Infinity) await this.ctx.storage.setAlarm(next);
+    this.#alarmAt = null;
+    if (next < Infinity) await this.#scheduleSweep(Math.max(next, now + SWEEP_EVERY_MS));
   }
 
   // --- RPC (hub-contract.ts) ---
@@ -317,9 +325,12 @@ export class ConnectionHub extends DurableObject<Env> {
     await disconnectEvent(this.env, this.#exec, identity, this.#bundles.get(a.portico.version), code, reason);
   }
 
+  /** Moves the alarm earlier when `at` comes first; the alarm time is read from storage once per instance. */
   async #scheduleSweep(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (this.#alarmAt === undefined) this.#alarmAt = await this.ctx.storage.getAlarm();
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    await this.ctx.storage.setAlarm(at);
+    this.#alarmAt = at;
   }
 
   #count(a: ConnectionAttachment, counts: { wsConnects?: number; wsDisconnects?: number; wsMessages?: number; wsMessagesOut?: number }): void {
