@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { ApiDefinition } from "../../../src/config/types.ts";
 import { gatewayFor, type TestGateway } from "../support/gateway.ts";
 import { uid } from "../identity/support.ts";
-import { open, sleep, type Client } from "./support.ts";
+import { eventually, open, sleep, type Client } from "./support.ts";
 
 const ACCESS_KEY = "AKIAWSMANAGEMENT0001";
 const SECRET = "management-secret-for-tests";
@@ -135,7 +135,8 @@ describe("groups and broadcasts across hubs", () => {
     a.c.send(JSON.stringify({ action: "join" })); // the integration's x-portico-join header
     const put = await signed(gw, "PUT", `/prod/@connections/${b.id}/groups/room-a`);
     expect(await put.json()).toEqual({ groups: ["everyone", "room-a"] });
-    await sleep(100);
+    // a's join runs through its integration: wait until the hub has it
+    await eventually(async () => ((await (await signed(gw, "GET", `/prod/@connections/${a.id}`)).json()) as { groups: string[] }).groups.includes("room-a"));
     expect(await (await signed(gw, "POST", "/prod/@broadcast/room-a", "room news")).json()).toEqual({ delivered: 2 });
     expect(await a.c.next()).toBe("room news");
     expect(await b.c.next()).toBe("room news");

@@ -67,3 +67,12 @@ export function client(response: Response): Client {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns true, at most `ms` (work a hub does after answering, like $disconnect, takes its time). */
+export async function eventually(probe: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await sleep(25);
+  }
+}
