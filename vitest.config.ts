@@ -5,25 +5,36 @@
  * - `e2e`: Node tests that start the Worker with wrangler and drive it over real HTTP.
  *
  * Loading this file prepares what the Worker is built from: the example definition compiled into the embedded
- * bundle (as `portico embed` does) and the demo backend bundled to JavaScript for the pool.
+ * bundle (as `portico embed` does) and the demo backend and test Workers bundled to JavaScript for the pool — in a
+ * directory of this process's own (`.portico/test-<pid>/`, removed on exit), so `npm test` never changes what a
+ * running `portico dev` serves, and two runs never change each other's.
  */
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { buildSync } from "esbuild";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { compileDefinitionText } from "./src/config/load.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const embeddedPath = here("./.portico/embedded-bundle.json");
-const backendPath = here("./.portico/demo-backend.js");
+const own = here(`./.portico/test-${process.pid}`);
+const embeddedPath = `${own}/embedded-bundle.json`;
+const backendPath = `${own}/demo-backend.js`;
+const lambdaEchoPath = `${own}/test-lambda-echo.js`;
+const authorizerPath = `${own}/test-authorizer.js`;
 
-mkdirSync(here("./.portico"), { recursive: true });
+mkdirSync(own, { recursive: true });
+process.once("exit", () => rmSync(own, { recursive: true, force: true }));
 const example = await compileDefinitionText(readFileSync(here("./examples/petstore/api.yaml"), "utf8"));
 // The example's WebSocket chat is embedded beside it, as `npm run dev` does (served on chat.localhost).
 const chat = await compileDefinitionText(readFileSync(here("./examples/chat/api.yaml"), "utf8"));
 writeFileSync(embeddedPath, JSON.stringify({ ...example, others: [chat] }) + "\n");
-buildSync({ entryPoints: [here("./examples/backend/worker.ts")], bundle: true, format: "esm", outfile: backendPath, logLevel: "error" });
+// Worker scripts bundled with the Lambda adapter they use (the runtime's own `cloudflare:workers` stays external).
+const bundleWorker = (entry: string, outfile: string) =>
+  buildSync({ entryPoints: [here(entry)], bundle: true, format: "esm", outfile, external: ["cloudflare:workers"], logLevel: "error" });
+bundleWorker("./examples/backend/worker.ts", backendPath);
+bundleWorker("./test/support/lambda-echo-worker.js", lambdaEchoPath);
+bundleWorker("./test/support/authorizer-worker.js", authorizerPath);
 
 export default defineConfig({
   test: {
@@ -39,17 +50,18 @@ export default defineConfig({
                 { name: "portico-demo-backend", modules: true, scriptPath: backendPath, compatibilityDate: "2026-04-20" },
                 // Test-only Lambda-style Workers (one script, two handlers): LAMBDA_ECHO echoes the event,
                 // LAMBDA_CHOOSE returns JSON.parse(event.body) so the client chooses the Lambda result.
-                { name: "lambda-echo", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "echo" } },
-                { name: "lambda-choose", modules: true, scriptPath: here("./test/support/lambda-echo-worker.js"), compatibilityDate: "2026-04-20", bindings: { MODE: "choose" } },
+                { name: "lambda-echo", modules: true, scriptPath: lambdaEchoPath, compatibilityDate: "2026-04-20", bindings: { MODE: "echo" } },
+                { name: "lambda-choose", modules: true, scriptPath: lambdaEchoPath, compatibilityDate: "2026-04-20", bindings: { MODE: "choose" } },
                 // Test-only Lambda-style authorizer for custom authorizers: the token chooses the decision.
-                { name: "authorizer", modules: true, scriptPath: here("./test/support/authorizer-worker.js"), compatibilityDate: "2026-04-20" },
+                { name: "authorizer", modules: true, scriptPath: authorizerPath, compatibilityDate: "2026-04-20" },
               ],
               // Merged into wrangler.toml's bindings (DEMO_BACKEND stays).
               serviceBindings: { LAMBDA_ECHO: "lambda-echo", LAMBDA_CHOOSE: "lambda-choose", AUTHORIZER: "authorizer" },
               // Secrets and short memo bounds for tests (wrangler.toml's vars are the production defaults).
               // The gateway-wide bucket is one bucket for the whole run: off here, so suites cannot drain it for each
               // other; the throttle suite turns it on where it tests it.
-              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200", ACCOUNT_RATE: "0" },
+              // PORTICO_LOCAL_DEV: the test backend, JWKS and authorizer servers are on loopback over http.
+              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200", ACCOUNT_RATE: "0", PORTICO_LOCAL_DEV: "true" },
             },
           }),
         ],
@@ -63,8 +75,10 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "cli/**/*.test.ts"],
           environment: "node",
+          // The CLI is bundled once before the tests that run it (cli/bundle.mjs), not by each test's first run.
+          globalSetup: ["./test/e2e/support/global-setup.ts"],
           // Setup builds the Worker and starts workerd (or wrangler dev): seconds, more on a busy 2-core machine.
           hookTimeout: 90_000,
           testTimeout: 60_000,

@@ -12,7 +12,7 @@
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { PROJECT_ROOT } from "../cli/commands/embed.ts";
+import { PROJECT_ROOT } from "../cli/paths.ts";
 import type { BundleJwtAuthorizer, Bundle } from "../src/config/bundle.ts";
 import { compileDefinition } from "../src/config/compile.ts";
 import { fixture } from "./fixture.ts";

@@ -9,7 +9,7 @@
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 npm run bench
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { arch, cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -18,7 +18,7 @@ import type { WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { parse, stringify } from "yaml";
 import { build } from "../cli/commands/build.ts";
-import { EMBEDDED_PATH, PROJECT_ROOT } from "../cli/commands/embed.ts";
+import { PROJECT_ROOT } from "../cli/paths.ts";
 import { measureCacheLatency, measureReadHeavy } from "./cache.ts";
 import { measureCanarySplit } from "./deployments.ts";
 import { ADMIN_TOKEN, fixture } from "./fixture.ts";
@@ -48,10 +48,11 @@ const settings: LoadSettings = {
 const log = (line: string) => process.stderr.write(line + "\n");
 
 /**
- * Vars the bench's Portico Worker gets over wrangler.toml's: none — it runs as shipped (the account bucket is off
- * by default; the throttle section measures what a bucket costs).
+ * Vars the bench's Portico Worker gets over wrangler.toml's: only PORTICO_LOCAL_DEV, since the upstream is a Node
+ * server on loopback, which a production Worker refuses to call. Otherwise it runs as shipped (the account bucket is
+ * off by default; the throttle section measures what a bucket costs).
  */
-const PORTICO_VARS: Record<string, string> = {};
+const PORTICO_VARS: Record<string, string> = { PORTICO_LOCAL_DEV: "true" };
 /** The throttle section's Worker: no account bucket at all, so only the route's own bucket applies. */
 const THROTTLE_VARS = { ACCOUNT_RATE: "0" };
 const LOAD_AT_START = loadavg();
@@ -68,7 +69,7 @@ async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
 
 /**
  * Builds Portico as `wrangler deploy` would, with bench-api.yaml (its upstream set to the real URL) embedded.
- * `build()` writes the checkout's shared embedded bundle; the previous one is put back afterwards.
+ * (`build()` embeds it in a directory of its own: a running `portico dev` is not disturbed.)
  */
 async function buildPortico(upstream: string): Promise<{ portico: WorkerOptions; porticoThrottle: WorkerOptions; porticoNoMemory: WorkerOptions }> {
   mkdirSync(OUT, { recursive: true });
@@ -83,16 +84,7 @@ async function buildPortico(upstream: string): Promise<{ portico: WorkerOptions;
   const file = join(OUT, "bench-api.yaml");
   writeFileSync(file, stringify(definition));
 
-  const previous = existsSync(EMBEDDED_PATH) ? readFileSync(EMBEDDED_PATH) : undefined;
-  let built;
-  try {
-    built = await build(file, join(OUT, "portico"));
-  } finally {
-    if (previous) {
-      writeFileSync(EMBEDDED_PATH + ".bench-restore", previous);
-      renameSync(EMBEDDED_PATH + ".bench-restore", EMBEDDED_PATH);
-    }
-  }
+  const built = await build(file, join(OUT, "portico"));
   log(`built ${built.script} (${(built.bytes / 1024).toFixed(0)} KiB, ${(built.gzipBytes / 1024).toFixed(0)} KiB gzipped)`);
   // Bindings as wrangler.toml declares them (KV, Durable Objects, vars), minus service bindings to Workers
   // that are not part of the benchmark.

@@ -24,7 +24,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { stringify } from "yaml";
 import WebSocket from "ws";
 import { build } from "../cli/commands/build.ts";
-import { EMBEDDED_PATH, PROJECT_ROOT } from "../cli/commands/embed.ts";
+import { PROJECT_ROOT } from "../cli/paths.ts";
 import { ADMIN_TOKEN } from "./fixture.ts";
 import { workerdChildren } from "./harness.ts";
 
@@ -68,13 +68,8 @@ async function start(log: (line: string) => void): Promise<{ mf: Miniflare; port
   const fan = join(OUT, "bench-ws-fan.yaml");
   writeFileSync(api, stringify(API));
   writeFileSync(fan, stringify(FAN));
-  const previous = readFileSync(EMBEDDED_PATH);
-  let built;
-  try {
-    built = await build(api, join(OUT, "portico-ws"), [fan]);
-  } finally {
-    writeFileSync(EMBEDDED_PATH, previous);
-  }
+  // build() embeds in a directory of its own: nothing a running `portico dev` reads is touched.
+  const built = await build(api, join(OUT, "portico-ws"), [fan]);
   log(`built ${built.script} with the WebSocket bench APIs`);
   writeFileSync(join(OUT, "bare-echo.js"), BARE);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, "wrangler.toml"));

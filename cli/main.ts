@@ -1,150 +1,125 @@
 /**
- * The `portico` command. Exit codes scripts can trust: 0 success, 1 the operation was refused (invalid
- * definition, the server said no), 2 usage error (bad arguments, unreadable file), 3 the server could not be
- * reached or failed, 4 not authorized (wrong token, or the admin API has none).
+ * The `portico` command. Every command answers `--help` (exit 0); every failure is one line (plus the field
+ * errors behind it, one per line) and an exit code scripts can trust: 0 ok, 1 refused (invalid definition, the
+ * server said no), 2 usage (bad arguments, unreadable file), 3 the server could not be reached, failed or is
+ * not a Portico admin API, 4 not authorized. Never a stack trace (PORTICO_DEBUG=1 prints one for a bug).
+ * With `--json`, an error is `{"error": {"message", "exitCode", "errors"?}}` on stdout, like a result.
  */
-import { writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { CliError, checkFile, formatErrors } from "./definition-file.ts";
-import { dev } from "./commands/dev.ts";
-import { build, describeBuild } from "./commands/build.ts";
-import { embed } from "./commands/embed.ts";
-import { writeSchema } from "./commands/schema.ts";
-import { schemaMarkdown } from "./commands/schema-docs.ts";
-import { deployCommand, diffCommand, historyCommand, rollbackCommand, stagesCommand } from "./commands/deployments.ts";
-import { canaryCommand } from "./commands/canary.ts";
-import { keysCommand } from "./commands/keys.ts";
-import { usageCommand } from "./commands/usage.ts";
+import { answeredBy } from "./client.ts";
+import type { Command } from "./command.ts";
+import { buildCommand } from "./commands/build.ts";
 import { cacheCommand } from "./commands/cache.ts";
+import { canaryCommand } from "./commands/canary.ts";
 import { connectionsCommand } from "./commands/connections.ts";
+import { deployCommand } from "./commands/deploy.ts";
+import { diffCommand, historyCommand, rollbackCommand, stagesCommand } from "./commands/deployments.ts";
+import { devCommand } from "./commands/dev.ts";
+import { embedCommand } from "./commands/embed.ts";
+import { initCommand } from "./commands/init.ts";
+import { keysCommand } from "./commands/keys.ts";
+import { schemaCommand } from "./commands/schema.ts";
+import { usageCommand } from "./commands/usage.ts";
+import { validate } from "./commands/validate.ts";
+import { CliError, EXIT } from "./errors.ts";
 
-const USAGE = `usage: portico <command> [options]
+export const COMMANDS: Command[] = [
+  initCommand,
+  validate,
+  devCommand,
+  buildCommand,
+  embedCommand,
+  schemaCommand,
+  deployCommand,
+  stagesCommand,
+  historyCommand,
+  diffCommand,
+  rollbackCommand,
+  canaryCommand,
+  keysCommand,
+  usageCommand,
+  cacheCommand,
+  connectionsCommand,
+];
+
+function usage(): string {
+  const width = 40;
+  const list = (group: Command["group"]) =>
+    COMMANDS.filter((c) => c.group === group)
+      .map((c) => (c.synopsis.length <= width - 2 ? `  ${c.synopsis.padEnd(width)}${c.summary}` : `  ${c.synopsis}\n  ${" ".repeat(width)}${c.summary}`))
+      .join("\n");
+  return `usage: portico <command> [options]      (portico <command> --help for its options)
 
 Local:
-  validate FILE            check a definition; print every error with its field path
-  dev FILE [MORE…] [--port N]
-                           serve definitions locally with wrangler dev (watches the files); the first is served
-                           at /<stage>/…, the others on their domains
-  embed FILE [MORE…]       compile definitions into the Worker's embedded bundles
-  schema [--markdown] [OUT]
-                           write the definition's JSON Schema, or its Markdown reference (default: stdout)
-  build [FILE]             bundle the Worker for deploy (FILE embedded; default the example) and report its size
+${list("local")}
 
-Deployments (admin API at --url / PORTICO_URL, token --token / PORTICO_TOKEN):
-  deploy FILE --stage S [--canary P] [--description TEXT]
-                           publish FILE as a version and point the stage (or its canary) at it
-  stages                   stages, their versions and canaries
-  history [--stage S]      what was deployed, rolled back and promoted, newest first
-  diff A B                 routes added, removed and changed (A, B: files or deployment ids)
-  rollback --stage S [--to ID]
-                           point the stage back at the previous version (or at ID)
-  canary set|start|status|promote|delete --stage S
-                           canary releases; \`canary start --auto\` steps up, promotes or rolls back by itself
-  keys create|list|show|enable|disable|stages|plans|rotate|delete
-                           API keys (the value is shown once, stored only as a hash)
-  usage --plan P [--key K] --from D --to D
-                           requests and remaining quota per key per day (UTC)
-  usage grant --plan P --key K N | usage reset --plan P --key K [--remaining N]
-                           add N requests to the key's current quota period, or set what remains
-  cache flush --stage S    flush a stage's response cache
-  connections list|send|close --stage S
-                           a WebSocket API's live connections: counts, messages to one, a group or all, close
+Deployments (the admin API at --url / PORTICO_URL, token --token / PORTICO_TOKEN):
+${list("deployments")}
 
-Options:
-  --api NAME               the API (default: PORTICO_API, or the only deployed API)
-  --json                   machine-readable output
-  -h, --help               this help
-
+Options every command takes: --json (machine-readable output and errors), -h / --help.
 Exit codes: 0 ok, 1 refused (invalid input, conflict), 2 usage, 3 server unreachable or failing, 4 not authorized
 `;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
+  const own = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+  const json = own.includes("--json");
   try {
-    switch (command) {
-      case "validate":
-        return await validateCommand(rest);
-      case "embed": {
-        const { positionals } = parseArgs({ args: rest, allowPositionals: true });
-        const file = need(positionals[0], "embed FILE [MORE…]");
-        const { id, routes } = await embed(file, undefined, positionals.slice(1));
-        console.log(`embedded ${file}: ${routes} routes, version ${id.slice(0, 12)}`);
-        return 0;
-      }
-      case "build": {
-        const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: "boolean" } } });
-        const result = await build(positionals[0]);
-        console.log(values.json ? JSON.stringify(result) : describeBuild(result));
-        return 0;
-      }
-      case "schema": {
-        const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { markdown: { type: "boolean" } } });
-        if (values.markdown) {
-          const text = schemaMarkdown();
-          if (positionals[0]) await writeFile(positionals[0], text);
-          else process.stdout.write(text);
-        } else await writeSchema(positionals[0]);
-        return 0;
-      }
-      case "dev": {
-        const split = rest.indexOf("--");
-        const own = split < 0 ? rest : rest.slice(0, split);
-        const { positionals, values } = parseArgs({ args: own, allowPositionals: true, options: { port: { type: "string" } } });
-        return await dev(need(positionals[0], "dev FILE [MORE…]"), { port: values.port, wranglerArgs: split < 0 ? [] : rest.slice(split + 1), more: positionals.slice(1) });
-      }
-      case "deploy":
-        return await deployCommand(rest);
-      case "stages":
-        return await stagesCommand(rest);
-      case "history":
-        return await historyCommand(rest);
-      case "diff":
-        return await diffCommand(rest);
-      case "rollback":
-        return await rollbackCommand(rest);
-      case "canary":
-        return await canaryCommand(rest);
-      case "keys":
-        return await keysCommand(rest);
-      case "usage":
-        return await usageCommand(rest);
-      case "cache":
-        return await cacheCommand(rest);
-      case "connections":
-        return await connectionsCommand(rest);
-      case undefined:
-      case "-h":
-      case "--help":
-      case "help":
-        process.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
+    if (name === undefined) {
+      process.stderr.write(usage());
+      return EXIT.usage;
     }
+    if (name === "-h" || name === "--help") {
+      process.stdout.write(usage());
+      return EXIT.ok;
+    }
+    if (name === "help") {
+      const command = rest[0] === undefined ? undefined : find(rest[0]);
+      process.stdout.write(command ? `${command.usage}\n` : usage());
+      return EXIT.ok;
+    }
+    const command = find(name);
+    if (own.includes("-h") || own.includes("--help")) {
+      process.stdout.write(`${command.usage}\n`);
+      return EXIT.ok;
+    }
+    return await command.run(rest);
   } catch (err) {
-    if (err instanceof CliError) {
-      console.error(err.message);
-      return err.exitCode;
-    }
-    if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
+    return report(err, json, name);
   }
 }
 
-function need(value: string | undefined, usage: string): string {
-  if (!value) throw new CliError(`usage: portico ${usage}`, 2);
-  return value;
+function find(name: string): Command {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new CliError(`unknown command "${name}" (portico --help lists them)`, EXIT.usage);
+  return command;
 }
 
-async function validateCommand(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
-  const file = need(positionals[0], "validate FILE [--json]");
-  const errors = await checkFile(file);
-  if (values.json) console.log(JSON.stringify({ file, valid: errors.length === 0, errors }, null, 2));
-  else if (errors.length) console.error(formatErrors(file, errors));
-  else console.log(`${file}: valid`);
-  return errors.length ? 1 : 0;
+/** Prints a failure as one line (and its field errors), or as JSON with --json; returns its exit code. */
+function report(err: unknown, json: boolean, command: string | undefined): number {
+  const error = asCliError(err, command);
+  if (process.env.PORTICO_DEBUG && !(err instanceof CliError)) console.error((err as Error).stack);
+  if (json) {
+    const body = { message: error.message, exitCode: error.exitCode, ...(error.details.length ? { errors: error.details } : {}) };
+    process.stdout.write(JSON.stringify({ error: body }, null, 2) + "\n");
+  } else {
+    process.stderr.write([error.message, ...error.details.map((d) => `  ${d.path}: ${d.message}`)].join("\n") + "\n");
+  }
+  return error.exitCode;
+}
+
+function asCliError(err: unknown, command: string | undefined): CliError {
+  if (err instanceof CliError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const help = command ? ` (portico ${command} --help)` : "";
+  if (e instanceof TypeError && e.code?.startsWith("ERR_PARSE_ARGS")) {
+    const option = /'([^']+)'/.exec(e.message)?.[1];
+    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return new CliError(`unknown option ${option ?? e.message}${help}`, EXIT.usage);
+    if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return new CliError(`unexpected argument ${option ?? ""}${help}`, EXIT.usage);
+    return new CliError(`${e.message.split(/\.\s/)[0]!.replace(/\.$/, "")}${help}`, EXIT.usage);
+  }
+  const message = (e?.message ?? String(err)).split("\n")[0];
+  // Something the server said did not have the shape Portico's admin API gives: the server's failure, not ours.
+  if (answeredBy) return new CliError(`${answeredBy} answered something Portico's admin API would not (${message}): is it a Portico Worker?`, EXIT.unreachable);
+  return new CliError(`internal error: ${message} (PORTICO_DEBUG=1 prints the stack)`, EXIT.refused);
 }

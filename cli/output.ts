@@ -1,4 +1,4 @@
-/** Terminal output for the CLI: aligned tables, short ids and times, and a progress spinner on stderr. */
+/** Terminal output for the CLI: aligned tables, short ids and times. (Progress: progress.ts.) */
 
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? "-" : String(c))))];
@@ -8,22 +8,15 @@ export function table(headers: string[], rows: (string | number | null | undefin
 
 export const shortId = (id: string | null | undefined) => (id ? id.slice(0, 12) : "-");
 
-export function when(ms: number): string {
+export function when(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "-";
   return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
 
 export const percent = (rate: number) => `${(rate * 100).toFixed(2)}%`;
 
-/** Shows a spinner on stderr while `work` runs (only on a terminal, so scripts and pipes see clean output). */
-export async function withProgress<T>(label: string, work: Promise<T>): Promise<T> {
-  if (!process.stderr.isTTY) return work;
-  const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-  let i = 0;
-  const timer = setInterval(() => process.stderr.write(`\r${frames[i++ % frames.length]} ${label}…`), 80);
-  try {
-    return await work;
-  } finally {
-    clearInterval(timer);
-    process.stderr.write("\r\x1b[2K");
-  }
+/** A list for people: "a", "a and b", "a, b and c". */
+export function listing(items: readonly string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }

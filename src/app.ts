@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { adminApp } from "./admin/index.ts";
+import type { ServerFacts } from "./admin/server.ts";
 import type { ConfigSource } from "./deploy/config-source.ts";
 import type { Env } from "./env.ts";
 import { RequestContext } from "./pipeline/context.ts";
@@ -15,16 +16,18 @@ export const ADMIN_PREFIX = "/_portico";
 
 export interface AppOptions {
   source: ConfigSource;
+  /** What the Worker serves unpublished, for the admin API's `GET /server`. */
+  facts?: () => ServerFacts;
 }
 
 export interface App {
   fetch(request: Request, env: Env, exec: ExecutionContext): Promise<Response>;
 }
 
-export function createApp({ source }: AppOptions): App {
+export function createApp({ source, facts }: AppOptions): App {
   const pipeline = buildPipeline({ source });
   const admin = new Hono<{ Bindings: Env }>();
-  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source }));
+  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, ...(facts ? { facts } : {}) }));
   // Anything else under the prefix is the admin API's too, never a stage of the data plane.
   admin.all("*", (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
 

@@ -37,5 +37,12 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Secret: lets testers force a version with `x-portico-force-version` when sent in `x-portico-force-secret`. */
   PORTICO_FORCE_SECRET?: string;
+  /**
+   * Dev only, set by `portico dev` in the wrangler config it generates: the definition file the session serves
+   * (its stages are served from it, over anything published; see deploy/dev-file-source.ts).
+   */
+  PORTICO_DEV_FILE?: string;
+  /** Dev only: comma-separated stages (or `*`) that `portico dev --published` serves from the Registry instead. */
+  PORTICO_DEV_PUBLISHED?: string;
   [binding: string]: unknown;
 }

@@ -1,17 +1,31 @@
 /** `portico canary set | start | status | promote | delete`: canary releases through the admin API. */
 import { parseArgs } from "node:util";
-import { CliError } from "../definition-file.ts";
-import { EXIT } from "../client.ts";
-import { percent, shortId, table, withProgress } from "../output.ts";
-import { clientFrom, CONNECTION_OPTIONS, resolveApi, stageTable } from "./deployments.ts";
+import { CONNECTION_HELP, type Command } from "../command.ts";
+import { CliError, EXIT } from "../errors.ts";
+import { percent, shortId, table } from "../output.ts";
+import { withProgress } from "../progress.ts";
+import { clientFrom, CONNECTION_OPTIONS, resolveApi } from "./connection.ts";
+import { stageTable } from "./stage-table.ts";
+import { isStage, shaped } from "../client.ts";
 import type { CanaryState, StageState, VersionMetrics } from "../../src/deploy/types.ts";
 
 const USAGE = `usage: portico canary <set|start|status|promote|delete> --stage S [options]
+
+Canary releases: a share of stage S's traffic goes to a second published version (\`portico deploy FILE --stage S
+--canary P\` creates one).
   set      [--percent P] [--sticky none|ip|apiKey|sub|header:NAME|cookie:NAME] [--var NAME=VALUE ...]
            [--use-stage-cache true|false] [--deployment ID]
-  start    [--percent P] | --auto [--step 10] [--interval 60] [--max-error-increase 1] [--max-p95-ratio 1.2] [--min-requests 100]
-  status   [--minutes 15]
-  promote | delete`;
+                                  change the canary's percent, sticky key, stage-variable overrides, cache sharing
+  start    [--percent P]          the same as set
+  start    --auto [--step 10] [--interval 60] [--max-error-increase 1] [--max-p95-ratio 1.2] [--min-requests 100]
+                                  step the percent up while the canary is healthy, promote at 100%, roll back when not
+  status   [--minutes 15]         both versions' requests, error rates and latency percentiles side by side
+  promote                         the canary becomes the stable version
+  delete                          all traffic back to the stable version
+
+${CONNECTION_HELP}`;
+
+export const SUBCOMMANDS = ["set", "start", "status", "promote", "delete"];
 
 const OPTIONS = {
   ...CONNECTION_OPTIONS,
@@ -33,7 +47,7 @@ const OPTIONS = {
 function num(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new CliError(`--${flag} must be a number`, EXIT.usage);
+  if (!Number.isFinite(n)) throw new CliError(`--${flag} must be a number (portico canary --help)`, EXIT.usage);
   return n;
 }
 
@@ -48,38 +62,50 @@ function vars(list: string[] | undefined): Record<string, string> | undefined {
   return Object.fromEntries(
     list.map((pair) => {
       const eq = pair.indexOf("=");
-      if (eq < 1) throw new CliError(`--var must be NAME=VALUE, got "${pair}"`, EXIT.usage);
+      if (eq < 1) throw new CliError(`--var must be NAME=VALUE, got "${pair}" (portico canary --help)`, EXIT.usage);
       return [pair.slice(0, eq), pair.slice(eq + 1)];
     }),
   );
 }
 
-export async function canaryCommand(args: string[]): Promise<number> {
+export const canaryCommand: Command = {
+  name: "canary",
+  synopsis: "canary set|start|status|promote|delete --stage S",
+  summary: "canary releases, by hand or automated (--auto)",
+  usage: USAGE,
+  subcommands: SUBCOMMANDS,
+  group: "deployments",
+  run: canary,
+};
+
+async function canary(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (!sub || !SUBCOMMANDS.includes(sub)) throw new CliError(sub ? `unknown canary command "${sub}" (portico canary --help)` : "canary needs a command: set, start, status, promote or delete (portico canary --help)", EXIT.usage);
   const { values } = parseArgs({ args: rest, options: OPTIONS });
-  if (!sub || !values.stage) throw new CliError(USAGE, EXIT.usage);
+  if (!values.stage) throw new CliError(`canary ${sub} needs --stage S (portico canary --help)`, EXIT.usage);
   const client = clientFrom(values);
   const api = await resolveApi(client, values);
   const base = `/apis/${api}/stages/${values.stage}/canary`;
   const show = (state: StageState, what: string) =>
     console.log(values.json ? JSON.stringify(state, null, 2) : `${what}\n\n${stageTable([state])}`);
+  const stage = (r: { body: object }) => ({ body: shaped<StageState>(r.body, isStage, "a stage") });
 
   switch (sub) {
     case "set":
     case "start": {
       if (sub === "start" && values.auto) {
-        const { body } = await withProgress("starting automated canary", client.request<StageState>("POST", `${base}/auto`, {
+        const { body } = stage(await withProgress("starting automated canary", client.request("POST", `${base}/auto`, {
           ...(values.step ? { step: num(values.step, "step") } : {}),
           ...(values.interval ? { intervalSeconds: num(values.interval, "interval") } : {}),
           ...(values["max-error-increase"] ? { maxErrorRateIncrease: num(values["max-error-increase"], "max-error-increase") } : {}),
           ...(values["max-p95-ratio"] ? { maxP95Ratio: num(values["max-p95-ratio"], "max-p95-ratio") } : {}),
           ...(values["min-requests"] ? { minRequests: num(values["min-requests"], "min-requests") } : {}),
-        }));
+        })));
         show(body, `automated canary running on ${values.stage} at ${body.canary?.percent}%`);
         return EXIT.ok;
       }
       const cache = values["use-stage-cache"];
-      if (cache !== undefined && cache !== "true" && cache !== "false") throw new CliError("--use-stage-cache must be true or false", EXIT.usage);
+      if (cache !== undefined && cache !== "true" && cache !== "false") throw new CliError("--use-stage-cache must be true or false (portico canary --help)", EXIT.usage);
       const input = {
         ...(values.percent !== undefined ? { percent: num(values.percent, "percent") } : {}),
         ...(values.sticky ? { sticky: sticky(values.sticky) } : {}),
@@ -87,29 +113,33 @@ export async function canaryCommand(args: string[]): Promise<number> {
         ...(cache !== undefined ? { useStageCache: cache === "true" } : {}),
         ...(values.deployment ? { deploymentId: values.deployment } : {}),
       };
-      const { body } = await withProgress("updating canary", client.request<StageState>("PUT", base, input));
+      const { body } = stage(await withProgress("updating canary", client.request("PUT", base, input)));
       show(body, `canary on ${values.stage}: ${shortId(body.canary?.deploymentId)} at ${body.canary?.percent}%`);
       return EXIT.ok;
     }
     case "promote": {
-      const { body } = await withProgress("promoting canary", client.request<StageState>("POST", `${base}/promote`, {}));
+      const { body } = stage(await withProgress("promoting canary", client.request("POST", `${base}/promote`, {})));
       show(body, `promoted: ${values.stage} now serves ${shortId(body.deploymentId)}`);
       return EXIT.ok;
     }
     case "delete": {
-      const { body } = await withProgress("deleting canary", client.request<StageState>("DELETE", base));
+      const { body } = stage(await withProgress("deleting canary", client.request("DELETE", base)));
       show(body, `canary deleted: all of ${values.stage} goes to ${shortId(body.deploymentId)}`);
       return EXIT.ok;
     }
     case "status": {
       const minutes = num(values.minutes, "minutes") ?? 15;
-      const status = await client.get<{ stable: string; canary: CanaryState | null; versions: VersionMetrics[] }>(`/apis/${api}/stages/${values.stage}/metrics?minutes=${minutes}`);
+      const status = shaped<{ stable: string; canary: CanaryState | null; versions: VersionMetrics[] }>(
+        await client.get(`/apis/${api}/stages/${values.stage}/metrics?minutes=${minutes}`),
+        (b) => typeof b.stable === "string" && Array.isArray(b.versions),
+        "a stage's metrics",
+      );
       if (values.json) console.log(JSON.stringify(status, null, 2));
       else console.log(statusText(values.stage, minutes, status));
       return EXIT.ok;
     }
     default:
-      throw new CliError(`unknown canary command "${sub}"\n${USAGE}`, EXIT.usage);
+      throw new CliError(`unknown canary command "${sub}" (portico canary --help)`, EXIT.usage);
   }
 }
 

@@ -1,50 +1,287 @@
 /**
- * `portico dev FILE`: serve a definition locally through `wrangler dev`, with local KV and Durable Objects and
- * the demo backend Worker — no publish step, no account. The file is watched: a saved change is compiled and
- * served at once, or its errors are printed and the last good version keeps serving.
+ * `portico dev FILE`: serve a definition locally through `wrangler dev`, with local KV and Durable Objects — no
+ * publish step, no account. FILE is what is served: every stage comes from it, over anything published to the
+ * local Registry, unless `--published` names the stage (see src/deploy/dev-file-source.ts). The file, `.dev.vars`
+ * and the wrangler config are watched (their directories, so editors that save by renaming over the file keep
+ * being seen): a good save is served at once, a bad one prints its errors and the last good version stays.
  */
-import { spawn } from "node:child_process";
-import { watch } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { CliError } from "../definition-file.ts";
-import { embed, PROJECT_ROOT } from "./embed.ts";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { watch } from "chokidar";
+import { compileDefinition, type CompiledDefinition } from "../../src/config/compile.ts";
+import type { Command } from "../command.ts";
+import { definitionError, formatErrors } from "../definition-file.ts";
+import { dotenvValue, readLocalSecrets } from "../environment/dev-vars.ts";
+import { checkDefinitionFile, environmentFor } from "../environment/index.ts";
+import { findWranglerConfig, readWranglerConfig } from "../environment/wrangler-config.ts";
+import { CliError, EXIT } from "../errors.ts";
+import { listing } from "../output.ts";
+import { PROJECT_ROOT, shown } from "../paths.ts";
+import { adminState, banner } from "../dev/banner.ts";
+import { removeSession, removeStaleSessions, sessionConfig, sessionPaths, writeSessionConfig, type DevVars, type SessionPaths } from "../dev/session.ts";
+import { WranglerDev } from "../dev/wrangler-process.ts";
+import { writeEmbedded } from "./embed.ts";
 
-export async function dev(file: string, options: { port?: string; wranglerArgs: string[]; more?: string[] }): Promise<number> {
-  const more = options.more ?? [];
-  const { id, routes } = await embed(file, undefined, more);
-  console.log(`portico: serving ${file} (${routes} routes, version ${id.slice(0, 12)})`);
-  for (const other of more) console.log(`portico: serving ${other} on its domains`);
+const USAGE = `usage: portico dev FILE [--with MORE ...] [--port N] [--ip ADDR] [--published STAGES] [--fresh] [--config PATH ...] [-- WRANGLER_ARGS]
 
-  let timer: NodeJS.Timeout | undefined;
-  const reload = () => {
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
-      try {
-        const next = await embed(file, undefined, more);
-        console.log(`portico: reloaded ${file} (version ${next.id.slice(0, 12)})`);
-      } catch (err) {
-        console.error(err instanceof CliError ? err.message : String(err));
-        console.error("portico: still serving the last good version");
-      }
-    }, 100);
+Serves FILE locally with wrangler dev: local KV, Durable Objects and secrets (.dev.vars), no account. Every stage
+of FILE is served from FILE, even one a local \`portico deploy\` published earlier, unless --published names it.
+Saving FILE reloads it (or prints its errors, field by field, and keeps serving the last good version); a change
+to .dev.vars or to the wrangler config reloads the Worker with it.
+
+options:
+  --with MORE          another definition served beside FILE (repeatable) on its own \`domains\` only; FILE's API is
+                       the one on the server's host names. Watched and reloaded like FILE (npm run dev serves the
+                       example's WebSocket chat this way, on chat.localhost)
+  --port N             port (default 8787, or a free one when 8787 is taken)
+  --ip ADDR            address to listen on (default localhost)
+  --published STAGES   comma-separated stages (or "all") to serve as a deployed Worker does: their published
+                       version, the file's until one is published. Needed to see local deploys served.
+  --fresh              start from empty local state: removes wrangler's local persistence directory
+                       (.wrangler/state beside the wrangler config, or --persist-to): published versions,
+                       API keys, usage, the response cache
+  --config PATH        the gateway Worker's wrangler config (default: the nearest wrangler.toml above FILE, else
+                       Portico's own); repeat to run more Workers beside it (Portico's own config brings the
+                       example's demo backend, examples/backend)
+  -- WRANGLER_ARGS     passed to wrangler dev as they are (e.g. -- --inspector-port 9230)`;
+
+export const devCommand: Command = {
+  name: "dev",
+  synopsis: "dev FILE [--with MORE] [--published STAGES] [--fresh]",
+  summary: "serve a definition locally with wrangler dev; saves reload it",
+  usage: USAGE,
+  group: "local",
+  run: dev,
+};
+
+const log = (message: string) => console.log(`portico dev: ${message}`);
+
+async function dev(args: string[]): Promise<number> {
+  const split = args.indexOf("--");
+  const own = split < 0 ? args : args.slice(0, split);
+  const passthrough = split < 0 ? [] : args.slice(split + 1);
+  const { positionals, values } = parseArgs({
+    args: own,
+    allowPositionals: true,
+    options: {
+      port: { type: "string" },
+      ip: { type: "string" },
+      published: { type: "string" },
+      fresh: { type: "boolean" },
+      config: { type: "string", multiple: true },
+      with: { type: "string", multiple: true },
+    },
+  });
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw new CliError("dev takes one FILE (portico dev --help)", EXIT.usage);
+  if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new CliError(`--port must be a port number, got ${values.port} (portico dev --help)`, EXIT.usage);
+
+  const configPath = resolve(values.config?.[0] ?? findWranglerConfig(file));
+  const extraConfigs = values.config
+    ? values.config.slice(1).map((c) => resolve(c))
+    : configPath === join(PROJECT_ROOT, "wrangler.toml") ? [join(PROJECT_ROOT, "examples", "backend", "wrangler.toml")] : [];
+  const configDir = dirname(configPath);
+  // FILE first, then the definitions served beside it (--with): served[i] is what files[i] last compiled to.
+  const files = [file, ...(values.with ?? [])];
+  const environment = (path: string) => environmentFor(path, { config: configPath });
+
+  const served: CompiledDefinition[] = [];
+  for (const path of files) {
+    // Local development: backends and identity providers may be on this machine (loopback, http://).
+    const first = await checkDefinitionFile(path, environment(path), { localDev: true });
+    if (first.errors.length) throw definitionError(path, first.errors);
+    if (first.warnings.length) console.error(formatErrors(path, [], first.warnings));
+    const compiled = await compileDefinition(first.value, { localDev: true });
+    const clash = served.findIndex((s) => s.bundle.api.name === compiled.bundle.api.name);
+    if (clash >= 0) throw new CliError(`${path}: API ${compiled.bundle.api.name} is served already (by ${files[clash]}); each API needs its own name`, EXIT.usage);
+    served.push(compiled);
+  }
+  const current = served[0]!;
+  const published = parsePublished(values.published, current);
+  const vars: DevVars = { file, published: published === "all" ? "*" : [...published].join(",") };
+
+  const persistDir = persistDirOf(passthrough, configDir);
+  if (values.fresh) {
+    rmSync(persistDir, { recursive: true, force: true });
+    log(`--fresh: removed ${shown(persistDir)} (published versions, API keys, usage, cache)`);
+  }
+  removeStaleSessions(configDir);
+  const paths = sessionPaths(configDir);
+  await writeEmbedded(current, paths.embedded, served.slice(1));
+  await writeSessionConfig(paths, sessionConfig(readWranglerConfig(configPath), paths, vars));
+
+  const port = values.port ?? String(await pickPort(values.ip));
+  const host = !values.ip || values.ip === "0.0.0.0" || values.ip === "::" ? "localhost" : values.ip.includes(":") ? `[${values.ip}]` : values.ip;
+  const url = `http://${host}:${port}`;
+  const others = files.slice(1).map((path, i) => ({ file: path, bundle: served[i + 1]!.bundle }));
+  console.log(banner({ file, id: current.id, bundle: current.bundle, others, url, published, configPath, secrets: readLocalSecrets(configPath), persistDir }));
+
+  const wrangler = new WranglerDev(
+    ["-c", paths.config, ...extraConfigs.flatMap((c) => ["-c", c]), "--port", port, ...(values.ip ? ["--ip", values.ip] : []), ...passthrough],
+    configDir,
+  );
+  const cleanup = () => {
+    wrangler.killNow();
+    removeSession(paths);
   };
-  const watchers = [file, ...more].map((f) => watch(f, reload));
+  process.once("exit", cleanup);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void wrangler.stop();
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
 
-  const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
-  const args = [
-    wrangler,
-    "dev",
-    "-c", join(PROJECT_ROOT, "wrangler.toml"),
-    "-c", join(PROJECT_ROOT, "examples", "backend", "wrangler.toml"),
-    ...(options.port ? ["--port", options.port] : []),
-    ...options.wranglerArgs,
-  ];
-  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
-  const stop = () => child.kill("SIGINT");
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? 0)));
-  for (const w of watchers) w.close();
-  return code;
+  const watcher = watchSession({
+    definitions: files.map((f) => resolve(f)),
+    devVars: join(configDir, ".dev.vars"),
+    config: configPath,
+    async onDefinition(index) {
+      await reload(files, index, served, environment, paths);
+    },
+    async onEnvironment(what) {
+      await writeSessionConfig(paths, sessionConfig(readWranglerConfig(configPath), paths, vars));
+      const secrets = readLocalSecrets(configPath);
+      const names = [...(secrets.devVars?.names ?? [])];
+      if (what === "config") log(`${shown(configPath)} changed: the Worker reloads with it`);
+      else log(secrets.devVars ? `.dev.vars changed (${names.length ? listing(names) : "empty"}): the Worker reloads with it` : ".dev.vars removed: the Worker reloads without it");
+      const token = secrets.devVars && dotenvValue(readFileSync(secrets.devVars.path, "utf8"), "ADMIN_TOKEN");
+      if (token && (await adminAnswers(url, token))) log(`the admin API is enabled (ADMIN_TOKEN from .dev.vars)`);
+      else if (!token) log(`admin API: ${adminState(secrets)}`);
+    },
+  });
+
+  const code = await wrangler.exited;
+  await watcher.close();
+  process.off("exit", cleanup);
+  removeSession(paths);
+  return stopping ? EXIT.ok : code;
+}
+
+/**
+ * Compiles a saved file (`files[index]`) and serves it with the others as they are, or prints why not; `served`
+ * is updated in place when the version changed.
+ */
+async function reload(files: string[], index: number, served: CompiledDefinition[], environment: (path: string) => ReturnType<typeof environmentFor>, paths: SessionPaths): Promise<void> {
+  const file = files[index]!;
+  const current = served[index]!;
+  try {
+    if (!existsSync(file)) {
+      console.error(`portico dev: ${file} is gone: still serving version ${current.id.slice(0, 12)}`);
+      return;
+    }
+    const report = await checkDefinitionFile(file, environment(file), { localDev: true });
+    if (report.errors.length) {
+      console.error(formatErrors(file, report.errors, report.warnings));
+      console.error(`portico dev: still serving version ${current.id.slice(0, 12)}`);
+      return;
+    }
+    if (report.warnings.length) console.error(formatErrors(file, [], report.warnings));
+    const next = await compileDefinition(report.value, { localDev: true });
+    if (next.id === current.id) {
+      log(`${file} saved: no change (version ${next.id.slice(0, 12)})`);
+      return;
+    }
+    const clash = served.findIndex((s, i) => i !== index && s.bundle.api.name === next.bundle.api.name);
+    if (clash >= 0) {
+      console.error(`portico dev: ${file}: API ${next.bundle.api.name} is served already (by ${files[clash]}): still serving version ${current.id.slice(0, 12)}`);
+      return;
+    }
+    const all = served.map((s, i) => (i === index ? next : s));
+    await writeEmbedded(all[0]!, paths.embedded, all.slice(1));
+    served[index] = next;
+    const stages = Object.keys(next.bundle.stages);
+    log(`reloaded ${file}: version ${next.id.slice(0, 12)}, ${next.bundle.routes.length} routes, stages ${listing(stages)}`);
+  } catch (err) {
+    console.error(`portico dev: ${err instanceof CliError ? err.message : (err as Error).message}: still serving version ${current.id.slice(0, 12)}`);
+  }
+}
+
+interface Watched {
+  /** FILE and the --with files: a change to definitions[i] calls onDefinition(i). */
+  definitions: string[];
+  devVars: string;
+  config: string;
+  onDefinition(index: number): Promise<void>;
+  onEnvironment(what: "devVars" | "config"): Promise<void>;
+}
+
+/**
+ * Watches the directories that hold the watched files, not the files: an editor that saves by writing a temp
+ * file and renaming it over the original (vim, JetBrains) replaces the file a file watch would be following.
+ * Events are debounced (100 ms) and handled one at a time.
+ */
+function watchSession(w: Watched) {
+  // What each watched path is: a definition (by its index), .dev.vars or the wrangler config. Debounced per path.
+  type Kind = { definition: number } | "devVars" | "config";
+  const kinds = new Map<string, Kind>([
+    [w.devVars, "devVars"],
+    [w.config, "config"],
+  ]);
+  w.definitions.forEach((path, i) => kinds.set(path, { definition: i }));
+  const dirs = new Set([...kinds.keys()].map((p) => dirname(p)));
+  const timers = new Map<string, NodeJS.Timeout>();
+  let queue = Promise.resolve();
+  const watcher = watch([...dirs], { ignoreInitial: true, depth: 0, ignored: (path: string) => !dirs.has(path) && !kinds.has(path) });
+  watcher.on("all", (_event, path) => {
+    const at = resolve(path);
+    const kind = kinds.get(at);
+    if (!kind) return;
+    clearTimeout(timers.get(at));
+    timers.set(at, setTimeout(() => {
+      queue = queue.then(() => (typeof kind === "object" ? w.onDefinition(kind.definition) : w.onEnvironment(kind))).catch((err: unknown) => console.error(`portico dev: ${(err as Error).message}`));
+    }, 100));
+  });
+  watcher.on("error", (err) => console.error(`portico dev: watching stopped working: ${(err as Error).message}`));
+  return watcher;
+}
+
+function parsePublished(value: string | undefined, compiled: CompiledDefinition): ReadonlySet<string> | "all" {
+  if (value === undefined) return new Set();
+  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.includes("all") || names.includes("*")) return "all";
+  const stages = Object.keys(compiled.bundle.stages);
+  const unknown = names.filter((n) => !stages.includes(n));
+  if (unknown.length) throw new CliError(`--published ${unknown.join(",")}: the file has no such stage (it has ${listing(stages)})`, EXIT.usage);
+  return new Set(names);
+}
+
+function persistDirOf(passthrough: string[], configDir: string): string {
+  const i = passthrough.findIndex((a) => a === "--persist-to" || a.startsWith("--persist-to="));
+  if (i < 0) return join(configDir, ".wrangler", "state");
+  const value = passthrough[i]!.includes("=") ? passthrough[i]!.slice(passthrough[i]!.indexOf("=") + 1) : passthrough[i + 1];
+  return resolve(configDir, value ?? ".wrangler/state");
+}
+
+/** 8787 when it is free, else any free port: the banner then names the port really used. */
+async function pickPort(ip: string | undefined): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number | undefined>((resolvePort) => {
+      const server = createServer();
+      server.once("error", () => resolvePort(undefined));
+      server.listen(port, ip ?? "127.0.0.1", () => {
+        const { port: got } = server.address() as { port: number };
+        server.close(() => resolvePort(got));
+      });
+    });
+  return (await tryListen(8787)) ?? (await tryListen(0)) ?? 8787;
+}
+
+/** Polls the admin API with `token` until it answers (the reload is done), for at most 20 s. */
+async function adminAnswers(url: string, token: string): Promise<boolean> {
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(`${url}/_portico/server`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      if (res.ok) return true;
+    } catch {
+      // Reloading: not listening for a moment.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
 }

@@ -3,10 +3,12 @@
  * remaining quota per key per day) and UpdateUsage (grant extra requests, or set what remains of the period).
  */
 import { parseArgs } from "node:util";
-import { CliError } from "../definition-file.ts";
-import { AdminClient, EXIT } from "../client.ts";
-import { table, when, withProgress } from "../output.ts";
-import { clientFrom, CONNECTION_OPTIONS, resolveApi } from "./deployments.ts";
+import { shaped, type AdminClient } from "../client.ts";
+import { CONNECTION_HELP, type Command } from "../command.ts";
+import { CliError, EXIT } from "../errors.ts";
+import { table, when } from "../output.ts";
+import { withProgress } from "../progress.ts";
+import { clientFrom, CONNECTION_OPTIONS, resolveApi } from "./connection.ts";
 import type { Bundle } from "../../src/config/bundle.ts";
 import type { StageState } from "../../src/deploy/types.ts";
 
@@ -16,7 +18,8 @@ const USAGE = `usage: portico usage --plan P [--key K] --from YYYY-MM-DD --to YY
                                   add N requests (negative: take away) to the key's current quota period
        portico usage reset --plan P --key K [--remaining N]
                                   set what remains of the current period to N (default: the plan's full limit)
-options: --api NAME, --json, --url, --token`;
+
+${CONNECTION_HELP}`;
 
 const OPTIONS = {
   ...CONNECTION_OPTIONS,
@@ -42,7 +45,7 @@ interface Standing {
 }
 
 function integer(value: string | undefined, what: string): number {
-  if (value === undefined || !/^-?\d+$/.test(value)) throw new CliError(`${what} must be a whole number\n\n${USAGE}`, EXIT.usage);
+  if (value === undefined || !/^-?\d+$/.test(value)) throw new CliError(`${what} must be a whole number (portico usage --help)`, EXIT.usage);
   return Number(value);
 }
 
@@ -67,16 +70,27 @@ async function quotaLimit(client: AdminClient, api: string, plan: string): Promi
   throw new CliError(`API ${api} has no usage plan "${plan}" in the versions its stages serve`, EXIT.refused);
 }
 
-export async function usageCommand(args: string[]): Promise<number> {
+export const usageCommand: Command = {
+  name: "usage",
+  synopsis: "usage [grant|reset] --plan P ...",
+  summary: "quota used and left per key per day; grant or reset",
+  usage: USAGE,
+  subcommands: ["grant", "reset"],
+  group: "deployments",
+  run: usage,
+};
+
+async function usage(args: string[]): Promise<number> {
   const sub = args[0] === "grant" || args[0] === "reset" ? args[0] : undefined;
   const rest = sub ? args.slice(1) : args;
   // A negative N ("grant … -5") is a number, not an option.
   const negatives = rest.filter((a) => /^-\d+$/.test(a));
   const { positionals, values } = parseArgs({ args: rest.filter((a) => !negatives.includes(a)), allowPositionals: true, options: OPTIONS });
   positionals.push(...negatives);
-  if (!values.plan) throw new CliError(USAGE, EXIT.usage);
-  if (!sub && (!values.from || !values.to || positionals.length)) throw new CliError(USAGE, EXIT.usage);
-  if (sub && (!values.key || positionals.length !== (sub === "grant" ? 1 : 0))) throw new CliError(USAGE, EXIT.usage);
+  if (!values.plan) throw new CliError("usage needs --plan P (portico usage --help)", EXIT.usage);
+  if (!sub && (!values.from || !values.to || positionals.length)) throw new CliError("usage needs --from and --to dates, and no other arguments (portico usage --help)", EXIT.usage);
+  if (sub && !values.key) throw new CliError(`usage ${sub} needs --key K (portico usage --help)`, EXIT.usage);
+  if (sub && positionals.length !== (sub === "grant" ? 1 : 0)) throw new CliError(sub === "grant" ? "usage grant takes one number N (portico usage --help)" : "usage reset takes no arguments (portico usage --help)", EXIT.usage);
   const grant = sub === "grant" ? integer(positionals[0], "N") : undefined;
   const remaining = sub === "reset" && values.remaining !== undefined ? integer(values.remaining, "--remaining") : undefined;
   const client = clientFrom(values);
@@ -85,13 +99,13 @@ export async function usageCommand(args: string[]): Promise<number> {
 
   if (!sub) {
     const query = new URLSearchParams({ from: values.from!, to: values.to!, ...(values.key ? { key: values.key } : {}) });
-    const report = await withProgress("reading usage", client.get<UsageReport>(`/apis/${api}/plans/${values.plan}/usage?${query}`));
+    const report = shaped<UsageReport>(await withProgress("reading usage", client.get(`/apis/${api}/plans/${values.plan}/usage?${query}`)), (b) => !!b.items && typeof b.items === "object" && typeof b.startDate === "string", "a usage report");
     out(report, usageTable(report));
     return EXIT.ok;
   }
 
   const body = grant !== undefined ? { grant } : { remaining: remaining ?? (await quotaLimit(client, api, values.plan)) };
-  const { body: standing } = await client.request<Standing>("POST", `/apis/${api}/plans/${values.plan}/usage/${values.key}`, body);
+  const standing = shaped<Standing>((await client.request("POST", `/apis/${api}/plans/${values.plan}/usage/${values.key}`, body)).body, (b) => typeof b.used === "number", "a quota standing");
   out(standing, `key ${values.key} in ${api}/${values.plan}: ${standing.used} used, ${standing.remaining} remaining until ${when(standing.resetAt)}`);
   return EXIT.ok;
 }

@@ -139,7 +139,7 @@ export class ConnectionHub extends DurableObject<Env> {
       exec: this.#exec,
       message,
       text: "",
-      json: lazyJson(text),
+      json: lazyJson(text, bundle.bundle.settings.jsonLimits),
       messageId: crypto.randomUUID(),
       requestId: crypto.randomUUID(),
       receivedAt: now,

@@ -36,7 +36,7 @@ export class RateLimiter extends DurableObject<Env> {
     return { granted: result.granted, remaining: Math.floor(result.state.tokens), retryAfterMs: result.retryAfterMs };
   }
 
-  /** The bucket as it stands (tests, diagnostics). */
+  /** The bucket as it stands, taking nothing: an isolate's health probe while it decides without this object, tests. */
   peek(config: BucketConfig): BucketState {
     return this.#state ?? fullBucket(config, Date.now());
   }

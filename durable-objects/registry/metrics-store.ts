@@ -14,6 +14,7 @@ interface Row extends Record<string, SqlStorageValue> {
   c4xx: number;
   c5xx: number;
   degraded: number;
+  fail_closed: number;
   cache_hits: number;
   cache_misses: number;
   ws_connects: number;
@@ -27,14 +28,14 @@ interface Row extends Record<string, SqlStorageValue> {
 export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: number): void {
   for (const s of samples) {
     const existing = sql
-      .exec<Row>("SELECT version, count, c4xx, c5xx, degraded, cache_hits, cache_misses, ws_connects, ws_disconnects, ws_messages, ws_messages_out, latency, integration_latency FROM metrics WHERE stage = ? AND version = ? AND slot = ?", s.stage, s.version, s.slot)
+      .exec<Row>("SELECT version, count, c4xx, c5xx, degraded, fail_closed, cache_hits, cache_misses, ws_connects, ws_disconnects, ws_messages, ws_messages_out, latency, integration_latency FROM metrics WHERE stage = ? AND version = ? AND slot = ?", s.stage, s.version, s.slot)
       .toArray()[0];
     const latency = existing ? (JSON.parse(existing.latency) as number[]) : emptyHistogram();
     const integration = existing ? (JSON.parse(existing.integration_latency) as number[]) : emptyHistogram();
     mergeInto(latency, s.latency);
     mergeInto(integration, s.integrationLatency);
     sql.exec(
-      "INSERT OR REPLACE INTO metrics (stage, version, slot, count, c4xx, c5xx, degraded, cache_hits, cache_misses, ws_connects, ws_disconnects, ws_messages, ws_messages_out, latency, integration_latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO metrics (stage, version, slot, count, c4xx, c5xx, degraded, fail_closed, cache_hits, cache_misses, ws_connects, ws_disconnects, ws_messages, ws_messages_out, latency, integration_latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       s.stage,
       s.version,
       s.slot,
@@ -42,6 +43,7 @@ export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: nu
       (existing?.c4xx ?? 0) + s.c4xx,
       (existing?.c5xx ?? 0) + s.c5xx,
       (existing?.degraded ?? 0) + (s.degraded ?? 0),
+      (existing?.fail_closed ?? 0) + (s.failClosed ?? 0),
       (existing?.cache_hits ?? 0) + (s.cacheHits ?? 0),
       (existing?.cache_misses ?? 0) + (s.cacheMisses ?? 0),
       (existing?.ws_connects ?? 0) + (s.wsConnects ?? 0),
@@ -57,11 +59,11 @@ export function recordSamples(sql: SqlStorage, samples: MetricsSample[], now: nu
 
 /** Each version's totals and percentiles on a stage since `since` (ms). */
 export function versionMetrics(sql: SqlStorage, stage: string, since: number, stable: string | null, canary: string | null): VersionMetrics[] {
-  type Totals = { count: number; c4xx: number; c5xx: number; degraded: number; cacheHits: number; cacheMisses: number; ws: [number, number, number, number]; latency: number[]; integration: number[] };
+  type Totals = { count: number; c4xx: number; c5xx: number; degraded: number; failClosed: number; cacheHits: number; cacheMisses: number; ws: [number, number, number, number]; latency: number[]; integration: number[] };
   const byVersion = new Map<string, Totals>();
-  for (const row of sql.exec<Row>("SELECT version, count, c4xx, c5xx, degraded, cache_hits, cache_misses, ws_connects, ws_disconnects, ws_messages, ws_messages_out, latency, integration_latency FROM metrics WHERE stage = ? AND slot >= ?", stage, since)) {
+  for (const row of sql.exec<Row>("SELECT version, count, c4xx, c5xx, degraded, fail_closed, cache_hits, cache_misses, ws_connects, ws_disconnects, ws_messages, ws_messages_out, latency, integration_latency FROM metrics WHERE stage = ? AND slot >= ?", stage, since)) {
     let v = byVersion.get(row.version);
-    if (!v) byVersion.set(row.version, (v = { count: 0, c4xx: 0, c5xx: 0, degraded: 0, cacheHits: 0, cacheMisses: 0, ws: [0, 0, 0, 0], latency: emptyHistogram(), integration: emptyHistogram() }));
+    if (!v) byVersion.set(row.version, (v = { count: 0, c4xx: 0, c5xx: 0, degraded: 0, failClosed: 0, cacheHits: 0, cacheMisses: 0, ws: [0, 0, 0, 0], latency: emptyHistogram(), integration: emptyHistogram() }));
     v.ws[0] += row.ws_connects;
     v.ws[1] += row.ws_disconnects;
     v.ws[2] += row.ws_messages;
@@ -70,6 +72,7 @@ export function versionMetrics(sql: SqlStorage, stage: string, since: number, st
     v.c4xx += row.c4xx;
     v.c5xx += row.c5xx;
     v.degraded += row.degraded;
+    v.failClosed += row.fail_closed;
     v.cacheHits += row.cache_hits;
     v.cacheMisses += row.cache_misses;
     mergeInto(v.latency, JSON.parse(row.latency) as number[]);
@@ -86,6 +89,7 @@ export function versionMetrics(sql: SqlStorage, stage: string, since: number, st
       errorRate4xx: v.count ? v.c4xx / v.count : 0,
       errorRate5xx: v.count ? v.c5xx / v.count : 0,
       degraded: v.degraded,
+      failClosed: v.failClosed,
       cacheHits: v.cacheHits,
       cacheMisses: v.cacheMisses,
       // Only WebSocket APIs have these; other versions' output is unchanged.

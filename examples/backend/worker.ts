@@ -1,7 +1,12 @@
 /**
  * The demo backend for the example API: an ordinary Worker that Portico reaches through a service binding.
- * It serves a small in-memory pet store over plain HTTP, and one Lambda-style handler (`hello`) wrapped,
- * unchanged, by Portico's `lambdaWorker` adapter.
+ * It serves a small in-memory pet store over plain HTTP, and Lambda-style handlers — `hello`, and the chat's
+ * (chat.ts) — wrapped, unchanged, by Portico's `lambdaWorker` adapter.
+ *
+ * The safe pattern for one Worker that is both: the handler gets events only over the binding's RPC channel
+ * (`invokeLambda`), and HTTP requests only ever reach the pet store. A client sending a body shaped like an
+ * event — with `x-portico-payload-format` or any other header — to a raw route (`/files/...`) or to this Worker's
+ * own URL reaches `petStore`, never `hello`. Dispatching on a request header would let it choose.
  */
 import { lambdaWorker } from "../../src/integrations/lambda/adapter.ts";
 import { chat, guest } from "./chat.ts";
@@ -29,42 +34,47 @@ export async function hello(event: { queryStringParameters: Record<string, strin
   };
 }
 
-const lambda = lambdaWorker(hello, { functionName: "hello" });
-const chatLambda = lambdaWorker(chat, { functionName: "chat" });
-const guestAuthorizer = lambdaWorker(guest, { functionName: "guest" });
+/** The pet store: plain HTTP, as any Worker serves it. */
+async function petStore(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const parts = url.pathname.split("/").filter(Boolean);
 
-export default {
-  async fetch(request: Request): Promise<Response> {
-    const format = request.headers.get("x-portico-payload-format");
-    // "websocket": Amazon's WebSocket event (src/websocket/invoke.ts WS_PAYLOAD_FORMAT), for the chat's routes.
-    if (format === "websocket") return chatLambda.fetch(request);
-    if (format) return lambda.fetch(request);
-    const url = new URL(request.url);
-    // Custom authorizers are called at this host (src/authorizers/custom): the chat's `guest`.
-    if (url.hostname === "authorizer.internal") return guestAuthorizer.fetch(request);
-    const parts = url.pathname.split("/").filter(Boolean);
+  if (parts[0] === "pets" && parts.length === 1) {
+    if (request.method === "POST") {
+      const input = (await request.json()) as Omit<Pet, "id">;
+      return Response.json({ id: pets.length + 1, ...input }, { status: 201 });
+    }
+    return Response.json(pets);
+  }
+  if (parts[0] === "pets" && parts.length === 2) {
+    const pet = pets.find((p) => String(p.id) === parts[1]);
+    return pet ? Response.json(pet) : Response.json({ error: `no pet ${parts[1]}` }, { status: 404 });
+  }
+  if (parts[0] === "search") {
+    const q = (url.searchParams.get("q") ?? "").toLowerCase();
+    return Response.json(pets.filter((p) => p.name.toLowerCase().includes(q) || p.type === q));
+  }
+  if (parts[0] === "greeting") {
+    return Response.json({ message: `${request.headers.get("x-greeting") ?? "Hello"}, ${url.searchParams.get("name") ?? "friend"}!` });
+  }
+  if (parts[0] === "files") {
+    return new Response(`You asked for /${parts.slice(1).join("/")}\n`, { headers: { "content-type": "text/plain" } });
+  }
+  return Response.json({ error: "not found" }, { status: 404 });
+}
 
-    if (parts[0] === "pets" && parts.length === 1) {
-      if (request.method === "POST") {
-        const input = (await request.json()) as Omit<Pet, "id">;
-        return Response.json({ id: pets.length + 1, ...input }, { status: 201 });
-      }
-      return Response.json(pets);
-    }
-    if (parts[0] === "pets" && parts.length === 2) {
-      const pet = pets.find((p) => String(p.id) === parts[1]);
-      return pet ? Response.json(pet) : Response.json({ error: `no pet ${parts[1]}` }, { status: 404 });
-    }
-    if (parts[0] === "search") {
-      const q = (url.searchParams.get("q") ?? "").toLowerCase();
-      return Response.json(pets.filter((p) => p.name.toLowerCase().includes(q) || p.type === q));
-    }
-    if (parts[0] === "greeting") {
-      return Response.json({ message: `${request.headers.get("x-greeting") ?? "Hello"}, ${url.searchParams.get("name") ?? "friend"}!` });
-    }
-    if (parts[0] === "files") {
-      return new Response(`You asked for /${parts.slice(1).join("/")}\n`, { headers: { "content-type": "text/plain" } });
-    }
-    return Response.json({ error: "not found" }, { status: 404 });
-  },
-};
+/**
+ * Every Lambda-style event this Worker handles, picked by the event's shape: Amazon's WebSocket event (the chat's
+ * routes, examples/chat), an authorizer's REQUEST event (the chat's `guest`), else a REST proxy event (`hello`).
+ * Choosing by the event is safe here, unlike choosing by a request header: events arrive only over the binding's
+ * RPC channel, so only the gateway makes them.
+ */
+async function handler(event: unknown): Promise<unknown> {
+  const e = event as { type?: unknown; requestContext?: { eventType?: unknown } };
+  const eventType = e.requestContext?.eventType;
+  if (eventType === "CONNECT" || eventType === "MESSAGE" || eventType === "DISCONNECT") return chat(event as Parameters<typeof chat>[0]);
+  if (e.type === "REQUEST") return guest(event as Parameters<typeof guest>[0]);
+  return hello(event as Parameters<typeof hello>[0]);
+}
+
+export default lambdaWorker(handler, { functionName: "demo-backend", fetch: petStore });

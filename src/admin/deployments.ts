@@ -6,13 +6,15 @@
 import type { Hono } from "hono";
 import { canonicalJson } from "../config/bundle.ts";
 import { compileDefinition, type CompiledDefinition } from "../config/compile.ts";
-import { DefinitionError } from "../config/field-errors.ts";
+import { DefinitionError, type FieldError } from "../config/field-errors.ts";
 import { parseDefinitionText } from "../config/load.ts";
+import { definitionWarnings } from "../config/warnings.ts";
 import { storeBundle } from "../deploy/bundle-store.ts";
 import { domainIndex, registryFor } from "../deploy/registry-client.ts";
 import type { AutoCanaryConfig, StickyKey } from "../deploy/types.ts";
 import type { Env } from "../env.ts";
 import { flushMetrics } from "../observability/metrics.ts";
+import { isLocalDev } from "../security/outbound.ts";
 import { AdminError, FieldChecker, readJsonObject, param, unwrap, API_NAME, ITEM_NAME } from "./http.ts";
 
 /** Largest compiled bundle: the Registry's copy lives in one SQLite row (2 MB), with room to spare. */
@@ -25,7 +27,9 @@ type AdminApp = Hono<{ Bindings: Env }>;
 
 
 
-async function compileBodyDefinition(definition: unknown): Promise<CompiledDefinition> {
+/** Compiled under this Worker's rules: loopback and private targets only when it runs with PORTICO_LOCAL_DEV. */
+async function compileBodyDefinition(definition: unknown, env: Env): Promise<CompiledDefinition & { warnings: FieldError[] }> {
+  const options = { localDev: isLocalDev(env) };
   let value = definition;
   if (typeof definition === "string") {
     const parsed = parseDefinitionText(definition);
@@ -33,7 +37,8 @@ async function compileBodyDefinition(definition: unknown): Promise<CompiledDefin
     value = parsed.value;
   }
   try {
-    return await compileDefinition(value);
+    const compiled = await compileDefinition(value, options);
+    return { ...compiled, warnings: definitionWarnings(value).map((w) => ({ path: ["definition", ...w.path], message: w.message })) };
   } catch (err) {
     if (err instanceof DefinitionError)
       throw new AdminError(400, "invalid API definition", err.errors.map((e) => ({ path: ["definition", ...e.path], message: e.message })));
@@ -53,8 +58,8 @@ export function deploymentRoutes(app: AdminApp): void {
     const body = await readJsonObject(c.req.raw);
     if (body.definition === undefined) throw new AdminError(400, "invalid request", [{ path: ["definition"], message: "required" }]);
     try {
-      const { id, bundle } = await compileBodyDefinition(body.definition);
-      return c.json({ valid: true, id, api: bundle.api.name, routes: bundle.routes.length, errors: [] });
+      const { id, bundle, warnings } = await compileBodyDefinition(body.definition, c.env);
+      return c.json({ valid: true, id, api: bundle.api.name, routes: bundle.routes.length, errors: [], warnings });
     } catch (err) {
       if (err instanceof AdminError && err.status === 400) return c.json({ valid: false, errors: err.errors });
       throw err;
@@ -69,7 +74,7 @@ export function deploymentRoutes(app: AdminApp): void {
     const canary = check.number("canary", { min: 0, max: 100, decimals: 2 });
     if (body.definition === undefined) check.fail(["definition"], "required");
     check.done();
-    const { id, bundle } = await compileBodyDefinition(body.definition);
+    const { id, bundle } = await compileBodyDefinition(body.definition, c.env);
     const api = bundle.api.name;
 
     // A host may serve only one API: refuse before anything changes.

@@ -13,13 +13,17 @@ import { keyRoutes } from "./keys.ts";
 import { usageRoutes } from "./usage.ts";
 import { AdminError, adminErrorResponse } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
+import { serverRoutes, type ServerFacts } from "./server.ts";
 
 export const NO_TOKEN_MESSAGE =
   "The admin API is disabled: no ADMIN_TOKEN secret is configured. Set one with `wrangler secret put ADMIN_TOKEN`; " +
   "for local development copy .dev.vars.example to .dev.vars.";
 
-/** `source` (the data plane's config source) lets connection routes find a stage's version as requests do. */
-export function adminApp(prefix: string, options: { source?: ConfigSource } = {}): Hono<{ Bindings: Env }> {
+/**
+ * `source` (the data plane's config source) lets connection routes find a stage's version as requests do;
+ * `facts` describes what the Worker serves unpublished (`GET /server`). The Worker entry passes both.
+ */
+export function adminApp(prefix: string, options: { source?: ConfigSource; facts?: () => ServerFacts } = {}): Hono<{ Bindings: Env }> {
   const admin = new Hono<{ Bindings: Env }>();
 
   admin.onError((err, c) => {
@@ -46,6 +50,7 @@ export function adminApp(prefix: string, options: { source?: ConfigSource } = {}
   deploymentRoutes(admin);
   keyRoutes(admin);
   usageRoutes(admin);
+  serverRoutes(admin, options.facts);
   if (options.source) connectionRoutes(admin, options.source);
   return admin;
 }

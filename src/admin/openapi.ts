@@ -32,7 +32,10 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
         post: {
           summary: "Check a definition without publishing it",
           requestBody: json({ type: "object", required: ["definition"], properties: { definition: { description: "The definition, as an object or as YAML/JSON text." } } }),
-          responses: ok("Whether it is valid, with every error.", { type: "object", properties: { valid: { type: "boolean" }, errors: { type: "array", items: ref("FieldError") } } }),
+          responses: ok("Whether it is valid, with every error; and warnings, which never make it invalid.", {
+            type: "object",
+            properties: { valid: { type: "boolean" }, errors: { type: "array", items: ref("FieldError") }, warnings: { type: "array", items: ref("FieldError") } },
+          }),
         },
       },
       "/deployments": {
@@ -50,6 +53,19 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
             },
           }),
           responses: { "201": { description: "Published.", ...json(ref("PublishResult")) }, ...ok("Nothing changed.", ref("PublishResult")) },
+        },
+      },
+      "/server": {
+        get: {
+          summary: "What this Worker serves unpublished: the API on its own host names, the embedded bundle, and in `portico dev` the definition file and the stages it serves",
+          responses: ok("Server facts.", {
+            type: "object",
+            properties: {
+              defaultApi: { type: "string" },
+              embedded: { type: "object", properties: { api: { type: "string" }, version: { type: "string" }, stages: { type: "array", items: { type: "string" } }, domains: { type: "array" } } },
+              dev: { oneOf: [{ type: "null" }, { type: "object", properties: { file: { type: "string" }, published: { oneOf: [{ const: "all" }, { type: "array", items: { type: "string" } }] } } }] },
+            },
+          }),
         },
       },
       "/apis": { get: { summary: "APIs with deployments", responses: ok("APIs.", { type: "object" }) } },

@@ -154,10 +154,19 @@ describe("storable", () => {
       expect(storable(res(200, { "cache-control": cc }), defaults), cc).toBe(true);
   });
 
-  it("never stores a response that varies on credentials or on everything", () => {
-    for (const vary of ["Authorization", "cookie", "X-API-Key", "*", "Accept, Authorization", "accept-encoding,cookie", "Origin , X-Api-Key"])
+  it("never stores a response that varies on a header outside the declared key, or on everything", () => {
+    for (const vary of ["Authorization", "cookie", "X-API-Key", "*", "Accept, Authorization", "accept-encoding,cookie", "Origin , X-Api-Key", "Origin, Accept", "X-Forwarded-Scheme", "x-original-url"])
       expect(storable(res(200, { vary }), defaults), vary).toBe(false);
-    for (const vary of ["Accept-Encoding", "Origin, Accept", "Authorization-Hint", "x-cookie"]) expect(storable(res(200, { vary }), defaults), vary).toBe(true);
+    for (const vary of ["Accept-Encoding", " accept-encoding , ", ""]) expect(storable(res(200, { vary }), defaults), vary).toBe(true);
+    const keyed = { keyHeaders: ["accept-language", "x-forwarded-scheme"], credentialed: false };
+    for (const vary of ["Accept-Language", "X-Forwarded-Scheme, Accept-Encoding"]) expect(storable(res(200, { vary }), defaults, keyed), vary).toBe(true);
+    expect(storable(res(200, { vary: "Accept-Language, Origin" }), defaults, keyed)).toBe(false);
+  });
+
+  it("stores a response to a credentialed request only when it says it may be shared (RFC 9111 §3.5)", () => {
+    const credentialed = { keyHeaders: [], credentialed: true };
+    for (const cc of ["public", "max-age=60, public", "s-maxage=30", "MUST-REVALIDATE, max-age=5"]) expect(storable(res(200, { "cache-control": cc }), defaults, credentialed), cc).toBe(true);
+    for (const cc of ["max-age=60", "", "immutable"]) expect(storable(res(200, cc ? { "cache-control": cc } : {}), defaults, credentialed), cc).toBe(false);
   });
 });
 

@@ -50,11 +50,30 @@ export function wantsRefresh(cacheControl: string | null): boolean {
   return !!cacheControl && /(?:^|,)\s*max-age\s*=\s*0\s*(?:,|$)/i.test(cacheControl);
 }
 
+/** What the request contributes to whether its response may be stored. */
+export interface StoreRule {
+  /** The route's declared cache-key headers (lower-case): the only headers a stored response may vary on. */
+  keyHeaders: readonly string[];
+  /**
+   * The request carried Authorization or Cookie on a route where the gateway does not put the caller in the key
+   * (no authorizer, no API key): RFC 9111 §3.5 — stored only if the response says it may be shared.
+   */
+  credentialed: boolean;
+}
+
 /**
- * Whether a backend response may be stored: never a 206, with Set-Cookie, `private`/`no-store`/`no-cache`, or Vary
- * on credentials.
+ * `Vary` names the gateway may ignore: the runtime hands the stage the body decoded, and serves an entry encoded
+ * for each client, so Accept-Encoding never changes what is stored.
  */
-export function storable(res: Response, statuses: readonly string[]): boolean {
+const IGNORED_VARY = new Set(["accept-encoding"]);
+
+/**
+ * Whether a backend response may be stored: never a 206, with Set-Cookie, `private`/`no-store`/`no-cache`, with a
+ * `Vary` naming anything outside the declared key (`*`, `Authorization`, `X-Forwarded-Scheme` …: the entry would be
+ * served to requests the backend would have answered differently — web cache poisoning), or to a credentialed
+ * request unless the response says `public`, `s-maxage` or `must-revalidate` (RFC 9111 §3.5).
+ */
+export function storable(res: Response, statuses: readonly string[], rule: StoreRule = { keyHeaders: [], credentialed: false }): boolean {
   // A 206 is one caller's byte range, and Range is not in the key: stored, it would answer everyone's full GET.
   if (res.status === 206) return false;
   const status = String(res.status);
@@ -62,7 +81,12 @@ export function storable(res: Response, statuses: readonly string[]): boolean {
   if (res.headers.has("set-cookie")) return false;
   const cc = res.headers.get("cache-control") ?? "";
   if (/(?:^|,)\s*(private|no-store|no-cache)\b/i.test(cc)) return false;
-  const vary = (res.headers.get("vary") ?? "").toLowerCase();
-  if (/(^|,)\s*(\*|authorization|cookie|x-api-key)\s*(,|$)/.test(vary)) return false;
+  const vary = res.headers.get("vary");
+  if (vary)
+    for (const part of vary.split(",")) {
+      const name = part.trim().toLowerCase();
+      if (name && !IGNORED_VARY.has(name) && !rule.keyHeaders.includes(name)) return false;
+    }
+  if (rule.credentialed && !/(?:^|,)\s*(public|s-maxage|must-revalidate)\b/i.test(cc)) return false;
   return true;
 }

@@ -71,6 +71,18 @@ export interface BundleSettings {
   apiKeySource: "HEADER" | "AUTHORIZER";
   rateLimitHeaders: "draft" | "legacy" | null;
   cacheStatusHeader: string | null;
+  /** Bounds on a JSON body a route validates. */
+  jsonLimits: BundleJsonLimits;
+}
+
+export interface BundleJsonLimits {
+  maxDepth: number;
+  /** Values in the document: every object, array, string, number, boolean and null counts one. */
+  maxElements: number;
+  /** Longest object key, in UTF-16 code units. */
+  maxKeyLength: number;
+  /** Longest string a model's `pattern` (or a key `patternProperties`) is matched against; longer fails. */
+  maxPatternInputLength: number;
 }
 
 export interface BundleStageCache {
@@ -153,6 +165,8 @@ export interface BundleRoute {
   cache: BundleRouteCache | null;
   /** WebSocket routes only: the integration's response body goes back to the client. */
   routeResponse?: boolean;
+  /** Foreign internal headers forwarded on this route (lower case); every other one is dropped. */
+  forwardInternalHeaders: string[];
 }
 
 export interface BundlePolicyMatch {
@@ -170,6 +184,10 @@ export interface BundleJwtAuthorizer {
   type: "jwt";
   issuer: string;
   audience: string[];
+  /** The waiver: any `aud` of this issuer passes. Only with no `audience`. */
+  allowAnyAudience: boolean;
+  /** Longest time from now to a token's `exp`; null: no bound (bundles written before the field). */
+  maxTokenLifetimeSeconds: number | null;
   jwksUrl: string | null;
   jwks: { keys: Record<string, unknown>[] } | null;
   /** Name of the Worker secret holding the HMAC key (never its value). */
@@ -194,6 +212,9 @@ export interface BundleCustomAuthorizer {
   url: string | null;
   responseFormat: "policy" | "simple";
   resultTtlSeconds: number;
+  /** simple format: one cached decision per route (`route`) or for every route (`shared`, Amazon's). */
+  resultCacheScope: "route" | "shared";
+  contextToHeaders: Record<string, string>;
   timeoutMs: number;
 }
 
@@ -202,6 +223,8 @@ export interface BundleSigV4Authorizer {
   service: string;
   region: string;
   credentials: Record<string, string>;
+  /** Send headers the signature does not cover on to the backend (off: they are dropped). */
+  forwardUnsignedHeaders: boolean;
 }
 
 export interface BundleMtlsAuthorizer {
@@ -265,20 +288,41 @@ export function upgradeBundle(stored: Bundle): Bundle {
       apiKeySource: "HEADER",
       rateLimitHeaders: "draft",
       cacheStatusHeader: "X-Cache",
+      // Request hygiene, not behaviour anyone relies on: older bundles get today's bounds.
+      jsonLimits: JSON_LIMIT_DEFAULTS,
       ...(b.settings as Partial<BundleSettings>),
     } as BundleSettings,
     stages: Object.fromEntries(
       Object.entries(b.stages).map(([name, s]) => [name, { throttle: null, cache: null, ...(s as Partial<BundleStage>) } as BundleStage]),
     ),
-    authorizers: b.authorizers ?? {},
+    authorizers: Object.fromEntries(Object.entries(b.authorizers ?? {}).map(([name, a]) => [name, upgradeAuthorizer(a)])),
     resourcePolicy: b.resourcePolicy ?? null,
     usagePlans: b.usagePlans ?? {},
     routes: b.routes.map(
       (r) =>
-        ({ authorizer: null, apiKeyRequired: false, resourcePolicy: null, throttle: null, cache: null, ...(r as Partial<BundleRoute>) }) as BundleRoute,
+        ({ authorizer: null, apiKeyRequired: false, resourcePolicy: null, throttle: null, cache: null, forwardInternalHeaders: [], ...(r as Partial<BundleRoute>) }) as BundleRoute,
     ),
   };
 }
+
+/**
+ * Authorizers written before a field existed keep their meaning: a JWT authorizer with no audience accepted any
+ * (now the explicit waiver), tokens had no lifetime bound, and SigV4 forwarded every header. Republishing the
+ * definition applies today's rules (docs/deployments.md).
+ */
+function upgradeAuthorizer(stored: BundleAuthorizer): BundleAuthorizer {
+  if (stored.type === "jwt") {
+    const a = stored as Partial<BundleJwtAuthorizer> & Pick<BundleJwtAuthorizer, "audience">;
+    return { ...stored, allowAnyAudience: a.allowAnyAudience ?? a.audience.length === 0, maxTokenLifetimeSeconds: a.maxTokenLifetimeSeconds ?? null };
+  }
+  if (stored.type === "sigv4") return { ...stored, forwardUnsignedHeaders: (stored as Partial<BundleSigV4Authorizer>).forwardUnsignedHeaders ?? true };
+  // Custom authorizers written before resultCacheScope cache per route: the safe reading of a simple reply.
+  if (stored.type === "custom") return { resultCacheScope: "route", contextToHeaders: {}, ...(stored as Partial<BundleCustomAuthorizer>) } as BundleAuthorizer;
+  return stored;
+}
+
+/** Defaults of `settings.jsonLimits`. */
+export const JSON_LIMIT_DEFAULTS: BundleJsonLimits = { maxDepth: 128, maxElements: 100_000, maxKeyLength: 1024, maxPatternInputLength: 65_536 };
 
 /** JSON with object keys sorted at every level: the form a bundle id is computed over. */
 export function canonicalJson(value: unknown): string {

@@ -78,6 +78,9 @@ function checkRoute(key: string, route: RouteDefinition, errors: FieldError[]): 
   for (const field of ["authorizer", "apiKeyRequired", "resourcePolicy", "throttle"] as const)
     if (!isConnect && route[field] !== undefined) errors.push({ path: at(field), message: "only on $connect: a connection is authorized once, when it opens" });
   if (route.cache !== undefined) errors.push({ path: at("cache"), message: "WebSocket routes are not cached" });
+  // Only the upgrade request carries a client's headers; a message's integration gets none of them.
+  if (!isConnect && route.forwardInternalHeaders !== undefined)
+    errors.push({ path: at("forwardInternalHeaders"), message: "only on $connect: messages carry no client headers" });
   if (route.routeResponse !== undefined && (isConnect || key === DISCONNECT_ROUTE))
     errors.push({ path: at("routeResponse"), message: `${key} has no route response (Amazon's two-way routes are $default and custom keys)` });
   const validate = route.validate;

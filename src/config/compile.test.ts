@@ -126,7 +126,7 @@ describe("checkDefinition reports every error together, with field paths", () =>
       routes: { "ANY /api/{proxy+}": { integration: { type: "http_proxy", uri: "${stageVariables.backend}/v2/{proxy}" } } },
     };
     expect(checkDefinition(def)).toEqual([]);
-    const bad = { ...minimal(), routes: { "GET /x": { integration: { type: "http", uri: "https://b/${stageVariables.bad-name}" } } } };
+    const bad = { ...minimal(), routes: { "GET /x": { integration: { type: "http", uri: "https://b.example.com/${stageVariables.bad-name}" } } } };
     expect(formatted(checkDefinition(bad))).toEqual([
       'routes["GET /x"].integration.uri: invalid stage variable reference "${stageVariables.bad-name}"',
     ]);
@@ -137,7 +137,7 @@ describe("checkDefinition reports every error together, with field paths", () =>
       ...minimal(),
       routes: {
         "GET /a/{id}": { integration: { type: "service", service: "B", path: "/x/{nope}" } },
-        "GET /b/{id}": { integration: { type: "http", uri: "https://b/", headers: { "x-id": "{idd}" } } },
+        "GET /b/{id}": { integration: { type: "http", uri: "https://b.example.com/", headers: { "x-id": "{idd}" } } },
       },
     };
     expect(formatted(checkDefinition(def))).toEqual([
@@ -301,14 +301,14 @@ describe("compileDefinition", () => {
       stages: { prod: { variables: { a: "1", b: "2" } }, dev: { description: "dev" } },
       models: { Pet: { type: "object", required: ["name"] }, Owner: { type: "string" } },
       routes: {
-        "GET /pets": { integration: { type: "http_proxy", uri: "https://b/pets", timeoutMs: 1000 } },
+        "GET /pets": { integration: { type: "http_proxy", uri: "https://b.example.com/pets", timeoutMs: 1000 } },
         "POST /pets": { validate: { body: "Pet", query: ["q"] }, integration: { type: "mock", status: 201 } },
       },
     };
     const b = {
       routes: {
         "post /pets/": { integration: { status: 201, type: "mock" }, validate: { query: ["q"], body: "Pet" } },
-        "GET /pets": { integration: { timeoutMs: 1000, uri: "https://b/pets", type: "http_proxy" } },
+        "GET /pets": { integration: { timeoutMs: 1000, uri: "https://b.example.com/pets", type: "http_proxy" } },
       },
       models: { Owner: { type: "string" }, Pet: { required: ["name"], type: "object" } },
       stages: { dev: { description: "dev" }, prod: { variables: { b: "2", a: "1" } } },

@@ -2,7 +2,7 @@
  * Compiler: API definition → bundle. `checkDefinition` finds every error (shape from the schema, then the rules
  * that span fields); `compileDefinition` resolves every default and computes the content id.
  */
-import { bundleId, type Bundle, type BundleIntegration, type BundleRoute, type BundleValidate } from "./bundle.ts";
+import { bundleId, JSON_LIMIT_DEFAULTS, type Bundle, type BundleIntegration, type BundleRoute, type BundleValidate } from "./bundle.ts";
 import { checkDefinitionShape } from "./check.ts";
 import { DefinitionError, type FieldError, isObject } from "./field-errors.ts";
 import { checkModelSchema, checkModels, rewriteModelRefs } from "./models.ts";
@@ -11,6 +11,8 @@ import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
 import { buildWebSocket, checkWebSocket } from "./compile-websocket.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
+import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
+import { checkOutboundTemplate } from "../security/outbound.ts";
 import type { ApiDefinition, IntegrationDefinition, RouteDefinition, ValidateDefinition } from "./types.ts";
 
 export const DEFAULT_TIMEOUT_MS = 29_000;
@@ -31,23 +33,32 @@ export interface CompiledDefinition {
   bundle: Bundle;
 }
 
+/** Where the definition will run; by default, production rules. */
+export interface CompileOptions {
+  /**
+   * Local development (the Worker's PORTICO_LOCAL_DEV, `portico dev`, `portico validate --local-dev`): backends,
+   * JWKS endpoints and authorizer URLs may be on loopback or a private network, and identity providers on http://.
+   */
+  localDev?: boolean;
+}
+
 /** Every error in a definition, with field paths. An empty list means it compiles. */
-export function checkDefinition(value: unknown): FieldError[] {
+export function checkDefinition(value: unknown, options: CompileOptions = {}): FieldError[] {
   const errors = checkDefinitionShape(value);
-  if (value && typeof value === "object" && !Array.isArray(value)) checkSemantics(value as ApiDefinition, errors);
+  if (value && typeof value === "object" && !Array.isArray(value)) checkSemantics(value as ApiDefinition, errors, options.localDev ?? false);
   return inDocumentOrder(value, errors);
 }
 
 /** Compiles a definition to a bundle and its content id, or throws DefinitionError listing every problem. */
-export async function compileDefinition(value: unknown): Promise<CompiledDefinition> {
-  const errors = checkDefinition(value);
+export async function compileDefinition(value: unknown, options: CompileOptions = {}): Promise<CompiledDefinition> {
+  const errors = checkDefinition(value, options);
   if (errors.length) throw new DefinitionError(errors);
   const bundle = buildBundle(value as ApiDefinition);
   return { id: await bundleId(bundle), bundle };
 }
 
 /** Sorts errors by where their fields appear in the document (stable), so a route's errors read together. */
-function inDocumentOrder(value: unknown, errors: FieldError[]): FieldError[] {
+export function inDocumentOrder(value: unknown, errors: FieldError[]): FieldError[] {
   const rank = (path: (string | number)[]): number[] => {
     const out: number[] = [];
     let node: unknown = value;
@@ -72,17 +83,17 @@ function inDocumentOrder(value: unknown, errors: FieldError[]): FieldError[] {
 
 
 /** Rules that span fields. Defensive: the shape may be wrong in places already reported. */
-function checkSemantics(def: ApiDefinition, errors: FieldError[]): void {
+function checkSemantics(def: ApiDefinition, errors: FieldError[], localDev: boolean): void {
   const flavor = def.flavor ?? "rest";
   const stageNames = isObject(def.stages) ? Object.keys(def.stages) : [];
   const modelNames = isObject(def.models) ? Object.keys(def.models) : [];
 
   // WebSocket routes are keyed by route key, not METHOD /path (compile-websocket.ts checks them).
-  if (isObject(def.routes) && flavor !== "websocket") checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors);
-  if (isObject(def.routes) && flavor === "websocket") checkWebSocketModels(def.routes as Record<string, unknown>, modelNames, errors);
+  if (isObject(def.routes) && flavor !== "websocket") checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors, localDev);
+  if (isObject(def.routes) && flavor === "websocket") checkWebSocketRoutes(def.routes as Record<string, unknown>, modelNames, errors, localDev);
   checkWebSocket(def, errors);
   if (isObject(def.models)) checkModels(def.models, errors);
-  checkIdentity(def, errors);
+  checkIdentity(def, errors, localDev);
   checkLimits(def, errors);
 
   if (Array.isArray(def.domains)) {
@@ -112,7 +123,7 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[]): void {
       if (isObject(response)) checkHeaders(response.headers, ["gatewayResponses", type, "headers"], errors);
 }
 
-function checkRoutes(routes: Record<string, unknown>, flavor: string, modelNames: string[], errors: FieldError[]): void {
+function checkRoutes(routes: Record<string, unknown>, flavor: string, modelNames: string[], errors: FieldError[], localDev: boolean): void {
   const seen = new Map<string, string>();
   // Amazon: sibling resources cannot use different parameter names at one position.
   const paramAt = new Map<string, { name: string; key: string }>();
@@ -144,12 +155,20 @@ function checkRoutes(routes: Record<string, unknown>, flavor: string, modelNames
           message: `parameter {${segment.name}} conflicts with {${existing.name}} at the same position in "${existing.key}"; use one name`,
         });
     }
-    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parsed, key, modelNames, errors);
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parameterNames(parsed.segments), key, modelNames, errors, localDev);
   }
 }
 
-function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string, modelNames: string[], errors: FieldError[]): void {
-  const params = parameterNames(parsed.segments);
+/**
+ * WebSocket routes are keyed by route key, not METHOD /path (compile-websocket.ts checks what only they have): their
+ * integrations, forwarded headers and body models follow the same rules as any route's, with no path parameters.
+ */
+function checkWebSocketRoutes(routes: Record<string, unknown>, modelNames: string[], errors: FieldError[], localDev: boolean): void {
+  for (const [key, route] of Object.entries(routes)) if (isObject(route)) checkRoute(route as unknown as RouteDefinition, [], key, modelNames, errors, localDev, true);
+}
+
+/** `params`: the route's path parameter names. WebSocket routes (`websocket`) have none, and no `validate.path`. */
+function checkRoute(route: RouteDefinition, params: string[], key: string, modelNames: string[], errors: FieldError[], localDev: boolean, websocket = false): void {
   const at = (...rest: (string | number)[]) => ["routes", key, ...rest];
   const integration = route.integration as IntegrationDefinition | undefined;
   if (isObject(integration)) {
@@ -172,6 +191,10 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
         if (!scheme || !["http", "https"].includes(scheme[1]!.toLowerCase()))
           errors.push({ path: at("integration", "uri"), message: "must be an http:// or https:// URL" });
       }
+      // Through a service binding the host names nothing on the network, so only the template rules apply.
+      if (typeof integration.uri === "string")
+        for (const message of checkOutboundTemplate(integration.uri, { localDev, network: integration.service === undefined }))
+          errors.push({ path: at("integration", "uri"), message });
       checkHeaders(integration.headers, at("integration", "headers"), errors);
       if (isObject(integration.headers))
         for (const [name, value] of Object.entries(integration.headers)) checkTemplate(value, at("integration", "headers", name));
@@ -183,6 +206,14 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
       checkHeaders(integration.headers, at("integration", "headers"), errors);
     }
   }
+  if (Array.isArray(route.forwardInternalHeaders))
+    route.forwardInternalHeaders.forEach((name, i) => {
+      if (typeof name !== "string") return;
+      const lower = name.toLowerCase();
+      if (lower.startsWith(PORTICO_PREFIX)) errors.push({ path: at("forwardInternalHeaders", i), message: "Portico's own x-portico-* headers are never forwarded from clients" });
+      else if (!isForeignHeader(lower))
+        errors.push({ path: at("forwardInternalHeaders", i), message: `${name} is not an internal header Portico drops, so there is nothing to forward (see docs/security.md)` });
+    });
   const validate = route.validate as ValidateDefinition | undefined;
   if (isObject(validate)) {
     if (typeof validate.body === "string" && !modelNames.includes(validate.body))
@@ -191,22 +222,12 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
         message: `unknown model "${validate.body}"` + (modelNames.length ? `; models are ${modelNames.join(", ")}` : "; define it under models"),
       });
     else if (isObject(validate.body)) checkModelSchema(validate.body, modelNames, at("validate", "body"), errors);
-    if (Array.isArray(validate.path))
+    // A WebSocket route's validate.path is refused by compile-websocket.ts (no path parameters at all).
+    if (Array.isArray(validate.path) && !websocket)
       validate.path.forEach((name, i) => {
         if (typeof name === "string" && !params.includes(name))
           errors.push({ path: at("validate", "path", i), message: `{${name}} is not a path parameter of this route` });
       });
-  }
-}
-
-/** WebSocket routes' body models must exist (the rest of a WebSocket route is checked by compile-websocket.ts). */
-function checkWebSocketModels(routes: Record<string, unknown>, modelNames: string[], errors: FieldError[]): void {
-  for (const [key, route] of Object.entries(routes)) {
-    const validate = isObject(route) ? (route.validate as ValidateDefinition | undefined) : undefined;
-    if (!isObject(validate)) continue;
-    if (typeof validate.body === "string" && !modelNames.includes(validate.body))
-      errors.push({ path: ["routes", key, "validate", "body"], message: `unknown model "${validate.body}"` + (modelNames.length ? `; models are ${modelNames.join(", ")}` : "; define it under models") });
-    else if (isObject(validate.body)) checkModelSchema(validate.body, modelNames, ["routes", key, "validate", "body"], errors);
   }
 }
 
@@ -257,6 +278,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
       throttle: buildThrottle(route.throttle),
       cache: buildRouteCache(route.cache),
       ...(websocket ? { routeResponse: route.routeResponse ?? false } : {}),
+      forwardInternalHeaders: [...new Set((route.forwardInternalHeaders ?? []).map((h) => h.toLowerCase()))],
     });
   }
   routes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -288,6 +310,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
       rateLimitHeaders: def.settings?.rateLimitHeaders === false ? null : (def.settings?.rateLimitHeaders ?? "draft"),
       cacheStatusHeader:
         def.settings?.cacheStatusHeader === false ? null : typeof def.settings?.cacheStatusHeader === "string" ? def.settings.cacheStatusHeader : CACHE_DEFAULTS.cacheStatusHeader,
+      jsonLimits: { ...JSON_LIMIT_DEFAULTS, ...def.settings?.jsonLimits },
     },
     stages: Object.fromEntries(
       Object.entries(def.stages).map(([name, s]) => [

@@ -4,8 +4,9 @@
  * expand into a huge one.
  */
 import { parseDocument } from "yaml";
-import { checkDefinition, compileDefinition, type CompiledDefinition } from "./compile.ts";
+import { checkDefinition, compileDefinition, type CompiledDefinition, type CompileOptions } from "./compile.ts";
 import { DefinitionError, type FieldError } from "./field-errors.ts";
+import { definitionWarnings } from "./warnings.ts";
 
 export const MAX_DEFINITION_BYTES = 5 * 1024 * 1024;
 
@@ -31,14 +32,20 @@ export function parseDefinitionText(text: string): { value: unknown; errors: Fie
 }
 
 /** Parse and check: every error in the file, or none. */
-export function checkDefinitionText(text: string): FieldError[] {
+export function checkDefinitionText(text: string, options: CompileOptions = {}): FieldError[] {
+  return checkDefinitionTextWithWarnings(text, options).errors;
+}
+
+/** Parse and check: every error, and — when there are none — every warning (config/warnings.ts). */
+export function checkDefinitionTextWithWarnings(text: string, options: CompileOptions = {}): { errors: FieldError[]; warnings: FieldError[] } {
   const { value, errors } = parseDefinitionText(text);
-  return errors.length ? errors : checkDefinition(value);
+  const all = errors.length ? errors : checkDefinition(value, options);
+  return { errors: all, warnings: all.length ? [] : definitionWarnings(value) };
 }
 
 /** Parse and compile, or throw DefinitionError with every error. */
-export async function compileDefinitionText(text: string): Promise<CompiledDefinition> {
+export async function compileDefinitionText(text: string, options: CompileOptions = {}): Promise<CompiledDefinition> {
   const { value, errors } = parseDefinitionText(text);
   if (errors.length) throw new DefinitionError(errors);
-  return compileDefinition(value);
+  return compileDefinition(value, options);
 }

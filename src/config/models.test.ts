@@ -38,7 +38,7 @@ async function validatorsFor(models: Record<string, JsonSchema>): Promise<(name:
     models,
     routes: { "POST /path": { validate: { body: Object.keys(models)[0] }, integration: { type: "mock" } } },
   });
-  return (name) => buildModelValidator(bundle.models, name);
+  return (name) => buildModelValidator(bundle.models, name, bundle.settings.jsonLimits.maxPatternInputLength);
 }
 
 describe("draft-04 testSchema (rest-validation-* cases)", () => {

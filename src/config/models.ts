@@ -5,8 +5,13 @@
  * Models refer to each other as `#/models/Name` or with Amazon's URL form
  * `https://apigateway.amazonaws.com/restapis/<api-id>/models/Name`; both are rewritten at compile time to one
  * absolute URI that each validator registers every model under.
+ *
+ * `pattern` and `patternProperties` run on the linear-time engine (security/linear-regex.ts): a pattern it cannot
+ * run is a compile error at the pattern's own path, and a string longer than `maxPatternInputLength` fails the
+ * pattern instead of being matched.
  */
 import { Validator, type Schema } from "@cfworker/json-schema";
+import { linearPattern, PatternInputTooLong, withLinearRegExp, type LinearPattern } from "../security/linear-regex.ts";
 import type { FieldError } from "./field-errors.ts";
 import type { JsonSchema } from "./types.ts";
 
@@ -45,6 +50,30 @@ function collectRefs(node: unknown, found: string[] = []): string[] {
   return found;
 }
 
+/** Keywords whose value is one subschema, a list of them, or a map of them (JSON Schema drafts 4 to 2020-12). */
+const ONE_SCHEMA = ["additionalProperties", "additionalItems", "items", "contains", "not", "if", "then", "else", "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema"];
+const SCHEMA_LIST = ["allOf", "anyOf", "oneOf", "prefixItems", "items"];
+const SCHEMA_MAP = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"];
+
+/**
+ * Every regular expression a schema runs — `pattern` values and `patternProperties` keys — with its path inside
+ * the schema. Walks subschemas only, so a `default` or `const` that happens to hold a `pattern` key is not one.
+ */
+export function schemaPatterns(schema: unknown, path: (string | number)[] = [], out: { source: string; path: (string | number)[] }[] = []) {
+  if (!schema || typeof schema !== "object" || Array.isArray(schema)) return out;
+  const node = schema as Record<string, unknown>;
+  if (typeof node.pattern === "string") out.push({ source: node.pattern, path: [...path, "pattern"] });
+  if (node.patternProperties && typeof node.patternProperties === "object")
+    for (const source of Object.keys(node.patternProperties)) out.push({ source, path: [...path, "patternProperties", source] });
+  for (const key of ONE_SCHEMA) schemaPatterns(node[key], [...path, key], out);
+  for (const key of SCHEMA_LIST)
+    if (Array.isArray(node[key])) (node[key] as unknown[]).forEach((sub, i) => schemaPatterns(sub, [...path, key, i], out));
+  for (const key of SCHEMA_MAP)
+    if (node[key] && typeof node[key] === "object" && !Array.isArray(node[key]))
+      for (const [name, sub] of Object.entries(node[key] as Record<string, unknown>)) schemaPatterns(sub, [...path, key, name], out);
+  return out;
+}
+
 /** Model references must name existing models; a schema must be usable by the validator. */
 export function checkModels(models: Record<string, unknown>, errors: FieldError[]): void {
   const names = Object.keys(models);
@@ -74,6 +103,10 @@ export function checkModelSchema(schema: unknown, modelNames: readonly string[],
   } catch (err) {
     errors.push({ path, message: `not a usable JSON Schema (${(err as Error).message})` });
   }
+  for (const pattern of schemaPatterns(schema)) {
+    const compiled = linearPattern(pattern.source);
+    if (typeof compiled === "string") errors.push({ path: [...path, ...pattern.path], message: compiled });
+  }
 }
 
 /** Whether a `#/a/b` JSON pointer (RFC 6901) names something inside `schema`; `#` alone is the schema itself. */
@@ -102,15 +135,33 @@ export interface ModelValidator {
   validate(instance: unknown): { valid: boolean; error: string };
 }
 
-/** A validator for one model, with every other model of the bundle registered for references. */
-export function buildModelValidator(models: Record<string, JsonSchema>, name: string): ModelValidator {
+/**
+ * A validator for one model, with every other model of the bundle registered for references. Every pattern of the
+ * bundle's models is compiled here for the linear engine (a reference can reach any model); one it cannot run —
+ * only in a bundle written before patterns were checked — throws, so the route answers 500, never a backtracking
+ * match.
+ */
+export function buildModelValidator(models: Record<string, JsonSchema>, name: string, maxPatternInput: number): ModelValidator {
   const schema = models[name];
   const validator = new Validator(schema as Schema, draftOf(schema), true);
   for (const [other, otherSchema] of Object.entries(models))
     if (typeof otherSchema === "object") validator.addSchema(otherSchema as Schema, MODEL_BASE + other);
+  const patterns = new Map<string, LinearPattern>();
+  for (const [model, modelSchema] of Object.entries(models))
+    for (const { source } of schemaPatterns(modelSchema)) {
+      const compiled = linearPattern(source);
+      if (typeof compiled === "string") throw new Error(`model ${model}: pattern ${JSON.stringify(source)} ${compiled}`);
+      patterns.set(source, compiled);
+    }
   return {
     validate(instance) {
-      const result = validator.validate(instance);
+      let result: ReturnType<Validator["validate"]>;
+      try {
+        result = patterns.size ? withLinearRegExp(patterns, maxPatternInput, () => validator.validate(instance)) : validator.validate(instance);
+      } catch (err) {
+        if (err instanceof PatternInputTooLong) return { valid: false, error: `[a string longer than ${maxPatternInput} characters met a pattern]` };
+        throw err;
+      }
       if (result.valid) return { valid: true, error: "" };
       // Amazon's $context.error.validationErrorString: the first failures, for logs and custom gateway responses.
       const error = result.errors

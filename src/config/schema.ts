@@ -30,7 +30,10 @@ const httpTransport = (type: "http_proxy" | "http", description: string): Schema
       maxLength: 2048,
       description:
         "Backend URL (http or https). May use `${stageVariables.name}` anywhere and `{param}` / `{proxy}` " +
-        "for the route's path parameters (substituted as sent, never decoded). The client's query string is appended.",
+        "for the route's path parameters in the path (substituted as sent, never decoded; never in the host). " +
+        (type === "http_proxy" ? "The client's query string is appended. " : "The client's query string is not sent (Amazon's HTTP integration). ") +
+        "Refused, when written and when a stage variable renders it: credentials (`user@host`), cloud metadata " +
+        "and link-local addresses, and loopback or private-network hosts unless the Worker runs with PORTICO_LOCAL_DEV (docs/security.md).",
     },
     method: { enum: [...HTTP_METHODS], description: "Method sent to the backend; default: the client's method." },
     timeoutMs: {
@@ -40,7 +43,10 @@ const httpTransport = (type: "http_proxy" | "http", description: string): Schema
       description: "Time to the backend's response headers before 504 Endpoint request timed out. Default 29000.",
     },
     headers: stringMap(
-      "Headers set on the backend request (replacing the client's). Values may use `${stageVariables.name}` and `{param}`.",
+      type === "http_proxy"
+        ? "Headers set on the backend request (replacing the client's). Values may use `${stageVariables.name}` and `{param}`."
+        : "Headers set on the backend request, which otherwise carries only the body's Content-Type, `Accept: application/json` " +
+            "and X-Forwarded-For/-Proto. Values may use `${stageVariables.name}` and `{param}`.",
       "Header value.",
     ),
     service: {
@@ -185,6 +191,30 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           type: "array",
           description: "Media types treated as binary (e.g. `image/png`, `image/*`, `*/*`) for Lambda-style payloads.",
           items: { type: "string", pattern: "^[^\\s/]+/[^\\s/]+$" },
+        },
+        jsonLimits: {
+          type: "object",
+          description:
+            "Bounds on a JSON body that a route validates, checked before the model sees it; past any of them → 400 Invalid request body. " +
+            "Such bodies are also refused for duplicate keys, a byte-order mark and unpaired surrogate escapes (docs/definition.md).",
+          additionalProperties: false,
+          properties: {
+            maxDepth: { type: "integer", minimum: 1, maximum: 1000, description: "Deepest nesting of objects and arrays. Default 128." },
+            maxElements: {
+              type: "integer",
+              minimum: 1,
+              maximum: 10000000,
+              description: "Most values in one document: each object, array, string, number, boolean and null counts one. Default 100000.",
+            },
+            maxKeyLength: { type: "integer", minimum: 1, maximum: 1048576, description: "Longest object key, in characters. Default 1024." },
+            maxPatternInputLength: {
+              type: "integer",
+              minimum: 1,
+              maximum: 104857600,
+              description:
+                "Longest string a model's `pattern` (or a key `patternProperties`) is matched against; a longer one fails validation. Default 65536.",
+            },
+          },
         },
       },
     },
@@ -411,6 +441,15 @@ export const DEFINITION_SCHEMA: SchemaNode = {
             "WebSocket routes (not `$connect`/`$disconnect`): send the integration's response body back to the client " +
             "(Amazon's two-way route). Default false: the integration is called and its body dropped.",
         },
+        forwardInternalHeaders: {
+          type: "array",
+          items: { type: "string", pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" },
+          description:
+            "Other gateways' and frameworks' internal headers that Portico drops from client requests (`x-envoy-*`, " +
+            "`x-middleware-*`, `X-HTTP-Method-Override`, `X-Original-URL`, `Forwarded` …, listed in docs/security.md), " +
+            "forwarded on this route anyway: exact names. Portico's own `x-portico-*` headers and aliases of headers " +
+            "the gateway sets are never forwarded. On a WebSocket API, only `$connect` (the upgrade request) has client headers.",
+        },
       },
     },
     websocket: {
@@ -514,7 +553,9 @@ export const DEFINITION_SCHEMA: SchemaNode = {
     },
     jwtAuthorizer: {
       type: "object",
-      description: "Verifies a JWT (Amazon's JWT authorizer): signature, issuer, audience, time claims, then route scopes. Keys from exactly one of jwksUrl, jwks or secret.",
+      description:
+        "Verifies a JWT (Amazon's JWT authorizer): signature, issuer, audience, time claims, then route scopes. Keys from exactly one of " +
+        "jwksUrl, jwks or secret. `audience` is required unless `allowAnyAudience: true` waives it.",
       required: ["type", "issuer"],
       additionalProperties: false,
       properties: {
@@ -523,9 +564,26 @@ export const DEFINITION_SCHEMA: SchemaNode = {
         audience: {
           type: ["string", "array"],
           items: { type: "string" },
-          description: "Accepted `aud` value(s); the token must name at least one.",
+          description: "Accepted `aud` value(s); the token must name at least one (or, with no `aud`, its `client_id`). Required unless allowAnyAudience.",
         },
-        jwksUrl: { type: "string", pattern: "^https?://", description: "JWKS endpoint, cached per its Cache-Control within the bounds below." },
+        allowAnyAudience: {
+          type: "boolean",
+          description:
+            "The explicit waiver of the audience check: any token the issuer signs passes, whatever application it was issued for. " +
+            "Only without `audience`; meant for issuers that serve this API alone.",
+        },
+        maxTokenLifetimeSeconds: {
+          type: "integer",
+          minimum: 60,
+          maximum: 31536000,
+          description: "Longest time from now to a token's `exp` (plus clock skew); a token that expires further ahead is refused (401). Default 86400.",
+        },
+        jwksUrl: {
+          type: "string",
+          pattern: "^https?://",
+          description:
+            "JWKS endpoint (https; http only with PORTICO_LOCAL_DEV), cached per its Cache-Control within the bounds below; the body is read up to 512 KiB.",
+        },
         jwks: {
           type: "object",
           required: ["keys"],
@@ -555,7 +613,13 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           additionalProperties: { type: "string", description: "A claim name." },
         },
         jwksMinCacheSeconds: { type: "integer", minimum: 0, maximum: 86400, description: "Shortest time a JWKS is kept, whatever its Cache-Control says. Default 60." },
-        jwksMaxCacheSeconds: { type: "integer", minimum: 60, maximum: 604800, description: "Longest time a JWKS is kept. Default 86400." },
+        jwksMaxCacheSeconds: {
+          type: "integer",
+          minimum: 60,
+          maximum: 604800,
+          description:
+            "Longest time a fetched JWKS is trusted. Past it, while the endpoint cannot be reached, its keys stop verifying (401, counted as failClosed). Default 86400.",
+        },
         jwksRefetchSeconds: { type: "integer", minimum: 1, maximum: 3600, description: "An unknown `kid` refetches the JWKS at most this often. Default 30." },
         jwksTimeoutMs: { type: "integer", minimum: 100, maximum: 30000, description: "Longest wait for the JWKS endpoint. Default 3000." },
       },
@@ -564,7 +628,8 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       type: "object",
       description:
         "Amazon's Lambda authorizer: another Worker (service binding) or an HTTPS endpoint decides, replying with a policy " +
-        "(principalId, policyDocument, context, usageIdentifierKey) or a simple `{isAuthorized, context}`. Results are cached by identity-source values.",
+        "(principalId, policyDocument, context, usageIdentifierKey) or a simple `{isAuthorized, context}`. Results are cached by identity-source values " +
+        "(and, for simple replies, the route).",
       required: ["type"],
       additionalProperties: false,
       properties: {
@@ -577,11 +642,35 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           ],
           description: "Identity sources: `$request.header.X`, `$request.querystring.X`, `$stageVariables.X`, `$context.X`. Missing → 401 without calling the authorizer. Default `$request.header.Authorization`.",
         },
-        validationExpression: { type: "string", maxLength: 1024, description: "token mode: a regular expression the token must match, else 401 without calling." },
+        validationExpression: {
+          type: "string",
+          maxLength: 1024,
+          description:
+            "token mode: a regular expression the whole token must match, else 401 without calling. Runs on RE2 (linear time) with JavaScript's " +
+            "meaning; lookaround and backreferences are refused. Tokens over 16 KiB do not match.",
+        },
         service: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$", description: "A service binding to the Worker that decides." },
-        url: { type: "string", pattern: "^https?://", description: "Or an endpoint that decides (the event is POSTed as JSON)." },
+        url: {
+          type: "string",
+          pattern: "^https?://",
+          description: "Or an endpoint that decides (the event is POSTed as JSON; https, http only with PORTICO_LOCAL_DEV; the reply is read up to 1 MiB).",
+        },
         responseFormat: { enum: ["policy", "simple"], description: "`policy` (IAM policy document, default) or `simple` (`{isAuthorized, context}`)." },
         resultTtlSeconds: { type: "integer", minimum: 0, maximum: 3600, description: "How long a decision is cached by identity-source values; 0 disables. Default 300." },
+        resultCacheScope: {
+          enum: ["route", "shared"],
+          description:
+            "simple format: `route` (default) caches a decision per route, so a yes for one route is never reused for another; " +
+            "`shared` is Amazon's behaviour — one cached decision for every route using this authorizer (`portico validate` warns). " +
+            "Policy replies are cached across routes either way and checked against each request's ARN.",
+        },
+        contextToHeaders: {
+          type: "object",
+          description:
+            "Backend request headers set from the decision's context: header name → context key (`principalId` for the principal). " +
+            "They overwrite what the client sent under those names; a missing key removes the header.",
+          additionalProperties: { type: "string", description: "A context key." },
+        },
         timeoutMs: { type: "integer", minimum: 100, maximum: 30000, description: "Longest wait for the decision; then 500, never allow. Default 10000." },
       },
     },
@@ -601,6 +690,12 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           propertyNames: { pattern: "^[A-Z0-9]{16,128}$" },
           additionalProperties: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$", description: "A Worker secret's name." },
         },
+        forwardUnsignedHeaders: {
+          type: "boolean",
+          description:
+            "Send the backend the request headers the signature does not cover (SignedHeaders). Default false: they are dropped, so a " +
+            "header added in transit cannot pass as part of a signed request.",
+        },
       },
     },
     mtlsAuthorizer: {
@@ -611,7 +706,11 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       properties: {
         type: { const: "mtls", description: "The authorizer type." },
         issuers: { type: "array", items: { type: "string" }, description: "Accepted issuer DNs (exact)." },
-        subjects: { type: "array", items: { type: "string" }, description: "Accepted subject DNs: exact, or a regular expression between slashes (`/^CN=partner-.*$/`)." },
+        subjects: {
+          type: "array",
+          items: { type: "string" },
+          description: "Accepted subject DNs: exact, or a regular expression between slashes (`/^CN=partner-.*$/`, run on RE2).",
+        },
         fingerprints: { type: "array", items: { type: "string", pattern: "^[0-9a-fA-F]{64}$" }, description: "Accepted SHA-256 certificate fingerprints." },
       },
     },
@@ -649,7 +748,9 @@ export const DEFINITION_SCHEMA: SchemaNode = {
     ),
     httpIntegration: httpTransport(
       "http",
-      "Call an HTTP backend with a mapped request and map its response (Amazon's HTTP, non-proxy).",
+      "Call an HTTP backend with a request the gateway builds (Amazon's HTTP, non-proxy, without mapping templates): " +
+        "the client's body (with its Content-Type) and the configured headers, not the client's other headers or query " +
+        "string. The client receives the backend's status, Content-Type and body; other backend headers are dropped.",
     ),
     mockIntegration: {
       type: "object",

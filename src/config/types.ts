@@ -69,6 +69,8 @@ export interface ApiSettings {
   rateLimitHeaders?: "draft" | "legacy" | false;
   /** Response header saying HIT, MISS or BYPASS for cached routes; `false` turns it off. Default `X-Cache`. */
   cacheStatusHeader?: string | false;
+  /** Bounds on JSON bodies that routes validate. */
+  jsonLimits?: { maxDepth?: number; maxElements?: number; maxKeyLength?: number; maxPatternInputLength?: number };
 }
 
 /** A token bucket: `rate` requests per second refill it, `burst` is its size. */
@@ -155,6 +157,8 @@ export interface RouteDefinition {
   cache?: RouteCacheDefinition;
   /** WebSocket routes: send the integration's response body back to the client (Amazon's two-way route). */
   routeResponse?: boolean;
+  /** Foreign internal headers (x-envoy-*, X-HTTP-Method-Override …) this route forwards instead of dropping. */
+  forwardInternalHeaders?: string[];
 }
 
 /** Who may call: IP ranges (v4, v6, IPv4-mapped v6), countries and ASNs from `request.cf`. Explicit deny wins. */
@@ -173,6 +177,10 @@ export interface JwtAuthorizerDefinition {
   type: "jwt";
   issuer: string;
   audience?: string | string[];
+  /** The explicit waiver of the audience check: any token of the issuer passes. */
+  allowAnyAudience?: boolean;
+  /** Longest time from now to a token's `exp`. Default 86400. */
+  maxTokenLifetimeSeconds?: number;
   jwksUrl?: string;
   jwks?: { keys: Record<string, unknown>[] };
   secret?: string;
@@ -196,6 +204,10 @@ export interface CustomAuthorizerDefinition {
   url?: string;
   responseFormat?: "policy" | "simple";
   resultTtlSeconds?: number;
+  /** simple format: cache a decision per route (default) or, as Amazon does, once for every route. */
+  resultCacheScope?: "route" | "shared";
+  /** Backend request headers set from the decision's context: header name → context key. */
+  contextToHeaders?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -205,6 +217,8 @@ export interface SigV4AuthorizerDefinition {
   region?: string;
   /** Access key id → the name of the Worker secret holding its secret access key. */
   credentials: Record<string, string>;
+  /** Send headers outside SignedHeaders on to the backend (default false: dropped). */
+  forwardUnsignedHeaders?: boolean;
 }
 
 export interface MtlsAuthorizerDefinition {

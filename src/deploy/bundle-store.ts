@@ -30,9 +30,15 @@ export async function verifyBundleText(id: string, text: string): Promise<LoadRe
   return { ok: true, bundle: upgradeBundle(bundle) };
 }
 
-/** Reads a bundle from KV, falling back to the Registry's copy when KV misses or holds something refused. */
+/** Reads a bundle from KV, falling back to the Registry's copy when KV misses, fails or holds something refused. */
 export async function loadBundle(env: Env, api: string, id: string): Promise<LoadResult> {
-  const fromKv = await env.BUNDLES.get(bundleKey(id));
+  let fromKv: string | null = null;
+  try {
+    fromKv = await env.BUNDLES.get(bundleKey(id));
+  } catch (err) {
+    // A KV error is read as a miss: the Registry's copy is as good (it is checked against the id the same way).
+    console.error(JSON.stringify({ level: "error", event: "bundle-kv-error", api, id, reason: (err as Error).message }));
+  }
   if (fromKv !== null) {
     const checked = await verifyBundleText(id, fromKv);
     if (checked.ok) return checked;

@@ -10,12 +10,16 @@ import { createIntegration } from "../integrations/index.ts";
 import { compilePolicy, type CompiledPolicy } from "../security/resource-policy.ts";
 import type { Integration } from "../integrations/types.ts";
 import { parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
+import { headerPolicy, type ClientHeaderPolicy } from "../security/client-headers.ts";
 import { Router } from "../routing/router.ts";
 import { compileWebSocket, type CompiledWebSocket } from "../websocket/compiled.ts";
+import { CONNECTION_HEADERS } from "../websocket/invoke.ts";
 
 export interface CompiledRoute {
   spec: BundleRoute;
   integration: Integration;
+  /** What a client may not send this route's backend or authorizer (security/client-headers.ts). */
+  headerPolicy: ClientHeaderPolicy;
   /** The API's resource policy then the route's, compiled; empty when neither has one. */
   policies: CompiledPolicy[];
   /** The JSON body validator, compiled on first use; null when the route does not validate the body. */
@@ -64,13 +68,27 @@ export function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   return {
     spec,
     integration: createIntegration(spec.integration, bundle),
+    headerPolicy: headerPolicy(gatewaySetHeaders(bundle, spec), spec.forwardInternalHeaders),
     policies: [bundle.resourcePolicy, spec.resourcePolicy].flatMap((p) => (p ? [compilePolicy(p)] : [])),
     bodyValidator() {
       if (validator === undefined) {
         const model = spec.validate?.body;
-        validator = model ? buildModelValidator(bundle.models, model) : null;
+        validator = model ? buildModelValidator(bundle.models, model, bundle.settings.jsonLimits.maxPatternInputLength) : null;
       }
       return validator;
     },
   };
+}
+
+/**
+ * Headers the gateway itself sets on this route's backend request: configured ones, identity headers and, on a
+ * WebSocket API, the connection's (websocket/invoke.ts).
+ */
+function gatewaySetHeaders(bundle: Bundle, spec: BundleRoute): string[] {
+  const names = spec.integration.type === "mock" ? [] : Object.keys("headers" in spec.integration ? spec.integration.headers : {});
+  if (bundle.websocket) names.push(...CONNECTION_HEADERS);
+  const authorizer = spec.authorizer ? bundle.authorizers[spec.authorizer.name] : undefined;
+  if (authorizer?.type === "jwt") names.push(...Object.keys(authorizer.claimsToHeaders));
+  if (authorizer?.type === "custom") names.push(...Object.keys(authorizer.contextToHeaders));
+  return names;
 }

@@ -5,6 +5,7 @@
  * to it for stages that were never published.
  */
 import type { Bundle } from "../config/bundle.ts";
+import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
 
 /** The bundle (and facts about the version) that serves one request. */
@@ -43,6 +44,25 @@ export interface ConfigSource {
 }
 
 const NO_TARGETS: DomainTarget[] = [];
+
+/** The version under which requests no version could serve are counted (metrics, `resolve-stage`). */
+export const UNAVAILABLE_VERSION = "unavailable";
+
+/**
+ * No version can be served safely (the configuration store failed and the isolate knows no version): Amazon's
+ * error body with 503 and Retry-After, so clients retry. Logged when made; resolve-stage counts it per stage.
+ */
+export class ConfigUnavailableError extends GatewayError {
+  /** The API and stage the request was for, when known (the metrics it is counted in). */
+  readonly api: string | undefined;
+  readonly stage: string | undefined;
+  constructor(scope: { api?: string | undefined; stage?: string | undefined; host?: string }, reason: string) {
+    super("DEFAULT_5XX", { status: 503, message: "Service Unavailable", headers: { "retry-after": "1" }, detail: reason });
+    this.api = scope.api;
+    this.stage = scope.stage;
+    console.error(JSON.stringify({ level: "error", event: "config-unavailable", ...scope, reason }));
+  }
+}
 
 /** Mappings for `host`: exact, or a `*.` wildcard standing for exactly one label (`*.example.com` ⊃ `a.example.com`). */
 export function matchDomains<T extends { host: string }>(domains: readonly T[], host: string): T[] {

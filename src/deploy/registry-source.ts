@@ -1,12 +1,16 @@
 /**
  * The data plane's view of deployments. Stage pointers come from the API's Registry and are trusted for
  * `memoMs` (REGISTRY_MEMO_MS, default 5 s): a publish or rollback reaches every request within that bound.
- * Bundles are immutable and memoised forever by id. Failures degrade in a fixed order:
+ * Bundles are immutable and memoised forever by id. A configuration-store fault never makes serving more
+ * permissive — no fallback to an older version than the isolate served, least of all to the embedded bundle:
  *
  * - the Registry cannot be reached → the last pointers this isolate knew keep serving (retried after 1 s);
- * - nothing was ever known, or a stage was never published → the embedded default serves it;
- * - a bundle that cannot be loaded, fails to parse, or does not hash to its id → refused and logged, and the
- *   last good bundle for that stage keeps serving.
+ * - the Registry cannot be reached and this isolate never had its answer → 503 (`ConfigUnavailableError`), counted:
+ *   the embedded default serves only a stage the Registry positively said was never published, since an
+ *   unreachable Registry may hold a newer version (one that added an authorizer, say);
+ * - a bundle that cannot be loaded (a KV error reads as a KV miss: the Registry's copy is tried), fails to parse,
+ *   or does not hash to its id → refused and logged, and the last good bundle for that stage keeps serving,
+ *   else 503 — never the embedded default.
  *
  * Each request gets one StageResolution, so it is served wholly by one version.
  */
@@ -16,7 +20,7 @@ import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { loadBundle } from "./bundle-store.ts";
 import { assignCanary } from "./canary.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
-import { matchDomains, type CallerFacts, type ConfigSource, type DomainTarget, type EmbeddedConfigSource, type StageResolution } from "./config-source.ts";
+import { ConfigUnavailableError, matchDomains, type CallerFacts, type ConfigSource, type DomainTarget, type EmbeddedConfigSource, type StageResolution } from "./config-source.ts";
 import { awaitShared, domainIndex, registryFor, withTimeout } from "./registry-client.ts";
 import type { StageState } from "./types.ts";
 import type { DomainRow, ServingState } from "../../durable-objects/registry/index.ts";
@@ -67,7 +71,16 @@ export class RegistryConfigSource implements ConfigSource {
   domainTargets(host: string): DomainTarget[] | Promise<DomainTarget[]> {
     const table = this.#memoised(this.#domains, "*", this.#fetchDomains);
     const pick = (rows: DomainRow[] | undefined) => {
-      const published = rows?.length ? matchDomains(rows, host) : [];
+      // Never read: the published table might map this host elsewhere, so the embedded mappings cannot stand in.
+      if (rows === undefined) {
+        // Never read. A host the embedded bundle maps may be mapped elsewhere now: nothing serves it. Any other host
+        // goes on as unmapped — the default API by path, which is reachable that way on every host anyway, and
+        // whose own resolution fails closed in turn when its pointers were never read either.
+        const embedded = this.#embedded.domainTargets(host);
+        if (embedded.length) throw new ConfigUnavailableError({ host, api: embedded[0]!.api, stage: embedded[0]!.stage }, "the Registry's domain table was never read in this isolate");
+        return [];
+      }
+      const published = rows.length ? matchDomains(rows, host) : [];
       return published.length ? published.map((r) => ({ api: r.api, stage: r.stage, basePath: r.basePath })) : this.#embedded.domainTargets(host);
     };
     return table instanceof Promise ? table.then(pick) : pick(table);
@@ -79,7 +92,14 @@ export class RegistryConfigSource implements ConfigSource {
   }
 
   #resolveWith(serving: ServingState | undefined, api: string, stage: string, caller: CallerFacts): StageResolution | undefined | Promise<StageResolution | undefined> {
-    const state = serving && Object.hasOwn(serving.stages, stage) ? serving.stages[stage] : undefined;
+    // No answer from the Registry, ever: it may hold a newer version than the embedded one, so nothing serves.
+    if (serving === undefined) {
+      // Counted per stage only for stages the operator named (the embedded bundle's): the path is the client's.
+      const named = this.#embedded.resolveStage(api, stage) !== undefined;
+      throw new ConfigUnavailableError({ api, stage: named ? stage : undefined }, "the Registry was never read for this API in this isolate");
+    }
+    const state = Object.hasOwn(serving.stages, stage) ? serving.stages[stage] : undefined;
+    // The Registry answered that this stage was never published: the embedded default may serve it.
     if (!state) return this.#embedded.resolveStage(api, stage);
     const canary = state.canary && this.#wantsCanary(state, caller) ? state.canary : null;
     const id = canary ? canary.deploymentId : state.deploymentId;
@@ -138,9 +158,8 @@ export class RegistryConfigSource implements ConfigSource {
     const fallback = this.#lastGood.get(slot) ?? this.#lastGood.get(`${api}/${stage}/stable`);
     console.error(JSON.stringify({ level: "error", event: "bundle-unavailable", api, stage, id, reason: loaded.reason, servingInstead: fallback?.id ?? null }));
     if (fallback) return fallback;
-    const embedded = this.#embedded.resolveStage(api, stage);
-    if (embedded) return embedded.bundle;
-    throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `bundle ${id} unavailable: ${loaded.reason}` });
+    // The stage was published (that is how we have its id): the embedded bundle is an older version, never a stand-in.
+    throw new ConfigUnavailableError({ api, stage }, `bundle ${id} unavailable: ${loaded.reason}`);
   }
 
   /** Single-flight, time-bounded memo: a stale entry waits for one refresh; a failed refresh keeps the old value. */

@@ -92,6 +92,8 @@ export interface MetricsSample {
   c5xx: number;
   /** Throttle/quota decisions made without their Durable Object. */
   degraded?: number;
+  /** Requests refused because a dependency could not be trusted (JWKS keys past jwksMaxCacheSeconds). */
+  failClosed?: number;
   cacheHits?: number;
   cacheMisses?: number;
   /** WebSocket APIs: connections opened and closed, messages from clients, frames sent to clients. */
@@ -114,6 +116,8 @@ export interface VersionMetrics {
   errorRate5xx: number;
   /** Throttle/quota decisions made without their Durable Object. */
   degraded?: number;
+  /** Requests refused because a dependency could not be trusted (JWKS keys past jwksMaxCacheSeconds). */
+  failClosed?: number;
   cacheHits?: number;
   cacheMisses?: number;
   /** WebSocket APIs: connections opened and closed, messages from clients, frames sent to clients. */

@@ -1,7 +1,11 @@
 /**
  * Header hygiene shared by the proxying integrations: hop-by-hop headers (RFC 9110 §7.6.1) belong to one
  * connection and are never forwarded, in either direction; neither are the headers a Connection header names.
+ * On the way in, what a client may never send a backend or an authorizer (Portico's namespace, aliases of the
+ * headers the gateway sets, other gateways' internal headers) is decided by `security/client-headers.ts`.
  */
+import { DEFAULT_HEADER_POLICY, dropsClientHeader, type ClientHeaderPolicy } from "../security/client-headers.ts";
+
 const HOP_BY_HOP = new Set([
   "connection",
   "keep-alive",
@@ -17,22 +21,10 @@ const HOP_BY_HOP = new Set([
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
- * Request headers the platform sets or that describe the client's hop to Cloudflare, and the gateway's own
- * control headers (secrets meant for the gateway: never for a backend or an authorizer).
+ * Request headers the platform sets or that describe the client's hop to Cloudflare. (The gateway's own control
+ * headers, `x-portico-*`, go with the rest of its namespace: client-headers.ts.)
  */
-export const NOT_FORWARDED = new Set([
-  "host",
-  "content-length",
-  "cf-connecting-ip",
-  "cf-ipcountry",
-  "cf-ray",
-  "cf-visitor",
-  "cf-worker",
-  "x-real-ip",
-  "x-portico-force-version",
-  "x-portico-force-secret",
-  "x-portico-cache-invalidate",
-]);
+export const NOT_FORWARDED = new Set(["host", "content-length", "cf-connecting-ip", "cf-ipcountry", "cf-ray", "cf-visitor", "cf-worker", "x-real-ip"]);
 
 /**
  * The end-to-end headers of `from`: hop-by-hop ones, those in `drop` and those named in Connection removed, in
@@ -46,13 +38,17 @@ export function endToEndHeaders(from: Headers, drop: ReadonlySet<string> = HOP_B
     if (name === "connection") named = from.get(name);
     if (HOP_BY_HOP.has(name) || drop.has(name)) into.delete(name);
   }
-  // Only valid header names: `Connection: close,` or a stray space must not make delete() throw.
-  if (named)
-    for (const token of named.split(",")) {
-      const name = token.trim().toLowerCase();
-      if (TOKEN.test(name)) into.delete(name);
-    }
+  if (named) deleteNamed(named, into);
   return into;
+}
+
+/** Deletes the headers a Connection header names. */
+function deleteNamed(connection: string, into: Headers): void {
+  // Only valid header names: `Connection: close,` or a stray space must not make delete() throw.
+  for (const token of connection.split(",")) {
+    const name = token.trim().toLowerCase();
+    if (TOKEN.test(name)) into.delete(name);
+  }
 }
 
 /**
@@ -66,16 +62,33 @@ export function proxiedResponse(res: Response): Response {
   return out;
 }
 
-/** Request headers never sent to a backend, beyond hop-by-hop ones: the platform's, the gateway's, Set-Cookie. */
+/** Request headers never sent to a backend, beyond hop-by-hop ones: the platform's, Set-Cookie. */
 const NOT_SENT = new Set([...NOT_FORWARDED, "set-cookie"]);
+/** What an alias must not stand in for either: hop-by-hop and platform names. */
+const PLATFORM = new Set([...HOP_BY_HOP, ...NOT_SENT]);
 
 /**
- * Headers to send a backend: the client's end-to-end headers plus X-Forwarded-For/-Proto/-Port/-Host. `into` is a
- * copy of the client's headers to change in place — the headers of a Request built from them (one native copy
- * for the whole subrequest), or by default a new one.
+ * The client's request headers a backend or an authorizer may see, in `into` (a copy of them to change in place;
+ * by default a new one): hop-by-hop, platform and Connection-named headers removed, and whatever `policy` says a
+ * client may not send. One pass over the names present, as `endToEndHeaders`.
  */
-export function forwardedRequestHeaders(request: Request, url: URL, clientIp: string, into: Headers = new Headers(request.headers)): Headers {
-  endToEndHeaders(request.headers, NOT_SENT, into);
+export function clientRequestHeaders(from: Headers, policy: ClientHeaderPolicy = DEFAULT_HEADER_POLICY, into: Headers = new Headers(from)): Headers {
+  let named: string | null = null;
+  for (const name of from.keys()) {
+    if (name === "connection") named = from.get(name);
+    if (PLATFORM.has(name) || dropsClientHeader(name, policy, PLATFORM)) into.delete(name);
+  }
+  if (named) deleteNamed(named, into);
+  return into;
+}
+
+/**
+ * Headers to send a backend: the client's headers as `clientRequestHeaders` leaves them, plus
+ * X-Forwarded-For/-Proto/-Port/-Host. `into` is a copy of the client's headers to change in place — the headers
+ * of a Request built from them (one native copy for the whole subrequest), or by default a new one.
+ */
+export function forwardedRequestHeaders(request: Request, url: URL, clientIp: string, policy: ClientHeaderPolicy = DEFAULT_HEADER_POLICY, into: Headers = new Headers(request.headers)): Headers {
+  clientRequestHeaders(request.headers, policy, into);
   // Amazon appends the caller to any X-Forwarded-For it was given; the backend decides whether to trust it.
   const prior = request.headers.get("x-forwarded-for");
   if (clientIp) into.set("x-forwarded-for", prior ? `${prior}, ${clientIp}` : clientIp);

@@ -58,6 +58,12 @@ export async function sendToBackend(ctx: RequestContext, out: Outbound | Request
       await res.body?.cancel();
       throw new GatewayError("REQUEST_TOO_LARGE");
     }
+    if (res.status < 200 || res.status > 599) {
+      // A final status no client can be given (600+, a bare 1xx: `100 Continue` with nothing after it, or a 101
+      // to a request that asked for no upgrade — the gateway never forwards Upgrade): the backend broke HTTP.
+      await res.body?.cancel().catch(() => {});
+      throw new GatewayError("DEFAULT_5XX", { status: 502, detail: `${describe(request.url, service)} answered status ${res.status}` });
+    }
     return res;
   } catch (err) {
     if (err instanceof GatewayError) throw err;

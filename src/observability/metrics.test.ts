@@ -92,4 +92,14 @@ describe("MetricsBuffer", () => {
     expect(again).toHaveLength(1);
     expect(again[0]!.count).toBe(1);
   });
+
+  it("takes back a batch whose flush failed, merged with what was recorded since", () => {
+    const buffer = new MetricsBuffer();
+    buffer.record(obs({ status: 503, version: "unavailable" }), T0 + 1);
+    const failed = buffer.drain(T0 + 2).get("a")!;
+    buffer.record(obs({ status: 503, version: "unavailable" }), T0 + 3);
+    buffer.restore("a", failed);
+    const [sample] = buffer.drain(T0 + 4).get("a")!;
+    expect([sample!.version, sample!.count, sample!.c5xx, sum(sample!.latency)]).toEqual(["unavailable", 2, 2, 2]);
+  });
 });

@@ -6,7 +6,7 @@
 import type { Env } from "../env.ts";
 import { registryFor, withTimeout } from "../deploy/registry-client.ts";
 import { METRICS_SLOT_MS, type MetricsSample } from "../deploy/types.ts";
-import { emptyHistogram, observe } from "./histogram.ts";
+import { emptyHistogram, mergeInto, observe } from "./histogram.ts";
 
 const DEFAULT_FLUSH_MS = 5000;
 const MAX_PENDING_SAMPLES = 500;
@@ -22,6 +22,8 @@ export interface Observation {
   integrationLatencyMs: number | undefined;
   /** Throttle/quota decisions this request got without their Durable Object. */
   degraded?: number;
+  /** Refusals because a dependency could not be trusted (stale JWKS keys). */
+  failClosed?: number;
   cache?: "HIT" | "MISS" | "BYPASS";
 }
 
@@ -68,12 +70,41 @@ export class MetricsBuffer {
     const sample = this.#sample(o.api, o.stage, o.version, now);
     sample.count++;
     sample.degraded = (sample.degraded ?? 0) + (o.degraded ?? 0);
+    if (o.failClosed) sample.failClosed = (sample.failClosed ?? 0) + o.failClosed;
     if (o.cache === "HIT") sample.cacheHits = (sample.cacheHits ?? 0) + 1;
     else if (o.cache === "MISS") sample.cacheMisses = (sample.cacheMisses ?? 0) + 1;
     if (o.status >= 500) sample.c5xx++;
     else if (o.status >= 400) sample.c4xx++;
     observe(sample.latency, o.latencyMs);
     if (o.integrationLatencyMs !== undefined) observe(sample.integrationLatency, o.integrationLatencyMs);
+  }
+
+  /**
+   * Puts back samples whose flush failed, merged with any recorded since, so an outage of the Registry — when
+   * failures worth counting happen — does not lose them. Bounded like recording: past MAX_PENDING_SAMPLES new
+   * keys are dropped.
+   */
+  restore(api: string, samples: readonly MetricsSample[]): void {
+    let mine = this.#byApi.get(api);
+    if (!mine) this.#byApi.set(api, (mine = new Map()));
+    for (const s of samples) {
+      const key = `${s.stage}\n${s.version}\n${s.slot}`;
+      const sample = mine.get(key);
+      if (!sample) {
+        if (this.#size >= MAX_PENDING_SAMPLES * 2) continue;
+        mine.set(key, s);
+        this.#size++;
+        continue;
+      }
+      sample.count += s.count;
+      sample.c4xx += s.c4xx;
+      sample.c5xx += s.c5xx;
+      sample.degraded = (sample.degraded ?? 0) + (s.degraded ?? 0);
+      if (s.cacheHits) sample.cacheHits = (sample.cacheHits ?? 0) + s.cacheHits;
+      if (s.cacheMisses) sample.cacheMisses = (sample.cacheMisses ?? 0) + s.cacheMisses;
+      mergeInto(sample.latency, s.latency);
+      mergeInto(sample.integrationLatency, s.integrationLatency);
+    }
   }
 
   due(flushMs: number, now = Date.now()): boolean {
@@ -94,13 +125,19 @@ export class MetricsBuffer {
 /** This isolate's buffer. */
 export const metricsBuffer = new MetricsBuffer();
 
-/** Sends the buffer to the Registries; failures are logged and the samples dropped (metrics are best-effort). */
+/**
+ * Sends the buffer to the Registries; a failed batch is logged and put back for the next flush (bounded), since
+ * a Registry outage is when the failures worth counting happen. (A batch that timed out may have been written:
+ * metrics are best-effort, and a rare double count beats losing an outage's 503s.)
+ */
 export async function flushMetrics(env: Env, buffer = metricsBuffer): Promise<void> {
   const batches = buffer.drain();
   await Promise.all(
     [...batches].map(([api, samples]) =>
-      withTimeout(registryFor(env, api).recordMetrics(samples), FLUSH_WAIT_MS, "the Registry")
-        .catch((err: unknown) => console.error(JSON.stringify({ level: "warn", event: "metrics-flush-failed", api, samples: samples.length, reason: (err as Error).message }))),
+      withTimeout(registryFor(env, api).recordMetrics(samples), FLUSH_WAIT_MS, "the Registry").catch((err: unknown) => {
+        console.error(JSON.stringify({ level: "warn", event: "metrics-flush-failed", api, samples: samples.length, reason: (err as Error).message }));
+        buffer.restore(api, samples);
+      }),
     ),
   );
 }

@@ -51,6 +51,8 @@ export class RequestContext {
   readonly responseHeaders: [string, string][] = [];
   /** Throttle and quota decisions made without their Durable Object (failed open or closed): counted in metrics. */
   degradedDecisions = 0;
+  /** Refusals because a dependency could not be trusted (JWKS keys past their maximum age): counted in metrics. */
+  failedClosed = 0;
   /** Milliseconds spent waiting for the integration's response headers. */
   integrationLatencyMs: number | undefined;
 
@@ -89,29 +91,40 @@ export class RequestContext {
    * The request stream with the size limit enforced as it flows. A body with a Content-Length was already held
    * to the limit by its header (and the runtime holds it to the header), so it goes through untouched and the
    * backend still sees its length.
+   *
+   * A body without one streams to the backend chunked, as it arrives. Past the limit the backend request is
+   * aborted before the stream errors, so the upload ends without its final chunk and the connection closes: the
+   * backend sees an incomplete request (Node: `req.complete` false, an `aborted` error), never a complete one with
+   * a truncated body, and the client gets 413. Nothing past the limit is read or sent. (docs/security.md)
    */
   #boundedStream(): ReadableStream<Uint8Array> | null {
     if (!this.request.body) return null;
     if (this.request.headers.has("content-length")) return this.request.body;
     const limit = this.maxBodyBytes;
     const abort = (this.#bodyLimit = new AbortController());
+    const reader = this.request.body.getReader();
     let seen = 0;
-    return this.request.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform: (chunk, controller) => {
-          seen += chunk.byteLength;
-          if (seen > limit) {
-            this.#bodyOverLimit = true;
-            // Abort the backend request first: an errored stream alone can end the upload as if it were complete,
-            // and the backend would act on a truncated body.
-            abort.abort(new GatewayError("REQUEST_TOO_LARGE"));
-            controller.error(new GatewayError("REQUEST_TOO_LARGE"));
-            return;
-          }
-          controller.enqueue(chunk);
-        },
-      }),
-    );
+    // Pulled by hand rather than piped through a TransformStream: an errored pipe leaves a rejected promise no
+    // one awaits, which the runtime reports as an uncaught exception on every over-limit upload.
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        seen += value.byteLength;
+        if (seen > limit) {
+          this.#bodyOverLimit = true;
+          // Abort the backend request first: an errored stream alone can end the upload as if it were complete,
+          // and the backend would act on a truncated body.
+          abort.abort();
+          await reader.cancel().catch(() => {});
+          // Never settles: the aborted fetch cancels this stream. Erroring it instead would leave the runtime's
+          // upload pump with a rejection no one can catch (logged as an uncaught exception every time).
+          return new Promise<void>(() => {});
+        }
+        controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
   }
 
   /** What the integration sends: the bytes when a stage read them, else the bounded stream (never buffered). */

@@ -11,12 +11,12 @@
  * | --------------- | ------------------------------------------------------------------------------ |
  * | respond         | renders gateway responses; adds request id and CORS headers                    |
  * | resolve-stage   | 400 invalid path, 403 Forbidden (unknown stage), 413 declared body too large,  |
- * |                 | 500 when no version can be loaded                                              |
+ * |                 | 503 when no version can be served safely (configuration store down)            |
  * | cors            | 204 to a CORS preflight (whatever routes exist, as HTTP APIs do)              |
  * | match-route     | 403 Missing Authentication Token (rest) / 404 Not Found (http)                 |
  * | resource-policy | 403 (IP/CIDR, country, ASN allow/deny)                                         |
  * | authorize       | 401 / 403 (JWT, custom, SigV4, mTLS)                                           |
- * | api-key         | 403 (missing/invalid key, usage plan)                                          |
+ * | api-key         | 403 (missing/invalid key, usage plan); 429 (unseen key values over budget)     |
  * | validate        | 400 parameters / body, 413, 415                                                |
  * | throttle        | 429 (token buckets, quotas)                                                    |
  * | cache           | a cached response (lookup on the way in, store on the way out); 403 to an       |

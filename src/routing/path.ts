@@ -9,16 +9,17 @@
  * to the router exactly as it is to a backend — otherwise it would miss a guarded `/admin` route, fall to a
  * greedy one and be decoded into `/admin` behind it; every other escape stays as sent (Amazon keeps `%2B`); and
  * spellings a backend could read as a different path are refused: an encoded slash or backslash, an encoded NUL
- * or control character, `;` (servlet containers strip it as a path parameter, so `/admin;x` would reach
- * `/admin`), and a segment that decodes to `.` or `..`.
+ * or control character, `;` and `%3B` (servlet containers strip it as a path parameter, so `/admin;x` would
+ * reach `/admin`, and a framework that decodes before it strips reads `/admin%3Bx` the same way), and a segment
+ * that decodes to `.` or `..`.
  */
 
 export type NormalizedPath =
   | { ok: true; segments: string[]; trailingSlash: boolean }
   | { ok: false; reason: string };
 
-// %2F / %5C (slashes), %00-%1F and %7F (controls), raw controls, backslash and ';'.
-const REFUSED = /%(?:2f|5c|[01][0-9a-f]|7f)|[\u0000-\u001f\u007f\\;]/i;
+// %2F / %5C (slashes), %00-%1F and %7F (controls), ';' raw and as %3B, raw controls and backslash.
+const REFUSED = /%(?:2f|5c|3b|[01][0-9a-f]|7f)|[\u0000-\u001f\u007f\\;]/i;
 
 const ESCAPE = /%([0-9a-fA-F]{2})/g;
 const UNRESERVED = /[A-Za-z0-9._~-]/;

@@ -115,6 +115,14 @@ describe("leaseSize", () => {
     expect(leaseSize(cfg(10, 3), false)).toEqual({ want: 1, min: 1 }); // a quarter of 3 rounds to 0
   });
 
+  it("asks for the requests queued behind the lease too, within a quarter of the burst and 100; min stays put", () => {
+    expect(leaseSize(cfg(10, 100), false, 0)).toEqual({ want: 2, min: 1 });
+    expect(leaseSize(cfg(10, 100), false, 5)).toEqual({ want: 6, min: 1 });
+    expect(leaseSize(cfg(10, 100), false, 299)).toEqual({ want: 25, min: 1 });
+    expect(leaseSize(cfg(1000, 5000), false, 299)).toEqual({ want: 100, min: 50 });
+    expect(leaseSize(cfg(10, 100), true, 299)).toEqual({ want: 1, min: 1 });
+  });
+
   it("leases about 0.2 s of the rate, at most a quarter of the burst", () => {
     expect(leaseSize(cfg(100, 1000), false)).toEqual({ want: 20, min: 10 });
     expect(leaseSize(cfg(100, 40), false)).toEqual({ want: 10, min: 5 });

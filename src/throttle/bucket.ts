@@ -48,10 +48,13 @@ export function take(state: BucketState, config: BucketConfig, want: number, min
  * How many tokens an isolate leases at once: about 0.2 s of the rate, at most a quarter of the burst (so one
  * isolate cannot drain a small bucket), between 1 and 100. The smallest acceptable grant is half of that: leases
  * shrink as the bucket nears empty but stay large enough that, under sustained load, a limiter call admits
- * several requests. `strict` always leases exactly one.
+ * several requests. While `waiting` requests queue for the bucket in the isolate, the lease asks for enough for
+ * them too, still within a quarter of the burst and 100 — so a burst of N concurrent requests costs a few calls,
+ * not N / want calls one after another. `strict` always leases exactly one.
  */
-export function leaseSize(config: BucketConfig, strict: boolean): { want: number; min: number } {
+export function leaseSize(config: BucketConfig, strict: boolean, waiting = 0): { want: number; min: number } {
   if (strict) return { want: 1, min: 1 };
-  const want = Math.max(1, Math.min(100, Math.round(config.rate * 0.2), Math.floor(config.burst / 4)));
-  return { want, min: Math.max(1, Math.ceil(want / 2)) };
+  const cap = Math.max(1, Math.min(100, Math.floor(config.burst / 4)));
+  const base = Math.max(1, Math.min(cap, Math.round(config.rate * 0.2)));
+  return { want: Math.min(cap, Math.max(base, waiting + 1)), min: Math.max(1, Math.ceil(base / 2)) };
 }

@@ -31,6 +31,7 @@ const NO_ROUTE: Omit<BundleRoute, "key" | "path" | "integration"> = {
   resourcePolicy: null,
   throttle: null,
   cache: null,
+  forwardInternalHeaders: [],
 };
 
 export function compileWebSocket(bundle: Bundle, compileRoute: RouteCompiler): CompiledWebSocket {

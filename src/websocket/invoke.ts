@@ -2,8 +2,11 @@
  * Running a WebSocket route's integration for one event (CONNECT, MESSAGE or DISCONNECT), with the integrations
  * every route kind already has:
  *
- * - `service` with a Lambda payload format: Amazon's WebSocket event (event.ts) POSTed to the bound Worker, its
- *   Lambda-style reply (`{statusCode, headers, body}`, or nothing) parsed as a REST Lambda proxy reply;
+ * - `service` with a Lambda payload format: Amazon's WebSocket event (event.ts) sent to the bound Worker as the RPC
+ *   call `invokeLambda(event)` — never as an HTTP request, so no client can forge one (integrations/lambda/adapter.ts)
+ *   — its Lambda-style reply (`{statusCode, headers, body}`, or nothing) parsed as a REST Lambda proxy reply. On
+ *   CONNECT the event's headers are the client's as a REST Lambda event has them: what the route would not forward
+ *   to a backend (Portico's `x-portico-*` namespace, aliases, other gateways' internal headers) is not there;
  * - `mock`, `http`, `http_proxy` and raw `service`: the route's own integration object, called with a request
  *   context built for the event — a POST of the message (CONNECT: the client's upgrade request itself) — and the
  *   connection's facts as backend headers (`x-portico-connection-id`, `-route-key`, `-event-type`,
@@ -14,16 +17,20 @@
  */
 import type { CompiledBundle, CompiledRoute } from "../deploy/compiled-bundle.ts";
 import type { Env } from "../env.ts";
-import { LAMBDA_ERROR_HEADER } from "../integrations/lambda/adapter.ts";
+import { invokeLambda } from "../integrations/lambda/invoke.ts";
 import { parseReply } from "../integrations/lambda/reply.ts";
-import { sendToBackend } from "../integrations/transport.ts";
+import { lambdaHeaders } from "../integrations/service/index.ts";
 import { RequestContext } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { readAtMost } from "../util/read-bounded.ts";
 import { buildWsEvent, type WsEventFacts } from "./event.ts";
 
-/** The payload-format header value a WebSocket event carries to a `service` Worker (the demo backend picks its handler by it). */
-export const WS_PAYLOAD_FORMAT = "websocket";
+/**
+ * Headers the gateway sets on a WebSocket route's backend request (http, http_proxy, raw service): the connection's
+ * facts. In Portico's namespace, so a client's copies — and their aliases — are dropped before any integration
+ * (security/client-headers.ts); listed as gateway-set too (deploy/compiled-bundle.ts).
+ */
+export const CONNECTION_HEADERS = ["x-portico-connection-id", "x-portico-route-key", "x-portico-event-type", "x-portico-message-id"] as const;
 /** Bounds what an integration can make a hub buffer (a route response is at most the message limit anyway). */
 const MAX_REPLY_BYTES = 6 * 1024 * 1024;
 
@@ -55,14 +62,10 @@ export async function invokeWs(call: WsInvocation): Promise<WsReply> {
     if (!reply) mockReplies.set(call.route, (reply = { status: spec.status, headers: new Headers(spec.headers), body: spec.body }));
     return reply;
   }
+  if (spec.type === "service" && spec.payloadFormat !== "raw") return lambdaReply(call, spec.service, spec.timeoutMs);
   const ctx = call.upgrade ?? eventContext(call);
-  ctx.backendHeaders.push(
-    ["x-portico-connection-id", call.facts.connectionId],
-    ["x-portico-route-key", call.facts.routeKey],
-    ["x-portico-event-type", call.facts.eventType],
-    ["x-portico-message-id", call.facts.messageId ?? null],
-  );
-  if (spec.type === "service" && spec.payloadFormat !== "raw") return lambdaReply(ctx, call, spec.service, spec.timeoutMs);
+  const [id, routeKey, eventType, messageId] = CONNECTION_HEADERS;
+  ctx.backendHeaders.push([id, call.facts.connectionId], [routeKey, call.facts.routeKey], [eventType, call.facts.eventType], [messageId, call.facts.messageId ?? null]);
   const res = await call.route.integration.invoke(ctx);
   return { status: res.status, headers: res.headers, body: await bodyText(res) };
 }
@@ -87,28 +90,22 @@ function eventContext(call: WsInvocation): RequestContext {
   return ctx;
 }
 
-async function lambdaReply(ctx: RequestContext, call: WsInvocation, service: string, timeoutMs: number): Promise<WsReply> {
+async function lambdaReply(call: WsInvocation, service: string, timeoutMs: number): Promise<WsReply> {
   const malformed = (detail: string) => new GatewayError("DEFAULT_5XX", { status: 502, detail });
-  const res = await sendToBackend(
-    ctx,
-    {
-      url: `https://${call.facts.domainName}/`,
-      method: "POST",
-      headers: new Headers({ "content-type": "application/json", "x-portico-payload-format": WS_PAYLOAD_FORMAT }),
-      body: JSON.stringify(buildWsEvent(call.facts)),
-    },
-    timeoutMs,
-    service,
-  );
-  if (res.status !== 200 || res.headers.has(LAMBDA_ERROR_HEADER)) {
-    await res.body?.cancel();
-    throw malformed(`service ${service} failed: status ${res.status}`);
+  // CONNECT: the upgrade's headers as the route forwards them (its header policy, identity headers), never raw.
+  const facts = call.upgrade ? { ...call.facts, headers: lambdaHeaders(call.upgrade) } : call.facts;
+  const started = performance.now();
+  // Over RPC, never over HTTP: the one channel a client cannot address (integrations/lambda/adapter.ts).
+  const outcome = await invokeLambda(call.env, service, buildWsEvent(facts), timeoutMs, MAX_REPLY_BYTES);
+  if (call.upgrade) call.upgrade.integrationLatencyMs = performance.now() - started;
+  if (!outcome.ok) {
+    if (outcome.why === "timeout") throw new GatewayError("INTEGRATION_TIMEOUT", { detail: outcome.detail });
+    if (outcome.why === "no-binding") throw new GatewayError("API_CONFIGURATION_ERROR", { detail: outcome.detail });
+    throw malformed(outcome.why === "threw" ? `service ${service} threw ${outcome.errorType}` : outcome.detail);
   }
-  const bytes = await readAtMost(res.body, MAX_REPLY_BYTES);
-  if (!bytes) throw malformed(`service ${service} replied with more than ${MAX_REPLY_BYTES} bytes`);
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
+    value = JSON.parse(outcome.payload);
   } catch {
     throw malformed(`service ${service} replied with something other than JSON`);
   }

@@ -22,7 +22,8 @@ import { DEFAULT_WS_ROUTE } from "../config/compile-websocket.ts";
 import type { WsEventFacts } from "./event.ts";
 import { invokeWs, type WsReply } from "./invoke.ts";
 import { selectRouteKey } from "./route-selection.ts";
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../stages/validate/index.ts";
+import type { BundleJsonLimits } from "../config/bundle.ts";
+import { jsonBodyProblem } from "../stages/validate/json-body.ts";
 import { replyInstructions } from "./reply-headers.ts";
 
 /** WebSocket close codes the hub sends (RFC 6455 §7.4.1), as Amazon uses them. */
@@ -182,9 +183,14 @@ export async function runMessage(m: MessageContext, steps: readonly NamedStep[] 
   for (const { step } of steps) if (step && !(await step(m))) return;
 }
 
-/** A message's body as JSON: the parsed value, or undefined when it is not JSON (or nests too deep to parse safely). */
-export function parseMessageJson(text: string): unknown {
-  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) return undefined;
+/**
+ * A message's body as JSON: the parsed value, or undefined when it is not JSON — or is JSON that is ambiguous or
+ * past the API's `settings.jsonLimits` (duplicate keys, lone surrogate escapes, too deep, too many values: the rules
+ * validated HTTP bodies follow, stages/validate/json-body.ts). Such a message is routed as not JSON ($default) and
+ * fails a body model, so route selection and the validator never judge a different document than a backend reads.
+ */
+export function parseMessageJson(text: string, limits: BundleJsonLimits): unknown {
+  if (jsonBodyProblem(text, limits) !== null) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -193,12 +199,12 @@ export function parseMessageJson(text: string): unknown {
 }
 
 /** Lazily parsed JSON for a message context. */
-export function lazyJson(get: () => string): () => unknown {
+export function lazyJson(get: () => string, limits: BundleJsonLimits): () => unknown {
   let parsed = false;
   let value: unknown;
   return () => {
     if (!parsed) {
-      value = parseMessageJson(get());
+      value = parseMessageJson(get(), limits);
       parsed = true;
     }
     return value;

@@ -19,7 +19,8 @@ beforeAll(async () => {
   checkout = isolatedCheckout();
   backend = await startBackend();
   // Short bounds so the test sees changes quickly: stage pointers trusted 100 ms, metrics sent every 200 ms.
-  worker = await startBuiltWorker(checkout, { ADMIN_TOKEN: TOKEN, REGISTRY_MEMO_MS: "100", METRICS_FLUSH_MS: "200", ACCOUNT_RATE: "0" });
+  // PORTICO_LOCAL_DEV: the definitions proxy to a Node backend on loopback.
+  worker = await startBuiltWorker(checkout, { ADMIN_TOKEN: TOKEN, REGISTRY_MEMO_MS: "100", METRICS_FLUSH_MS: "200", ACCOUNT_RATE: "0", PORTICO_LOCAL_DEV: "true" });
 });
 
 afterAll(async () => {
@@ -61,6 +62,12 @@ describe("portico deploy → canary → status → promote → rollback, against
   it("moves traffic exactly as the commands say", async () => {
     const v1 = definition("v1", '  GET /v:\n    integration: { type: mock, body: { v: 1 } }');
     const v2 = definition("v2", '  GET /v:\n    integration: { type: mock, body: { v: 2 } }');
+
+    // Before any deploy, the stages are served by the embedded bundle, and stages and history say so.
+    const embedded = await portico("stages");
+    expect(embedded.status, embedded.stderr).toBe(0);
+    expect(embedded.stdout).toMatch(/^prod\s+embedded\s+[0-9a-f]{12}\s/m);
+    expect((await portico("history")).stdout).toMatch(/^no deployments of petstore yet: stages dev and prod serve the embedded bundle \(version [0-9a-f]{12}\)$/m);
 
     const first = await portico("deploy", v1, "--stage", "prod", "--description", "v1", "--json");
     expect(first.status, first.stderr).toBe(0);

@@ -1,7 +1,7 @@
 /**
- * A test-only Worker standing in for a Lambda authorizer behind a custom authorizer's service binding. Plain
- * JavaScript (the pool loads it as is), speaking the Lambda adapter's wire contract: the event arrives as a JSON
- * POST; the handler's result goes back as a 200 JSON body; a thrown error → 500 with `x-portico-lambda-error`.
+ * A test-only Worker standing in for a Lambda authorizer behind a custom authorizer's service binding, on the
+ * Lambda adapter's contract (src/integrations/lambda/adapter.ts; vitest.config.ts bundles this file with it): the
+ * event arrives as the RPC call `invokeLambda(event)`, run by the adapter's `runLambda`.
  *
  * The token decides — TOKEN events' `authorizationToken`, else the first of a 2.0 event's `identitySource`, else
  * the `x-token` header or `token` query parameter of a REQUEST event. Only the part before the first ":" counts,
@@ -13,19 +13,25 @@
  *   other-path           Allow only GET /elsewhere (an implicit deny for anything else)
  *   allow-only-get-pets  Allow only GET /pets on any stage, as an AWS-partition ARN with wildcards
  *   garbage              a reply that is not a policy ({principalId: 42})
- *   not-json             200 with a body that is not JSON
+ *   not-json             a payload that is not JSON
  *   context-object       an Allow whose context holds an object (Amazon rejects it)
  *   unauthorized         throws Error("Unauthorized"), as a Lambda authorizer does to refuse
  *   unauthorized-string  returns the string "Unauthorized"
  *   throw                throws another error
  *   hang                 answers after 10 s
- *   500                  a plain 500 (not the adapter's error form)
+ *   500                  the RPC call itself fails (not the adapter's error form)
  *   simple-true          {isAuthorized: true, context: {principalId, tier}}
  *   simple-false         {isAuthorized: false}
+ *   simple-pets          {isAuthorized: true} only for routes ending in /pets (event.routeKey), else false
+ *   tenant-b             Allow only when the event's query parameter `tenant` is "b" (REST: the last value)
+ *   big-context          an Allow whose context holds a 900 KB string
  *
  * `GET /count?token=…` answers {count}: how often that exact token was asked about (without `token`: every call);
  * `GET /last?token=…` the last event received for it.
  */
+
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { runLambda } from "../../src/integrations/lambda/adapter.ts";
 
 const HANG_MS = 10_000;
 const counts = new Map();
@@ -74,35 +80,18 @@ async function handler(event) {
       return { isAuthorized: true, context: { principalId: "simple-user", tier: "gold" } };
     case "simple-false":
       return { isAuthorized: false };
+    case "simple-pets":
+      return { isAuthorized: event.routeKey.endsWith("/pets"), context: { principalId: "pets-only" } };
+    case "tenant-b":
+      return event.queryStringParameters?.tenant === "b" ? policy("tenant-b-user", [statement("Allow", stageArn)]) : policy("nobody", [statement("Deny", stageArn)]);
+    case "big-context":
+      return policy("big", [statement("Allow", stageArn)], { context: { blob: "x".repeat(900 * 1024) } });
     default:
       throw new Error(`unknown token ${token}`);
   }
 }
 
-async function invoke(request) {
-  const event = JSON.parse(await request.text());
-  const token = tokenOf(event);
-  counts.set(token, (counts.get(token) ?? 0) + 1);
-  total += 1;
-  lastEvents.set(token, event);
-  const kind = token.split(":")[0];
-  if (kind === "hang") {
-    // A pending timer keeps workerd from deciding that the request can never finish.
-    await new Promise((resolve) => setTimeout(resolve, HANG_MS));
-    return Response.json(policy("late", [statement("Allow", "*")]));
-  }
-  if (kind === "500") return new Response("boom", { status: 500 });
-  if (kind === "not-json") return new Response("<html>not json</html>", { status: 200, headers: { "content-type": "text/html" } });
-  let json;
-  try {
-    json = JSON.stringify(await handler(event)) ?? "null";
-  } catch (error) {
-    return Response.json({ errorType: error.name, errorMessage: error.message }, { status: 500, headers: { "x-portico-lambda-error": "Unhandled" } });
-  }
-  return new Response(json, { status: 200, headers: { "content-type": "application/json" } });
-}
-
-export default {
+export default class Authorizer extends WorkerEntrypoint {
   async fetch(request) {
     const url = new URL(request.url);
     if (request.method === "GET" && url.pathname === "/count") {
@@ -112,7 +101,22 @@ export default {
     if (request.method === "GET" && url.pathname === "/last") {
       return Response.json(lastEvents.get(url.searchParams.get("token") ?? "") ?? null);
     }
-    if (request.method !== "POST") return new Response("expects the event as a POST body", { status: 405 });
-    return invoke(request);
-  },
-};
+    return new Response("events arrive over RPC", { status: 404 });
+  }
+
+  async invokeLambda(event) {
+    const token = tokenOf(event);
+    counts.set(token, (counts.get(token) ?? 0) + 1);
+    total += 1;
+    lastEvents.set(token, event);
+    const kind = token.split(":")[0];
+    if (kind === "hang") {
+      // A pending timer keeps workerd from deciding that the request can never finish.
+      await new Promise((resolve) => setTimeout(resolve, HANG_MS));
+      return { payload: JSON.stringify(policy("late", [statement("Allow", "*")])) };
+    }
+    if (kind === "500") throw new Error("boom");
+    if (kind === "not-json") return { payload: "<html>not json</html>" };
+    return runLambda(handler, event, { functionName: "authorizer" });
+  }
+}

@@ -14,12 +14,20 @@
  *   /authorizer/...  a custom authorizer: POST an authorizer event; the token (before any ":") chooses the reply —
  *                    allow → Allow "*", deny → Deny "*", unauthorized → 401, anything else → 200 {"not": "a policy"}
  *   /__hits?path=/x  200 {"count": n}: how many requests /x has had (not itself counted)
+ *   /record/{tag}    reads the whole body, then 200; what it received is kept for /__record?tag={tag}:
+ *                    {headers, bytes, complete} — `complete` false when the upload broke off before its end
+ *   /raw-status/{n}  a raw HTTP/1.1 response with status line n (600, 99 …), written byte by byte as given;
+ *                    `?interim=1` sends `100 Continue` first and then closes without a final response
+ *   /reflect         200 reflecting X-Forwarded-Scheme, X-Original-URL, Authorization and Cookie, with `Vary`
+ *                    naming the first two and `cache-control: public, max-age=300` (a backend open to web cache
+ *                    poisoning); `?vary=` and `?cc=` replace those two headers (empty: none)
  *   /switch/{name}   200 {"switch": name} — or the status last set by POST /switch-set/{name}?status=N (a backend
  *                    that starts failing on cue)
- *   /jwks-config/{name}  POST {keys, cacheControl?, delayMs?, down?}: sets what /jwks/{name} serves (204)
+ *   /jwks-config/{name}  POST {keys, cacheControl?, delayMs?, down?, padBytes?}: sets what /jwks/{name} serves (204)
  *   /jwks/{name}     the JWKS {keys} last set for name (404 before), with `cache-control: cacheControl` when given;
  *                    delayMs holds the answer back that long; down "500" answers 500, down "reset" resets the
- *                    connection. Fetches are counted like every path (/__hits?path=/jwks/{name}).
+ *                    connection; padBytes adds a field of that many bytes (an oversized key set). Fetches are counted
+ *                    like every path (/__hits?path=/jwks/{name}).
  *
  * Every request is counted by path so tests can prove the backend was (or was not) called.
  */
@@ -43,6 +51,10 @@ export async function startBackend(port = 0): Promise<BackendServer> {
     const url = new URL(req.url ?? "/", "http://backend");
     if (url.pathname === "/__hung") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ state: hung.get(url.searchParams.get("tag") ?? "") ?? null }));
+      return;
+    }
+    if (url.pathname === "/__record") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(records.get(url.searchParams.get("tag") ?? "") ?? null));
       return;
     }
     if (url.pathname === "/__hits") {
@@ -79,6 +91,7 @@ interface JwksConfig {
   cacheControl?: string;
   delayMs?: number;
   down?: "500" | "reset" | false;
+  padBytes?: number;
 }
 
 /** JWKS documents served at /jwks/{name}, set by tests through /jwks-config/{name}. */
@@ -102,13 +115,28 @@ async function serveJwks(req: IncomingMessage, res: ServerResponse, name: string
     return;
   }
   res.writeHead(200, { "content-type": "application/json", ...(config.cacheControl ? { "cache-control": config.cacheControl } : {}) });
-  res.end(JSON.stringify({ keys: config.keys }));
+  res.end(JSON.stringify({ keys: config.keys, ...(config.padBytes ? { pad: "x".repeat(config.padBytes) } : {}) }));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** What /record/{tag} received, by tag. */
+const records = new Map<string, { headers: IncomingMessage["headers"]; bytes: number; complete: boolean }>();
+
+function record(req: IncomingMessage, res: ServerResponse, tag: string): void {
+  const seen = { headers: req.headers, bytes: 0, complete: false };
+  records.set(tag, seen);
+  req.on("data", (chunk: Buffer) => (seen.bytes += chunk.length));
+  req.on("end", () => {
+    seen.complete = true;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(seen));
+  });
+  // A broken upload: `complete` stays false; nothing to answer on a dead connection.
+  req.on("error", () => {});
 }
 
 /** Statuses of /switch/{name}, set by tests through /switch-set/{name}. */
@@ -148,6 +176,27 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
         ? { principalId: "url-user", policyDocument: { Statement: [{ Action: "execute-api:Invoke", Effect: kind === "allow" ? "Allow" : "Deny", Resource: "*" }] }, context: { via: "url" } }
         : { not: "a policy" };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply));
+      return;
+    }
+    case "record":
+      record(req, res, second ?? "");
+      return;
+    case "raw-status": {
+      await readBody(req);
+      if (url.searchParams.has("interim")) {
+        req.socket.end("HTTP/1.1 100 Continue\r\n\r\n");
+        return;
+      }
+      req.socket.end(`HTTP/1.1 ${second} Odd\r\ncontent-type: text/plain\r\ncontent-length: 3\r\nconnection: close\r\n\r\nodd`);
+      return;
+    }
+    case "reflect": {
+      const h = req.headers;
+      const reflected = { scheme: h["x-forwarded-scheme"] ?? null, originalUrl: h["x-original-url"] ?? null, authorization: h.authorization ?? null, cookie: h.cookie ?? null };
+      const vary = url.searchParams.get("vary") ?? "X-Forwarded-Scheme, X-Original-URL";
+      const cacheControl = url.searchParams.get("cc") ?? "public, max-age=300";
+      res.writeHead(200, { "content-type": "application/json", ...(vary ? { vary } : {}), ...(cacheControl ? { "cache-control": cacheControl } : {}) });
+      res.end(JSON.stringify(reflected));
       return;
     }
     case "status": {

@@ -1,14 +1,13 @@
 /**
  * A test-only Worker standing in for a Lambda function (and for a plain Worker backend) behind `service`
- * integrations. Plain JavaScript: the pool loads it as is, so it cannot import the TypeScript adapter and
- * implements the same wire contract inline (src/integrations/lambda/adapter.ts):
+ * integrations, on the Lambda adapter's contract (src/integrations/lambda/adapter.ts; vitest.config.ts bundles
+ * this file with it):
  *
- *   - a request with `x-portico-payload-format` is a Lambda invocation: the POST body is the event JSON; the
- *     handler's result goes back as a 200 JSON body; a thrown error → 500 with `x-portico-lambda-error: Unhandled`.
- *   - any other request is plain HTTP (payloadFormat raw): `/echo/...` and everything else echo the request as
- *     JSON, `/status/{n}` answers n, `/hang` never answers in time.
- *   - `GET /__hits?path=/x` (plain HTTP) says how often `/x` was called: the raw request path, or the event's
- *     path for a Lambda invocation (the path after the stage). It is not itself counted.
+ *   - an RPC call `invokeLambda(event)` on the binding is a Lambda invocation, run by the adapter's `runLambda`;
+ *   - every HTTP request is plain HTTP (payloadFormat raw), whatever its headers or body: `/echo/...` and
+ *     everything else echo the request as JSON, `/status/{n}` answers n, `/hang` never answers in time.
+ *   - `GET /__hits?path=/x` says how often `/x` was called: the raw request path, or the event's path for a
+ *     Lambda invocation (the path after the stage). It is not itself counted.
  *
  * The handler depends on the `MODE` binding, so one script serves two recorded setups:
  *   - `echo`: returns `{statusCode: 200, body: JSON.stringify(event)}` (a path containing `/status/{n}` answers n,
@@ -16,6 +15,9 @@
  *   - `choose`: returns `JSON.parse(event.body)`, so the client chooses the Lambda result; with no body it returns
  *     the stage variable `lambdaResult` parsed when there is one, and otherwise throws (as json.loads(None) does).
  */
+
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { runLambda } from "../../src/integrations/lambda/adapter.ts";
 
 /** Long enough to outlast any gateway timeout a test sets, short enough never to hold a run up for long. */
 const HANG_MS = 10_000;
@@ -55,18 +57,6 @@ async function handler(event, mode) {
   return { statusCode: 200, headers: { "content-type": "application/json", "x-lambda": "yes" }, body: JSON.stringify(event) };
 }
 
-async function invoke(request, mode) {
-  const event = JSON.parse(await request.text());
-  count(event.rawPath ?? event.path ?? "");
-  let json;
-  try {
-    json = JSON.stringify(await handler(event, mode)) ?? "null";
-  } catch (error) {
-    const body = error instanceof Error ? { errorType: error.name, errorMessage: error.message } : { errorType: typeof error, errorMessage: String(error) };
-    return Response.json(body, { status: 500, headers: { "x-portico-lambda-error": "Unhandled" } });
-  }
-  return new Response(json, { status: 200, headers: { "content-type": "application/json" } });
-}
 
 async function plain(request) {
   const url = new URL(request.url);
@@ -84,13 +74,16 @@ async function plain(request) {
   );
 }
 
-export default {
-  async fetch(request, env) {
+export default class LambdaEcho extends WorkerEntrypoint {
+  async fetch(request) {
     const url = new URL(request.url);
-    if (request.method === "GET" && url.pathname === "/__hits" && !request.headers.has("x-portico-payload-format")) {
-      return Response.json({ count: hits.get(url.searchParams.get("path") ?? "") ?? 0 });
-    }
-    if (request.headers.has("x-portico-payload-format")) return invoke(request, env.MODE ?? "echo");
+    if (request.method === "GET" && url.pathname === "/__hits") return Response.json({ count: hits.get(url.searchParams.get("path") ?? "") ?? 0 });
     return plain(request);
-  },
-};
+  }
+
+  invokeLambda(event) {
+    count(event?.rawPath ?? event?.path ?? "");
+    const mode = this.env.MODE ?? "echo";
+    return runLambda((e) => handler(e, mode), event, { functionName: `lambda-${mode}` });
+  }
+}

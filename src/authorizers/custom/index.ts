@@ -1,33 +1,33 @@
 /**
- * The custom authorizer — Amazon's Lambda authorizer on Workers: another Worker (through a service binding) or
- * a URL receives Amazon's authorizer event as a JSON POST and answers with a policy or a simple decision.
+ * The custom authorizer — Amazon's Lambda authorizer on Workers: another Worker (through a service binding, as
+ * the RPC call `invokeLambda(event)`: lambda/adapter.ts) or a URL (a JSON POST) receives Amazon's authorizer event
+ * and answers with a policy or a simple decision.
  *
  * - Identity sources missing or blank, or a token failing `validationExpression`: 401 without asking.
- * - The authorizer answering 401, the JSON string "Unauthorized", or (Lambda adapter) throwing
- *   `Error("Unauthorized")`: 401, as Amazon does for a Lambda that returns or throws "Unauthorized".
- * - Unreachable, timed out or any other non-2xx status: AUTHORIZER_CONFIGURATION_ERROR 500 (as Amazon). A Lambda that threw anything
- *   else, or a reply that is not JSON or not the expected shape: AUTHORIZER_CONFIGURATION_ERROR 500, Amazon's
+ * - The URL answering 401, the JSON string "Unauthorized", or a Lambda throwing `Error("Unauthorized")`: 401, as
+ *   Amazon does for a Lambda that returns or throws "Unauthorized"; the URL answering 403: Amazon's implicit deny.
+ * - Unreachable, timed out, any other non-2xx status, a Lambda that threw anything else, a reply that is not JSON
+ *   or not the expected shape, or a context over MAX_CONTEXT_CHARS: AUTHORIZER_CONFIGURATION_ERROR 500, Amazon's
  *   recorded type for those (rest-authorizer-error-500-null-message). Never an allow.
- * - Decisions are cached per isolate by identity-source values for `resultTtlSeconds`; a cached policy is
- *   evaluated again for every request's method ARN, so a policy naming one path denies another (as on AWS).
- *   Errors and 401s are never cached.
+ * - Decisions are cached per isolate for `resultTtlSeconds`, keyed by every identity input as received; a simple
+ *   reply also by route and method unless `resultCacheScope: shared`. A cached policy is evaluated again for every
+ *   request's method ARN, so a policy naming one path denies another (as on AWS). Errors and 401s are never cached.
  */
 import type { BundleCustomAuthorizer } from "../../config/bundle.ts";
-import { endToEndHeaders, NOT_FORWARDED } from "../../integrations/headers.ts";
-import { LAMBDA_ERROR_HEADER } from "../../integrations/lambda/adapter.ts";
+import { clientRequestHeaders } from "../../integrations/headers.ts";
 import { readAtMost } from "../../util/read-bounded.ts";
 import { buildEventV1, buildEventV2 } from "../../integrations/lambda/event.ts";
 import { requestFacts } from "../../integrations/lambda/facts.ts";
-import { serviceBinding } from "../../integrations/transport.ts";
+import { invokeLambda } from "../../integrations/lambda/invoke.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import { isLocalDev, providerRefusal } from "../../security/outbound.ts";
+import { linearPattern } from "../../security/linear-regex.ts";
 import { methodArn, readIdentitySource, type Authorizer, type ContextValue, type Identity } from "../types.ts";
 import { evaluatePolicy, parsePolicyReply, parseSimpleReply, type PolicyReply, type SimpleReply } from "./policy.ts";
 
 type Decision = { format: "policy"; reply: PolicyReply } | { format: "simple"; reply: SimpleReply };
 
-/** The URL a service-binding authorizer is called at (the bound Worker sees only its path). */
-const SERVICE_URL = "https://authorizer.internal/";
 /** Far above any real policy; bounds what one misbehaving authorizer can make an isolate buffer. */
 const MAX_REPLY_BYTES = 1024 * 1024;
 const MAX_CACHED = 10_000;
@@ -39,25 +39,32 @@ const cache = new Map<string, { expiresAt: number; decision: Decision }>();
 const specIds = new Map<string, number>();
 let nextSpecId = 0;
 
+/** A token longer than this is refused (401) before `validationExpression` sees it. */
+const MAX_VALIDATED_TOKEN = 16 * 1024;
+
 /**
- * Builds the custom authorizer for one bundle's spec. The validation expression is compiled here, once; it must
- * match the whole token (AWS's samples, such as `.*\..*\..*`, are written for whole-string matching).
+ * Builds the custom authorizer for one bundle's spec. The validation expression is compiled here, once, for the
+ * linear-time engine (security/linear-regex.ts); it must match the whole token (AWS's samples, such as
+ * `.*\..*\..*`, are written for whole-string matching).
  */
 export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
-  let validation: RegExp | null = null;
-  let invalidExpression = false;
-  try {
-    validation = spec.validationExpression === null ? null : new RegExp(`^(?:${spec.validationExpression})$`);
-  } catch {
-    invalidExpression = true; // the compiler rejects these; a hand-built bundle still must not allow
-  }
+  const compiled = spec.validationExpression === null ? null : linearPattern(`^(?:${spec.validationExpression})$`);
+  // The compiler rejects what the engine cannot run; a bundle written before that still must not allow.
+  const invalidExpression = typeof compiled === "string";
+  const validation = typeof compiled === "string" ? null : compiled;
   const prefix = `${specId(spec)}\u0000`;
   const ttlMs = spec.resultTtlSeconds * 1000;
+  // A simple reply is a bare yes or no for the request it was asked about: unless the API chose Amazon's shared
+  // cache, it is kept per route and method. (A cached policy is checked against each request's ARN instead.)
+  const perRoute = spec.responseFormat === "simple" && spec.resultCacheScope !== "shared";
+  // Query-string sources: the key holds every value of the parameter, not just the first that the identity
+  // source reads, since the event the authorizer decided on carries them all (REST events: the last one).
+  const queryNames = spec.identitySource.map((s) => (s.startsWith(QUERY_SOURCE) ? s.slice(QUERY_SOURCE.length) : null));
 
   return {
     type: "custom",
     async authorize(ctx: RequestContext): Promise<Identity> {
-      if (invalidExpression) throw misconfigured("validationExpression is not a valid regular expression");
+      if (invalidExpression) throw misconfigured(`validationExpression ${compiled}`);
       const values: string[] = [];
       for (const source of spec.identitySource) {
         const value = readIdentitySource(ctx, source);
@@ -66,11 +73,12 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
       }
       if (spec.mode === "token") {
         if (values.length !== 1) throw misconfigured("token mode needs exactly one identity source");
-        if (validation && !validation.test(values[0]!)) throw unauthorized("token does not match validationExpression");
+        if (validation && (values[0]!.length > MAX_VALIDATED_TOKEN || !validation.test(values[0]!)))
+          throw unauthorized("token does not match validationExpression");
       }
       const arn = methodArn(ctx);
       // With no identity sources every caller would share one decision, so nothing is cached then.
-      const key = ttlMs > 0 && values.length > 0 ? prefix + JSON.stringify([ctx.api, ctx.stage, ...values]) : null;
+      const key = ttlMs > 0 && values.length > 0 ? prefix + cacheKey(ctx, values, queryNames, perRoute) : null;
       let decision = key === null ? undefined : cached(key);
       if (!decision) {
         decision = await ask(ctx, spec, values, arn);
@@ -79,6 +87,20 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
       return decide(decision, arn);
     },
   };
+}
+
+const QUERY_SOURCE = "$request.querystring.";
+
+/** The identity a decision is cached for: API, stage, (route and method), and every identity input as received. */
+function cacheKey(ctx: RequestContext, values: string[], queryNames: (string | null)[], perRoute: boolean): string {
+  const parts: unknown[] = [ctx.api, ctx.stage];
+  if (perRoute) parts.push(ctx.request.method, ctx.route?.spec.key ?? "");
+  values.forEach((value, i) => {
+    const name = queryNames[i];
+    const all = name ? ctx.url.searchParams.getAll(name) : null;
+    parts.push(all && all.length > 1 ? all : value);
+  });
+  return JSON.stringify(parts);
 }
 
 function decide(decision: Decision, arn: string): Identity {
@@ -122,9 +144,9 @@ async function ask(ctx: RequestContext, spec: BundleCustomAuthorizer, values: st
 function buildEvent(ctx: RequestContext, spec: BundleCustomAuthorizer, values: string[], arn: string): unknown {
   if (spec.mode === "token") return { type: "TOKEN", authorizationToken: values[0], methodArn: arn };
   const facts = requestFacts(ctx, {
-    // The client's end-to-end headers, without Cloudflare's or the gateway's own secrets (the decider may be a
-    // third-party URL).
-    headers: endToEndHeaders(ctx.request.headers, NOT_FORWARDED),
+    // The client's end-to-end headers, without Cloudflare's, Portico's namespace (its secrets included: the decider
+    // may be a third-party URL) or what the route would not forward to its backend.
+    headers: clientRequestHeaders(ctx.request.headers, ctx.route?.headerPolicy),
     body: null, // authorizers never see the body
     isBinaryBody: false,
   });
@@ -136,18 +158,37 @@ function buildEvent(ctx: RequestContext, spec: BundleCustomAuthorizer, values: s
   return { type: "REQUEST", methodArn: arn, ...rest };
 }
 
-/** POSTs the event and returns the parsed JSON reply, or throws the gateway error its failure means. */
+/** Asks the authorizer and returns the parsed JSON reply, or throws the gateway error its failure means. */
 async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: unknown): Promise<unknown> {
-  let target: Fetcher | null = null;
-  if (spec.service) {
-    try {
-      target = serviceBinding(ctx, spec.service);
-    } catch {
-      throw misconfigured(`no service binding named ${spec.service}`);
-    }
-  } else if (!spec.url) {
-    throw misconfigured("the authorizer has neither service nor url");
+  if (spec.service) return fromService(ctx, spec, spec.service, event);
+  if (!spec.url) throw misconfigured("the authorizer has neither service nor url");
+  // Checked when compiled; a bundle compiled for local development (or before the rule) is held to it here.
+  const refused = providerRefusal(spec.url)(isLocalDev(ctx.env));
+  if (refused) throw misconfigured(`authorizer url ${refused}`);
+  return fromUrl(spec, spec.url, event);
+}
+
+/**
+ * A Worker authorizer gets the event as an RPC call on its binding (lambda/adapter.ts), never as an HTTP request:
+ * the same unforgeable channel as Lambda-style integrations.
+ */
+async function fromService(ctx: RequestContext, spec: BundleCustomAuthorizer, service: string, event: unknown): Promise<unknown> {
+  const outcome = await invokeLambda(ctx.env, service, event, spec.timeoutMs, MAX_REPLY_BYTES);
+  if (!outcome.ok) {
+    // Amazon: a Lambda authorizer that throws `Error("Unauthorized")` refuses the caller (401).
+    if (outcome.why === "threw" && outcome.errorMessage === "Unauthorized") throw unauthorized(`${describe(spec)} threw Unauthorized`);
+    if (outcome.why === "threw") throw misconfigured(`${describe(spec)} threw ${outcome.errorType}`);
+    throw misconfigured(`${describe(spec)}: ${outcome.detail}`);
   }
+  try {
+    return JSON.parse(outcome.payload);
+  } catch {
+    throw misconfigured(`${describe(spec)} replied with something other than JSON`);
+  }
+}
+
+/** An HTTPS endpoint gets the event as a JSON POST (it is the operator's own decider, not a Lambda contract). */
+async function fromUrl(spec: BundleCustomAuthorizer, url: string, event: unknown): Promise<unknown> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -164,7 +205,7 @@ async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: 
   let res: Response;
   let text: string;
   try {
-    res = await (target ? target.fetch(SERVICE_URL, init) : fetch(spec.url!, init));
+    res = await fetch(url, init);
     // The timeout covers the body too: an authorizer that sends headers and then stalls has still not answered.
     text = await readText(res);
   } catch (err) {
@@ -177,11 +218,6 @@ async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: 
 
   if (res.status === 401) throw unauthorized(`${describe(spec)} answered 401`);
   if (res.status === 403) throw new GatewayError("ACCESS_DENIED", { message: IMPLICIT_DENY, messageKey: "Message", detail: `${describe(spec)} answered 403` });
-  if (res.headers.has(LAMBDA_ERROR_HEADER)) {
-    // The Lambda adapter's wire form of a thrown error: `{errorType, errorMessage}`.
-    if (lambdaErrorMessage(text) === "Unauthorized") throw unauthorized(`${describe(spec)} threw Unauthorized`);
-    throw misconfigured(`${describe(spec)} threw`);
-  }
   if (res.status < 200 || res.status > 299) throw new GatewayError("AUTHORIZER_CONFIGURATION_ERROR", { detail: `${describe(spec)} answered ${res.status}` });
   try {
     return JSON.parse(text);
@@ -194,14 +230,6 @@ async function readText(res: Response): Promise<string> {
   const bytes = await readAtMost(res.body, MAX_REPLY_BYTES);
   if (!bytes) throw misconfigured(`the authorizer's reply is over ${MAX_REPLY_BYTES} bytes, or broke off`);
   return new TextDecoder().decode(bytes);
-}
-
-function lambdaErrorMessage(text: string): unknown {
-  try {
-    return (JSON.parse(text) as { errorMessage?: unknown } | null)?.errorMessage;
-  } catch {
-    return undefined;
-  }
 }
 
 function cached(key: string): Decision | undefined {

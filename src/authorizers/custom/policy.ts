@@ -111,12 +111,23 @@ function stringList(value: unknown): string[] | null {
 }
 
 /** Amazon rejects a context holding objects or arrays (or null): only strings, numbers and booleans pass. */
+/**
+ * The most a decision's context may hold, counting the characters of its keys and values. Amazon allows only
+ * strings, numbers and booleans there; Portico also bounds their size, because a cached context is copied into
+ * every request it serves — into Lambda events and, through `contextToHeaders`, into backend headers (Cloudflare
+ * caps a request's headers at 32 KB). Larger is a malformed reply: an authorizer failure (500), never an allow.
+ */
+export const MAX_CONTEXT_CHARS = 8192;
+
 function parseContext(value: unknown): Record<string, ContextValue> | null {
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) return null;
   const out = new Map<string, ContextValue>();
+  let size = 0;
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== "string" && typeof v !== "boolean" && !(typeof v === "number" && Number.isFinite(v))) return null;
+    size += key.length + (typeof v === "string" ? v.length : String(v).length);
+    if (size > MAX_CONTEXT_CHARS) return null;
     out.set(key, v);
   }
   // fromEntries keeps a key such as "__proto__" a plain own property.

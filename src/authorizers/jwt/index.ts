@@ -1,19 +1,23 @@
 /**
  * The JWT authorizer (jose): the token from the identity source (bare or `Bearer`), at most 16 KB; a key chosen
  * by `kid` from configuration only (see jwks.ts); the algorithm checked against that key's allowlist; then the
- * signature, `iss`, `aud` (or `client_id` when there is no `aud`, as Amazon), `exp` (required), `nbf` and `iat`
- * (with skew; malformed time claims refused by jose) and required claims.
+ * signature, `iss`, `aud` (or `client_id` when there is no `aud`, as Amazon; any audience only when the authorizer
+ * says `allowAnyAudience`), `exp` (required, and at most `maxTokenLifetimeSeconds` away), `nbf` and `iat` (with
+ * skew; malformed time claims refused by jose) and required claims.
  * Verified tokens are memoised per isolate until they expire, keyed by the token itself: the engine hashes the
  * string, and an exact match means no collision can ever stand in for a verified token (a digest per request
  * cost more than the rest of the check). Bounded: 2,000 tokens of at most 4,096 characters (≈ 8 MB at worst);
- * longer ones are verified every time. Scopes are checked per route, after the memo, so one token can pass one
+ * longer ones are verified every time. A token is not remembered past the age limit of the remote key set that
+ * verified it. Scopes are checked per route, after the memo, so one token can pass one
  * route and not another.
  */
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import type { Bundle, BundleJwtAuthorizer } from "../../config/bundle.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import { isLocalDev, providerRefusal } from "../../security/outbound.ts";
 import { readIdentitySource, type Authorizer, type Identity } from "../types.ts";
-import { keyFromJwk, keyFromSecret, materialFor, remoteKey, type VerificationKey } from "./jwks.ts";
+import { keyFromJwk, keyFromSecret, materialFor, remoteKey, type RemoteKey, type VerificationKey } from "./jwks.ts";
 
 export const MAX_TOKEN_BYTES = 16 * 1024;
 const MAX_MEMO = 2_000;
@@ -40,9 +44,12 @@ export function tokenScopes(claims: JWTPayload): string[] {
   return out;
 }
 
-/** Amazon: `aud` must name a configured audience; only when there is no `aud`, `client_id` must (Cognito access tokens). */
-export function audienceAccepted(claims: JWTPayload, audience: string[]): boolean {
-  if (!audience.length) return true;
+/**
+ * Amazon: `aud` must name a configured audience; only when there is no `aud`, `client_id` must (Cognito access
+ * tokens). No audience configured accepts nothing, unless the authorizer waives the check (`allowAnyAudience`).
+ */
+export function audienceAccepted(claims: JWTPayload, audience: string[], allowAny = false): boolean {
+  if (allowAny) return true;
   const named = claims.aud !== undefined ? [claims.aud].flat() : [claims.client_id];
   return named.some((a) => typeof a === "string" && audience.includes(a));
 }
@@ -52,23 +59,28 @@ export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Author
   const memo = new Map<string, { identity: Identity; until: number }>();
   let secretKey: { value: string; key: VerificationKey } | undefined;
   const expiredMessage = bundle.api.flavor === "rest" ? "The incoming token has expired" : "Unauthorized";
+  // A bundle compiled elsewhere (or before the rule) may name an http:// or private JWKS URL: checked per Worker.
+  const jwksRefusal = spec.jwksUrl ? providerRefusal(spec.jwksUrl) : null;
 
-  async function keyFor(env: Record<string, unknown>, kid: string | undefined, alg: string): Promise<VerificationKey | undefined> {
+  async function keyFor(env: Record<string, unknown>, kid: string | undefined, alg: string): Promise<RemoteKey> {
     if (spec.secret) {
       const value = env[spec.secret];
       if (typeof value !== "string" || !value)
         throw new GatewayError("AUTHORIZER_CONFIGURATION_ERROR", { message: null, detail: `jwt: Worker secret ${spec.secret} is not set` });
       if (secretKey?.value !== value) secretKey = { value, key: keyFromSecret(value, spec.algorithms) };
-      return secretKey.key;
+      return { key: secretKey.key, until: Infinity, stale: false };
     }
     if (inline) {
       const usable = inline.filter((k) => k.algorithms.includes(alg));
-      return kid !== undefined ? usable.find((k) => k.kid === kid) : usable.length === 1 ? usable[0] : undefined;
+      const key = kid !== undefined ? usable.find((k) => k.kid === kid) : usable.length === 1 ? usable[0] : undefined;
+      return { key, until: Infinity, stale: false };
     }
+    const refused = jwksRefusal?.(isLocalDev(env));
+    if (refused) throw new GatewayError("AUTHORIZER_CONFIGURATION_ERROR", { message: null, detail: `jwt: jwksUrl ${refused}` });
     return remoteKey(spec, kid, alg);
   }
 
-  async function verify(token: string, env: Record<string, unknown>): Promise<Identity> {
+  async function verify(token: string, ctx: RequestContext): Promise<{ identity: Identity; until: number }> {
     let header;
     try {
       header = decodeProtectedHeader(token);
@@ -79,7 +91,13 @@ export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Author
     if (typeof alg !== "string" || alg === "none") throw unauthorized("unsupported algorithm");
     const kid = header.kid;
     if (kid !== undefined && (typeof kid !== "string" || !KID.test(kid))) throw unauthorized("malformed kid");
-    const key = await keyFor(env, kid, alg);
+    const { key, until, stale } = await keyFor(ctx.env, kid, alg);
+    if (stale) {
+      // The endpoint has not answered for longer than the keys may be trusted: refuse rather than trust them.
+      ctx.failedClosed++;
+      console.error(JSON.stringify({ level: "warn", event: "jwks-keys-stale", url: new URL(spec.jwksUrl!).origin, maxAgeSeconds: spec.jwksMaxCacheSeconds }));
+      throw unauthorized("the key set is older than jwksMaxCacheSeconds and could not be refreshed");
+    }
     if (!key || !key.algorithms.includes(alg)) throw unauthorized("no key for this token");
 
     let payload: JWTPayload;
@@ -96,10 +114,14 @@ export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Author
       if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw unauthorized("signature verification failed");
       throw unauthorized(err instanceof joseErrors.JOSEError ? err.code : "invalid token");
     }
-    if (!audienceAccepted(payload, spec.audience)) throw unauthorized("audience not accepted");
+    if (!audienceAccepted(payload, spec.audience, spec.allowAnyAudience)) throw unauthorized("audience not accepted");
+    const nowSeconds = Date.now() / 1000;
     // Amazon: iat must be before the current time (jose checks it only with maxTokenAge).
-    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + spec.clockSkewSeconds) throw unauthorized("iat in the future");
-    return {
+    if (typeof payload.iat === "number" && payload.iat > nowSeconds + spec.clockSkewSeconds) throw unauthorized("iat in the future");
+    // A token valid for centuries (`exp: 1e308`) is a stolen token that never expires.
+    if (spec.maxTokenLifetimeSeconds !== null && payload.exp! - nowSeconds > spec.maxTokenLifetimeSeconds + spec.clockSkewSeconds)
+      throw unauthorized("the token expires further ahead than maxTokenLifetimeSeconds");
+    const identity: Identity = {
       type: "jwt",
       principalId: typeof payload.sub === "string" ? payload.sub : "",
       claims: payload as Record<string, unknown>,
@@ -107,6 +129,7 @@ export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Author
       context: {},
       usageIdentifierKey: null,
     };
+    return { identity, until };
   }
 
   return {
@@ -120,9 +143,9 @@ export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Author
       const now = Date.now();
       let identity = memo.get(token);
       if (!identity || identity.until <= now) {
-        const verified = await verify(token, ctx.env);
+        const { identity: verified, until: keysUntil } = await verify(token, ctx);
         const exp = typeof verified.claims?.exp === "number" ? verified.claims.exp * 1000 : now + MEMO_WITHOUT_EXP_MS;
-        identity = { identity: verified, until: Math.min(exp, now + MEMO_WITHOUT_EXP_MS * 12) };
+        identity = { identity: verified, until: Math.min(exp, now + MEMO_WITHOUT_EXP_MS * 12, keysUntil) };
         if (token.length <= MAX_MEMO_TOKEN_CHARS) {
           if (memo.size >= MAX_MEMO) memo.delete(memo.keys().next().value!);
           memo.set(token, identity);

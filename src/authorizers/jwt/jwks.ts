@@ -6,12 +6,19 @@
  *
  * Remote JWKS are cached per isolate per URL for their Cache-Control max-age within configured bounds. An unknown
  * `kid` refetches at most once per `jwksRefetchSeconds` (single flight), then is remembered as unknown for that
- * long (negative cache). A JWKS endpoint that is down or slow (bounded wait) leaves cached keys working; keys never
- * seen fail closed. `jku` and `x5u` token headers are never followed: keys come only from configuration.
+ * long (negative cache). A JWKS endpoint that is down or slow (bounded wait) leaves cached keys working — but only
+ * until they are `jwksMaxCacheSeconds` old (counted from the fetch that brought them): then they stop verifying
+ * (401, counted as fail-closed), so a revoked key cannot outlive an outage. Keys never seen fail closed. The body
+ * read is bounded (MAX_JWKS_BYTES). `jku` and `x5u` token headers are never followed: keys come only from
+ * configuration.
  */
 import { importJWK, type CryptoKey, type JWK } from "jose";
 import type { BundleJwtAuthorizer } from "../../config/bundle.ts";
 import { awaitShared } from "../../deploy/registry-client.ts";
+import { readAtMost } from "../../util/read-bounded.ts";
+
+/** Far above any real key set (a few KB); a larger answer is a failed fetch. */
+export const MAX_JWKS_BYTES = 512 * 1024;
 
 export interface VerificationKey {
   kid: string | undefined;
@@ -71,6 +78,8 @@ export async function materialFor(key: VerificationKey, alg: string): Promise<Cr
 
 interface JwksEntry {
   keys: VerificationKey[];
+  /** When the keys were fetched (0: never): they verify until fetchedAt + jwksMaxCacheSeconds, endpoint up or not. */
+  fetchedAt: number;
   expiresAt: number;
   lastAttempt: number;
   pending: Promise<void> | undefined;
@@ -91,14 +100,21 @@ async function refresh(spec: BundleJwtAuthorizer, entry: JwksEntry, now: number)
   const timer = setTimeout(() => controller.abort(), spec.jwksTimeoutMs);
   try {
     const res = await fetch(spec.jwksUrl!, { signal: controller.signal, headers: { accept: "application/json" }, redirect: "manual" });
-    if (!res.ok) throw new Error(`JWKS endpoint answered ${res.status}`);
-    const body = (await res.json()) as { keys?: unknown };
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new Error(`JWKS endpoint answered ${res.status}`);
+    }
+    const bytes = await readAtMost(res.body, MAX_JWKS_BYTES);
+    if (!bytes) throw new Error(`JWKS is over ${MAX_JWKS_BYTES} bytes, or broke off`);
+    const body = JSON.parse(new TextDecoder().decode(bytes)) as { keys?: unknown } | null;
+    if (!body || typeof body !== "object") throw new Error("JWKS is not a JSON object");
     if (!Array.isArray(body.keys)) throw new Error("JWKS has no keys array");
     // Not narrowed here: the cache is shared by every authorizer with this URL, each with its own `algorithms`.
     const keys = body.keys.flatMap((k) => (k && typeof k === "object" ? [keyFromJwk(k as JWK, null)].filter((x) => x !== undefined) : []));
     const seconds = Math.min(spec.jwksMaxCacheSeconds, Math.max(spec.jwksMinCacheSeconds, maxAge(res.headers.get("cache-control")) ?? 300));
     entry.keys = keys;
-    entry.expiresAt = Date.now() + seconds * 1000;
+    entry.fetchedAt = Date.now();
+    entry.expiresAt = entry.fetchedAt + seconds * 1000;
     entry.unknownKids.clear();
   } catch (err) {
     // Cached keys keep working; the failure is logged, never shown to the caller.
@@ -129,27 +145,40 @@ function pick(keys: VerificationKey[], kid: string | undefined, alg: string): Ve
   return usable.length === 1 ? usable[0] : undefined;
 }
 
-/** The key to verify a token with `kid`/`alg` from a remote JWKS, or undefined (fail closed). */
-export async function remoteKey(spec: BundleJwtAuthorizer, kid: string | undefined, alg: string): Promise<VerificationKey | undefined> {
+/**
+ * A remote key lookup: the key (undefined: fail closed), until when it may be trusted (a verified token is not
+ * remembered past it), and whether keys were there but too old to use.
+ */
+export interface RemoteKey {
+  key: VerificationKey | undefined;
+  until: number;
+  stale: boolean;
+}
+
+/** The key to verify a token with `kid`/`alg` from a remote JWKS. */
+export async function remoteKey(spec: BundleJwtAuthorizer, kid: string | undefined, alg: string): Promise<RemoteKey> {
   // This authorizer's allowlist, applied per authorizer (cached keys allow whatever their type allows).
-  if (spec.algorithms && !spec.algorithms.includes(alg)) return undefined;
+  if (spec.algorithms && !spec.algorithms.includes(alg)) return { key: undefined, until: 0, stale: false };
   const url = spec.jwksUrl!;
   const now = Date.now();
   let entry = remote.get(url);
-  if (!entry) remote.set(url, (entry = { keys: [], expiresAt: 0, lastAttempt: 0, pending: undefined, unknownKids: new Map() }));
+  if (!entry) remote.set(url, (entry = { keys: [], fetchedAt: 0, expiresAt: 0, lastAttempt: 0, pending: undefined, unknownKids: new Map() }));
   const due = now - entry.lastAttempt >= spec.jwksRefetchSeconds * 1000;
   if (now >= entry.expiresAt && (due || entry.lastAttempt === 0)) await refreshOnce(spec, entry, now);
   else if (entry.pending) await awaitShared(entry.pending, spec.jwksTimeoutMs + 100);
 
+  // Per authorizer: authorizers sharing a URL share the keys, each with its own maximum age.
+  const until = entry.fetchedAt + spec.jwksMaxCacheSeconds * 1000;
+  if (entry.fetchedAt > 0 && Date.now() >= until) return { key: undefined, until, stale: true };
   const found = pick(entry.keys, kid, alg);
-  if (found || kid === undefined) return found;
-  if ((entry.unknownKids.get(kid) ?? 0) > now) return undefined;
+  if (found || kid === undefined) return { key: found, until, stale: false };
+  if ((entry.unknownKids.get(kid) ?? 0) > now) return { key: undefined, until, stale: false };
   if (Date.now() - entry.lastAttempt >= spec.jwksRefetchSeconds * 1000) {
     await refreshOnce(spec, entry, Date.now());
     const again = pick(entry.keys, kid, alg);
-    if (again) return again;
+    if (again) return { key: again, until: entry.fetchedAt + spec.jwksMaxCacheSeconds * 1000, stale: false };
   }
   if (entry.unknownKids.size > 1000) entry.unknownKids.clear();
   entry.unknownKids.set(kid, Date.now() + spec.jwksRefetchSeconds * 1000);
-  return undefined;
+  return { key: undefined, until, stale: false };
 }

@@ -5,6 +5,7 @@
  * Tests set `cf.tlsClientAuth` on the Request they build; nothing in the product reads certificates elsewhere.
  */
 import type { BundleMtlsAuthorizer } from "../../config/bundle.ts";
+import { linearPattern } from "../../security/linear-regex.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { Authorizer } from "../types.ts";
 
@@ -20,7 +21,12 @@ export interface TlsClientAuth {
 }
 
 export function mtlsAuthorizer(spec: BundleMtlsAuthorizer): Authorizer {
-  const subjects = spec.subjects.map((s) => (s.length > 1 && s.startsWith("/") && s.endsWith("/") ? new RegExp(s.slice(1, -1)) : s));
+  // Regular expressions run on the linear-time engine; one it cannot run (a bundle older than that check) matches nothing.
+  const subjects = spec.subjects.map((s) => {
+    if (!(s.length > 1 && s.startsWith("/") && s.endsWith("/"))) return s;
+    const compiled = linearPattern(s.slice(1, -1));
+    return typeof compiled === "string" ? { test: () => false } : compiled;
+  });
   const subjectMatches = (dn: string) => subjects.some((s) => (typeof s === "string" ? s === dn : s.test(dn)));
   return {
     type: "mtls",

@@ -271,7 +271,7 @@ describe("refusals", () => {
 });
 
 describe("sigv4Authorizer", () => {
-  const spec = { type: "sigv4" as const, service: "execute-api", region: REGION, credentials: { [KEY]: "SIGV4_SECRET", AKIANOSECRETSET00001: "UNSET_SECRET" } };
+  const spec = { type: "sigv4" as const, service: "execute-api", region: REGION, credentials: { [KEY]: "SIGV4_SECRET", AKIANOSECRETSET00001: "UNSET_SECRET" }, forwardUnsignedHeaders: false };
   const env = { SIGV4_SECRET: SECRET } as unknown as Env;
   const authorize = (req: Request) => sigv4Authorizer(spec).authorize(new RequestContext(req, env, {} as ExecutionContext), { scopes: [] });
   const now = { datetime: new Date().toISOString().replace(/[:-]|\.\d{3}/g, "") };

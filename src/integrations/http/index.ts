@@ -44,7 +44,7 @@ export function httpIntegration(
       headers.set("x-forwarded-proto", ctx.url.protocol.replace(":", ""));
       setTemplatedHeaders(headers, headerTemplates, ctx);
       const out = await mapRequest(ctx, {
-        url: backendUrl(renderTemplate(uri, ctx.stageVariables, ctx.pathParams), ""),
+        url: backendUrl(renderTemplate(uri, ctx.stageVariables, ctx.pathParams), "", spec.service ? null : ctx.env),
         method: spec.method ?? ctx.request.method,
         headers,
         body: await ctx.bodyForForwarding(),

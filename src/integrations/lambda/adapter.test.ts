@@ -1,60 +1,69 @@
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, it, expect } from "vitest";
-import { lambdaWorker, LAMBDA_ERROR_HEADER, type LambdaContext } from "./adapter.ts";
+import { lambdaWorker, runLambda, type LambdaContext, type LambdaOutcome } from "./adapter.ts";
 import { buildEventV1, type LambdaEventV1 } from "./event.ts";
 import { parseReply } from "./reply.ts";
 
-const invoke = (body: unknown, init: RequestInit = {}) =>
-  new Request("https://lambda.internal/", { method: "POST", body: JSON.stringify(body), ...init });
+/** An instance of the entrypoint class, as workerd makes one per call. */
+const instance = (worker: ReturnType<typeof lambdaWorker>) => new worker(createExecutionContext(), env);
+const payload = (outcome: LambdaOutcome) => ("payload" in outcome ? outcome.payload : `threw ${outcome.errorType}`);
 
 describe("lambdaWorker", () => {
-  it("is a Worker", () => {
-    const worker: ExportedHandler = lambdaWorker(() => ({ statusCode: 204 }));
-    expect(typeof worker.fetch).toBe("function");
-  });
-
-  it("passes the event and replies 200 with the sync handler's JSON result", async () => {
+  it("is a Worker entrypoint whose RPC method runs the handler", async () => {
     let seen: unknown;
-    const worker = lambdaWorker((event) => {
-      seen = event;
-      return { statusCode: 201, body: "made" };
-    });
-    const res = await worker.fetch(invoke({ hello: "world" }));
+    const worker = instance(lambdaWorker((event) => ((seen = event), { statusCode: 201, body: "made" })));
+    expect(await worker.invokeLambda({ hello: "world" })).toEqual({ payload: '{"statusCode":201,"body":"made"}' });
     expect(seen).toEqual({ hello: "world" });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toBe("application/json");
-    expect(res.headers.get(LAMBDA_ERROR_HEADER)).toBeNull();
-    expect(await res.json()).toEqual({ statusCode: 201, body: "made" });
   });
 
+  it("never takes an HTTP request for an event, whatever it carries: 404 without a fetch handler", async () => {
+    let called = false;
+    const worker = instance(lambdaWorker(() => void (called = true)));
+    const forged = new Request("https://lambda.example/", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-portico-payload-format": "1.0" },
+      body: JSON.stringify({ httpMethod: "GET", path: "/", requestContext: { authorizer: { claims: { sub: "admin" } } } }),
+    });
+    const res = await worker.fetch(forged);
+    expect(res.status).toBe(404);
+    expect(called).toBe(false);
+  });
+
+  it("gives HTTP requests to its fetch handler, never to the Lambda handler", async () => {
+    let called = false;
+    const worker = instance(lambdaWorker(() => void (called = true), { fetch: (request) => new Response(`plain ${new URL(request.url).pathname}`) }));
+    const res = await worker.fetch(new Request("https://lambda.example/x", { method: "POST", headers: { "x-portico-payload-format": "2.0" }, body: "{}" }));
+    expect(await res.text()).toBe("plain /x");
+    expect(called).toBe(false);
+  });
+});
+
+describe("runLambda", () => {
   it("awaits async handlers", async () => {
-    const worker = lambdaWorker(async () => {
+    const outcome = await runLambda(async () => {
       await new Promise((r) => setTimeout(r, 1));
       return "Hello from Lambda!";
-    });
-    const res = await worker.fetch(invoke({}));
-    expect(await res.text()).toBe('"Hello from Lambda!"');
+    }, {});
+    expect(outcome).toEqual({ payload: '"Hello from Lambda!"' });
   });
 
   it("sends an undefined result as null", async () => {
-    const res = await lambdaWorker(() => undefined).fetch(invoke({}));
-    expect(res.status).toBe(200);
-    expect(await res.text()).toBe("null");
+    expect(await runLambda(() => undefined, {})).toEqual({ payload: "null" });
   });
 
   it("gives the handler a Lambda context", async () => {
     let ctx: LambdaContext | undefined;
-    const worker = lambdaWorker(
+    const outcome = await runLambda(
       (_event, context) => {
         ctx = context;
         return context.getRemainingTimeInMillis();
       },
+      { requestContext: { requestId: "req-42" } },
       { functionName: "pets", timeoutMs: 5000 },
     );
-    const res = await worker.fetch(invoke({ requestContext: { requestId: "req-42" } }));
-    const remaining: unknown = await res.json();
-    expect(typeof remaining).toBe("number");
-    expect(remaining as number).toBeGreaterThan(0);
-    expect(remaining as number).toBeLessThanOrEqual(5000);
+    const remaining = JSON.parse(payload(outcome)) as number;
+    expect(remaining).toBeGreaterThan(0);
+    expect(remaining).toBeLessThanOrEqual(5000);
     expect(ctx?.awsRequestId).toBe("req-42");
     expect(ctx?.functionName).toBe("pets");
     expect(ctx?.functionVersion).toBe("$LATEST");
@@ -62,45 +71,27 @@ describe("lambdaWorker", () => {
 
   it("makes up a request id when the event has none", async () => {
     let id = "";
-    await lambdaWorker((_e, c) => void (id = c.awsRequestId)).fetch(invoke([1, 2]));
+    await runLambda((_e, c) => void (id = c.awsRequestId), [1, 2]);
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("reports a thrown Error as Lambda does", async () => {
-    const worker = lambdaWorker(async () => {
+    const outcome = await runLambda(async () => {
       throw new TypeError("boom");
-    });
-    const res = await worker.fetch(invoke({}));
-    expect(res.status).toBe(500);
-    expect(res.headers.get(LAMBDA_ERROR_HEADER)).toBe("Unhandled");
-    expect(await res.json()).toEqual({ errorType: "TypeError", errorMessage: "boom" });
+    }, {});
+    expect(outcome).toEqual({ errorType: "TypeError", errorMessage: "boom" });
   });
 
   it("reports a thrown non-Error by its type", async () => {
-    const res = await lambdaWorker(() => {
+    const outcome = await runLambda(() => {
       throw "oops";
-    }).fetch(invoke({}));
-    expect(res.status).toBe(500);
-    expect(res.headers.get(LAMBDA_ERROR_HEADER)).toBe("Unhandled");
-    expect(await res.json()).toEqual({ errorType: "string", errorMessage: "oops" });
+    }, {});
+    expect(outcome).toEqual({ errorType: "string", errorMessage: "oops" });
   });
 
   it("reports an unserialisable result as the function's error", async () => {
-    const res = await lambdaWorker(() => ({ n: 1n })).fetch(invoke({}));
-    expect(res.status).toBe(500);
-    expect(res.headers.get(LAMBDA_ERROR_HEADER)).toBe("Unhandled");
-    expect(((await res.json()) as { errorType: string }).errorType).toBe("TypeError");
-  });
-
-  it("refuses non-POST requests and non-JSON bodies without calling the handler", async () => {
-    let called = false;
-    const worker = lambdaWorker(() => void (called = true));
-    const get = await worker.fetch(new Request("https://lambda.internal/"));
-    expect(get.status).toBe(405);
-    expect(get.headers.get("allow")).toBe("POST");
-    const bad = await worker.fetch(new Request("https://lambda.internal/", { method: "POST", body: "{nope" }));
-    expect(bad.status).toBe(400);
-    expect(called).toBe(false);
+    const outcome = await runLambda(() => ({ n: 1n }), {});
+    expect("errorType" in outcome && outcome.errorType).toBe("TypeError");
   });
 
   it("round-trips an unchanged Lambda handler through event and reply", async () => {
@@ -128,8 +119,8 @@ describe("lambdaWorker", () => {
       body: null,
       isBinaryBody: false,
     });
-    const res = await lambdaWorker(handler).fetch(invoke(event));
-    expect(parseReply(await res.json(), "1.0")).toEqual({
+    const outcome = await instance(lambdaWorker(handler)).invokeLambda(event);
+    expect(parseReply(JSON.parse(payload(outcome)), "1.0")).toEqual({
       status: 200,
       headers: [["content-type", "text/plain"]],
       body: "GET /hello Jürgen",

@@ -3,9 +3,10 @@
  *
  * - `raw`: the HTTP request is forwarded to the bound Worker (path from the template or the route's own path,
  *   query, headers and streamed body), and its response comes back.
- * - `1.0` / `2.0`: the bound Worker receives Amazon's Lambda proxy event as a JSON POST and replies with the
- *   handler's result (`lambdaWorker()` in `lambda/adapter.ts` wraps an unchanged Lambda handler). A reply that
- *   breaks Amazon's contract, or a handler that threw, answers as Amazon does: 502 `{"message": "Internal server
+ * - `1.0` / `2.0`: the bound Worker receives Amazon's Lambda proxy event as an RPC call on its binding — never an
+ *   HTTP request, so no client can forge one — and replies with the handler's result (`lambdaWorker()` in
+ *   `lambda/adapter.ts` wraps an unchanged Lambda handler). A reply that breaks Amazon's contract, a handler that
+ *   threw, or a Worker that is not a `lambdaWorker` answers as Amazon does: 502 `{"message": "Internal server
  *   error"}` on REST APIs, 500 `{"message":"Internal Server Error"}` on HTTP APIs.
  */
 import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
@@ -13,14 +14,13 @@ import type { Identity } from "../../authorizers/types.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { applyBackendHeaders, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
-import { LAMBDA_ERROR_HEADER } from "../lambda/adapter.ts";
 import { buildEventV1, buildEventV2 } from "../lambda/event.ts";
 import { requestFacts } from "../lambda/facts.ts";
 import { parseReply } from "../lambda/reply.ts";
 import { matchesMediaType } from "../media-types.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
+import { invokeLambda } from "../lambda/invoke.ts";
 import { sendToBackend } from "../transport.ts";
-import { readAtMost } from "../../util/read-bounded.ts";
 import type { Integration } from "../types.ts";
 
 /** Lambda's own limit on a synchronous response payload. */
@@ -51,27 +51,18 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
         ...(ctx.identity ? { authorizer: authorizerContext(ctx.identity, format) } : {}),
       });
       const event = format === "1.0" ? buildEventV1(facts) : buildEventV2(facts);
-      const res = await sendToBackend(
-        ctx,
-        {
-          url: `https://${ctx.url.host}/`,
-          method: "POST",
-          headers: new Headers({ "content-type": "application/json", "x-portico-payload-format": format }),
-          body: JSON.stringify(event),
-        },
-        spec.timeoutMs,
-        spec.service,
-      );
-      if (res.status !== 200 || res.headers.has(LAMBDA_ERROR_HEADER)) {
-        await res.body?.cancel();
-        throw malformed(`service ${spec.service} failed: status ${res.status}`);
+      const started = performance.now();
+      // Over RPC, never over HTTP: the one channel a client cannot address (lambda/adapter.ts).
+      const outcome = await invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES);
+      ctx.integrationLatencyMs = performance.now() - started;
+      if (!outcome.ok) {
+        if (outcome.why === "timeout") throw new GatewayError("INTEGRATION_TIMEOUT", { detail: outcome.detail });
+        if (outcome.why === "no-binding") throw new GatewayError("API_CONFIGURATION_ERROR", { detail: outcome.detail });
+        throw malformed(outcome.why === "threw" ? `service ${spec.service} threw ${outcome.errorType}` : outcome.detail);
       }
-      // Bounded like Lambda's own 6 MB response payload limit: a runaway reply cannot exhaust the isolate.
-      const bytes = await readAtMost(res.body, MAX_LAMBDA_REPLY_BYTES);
-      if (!bytes) throw malformed(`service ${spec.service} replied with more than ${MAX_LAMBDA_REPLY_BYTES} bytes, or broke off`);
       let value: unknown;
       try {
-        value = JSON.parse(new TextDecoder().decode(bytes));
+        value = JSON.parse(outcome.payload);
       } catch {
         throw malformed(`service ${spec.service} replied with something other than JSON`);
       }
@@ -98,8 +89,12 @@ export function authorizerContext(identity: Identity, format: "1.0" | "2.0"): Re
   return format === "2.0" ? { lambda: context } : context;
 }
 
-function lambdaHeaders(ctx: RequestContext): Headers {
-  const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp);
+/**
+ * The headers a Lambda-style event carries: the client's as the route forwards them (its header policy), with
+ * X-Forwarded-For/-Proto/-Port and the identity headers the pipeline decided on. Also the WebSocket CONNECT event's.
+ */
+export function lambdaHeaders(ctx: RequestContext): Headers {
+  const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, ctx.route?.headerPolicy);
   headers.delete("x-forwarded-host");
   // Identity headers (claimsToHeaders) overwrite or remove what the client sent, as for HTTP backends.
   applyBackendHeaders(headers, ctx.backendHeaders);
@@ -113,7 +108,7 @@ function rawService(spec: BundleServiceIntegration): Integration {
     async invoke(ctx: RequestContext): Promise<Response> {
       const target = path ? renderTemplate(path, ctx.stageVariables, ctx.pathParams) : ctx.path;
       const url = `${ctx.url.protocol}//${ctx.url.host}${target}${ctx.url.search}`;
-      const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp);
+      const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, ctx.route?.headerPolicy);
       applyBackendHeaders(headers, ctx.backendHeaders);
       const res = await sendToBackend(
         ctx,

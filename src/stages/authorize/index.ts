@@ -1,7 +1,8 @@
 /**
  * Authorize: the route's authorizer (built once per bundle) proves who the caller is, or the request ends with
- * its 401/403/500. The identity reaches later stages, and — for a JWT authorizer with `claimsToHeaders` — the
- * backend as headers, which overwrite (or remove) whatever the client sent under those names.
+ * its 401/403/500. The identity reaches later stages, and — for a JWT authorizer with `claimsToHeaders`, a custom
+ * one with `contextToHeaders` — the backend as headers, which overwrite (or remove) whatever the client sent under
+ * those names (their aliases are dropped: security/client-headers.ts).
  */
 import type { StageFactory } from "../../pipeline/stage.ts";
 
@@ -16,6 +17,11 @@ export const authorize: StageFactory = () =>
       for (const [header, claim] of Object.entries(spec.claimsToHeaders)) {
         const value = ctx.identity.claims?.[claim];
         ctx.backendHeaders.push([header, value === undefined || value === null ? null : typeof value === "string" ? value : JSON.stringify(value)]);
+      }
+    else if (spec.type === "custom")
+      for (const [header, key] of Object.entries(spec.contextToHeaders)) {
+        const value = Object.hasOwn(ctx.identity.context, key) ? ctx.identity.context[key] : key === "principalId" ? ctx.identity.principalId : undefined;
+        ctx.backendHeaders.push([header, value === undefined ? null : String(value)]);
       }
     return next();
   };

@@ -2,7 +2,8 @@
  * Cache: the stage response cache, after authorization (so a lookup never precedes the checks that decide who
  * may see a response). On the way in: a fresh entry for this request's key answers (HIT, with Age). On the way
  * out: a storable response is kept (MISS) while it streams to the client. Rules that keep one caller's data from
- * another are in cache/key.ts; the tiers are in cache/store.ts.
+ * another, and one client's reflected headers from the next (Vary outside the key, credentials without an
+ * authorizer), are in cache/key.ts; the tiers are in cache/store.ts.
  *
  * `Cache-Control: max-age=0` from a caller refreshes the entry only when the caller may invalidate — a JWT with
  * the `cache:invalidate` scope, a custom authorizer context `cacheInvalidate: true`, or the
@@ -131,7 +132,11 @@ export const cache: StageFactory = () =>
     }
     mark("MISS");
     const declared = Number(res.headers.get("content-length") ?? "-1");
-    if (ctx.request.method !== "GET" || !storable(res, settings.statuses) || declared > settings.maxEntryBytes || !res.body) {
+    // Credentials the gateway did not check, on a route where no authorizer or API key puts the caller in the
+    // key: the backend may have answered for that caller alone (RFC 9111 §3.5).
+    const credentialed = !route.spec.authorizer && !route.spec.apiKeyRequired && (ctx.request.headers.has("authorization") || ctx.request.headers.has("cookie"));
+    const rule = { keyHeaders: keys.headers, credentialed };
+    if (ctx.request.method !== "GET" || !storable(res, settings.statuses, rule) || declared > settings.maxEntryBytes || !res.body) {
       release();
       return res;
     }

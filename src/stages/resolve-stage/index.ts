@@ -1,12 +1,13 @@
 /**
  * Resolve stage: which API, stage and bundle version serve this request. A custom-domain mapping (host, then an
  * optional base path) wins; otherwise the first path segment names a stage of the Worker's default API, as on
- * execute-api (`/prod/pets/1`). Unknown stage → 403 Forbidden, as on Amazon.
+ * execute-api (`/prod/pets/1`). Unknown stage → 403 Forbidden, as on Amazon. No version that can be served safely
+ * (a configuration-store fault in an isolate that knows none) → 503, counted under the version `unavailable`.
  *
  * This is also where the request's path is normalised, once (`routing/path.ts`), and where a declared body
  * size over the API's limit is refused before a byte of it is read.
  */
-import type { DomainTarget } from "../../deploy/config-source.ts";
+import { ConfigUnavailableError, UNAVAILABLE_VERSION, type DomainTarget, type StageResolution } from "../../deploy/config-source.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
 import { normalizePath } from "../../routing/path.ts";
@@ -19,22 +20,33 @@ export const resolveStage: StageFactory = ({ source }) =>
 
     let api: string;
     let stage: string | undefined;
-    const found = source.domainTargets(ctx.url.hostname.toLowerCase());
-    const targets = found instanceof Promise ? await found : found;
-    if (targets.length) {
-      const target = pickDomainTarget(targets, segments[0]);
-      if (!target) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no base path mapping on ${ctx.url.hostname}` });
-      api = target.api;
-      stage = target.stage;
-      if (target.basePath) segments = segments.slice(1);
-    } else {
-      api = source.defaultApi();
-      stage = segments[0];
-      segments = segments.slice(1);
+    let resolution: StageResolution | undefined;
+    try {
+      const found = source.domainTargets(ctx.url.hostname.toLowerCase());
+      const targets = found instanceof Promise ? await found : found;
+      if (targets.length) {
+        const target = pickDomainTarget(targets, segments[0]);
+        if (!target) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no base path mapping on ${ctx.url.hostname}` });
+        api = target.api;
+        stage = target.stage;
+        if (target.basePath) segments = segments.slice(1);
+      } else {
+        api = source.defaultApi();
+        stage = segments[0];
+        segments = segments.slice(1);
+      }
+      const resolving = stage === undefined ? undefined : source.resolveStage(api, stage, { request: ctx.request, clientIp: ctx.clientIp });
+      // Awaited only when it is a promise: a memo hit answers synchronously and costs no microtask.
+      resolution = resolving instanceof Promise ? await resolving : resolving;
+    } catch (err) {
+      if (err instanceof ConfigUnavailableError && err.api && err.stage) {
+        // Counted in the stage's metrics (respond records it) under a version of its own.
+        ctx.api = err.api;
+        ctx.stage = err.stage;
+        ctx.deploymentId = UNAVAILABLE_VERSION;
+      }
+      throw err;
     }
-    const resolving = stage === undefined ? undefined : source.resolveStage(api, stage, { request: ctx.request, clientIp: ctx.clientIp });
-    // Awaited only when it is a promise: a memo hit answers synchronously and costs no microtask.
-    const resolution = resolving instanceof Promise ? await resolving : resolving;
     if (!resolution || stage === undefined) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no stage ${api}/${stage ?? ""}` });
 
     ctx.api = api;

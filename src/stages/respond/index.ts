@@ -34,6 +34,7 @@ export const respond: StageFactory = () =>
         latencyMs: Date.now() - ctx.receivedAt,
         integrationLatencyMs: ctx.integrationLatencyMs,
         degraded: ctx.degradedDecisions,
+        failClosed: ctx.failedClosed,
         cache: ctx.cacheStatus,
       });
     return res;

@@ -1,7 +1,7 @@
 /**
- * Throttle and quota. Every bucket that applies must admit the request: account (gateway-wide, sharded), stage
- * (sharded when fast), route, and — for a request whose API key belongs to a usage plan — the plan's bucket for
- * that key and the plan's bucket for that route. Then the plan's quota counts it. Refusals: 429
+ * Throttle and quota. Every bucket that applies must admit the request, narrowest first: for a request whose API
+ * key belongs to a usage plan, the plan's bucket for that key and route, then for that key; then the route's, the
+ * stage's (sharded when fast) and the account's (gateway-wide, sharded). Then the plan's quota counts it. Refusals: 429
  * `{"message":"Too Many Requests"}` with Retry-After and RateLimit headers, or 429 `{"message":"Limit Exceeded"}`
  * for a spent quota; the backend is not called. A `shadow` limit only marks the response it would have refused.
  */
@@ -58,18 +58,20 @@ function applicable(ctx: RequestContext): Check[] {
   const bundle = ctx.bundle!.bundle;
   const route = ctx.route!.spec;
   const checks: Check[] = [];
-  const account = accountThrottle(ctx.env);
-  if (account) checks.push(sharded("account", "account", account, false));
-  const stageThrottle = bundle.stages[stage]?.throttle;
-  if (stageThrottle) checks.push(sharded("stage", `stage:${api}:${stage}`, stageThrottle, false));
-  if (route.throttle) checks.push(sharded("route", `route:${api}:${stage}:${route.key}`, route.throttle, false));
+  // Narrowest first, so a refusal never spends a wider bucket's token: a caller over its own plan is refused by
+  // its own buckets before it touches the route's, the stage's or the account's that everyone shares.
   const plan = ctx.usagePlan ? bundle.usagePlans[ctx.usagePlan] : undefined;
   if (plan && ctx.apiKeyId) {
     const closed = plan.failMode === "closed";
-    if (plan.throttle) checks.push({ level: "plan", key: `plan:${api}:${ctx.usagePlan}:${ctx.apiKeyId}`, throttle: plan.throttle, failClosed: closed });
     const perRoute = plan.routeThrottles[route.key];
     if (perRoute) checks.push({ level: "plan-route", key: `planroute:${api}:${ctx.usagePlan}:${ctx.apiKeyId}:${route.key}`, throttle: perRoute, failClosed: closed });
+    if (plan.throttle) checks.push({ level: "plan", key: `plan:${api}:${ctx.usagePlan}:${ctx.apiKeyId}`, throttle: plan.throttle, failClosed: closed });
   }
+  if (route.throttle) checks.push(sharded("route", `route:${api}:${stage}:${route.key}`, route.throttle, false));
+  const stageThrottle = bundle.stages[stage]?.throttle;
+  if (stageThrottle) checks.push(sharded("stage", `stage:${api}:${stage}`, stageThrottle, false));
+  const account = accountThrottle(ctx.env);
+  if (account) checks.push(sharded("account", "account", account, false));
   return checks;
 }
 
@@ -86,11 +88,12 @@ export const throttle: StageFactory = () => {
     let tightest: [string, string][] | undefined;
     let tightestRemaining = Infinity;
     for (const check of applicable(ctx)) {
-      const decision = await limiter.check(check.key, check.throttle, check.failClosed);
+      const decision = await limiter.check(check.key, check.throttle, check.failClosed, ctx.exec);
       if (decision.degraded) ctx.degradedDecisions++;
       if (decision.admitted) {
-        // The gateway-wide bucket is the operator's business: its headroom is not advertised to clients.
-        if (style && check.level !== "account" && decision.remaining < tightestRemaining) {
+        // The gateway-wide bucket is the operator's business: its headroom is not advertised to clients. Nor is
+        // a decision made without the limiter: it says nothing about the bucket.
+        if (style && check.level !== "account" && !decision.degraded && decision.remaining < tightestRemaining) {
           tightestRemaining = decision.remaining;
           tightest = rateLimitHeaders(style, check.level, check.throttle, decision.remaining, (1 / check.throttle.rate) * 1000);
         }
@@ -101,7 +104,7 @@ export const throttle: StageFactory = () => {
         continue;
       }
       // The account bucket's size is the operator's business: its 429 says when to retry, not what the limit is.
-      const advertised = style && check.level !== "account" ? rateLimitHeaders(style, check.level, check.throttle, 0, decision.retryAfterMs) : [];
+      const advertised = style && check.level !== "account" && !decision.degraded ? rateLimitHeaders(style, check.level, check.throttle, 0, decision.retryAfterMs) : [];
       const headers = Object.fromEntries([retryAfter(decision.retryAfterMs), ...advertised]);
       throw new GatewayError("THROTTLED", { headers, detail: `throttled by ${check.key}` });
     }

@@ -4,14 +4,15 @@
  * messages and the backend is not called. Bodies are read (bounded) only when a model must see them.
  *
  * Beyond Amazon, which lets a body in another content type through unvalidated, a route that validates its
- * body refuses non-JSON content types with 415, so a validator cannot be stepped around.
+ * body refuses non-JSON content types with 415, so a validator cannot be stepped around; and the body must be one
+ * unambiguous document within the API's `jsonLimits` (json-body.ts): no byte-order mark, no duplicate keys, no
+ * lone surrogates — else the validator could judge one document while the backend reads another.
  */
 import { isJsonMediaType } from "../../integrations/media-types.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
-
-/** Deeper JSON than this is refused before parsing: bounded work for attacker-controlled input. */
-export const MAX_JSON_DEPTH = 128;
+import type { BundleJsonLimits } from "../../config/bundle.ts";
+import { jsonBodyProblem } from "./json-body.ts";
 
 export const validate: StageFactory = () =>
   async function validate(ctx, next) {
@@ -32,7 +33,7 @@ export const validate: StageFactory = () =>
       const contentType = ctx.request.headers.get("content-type");
       if (contentType !== null && !isJsonMediaType(contentType))
         throw new GatewayError("UNSUPPORTED_MEDIA_TYPE", { detail: `body validation needs JSON, got ${contentType}` });
-      const value = parseJsonBody(await ctx.readBody());
+      const value = parseJsonBody(await ctx.readBody(), ctx.bundle!.bundle.settings.jsonLimits);
       const result = ctx.route!.bodyValidator()!.validate(value);
       if (!result.valid) throw new GatewayError("BAD_REQUEST_BODY", { validationError: result.error, detail: result.error });
     }
@@ -41,37 +42,23 @@ export const validate: StageFactory = () =>
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-function parseJsonBody(bytes: Uint8Array | null): unknown {
+function parseJsonBody(bytes: Uint8Array | null, limits: BundleJsonLimits): unknown {
   // Amazon validates an absent body against the model too: it is never valid.
   if (!bytes || bytes.byteLength === 0) throw new GatewayError("BAD_REQUEST_BODY", { validationError: "[no body]" });
+  // The decoder would drop a BOM silently; a backend parser may not, and then reads a different document.
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    throw new GatewayError("BAD_REQUEST_BODY", { validationError: "[body starts with a byte-order mark]" });
   let text: string;
   try {
     text = decoder.decode(bytes);
   } catch {
     throw new GatewayError("BAD_REQUEST_BODY", { validationError: "[body is not UTF-8]" });
   }
-  if (jsonDepthExceeds(text, MAX_JSON_DEPTH))
-    throw new GatewayError("BAD_REQUEST_BODY", { validationError: `[nested deeper than ${MAX_JSON_DEPTH}]` });
+  const problem = jsonBodyProblem(text, limits);
+  if (problem) throw new GatewayError("BAD_REQUEST_BODY", { validationError: problem, detail: `body refused: ${problem}` });
   try {
     return JSON.parse(text);
   } catch {
     throw new GatewayError("BAD_REQUEST_BODY", { validationError: "[body is not valid JSON]" });
   }
-}
-
-/** True when brackets nest deeper than `max` outside strings. Linear, no allocation. */
-export function jsonDepthExceeds(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > max) return true;
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return false;
 }

@@ -42,16 +42,18 @@ export interface BuiltWorker {
 const RECORDER_PATH = "/__e2e__/received";
 
 const recorderSource = (backendEntry: string) => `
-import backend from ${JSON.stringify(backendEntry)};
+import Backend from ${JSON.stringify(backendEntry)};
 const received = [];
-export default {
-  async fetch(request, env, ctx) {
+// The demo backend is a Worker entrypoint class (the Lambda adapter's): the recorder extends it, so HTTP requests
+// are recorded and Lambda events still arrive over RPC (invokeLambda), untouched.
+export default class RecordedBackend extends Backend {
+  async fetch(request) {
     const url = new URL(request.url);
     if (url.pathname === ${JSON.stringify(RECORDER_PATH)}) return Response.json(received.splice(0));
     received.push({ method: request.method, path: url.pathname + url.search, headers: Object.fromEntries(request.headers) });
-    return backend.fetch(request, env, ctx);
-  },
-};
+    return super.fetch(request);
+  }
+}
 `;
 
 /** `bindings` are added to the gateway's own (secrets and vars a test needs, e.g. ADMIN_TOKEN). */
@@ -72,6 +74,7 @@ export async function startBuiltWorker(checkout: Checkout, bindings: Record<stri
     bundle: true,
     format: "esm",
     outfile: backendOut,
+    external: ["cloudflare:workers"],
     logLevel: "error",
   });
 

@@ -1,11 +1,11 @@
 /**
  * A private copy of the checkout for one test file, with the real `node_modules` linked in.
  *
- * Why a copy: `portico build`, `portico embed` and `portico dev` write the Worker's embedded default bundle to
- * `.portico/embedded-bundle.json` (the file wrangler.toml aliases) and build into `dist/`. The `worker` project
- * reads that same file while it runs beside these tests, and `portico dev` on a custom definition would swap
- * the bundle under it. In a copy the CLI is the same code, and `PROJECT_ROOT` (derived from the CLI file's own
- * location) is the copy, so everything it writes stays there.
+ * Why a copy: what the CLI writes — `dist/` (portico build), `.portico/` and `.wrangler/state` (portico dev's
+ * session files and local KV and Durable Objects), `.dev.vars` (tests that enable the admin API) — stays in the
+ * copy, and a test starts from a checkout as fresh as a new clone. In a copy the CLI is the same code, and
+ * `PROJECT_ROOT` (found from the CLI file's own location) is the copy. Timestamps are kept, so the CLI bundle
+ * copied from cli/dist/ is as fresh as in the original and is not rebuilt (cli/bundle.mjs).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -35,9 +35,10 @@ export function isolatedCheckout(): Checkout {
   const dir = mkdtempSync(join(tmpdir(), "portico-e2e-"));
   cpSync(REPO_ROOT, dir, {
     recursive: true,
+    preserveTimestamps: true,
     filter: (source) => {
-      const relative = source.slice(REPO_ROOT.length).replace(/^\/+/, "");
-      return !NOT_COPIED.has(relative.split("/")[0]!);
+      const top = source.slice(REPO_ROOT.length).replace(/^\/+/, "").split("/")[0]!;
+      return !NOT_COPIED.has(top) && !top.startsWith(".portico-");
     },
   });
   symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");

@@ -28,6 +28,8 @@ const spec = (over: Partial<BundleCustomAuthorizer> = {}): BundleCustomAuthorize
   url: null,
   responseFormat: "policy",
   resultTtlSeconds: 300,
+  resultCacheScope: "route",
+  contextToHeaders: {},
   timeoutMs: 2000,
   ...over,
 });

@@ -17,7 +17,7 @@ const ISSUER = "https://issuer.test/";
 /** A fresh HS256 token (its own jti, so no two are alike) for `claims`; five minutes to live unless `exp` is given. */
 async function token(claims: Record<string, unknown>, secret = SECRET): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ iss: ISSUER, iat: now, exp: now + 300, jti: crypto.randomUUID(), ...claims })
+  return new SignJWT({ iss: ISSUER, aud: "cache-tests", iat: now, exp: now + 300, jti: crypto.randomUUID(), ...claims })
     .setProtectedHeader({ alg: "HS256" })
     .sign(new TextEncoder().encode(secret));
 }
@@ -31,7 +31,7 @@ async function jwtApi(route: Partial<RouteDefinition> = {}) {
   const definition: ApiDefinition = {
     name: `ci-${uid()}`,
     stages: { prod: { cache: { ttl: 60 } } },
-    authorizers: { users: { type: "jwt", issuer: ISSUER, secret: "JWT_SECRET", claimsToHeaders: { "x-user-id": "sub" } } },
+    authorizers: { users: { type: "jwt", issuer: ISSUER, audience: "cache-tests", secret: "JWT_SECRET", claimsToHeaders: { "x-user-id": "sub" } } },
     routes: { "GET /me": { authorizer: "users", integration: { type: "http_proxy", uri }, ...route } },
   };
   const gw = await cacheGateway(definition, { JWT_SECRET: SECRET });

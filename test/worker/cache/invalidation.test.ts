@@ -20,7 +20,7 @@ const REFRESH = { "cache-control": "max-age=0" };
 
 async function bearer(sub: string, scope?: string): Promise<Record<string, string>> {
   const now = Math.floor(Date.now() / 1000);
-  const jwt = await new SignJWT({ iss: ISSUER, sub, iat: now, exp: now + 300, jti: crypto.randomUUID(), ...(scope ? { scope } : {}) })
+  const jwt = await new SignJWT({ iss: ISSUER, aud: "cache-tests", sub, iat: now, exp: now + 300, jti: crypto.randomUUID(), ...(scope ? { scope } : {}) })
     .setProtectedHeader({ alg: "HS256" })
     .sign(new TextEncoder().encode(SECRET));
   return { authorization: `Bearer ${jwt}` };
@@ -32,7 +32,7 @@ async function setup(cache: Omit<StageCacheDefinition, "ttl">, options: { jwt?: 
   const definition: ApiDefinition = {
     name: `cv-${uid()}`,
     stages: { prod: { cache: { ttl: 60, ...cache } } },
-    ...(options.jwt ? { authorizers: { users: { type: "jwt", issuer: ISSUER, secret: "JWT_SECRET" } } } : {}),
+    ...(options.jwt ? { authorizers: { users: { type: "jwt", issuer: ISSUER, audience: "cache-tests", secret: "JWT_SECRET" } } } : {}),
     routes: { "GET /thing": { integration: { type: "http_proxy", uri }, ...(options.jwt ? { authorizer: "users" } : {}) } },
   };
   const gw = await cacheGateway(definition, { JWT_SECRET: SECRET, ...options.env });

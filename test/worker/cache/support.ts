@@ -124,7 +124,8 @@ export async function locationText(key: string): Promise<string | null> {
  * it has one, without waiting for background work (`waitUntil`) — for tiers that never answer.
  */
 export async function impatientGateway(definition: ApiDefinition, extraEnv: Partial<Env>) {
-  const { bundle, id } = await compileDefinition(definition);
+  // Compiled as the test Worker would (PORTICO_LOCAL_DEV: its backend is on loopback).
+  const { bundle, id } = await compileDefinition(definition, { localDev: true });
   const app = createApp({ source: new EmbeddedConfigSource(id, bundle) });
   return (path: string, init?: RequestInit) => app.fetch(new Request(`http://gateway.test${path}`, init), { ...ENV, ...NO_ACCOUNT_BUCKET, ...extraEnv }, createExecutionContext());
 }

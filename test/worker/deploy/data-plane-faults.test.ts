@@ -60,17 +60,23 @@ describe("Registry unreachable", () => {
     expect(await (await who()).json()).toEqual({ tag: "v2" });
   });
 
-  it("serves the embedded default when nothing was ever known", async () => {
+  it("fails closed (503) when nothing was ever known: the embedded default never stands in for an unread Registry", async () => {
     const { env, control } = faultyEnv();
     control.fault = "throw";
     const logs = errorLog();
     const fetch = appOn(env);
     const res = await fetch("http://localhost/prod/health");
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok" });
-    expect(versionOf(res)).toBe(short(EMBEDDED.id));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ message: "Service Unavailable" });
+    expect(versionOf(res)).toBeNull();
     expect(control.calls).toContain("servingState");
     expect(logs()).toContainEqual(expect.objectContaining({ event: "registry-unreachable", key: EMBEDDED.bundle.api.name, keepServing: false }));
+    expect(logs()).toContainEqual(expect.objectContaining({ event: "config-unavailable", api: EMBEDDED.bundle.api.name, stage: "prod" }));
+    // Once the Registry answers that the stage was never published, the embedded default serves it.
+    control.fault = "ok";
+    await sleep(1_100); // past the retry delay after a failure
+    const ok = await fetch("http://localhost/prod/health");
+    expect([ok.status, versionOf(ok)]).toEqual([200, short(EMBEDDED.id)]);
     // A stage the embedded bundle does not define is still unknown.
     expect((await fetch("http://localhost/nope/health")).status).toBe(403);
   });
@@ -126,14 +132,14 @@ describe("bundles that do not hash to their id", () => {
     expect(logs().some((l) => l.event === "bundle-unavailable")).toBe(false);
   });
 
-  it("fails closed (500, nothing of the refused text served) when no good copy exists and nothing was served before", async () => {
+  it("fails closed (503, nothing of the refused text served) when no good copy exists and nothing was served before", async () => {
     const { api, v2 } = await corruptedV2();
     await publish(definition(api, "v2"));
     const logs = errorLog();
     const { env, control } = faultyEnv();
     control.fault = "no-bundle-copy";
     const res = await appOn(env)(`http://${api}.test/who`);
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(503);
     expect(await res.text()).not.toContain("evil");
     expect(logs()).toContainEqual(expect.objectContaining({ event: "bundle-unavailable", id: v2, servingInstead: null }));
   });

@@ -96,8 +96,8 @@ export type RegistryFault = "ok" | "throw" | "hang" | "no-bundle-copy";
  * An environment whose REGISTRY wraps the real namespace; `fault` switches every call (or only `bundleText`)
  * to reject or never answer. Metrics flushing is pushed far out so a hung Registry never holds a test up.
  */
-export function faultyEnv(): { env: Env; control: { fault: RegistryFault; calls: string[] } } {
-  const control = { fault: "ok" as RegistryFault, calls: [] as string[] };
+export function faultyEnv(): { env: Env; control: { fault: RegistryFault; calls: string[]; kv: "ok" | "throw" } } {
+  const control = { fault: "ok" as RegistryFault, calls: [] as string[], kv: "ok" as "ok" | "throw" };
   const real = ENV.REGISTRY;
   const call = (id: DurableObjectId, method: string, args: unknown[]): Promise<unknown> => {
     control.calls.push(method);
@@ -112,12 +112,20 @@ export function faultyEnv(): { env: Env; control: { fault: RegistryFault; calls:
     get: (id: DurableObjectId) =>
       new Proxy({}, { get: (_t, prop) => (typeof prop === "string" && prop !== "then" ? (...args: unknown[]) => call(id, prop, args) : undefined) }),
   };
-  return { env: { ...ENV, REGISTRY: REGISTRY as unknown as Env["REGISTRY"], METRICS_FLUSH_MS: "3600000" }, control };
+  // KV `BUNDLES` whose reads can be made to throw (`kv: "throw"`), as a KV outage does.
+  const BUNDLES = {
+    get: (...args: Parameters<KVNamespace["get"]>) => (control.kv === "throw" ? Promise.reject(new Error("injected: KV unavailable")) : ENV.BUNDLES.get(...args)),
+    put: (...args: Parameters<KVNamespace["put"]>) => ENV.BUNDLES.put(...args),
+  };
+  return { env: { ...ENV, REGISTRY: REGISTRY as unknown as Env["REGISTRY"], BUNDLES: BUNDLES as unknown as KVNamespace, METRICS_FLUSH_MS: "3600000" }, control };
 }
 
-/** The Worker's app on `appEnv`, with its own (empty) memo: `fetch` waits for background work unless told not to. */
-export function appOn(appEnv: Env) {
-  const app = createApp({ source: new RegistryConfigSource(appEnv, new EmbeddedConfigSource(EMBEDDED.id, EMBEDDED.bundle)) });
+/**
+ * The Worker's app on `appEnv`, with its own (empty) memo — a fresh isolate: `fetch` waits for background work
+ * unless told not to. `embedded` is the bundle compiled into it (by default the example's).
+ */
+export function appOn(appEnv: Env, embedded: { id: string; bundle: Bundle } = EMBEDDED) {
+  const app = createApp({ source: new RegistryConfigSource(appEnv, new EmbeddedConfigSource(embedded.id, embedded.bundle)) });
   return async (url: string, init: RequestInit = {}, wait = false) => {
     const ctx = createExecutionContext();
     const res = await app.fetch(new Request(url, init), appEnv, ctx);

@@ -38,6 +38,7 @@ describe("non-canonical paths", () => {
     ["an encoded lower-case slash", "a%2fb"],
     ["an encoded backslash", "a%5Cb"],
     ["a ;path parameter", "a;x"],
+    ["an encoded ;path parameter", "admin%3Bx"],
     ["an encoded NUL", "a%00"],
     ["an encoded control character", "a%0Ab"],
   ])("refuses %s with 400 Invalid request path, never calling the backend", async (_what, spelling) => {

@@ -9,6 +9,7 @@ import { compileDefinition } from "../../../src/config/compile.ts";
 import type { ApiDefinition } from "../../../src/config/types.ts";
 import { EmbeddedConfigSource } from "../../../src/deploy/config-source.ts";
 import type { Env } from "../../../src/env.ts";
+import { isLocalDev } from "../../../src/security/outbound.ts";
 
 /** The real local backend's base URL, e.g. http://127.0.0.1:40123. */
 export const backendUrl = (): string => inject("backendUrl");
@@ -20,12 +21,17 @@ export interface TestGateway {
   request(request: Request): Promise<Response>;
 }
 
+/**
+ * Serves `definition`, compiled as this Worker would compile it: the test Worker runs with PORTICO_LOCAL_DEV (its
+ * backend is on loopback), unless `extraEnv` turns it off.
+ */
 export async function gatewayFor(definition: ApiDefinition, extraEnv: Partial<Env> = {}): Promise<TestGateway> {
-  const { id, bundle } = await compileDefinition(definition);
+  const merged = { ...(env as unknown as Env), ...extraEnv };
+  const { id, bundle } = await compileDefinition(definition, { localDev: isLocalDev(merged) });
   const app = createApp({ source: new EmbeddedConfigSource(id, bundle) });
   const request = async (req: Request) => {
     const ctx = createExecutionContext();
-    const res = await app.fetch(req, { ...(env as unknown as Env), ...extraEnv }, ctx);
+    const res = await app.fetch(req, merged, ctx);
     await waitOnExecutionContext(ctx);
     return res;
   };

@@ -269,13 +269,21 @@ describe("fail modes when the limiter or quota object is unavailable", () => {
 
     it(`rate limiter that ${fault}s: open admits through the local bucket, closed refuses off the backend`, { timeout: 20_000 }, async () => {
       const broken = wrapped("RATE_LIMITER");
-      broken.control.fault = fault;
-      const open = await setup({ plans: { basic: { throttle: { rate: TINY, burst: 2 } } }, env: broken.env });
+      const open = await setup({ plans: { basic: { throttle: { rate: TINY, burst: 4 } } }, env: broken.env });
       const closed = await setup({ plans: { basic: { throttle: { rate: 1000, burst: 1000 }, failMode: "closed" } }, env: broken.env });
       const ka = await createKey([`${open.api}/basic`]);
       const kb = await createKey([`${closed.api}/basic`]);
-      for (let i = 0; i < 2; i++) await expectServed(open.get("/a", { "x-api-key": ka.value }), open.backend);
-      // The in-isolate fallback bucket has the plan's size: it still limits.
+      // Healthy first: the isolate learns that the plan's bucket holds 3 more.
+      await expectServed(open.get("/a", { "x-api-key": ka.value }), open.backend);
+      broken.control.fault = fault;
+      for (let i = 0; i < 3; i++) {
+        const served = await open.get("/a", { "x-api-key": ka.value })();
+        expect(served.status).toBe(200);
+        // Decided without the limiter: no RateLimit headers.
+        expect(served.headers.get("ratelimit")).toBeNull();
+        await served.text();
+      }
+      // The in-isolate fallback bucket starts from what the limiter last said: it still limits.
       await expectRefused(open.get("/a", { "x-api-key": ka.value }), open.backend, TOO_MANY);
       await expectRefused(closed.get("/a", { "x-api-key": kb.value }), closed.backend, TOO_MANY);
       expect(broken.control.names.some((n) => n === `plan:${closed.api}:basic:${kb.id}`)).toBe(true);

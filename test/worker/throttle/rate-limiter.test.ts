@@ -17,19 +17,23 @@ const spec = (rate: number, burst: number, strict = false): LimitSpec => ({ rate
 
 type Fault = "ok" | "throw" | "hang";
 
-/** The real RATE_LIMITER namespace behind a proxy that records every `lease` call and can make it throw or hang. */
+/**
+ * The real RATE_LIMITER namespace behind a proxy that records every `lease` call (and, apart, every `peek`: the
+ * health probe of an object known to be down) and can make them throw or hang.
+ */
 function countingNamespace() {
-  const control = { fault: "ok" as Fault, calls: 0 };
+  const control = { fault: "ok" as Fault, calls: 0, probes: 0 };
   const real = ENV.RATE_LIMITER;
+  const faulty = <T>(call: () => Promise<T>): Promise<T> => {
+    if (control.fault === "throw") return Promise.reject(new Error("injected: RateLimiter unreachable"));
+    if (control.fault === "hang") return new Promise(() => {});
+    return call();
+  };
   const ns = {
     idFromName: (name: string) => real.idFromName(name),
     get: (id: DurableObjectId) => ({
-      lease: (...args: Parameters<RateLimiter["lease"]>) => {
-        control.calls++;
-        if (control.fault === "throw") return Promise.reject(new Error("injected: RateLimiter unreachable"));
-        if (control.fault === "hang") return new Promise(() => {});
-        return real.get(id).lease(...args);
-      },
+      lease: (...args: Parameters<RateLimiter["lease"]>) => (control.calls++, faulty(() => real.get(id).lease(...args))),
+      peek: (...args: Parameters<RateLimiter["peek"]>) => (control.probes++, faulty(() => real.get(id).peek(...args))),
     }),
   };
   return { limiter: new Limiter(() => ns as unknown as DurableObjectNamespace<RateLimiter>), control };
@@ -107,18 +111,21 @@ describe("Limiter (the isolate's leasing client)", () => {
     expect(control.calls).toBe(12);
   });
 
-  it("shares one lease call among concurrent checks (single flight)", async () => {
+  it("shares one lease call among concurrent checks (single flight), leasing for the queue", async () => {
     const { limiter, control } = countingNamespace();
     const key = `sf-${uid()}`;
     const one = await Promise.all(Array.from({ length: 50 }, () => limiter.check(key, spec(1000, 2000), false)));
     expect(admitted(one)).toBe(50);
     expect(one.every((d) => !d.degraded)).toBe(true);
     expect(control.calls).toBe(1);
-    // Leases of 20: 50 concurrent requests need exactly three calls, made one after another.
+    // Leases of 20 when alone: 50 concurrent requests would need three calls one after another, but the lease after
+    // the first asks for the requests still waiting (up to a quarter of the burst).
     control.calls = 0;
     const key20 = `sf-${uid()}`;
-    expect(admitted(await Promise.all(Array.from({ length: 50 }, () => limiter.check(key20, spec(100, 1000), false))))).toBe(50);
-    expect(control.calls).toBe(3);
+    const twenty = await Promise.all(Array.from({ length: 50 }, () => limiter.check(key20, spec(100, 1000), false)));
+    expect(admitted(twenty)).toBe(50);
+    expect(twenty.every((d) => !d.degraded)).toBe(true);
+    expect(control.calls).toBe(2);
   });
 
   it("remembers 'empty until T' and keeps refused requests off the object", async () => {
@@ -153,42 +160,65 @@ describe("Limiter (the isolate's leasing client)", () => {
     expect(control.calls).toBe(2);
   });
 
-  it("fails open through an in-isolate bucket of the same size when the object throws", async () => {
+  it("fails open through an in-isolate bucket seeded with what the object last said it held, never a full one", async () => {
     const { limiter, control } = countingNamespace();
-    control.fault = "throw";
     const key = `throw-${uid()}`;
+    // Healthy: a lease of one token (this bucket is too small to lease more) leaves the object holding 4.
+    expect(await limiter.check(key, spec(0.001, 5), false)).toMatchObject({ admitted: true, degraded: false });
+    control.fault = "throw";
     const ds = [];
-    for (let i = 0; i < 4; i++) ds.push(await limiter.check(key, spec(0.001, 3), false));
+    for (let i = 0; i < 6; i++) ds.push(await limiter.check(key, spec(0.001, 5), false));
     expect(ds.map((d) => [d.admitted, d.degraded])).toEqual([
       [true, true],
       [true, true],
       [true, true],
+      [true, true],
+      [false, true],
       [false, true],
     ]);
-    expect((ds[3] as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(900_000);
-    // A limiter that failed is not asked again for LIMITER_DOWN_MS: one call, not one per request.
-    expect(control.calls).toBe(1);
+    expect((ds[5] as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(900_000);
+    // A limiter that failed is not asked again per request: one lease call, and no probe before LIMITER_DOWN_MS.
+    expect([control.calls, control.probes]).toEqual([2, 0]);
+    // An isolate that never heard from the object starts empty: a fresh key admits nothing at this rate.
+    expect(await limiter.check(`fresh-${uid()}`, spec(0.001, 5), false)).toMatchObject({ admitted: false, degraded: true });
+  });
+
+  it("probes an object known to be down in the background, answering at once meanwhile, and leases again once it answers", async () => {
+    const { limiter, control } = countingNamespace();
+    const key = `probe-${uid()}`;
+    control.fault = "throw";
+    expect(await limiter.check(key, spec(1000, 2000), false)).toMatchObject({ degraded: true });
     control.fault = "ok";
-    expect(await limiter.check(key, spec(0.001, 3), false)).toMatchObject({ degraded: true });
-    expect(control.calls).toBe(1);
-    await new Promise((r) => setTimeout(r, LIMITER_DOWN_MS + 50));
-    expect(await limiter.check(key, spec(0.001, 3), false)).toMatchObject({ admitted: true, degraded: false });
+    expect(await limiter.check(key, spec(1000, 2000), false)).toMatchObject({ degraded: true });
+    expect(control.probes).toBe(0);
+    await sleep(LIMITER_DOWN_MS + 50);
+    // Due: this request starts the probe and is answered without waiting for it.
+    expect(await limiter.check(key, spec(1000, 2000), false)).toMatchObject({ degraded: true });
+    expect(control.probes).toBe(1);
+    // Once the probe has answered (in the background), the next request leases again.
+    let next = await limiter.check(key, spec(1000, 2000), false);
+    for (let i = 0; i < 300 && next.degraded; i++) {
+      await sleep(10);
+      next = await limiter.check(key, spec(1000, 2000), false);
+    }
+    expect(next).toMatchObject({ admitted: true, degraded: false });
     expect(control.calls).toBe(2);
   });
 
   it("waits about LIMITER_WAIT_MS for an object that hangs, then fails open — once for all concurrent checks", async () => {
     const { limiter, control } = countingNamespace();
-    control.fault = "hang";
     const key = `hang-${uid()}`;
+    expect(await limiter.check(key, spec(0.001, 10), false)).toMatchObject({ admitted: true, degraded: false }); // the object holds 9
+    control.fault = "hang";
     const started = Date.now();
     const ds = await Promise.all(Array.from({ length: 20 }, () => limiter.check(key, spec(0.001, 10), false)));
     const took = Date.now() - started;
     expect(took).toBeGreaterThanOrEqual(LIMITER_WAIT_MS - 5);
     // Waiters on the failed shared call decide with it: no second wait (which would take 2 × LIMITER_WAIT_MS).
     expect(took).toBeLessThan(2 * LIMITER_WAIT_MS);
-    expect(control.calls).toBe(1);
+    expect(control.calls).toBe(2);
     expect(ds.every((d) => d.degraded)).toBe(true);
-    expect(admitted(ds)).toBe(10); // the fallback bucket's burst
+    expect(admitted(ds)).toBe(9); // what the object last said it held, not a fresh burst
   });
 
   it("refuses, marked degraded, when failing closed", async () => {

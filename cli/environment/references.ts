@@ -1,0 +1,88 @@
+/**
+ * What a definition names in the Worker's environment, each with its field path: service bindings (and, as the
+ * definition grows them, queues and R2 buckets), secrets, and the stage variables its templates use. Read from
+ * the definition as written, defensively: it may also have shape errors, reported elsewhere.
+ */
+import { isObject, type FieldError } from "../../src/config/field-errors.ts";
+
+export type BindingKind = "service" | "queue" | "bucket";
+
+export interface BindingRef {
+  kind: BindingKind;
+  name: string;
+  path: FieldError["path"];
+}
+
+export interface NameRef {
+  name: string;
+  path: FieldError["path"];
+}
+
+export interface References {
+  bindings: BindingRef[];
+  secrets: NameRef[];
+  stageVariables: NameRef[];
+}
+
+const TEMPLATE_VARIABLE = /\$\{stageVariables\.([A-Za-z0-9_]+)\}/g;
+const IDENTITY_VARIABLE = /^\$stageVariables\.([A-Za-z0-9_]+)$/;
+
+export function referencesOf(definition: unknown): References {
+  const refs: References = { bindings: [], secrets: [], stageVariables: [] };
+  if (!isObject(definition)) return refs;
+  const template = (text: unknown, path: FieldError["path"]) => {
+    if (typeof text !== "string") return;
+    for (const m of text.matchAll(TEMPLATE_VARIABLE)) refs.stageVariables.push({ name: m[1]!, path });
+  };
+  const name = (value: unknown) => (typeof value === "string" && value ? value : undefined);
+
+  if (isObject(definition.routes))
+    for (const [key, route] of Object.entries(definition.routes)) {
+      if (!isObject(route) || !isObject(route.integration)) continue;
+      const integration = route.integration;
+      const at = (...rest: (string | number)[]) => ["routes", key, "integration", ...rest];
+      const service = name(integration.service);
+      if (service && integration.type !== "mock") refs.bindings.push({ kind: "service", name: service, path: at("service") });
+      if (integration.type === "http" || integration.type === "http_proxy") {
+        template(integration.uri, at("uri"));
+        if (isObject(integration.headers)) for (const [header, value] of Object.entries(integration.headers)) template(value, at("headers", header));
+      } else if (integration.type === "service") template(integration.path, at("path"));
+    }
+
+  if (isObject(definition.authorizers))
+    for (const [authorizer, spec] of Object.entries(definition.authorizers)) {
+      if (!isObject(spec)) continue;
+      const at = (...rest: (string | number)[]) => ["authorizers", authorizer, ...rest];
+      if (spec.type === "custom") {
+        const service = name(spec.service);
+        if (service) refs.bindings.push({ kind: "service", name: service, path: at("service") });
+        const sources = Array.isArray(spec.identitySource) ? spec.identitySource : [spec.identitySource];
+        sources.forEach((source, i) => {
+          const m = typeof source === "string" ? IDENTITY_VARIABLE.exec(source) : null;
+          if (m) refs.stageVariables.push({ name: m[1]!, path: Array.isArray(spec.identitySource) ? at("identitySource", i) : at("identitySource") });
+        });
+      } else if (spec.type === "jwt") {
+        const secret = name(spec.secret);
+        if (secret) refs.secrets.push({ name: secret, path: at("secret") });
+      } else if (spec.type === "sigv4" && isObject(spec.credentials)) {
+        for (const [keyId, secret] of Object.entries(spec.credentials))
+          if (name(secret)) refs.secrets.push({ name: secret as string, path: at("credentials", keyId) });
+      }
+    }
+
+  if (isObject(definition.stages))
+    for (const [stage, spec] of Object.entries(definition.stages)) {
+      const secret = isObject(spec) && isObject(spec.cache) ? name(spec.cache.encryptionSecret) : undefined;
+      if (secret) refs.secrets.push({ name: secret, path: ["stages", stage, "cache", "encryptionSecret"] });
+    }
+  return refs;
+}
+
+/** Each stage's variable names, as the definition defines them. */
+export function stageVariablesOf(definition: unknown): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  if (!isObject(definition) || !isObject(definition.stages)) return out;
+  for (const [stage, spec] of Object.entries(definition.stages))
+    out.set(stage, new Set(isObject(spec) && isObject(spec.variables) ? Object.keys(spec.variables) : []));
+  return out;
+}

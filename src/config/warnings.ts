@@ -1,0 +1,25 @@
+/**
+ * Warnings: definitions that compile and serve, but weaken a default the way an operator should choose knowingly.
+ * `portico validate` and `POST /_portico/validate` show them with their field paths; they never fail a check or a
+ * publish. Pure, like the checks: run on a definition that has no errors.
+ */
+import { type FieldError, isObject } from "./field-errors.ts";
+import type { ApiDefinition } from "./types.ts";
+
+export function definitionWarnings(value: unknown): FieldError[] {
+  if (!isObject(value)) return [];
+  const def = value as unknown as ApiDefinition;
+  const warnings: FieldError[] = [];
+  for (const [name, a] of Object.entries(isObject(def.authorizers) ? def.authorizers : {})) {
+    if (!isObject(a) || a.type !== "custom" || a.resultCacheScope !== "shared") continue;
+    const path = ["authorizers", name, "resultCacheScope"];
+    if ((a.responseFormat ?? "policy") !== "simple")
+      warnings.push({ path, message: "has no effect: policy replies are cached across routes and checked against each request's ARN" });
+    else if (a.resultTtlSeconds !== 0)
+      warnings.push({
+        path,
+        message: "shared: one cached yes opens every route that uses this authorizer, for resultTtlSeconds (Amazon's behaviour); keep the default, route, unless every route gets the same answer",
+      });
+  }
+  return warnings;
+}

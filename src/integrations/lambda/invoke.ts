@@ -1,0 +1,60 @@
+/**
+ * The gateway's side of the Lambda-style contract (`adapter.ts`): an event goes to a Worker only as the RPC call
+ * `invokeLambda(event)` on its service binding, a channel no client can address, so no HTTP request — whatever
+ * its headers or body — can ever be taken for an event. Used by the `service` integration (1.0/2.0) and by
+ * custom authorizers bound as a service.
+ */
+import type { LambdaTarget } from "./adapter.ts";
+
+export type Invocation =
+  | { ok: true; payload: string }
+  /** The handler threw: Lambda's `{errorType, errorMessage}`. */
+  | { ok: false; why: "threw"; errorType: string; errorMessage: string }
+  | { ok: false; why: "no-binding" | "timeout" | "failed" | "too-large" | "malformed"; detail: string };
+
+/** Why a race against the timeout was lost (compared by identity, never shown). */
+const TIMED_OUT = new Error("lambda timeout");
+
+/**
+ * Calls `invokeLambda(event)` on the service binding `name`, waiting at most `timeoutMs`, and checks the reply's
+ * shape and size (`maxPayloadBytes`, UTF-8). Never throws: every failure is an Invocation the caller maps to its
+ * own gateway response.
+ */
+export async function invokeLambda(env: Record<string, unknown>, name: string, event: unknown, timeoutMs: number, maxPayloadBytes: number): Promise<Invocation> {
+  const binding = env[name] as (Fetcher & LambdaTarget) | undefined;
+  if (!binding || typeof binding.fetch !== "function") return { ok: false, why: "no-binding", detail: `no service binding named ${name}` };
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(TIMED_OUT), timeoutMs);
+  });
+  let outcome: unknown;
+  try {
+    // A Worker that is not a lambdaWorker (no such RPC method) rejects here: a failure, never an allow.
+    outcome = await Promise.race([binding.invokeLambda(event), timeout]);
+  } catch (err) {
+    if (err === TIMED_OUT) return { ok: false, why: "timeout", detail: `service ${name}: no answer in ${timeoutMs} ms` };
+    return { ok: false, why: "failed", detail: `service ${name}: ${(err as Error)?.message ?? String(err)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+  return checkOutcome(outcome, name, maxPayloadBytes);
+}
+
+function checkOutcome(outcome: unknown, name: string, maxPayloadBytes: number): Invocation {
+  if (typeof outcome !== "object" || outcome === null) return { ok: false, why: "malformed", detail: `service ${name} replied outside the Lambda contract` };
+  const o = outcome as Partial<Record<"payload" | "errorType" | "errorMessage", unknown>>;
+  if (typeof o.payload === "string") {
+    if (overLimit(o.payload, maxPayloadBytes))
+      return { ok: false, why: "too-large", detail: `service ${name} replied with more than ${maxPayloadBytes} bytes` };
+    return { ok: true, payload: o.payload };
+  }
+  if (typeof o.errorType === "string" && typeof o.errorMessage === "string") return { ok: false, why: "threw", errorType: o.errorType, errorMessage: o.errorMessage };
+  return { ok: false, why: "malformed", detail: `service ${name} replied outside the Lambda contract` };
+}
+
+/** Whether `text` takes more than `limit` bytes as UTF-8; encoded only when its length cannot settle it. */
+function overLimit(text: string, limit: number): boolean {
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  return new TextEncoder().encode(text).byteLength > limit;
+}
