@@ -320,7 +320,9 @@ describe("a flooding client", () => {
   it("gets Too Many Requests for messages past the queue bound while a slow one runs, and the hub keeps serving", async () => {
     const api = `ws-flood-${uid()}`;
     const slow = `slow-${uid()}`;
-    await fetch(`${backendUrl()}/jwks-config/${slow}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ keys: [], delayMs: 500 }) });
+    // Slow enough that all 100 messages reach the hub before it answers, however busy the machine (500 ms was not,
+    // with other test files running beside this one).
+    await fetch(`${backendUrl()}/jwks-config/${slow}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ keys: [], delayMs: 2000 }) });
     const gw = await gatewayFor(
       definition(api, {
         websocket: { limits: { messagesPerSecond: 0 } },
