@@ -44,8 +44,15 @@ ws.on("error", (err) => {
   console.error(`cannot connect to ${url.origin}: ${err.message} (is \`npm run dev\` running?)`);
   process.exit(1);
 });
+// Set once this client says goodbye: how the other side then ends the socket is no news (a proxy in between,
+// such as wrangler dev's, may drop the connection instead of echoing the close, which reads as 1006).
+let leaving = false;
+const leave = () => {
+  leaving = true;
+  ws.close(1000);
+};
 ws.on("close", (code, reason) => {
-  if (code !== 1000 && code !== 1005) console.error(`closed: ${code} ${reason}`);
+  if (!leaving && code !== 1000 && code !== 1005) console.error(`closed: ${code} ${reason}`);
   process.exit(0);
 });
 ws.on("message", show);
@@ -53,11 +60,11 @@ ws.on("open", () => {
   if (room !== "lobby") ws.send(JSON.stringify({ action: "join", room }));
   if (values.say !== undefined) {
     ws.send(JSON.stringify({ action: "send", room, text: values.say }));
-    setTimeout(() => ws.close(1000), 1000);
+    setTimeout(leave, 1000);
     return;
   }
   console.error(`connected as ${name} in ${room}: type a line to send it`);
   const lines = createInterface({ input: process.stdin });
   lines.on("line", (text) => text.trim() && ws.send(JSON.stringify({ action: "send", room, text })));
-  lines.on("close", () => ws.close(1000));
+  lines.on("close", leave);
 });
