@@ -14,7 +14,8 @@ import type { Env } from "../../../src/env.ts";
 export const ENV = env as unknown as Env;
 export const TOKEN = "test-admin-token";
 export const FORCE_SECRET = "test-force-secret";
-export const EMBEDDED = embedded as { id: string; bundle: Bundle };
+/** What vitest.config.ts embeds: the example, and its WebSocket chat beside it (`others`). */
+export const EMBEDDED = embedded as { id: string; bundle: Bundle; others?: { id: string; bundle: Bundle }[] };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const short = (id: string) => id.slice(0, 12);
