@@ -40,6 +40,8 @@ export default defineConfig({
   test: {
     // Many tests provoke errors on purpose; their logs show only when a test fails.
     silent: "passed-only",
+    // The default output, then passed / failed / skipped recorded Amazon cases per area.
+    reporters: ["default", "./test/support/conformance-reporter.ts"],
     projects: [
       {
         plugins: [
@@ -48,15 +50,30 @@ export default defineConfig({
             miniflare: {
               workers: [
                 { name: "portico-demo-backend", modules: true, scriptPath: backendPath, compatibilityDate: "2026-04-20" },
-                // Test-only Lambda-style Workers (one script, two handlers): LAMBDA_ECHO echoes the event,
+                // Test-only Lambda-style Workers (one script, a handler per MODE): LAMBDA_ECHO echoes the event,
                 // LAMBDA_CHOOSE returns JSON.parse(event.body) so the client chooses the Lambda result.
                 { name: "lambda-echo", modules: true, scriptPath: lambdaEchoPath, compatibilityDate: "2026-04-20", bindings: { MODE: "echo" } },
                 { name: "lambda-choose", modules: true, scriptPath: lambdaEchoPath, compatibilityDate: "2026-04-20", bindings: { MODE: "choose" } },
+                // The recorded cases' other functions (lambda-echo-worker.js): the event itself, the selection-pattern
+                // function, the responseOverride function.
+                { name: "lambda-identity", modules: true, scriptPath: lambdaEchoPath, compatibilityDate: "2026-04-20", bindings: { MODE: "identity" } },
+                { name: "lambda-select", modules: true, scriptPath: lambdaEchoPath, compatibilityDate: "2026-04-20", bindings: { MODE: "select-pattern" } },
+                { name: "lambda-override", modules: true, scriptPath: lambdaEchoPath, compatibilityDate: "2026-04-20", bindings: { MODE: "override" } },
                 // Test-only Lambda-style authorizer for custom authorizers: the token chooses the decision.
                 { name: "authorizer", modules: true, scriptPath: authorizerPath, compatibilityDate: "2026-04-20" },
+                // The same script as Amazon's documentation sample authorizer (for the recorded authorizer cases).
+                { name: "authorizer-docs", modules: true, scriptPath: authorizerPath, compatibilityDate: "2026-04-20", bindings: { MODE: "docs" } },
               ],
               // Merged into wrangler.toml's bindings (DEMO_BACKEND stays).
-              serviceBindings: { LAMBDA_ECHO: "lambda-echo", LAMBDA_CHOOSE: "lambda-choose", AUTHORIZER: "authorizer" },
+              serviceBindings: {
+                LAMBDA_ECHO: "lambda-echo",
+                LAMBDA_CHOOSE: "lambda-choose",
+                LAMBDA_IDENTITY: "lambda-identity",
+                LAMBDA_SELECT: "lambda-select",
+                LAMBDA_OVERRIDE: "lambda-override",
+                AUTHORIZER: "authorizer",
+                AUTHORIZER_DOCS: "authorizer-docs",
+              },
               // Secrets and short memo bounds for tests (wrangler.toml's vars are the production defaults).
               // The gateway-wide bucket is one bucket for the whole run: off here, so suites cannot drain it for each
               // other; the throttle suite turns it on where it tests it.

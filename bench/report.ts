@@ -3,6 +3,7 @@ import type { CacheLatencyResult, ReadHeavyResult } from "./cache.ts";
 import type { CanaryResult, SplitResult } from "./deployments.ts";
 import type { LoadSettings, Measurement, PairResult } from "./harness.ts";
 import type { JwtCpuResult } from "./jwt.ts";
+import type { TemplatesResult } from "./templates.ts";
 import type { RoutingResult } from "./routing.ts";
 import type { AccuracyResult, StrictResult } from "./throttle.ts";
 import type { WebSocketBenchResult } from "./websocket.ts";
@@ -31,6 +32,7 @@ export interface BenchResults {
   deployments?: SectionBase & { canary?: CanaryResult };
   /** A JWT-authorized route vs the same route without, and the CPU cost of verifying. */
   jwt?: SectionBase & { cpu?: JwtCpuResult };
+  templates?: SectionBase & { cost?: TemplatesResult };
   /** Throttle cost, accuracy and lease calls, strict mode. */
   throttle?: SectionBase & { accuracy?: AccuracyResult; strict?: StrictResult };
   /** Cache hits vs a bare Worker, latency, backend calls avoided. */
@@ -136,6 +138,22 @@ function jwt(j: NonNullable<BenchResults["jwt"]>): string[] {
   return out;
 }
 
+function templates(t: NonNullable<BenchResults["templates"]>): string[] {
+  const out = heading("Mapping templates (Amazon's VTL)", t);
+  out.push(...pairTable(t.pairs));
+  const c = t.cost;
+  if (c) {
+    out.push("", `Cost per template, measured in ${c.runtime}; median of ${c.runs} runs (compile: once per bundle per isolate; render: per request):`);
+    out.push(
+      table(
+        [["", "chars", "compile µs", "render µs", "output chars"], ...c.rows.map((r) => [r.name, int(r.chars), r.compileUs.toFixed(1), r.renderUs.toFixed(1), int(r.outputChars)])],
+        1,
+      ),
+    );
+  }
+  return out;
+}
+
 function throttle(t: NonNullable<BenchResults["throttle"]>): string[] {
   const out = heading("Throttling (Worker with ACCOUNT_RATE=0: only the route's bucket applies)", t);
   out.push(...pairTable(t.pairs));
@@ -213,12 +231,13 @@ export function formatReport(r: BenchResults): string {
     `Load: ${s.connections} connections, ${s.seconds} s per side in ${s.slices} interleaved slices (more where a scenario asks), after ${s.warmupSeconds} s warm-up each; loopback, autocannon`,
   );
   const vars = (v: Record<string, string> | undefined) => Object.entries(v ?? {}).map(([k, x]) => `${k}=${x}`).join(" ");
-  if (s.porticoVars && (r.overhead || r.deployments || r.jwt || r.throttle || r.cache)) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
+  if (s.porticoVars && (r.overhead || r.deployments || r.jwt || r.throttle || r.cache || r.templates)) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
   if (r.overhead) out.push(...heading("Overhead: Portico against bare Workers doing the same job", r.overhead), ...pairTable(r.overhead.pairs));
   if (r.deployments) out.push(...deployments(r.deployments));
   if (r.jwt) out.push(...jwt(r.jwt));
   if (r.throttle) out.push(...throttle(r.throttle));
   if (r.cache) out.push(...cache(r.cache));
+  if (r.templates) out.push(...templates(r.templates));
   if (r.routing) out.push(...routing(r.routing));
   if (r.websocket) out.push(...websocket(r.websocket));
   return out.join("\n");

@@ -4,7 +4,7 @@
  * a table per section and writes bench/results.json. Method and how to read the numbers: bench/README.md.
  *
  *   npm run bench                 every section
- *   npm run bench -- jwt          one section (overhead, deployments, jwt, throttle, cache, routing, websocket)
+ *   npm run bench -- jwt          one section (overhead, deployments, jwt, throttle, cache, templates, routing, websocket)
  *   npm run bench -- mock         only scenarios whose name contains "mock"
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 npm run bench
  */
@@ -28,6 +28,7 @@ import { formatReport, type BenchResults } from "./report.ts";
 import { measureRouting } from "./routing.ts";
 import { SCENARIOS, SECTIONS } from "./scenarios.ts";
 import { measureThrottleAccuracy, writeCountingEntry } from "./throttle.ts";
+import { measureTemplates } from "./templates.ts";
 import { measureWebSocket } from "./websocket.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -183,6 +184,9 @@ async function main(): Promise<number> {
           Object.assign(results.throttle!, { accuracy, strict });
           if (!accuracy.valid) invalid.push(`throttle accuracy: statuses ${JSON.stringify(accuracy.statusCodes)}, ${JSON.stringify(accuracy.invalid)}`);
           if (!strict.valid) invalid.push(`throttle strict: statuses ${JSON.stringify(strict.statusCodes)}, ${JSON.stringify(strict.invalid)}`);
+        } else if (section === "templates") {
+          log("template compile and render cost (Node)");
+          results.templates!.cost = measureTemplates(log);
         } else if (section === "cache") {
           log("cache latency and read-heavy mix");
           const latency = await measureCacheLatency(pool, log);

@@ -83,7 +83,7 @@ export interface Target {
 }
 
 /** The benchmark's sections, one per issue; `npm run bench -- <section>` runs one. */
-export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "routing", "websocket"] as const;
+export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "routing", "websocket"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Scenario extends Target {
@@ -168,6 +168,17 @@ export const SCENARIOS: Scenario[] = [
     path: "/bench/generous",
     ...HELLO,
     baseline: { name: "Portico, no throttle", worker: "portico-throttle", path: "/bench/hello", ...HELLO },
+    targetRatio: 0.85,
+  },
+  {
+    // The mapping-templates issue: a mock route with a request template (the statusCode, reading $context and
+    // $input), the default integration response and a response template, against the same mock route without.
+    name: "mock route with request and response templates",
+    section: "templates",
+    worker: "portico",
+    path: "/bench/templated?q=cats",
+    ...HELLO,
+    baseline: { name: "Portico, mock route without templates", worker: "portico", path: "/bench/hello", ...HELLO },
     targetRatio: 0.85,
   },
   {

@@ -150,6 +150,34 @@ describe("stage variables", () => {
       "GET /svc": { integration: { type: "service", service: "ORDERS", path: "/v/${stageVariables.version}" } },
     },
   };
+  const mapped = {
+    stages: { prod: { variables: { tenant: "t" } } },
+    routes: {
+      "GET /rest": {
+        integration: {
+          type: "http",
+          uri: "https://b.example/x",
+          requestParameters: { "integration.request.header.x-tenant": "stageVariables.tenant", "integration.request.header.x-region": "stageVariables.region" },
+          responses: { default: { statusCode: 200, responseParameters: { "method.response.header.x-build": "stageVariables.build" } } },
+          requestTemplates: { "application/json": '{"debug": "$stageVariables.debug"}' },
+        },
+      },
+    },
+  };
+  const mappedHttp = {
+    flavor: "http",
+    stages: { prod: { variables: { tenant: "t" } } },
+    routes: {
+      "GET /h": {
+        integration: {
+          type: "http_proxy",
+          uri: "https://b.example/h",
+          requestParameters: { "overwrite:header.x-tenant": "${stageVariables.tenant}-$stageVariables.zone" },
+          responseParameters: { "200": { "overwrite:header.x-build": "$stageVariables.build" } },
+        },
+      },
+    },
+  };
 
   it("used in no stage is an error with a guess; missing in some stages a warning (a canary may set it)", () => {
     const report = checkEnvironment(definition, local());
@@ -160,6 +188,17 @@ describe("stage variables", () => {
     ]);
     expect(lines(report.warnings)).toEqual([
       'routes["GET /typo"].integration.headers["x-extra"]: stage variable "extra" is not defined in stage dev: it renders empty there unless a canary\'s overrides set it',
+    ]);
+  });
+
+  it("in parameter mappings (REST sources, HTTP-flavour values) as in URIs; templates are not held to it", () => {
+    expect(lines(checkEnvironment(mapped, local()).errors)).toEqual([
+      'routes["GET /rest"].integration.requestParameters["integration.request.header.x-region"]: stage variable "region" is not defined in any stage',
+      'routes["GET /rest"].integration.responses.default.responseParameters["method.response.header.x-build"]: stage variable "build" is not defined in any stage',
+    ]);
+    expect(lines(checkEnvironment(mappedHttp, local()).errors)).toEqual([
+      'routes["GET /h"].integration.requestParameters["overwrite:header.x-tenant"]: stage variable "zone" is not defined in any stage',
+      'routes["GET /h"].integration.responseParameters["200"]["overwrite:header.x-build"]: stage variable "build" is not defined in any stage',
     ]);
   });
 

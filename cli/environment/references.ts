@@ -26,6 +26,10 @@ export interface References {
 
 const TEMPLATE_VARIABLE = /\$\{stageVariables\.([A-Za-z0-9_]+)\}/g;
 const IDENTITY_VARIABLE = /^\$stageVariables\.([A-Za-z0-9_]+)$/;
+/** A REST parameter mapping's source (`stageVariables.name`), the whole value. */
+const REST_PARAMETER_VARIABLE = /^stageVariables\.([A-Za-z0-9_]+)$/;
+/** An HTTP-flavour parameter mapping's value: text with `$stageVariables.name` or `${stageVariables.name}`. */
+const HTTP_PARAMETER_VARIABLE = /\$\{?stageVariables\.([A-Za-z0-9_]+)/g;
 
 export function referencesOf(definition: unknown): References {
   const refs: References = { bindings: [], secrets: [], stageVariables: [] };
@@ -35,6 +39,18 @@ export function referencesOf(definition: unknown): References {
     for (const m of text.matchAll(TEMPLATE_VARIABLE)) refs.stageVariables.push({ name: m[1]!, path });
   };
   const name = (value: unknown) => (typeof value === "string" && value ? value : undefined);
+  // Parameter mappings (Amazon's integration model): REST sources are a whole `stageVariables.name`; HTTP-flavour
+  // values are text that may hold several. Templates are not read: Amazon renders an undefined $stageVariables.x as
+  // nothing, and `#if($stageVariables.debug)` is a legitimate optional flag.
+  const parameters = (map: unknown, path: FieldError["path"]) => {
+    if (!isObject(map)) return;
+    for (const [key, value] of Object.entries(map)) {
+      if (typeof value !== "string") continue;
+      const rest = REST_PARAMETER_VARIABLE.exec(value);
+      if (rest) refs.stageVariables.push({ name: rest[1]!, path: [...path, key] });
+      else for (const m of value.matchAll(HTTP_PARAMETER_VARIABLE)) refs.stageVariables.push({ name: m[1]!, path: [...path, key] });
+    }
+  };
 
   if (isObject(definition.routes))
     for (const [key, route] of Object.entries(definition.routes)) {
@@ -47,6 +63,12 @@ export function referencesOf(definition: unknown): References {
         template(integration.uri, at("uri"));
         if (isObject(integration.headers)) for (const [header, value] of Object.entries(integration.headers)) template(value, at("headers", header));
       } else if (integration.type === "service") template(integration.path, at("path"));
+      parameters(integration.requestParameters, at("requestParameters"));
+      if (isObject(integration.responses))
+        for (const [pattern, response] of Object.entries(integration.responses))
+          if (isObject(response)) parameters(response.responseParameters, at("responses", pattern, "responseParameters"));
+      if (isObject(integration.responseParameters))
+        for (const [status, params] of Object.entries(integration.responseParameters)) parameters(params, at("responseParameters", status));
     }
 
   if (isObject(definition.authorizers))

@@ -34,6 +34,9 @@ export async function hello(event: { queryStringParameters: Record<string, strin
   };
 }
 
+/** A 1x1 PNG. */
+const PNG = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8/wIAAgkBAyMAlYwAAAAASUVORK5CYII="), (c) => c.charCodeAt(0));
+
 /** The pet store: plain HTTP, as any Worker serves it. */
 async function petStore(request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -45,6 +48,12 @@ async function petStore(request: Request): Promise<Response> {
       return Response.json({ id: pets.length + 1, ...input }, { status: 201 });
     }
     return Response.json(pets);
+  }
+  if (parts[0] === "pets" && parts.length === 3 && parts[2] === "photo") {
+    // A pet's photo: binary (a 1x1 PNG), for the example's binary route.
+    const pet = pets.find((p) => String(p.id) === parts[1]);
+    if (!pet) return Response.json({ error: `no pet ${parts[1]}` }, { status: 404 });
+    return new Response(PNG, { headers: { "content-type": "image/png" } });
   }
   if (parts[0] === "pets" && parts.length === 2) {
     const pet = pets.find((p) => String(p.id) === parts[1]);

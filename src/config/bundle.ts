@@ -7,7 +7,9 @@
  * when an existing field changes meaning.
  */
 import type {
+  ContentHandling,
   Flavor,
+  PassthroughBehavior,
   GatewayResponseType,
   HttpMethod,
   JsonSchema,
@@ -245,6 +247,34 @@ export interface BundleValidate {
   query: string[];
 }
 
+/** One integration response. Lists keep the definition's order (a canonical bundle sorts object keys). */
+export interface BundleIntegrationResponse {
+  /** The selection pattern (matched against the whole string); null for `default`. */
+  pattern: string | null;
+  statusCode: number;
+  /** [content type (lower-cased), template] in definition order: the first is the fallback. */
+  responseTemplates: [string, string][];
+  /** [method.response.header.<name>, source]. */
+  responseParameters: [string, string][];
+  contentHandling: ContentHandling | null;
+}
+
+/**
+ * The mapping of an integration (Amazon's non-proxy model). On `http_proxy` and proxy `service` integrations only
+ * the parameters apply (templates and responses are not theirs).
+ */
+export interface BundleMapping {
+  requestTemplates: [string, string][];
+  passthroughBehavior: PassthroughBehavior;
+  contentHandling: ContentHandling | null;
+  /** [target, source] in definition order: REST (`integration.request.header.x`) or HTTP-flavour (`overwrite:header.x`) syntax. */
+  requestParameters: [string, string][];
+  /** null: none configured, the backend's answer passes through. */
+  responses: BundleIntegrationResponse[] | null;
+  /** HTTP flavour http_proxy: [status code, [key, value][]]. */
+  responseParametersByStatus: [string, [string, string][]][];
+}
+
 export interface BundleHttpIntegration {
   type: "http_proxy" | "http";
   uri: string;
@@ -254,6 +284,8 @@ export interface BundleHttpIntegration {
   headers: Record<string, string>;
   /** A service binding to send through instead of the public network (Amazon's private integration). */
   service: string | null;
+  /** null when nothing is mapped. */
+  mapping: BundleMapping | null;
 }
 
 export interface BundleMockIntegration {
@@ -261,6 +293,7 @@ export interface BundleMockIntegration {
   status: number;
   headers: Record<string, string>;
   body: string;
+  mapping: BundleMapping | null;
 }
 
 export interface BundleServiceIntegration {
@@ -270,6 +303,7 @@ export interface BundleServiceIntegration {
   /** Raw format only: the path template sent to the service; null sends the route's own path. */
   path: string | null;
   timeoutMs: number;
+  mapping: BundleMapping | null;
 }
 
 export type BundleIntegration = BundleHttpIntegration | BundleMockIntegration | BundleServiceIntegration;
@@ -298,10 +332,19 @@ export function upgradeBundle(stored: Bundle): Bundle {
     authorizers: Object.fromEntries(Object.entries(b.authorizers ?? {}).map(([name, a]) => [name, upgradeAuthorizer(a)])),
     resourcePolicy: b.resourcePolicy ?? null,
     usagePlans: b.usagePlans ?? {},
-    routes: b.routes.map(
-      (r) =>
-        ({ authorizer: null, apiKeyRequired: false, resourcePolicy: null, throttle: null, cache: null, forwardInternalHeaders: [], ...(r as Partial<BundleRoute>) }) as BundleRoute,
-    ),
+    routes: b.routes.map((r) => {
+      const route = {
+        authorizer: null,
+        apiKeyRequired: false,
+        resourcePolicy: null,
+        throttle: null,
+        cache: null,
+        forwardInternalHeaders: [],
+        ...(r as Partial<BundleRoute>),
+      } as BundleRoute;
+      // Bundles written before mapping existed map nothing.
+      return { ...route, integration: { ...route.integration, mapping: (route.integration as Partial<BundleIntegration>).mapping ?? null } as BundleIntegration };
+    }),
   };
 }
 

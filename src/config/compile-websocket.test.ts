@@ -64,6 +64,33 @@ describe("WebSocket definitions", () => {
     ]);
   });
 
+  it("holds WebSocket integrations to every route's outbound and header rules, and refuses what a hub would ignore", () => {
+    const routes = {
+      $connect: { forwardInternalHeaders: ["x-portico-join", "x-envoy-internal"], integration: { type: "http_proxy", uri: "http://127.0.0.1:9/connect" } },
+      send: {
+        forwardInternalHeaders: ["x-envoy-internal"],
+        integration: { type: "http", uri: "https://backend.example/{room}", requestTemplates: { "application/json": "{}" }, responses: { default: { statusCode: 200 } } },
+      },
+      lambda: { integration: { type: "service", service: "FN", payloadFormat: "custom" } },
+    };
+    const found = messages(ws({}, routes));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^routes\.\$connect\.integration\.uri: .*loopback/),
+        "routes.$connect.forwardInternalHeaders.0: Portico's own x-portico-* headers are never forwarded from clients",
+        "routes.send.forwardInternalHeaders: only on $connect: messages carry no client headers",
+        "routes.send.integration.uri: {room} is not a path parameter of this route",
+        "routes.send.integration.requestTemplates: mapping is not supported on WebSocket routes yet",
+        "routes.send.integration.responses: mapping is not supported on WebSocket routes yet",
+        "routes.lambda.integration.payloadFormat: WebSocket routes send Amazon's WebSocket event: payloadFormat 1.0 or 2.0 (or raw)",
+      ]),
+    );
+    // Local development allows the loopback backend, and nothing else changes.
+    const local = checkDefinition(ws({}, routes), { localDev: true }).map((e) => `${e.path.join(".")}: ${e.message}`);
+    expect(local.filter((m) => m.startsWith("routes.$connect.integration.uri"))).toEqual([]);
+    expect(local).toHaveLength(found.length - 1);
+  });
+
   it("requires the management authorizer to be sigv4", () => {
     expect(messages(ws({ authorizers: { j: { type: "jwt", issuer: "https://i/", jwks: { keys: [{ kty: "oct" }] } } }, websocket: { management: { authorizer: "j" } } }))).toContain(
       "websocket.management.authorizer: must be a sigv4 authorizer (\"j\" is jwt)",

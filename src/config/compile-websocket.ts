@@ -97,7 +97,18 @@ function checkRoute(key: string, route: RouteDefinition, errors: FieldError[]): 
   const integration = route.integration as unknown;
   if (isObject(integration) && integration.type === "service" && integration.path !== undefined)
     errors.push({ path: at("integration", "path"), message: "WebSocket routes send their events to the service's root; path does not apply" });
+  if (isObject(integration)) {
+    // Mapping templates are not applied to WebSocket routes yet (the hub's `transform` step is their seam): a
+    // mapping that would be ignored is refused rather than accepted.
+    for (const field of MAPPING_FIELDS)
+      if (integration[field] !== undefined) errors.push({ path: at("integration", field), message: "mapping is not supported on WebSocket routes yet" });
+    if (integration.type === "service" && integration.payloadFormat === "custom")
+      errors.push({ path: at("integration", "payloadFormat"), message: "WebSocket routes send Amazon's WebSocket event: payloadFormat 1.0 or 2.0 (or raw)" });
+  }
 }
+
+/** An integration's mapping fields (Amazon's non-proxy model, compile-mapping.ts). */
+const MAPPING_FIELDS = ["requestTemplates", "passthroughBehavior", "contentHandling", "requestParameters", "responses", "responseParameters"] as const;
 
 /** The resolved settings. The definition must have passed `checkWebSocket`. */
 export function buildWebSocket(def: ApiDefinition): BundleWebSocket {

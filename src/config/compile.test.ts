@@ -222,9 +222,10 @@ describe("compileDefinition", () => {
       timeoutMs: 29000,
       headers: {},
       service: null,
+      mapping: null,
     });
-    expect(byKey["GET /svc"]!.integration).toEqual({ type: "service", service: "BACKEND", payloadFormat: "raw", path: null, timeoutMs: 29000 });
-    expect(byKey["GET /mock"]!.integration).toEqual({ type: "mock", status: 200, headers: {}, body: "" });
+    expect(byKey["GET /svc"]!.integration).toEqual({ type: "service", service: "BACKEND", payloadFormat: "raw", path: null, timeoutMs: 29000, mapping: null });
+    expect(byKey["GET /mock"]!.integration).toEqual({ type: "mock", status: 200, headers: {}, body: "", mapping: null });
     expect(byKey["GET /pets"]!.validate).toBeNull();
   });
 
@@ -263,10 +264,10 @@ describe("compileDefinition", () => {
       },
     });
     const byKey = Object.fromEntries(bundle.routes.map((r) => [r.key, r.integration]));
-    expect(byKey["GET /json"]).toEqual({ type: "mock", status: 200, headers: { "content-type": "application/json" }, body: '{"status":"ok","n":[1,2]}' });
-    expect(byKey["GET /list"]).toEqual({ type: "mock", status: 201, headers: { "content-type": "application/json" }, body: "[1]" });
-    expect(byKey["GET /typed"]).toEqual({ type: "mock", status: 200, headers: { "Content-Type": "application/hal+json" }, body: '{"a":1}' });
-    expect(byKey["GET /text"]).toEqual({ type: "mock", status: 200, headers: {}, body: "hello" });
+    expect(byKey["GET /json"]).toEqual({ type: "mock", status: 200, headers: { "content-type": "application/json" }, body: '{"status":"ok","n":[1,2]}', mapping: null });
+    expect(byKey["GET /list"]).toEqual({ type: "mock", status: 201, headers: { "content-type": "application/json" }, body: "[1]", mapping: null });
+    expect(byKey["GET /typed"]).toEqual({ type: "mock", status: 200, headers: { "Content-Type": "application/hal+json" }, body: '{"a":1}', mapping: null });
+    expect(byKey["GET /text"]).toEqual({ type: "mock", status: 200, headers: {}, body: "hello", mapping: null });
   });
 
   it("normalises route keys and sorts routes by key", async () => {

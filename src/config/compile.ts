@@ -10,6 +10,7 @@ import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from ".
 import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
 import { buildWebSocket, checkWebSocket } from "./compile-websocket.ts";
+import { buildMapping, checkMapping, mappedPathParameters } from "./compile-mapping.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
 import { checkOutboundTemplate } from "../security/outbound.ts";
@@ -155,23 +156,29 @@ function checkRoutes(routes: Record<string, unknown>, flavor: string, modelNames
           message: `parameter {${segment.name}} conflicts with {${existing.name}} at the same position in "${existing.key}"; use one name`,
         });
     }
-    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parameterNames(parsed.segments), key, modelNames, errors, localDev);
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parameterNames(parsed.segments), key, modelNames, flavor, errors, localDev);
   }
 }
 
 /**
- * WebSocket routes are keyed by route key, not METHOD /path (compile-websocket.ts checks what only they have): their
- * integrations, forwarded headers and body models follow the same rules as any route's, with no path parameters.
+ * WebSocket routes are keyed by route key, not METHOD /path (compile-websocket.ts checks what only they have, and
+ * refuses mapping fields): their integrations, forwarded headers and body models follow the same rules as any
+ * route's, with no path parameters.
  */
 function checkWebSocketRoutes(routes: Record<string, unknown>, modelNames: string[], errors: FieldError[], localDev: boolean): void {
-  for (const [key, route] of Object.entries(routes)) if (isObject(route)) checkRoute(route as unknown as RouteDefinition, [], key, modelNames, errors, localDev, true);
+  for (const [key, route] of Object.entries(routes))
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, [], key, modelNames, "websocket", errors, localDev);
 }
 
-/** `params`: the route's path parameter names. WebSocket routes (`websocket`) have none, and no `validate.path`. */
-function checkRoute(route: RouteDefinition, params: string[], key: string, modelNames: string[], errors: FieldError[], localDev: boolean, websocket = false): void {
+/** `routeParams`: the route's path parameter names. WebSocket routes have none, no mapping and no `validate.path`. */
+function checkRoute(route: RouteDefinition, routeParams: string[], key: string, modelNames: string[], flavor: string, errors: FieldError[], localDev: boolean): void {
+  const websocket = flavor === "websocket";
   const at = (...rest: (string | number)[]) => ["routes", key, ...rest];
   const integration = route.integration as IntegrationDefinition | undefined;
   if (isObject(integration)) {
+    if (!websocket) checkMapping(integration, flavor === "http" ? "http" : "rest", routeParams, at("integration"), errors);
+    // A URI may also use the path parameters the integration maps (`integration.request.path.<name>`).
+    const params = [...routeParams, ...mappedPathParameters(integration)];
     const checkTemplate = (text: unknown, path: (string | number)[]) => {
       if (typeof text !== "string") return;
       for (const m of text.matchAll(STAGE_VARIABLE))
@@ -225,7 +232,7 @@ function checkRoute(route: RouteDefinition, params: string[], key: string, model
     // A WebSocket route's validate.path is refused by compile-websocket.ts (no path parameters at all).
     if (Array.isArray(validate.path) && !websocket)
       validate.path.forEach((name, i) => {
-        if (typeof name === "string" && !params.includes(name))
+        if (typeof name === "string" && !routeParams.includes(name))
           errors.push({ path: at("validate", "path", i), message: `{${name}} is not a path parameter of this route` });
       });
   }
@@ -346,6 +353,7 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         headers: integration.headers ?? {},
         service: integration.service ?? null,
+        mapping: buildMapping(integration),
       };
     case "mock": {
       const json = integration.body !== undefined && typeof integration.body !== "string";
@@ -356,6 +364,7 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         status: integration.status ?? 200,
         headers,
         body: integration.body === undefined ? "" : json ? JSON.stringify(integration.body) : (integration.body as string),
+        mapping: buildMapping(integration),
       };
     }
     case "service":
@@ -365,6 +374,7 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         payloadFormat: integration.payloadFormat ?? "raw",
         path: integration.path ?? null,
         timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        mapping: buildMapping(integration),
       };
   }
 }

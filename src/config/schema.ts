@@ -17,6 +17,67 @@ const stringMap = (description: string, valueDescription: string, maxLength = 20
   additionalProperties: { type: "string", maxLength, description: valueDescription },
 });
 
+const CONTENT_TYPE_KEY = "^[A-Za-z0-9!#$%&'*+.^_`|~-]+/[A-Za-z0-9!#$%&'*+.^_`|~-]+$";
+
+const templates = (description: string): SchemaNode => ({
+  type: "object",
+  description,
+  propertyNames: { pattern: CONTENT_TYPE_KEY },
+  additionalProperties: {
+    type: "string",
+    maxLength: 307200,
+    description: "A Velocity (VTL) mapping template with Amazon's `$input`, `$context`, `$util` and `$stageVariables` (docs/templates.md).",
+  },
+});
+
+const contentHandling: SchemaNode = {
+  enum: ["CONVERT_TO_TEXT", "CONVERT_TO_BINARY"],
+  description:
+    "Payload conversion (Amazon's contentHandling): `CONVERT_TO_TEXT` base64-encodes a binary payload, `CONVERT_TO_BINARY` " +
+    "base64-decodes a text one; unset, binary payloads (by `settings.binaryMediaTypes`) pass through as they are.",
+};
+
+const mappingProperties = (target: "http" | "service" | "mock"): Record<string, SchemaNode> => ({
+  requestTemplates: templates(
+    "Request mapping templates by Content-Type (a request without one counts as `application/json`). The rendered template " +
+      (target === "service" ? "is the event the handler receives." : target === "mock" ? "must be JSON with a `statusCode`, which selects the response." : "is the body sent to the backend."),
+  ),
+  passthroughBehavior: {
+    enum: ["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"],
+    description:
+      "A body whose Content-Type has no template: `WHEN_NO_MATCH` (default) passes it through unmapped; `WHEN_NO_TEMPLATES` " +
+      "passes it only when no template is defined; `NEVER` refuses it. A refused body answers 415 Unsupported Media Type.",
+  },
+  ...(target === "mock"
+    ? {}
+    : {
+        contentHandling,
+        requestParameters: requestParameters(),
+      }),
+  responses: {
+    type: "object",
+    description:
+      "Integration responses by selection pattern: `default`, or a regular expression (RE2 syntax) matched against the whole " +
+      (target === "service" ? "error message of a handler that threw (a result that returned always takes `default`)" : target === "mock" ? "status code the request template chose" : "backend status code") +
+      ". The first pattern that matches wins, else `default`; none configured: the " +
+      (target === "mock" ? "status and body pass through." : "status, Content-Type and body pass through."),
+    additionalProperties: { $ref: "#/$defs/integrationResponse" },
+  },
+});
+
+const requestParameters = (): SchemaNode => ({
+  type: "object",
+  description:
+    "Parameter mapping onto the backend request (Amazon's requestParameters). REST flavour: `integration.request.header.<name>`, " +
+    "`integration.request.querystring.<name>` or `integration.request.path.<name>` from `method.request.path|querystring|header." +
+    "<name>`, `method.request.multivaluequerystring|multivalueheader.<name>`, `method.request.body[.<JSONPath>]`, `'literal'`, " +
+    "`stageVariables.<name>` or `context.<name>`. HTTP flavour (http_proxy): `overwrite:`, `append:` or `remove:` on `header.<name>` " +
+    "or `querystring.<name>`, or `overwrite:path`, from `$request.header|querystring|path|body.<…>`, `$request.path`, `$context.<name>`, " +
+    "`$stageVariables.<name>` or text (`${…}` to join several).",
+  propertyNames: { maxLength: 256 },
+  additionalProperties: { type: "string", maxLength: 2048, description: "Where the value comes from." },
+});
+
 const httpTransport = (type: "http_proxy" | "http", description: string): SchemaNode => ({
   type: "object",
   description,
@@ -56,6 +117,24 @@ const httpTransport = (type: "http_proxy" | "http", description: string): Schema
         "Send through this service binding instead of the public network (Amazon's private integration); " +
         "the URI's host and path are passed to the bound Worker.",
     },
+    ...(type === "http"
+      ? mappingProperties("http")
+      : {
+          requestParameters: requestParameters(),
+          responseParameters: {
+            type: "object",
+            description:
+              "HTTP flavour only: response parameter mapping by backend status code (Amazon's HTTP API responseParameters): " +
+              "`overwrite:statuscode`, or `append:`/`overwrite:`/`remove:` on `header.<name>`, from `$response.header.<name>`, " +
+              "`$response.body.<JSONPath>`, `$context.<name>`, `$stageVariables.<name>` or text.",
+            propertyNames: { pattern: "^[1-5][0-9][0-9]$" },
+            additionalProperties: {
+              type: "object",
+              description: "The mapping for that status code: parameter → where its value comes from.",
+              additionalProperties: { type: "string", maxLength: 2048, description: "Where the value comes from." },
+            },
+          },
+        }),
   },
 });
 
@@ -189,7 +268,10 @@ export const DEFINITION_SCHEMA: SchemaNode = {
         },
         binaryMediaTypes: {
           type: "array",
-          description: "Media types treated as binary (e.g. `image/png`, `image/*`, `*/*`) for Lambda-style payloads.",
+          description:
+            "Media types the API treats as binary (Amazon's binaryMediaTypes): `image/png`, `image/*`, `*/*`. A request body " +
+            "whose Content-Type matches, and a response for a client whose Accept (its first type) matches, are binary. " +
+            "As on Amazon, an entry with a wildcard on the left (`*/json`) matches nothing.",
           items: { type: "string", pattern: "^[^\\s/]+/[^\\s/]+$" },
         },
         jsonLimits: {
@@ -765,6 +847,36 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           type: ["string", "object", "array"],
           description: "Response body: a string as is, or JSON (then Content-Type defaults to application/json).",
         },
+        ...mappingProperties("mock"),
+      },
+    },
+    integrationResponse: {
+      type: "object",
+      description: "One integration response (Amazon's IntegrationResponse): the method response a selected backend answer becomes.",
+      required: ["statusCode"],
+      additionalProperties: false,
+      properties: {
+        statusCode: {
+          type: ["integer", "string"],
+          pattern: "^[2-5][0-9][0-9]$",
+          minimum: 200,
+          maximum: 599,
+          description: "The status code the client gets (a template may override it with `$context.responseOverride.status`).",
+        },
+        responseTemplates: templates(
+          "Response mapping templates by the client's Accept type (its first media type; `application/json` when absent); " +
+            "no match uses the first template; none passes the body through.",
+        ),
+        responseParameters: {
+          type: "object",
+          description:
+            "Response headers (`method.response.header.<name>`) from `integration.response.header.<name>`, " +
+            "`integration.response.multivalueheader.<name>`, `integration.response.body[.<JSONPath>]`, `'literal'`, " +
+            "`stageVariables.<name>` or `context.<name>`.",
+          propertyNames: { pattern: "^method\\.response\\.header\\.[A-Za-z0-9!#$%&'*+.^_`|~-]+$" },
+          additionalProperties: { type: "string", maxLength: 2048, description: "Where the value comes from." },
+        },
+        contentHandling,
       },
     },
     serviceIntegration: {
@@ -778,8 +890,10 @@ export const DEFINITION_SCHEMA: SchemaNode = {
         type: { const: "service", description: "The integration type." },
         service: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$", description: "The service binding's name in wrangler.toml." },
         payloadFormat: {
-          enum: ["raw", "1.0", "2.0"],
-          description: "`raw` forwards the HTTP request; `1.0` / `2.0` send Amazon's Lambda proxy event. Default `raw`.",
+          enum: ["raw", "1.0", "2.0", "custom"],
+          description:
+            "`raw` forwards the HTTP request; `1.0` / `2.0` send Amazon's Lambda proxy event; `custom` is Amazon's Lambda custom " +
+            "(non-proxy) integration: the mapped request body is the event, the handler's result the integration response. Default `raw`.",
         },
         path: {
           type: "string",
@@ -787,6 +901,7 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           description: "Raw format only: path sent to the service, may use `{param}`; default the route's own path.",
         },
         timeoutMs: { type: "integer", minimum: 50, maximum: 300000, description: "Default 29000." },
+        ...mappingProperties("service"),
       },
     },
   },

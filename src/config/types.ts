@@ -248,26 +248,60 @@ interface HttpTransportDefinition {
   timeoutMs?: number;
   headers?: Record<string, string>;
   service?: string;
+  /**
+   * Parameter mapping. REST flavour: `integration.request.header|querystring|path.<name>` → `method.request.…`,
+   * `'literal'`, `stageVariables.x`, `context.x`. HTTP flavour (http_proxy): `overwrite:|append:|remove:` on
+   * `header.<name>` / `querystring.<name>`, or `overwrite:path`, → `$request.…`, `$context.…`, `$stageVariables.…`.
+   */
+  requestParameters?: Record<string, string>;
+}
+
+/** Amazon's integration passthrough behaviours (what happens to a body no request template matches). */
+export type PassthroughBehavior = "WHEN_NO_MATCH" | "WHEN_NO_TEMPLATES" | "NEVER";
+/** Amazon's payload conversions between text and binary. */
+export type ContentHandling = "CONVERT_TO_TEXT" | "CONVERT_TO_BINARY";
+
+/** One integration response (Amazon's IntegrationResponse), chosen by its selection pattern. */
+export interface IntegrationResponseDefinition {
+  statusCode: number | string;
+  responseTemplates?: Record<string, string>;
+  /** `method.response.header.<name>` → `integration.response.header.x`, `integration.response.body[.path]`, `'literal'` … */
+  responseParameters?: Record<string, string>;
+  contentHandling?: ContentHandling;
+}
+
+/** The non-proxy (mapped) side of an integration: Amazon's names, so an import is a copy. */
+export interface MappingDefinition {
+  /** Content type → Velocity template for the request body. */
+  requestTemplates?: Record<string, string>;
+  passthroughBehavior?: PassthroughBehavior;
+  contentHandling?: ContentHandling;
+  requestParameters?: Record<string, string>;
+  /** Integration responses by selection pattern (`default`, or a regular expression matched against the whole status or error message). */
+  responses?: Record<string, IntegrationResponseDefinition>;
 }
 
 export interface HttpProxyIntegrationDefinition extends HttpTransportDefinition {
   type: "http_proxy";
+  /** HTTP flavour: response parameter mapping by backend status code (`overwrite:statuscode`, `append|overwrite|remove:header.<name>`). */
+  responseParameters?: Record<string, Record<string, string>>;
 }
 
-export interface HttpIntegrationDefinition extends HttpTransportDefinition {
+export interface HttpIntegrationDefinition extends HttpTransportDefinition, MappingDefinition {
   type: "http";
 }
 
-export interface MockIntegrationDefinition {
+export interface MockIntegrationDefinition extends Pick<MappingDefinition, "requestTemplates" | "passthroughBehavior" | "responses"> {
   type: "mock";
   status?: number;
   headers?: Record<string, string>;
   body?: string | Record<string, unknown> | unknown[];
 }
 
-export type PayloadFormat = "raw" | "1.0" | "2.0";
+/** `custom`: Amazon's Lambda custom (non-proxy) integration — the mapped request is the event. */
+export type PayloadFormat = "raw" | "1.0" | "2.0" | "custom";
 
-export interface ServiceIntegrationDefinition {
+export interface ServiceIntegrationDefinition extends MappingDefinition {
   type: "service";
   service: string;
   payloadFormat?: PayloadFormat;

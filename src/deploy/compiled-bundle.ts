@@ -9,6 +9,7 @@ import type { Authorizer } from "../authorizers/types.ts";
 import { createIntegration } from "../integrations/index.ts";
 import { compilePolicy, type CompiledPolicy } from "../security/resource-policy.ts";
 import type { Integration } from "../integrations/types.ts";
+import { compileMapping, type CompiledMapping } from "../integrations/mapping/compiled.ts";
 import { parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { headerPolicy, type ClientHeaderPolicy } from "../security/client-headers.ts";
 import { Router } from "../routing/router.ts";
@@ -18,6 +19,8 @@ import { CONNECTION_HEADERS } from "../websocket/invoke.ts";
 export interface CompiledRoute {
   spec: BundleRoute;
   integration: Integration;
+  /** The integration's mapping (templates, integration responses, parameters); null when it maps nothing. */
+  mapping: CompiledMapping | null;
   /** What a client may not send this route's backend or authorizer (security/client-headers.ts). */
   headerPolicy: ClientHeaderPolicy;
   /** The API's resource policy then the route's, compiled; empty when neither has one. */
@@ -65,10 +68,12 @@ export class CompiledBundle {
 
 export function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   let validator: ModelValidator | null | undefined;
+  const mapping = compileMapping(spec.integration, bundle.api.flavor);
   return {
     spec,
     integration: createIntegration(spec.integration, bundle),
-    headerPolicy: headerPolicy(gatewaySetHeaders(bundle, spec), spec.forwardInternalHeaders),
+    mapping,
+    headerPolicy: headerPolicy([...gatewaySetHeaders(bundle, spec), ...mappedHeaders(mapping)], spec.forwardInternalHeaders),
     policies: [bundle.resourcePolicy, spec.resourcePolicy].flatMap((p) => (p ? [compilePolicy(p)] : [])),
     bodyValidator() {
       if (validator === undefined) {
@@ -90,5 +95,17 @@ function gatewaySetHeaders(bundle: Bundle, spec: BundleRoute): string[] {
   const authorizer = spec.authorizer ? bundle.authorizers[spec.authorizer.name] : undefined;
   if (authorizer?.type === "jwt") names.push(...Object.keys(authorizer.claimsToHeaders));
   if (authorizer?.type === "custom") names.push(...Object.keys(authorizer.contextToHeaders));
+  return names;
+}
+
+/**
+ * Headers the route's parameter mapping sets, appends or removes on the backend request (REST
+ * `integration.request.header.<name>`, HTTP `overwrite:|append:|remove:header.<name>`): gateway-set too, so a
+ * client's alias of one (`X_Tenant` for a mapped `x-tenant`) never reaches the backend beside the mapped value.
+ */
+function mappedHeaders(mapping: CompiledMapping | null): string[] {
+  if (!mapping) return [];
+  const names = mapping.restParameters.flatMap((p) => (p.target.location === "header" ? [p.target.name] : []));
+  for (const p of mapping.httpParameters) if (p.key.location === "header") names.push(p.key.name);
   return names;
 }

@@ -5,6 +5,7 @@
  * to it for stages that were never published.
  */
 import type { Bundle } from "../config/bundle.ts";
+import type { Flavor } from "../config/types.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
 
@@ -39,6 +40,8 @@ export interface ConfigSource {
   defaultApi(): string;
   /** Custom-domain mappings for a host (lower-cased, without port); empty when the host has none. */
   domainTargets(host: string): Promise<DomainTarget[]> | DomainTarget[];
+  /** The flavour of `api` when some version of it is at hand (unknown stages answer as its flavour does). */
+  flavorOf?(api: string): Flavor | undefined;
   /** The bundle serving `api`/`stage` for this caller, or undefined when no such stage exists. */
   resolveStage(api: string, stage: string, caller: CallerFacts): Promise<StageResolution | undefined> | StageResolution | undefined;
 }
@@ -98,6 +101,10 @@ export class EmbeddedConfigSource implements ConfigSource {
     for (const compiled of this.#byApi.values())
       for (const d of matchDomains(compiled.bundle.domains, host)) targets.push({ api: compiled.bundle.api.name, stage: d.stage, basePath: d.basePath });
     return targets.length ? targets : NO_TARGETS;
+  }
+
+  flavorOf(api: string): Flavor | undefined {
+    return api === this.bundle.bundle.api.name ? this.bundle.bundle.api.flavor : undefined;
   }
 
   resolveStage(api: string, stage: string): StageResolution | undefined {

@@ -9,6 +9,7 @@
  * var, which `portico dev` sets in the wrangler config it generates for its session and nothing else sets.
  * A deployed Worker never has it, so what it serves and how it fails are the Registry source's rules alone.
  */
+import type { Flavor } from "../config/types.ts";
 import type { Env } from "../env.ts";
 import type { CallerFacts, ConfigSource, DomainTarget, EmbeddedConfigSource, StageResolution } from "./config-source.ts";
 
@@ -52,6 +53,11 @@ export class DevFileConfigSource implements ConfigSource {
   domainTargets(host: string): DomainTarget[] | Promise<DomainTarget[]> {
     const mine = this.#file.domainTargets(host).filter((t) => this.servesFromFile(t.stage));
     return mine.length ? mine : this.#inner.domainTargets(host);
+  }
+
+  /** The file's flavour for its own API; other APIs as deployed. */
+  flavorOf(api: string): Flavor | undefined {
+    return this.#file.flavorOf(api) ?? this.#inner.flavorOf?.(api);
   }
 
   resolveStage(api: string, stage: string, caller: CallerFacts): StageResolution | undefined | Promise<StageResolution | undefined> {

@@ -14,6 +14,7 @@
  *
  * Each request gets one StageResolution, so it is served wholly by one version.
  */
+import type { Flavor } from "../config/types.ts";
 import type { Env } from "../env.ts";
 import { constantTimeEqual } from "../security/constant-time.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
@@ -63,6 +64,16 @@ export class RegistryConfigSource implements ConfigSource {
 
   defaultApi(): string {
     return this.#embedded.defaultApi();
+  }
+
+  /** From a version of the API this isolate already holds (no Registry call), else the embedded bundle's. */
+  flavorOf(api: string): Flavor | undefined {
+    const serving = this.#pointers.get(api)?.value;
+    for (const state of Object.values(serving?.stages ?? {})) {
+      const known = this.#bundles.get(state.deploymentId);
+      if (known) return known.bundle.api.flavor;
+    }
+    return this.#embedded.flavorOf(api);
   }
 
   // Both answer synchronously on a memo hit (the common case): no promise, no microtask on the hot path.

@@ -68,27 +68,50 @@ const NOT_SENT = new Set([...NOT_FORWARDED, "set-cookie"]);
 const PLATFORM = new Set([...HOP_BY_HOP, ...NOT_SENT]);
 
 /**
- * The client's request headers a backend or an authorizer may see, in `into` (a copy of them to change in place;
- * by default a new one): hop-by-hop, platform and Connection-named headers removed, and whatever `policy` says a
- * client may not send. One pass over the names present, as `endToEndHeaders`.
+ * The names `clientRequestHeaders` drops by name: hop-by-hop and platform ones plus `extra` — for an integration
+ * that never carries more of the client's headers on (Amazon's rules for HTTP_PROXY and Lambda events). Built once
+ * per module, so the extra names cost nothing per request and are filtered in the same single pass (aliases of them
+ * included).
  */
-export function clientRequestHeaders(from: Headers, policy: ClientHeaderPolicy = DEFAULT_HEADER_POLICY, into: Headers = new Headers(from)): Headers {
+export function droppedWith(extra: Iterable<string>): ReadonlySet<string> {
+  return new Set([...PLATFORM, ...extra]);
+}
+
+/**
+ * The client's request headers a backend or an authorizer may see, in `into` (a copy of them to change in place;
+ * by default a new one): hop-by-hop, platform (or `dropped`: see droppedWith) and Connection-named headers
+ * removed, and whatever `policy` says a client may not send. One pass over the names present, as
+ * `endToEndHeaders`.
+ */
+export function clientRequestHeaders(
+  from: Headers,
+  policy: ClientHeaderPolicy = DEFAULT_HEADER_POLICY,
+  into: Headers = new Headers(from),
+  dropped: ReadonlySet<string> = PLATFORM,
+): Headers {
   let named: string | null = null;
   for (const name of from.keys()) {
     if (name === "connection") named = from.get(name);
-    if (PLATFORM.has(name) || dropsClientHeader(name, policy, PLATFORM)) into.delete(name);
+    if (dropped.has(name) || dropsClientHeader(name, policy, dropped)) into.delete(name);
   }
   if (named) deleteNamed(named, into);
   return into;
 }
 
 /**
- * Headers to send a backend: the client's headers as `clientRequestHeaders` leaves them, plus
+ * Headers to send a backend: the client's headers as `clientRequestHeaders` leaves them (with `dropped`), plus
  * X-Forwarded-For/-Proto/-Port/-Host. `into` is a copy of the client's headers to change in place — the headers
  * of a Request built from them (one native copy for the whole subrequest), or by default a new one.
  */
-export function forwardedRequestHeaders(request: Request, url: URL, clientIp: string, policy: ClientHeaderPolicy = DEFAULT_HEADER_POLICY, into: Headers = new Headers(request.headers)): Headers {
-  clientRequestHeaders(request.headers, policy, into);
+export function forwardedRequestHeaders(
+  request: Request,
+  url: URL,
+  clientIp: string,
+  policy: ClientHeaderPolicy = DEFAULT_HEADER_POLICY,
+  into: Headers = new Headers(request.headers),
+  dropped: ReadonlySet<string> = PLATFORM,
+): Headers {
+  clientRequestHeaders(request.headers, policy, into, dropped);
   // Amazon appends the caller to any X-Forwarded-For it was given; the backend decides whether to trust it.
   const prior = request.headers.get("x-forwarded-for");
   if (clientIp) into.set("x-forwarded-for", prior ? `${prior}, ${clientIp}` : clientIp);

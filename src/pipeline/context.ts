@@ -5,6 +5,7 @@
 import type { Identity } from "../authorizers/types.ts";
 import type { CompiledBundle, CompiledRoute } from "../deploy/compiled-bundle.ts";
 import type { Env } from "../env.ts";
+import type { IntegrationRequest } from "../integrations/mapping/request.ts";
 import { readAtMost } from "../util/read-bounded.ts";
 import { GatewayError } from "./gateway-responses.ts";
 
@@ -46,6 +47,14 @@ export class RequestContext {
   usagePlan: string | undefined;
   /** Headers integrations set on the backend request (null: remove what the client sent under that name). */
   readonly backendHeaders: [string, string | null][] = [];
+
+  // Filled by transform (routes with a mapping) and by the integration.
+  /** The mapped request the integration sends (Amazon's integration request). */
+  integrationRequest: IntegrationRequest | undefined;
+  /** A Lambda-style handler's errorMessage when it threw (Lambda custom integrations); null when it returned. */
+  integrationErrorMessage: string | null = null;
+  /** The integration response's body when the integration has it as bytes (a mock's): read without a stream. */
+  integrationPayload: Uint8Array | undefined;
 
   /** Headers every response gets on the way out, gateway errors included (CORS, for one). */
   readonly responseHeaders: [string, string][] = [];

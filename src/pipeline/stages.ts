@@ -5,7 +5,7 @@
  * it renders whatever the others throw. `cors` comes before `match-route` (Amazon lists it after): a preflight
  * needs no route, and routing errors then carry CORS headers too, so browsers can read them.
  *
- * Places marked `null` are named and empty: the features that fill them plug in here, in this order.
+ * A place marked `null` would be named and empty: a feature that fills it plugs in there, in this order.
  *
  * | stage           | can answer                                                                     |
  * | --------------- | ------------------------------------------------------------------------------ |
@@ -21,7 +21,8 @@
  * | throttle        | 429 (token buckets, quotas)                                                    |
  * | cache           | a cached response (lookup on the way in, store on the way out); 403 to an       |
  * |                 | unauthorized max-age=0 (FAIL_WITH_403); 500 when its encryption secret is unset |
- * | transform       | request and response mapping templates                                         |
+ * | transform       | mapped request and response (templates, integration responses, parameters);    |
+ * |                 | 415 body no template takes (passthroughBehavior), 500 mapping that fails       |
  * | integrate       | the backend's response; 413 (streamed body over the limit), 500, 502, 504       |
  */
 import { apiKey } from "../stages/api-key/index.ts";
@@ -34,6 +35,7 @@ import { resourcePolicy } from "../stages/resource-policy/index.ts";
 import { throttle } from "../stages/throttle/index.ts";
 import { cache } from "../stages/cache/index.ts";
 import { respond } from "../stages/respond/index.ts";
+import { transform } from "../stages/transform/index.ts";
 import { validate } from "../stages/validate/index.ts";
 import type { RequestContext } from "./context.ts";
 import type { PipelineDeps, StageFactory, StageHandler } from "./stage.ts";
@@ -54,7 +56,7 @@ export const PIPELINE: readonly PipelineStage[] = [
   { name: "validate", factory: validate },
   { name: "throttle", factory: throttle },
   { name: "cache", factory: cache },
-  { name: "transform", factory: null },
+  { name: "transform", factory: transform },
   { name: "integrate", factory: integrate },
 ];
 

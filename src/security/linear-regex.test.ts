@@ -9,9 +9,10 @@ import { linearPattern, PatternInputTooLong, withLinearRegExp, type LinearPatter
 
 const ALPHABET = ["a", "b", "Z", "0", "9", "_", "-", " ", "\t", "\n", "\r", "\u00a0", "\u2028", "\ufeff", "\u3000", "é", "😀", ".", "/"];
 
+// `\0` in a group of its own: followed by a digit atom it would read as `\00`, which no engine accepts in `u` mode.
 const atom: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom("a", "b", "0", "-", "é", "😀", "\\.", "\\/"),
-  fc.constantFrom(".", "\\s", "\\S", "\\d", "\\D", "\\w", "\\W", "\\u00a0", "\\u{1F600}", "\\x41", "\\t", "\\n", "\\cJ", "\\0"),
+  fc.constantFrom(".", "\\s", "\\S", "\\d", "\\D", "\\w", "\\W", "\\u00a0", "\\u{1F600}", "\\x41", "\\t", "\\n", "\\cJ", "(?:\\0)"),
   fc.constantFrom("[^]", "[a-z]", "[^a-z]", "[\\s\\d]", "[^\\s]", "[\\S]", "[\\b]", "[a\\-z]", "[😀-😎]", "[.]", "[[]", "\\p{L}", "\\P{L}", "\\p{Script=Greek}"),
 );
 const piece = fc.tuple(atom, fc.constantFrom("", "*", "+", "?", "{2}", "{1,3}", "*?")).map(([a, q]) => a + q);

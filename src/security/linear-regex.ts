@@ -9,6 +9,9 @@
  * `\0`, `[^]`, `[]`, named groups — and compiled once. What RE2 cannot run is refused with a reason, for `validate`
  * to report at the pattern's field path: lookaround, backreferences, inline modifiers, lone surrogate escapes,
  * Unicode property names RE2 does not know, repeat counts over 1000.
+ *
+ * Amazon's own regexes (integration-response selection patterns, the regexes mapping templates call) are Java's
+ * and run on the same engine without translation: `linearJavaPattern`.
  */
 import { RE2JS } from "re2js";
 
@@ -249,4 +252,30 @@ export function withLinearRegExp<T>(patterns: ReadonlyMap<string, LinearPattern>
   } finally {
     global.RegExp = NativeRegExp;
   }
+}
+
+const javaCompiled = new Map<string, RE2JS | string>();
+/** Fewer than MAX_COMPILED: a template may take its pattern from the request, so a client can fill this memo. */
+const MAX_JAVA_COMPILED = 256;
+
+/**
+ * The linear-time form of a regex written in Java's syntax, or why there is none (RE2's reason, for a field error
+ * or a template failure). Amazon's own regexes are Java's (`java.util.regex`): integration-response selection
+ * patterns and what a mapping template passes to `matches`, `replaceAll`, `replaceFirst` and `split`. They run on
+ * the same engine as the ECMA-262 patterns above, but are compiled as written — re2js is RE2/J's port and reads
+ * Java's common syntax and `matches()`/`split` semantics — rather than translated; what RE2 cannot run
+ * (lookaround, backreferences, possessive quantifiers) has no form. Memoised per isolate by source (bounded: the
+ * bundle's compiled mapping holds its own selection patterns, so only templates' patterns are looked up again).
+ */
+export function linearJavaPattern(source: string): RE2JS | string {
+  let result = javaCompiled.get(source);
+  if (result !== undefined) return result;
+  try {
+    result = RE2JS.compile(source);
+  } catch (err) {
+    result = (err as Error).message;
+  }
+  if (javaCompiled.size >= MAX_JAVA_COMPILED) javaCompiled.delete(javaCompiled.keys().next().value!);
+  javaCompiled.set(source, result);
+  return result;
 }

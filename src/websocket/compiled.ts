@@ -44,7 +44,7 @@ export function compileWebSocket(bundle: Bundle, compileRoute: RouteCompiler): C
   // pipeline's throttle stage enforces it with its 429 and Retry-After, per stage.
   const rate = settings.limits.newConnectionsPerSecond;
   const upgradeSpec: BundleRoute = {
-    ...(connect?.spec ?? { ...NO_ROUTE, key: CONNECT_ROUTE, path: CONNECT_ROUTE, integration: { type: "mock", status: 200, headers: {}, body: "" } }),
+    ...(connect?.spec ?? { ...NO_ROUTE, key: CONNECT_ROUTE, path: CONNECT_ROUTE, integration: { type: "mock", status: 200, headers: {}, body: "", mapping: null } }),
     throttle: connect?.spec.throttle ?? (rate > 0 ? { rate, burst: Math.max(1, Math.ceil(rate)), strict: false, shadow: false } : null),
   };
   const upgradeBase = compileRoute(bundle, upgradeSpec);
@@ -53,7 +53,7 @@ export function compileWebSocket(bundle: Bundle, compileRoute: RouteCompiler): C
     ...NO_ROUTE,
     key: "@connections",
     path: "@connections",
-    integration: { type: "mock", status: 403, headers: {}, body: "" },
+    integration: { type: "mock", status: 403, headers: {}, body: "", mapping: null },
     authorizer: settings.managementAuthorizer ? { name: settings.managementAuthorizer, scopes: [] } : null,
   };
   // Resource policies guard clients; @connections callers are the API's own backends, authenticated by SigV4.

@@ -9,7 +9,7 @@
  * |              | `{"message":"Too Many Requests"}` frame (over the connection's messages per second)      |
  * | select-route | `{"message":"Forbidden"}` frame when no route matches and there is no `$default`         |
  * | validate     | `{"message":"Bad request body"}` frame (the route's body model)                         |
- * | transform    | empty: mapping templates plug in here (request and response)                             |
+ * | transform    | empty: mapping templates will plug in here (the compiler refuses them on WebSocket routes) |
  * | integrate    | `{"message":"Internal server error"}` / `Endpoint request timed out` frames              |
  * | respond      | the route response (`routeResponse: true`), group changes and broadcasts the reply asks for |
  *

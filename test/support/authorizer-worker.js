@@ -8,6 +8,7 @@
  * so tests can make each token unique (`allow:<test id>`) and count calls per token:
  *
  *   allow                Allow on every method and path of the stage; context {user, n, ok}; usageIdentifierKey
+ *   docs-context         Allow on the stage; context {key: "value", numKey: 1, boolKey: true} (Amazon's docs example)
  *   allow-key            as allow, with usageIdentifierKey = everything after "allow-key:" (an API key value)
  *   deny                 Allow on "*" and Deny on the method ARN (the explicit Deny must win)
  *   other-path           Allow only GET /elsewhere (an implicit deny for anything else)
@@ -25,6 +26,8 @@
  *   simple-pets          {isAuthorized: true} only for routes ending in /pets (event.routeKey), else false
  *   tenant-b             Allow only when the event's query parameter `tenant` is "b" (REST: the last value)
  *   big-context          an Allow whose context holds a 900 KB string
+ *
+ * With the `MODE` binding "docs" it is instead Amazon's documentation sample authorizer (docsHandler).
  *
  * `GET /count?token=…` answers {count}: how often that exact token was asked about (without `token`: every call);
  * `GET /last?token=…` the last event received for it.
@@ -58,6 +61,9 @@ async function handler(event) {
   switch (token.split(":")[0]) {
     case "allow":
       return policy(`user-${token}`, [statement("Allow", stageArn)], { context: { user: "alice", n: 1, ok: true }, usageIdentifierKey: "key-123" });
+    case "docs-context":
+      // The context of Amazon's documentation example ($context.authorizer values are stringified).
+      return policy("docs-user", [statement("Allow", stageArn)], { context: { key: "value", numKey: 1, boolKey: true } });
     case "allow-key":
       return policy("key-user", [statement("Allow", stageArn)], { usageIdentifierKey: token.slice("allow-key:".length) });
     case "deny":
@@ -91,6 +97,21 @@ async function handler(event) {
   }
 }
 
+/**
+ * MODE "docs": Amazon's documentation sample authorizer — "allow" → Allow for the method ARN (context
+ * {key: "value", numKey: 1, boolKey: true}), "deny" → Deny, "unauthorized" → Error("Unauthorized"), any other token →
+ * Error("Error: Invalid token"); a REQUEST event (no token) gets an Allow for another resource only.
+ */
+function docsHandler(event) {
+  const arn = event.methodArn ?? "";
+  if (event.type === "REQUEST") return policy("docs-user", [statement("Allow", arn.split("/").slice(0, 2).join("/") + "/GET/elsewhere")]);
+  const token = event.authorizationToken ?? "";
+  if (token === "allow") return policy("docs-user", [statement("Allow", arn)], { context: { key: "value", numKey: 1, boolKey: true } });
+  if (token === "deny") return policy("docs-user", [statement("Deny", arn)]);
+  if (token === "unauthorized") throw new Error("Unauthorized");
+  throw new Error("Error: Invalid token");
+}
+
 export default class Authorizer extends WorkerEntrypoint {
   async fetch(request) {
     const url = new URL(request.url);
@@ -105,6 +126,7 @@ export default class Authorizer extends WorkerEntrypoint {
   }
 
   async invokeLambda(event) {
+    if (this.env.MODE === "docs") return runLambda(docsHandler, event, { functionName: "authorizer-docs" });
     const token = tokenOf(event);
     counts.set(token, (counts.get(token) ?? 0) + 1);
     total += 1;

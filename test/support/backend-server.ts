@@ -14,6 +14,16 @@
  *   /authorizer/...  a custom authorizer: POST an authorizer event; the token (before any ":") chooses the reply —
  *                    allow → Allow "*", deny → Deny "*", unauthorized → 401, anything else → 200 {"not": "a policy"}
  *   /__hits?path=/x  200 {"count": n}: how many requests /x has had (not itself counted)
+ *   /__last?path=/x  200 {method, headers, bodyBase64} of the last request /x had (404 before any)
+ *   /lambda-url/...  a Lambda function URL echo, as recorded backends answer: `/status/{n}` (anywhere in the path)
+ *                    answers n with {"message": "", "status_code": n}; anything else 200 {args, data, domain,
+ *                    headers, method, origin, path} (path after /lambda-url, data the JSON or text body), with the
+ *                    `x-amzn-RequestId` a function URL adds
+ *   /verbatim/...    200 with the request body exactly as received (a function that returns its input)
+ *   /httpbin/...     httpbin's /anything: {args, data, files, form, headers, json, method, origin, url}, with
+ *                    httpbin's `Server: gunicorn/19.9.0` and CORS headers
+ *   /objects/{name}  an object store: PUT stores the body; GET answers it with Content-Type from the
+ *                    `response-content-type` query parameter (as S3 does) and an MD5 ETag
  *   /record/{tag}    reads the whole body, then 200; what it received is kept for /__record?tag={tag}:
  *                    {headers, bytes, complete} — `complete` false when the upload broke off before its end
  *   /raw-status/{n}  a raw HTTP/1.1 response with status line n (600, 99 …), written byte by byte as given;
@@ -33,6 +43,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { createHash, randomUUID } from "node:crypto";
 
 export interface BackendServer {
   url: string;
@@ -40,6 +51,11 @@ export interface BackendServer {
   hits: Map<string, number>;
   close(): Promise<void>;
 }
+
+/** The last request each path had (method, headers, body), for tests that check what a backend received. */
+const lastRequests = new Map<string, { method: string; headers: Record<string, string | string[] | undefined>; bodyBase64: string }>();
+/** Objects stored through PUT /objects/{name}. */
+const objects = new Map<string, Buffer>();
 
 /** Hanging requests by tag (`/hang/<tag>`): "waiting", or "abandoned" once the caller closed it. */
 const hung = new Map<string, "waiting" | "abandoned">();
@@ -60,6 +76,12 @@ export async function startBackend(port = 0): Promise<BackendServer> {
     if (url.pathname === "/__hits") {
       // How often a path was requested, for tests inside workerd (which cannot read this process's memory).
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ count: hits.get(url.searchParams.get("path") ?? "") ?? 0 }));
+      return;
+    }
+    if (url.pathname === "/__last") {
+      const last = lastRequests.get(url.searchParams.get("path") ?? "");
+      if (!last) res.writeHead(404).end();
+      else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(last));
       return;
     }
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
@@ -144,6 +166,12 @@ const switches = new Map<string, number>();
 
 async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const [first, second] = url.pathname.split("/").filter(Boolean);
+  if (first === "lambda-url" || first === "verbatim" || first === "httpbin" || first === "objects") {
+    const body = await readBody(req);
+    lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: body.toString("base64") });
+    recordedBackend(first, req, res, url, body);
+    return;
+  }
   switch (first) {
     case "hello":
       res.writeHead(200, { "content-type": "text/plain" }).end("hello");
@@ -249,6 +277,61 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
       };
       res.writeHead(first === "echo" || first === undefined ? 200 : 404, { "content-type": "application/json", "x-backend": "test" });
       res.end(JSON.stringify(echo));
+    }
+  }
+}
+
+/** The backends the recorded Amazon cases were made against, stood in for on loopback (see the header comment). */
+function recordedBackend(kind: string, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+  const text = body.toString("utf8");
+  const json = (() => {
+    try {
+      return text ? (JSON.parse(text) as unknown) : null;
+    } catch {
+      return null;
+    }
+  })();
+  const args = Object.fromEntries(url.searchParams);
+  const origin = req.socket.remoteAddress ?? "";
+  switch (kind) {
+    case "lambda-url": {
+      const rest = url.pathname.slice("/lambda-url".length) || "/";
+      const status = /\/status\/(\d{3})(?:\/|$)/.exec(rest);
+      const headers = { "content-type": "application/json", "x-amzn-RequestId": randomUUID() };
+      if (status) {
+        res.writeHead(Number(status[1]), headers).end(JSON.stringify({ message: "", status_code: Number(status[1]) }));
+        return;
+      }
+      const echo = Buffer.from(JSON.stringify({ args, data: json ?? text, domain: req.headers.host, headers: req.headers, method: req.method, origin, path: rest }));
+      res.writeHead(200, { ...headers, "content-length": String(echo.length) }).end(echo);
+      return;
+    }
+    case "verbatim":
+      res.writeHead(200, { "content-type": req.headers["content-type"] ?? "application/octet-stream" }).end(body);
+      return;
+    case "httpbin": {
+      const echo = { args, data: text, files: {}, form: {}, headers: req.headers, json, method: req.method, origin, url: `http://${req.headers.host}${req.url}` };
+      const out = Buffer.from(JSON.stringify(echo, null, 2) + "\n");
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(out.length), server: "gunicorn/19.9.0", "access-control-allow-origin": "*", "access-control-allow-credentials": "true" });
+      res.end(out);
+      return;
+    }
+    case "objects": {
+      const name = url.pathname.slice("/objects/".length);
+      if (req.method === "PUT") {
+        objects.set(name, body);
+        res.writeHead(200).end();
+        return;
+      }
+      const object = objects.get(name);
+      if (!object) {
+        res.writeHead(404, { "content-type": "application/xml" }).end("<Error><Code>NoSuchKey</Code></Error>");
+        return;
+      }
+      const etag = `"${createHash("md5").update(object).digest("hex")}"`;
+      res.writeHead(200, { "content-type": url.searchParams.get("response-content-type") ?? "binary/octet-stream", etag, "content-length": String(object.length) });
+      res.end(object);
+      return;
     }
   }
 }

@@ -3,7 +3,8 @@
  * integrations, on the Lambda adapter's contract (src/integrations/lambda/adapter.ts; vitest.config.ts bundles
  * this file with it):
  *
- *   - an RPC call `invokeLambda(event)` on the binding is a Lambda invocation, run by the adapter's `runLambda`;
+ *   - an RPC call `invokeLambda(event)` on the binding is a Lambda invocation, run by the adapter's `runLambda`
+ *     (a Python-style error's whole document replaces the adapter's error outcome: `select-pattern` below);
  *   - every HTTP request is plain HTTP (payloadFormat raw), whatever its headers or body: `/echo/...` and
  *     everything else echo the request as JSON, `/status/{n}` answers n, `/hang` never answers in time.
  *   - `GET /__hits?path=/x` says how often `/x` was called: the raw request path, or the event's path for a
@@ -13,7 +14,14 @@
  *   - `echo`: returns `{statusCode: 200, body: JSON.stringify(event)}` (a path containing `/status/{n}` answers n,
  *     one containing `/hang` never answers in time);
  *   - `choose`: returns `JSON.parse(event.body)`, so the client chooses the Lambda result; with no body it returns
- *     the stage variable `lambdaResult` parsed when there is one, and otherwise throws (as json.loads(None) does).
+ *     the stage variable `lambdaResult` parsed when there is one, and otherwise throws (as json.loads(None) does);
+ *   - `identity`: returns the event itself (a Lambda custom integration's echo);
+ *   - `select-pattern`: the recorded Python function behind the selection-pattern cases — event.statusCode "200"
+ *     returns "Pass", "400" and "500" raise Exception("Error: Raising four hundred|five hundred from within the
+ *     Lambda function"); its errors come back as the Python runtime reports them (errorMessage, errorType,
+ *     requestId, stackTrace);
+ *   - `override`: the recorded function behind the responseOverride case — {statusCode: 200, body: "customerror"}
+ *     when event.body.httpStatus >= 400, else {statusCode: 200, body: "noerror"}.
  */
 
 import { WorkerEntrypoint } from "cloudflare:workers";
@@ -43,6 +51,13 @@ async function handler(event, mode) {
     await hang();
     return { statusCode: 200, body: "too late" };
   }
+  if (mode === "identity") return event;
+  if (mode === "override") return { statusCode: 200, body: Number(event.body?.httpStatus) >= 400 ? "customerror" : "noerror" };
+  if (mode === "select-pattern") {
+    if (event.statusCode === "200") return "Pass";
+    const word = event.statusCode === "400" ? "four" : "five";
+    throw pythonError(`Error: Raising ${word} hundred from within the Lambda function`);
+  }
   if (mode === "choose") {
     // A fixed result can be configured as a stage variable, for requests that carry no body (GET).
     if (event.body == null && event.stageVariables?.lambdaResult) return JSON.parse(event.stageVariables.lambdaResult);
@@ -57,6 +72,20 @@ async function handler(event, mode) {
   return { statusCode: 200, headers: { "content-type": "application/json", "x-lambda": "yes" }, body: JSON.stringify(event) };
 }
 
+/**
+ * An error reported as Lambda's Python runtime reports a raised Exception: the document invokeLambda returns in
+ * place of the adapter's {errorType, errorMessage} (the gateway passes an error outcome's fields on whole).
+ */
+function pythonError(message) {
+  const error = new Error(message);
+  error.python = {
+    errorMessage: message,
+    errorType: "Exception",
+    requestId: crypto.randomUUID(),
+    stackTrace: [`  File "/var/task/handler.py", line 9, in handler\n    raise Exception("${message}")\n`],
+  };
+  return error;
+}
 
 async function plain(request) {
   const url = new URL(request.url);
@@ -81,9 +110,22 @@ export default class LambdaEcho extends WorkerEntrypoint {
     return plain(request);
   }
 
-  invokeLambda(event) {
+  async invokeLambda(event) {
     count(event?.rawPath ?? event?.path ?? "");
     const mode = this.env.MODE ?? "echo";
-    return runLambda((e) => handler(e, mode), event, { functionName: `lambda-${mode}` });
+    let python = null;
+    const outcome = await runLambda(
+      async (e) => {
+        try {
+          return await handler(e, mode);
+        } catch (error) {
+          python = error?.python ?? null;
+          throw error;
+        }
+      },
+      event,
+      { functionName: `lambda-${mode}` },
+    );
+    return python && "errorMessage" in outcome ? python : outcome;
   }
 }

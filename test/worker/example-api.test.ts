@@ -65,4 +65,30 @@ describe("the example API", () => {
     expect(unknownStage.status).toBe(403);
     expect(await unknownStage.text()).toBe('{"message":"Forbidden"}');
   });
+
+  it("shapes a backend answer with a response template, and picks the 404 response by its selection pattern", async () => {
+    const card = await get("/prod/pets/1/card");
+    expect(card.status).toBe(200);
+    expect(await card.json()).toEqual({ title: "Rex the dog", price: "250", stage: "prod" });
+    const missing = await get("/prod/pets/9/card");
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ message: "No pet 9" });
+  });
+
+  it("builds the backend request with a request template, and refuses a body no template takes", async () => {
+    const res = await get("/prod/adoptions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ petName: "Bo", kind: "dog" }) });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ adopted: "Bo", requestId: res.headers.get("x-amzn-RequestId") });
+    const xml = await get("/prod/adoptions", { method: "POST", headers: { "content-type": "application/xml" }, body: "<pet/>" });
+    expect(xml.status).toBe(415);
+  });
+
+  it("passes a binary image to a client that accepts it, and base64 text to one that does not", async () => {
+    const binary = await get("/prod/pets/1/photo", { headers: { accept: "image/png" } });
+    expect(binary.headers.get("content-type")).toBe("image/png");
+    const bytes = new Uint8Array(await binary.arrayBuffer());
+    expect([...bytes.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    const text = await get("/prod/pets/1/photo", { headers: { accept: "text/plain" } });
+    expect(await text.text()).toMatch(/^iVBORw0KGgo/);
+  });
 });

@@ -29,7 +29,8 @@ const KID = /^[\x21-\x7e]{1,256}$/;
 function unauthorized(description: string, message = "Unauthorized"): GatewayError {
   return new GatewayError("UNAUTHORIZED", {
     message,
-    headers: { "www-authenticate": `Bearer error="invalid_token", error_description="${description}"` },
+    // Amazon's HTTP API wording (documented in its JWT troubleshooting guide), so clients parse it the same way.
+    headers: { "www-authenticate": `Bearer scope="" error="invalid_token" error_description="${description}"` },
     detail: `jwt: ${description}`,
   });
 }
@@ -154,7 +155,7 @@ export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Author
       if (requirement.scopes.length && !requirement.scopes.some((s) => identity.identity.scopes.includes(s)))
         throw new GatewayError("ACCESS_DENIED", {
           message: "Forbidden",
-          headers: { "www-authenticate": `Bearer error="insufficient_scope", scope="${requirement.scopes.join(" ")}"` },
+          headers: { "www-authenticate": `Bearer scope="${requirement.scopes.join(" ")}" error="insufficient_scope" error_description="the token does not have the required scope"` },
           detail: "jwt: token lacks the route's scopes",
         });
       return identity.identity;

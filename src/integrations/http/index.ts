@@ -1,55 +1,50 @@
 /**
- * `http` (Amazon's HTTP integration, non-proxy): the gateway builds the backend request rather than passing the
- * client's through. Following Amazon, the backend receives the body with its Content-Type, `Accept:
- * application/json`, X-Forwarded-* and the configured headers — not the client's other headers or query string —
- * and the client receives the backend's status, Content-Type and body.
- *
- * `mapRequest` and `mapResponse` are the mapping hooks: mapping templates and integration responses plug in here.
+ * `http` (Amazon's HTTP integration, non-proxy): the gateway builds the backend request from the mapped request
+ * (transform stage) rather than passing the client's through. As recorded on Amazon, the backend receives the
+ * mapped body with the method request's Content-Type, `Accept: application/json`, `User-Agent:
+ * AmazonAPIGateway_<api>`, `x-amzn-apigateway-api-id`, X-Forwarded-For/-Proto, the configured and mapped headers —
+ * none of the client's other headers, and only the mapped query string. Its answer goes back to the transform
+ * stage as the integration response; with no integration responses configured the client gets its status,
+ * Content-Type and body.
  */
 import type { Bundle, BundleHttpIntegration } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
-import { sendToBackend, type Outbound } from "../transport.ts";
+import { sendToBackend } from "../transport.ts";
 import type { Integration } from "../types.ts";
+import { NEVER_SENT } from "../mapping/request.ts";
+import { applyBackendHeaders } from "../headers.ts";
 import { backendUrl, compileHeaderTemplates, setTemplatedHeaders } from "./url.ts";
 
-export type RequestMapping = (ctx: RequestContext, out: Outbound) => Outbound | Promise<Outbound>;
-export type ResponseMapping = (ctx: RequestContext, backend: Response) => Response | Promise<Response>;
-
-/** Amazon's default with no templates: the body passes through as is (WHEN_NO_MATCH passthrough). */
-const passRequest: RequestMapping = (_ctx, out) => out;
-
-/** Amazon's default with no integration responses: status and body pass through with their Content-Type. */
-const passResponse: ResponseMapping = (_ctx, backend) => {
-  const headers = new Headers({ "content-type": backend.headers.get("content-type") ?? "application/json" });
-  return new Response(backend.body, { status: backend.status, headers });
-};
-
-export function httpIntegration(
-  spec: BundleHttpIntegration,
-  _bundle: Bundle,
-  hooks: { mapRequest?: RequestMapping; mapResponse?: ResponseMapping } = {},
-): Integration {
+export function httpIntegration(spec: BundleHttpIntegration, bundle: Bundle): Integration {
   const uri = compileTemplate(spec.uri);
   const headerTemplates = compileHeaderTemplates(spec.headers);
-  const mapRequest = hooks.mapRequest ?? passRequest;
-  const mapResponse = hooks.mapResponse ?? passResponse;
+  const userAgent = `AmazonAPIGateway_${bundle.api.name}`;
   return {
     type: "http",
     async invoke(ctx: RequestContext): Promise<Response> {
-      const headers = new Headers({ accept: "application/json" });
-      const contentType = ctx.request.headers.get("content-type");
-      if (contentType) headers.set("content-type", contentType);
+      const mapped = ctx.integrationRequest!;
+      const headers = new Headers({ accept: "application/json", "user-agent": userAgent, "x-amzn-apigateway-api-id": bundle.api.name });
+      if (mapped.body !== null && mapped.contentType) headers.set("content-type", mapped.contentType);
       if (ctx.clientIp) headers.set("x-forwarded-for", ctx.clientIp);
       headers.set("x-forwarded-proto", ctx.url.protocol.replace(":", ""));
       setTemplatedHeaders(headers, headerTemplates, ctx);
-      const out = await mapRequest(ctx, {
-        url: backendUrl(renderTemplate(uri, ctx.stageVariables, ctx.pathParams), "", spec.service ? null : ctx.env),
-        method: spec.method ?? ctx.request.method,
-        headers,
-        body: await ctx.bodyForForwarding(),
-      });
-      return mapResponse(ctx, await sendToBackend(ctx, out, spec.timeoutMs, spec.service));
+      for (const [name, value] of mapped.headers) if (!NEVER_SENT.has(name)) headers.set(name, value);
+      // Identity headers (claimsToHeaders) win over anything mapped.
+      applyBackendHeaders(headers, ctx.backendHeaders);
+      const query = mapped.query.length ? "?" + new URLSearchParams(mapped.query).toString() : "";
+      const res = await sendToBackend(
+        ctx,
+        {
+          url: backendUrl(renderTemplate(uri, ctx.stageVariables, mapped.pathParams), query, spec.service ? null : ctx.env),
+          method: spec.method ?? ctx.request.method,
+          headers,
+          body: mapped.body,
+        },
+        spec.timeoutMs,
+        spec.service,
+      );
+      return new Response(res.body, { status: res.status, headers: res.headers });
     },
   };
 }

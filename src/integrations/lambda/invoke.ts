@@ -1,15 +1,24 @@
 /**
- * The gateway's side of the Lambda-style contract (`adapter.ts`): an event goes to a Worker only as the RPC call
- * `invokeLambda(event)` on its service binding, a channel no client can address, so no HTTP request — whatever
- * its headers or body — can ever be taken for an event. Used by the `service` integration (1.0/2.0) and by
- * custom authorizers bound as a service.
+ * The gateway's side of the Lambda-style contract (`adapter.ts`), the one place an event is sent to a Worker: as
+ * the RPC call `invokeLambda(event)` on its service binding, a channel no client can address, so no HTTP request —
+ * whatever its headers or body — can ever be taken for an event. Used by the `service` integration for Lambda proxy
+ * events (1.0/2.0) and Lambda custom (non-proxy) events, including asynchronous ('Event') invocations, and by
+ * custom authorizers bound as a service. Every reply is bounded (`maxPayloadBytes`) and waited for at most
+ * `timeoutMs`.
  */
 import type { LambdaTarget } from "./adapter.ts";
 
+/** Lambda's own limit on a synchronous response payload. */
+export const MAX_LAMBDA_REPLY_BYTES = 6 * 1024 * 1024;
+
 export type Invocation =
   | { ok: true; payload: string }
-  /** The handler threw: Lambda's `{errorType, errorMessage}`. */
-  | { ok: false; why: "threw"; errorType: string; errorMessage: string }
+  /**
+   * The handler threw: Lambda's `{errorType, errorMessage}`, and `payload`, the whole error document as JSON text
+   * (what Lambda returns with `X-Amz-Function-Error`: a runtime may add fields such as `requestId` or `stackTrace`,
+   * kept as the Worker sent them).
+   */
+  | { ok: false; why: "threw"; errorType: string; errorMessage: string; payload: string }
   | { ok: false; why: "no-binding" | "timeout" | "failed" | "too-large" | "malformed"; detail: string };
 
 /** Why a race against the timeout was lost (compared by identity, never shown). */
@@ -43,12 +52,22 @@ export async function invokeLambda(env: Record<string, unknown>, name: string, e
 function checkOutcome(outcome: unknown, name: string, maxPayloadBytes: number): Invocation {
   if (typeof outcome !== "object" || outcome === null) return { ok: false, why: "malformed", detail: `service ${name} replied outside the Lambda contract` };
   const o = outcome as Partial<Record<"payload" | "errorType" | "errorMessage", unknown>>;
+  const tooLarge = { ok: false, why: "too-large", detail: `service ${name} replied with more than ${maxPayloadBytes} bytes` } as const;
   if (typeof o.payload === "string") {
-    if (overLimit(o.payload, maxPayloadBytes))
-      return { ok: false, why: "too-large", detail: `service ${name} replied with more than ${maxPayloadBytes} bytes` };
+    if (overLimit(o.payload, maxPayloadBytes)) return tooLarge;
     return { ok: true, payload: o.payload };
   }
-  if (typeof o.errorType === "string" && typeof o.errorMessage === "string") return { ok: false, why: "threw", errorType: o.errorType, errorMessage: o.errorMessage };
+  if (typeof o.errorType === "string" && typeof o.errorMessage === "string") {
+    let payload: string | undefined;
+    try {
+      payload = JSON.stringify(outcome);
+    } catch {
+      // A field JSON cannot hold (a bigint): the document as the adapter itself reports it.
+      payload = JSON.stringify({ errorType: o.errorType, errorMessage: o.errorMessage });
+    }
+    if (overLimit(payload, maxPayloadBytes)) return tooLarge;
+    return { ok: false, why: "threw", errorType: o.errorType, errorMessage: o.errorMessage, payload };
+  }
   return { ok: false, why: "malformed", detail: `service ${name} replied outside the Lambda contract` };
 }
 

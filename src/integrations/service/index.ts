@@ -8,29 +8,30 @@
  *   `lambda/adapter.ts` wraps an unchanged Lambda handler). A reply that breaks Amazon's contract, a handler that
  *   threw, or a Worker that is not a `lambdaWorker` answers as Amazon does: 502 `{"message": "Internal server
  *   error"}` on REST APIs, 500 `{"message":"Internal Server Error"}` on HTTP APIs.
+ * - `custom`: Amazon's Lambda custom (non-proxy) integration — the mapped request is the event, over the same RPC
+ *   call (lambda/invoke.ts), synchronously or as an asynchronous 'Event' invocation (customService below).
  */
 import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
 import type { Identity } from "../../authorizers/types.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { applyBackendHeaders, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
+import { applyBackendHeaders, droppedWith, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
 import { buildEventV1, buildEventV2 } from "../lambda/event.ts";
 import { requestFacts } from "../lambda/facts.ts";
 import { parseReply } from "../lambda/reply.ts";
-import { matchesMediaType } from "../media-types.ts";
+import { acceptsBinary, matchesMediaType } from "../media-types.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
-import { invokeLambda } from "../lambda/invoke.ts";
+import { invokeLambda, MAX_LAMBDA_REPLY_BYTES, type Invocation } from "../lambda/invoke.ts";
 import { sendToBackend } from "../transport.ts";
+import { HIDDEN_FROM_MAPPING } from "../mapping/params.ts";
 import type { Integration } from "../types.ts";
-
-/** Lambda's own limit on a synchronous response payload. */
-export const MAX_LAMBDA_REPLY_BYTES = 6 * 1024 * 1024;
 
 /** Content types a 2.0 event carries as text; anything else goes base64, as HTTP APIs do. */
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[a-z0-9.+-]+\+(json|xml))/i;
 
 export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundle): Integration {
   if (spec.payloadFormat === "raw") return rawService(spec);
+  if (spec.payloadFormat === "custom") return customService(spec);
   const format = spec.payloadFormat;
   const binaryTypes = bundle.settings.binaryMediaTypes;
   const malformed = (detail: string) =>
@@ -66,13 +67,67 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
       } catch {
         throw malformed(`service ${spec.service} replied with something other than JSON`);
       }
-      const reply = parseReply(value, format, { decodeBase64: matchesMediaType(ctx.request.headers.get("accept"), binaryTypes) });
+      const reply = parseReply(value, format, { decodeBase64: acceptsBinary(ctx.request.headers.get("accept"), binaryTypes) });
       if (!reply) throw malformed(`service ${spec.service} replied outside the Lambda proxy contract`);
       // 204, 205 and 304 carry no body whatever the reply says (a Response with one would throw).
       const noBody = ctx.request.method === "HEAD" || reply.status === 204 || reply.status === 205 || reply.status === 304;
       return new Response(noBody ? null : reply.body, { status: reply.status, headers: reply.headers });
     },
   };
+}
+
+/**
+ * Amazon's Lambda custom (non-proxy) integration: the mapped request (transform stage) is the event — `{}` for an
+ * empty one, as recorded — and the handler's result is the integration response's body; a handler that threw gives
+ * Lambda's error payload as the body and its errorMessage to the selection patterns. With `X-Amz-Invocation-Type:
+ * 'Event'` mapped, the handler runs after the response: the integration answers at once with an empty body.
+ */
+function customService(spec: BundleServiceIntegration): Integration {
+  const failed = (detail: string) => new GatewayError("API_CONFIGURATION_ERROR", { detail });
+  return {
+    type: "service",
+    async invoke(ctx: RequestContext): Promise<Response> {
+      const request = ctx.integrationRequest!;
+      const body = request.body;
+      const text = body === null ? "{}" : typeof body === "string" ? body : new TextDecoder().decode(body);
+      let event: unknown;
+      try {
+        event = JSON.parse(text);
+      } catch {
+        // Lambda refuses an event that is not JSON (InvalidRequestContentException): Amazon answers 500.
+        throw failed(`the event for service ${spec.service} is not JSON`);
+      }
+      const json = { "content-type": "application/json" };
+      if (request.asynchronous) {
+        // Over the same RPC channel, after the response: Amazon's 'Event' invocation answers before the handler runs.
+        ctx.exec.waitUntil(
+          invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES).then((outcome) => {
+            if (!outcome.ok) console.error(JSON.stringify({ level: "error", requestId: ctx.requestId, type: "ASYNC_INVOCATION", detail: failure(spec.service, outcome) }));
+          }),
+        );
+        return new Response("", { status: 200, headers: json });
+      }
+      const started = performance.now();
+      const outcome = await invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES);
+      ctx.integrationLatencyMs = performance.now() - started;
+      if (outcome.ok) {
+        ctx.integrationErrorMessage = null;
+        return new Response(outcome.payload, { status: 200, headers: json });
+      }
+      if (outcome.why === "threw") {
+        // The error document is the integration response; its errorMessage is what the selection patterns match.
+        ctx.integrationErrorMessage = outcome.errorMessage;
+        return new Response(outcome.payload, { status: 200, headers: json });
+      }
+      if (outcome.why === "timeout") throw new GatewayError("INTEGRATION_TIMEOUT", { detail: outcome.detail });
+      throw failed(outcome.detail);
+    },
+  };
+}
+
+/** What a failed invocation is logged as (never shown to a client). */
+function failure(service: string, outcome: Exclude<Invocation, { ok: true }>): string {
+  return outcome.why === "threw" ? `service ${service}: the handler threw ${outcome.errorType}` : outcome.detail;
 }
 
 /**
@@ -89,12 +144,16 @@ export function authorizerContext(identity: Identity, format: "1.0" | "2.0"): Re
   return format === "2.0" ? { lambda: context } : context;
 }
 
+/** Headers Amazon leaves out of the event (recorded: rest-headers-aws-proxy-full-mapping-and-remapped-response). */
+const NOT_IN_EVENT = droppedWith(HIDDEN_FROM_MAPPING);
+
 /**
- * The headers a Lambda-style event carries: the client's as the route forwards them (its header policy), with
- * X-Forwarded-For/-Proto/-Port and the identity headers the pipeline decided on. Also the WebSocket CONNECT event's.
+ * The headers a Lambda-style event carries: the client's as the route forwards them (its header policy, less what
+ * Amazon leaves out of events), with X-Forwarded-For/-Proto/-Port and the identity headers the pipeline decided on.
+ * Also the WebSocket CONNECT event's.
  */
 export function lambdaHeaders(ctx: RequestContext): Headers {
-  const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, ctx.route?.headerPolicy);
+  const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, ctx.route?.headerPolicy, undefined, NOT_IN_EVENT);
   headers.delete("x-forwarded-host");
   // Identity headers (claimsToHeaders) overwrite or remove what the client sent, as for HTTP backends.
   applyBackendHeaders(headers, ctx.backendHeaders);

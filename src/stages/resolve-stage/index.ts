@@ -1,8 +1,9 @@
 /**
  * Resolve stage: which API, stage and bundle version serve this request. A custom-domain mapping (host, then an
  * optional base path) wins; otherwise the first path segment names a stage of the Worker's default API, as on
- * execute-api (`/prod/pets/1`). Unknown stage → 403 Forbidden, as on Amazon. No version that can be served safely
- * (a configuration-store fault in an isolate that knows none) → 503, counted under the version `unavailable`.
+ * execute-api (`/prod/pets/1`). Unknown stage → 403 Forbidden on a REST API, 404 Not Found on an HTTP API, as on
+ * Amazon. No version that can be served safely (a configuration-store fault in an isolate that knows none) → 503,
+ * counted under the version `unavailable`.
  *
  * This is also where the request's path is normalised, once (`routing/path.ts`), and where a declared body
  * size over the API's limit is refused before a byte of it is read.
@@ -47,7 +48,11 @@ export const resolveStage: StageFactory = ({ source }) =>
       }
       throw err;
     }
-    if (!resolution || stage === undefined) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no stage ${api}/${stage ?? ""}` });
+    if (!resolution || stage === undefined) {
+      // An HTTP API answers an unknown stage as any unknown route: 404 Not Found (a REST API: 403 Forbidden).
+      const type = source.flavorOf?.(api) === "http" ? "RESOURCE_NOT_FOUND" : "STAGE_NOT_FOUND";
+      throw new GatewayError(type, { detail: `no stage ${api}/${stage ?? ""}` });
+    }
 
     ctx.api = api;
     ctx.stage = stage;

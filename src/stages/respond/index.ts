@@ -43,12 +43,20 @@ export const respond: StageFactory = () =>
 function stamp(ctx: RequestContext, headers: Headers): void {
   const settings = ctx.bundle?.bundle.settings;
   headers.set(settings?.requestIdHeader ?? DEFAULT_REQUEST_ID_HEADER, ctx.requestId);
+  // HTTP APIs name the request id `apigw-requestid` too (Amazon's HTTP API header).
+  if (ctx.bundle?.bundle.api.flavor === "http") headers.set("apigw-requestid", ctx.requestId);
+  // Amazon returns the caller's X-Ray trace header (recorded: rest-response-headers-lambda-proxy-trace-id-echo).
+  const trace = ctx.request.headers.get("x-amzn-trace-id");
+  if (trace && TRACE_ID.test(trace)) headers.set("x-amzn-trace-id", trace);
   if (settings?.versionHeader && ctx.deploymentId) headers.set(settings.versionHeader, ctx.deploymentId.slice(0, 12));
   for (const [name, value] of ctx.responseHeaders) {
     if (name === "vary") headers.append(name, value);
     else headers.set(name, value);
   }
 }
+
+/** An X-Ray trace header as Amazon writes them (`Root=1-…;Parent=…;Sampled=1`), bounded: echoed, never anything else. */
+const TRACE_ID = /^[A-Za-z0-9=;:.,+_\/ -]{1,256}$/;
 
 export function errorResponse(ctx: RequestContext, err: unknown): Response {
   const error = err instanceof GatewayError ? err : new GatewayError("DEFAULT_5XX", { detail: describeUnexpected(err) });

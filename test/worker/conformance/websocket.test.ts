@@ -1,7 +1,9 @@
 /**
  * Conformance: every recorded case of areas "websocket" and "websocket-management", replayed as data from the
- * vendored aws-recorded.json (a verbatim copy of shared/conformance/aws-recorded.json). Each case's expected form
- * decides how it is checked:
+ * vendored aws-recorded.json (a verbatim copy of shared/conformance/aws-recorded.json, the one replay.test.ts reads;
+ * its setup table marks these cases `replayedBy` this file). Tests are named `[area] case-id` as replay.test.ts
+ * names its own, so the conformance reporter counts them with the other areas. Each case's expected form decides
+ * how it is checked:
  *   - `close_code`: the close the client receives after sending the recorded frame;
  *   - `selected_route`: the route key the frame selects (the route's integration echoes its event back);
  *   - `frame_to_client`: the frame the client receives, as JSON, `{connectionId}`-style placeholders matching the
@@ -96,7 +98,7 @@ describe("recorded WebSocket cases", () => {
   });
 
   for (const c of CASES)
-    it(c.id, async () => {
+    it(`[${c.area}] ${c.id}`, async () => {
       const gw = await gatewayFor(c.expected.selected_route !== undefined ? unvalidated : definition, { WS_CONFORMANCE_SECRET: SECRET } as never);
       const { c: client, id } = await connectedClient(gw);
       const e = c.expected;

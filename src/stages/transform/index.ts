@@ -1,0 +1,24 @@
+/**
+ * Transform: Amazon's request and response mapping, around the integration. On the way in, a route with a mapping
+ * gets its integration request — request template (or passthrough, or 415), content conversion, parameter mapping,
+ * `$context.requestOverride` — which the integration sends. On the way out, the integration's answer goes through
+ * the integration responses: selection pattern, response template, response parameters, `responseOverride`.
+ * Routes that map nothing pass straight through (no work, no allocation).
+ */
+import { mapProxyResponse } from "../../integrations/mapping/proxy-response.ts";
+import { mapRequest } from "../../integrations/mapping/request.ts";
+import { mapResponse } from "../../integrations/mapping/response.ts";
+import type { StageFactory } from "../../pipeline/stage.ts";
+
+export const transform: StageFactory = () =>
+  async function transform(ctx, next) {
+    const mapping = ctx.route?.mapping;
+    if (!mapping) return next();
+    const bundle = ctx.bundle!.bundle;
+    const request = await mapRequest(ctx, mapping, bundle);
+    ctx.integrationRequest = request;
+    const response = await next();
+    if (mapping.kind === "params") return mapProxyResponse(ctx, mapping, request, response);
+    const result = { response, errorMessage: ctx.integrationErrorMessage, lambda: mapping.integration === "service", payload: ctx.integrationPayload };
+    return mapResponse(ctx, mapping, request, result, bundle);
+  };
