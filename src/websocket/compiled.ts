@@ -48,7 +48,9 @@ export function compileWebSocket(bundle: Bundle, compileRoute: RouteCompiler): C
     throttle: connect?.spec.throttle ?? (rate > 0 ? { rate, burst: Math.max(1, Math.ceil(rate)), strict: false, shadow: false } : null),
   };
   const upgradeBase = compileRoute(bundle, upgradeSpec);
-  const upgrade: CompiledRoute = { ...upgradeBase, integration: connectIntegration(connect ?? null) };
+  // No mapping around the hand-off (the transform stage would map the upgrade and the 101): the $connect
+  // integration's own request is mapped where it is called (invoke.ts).
+  const upgrade: CompiledRoute = { ...upgradeBase, mapping: null, integration: connectIntegration(connect ?? null) };
   const managementSpec: BundleRoute = {
     ...NO_ROUTE,
     key: "@connections",
@@ -57,6 +59,6 @@ export function compileWebSocket(bundle: Bundle, compileRoute: RouteCompiler): C
     authorizer: settings.managementAuthorizer ? { name: settings.managementAuthorizer, scopes: [] } : null,
   };
   // Resource policies guard clients; @connections callers are the API's own backends, authenticated by SigV4.
-  const management: CompiledRoute = { ...compileRoute(bundle, managementSpec), policies: [], integration: managementIntegration(settings) };
+  const management: CompiledRoute = { ...compileRoute(bundle, managementSpec), policies: [], mapping: null, integration: managementIntegration(settings) };
   return { settings, selection, routes, upgrade, management };
 }

@@ -19,6 +19,7 @@ import type { CompiledBundle, CompiledRoute } from "../deploy/compiled-bundle.ts
 import type { Env } from "../env.ts";
 import { invokeLambda } from "../integrations/lambda/invoke.ts";
 import { parseReply } from "../integrations/lambda/reply.ts";
+import { mapRequest } from "../integrations/mapping/request.ts";
 import { lambdaHeaders } from "../integrations/service/index.ts";
 import { RequestContext } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
@@ -66,6 +67,10 @@ export async function invokeWs(call: WsInvocation): Promise<WsReply> {
   const ctx = call.upgrade ?? eventContext(call);
   const [id, routeKey, eventType, messageId] = CONNECTION_HEADERS;
   ctx.backendHeaders.push([id, call.facts.connectionId], [routeKey, call.facts.routeKey], [eventType, call.facts.eventType], [messageId, call.facts.messageId ?? null]);
+  // `http` and `mock` send the mapped request (integrations/mapping), which the request pipeline's transform stage
+  // makes; here the route's own mapping makes it. On a WebSocket route it is always the default one (the compiler
+  // refuses mapping fields): the message, or the upgrade request, passes through as it is.
+  if (call.route.mapping) ctx.integrationRequest = await mapRequest(ctx, call.route.mapping, call.bundle.bundle);
   const res = await call.route.integration.invoke(ctx);
   return { status: res.status, headers: res.headers, body: await bodyText(res) };
 }
