@@ -1,0 +1,89 @@
+/**
+ * What a run starts before any Worker: the upstream (its own process) and the Portico build — bench-api.yaml with
+ * the upstream's URL and the run's JWT key, built as `wrangler deploy` builds it — with the Miniflare options of the
+ * three Portico Workers (run.ts and profile.ts share it).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { WorkerOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { parse, stringify } from "yaml";
+import { build } from "../cli/commands/build.ts";
+import { EMBEDDED_PATH, PROJECT_ROOT } from "../cli/commands/embed.ts";
+import { ADMIN_TOKEN, fixture } from "./fixture.ts";
+import { prepareJwt } from "./jwt.ts";
+import { writeCountingEntry } from "./throttle.ts";
+
+export const HERE = dirname(fileURLToPath(import.meta.url));
+export const OUT = join(HERE, "out");
+
+/**
+ * Vars the bench's Portico Worker gets over wrangler.toml's: none — it runs as shipped (the account bucket is off
+ * by default; the throttle section measures what a bucket costs).
+ */
+export const PORTICO_VARS: Record<string, string> = {};
+/** The throttle section's Worker: no account bucket at all, so only the route's own bucket applies. */
+export const THROTTLE_VARS = { ACCOUNT_RATE: "0" };
+
+/** The upstream in a child process (see upstream.ts); resolves with its URL. */
+export async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...process.execArgv, join(HERE, "upstream.ts")], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"] });
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`the upstream exited (${code}) before listening`)));
+  });
+  return { url: (JSON.parse(first) as { url: string }).url, child };
+}
+
+/**
+ * Builds Portico as `wrangler deploy` would, with bench-api.yaml (its upstream set to the real URL) embedded.
+ * `build()` writes the checkout's shared embedded bundle; the previous one is put back afterwards.
+ */
+export async function buildPortico(upstream: string, log: (line: string) => void): Promise<{ portico: WorkerOptions; porticoThrottle: WorkerOptions; porticoNoMemory: WorkerOptions }> {
+  mkdirSync(OUT, { recursive: true });
+  const definition = parse(readFileSync(join(HERE, "bench-api.yaml"), "utf8")) as {
+    stages: Record<string, { variables: Record<string, string> }>;
+    authorizers: Record<string, { jwks?: { keys: Record<string, unknown>[] } }>;
+  };
+  for (const stage of Object.values(definition.stages)) stage.variables.upstream = upstream;
+  await prepareJwt(definition as Parameters<typeof prepareJwt>[0]);
+  fixture.definition = definition;
+  fixture.upstream = upstream;
+  const file = join(OUT, "bench-api.yaml");
+  writeFileSync(file, stringify(definition));
+
+  const previous = existsSync(EMBEDDED_PATH) ? readFileSync(EMBEDDED_PATH) : undefined;
+  let built;
+  try {
+    built = await build(file, join(OUT, "portico"));
+  } finally {
+    if (previous) {
+      writeFileSync(EMBEDDED_PATH + ".bench-restore", previous);
+      renameSync(EMBEDDED_PATH + ".bench-restore", EMBEDDED_PATH);
+    }
+  }
+  log(`built ${built.script} (${(built.bytes / 1024).toFixed(0)} KiB, ${(built.gzipBytes / 1024).toFixed(0)} KiB gzipped)`);
+  // Bindings as wrangler.toml declares them (KV, Durable Objects, vars), minus service bindings to Workers
+  // that are not part of the benchmark.
+  // ADMIN_TOKEN (a secret in production) lets the deployments section publish through the admin API.
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, "wrangler.toml"));
+  const bindings: Record<string, string> = { ...(workerOptions.bindings as Record<string, string>), ADMIN_TOKEN, ...PORTICO_VARS };
+  fixture.registryMemoMs = Number(bindings.REGISTRY_MEMO_MS) || fixture.registryMemoMs;
+  const base = {
+    ...workerOptions,
+    serviceBindings: {},
+    modules: true,
+    // The built script is an ES module; Miniflare's default rules would take an imported .js for CommonJS.
+    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, ...(workerOptions.modulesRules ?? [])],
+    modulesRoot: dirname(built.script),
+  };
+  return {
+    portico: { ...base, bindings, scriptPath: built.script } as WorkerOptions,
+    // The throttle section's Worker: account bucket off, RateLimiter.lease counted (throttle.ts).
+    porticoThrottle: { ...base, bindings: { ...bindings, ...THROTTLE_VARS }, scriptPath: writeCountingEntry(built.script) } as WorkerOptions,
+    porticoNoMemory: { ...base, bindings: { ...bindings, CACHE_MEMORY_MS: "0" }, scriptPath: built.script } as WorkerOptions,
+  };
+}
