@@ -55,6 +55,8 @@ export interface Measurement {
   seconds: number;
   /** req/s of each measured slice, in the order they ran. */
   sliceReqPerSec: number[];
+  /** CPU µs per request of each measured slice (empty where CPU time cannot be read). */
+  sliceCpuUsPerRequest: number[];
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -134,7 +136,8 @@ export async function load(url: URL, target: Target, stream: RequestStream | und
   return { ...result, mismatches: result.mismatches + wrongHeaders };
 }
 
-function summarise(name: string, target: Target, url: URL, runs: RawResult[], cpuSeconds: number | null, connections: number, streamCounts?: Record<string, number>): Measurement {
+function summarise(name: string, target: Target, url: URL, runs: RawResult[], sliceCpu: (number | null)[], connections: number, streamCounts?: Record<string, number>): Measurement {
+  const cpuSeconds = sliceCpu.some((c) => c === null) ? null : sliceCpu.reduce((a: number, b) => a + b!, 0);
   // aggregateResult adds the later runs' status counts into the first run's object: give it copies.
   const copies = runs.map((r) => ({ ...r, statusCodeStats: structuredClone(r.statusCodeStats) }));
   const { latency } = autocannon.aggregateResult(copies, { url: url.href, connections });
@@ -153,6 +156,7 @@ function summarise(name: string, target: Target, url: URL, runs: RawResult[], cp
     requests,
     seconds,
     sliceReqPerSec: runs.map((r) => r.totalCompletedRequests / r.duration),
+    sliceCpuUsPerRequest: cpuSeconds === null ? [] : runs.map((r, i) => (sliceCpu[i]! * 1e6) / Math.max(1, r.totalCompletedRequests)),
     errors: sum((r) => r.errors),
     timeouts: sum((r) => r.timeouts),
     non2xx: sum((r) => r.non2xx),
@@ -177,7 +181,7 @@ export async function measurePair(pool: WorkerPool, scenario: Scenario, settings
     url: await pool.url(target.worker),
     stream: target.stream?.(),
     runs: [] as RawResult[],
-    cpu: 0 as number | null,
+    cpu: [] as (number | null)[],
   });
   await scenario.setup?.(pool, log);
   const sides = [await side(scenario.baseline.name, scenario.baseline), await side(scenario.label ?? `Portico ${scenario.name}`, scenario)];
@@ -194,7 +198,7 @@ export async function measurePair(pool: WorkerPool, scenario: Scenario, settings
       const before = pool.cpuSeconds(side.target.worker);
       side.runs.push(await load(side.url, side.target, side.stream, sliceSeconds, settings.connections));
       const after = pool.cpuSeconds(side.target.worker);
-      side.cpu = side.cpu === null || before === null || after === null ? null : side.cpu + (after - before);
+      side.cpu.push(before === null || after === null ? null : after - before);
     }
   }
   const [baseline, portico] = sides.map((s) => summarise(s.name, s.target, s.url, s.runs, s.cpu, settings.connections, s.stream?.counts?.())) as [Measurement, Measurement];
