@@ -97,14 +97,14 @@ export function zipfStream(pathOf: (k: number) => string): () => RequestStream {
 }
 
 /**
- * Stores every key of the draw (each requested once: a MISS that stores it, 20 at a time), so the pair's
+ * Stores every key of the draw (each requested once: a MISS that stores it, 50 at a time), so the pair's
  * requests are all hits; every answer must be 200 `hello`.
  */
 export async function primeKeys(url: URL, pathOf: (k: number) => string, log?: (line: string) => void): Promise<void> {
   const started = Date.now();
   const run = await drive({
     url,
-    connections: 20,
+    connections: 50,
     amount: ZIPF.keys,
     next: (i) => ({ path: pathOf(i) }),
     classify: (status, body, header) => (status === 200 && body === "hello" ? (header(CACHE_HEADER) ?? "none") : { invalid: `${status} ${body.slice(0, 60)}` }),
