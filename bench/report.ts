@@ -115,7 +115,12 @@ function streamLines(p: PairResult): string[] {
           (c.freshTokensReused ? `; ${int(c.freshTokensReused)} fresh tokens ran out and were reused` : ""),
       );
     else if (c.distinctKeys !== undefined && m === p.portico)
-      out.push(`  ${m.name}: ${int(c.requests)} requests drawn over ${int(c.distinctKeys)} distinct keys; the hottest key ${pct(c.hottestKeyRequests! / c.requests)} of them`);
+      out.push(
+        `  ${m.name}: ${int(c.requests)} requests drawn over ${int(c.distinctKeys)} distinct keys; the hottest key ${pct(c.hottestKeyRequests! / c.requests)} of them` +
+          (c.cacheApiLookups !== undefined
+            ? `; Cache API lookups (counted in the Worker) ${int(c.cacheApiLookups)}: the memory tier answered ${pct(Math.max(0, 1 - c.cacheApiLookups / m.requests))} of the ${int(m.requests)} hits`
+            : ""),
+      );
   }
   return out;
 }
@@ -266,7 +271,12 @@ function overload(o: NonNullable<BenchResults["overload"]>): string[] {
     `  ${int(o.requests)} requests — ${codes}${Object.keys(o.other).length ? `; other: ${JSON.stringify(o.other)}` : ""}`,
     `  beyond the limit only 429s (no 5xx, no other status, no failed request): ${verdict(o.verdicts.onlyThrottled)}`,
     `  admitted ${int(o.admitted)}, expected ${int(o.expectedAdmitted)} (rate × ${o.seconds} s + burst): ${o.admittedErrorPercent >= 0 ? "+" : "−"}${Math.abs(o.admittedErrorPercent).toFixed(2)}% (target ±${o.admittedTolerancePercent}%) ${verdict(o.verdicts.admittedAsLimited)}`,
-    `  latency from when each request was due, ms:  200 p50 ${o.admittedMs.p50.toFixed(2)}  p99 ${o.admittedMs.p99.toFixed(2)}  max ${o.admittedMs.max.toFixed(1)}   |   429 p50 ${o.throttledMs.p50.toFixed(2)}  p99 ${o.throttledMs.p99.toFixed(2)}  max ${o.throttledMs.max.toFixed(1)}`,
+    `  latency, ms:  200 p50 ${o.admittedMs.p50.toFixed(2)}  p99 ${o.admittedMs.p99.toFixed(2)}  max ${o.admittedMs.max.toFixed(1)}   |   429 p50 ${o.throttledMs.p50.toFixed(2)}  p99 ${o.throttledMs.p99.toFixed(2)}  max ${o.throttledMs.max.toFixed(1)}`,
+    ...(o.generatorLateMs
+      ? [
+          `  the generator's own lateness (sent − due), ms: p50 ${o.generatorLateMs.p50.toFixed(2)}  p99 ${o.generatorLateMs.p99.toFixed(2)}  max ${o.generatorLateMs.max.toFixed(1)}; 200s from when due: p99 ${o.admittedFromDueMs!.p99.toFixed(2)}`,
+        ]
+      : []),
     `  admitted p99 ≤ ${o.p99BoundMs} ms: ${verdict(o.verdicts.admittedP99Bounded)}`,
   );
   return out;
