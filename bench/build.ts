@@ -1,7 +1,7 @@
 /**
  * What a run starts before any Worker: the upstream (its own process) and the Portico build — bench-api.yaml with
  * the upstream's URL and the run's JWT key, built as `wrangler deploy` builds it — with the Miniflare options of the
- * three Portico Workers (run.ts and profile.ts share it).
+ * Portico Workers (run.ts and profile.ts share it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { build } from "../cli/commands/build.ts";
 import { EMBEDDED_PATH, PROJECT_ROOT } from "../cli/commands/embed.ts";
 import { ADMIN_TOKEN, fixture } from "./fixture.ts";
 import { prepareJwt } from "./jwt.ts";
+import { writeCacheCountingEntry } from "./cache.ts";
 import { writeCountingEntry } from "./throttle.ts";
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
@@ -42,7 +43,7 @@ export async function startUpstream(): Promise<{ url: string; child: ChildProces
  * Builds Portico as `wrangler deploy` would, with bench-api.yaml (its upstream set to the real URL) embedded.
  * `build()` writes the checkout's shared embedded bundle; the previous one is put back afterwards.
  */
-export async function buildPortico(upstream: string, log: (line: string) => void): Promise<{ portico: WorkerOptions; porticoThrottle: WorkerOptions; porticoNoMemory: WorkerOptions }> {
+export async function buildPortico(upstream: string, log: (line: string) => void): Promise<{ portico: WorkerOptions; porticoThrottle: WorkerOptions; porticoNoMemory: WorkerOptions; porticoCache: WorkerOptions }> {
   mkdirSync(OUT, { recursive: true });
   const definition = parse(readFileSync(join(HERE, "bench-api.yaml"), "utf8")) as {
     stages: Record<string, { variables: Record<string, string> }>;
@@ -85,5 +86,7 @@ export async function buildPortico(upstream: string, log: (line: string) => void
     // The throttle section's Worker: account bucket off, RateLimiter.lease counted (throttle.ts).
     porticoThrottle: { ...base, bindings: { ...bindings, ...THROTTLE_VARS }, scriptPath: writeCountingEntry(built.script) } as WorkerOptions,
     porticoNoMemory: { ...base, bindings: { ...bindings, CACHE_MEMORY_MS: "0" }, scriptPath: built.script } as WorkerOptions,
+    // The many-key cache pair's Worker: as deployed, Cache API lookups counted (cache.ts).
+    porticoCache: { ...base, bindings, scriptPath: writeCacheCountingEntry(built.script) } as WorkerOptions,
   };
 }

@@ -10,7 +10,9 @@
  * - Read-heavy mix: 95% of requests to 20 hot paths, 5% to paths never seen before; backend calls counted by the
  *   upstream itself (it counts every path: `/__hits?path=/hello`), against the requests and the distinct paths.
  */
+import { writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
+import { dirname, join } from "node:path";
 import { fixture } from "./fixture.ts";
 import { drive } from "./harness.ts";
 import type { WorkerPool } from "./pool.ts";
@@ -62,16 +64,19 @@ export const MEMORY_TIER_ENTRIES = 1000;
 
 /**
  * Requests over the many-key draw, `pathOf(rank)` each; the same seed on every side, so both sides of a pair ask
- * for the same keys in the same order. Counts the distinct keys asked during the measured slices, and how many
- * requests went to the hottest.
+ * for the same keys in the same order. Counts the distinct keys asked during the measured slices, how many
+ * requests went to the hottest, and — given a `countingWorker` entered through the counting module — how many of
+ * them the memory tier left to the Cache API.
  */
-export function zipfStream(pathOf: (k: number) => string): () => RequestStream {
-  return () => {
+export function zipfStream(pathOf: (k: number) => string, countingWorker?: string): (pool: WorkerPool) => RequestStream {
+  return (pool) => {
+    const lookups = countingWorker ? () => cacheApiLookups(pool, countingWorker) : undefined;
     const random = prng(ZIPF.seed);
     const ranks = zipfCdf();
     let asked = new Set<number>();
     let requests = 0;
     let hottest = 0;
+    let lookupsAtBegin = 0;
     return {
       next() {
         const u = random();
@@ -87,11 +92,17 @@ export function zipfStream(pathOf: (k: number) => string): () => RequestStream {
         if (lo === 0) hottest++;
         return { path: pathOf(lo) };
       },
-      begin() {
+      async begin() {
         asked = new Set();
         requests = hottest = 0;
+        if (lookups) lookupsAtBegin = await lookups();
       },
-      counts: () => ({ requests, distinctKeys: asked.size, hottestKeyRequests: hottest }),
+      counts: async () => ({
+        requests,
+        distinctKeys: asked.size,
+        hottestKeyRequests: hottest,
+        ...(lookups ? { cacheApiLookups: (await lookups()) - lookupsAtBegin } : {}),
+      }),
     };
   };
 }
@@ -113,6 +124,49 @@ export async function primeKeys(url: URL, pathOf: (k: number) => string, log?: (
   // Entries are stored after their response (waitUntil).
   await new Promise((resolve) => setTimeout(resolve, 500));
   log?.(`  primed ${ZIPF.keys.toLocaleString("en-US")} keys on ${url.host} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+const COUNT_PATH = "/__bench/cache-api-lookups";
+
+/**
+ * Writes an entry module beside the built script that serves Portico as built, with every `caches.default.match`
+ * counted (the Cache class's method wrapped once, on the first request), and answers COUNT_PATH itself: how many
+ * hits the memory tier left to the Cache API. The product is not changed.
+ */
+export function writeCacheCountingEntry(builtScript: string): string {
+  const entry = join(dirname(builtScript), "bench-cache-entry.js");
+  writeFileSync(
+    entry,
+    `// Written by bench/cache.ts: Portico as built, with Cache API lookups counted (npm run bench only).
+import portico, { RateLimiter, Registry, UsageQuota } from "./index.js";
+export { RateLimiter, Registry, UsageQuota };
+let lookups = 0;
+let wrapped = false;
+export default {
+  fetch(request, env, ctx) {
+    if (!wrapped) {
+      wrapped = true;
+      const cache = Object.getPrototypeOf(caches.default);
+      const match = cache.match;
+      cache.match = function (...args) {
+        lookups++;
+        return match.apply(this, args);
+      };
+    }
+    if (request.url.endsWith(${JSON.stringify(COUNT_PATH)})) return Response.json({ lookups });
+    return portico.fetch(request, env, ctx);
+  },
+};
+`,
+  );
+  return entry;
+}
+
+/** The Cache API lookups `worker` (entered through the counting module) has made so far. */
+async function cacheApiLookups(pool: WorkerPool, worker: string): Promise<number> {
+  const res = await fetch(new URL(COUNT_PATH, await pool.url(worker)));
+  if (!res.ok) throw new Error(`${COUNT_PATH} answered ${res.status}`);
+  return ((await res.json()) as { lookups: number }).lookups;
 }
 
 /** Upstream requests so far for `path`, counted by the upstream process. */

@@ -179,7 +179,7 @@ export async function measurePair(pool: WorkerPool, scenario: Scenario, settings
     name,
     target,
     url: await pool.url(target.worker),
-    stream: target.stream?.(),
+    stream: target.stream?.(pool),
     runs: [] as RawResult[],
     cpu: [] as (number | null)[],
   });
@@ -188,7 +188,7 @@ export async function measurePair(pool: WorkerPool, scenario: Scenario, settings
   for (const side of sides) {
     await check(side.url, side.target, side.stream?.next());
     if (settings.warmupSeconds > 0) await load(side.url, side.target, side.stream, settings.warmupSeconds, settings.connections);
-    side.stream?.begin?.();
+    await side.stream?.begin?.();
   }
   const sliceSeconds = settings.seconds / slices;
   for (let slice = 0; slice < slices; slice++) {
@@ -201,7 +201,8 @@ export async function measurePair(pool: WorkerPool, scenario: Scenario, settings
       side.cpu.push(before === null || after === null ? null : after - before);
     }
   }
-  const [baseline, portico] = sides.map((s) => summarise(s.name, s.target, s.url, s.runs, s.cpu, settings.connections, s.stream?.counts?.())) as [Measurement, Measurement];
+  const counted = await Promise.all(sides.map((s) => s.stream?.counts?.()));
+  const [baseline, portico] = sides.map((s, i) => summarise(s.name, s.target, s.url, s.runs, s.cpu, settings.connections, counted[i])) as [Measurement, Measurement];
   return {
     scenario: scenario.name,
     item: scenario.item ?? null,

@@ -143,7 +143,7 @@ interface Side {
 
 async function prepareSide(pool: WorkerPool, target: Target & { name: string }, port: number): Promise<Side> {
   const url = await pool.url(target.worker);
-  const stream = target.stream?.();
+  const stream = target.stream?.(pool);
   await check(url, target, stream?.next());
   if (WARMUP > 0) await load(url, target, stream, WARMUP, CONNECTIONS);
   return { target, url, stream, port, rounds: [] };
