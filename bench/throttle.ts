@@ -12,7 +12,8 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fixture } from "./fixture.ts";
-import { drive, type DriveResult, type WorkerPool } from "./harness.ts";
+import { drive, type DriveResult } from "./harness.ts";
+import type { WorkerPool } from "./pool.ts";
 import { leaseSize } from "../src/throttle/bucket.ts";
 
 const COUNT_PATH = "/__bench/lease-calls";

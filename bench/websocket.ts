@@ -26,9 +26,11 @@ import WebSocket from "ws";
 import { build } from "../cli/commands/build.ts";
 import { PROJECT_ROOT } from "../cli/paths.ts";
 import { ADMIN_TOKEN } from "./fixture.ts";
-import { workerdChildren } from "./harness.ts";
+import { childrenOf } from "./pool.ts";
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), "out");
+/** The workerd processes this process started (one per Miniflare instance). */
+const workerdChildren = () => childrenOf(process.pid, "workerd");
 const positive = (name: string, fallback: number) => {
   const v = Number(process.env[name] ?? fallback);
   if (!(v > 0)) throw new Error(`${name} must be a positive number`);
