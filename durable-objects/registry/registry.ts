@@ -91,7 +91,9 @@ export class RegistryObject extends DurableObject<Env> {
   serving(call: contract.ServingCall): Reply<ServingState> {
     if (!speaks(call)) return unknownContract(V, call);
     const api = this.#api();
-    if (!api && typeof call.api === "string" && call.api) this.#publishesTo(apiSnapshotKey(call.api));
+    // A never-published API gets a snapshot ("no stages") only when the data plane asks (it says what KV had): the
+    // embedded default's API then costs isolates no call either. An admin read of a made-up name writes nothing.
+    if (!api && call.kv !== undefined && typeof call.api === "string" && call.api) this.#publishesTo(apiSnapshotKey(call.api));
     this.#snapshots.mend(call.kv);
     return ok(V, this.#servingState());
   }

@@ -10,6 +10,7 @@ import { SNAPSHOT_REWRITE_MS } from "../../../durable-objects/registry/registry.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY, SNAPSHOT_TRUST_MS, type Snapshot } from "../../../src/deploy/snapshots.ts";
 import type { ServingState } from "../../../src/deploy/types.ts";
+import { compileDefinition } from "../../../src/config/compile.ts";
 import { admin, adminOk, appOn, definition, ENV, faultyEnv, publish, short, sleep, uniqueApi, versionOf } from "./support.ts";
 
 const MEMO_MS = 200;
@@ -113,6 +114,26 @@ describe("the snapshots the Registry writes", () => {
     expect([res.status, versionOf(res)]).toEqual([200, short(v1)]);
     expect(control.calls).toContain("serving");
     await vi.waitFor(async () => expect((await snapshotOf(apiSnapshotKey(api))).value.stages.prod!.deploymentId).toBe(v1), { timeout: 2000 });
+  });
+  it("are written for a never-published API when the data plane asks (the embedded default), never for an admin read of a made-up name", async () => {
+    const made = uniqueApi("nope");
+    expect((await admin(`/apis/${made}/stages`)).status).toBe(404);
+    await sleep(50);
+    expect(await ENV.BUNDLES.get(apiSnapshotKey(made))).toBeNull();
+
+    // An embedded-only API: the first isolate asks its Registry, which then writes "no stages" for it…
+    const api = uniqueApi("emb");
+    const v1 = await compileDefinition(definition(api, "v1"));
+    const first = faultyEnv();
+    expect(versionOf(await appOn(first.env, v1)(`http://${api}.test/who`))).toBe(short(v1.id));
+    await vi.waitFor(async () => expect((await snapshotOf(apiSnapshotKey(api))).value).toEqual({ api: "", version: 0, stages: {} }), { timeout: 2000 });
+    // …so a fresh isolate serves the embedded default with the Registry down.
+    const fresh = faultyEnv();
+    fresh.control.fault = "throw";
+    errorLog();
+    const res = await appOn(fresh.env, v1)(`http://${api}.test/who`);
+    expect([res.status, versionOf(res)]).toEqual([200, short(v1.id)]);
+    expect(fresh.control.calls).toEqual([]);
   });
 });
 
