@@ -43,6 +43,7 @@ export class RegistrySnapshots {
 
   /** After a read: rewrites the snapshot in the background if the reader saw it missing or stale, or it is due. */
   mend(seen: SnapshotSeen | undefined): void {
+    if (!this.#content()) return;
     const written = this.#writer.writtenAt;
     const age = Date.now() - written;
     if (written === 0 || age > SNAPSHOT_REFRESH_MS || (seen !== undefined && age > SNAPSHOT_REWRITE_MS)) this.#ctx.waitUntil(this.publish(true));
