@@ -7,7 +7,7 @@
  */
 
 export const DEFAULT_KEY_SHARDS = 16;
-/** The most shards: the admin API fans a listing out to every shard, and a request may make ~1000 subrequests. */
+/** The most shards: the admin API asks every shard within one request (Workers allow 50 subrequests per request on the Free plan, 10,000 on Paid). */
 export const MAX_KEY_SHARDS = 64;
 
 /** KEY_SHARDS as configured (1–64; anything else is the default 16). Only the first use decides the layout. */
