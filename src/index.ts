@@ -52,6 +52,8 @@ function buildApp(env: Env): ReturnType<typeof createApp> {
 }
 
 export { ConnectionHub } from "../durable-objects/connection-hub/index.ts";
+export { KeyStore } from "../durable-objects/key-store/index.ts";
+export { MetricsStore } from "../durable-objects/metrics-store/index.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter/index.ts";
 export { Registry } from "../durable-objects/registry/index.ts";
 export { UsageQuota } from "../durable-objects/usage-quota/index.ts";

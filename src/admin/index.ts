@@ -11,7 +11,7 @@ import { connectionRoutes } from "./connections.ts";
 import { deploymentRoutes } from "./deployments.ts";
 import { keyRoutes } from "./keys.ts";
 import { usageRoutes } from "./usage.ts";
-import { AdminError, adminErrorResponse } from "./http.ts";
+import { AdminError, adminErrorResponse, contractError } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 import { serverRoutes, type ServerFacts } from "./server.ts";
 
@@ -28,7 +28,9 @@ export function adminApp(prefix: string, options: { source?: ConfigSource; facts
 
   admin.onError((err, c) => {
     if (err instanceof AdminError) return adminErrorResponse(c, err);
+    const mismatch = contractError(err);
     console.error(JSON.stringify({ level: "error", event: "admin-error", path: c.req.path, detail: `${err.name}: ${err.message}` }));
+    if (mismatch) return adminErrorResponse(c, mismatch);
     return c.json({ message: "Internal error" }, 500);
   });
   admin.notFound((c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));

@@ -78,6 +78,22 @@ export interface HistoryEntry {
   description: string | null;
 }
 
+/** One API's stage pointers as the Registry serves them (and as its KV snapshot carries them). */
+export interface ServingState {
+  api: string;
+  /** Increases on every pointer change. */
+  version: number;
+  stages: Record<string, StageState>;
+}
+
+/** A custom-domain mapping in the domain index. */
+export interface DomainRow {
+  host: string;
+  basePath: string;
+  api: string;
+  stage: string;
+}
+
 /** Metrics are kept in slots of this many milliseconds. */
 export const METRICS_SLOT_MS = 10_000;
 

@@ -1,12 +1,14 @@
 /**
  * Per-version metrics from the data plane, batched in the isolate: each response adds to an in-memory sample per
- * (API, stage, version, slot), and the batch goes to each API's Registry in one RPC at most every
- * METRICS_FLUSH_MS (default 5 s) through `waitUntil` — never a Durable Object write per request.
+ * (API, stage, version, slot), and the batch goes to a sink (metrics-sink.ts: the API's MetricsStore shards, never
+ * its Registry) in one RPC per API at most every METRICS_FLUSH_MS (default 5 s) through `waitUntil` — never a
+ * Durable Object write per request.
  */
 import type { Env } from "../env.ts";
-import { registryFor, withTimeout } from "../deploy/registry-client.ts";
+import { withTimeout } from "../deploy/registry-client.ts";
 import { METRICS_SLOT_MS, type MetricsSample } from "../deploy/types.ts";
 import { emptyHistogram, mergeInto, observe } from "./histogram.ts";
+import { metricsStoreSink, type MetricsSink } from "./metrics-sink.ts";
 
 const DEFAULT_FLUSH_MS = 5000;
 const MAX_PENDING_SAMPLES = 500;
@@ -126,15 +128,15 @@ export class MetricsBuffer {
 export const metricsBuffer = new MetricsBuffer();
 
 /**
- * Sends the buffer to the Registries; a failed batch is logged and put back for the next flush (bounded), since
- * a Registry outage is when the failures worth counting happen. (A batch that timed out may have been written:
- * metrics are best-effort, and a rare double count beats losing an outage's 503s.)
+ * Sends the buffer to the sink; a failed batch is logged and put back for the next flush (bounded), since an
+ * outage is when the failures worth counting happen. (A batch that timed out may have been written: metrics are
+ * best-effort, and a rare double count beats losing an outage's 503s.)
  */
-export async function flushMetrics(env: Env, buffer = metricsBuffer): Promise<void> {
+export async function flushMetrics(env: Env, buffer = metricsBuffer, sink: MetricsSink = metricsStoreSink(env)): Promise<void> {
   const batches = buffer.drain();
   await Promise.all(
     [...batches].map(([api, samples]) =>
-      withTimeout(registryFor(env, api).recordMetrics(samples), FLUSH_WAIT_MS, "the Registry").catch((err: unknown) => {
+      withTimeout(sink.write(api, samples), FLUSH_WAIT_MS, "the metrics store").catch((err: unknown) => {
         console.error(JSON.stringify({ level: "warn", event: "metrics-flush-failed", api, samples: samples.length, reason: (err as Error).message }));
         buffer.restore(api, samples);
       }),
