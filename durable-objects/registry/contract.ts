@@ -50,7 +50,11 @@ export type StageCall = Call<{ stage: string }>;
 export type AutomateCall = Call<{ stage: string; config: AutoCanaryConfig }>;
 export type HistoryCall = Call<{ stage?: string; limit?: number }>;
 export type DeploymentsCall = Call<{ limit?: number }>;
-export type StageMetricsCall = Call<{ stage: string; since: number }>;
+/**
+ * `api`: the API whose MetricsStore shards to read. Needed for an API this instance never published (its stages are
+ * served from the embedded bundle, so the instance has no name of its own yet); ignored when it names another API.
+ */
+export type StageMetricsCall = Call<{ stage: string; since: number; api?: string }>;
 export type MapDomainsCall = Call<{ api: string; version: number; domains: DomainRow[] }>;
 export type HostCall = Call<{ host: string }>;
 export type ListApisCall = Call;

@@ -344,17 +344,19 @@ export class RegistryObject extends DurableObject<Env> {
 
   async stageMetrics(call: contract.StageMetricsCall): Promise<Reply<VersionMetrics[]>> {
     if (!speaks(call)) return unknownContract(V, call);
-    const state = stages.readStage(this.#sql, this.#api(), call.stage);
+    const own = this.#api();
+    if (own && call.api !== undefined && call.api !== own) return { v: V, ok: false, status: 400, message: `this instance holds API ${own}, not ${call.api}`, field: "api" };
+    const state = stages.readStage(this.#sql, own, call.stage);
     try {
-      return ok(V, await this.#stageMetrics(call.stage, call.since, state?.deploymentId ?? null, state?.canary?.deploymentId ?? null));
+      return ok(V, await this.#stageMetrics(call.stage, call.since, state?.deploymentId ?? null, state?.canary?.deploymentId ?? null, own || call.api || ""));
     } catch (err) {
       return { v: V, ok: false, status: 503, message: `metrics unavailable: ${(err as Error).message}` };
     }
   }
 
   /** Every MetricsStore shard's totals plus this instance's own table (batches from the previous release). */
-  async #stageMetrics(stage: string, since: number, stable: string | null, canary: string | null): Promise<VersionMetrics[]> {
-    const shards = await readStageTotals(this.env, this.#api(), stage, since);
+  async #stageMetrics(stage: string, since: number, stable: string | null, canary: string | null, api = this.#api()): Promise<VersionMetrics[]> {
+    const shards = await readStageTotals(this.env, api, stage, since);
     return summarize(mergeByVersion([...stageTotals(this.#sql, stage, since), ...shards]), stable, canary);
   }
 

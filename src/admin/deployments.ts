@@ -217,7 +217,7 @@ export function deploymentRoutes(app: AdminApp): void {
     if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 1440) throw new AdminError(400, "invalid request", [{ path: ["minutes"], message: "must be between 1 and 1440" }]);
     // This isolate's unsent samples first, so what was just served shows up.
     await flushMetrics(c.env);
-    const versions = registryAnswer<VersionMetrics[]>(await registry.stageMetrics({ v: V, stage, since: Date.now() - minutes * 60_000 }));
+    const versions = registryAnswer<VersionMetrics[]>(await registry.stageMetrics({ v: V, stage, since: Date.now() - minutes * 60_000, api: state.api }));
     return c.json({ api: state.api, stage, minutes, stable: state.stages[stage].deploymentId, canary: state.stages[stage].canary, versions });
   });
 }

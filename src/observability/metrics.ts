@@ -102,8 +102,13 @@ export class MetricsBuffer {
       sample.c4xx += s.c4xx;
       sample.c5xx += s.c5xx;
       sample.degraded = (sample.degraded ?? 0) + (s.degraded ?? 0);
+      if (s.failClosed) sample.failClosed = (sample.failClosed ?? 0) + s.failClosed;
       if (s.cacheHits) sample.cacheHits = (sample.cacheHits ?? 0) + s.cacheHits;
       if (s.cacheMisses) sample.cacheMisses = (sample.cacheMisses ?? 0) + s.cacheMisses;
+      if (s.wsConnects) sample.wsConnects = (sample.wsConnects ?? 0) + s.wsConnects;
+      if (s.wsDisconnects) sample.wsDisconnects = (sample.wsDisconnects ?? 0) + s.wsDisconnects;
+      if (s.wsMessages) sample.wsMessages = (sample.wsMessages ?? 0) + s.wsMessages;
+      if (s.wsMessagesOut) sample.wsMessagesOut = (sample.wsMessagesOut ?? 0) + s.wsMessagesOut;
       mergeInto(sample.latency, s.latency);
       mergeInto(sample.integrationLatency, s.integrationLatency);
     }
