@@ -1,7 +1,7 @@
 /**
  * The demo backend for the example API: an ordinary Worker that Portico reaches through a service binding.
- * It serves a small in-memory pet store over plain HTTP, and one Lambda-style handler (`hello`) wrapped,
- * unchanged, by Portico's `lambdaWorker` adapter.
+ * It serves a small in-memory pet store over plain HTTP, and Lambda-style handlers — `hello`, and the chat's
+ * (chat.ts) — wrapped, unchanged, by Portico's `lambdaWorker` adapter.
  *
  * The safe pattern for one Worker that is both: the handler gets events only over the binding's RPC channel
  * (`invokeLambda`), and HTTP requests only ever reach the pet store. A client sending a body shaped like an
@@ -9,6 +9,7 @@
  * own URL reaches `petStore`, never `hello`. Dispatching on a request header would let it choose.
  */
 import { lambdaWorker } from "../../src/integrations/lambda/adapter.ts";
+import { chat, guest } from "./chat.ts";
 
 interface Pet {
   id: number;
@@ -71,4 +72,18 @@ async function petStore(request: Request): Promise<Response> {
   return Response.json({ error: "not found" }, { status: 404 });
 }
 
-export default lambdaWorker(hello, { functionName: "hello", fetch: petStore });
+/**
+ * Every Lambda-style event this Worker handles, picked by the event's shape: Amazon's WebSocket event (the chat's
+ * routes, examples/chat), an authorizer's REQUEST event (the chat's `guest`), else a REST proxy event (`hello`).
+ * Choosing by the event is safe here, unlike choosing by a request header: events arrive only over the binding's
+ * RPC channel, so only the gateway makes them.
+ */
+async function handler(event: unknown): Promise<unknown> {
+  const e = event as { type?: unknown; requestContext?: { eventType?: unknown } };
+  const eventType = e.requestContext?.eventType;
+  if (eventType === "CONNECT" || eventType === "MESSAGE" || eventType === "DISCONNECT") return chat(event as Parameters<typeof chat>[0]);
+  if (e.type === "REQUEST") return guest(event as Parameters<typeof guest>[0]);
+  return hello(event as Parameters<typeof hello>[0]);
+}
+
+export default lambdaWorker(handler, { functionName: "demo-backend", fetch: petStore });

@@ -9,6 +9,7 @@ import { checkModelSchema, checkModels, rewriteModelRefs } from "./models.ts";
 import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from "./compile-identity.ts";
 import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
+import { buildWebSocket, checkWebSocket } from "./compile-websocket.ts";
 import { buildMapping, checkMapping, mappedPathParameters } from "./compile-mapping.ts";
 import { checkQuotas } from "./compile-quotas.ts";
 import { buildRouting, checkRouting } from "./compile-routing.ts";
@@ -90,7 +91,10 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[], localDev: bool
   const stageNames = isObject(def.stages) ? Object.keys(def.stages) : [];
   const modelNames = isObject(def.models) ? Object.keys(def.models) : [];
 
-  if (isObject(def.routes)) checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors, localDev);
+  // WebSocket routes are keyed by route key, not METHOD /path (compile-websocket.ts checks them).
+  if (isObject(def.routes) && flavor !== "websocket") checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors, localDev);
+  if (isObject(def.routes) && flavor === "websocket") checkWebSocketRoutes(def.routes as Record<string, unknown>, modelNames, errors, localDev);
+  checkWebSocket(def, errors);
   if (isObject(def.models)) checkModels(def.models, errors);
   checkIdentity(def, errors, localDev);
   checkLimits(def, errors);
@@ -156,16 +160,27 @@ function checkRoutes(routes: Record<string, unknown>, flavor: string, modelNames
           message: `parameter {${segment.name}} conflicts with {${existing.name}} at the same position in "${existing.key}"; use one name`,
         });
     }
-    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parsed, key, modelNames, flavor, errors, localDev);
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parameterNames(parsed.segments), key, modelNames, flavor, errors, localDev);
   }
 }
 
-function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string, modelNames: string[], flavor: string, errors: FieldError[], localDev: boolean): void {
-  const routeParams = parameterNames(parsed.segments);
+/**
+ * WebSocket routes are keyed by route key, not METHOD /path (compile-websocket.ts checks what only they have, and
+ * refuses mapping fields): their integrations, forwarded headers and body models follow the same rules as any
+ * route's, with no path parameters.
+ */
+function checkWebSocketRoutes(routes: Record<string, unknown>, modelNames: string[], errors: FieldError[], localDev: boolean): void {
+  for (const [key, route] of Object.entries(routes))
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, [], key, modelNames, "websocket", errors, localDev);
+}
+
+/** `routeParams`: the route's path parameter names. WebSocket routes have none, no mapping and no `validate.path`. */
+function checkRoute(route: RouteDefinition, routeParams: string[], key: string, modelNames: string[], flavor: string, errors: FieldError[], localDev: boolean): void {
+  const websocket = flavor === "websocket";
   const at = (...rest: (string | number)[]) => ["routes", key, ...rest];
   const integration = route.integration as IntegrationDefinition | undefined;
   if (isObject(integration)) {
-    checkMapping(integration, flavor === "http" ? "http" : "rest", routeParams, at("integration"), errors);
+    if (!websocket) checkMapping(integration, flavor === "http" ? "http" : "rest", routeParams, at("integration"), errors);
     // A URI may also use the path parameters the integration maps (`integration.request.path.<name>`).
     const params = [...routeParams, ...mappedPathParameters(integration)];
     const checkTemplate = (text: unknown, path: (string | number)[]) => {
@@ -218,7 +233,8 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
         message: `unknown model "${validate.body}"` + (modelNames.length ? `; models are ${modelNames.join(", ")}` : "; define it under models"),
       });
     else if (isObject(validate.body)) checkModelSchema(validate.body, modelNames, at("validate", "body"), errors);
-    if (Array.isArray(validate.path))
+    // A WebSocket route's validate.path is refused by compile-websocket.ts (no path parameters at all).
+    if (Array.isArray(validate.path) && !websocket)
       validate.path.forEach((name, i) => {
         if (typeof name === "string" && !routeParams.includes(name))
           errors.push({ path: at("validate", "path", i), message: `{${name}} is not a path parameter of this route` });
@@ -241,9 +257,11 @@ export function buildBundle(def: ApiDefinition): Bundle {
   for (const [name, schema] of Object.entries(def.models ?? {})) models[name] = rewriteModelRefs(schema);
 
   const routes: BundleRoute[] = [];
+  const websocket = def.flavor === "websocket";
   for (const [key, route] of Object.entries(def.routes)) {
-    const parsed = parseRouteKey(key) as ParsedRouteKey;
-    const normalKey = parsed.path === DEFAULT_ROUTE ? DEFAULT_ROUTE : `${parsed.method} ${parsed.path}`;
+    // A WebSocket route key is a name, not METHOD /path: it is kept as written, with method ANY.
+    const parsed = websocket ? { method: "ANY" as const, path: key, segments: [] } : (parseRouteKey(key) as ParsedRouteKey);
+    const normalKey = websocket ? key : parsed.path === DEFAULT_ROUTE ? DEFAULT_ROUTE : `${parsed.method} ${parsed.path}`;
     let validate: BundleValidate | null = null;
     if (route.validate) {
       let body: string | null = null;
@@ -270,6 +288,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
       resourcePolicy: buildPolicy(route.resourcePolicy),
       throttle: buildThrottle(route.throttle),
       cache: buildRouteCache(route.cache),
+      ...(websocket ? { routeResponse: route.routeResponse ?? false } : {}),
       forwardInternalHeaders: [...new Set((route.forwardInternalHeaders ?? []).map((h) => h.toLowerCase()))],
     });
   }
@@ -324,6 +343,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
     resourcePolicy: buildPolicy(def.resourcePolicy),
     usagePlans: buildUsagePlans(def),
     routes,
+    ...(websocket ? { websocket: buildWebSocket(def) } : {}),
   };
 }
 

@@ -80,17 +80,26 @@ export function matchDomains<T extends { host: string }>(domains: readonly T[], 
   return domains.filter((d) => d.host === host || d.host === wildcard);
 }
 
-/** The embedded default: one bundle, compiled in at build time, serving the stages it defines. */
+/**
+ * The embedded default: bundles compiled in at build time, serving the stages they define — the default API's,
+ * and other APIs' (`others`, e.g. the example's WebSocket chat) on their custom domains.
+ */
 export class EmbeddedConfigSource implements ConfigSource {
   readonly bundle: CompiledBundle;
   readonly #api: string;
-  /** Routing rules by host, compiled once. */
-  readonly #routing: { host: string; routing: CompiledRouting }[];
+  /** Every embedded bundle by API name, the default one included. */
+  readonly #byApi = new Map<string, CompiledBundle>();
+  /** Routing rules by host, of every embedded bundle, compiled once (each rule's default API is its bundle's). */
+  readonly #routing: { host: string; api: string; routing: CompiledRouting }[];
 
-  constructor(id: string, bundle: Bundle, api?: string) {
+  constructor(id: string, bundle: Bundle, api?: string, others: { id: string; bundle: Bundle }[] = []) {
     this.bundle = CompiledBundle.of(id, bundle);
     this.#api = api || bundle.api.name;
-    this.#routing = (bundle.domainRouting ?? []).map((r) => ({ host: r.host, routing: compileRouting(r, bundle.api.name) }));
+    for (const other of others) this.#byApi.set(other.bundle.api.name, CompiledBundle.of(other.id, other.bundle));
+    this.#byApi.set(bundle.api.name, this.bundle);
+    this.#routing = [...this.#byApi.values()].flatMap(({ bundle: b }) =>
+      (b.domainRouting ?? []).map((r) => ({ host: r.host, api: b.api.name, routing: compileRouting(r, b.api.name) })),
+    );
   }
 
   domainRouting(host: string): CompiledRouting | undefined {
@@ -105,8 +114,11 @@ export class EmbeddedConfigSource implements ConfigSource {
   }
 
   domainTargets(host: string): DomainTarget[] {
-    if (!this.bundle.bundle.domains.length) return NO_TARGETS;
-    return matchDomains(this.bundle.bundle.domains, host).map((d) => ({ api: this.bundle.bundle.api.name, stage: d.stage, basePath: d.basePath }));
+    if (this.#byApi.size === 1 && !this.bundle.bundle.domains.length) return NO_TARGETS;
+    const targets: DomainTarget[] = [];
+    for (const compiled of this.#byApi.values())
+      for (const d of matchDomains(compiled.bundle.domains, host)) targets.push({ api: compiled.bundle.api.name, stage: d.stage, basePath: d.basePath });
+    return targets.length ? targets : NO_TARGETS;
   }
 
   flavorOf(api: string): Flavor | undefined {
@@ -114,9 +126,10 @@ export class EmbeddedConfigSource implements ConfigSource {
   }
 
   resolveStage(api: string, stage: string): StageResolution | undefined {
-    if (api !== this.bundle.bundle.api.name) return undefined;
-    const settings = Object.hasOwn(this.bundle.bundle.stages, stage) ? this.bundle.bundle.stages[stage] : undefined;
+    const compiled = this.#byApi.get(api);
+    if (!compiled) return undefined;
+    const settings = Object.hasOwn(compiled.bundle.stages, stage) ? compiled.bundle.stages[stage] : undefined;
     if (!settings) return undefined;
-    return { bundle: this.bundle, variables: settings.variables, isCanary: false, cacheNamespace: this.bundle.id, cacheGeneration: 0 };
+    return { bundle: compiled, variables: settings.variables, isCanary: false, cacheNamespace: compiled.id, cacheGeneration: 0 };
   }
 }

@@ -41,6 +41,9 @@
  *                    connection; padBytes adds a field of that many bytes (an oversized key set). Fetches are counted
  *                    like every path (/__hits?path=/jwks/{name}).
  *
+ *   /gate/{name}     holds the request until a test opens the gate (POST /__open?gate={name}), then answers 200
+ *                    {"opened": name}: a backend exactly as slow as the test needs, whatever the machine's load.
+ *
  * Every request is counted by path so tests can prove the backend was (or was not) called.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -59,6 +62,10 @@ const lastRequests = new Map<string, { method: string; headers: Record<string, s
 /** Objects stored through PUT /objects/{name}. */
 const objects = new Map<string, Buffer>();
 
+/** Gates by name (`/gate/<name>`): the requests waiting at each, answered when a test opens it. */
+const gates = new Map<string, { open: boolean; waiting: (() => void)[] }>();
+const gateOf = (name: string) => gates.get(name) ?? (gates.set(name, { open: false, waiting: [] }), gates.get(name)!);
+
 /** Hanging requests by tag (`/hang/<tag>`): "waiting", or "abandoned" once the caller closed it. */
 const hung = new Map<string, "waiting" | "abandoned">();
 
@@ -73,6 +80,21 @@ export async function startBackend(port = 0): Promise<BackendServer> {
     }
     if (url.pathname === "/__record") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(records.get(url.searchParams.get("tag") ?? "") ?? null));
+      return;
+    }
+    if (url.pathname === "/__open") {
+      const gate = gateOf(url.searchParams.get("gate") ?? "");
+      gate.open = true;
+      for (const release of gate.waiting.splice(0)) release();
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname.startsWith("/gate/")) {
+      const name = url.pathname.slice("/gate/".length);
+      const gate = gateOf(name);
+      const answer = () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ opened: name }));
+      if (gate.open) answer();
+      else gate.waiting.push(answer);
       return;
     }
     if (url.pathname === "/__hits") {
