@@ -27,7 +27,9 @@ options:
   -o, --output OUT   write to OUT (.json, .yaml or .yml; default: JSON on stdout)
   --format oas30     the only format (OpenAPI 3.0.1)
 
-exit: 0 written, 1 FILE is not a valid definition, 2 bad arguments or unreadable file`;
+A WebSocket API (flavor: websocket) is refused: Amazon exports and imports no WebSocket API as OpenAPI.
+
+exit: 0 written, 1 FILE is not a valid definition, 2 bad arguments, an unreadable file or a WebSocket API`;
 
 export const exportCommand: Command = {
   name: "export",
@@ -44,7 +46,9 @@ export const exportCommand: Command = {
     if (output && ![".yaml", ".yml", ".json"].includes(extname(output).toLowerCase())) throw new CliError(`-o ${output}: name a .json, .yaml or .yml file`, EXIT.usage);
     const checked = await checkFile(file, { localDev: true });
     if (checked.errors.length) throw definitionError(file, checked.errors);
-    const doc = exportApi(checked.value as ApiDefinition);
+    const definition = checked.value as ApiDefinition;
+    if (definition.flavor === "websocket") throw new CliError(`${file}: a WebSocket API (flavor: websocket) cannot be exported: Amazon's OpenAPI exports and extensions describe REST and HTTP APIs only`, EXIT.usage);
+    const doc = exportApi(definition);
     const text = output && extname(output).toLowerCase() !== ".json" ? stringify(doc, { lineWidth: 0 }) : JSON.stringify(doc, null, 2) + "\n";
     if (output) {
       await writeFile(output, text);

@@ -4,7 +4,7 @@
  * command a team leaving Amazon runs first — `portico dev` on Amazon's PetStore example export — serving it
  * through wrangler dev, its demo backend stood in for by a local server (--backend).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -118,6 +118,23 @@ describe("an export as it is", () => {
     expect(imported.status, imported.stderr).toBe(0);
     expect((await portico("validate", back, "--skip-env-check")).status).toBe(0);
     expect((await portico("export", join(REPO_ROOT, "examples", "petstore", "api.yaml"), "--format", "swagger2")).status).toBe(2);
+  });
+
+  it("WebSocket APIs: export refuses one (exit 2, one line, nothing written); import lists one as not carried over", async () => {
+    const out = join(dir, "chat.json");
+    const chat = join(REPO_ROOT, "examples", "chat", "api.yaml");
+    expect(await portico("export", chat, "-o", out)).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: `${chat}: a WebSocket API (flavor: websocket) cannot be exported: Amazon's OpenAPI exports and extensions describe REST and HTTP APIs only\n`,
+    });
+    expect(existsSync(out)).toBe(false);
+    const template = join(dir, "chat.cfn.yaml");
+    writeFileSync(template, "Resources:\n  Chat: { Type: AWS::ApiGatewayV2::Api, Properties: { Name: chat, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action } }\n");
+    const imported = await portico("import", template);
+    expect(imported.status).toBe(1);
+    expect(imported.stdout).toBe("");
+    expect(imported.stderr).toContain("  error: Resources.Chat.Properties.ProtocolType: a WebSocket API: not carried over (import reads REST and HTTP APIs; write it as a flavor: websocket definition, docs/websockets.md)");
   });
 });
 

@@ -14,6 +14,7 @@ import { importApi, importText } from "../import/index.ts";
 import type { ApiDefinition } from "../types.ts";
 import { exportApi } from "./index.ts";
 import example from "../../../examples/petstore/api.yaml?raw";
+import chatExample from "../../../examples/chat/api.yaml?raw";
 import f1 from "../../../test/fixtures/aws/http-api-integrations.oas30.json?raw";
 import f2 from "../../../test/fixtures/aws/http-api-jwt-lambda.cfn.json?raw";
 import f3 from "../../../test/fixtures/aws/petstore-example.swagger2.json?raw";
@@ -62,6 +63,15 @@ describe("import → export → import", () => {
     const doc = exportApi(def);
     expect(doc.openapi).toBe("3.0.1");
     expect(JSON.stringify(doc)).toContain('"x-amazon-apigateway-integration"');
+  });
+});
+
+describe("WebSocket APIs", () => {
+  it("are refused: Amazon's OpenAPI exports describe REST and HTTP APIs only", async () => {
+    const chat = parseDefinitionText(chatExample).value as ApiDefinition;
+    expect(checkDefinition(chat, OPTIONS)).toEqual([]);
+    expect(chat.flavor).toBe("websocket");
+    expect(() => exportApi(chat)).toThrow("a WebSocket API (flavor: websocket) cannot be exported as OpenAPI");
   });
 });
 

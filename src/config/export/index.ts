@@ -20,8 +20,12 @@ const VALIDATORS = {
   "body-only": { validateRequestBody: true, validateRequestParameters: false },
 } as const;
 
-/** The definition (already valid) as an OpenAPI 3.0.1 document. */
+/**
+ * The definition (already valid) as an OpenAPI 3.0.1 document. A WebSocket API throws: Amazon's OpenAPI exports and
+ * extensions describe REST and HTTP APIs only, so there is nothing lossless to write (the CLI says so, exit 2).
+ */
 export function exportApi(def: ApiDefinition): Record<string, unknown> {
+  if (def.flavor === "websocket") throw new Error("a WebSocket API (flavor: websocket) cannot be exported as OpenAPI");
   const { doc, operations, schemes } = amazonDocument(def);
   const derived = importApi(structuredClone(doc)).definition;
   // The API's own fields (routes and authorizers carry theirs).

@@ -260,6 +260,24 @@ describe("SAM and CloudFormation templates", () => {
     expect(importText(two, { resource: "B" }).issues.map((i) => formatPath(i.path))).toContain("Resources.B.Properties.Auth");
   });
 
+  it("WebSocket APIs are listed as not carried over: an error when there is nothing else, a warning beside an imported API", () => {
+    const ws = "  Chat: { Type: AWS::ApiGatewayV2::Api, Properties: { Name: chat, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action } }\n";
+    const message = "a WebSocket API: not carried over (import reads REST and HTTP APIs; write it as a flavor: websocket definition, docs/websockets.md)";
+    const alone = importText(template(ws));
+    expect(alone.definition).toBeUndefined();
+    expect(alone.issues).toEqual([{ path: ["Resources", "Chat", "Properties", "ProtocolType"], message, severity: "error" }]);
+    const http = "  Api: { Type: AWS::ApiGatewayV2::Api, Properties: { ProtocolType: HTTP, Body: { openapi: 3.0.1, info: { title: shop }, paths: { /a: { get: { x-amazon-apigateway-integration: { type: http_proxy, httpMethod: GET, uri: 'https://a.example.com/a', payloadFormatVersion: '1.0' } } } } } } }\n";
+    // One HTTP API beside it: imported without --resource, the WebSocket API listed (not a candidate, not dropped).
+    const beside = importText(template(ws + http));
+    expect(beside.definition!.flavor).toBe("http");
+    expect(beside.issues).toContainEqual({ path: ["Resources", "Chat", "Properties", "ProtocolType"], message, severity: "warning" });
+    expect(checkImport(beside).errors).toEqual([]);
+    // Chosen by name: refused.
+    const chosen = importText(template(ws + http), { resource: "Chat" });
+    expect(chosen.definition).toBeUndefined();
+    expect(chosen.issues).toEqual([{ path: ["Resources", "Chat", "Properties", "ProtocolType"], message, severity: "error" }]);
+  });
+
   it("SAM's implicit API: function events with no API resource", () => {
     const text = template(`  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: index.handler\n      Events:\n        Get: { Type: Api, Properties: { Path: /hello, Method: get } }\n`);
     const { definition } = importText(text);

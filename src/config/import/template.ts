@@ -69,7 +69,17 @@ export function templateApi(template: Record<string, unknown>, options: ImportOp
         for (const key of Object.keys(template.Globals[kind] as object))
           (GUARDING.has(key) ? issues.error.bind(issues) : issues.warn.bind(issues))(["Globals", kind, key], `not carried over: SAM's Globals are not merged by the import; set ${key} on the API resource`);
 
-  const apis = Object.entries(resources).filter(([, r]) => r && typeof r.Type === "string" && Object.hasOwn(API_TYPES, r.Type));
+  const all = Object.entries(resources).filter(([, r]) => r && typeof r.Type === "string" && Object.hasOwn(API_TYPES, r.Type));
+  // WebSocket APIs are not imported (Amazon exports none as OpenAPI either): each is listed, and never a candidate.
+  const isWebSocket = ([, r]: (typeof all)[number]) => r.Type === "AWS::ApiGatewayV2::Api" && isObject(r.Properties) && r.Properties.ProtocolType === "WEBSOCKET";
+  const webSockets = all.filter(isWebSocket);
+  const apis = all.filter((a) => !isWebSocket(a));
+  const notCarried = (id: string, severity: "error" | "warn") =>
+    issues[severity](["Resources", id, "Properties", "ProtocolType"], `a WebSocket API: not carried over (import reads REST and HTTP APIs; write it as a flavor: websocket definition, docs/websockets.md)`);
+  if (options.resource && webSockets.some(([id]) => id === options.resource)) {
+    notCarried(options.resource, "error");
+    return undefined;
+  }
   const events = functionEvents(resources);
   let chosen: [string, { Type?: unknown; Properties?: Record<string, unknown> }] | undefined;
   if (options.resource) {
@@ -85,10 +95,13 @@ export function templateApi(template: Record<string, unknown>, options: ImportOp
   }
 
   // SAM's implicit API: functions with Api/HttpApi events that name no API resource.
+  const implicit = chosen ? undefined : events.find((e) => e.api === IMPLICIT.rest || e.api === IMPLICIT.http);
+  // Nothing else to import: the WebSocket APIs are why (errors); beside an imported API, they are warnings.
+  for (const [id] of webSockets) notCarried(id, chosen || implicit ? "warn" : "error");
   if (!chosen) {
-    const implicit = events.find((e) => e.api === IMPLICIT.rest || e.api === IMPLICIT.http);
     if (!implicit) {
-      issues.error(["Resources"], "no AWS::ApiGateway::RestApi, AWS::ApiGatewayV2::Api, AWS::Serverless::Api or AWS::Serverless::HttpApi resource, and no function events that would create one");
+      if (!webSockets.length)
+        issues.error(["Resources"], "no AWS::ApiGateway::RestApi, AWS::ApiGatewayV2::Api, AWS::Serverless::Api or AWS::Serverless::HttpApi resource, and no function events that would create one");
       return undefined;
     }
     const flavor: Flavor = implicit.api === IMPLICIT.http ? "http" : "rest";
@@ -104,13 +117,7 @@ export function templateApi(template: Record<string, unknown>, options: ImportOp
   const propsPath = ["Resources", logicalId, "Properties"];
   const spec = API_TYPES[type]!;
   let flavor: Flavor;
-  if (spec.flavor === "protocol") {
-    if (props.ProtocolType === "WEBSOCKET") {
-      issues.error([...propsPath, "ProtocolType"], "a WebSocket API: import reads REST and HTTP APIs");
-      return undefined;
-    }
-    flavor = "http";
-  } else flavor = spec.flavor;
+  flavor = spec.flavor === "protocol" ? "http" : spec.flavor;
 
   for (const key of Object.keys(props)) {
     if (READ.has(key)) continue;
