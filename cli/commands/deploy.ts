@@ -83,9 +83,6 @@ export const deployCommand: Command = {
     if (!Object.hasOwn(compiled.bundle.stages, values.stage))
       throw new CliError(`${file} has no stage ${values.stage} (it has ${Object.keys(compiled.bundle.stages).join(", ")})`, EXIT.refused);
 
-    // Routing rules are served from the embedded bundle (and portico dev); the published domain index has mappings only.
-    if (compiled.bundle.domainRouting?.length)
-      console.error("warning: domainRouting: routing rules take effect from the Worker's embedded bundle and in portico dev; published versions' domain index holds base path mappings only (docs/deployments.md)");
     const facts = await serverFacts(client);
     const unserved = facts && wouldNotServe(facts, compiled, values.stage, file);
     if (unserved && facts.dev) throw new CliError(`refused: ${unserved}`, EXIT.refused);

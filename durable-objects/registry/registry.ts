@@ -9,7 +9,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env.ts";
 import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY } from "../../src/deploy/snapshots.ts";
-import type { CanaryState, DeploymentRecord, DomainRow, HistoryEntry, MetricsSample, ServingState, StageState, VersionMetrics } from "../../src/deploy/types.ts";
+import type { CanaryState, DeploymentRecord, DomainRow, HistoryEntry, MetricsSample, RoutingRow, ServingState, StageState, VersionMetrics } from "../../src/deploy/types.ts";
 import { readStageTotals } from "../../src/observability/metrics-sink.ts";
 import { ok, unknownContract, type Reply } from "../contract.ts";
 import { configuredKeyShards } from "../key-store/layout.ts";
@@ -76,7 +76,7 @@ export class RegistryObject extends DurableObject<Env> {
   #snapshotContent() {
     const key = this.#meta("snapshot_key");
     if (!key) return undefined;
-    if (key === DOMAINS_SNAPSHOT_KEY) return { key, version: this.#version(), value: { domains: domainIndex.allDomains(this.#sql) } };
+    if (key === DOMAINS_SNAPSHOT_KEY) return { key, version: this.#version(), value: domainIndex.domainTable(this.#sql) };
     return { key, version: this.#version(), value: this.#servingState() };
   }
 
@@ -376,21 +376,24 @@ export class RegistryObject extends DurableObject<Env> {
     await domainIndex.syncApi(this.env, this.#sql, this.#api(), this.#version());
   }
 
-  /** Replaces an API's domain mappings; an older version (a late, out-of-order sync) is ignored. */
+  /** Replaces an API's domain mappings and routing rules; an older version (a late, out-of-order sync) is ignored. */
   async mapDomains(call: contract.MapDomainsCall): Promise<Reply<number>> {
     if (!speaks(call)) return unknownContract(V, call);
     this.#publishesTo(DOMAINS_SNAPSHOT_KEY);
-    const result = domainIndex.setApiDomains(this.#sql, this.ctx.storage, call.api, call.version, call.domains, () => this.#bumpVersion());
+    const result = domainIndex.setApiDomains(this.#sql, this.ctx.storage, call.api, call.version, call.domains, call.routing ?? [], () => this.#bumpVersion());
     if (result.ok) await this.#snapshots.publish();
     return withV(result);
   }
 
-  /** Every mapping and the index's version: small enough for the data plane to hold whole (its snapshot, mostly). */
-  domainTable(call: contract.DomainTableCall): Reply<{ version: number; domains: DomainRow[] }> {
+  /**
+   * Every mapping, every host's routing rules, the APIs the index knows and its version: small enough for the data
+   * plane to hold whole (its snapshot, mostly).
+   */
+  domainTable(call: contract.DomainTableCall): Reply<{ version: number; domains: DomainRow[]; routing: RoutingRow[]; apis: string[] }> {
     if (!speaks(call)) return unknownContract(V, call);
     this.#publishesTo(DOMAINS_SNAPSHOT_KEY);
     this.#snapshots.mend(call.kv);
-    return ok(V, { version: this.#version(), domains: domainIndex.allDomains(this.#sql) });
+    return ok(V, { version: this.#version(), ...domainIndex.domainTable(this.#sql) });
   }
 
   /** Mappings for a host, exact or by a one-label `*.` wildcard. */

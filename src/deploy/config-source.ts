@@ -43,9 +43,9 @@ export interface ConfigSource {
   domainTargets(host: string): Promise<DomainTarget[]> | DomainTarget[];
   /**
    * A host's routing rules and routing mode (Amazon's routing rules for custom domains), compiled; undefined when
-   * the host has none. Checked before `domainTargets` (routing/routing-rules.ts).
+   * the host has none. Checked before `domainTargets` (routing/routing-rules.ts); read from the same domain table.
    */
-  domainRouting?(host: string): CompiledRouting | undefined;
+  domainRouting?(host: string): CompiledRouting | undefined | Promise<CompiledRouting | undefined>;
   /** The flavour of `api` when some version of it is at hand (unknown stages answer as its flavour does). */
   flavorOf?(api: string): Flavor | undefined;
   /** The bundle serving `api`/`stage` for this caller, or undefined when no such stage exists. */
@@ -102,10 +102,11 @@ export class EmbeddedConfigSource implements ConfigSource {
     );
   }
 
-  domainRouting(host: string): CompiledRouting | undefined {
+  /** `include`: which embedded APIs' rules count (the Registry source leaves out those published since). */
+  domainRouting(host: string, include?: (api: string) => boolean): CompiledRouting | undefined {
     if (!this.#routing.length) return undefined;
     // An exact host wins over a `*.` wildcard.
-    const matches = matchDomains(this.#routing, host);
+    const matches = matchDomains(this.#routing, host).filter((m) => !include || include(m.api));
     return (matches.find((m) => m.host === host) ?? matches[0])?.routing;
   }
 

@@ -26,7 +26,9 @@ export const resolveStage: StageFactory = ({ source }) =>
     try {
       const host = ctx.url.hostname.toLowerCase();
       // Amazon's routing rules for the host come first, in the modes that use them (routing/routing-rules.ts).
-      const routing = source.domainRouting?.(host);
+      const routed = source.domainRouting?.(host);
+      // Awaited only when it is a promise (a memo refresh): the common case costs no microtask.
+      const routing = routed instanceof Promise ? await routed : routed;
       const ruled = routing ? routeByRules(routing, { header: (name) => ctx.request.headers.get(name), segments }) : undefined;
       const found = ruled || routing?.mode === "ROUTING_RULE_ONLY" ? [] : source.domainTargets(host);
       const targets = found instanceof Promise ? await found : found;
