@@ -22,7 +22,7 @@ import { PROJECT_ROOT, shown } from "../paths.ts";
 import { adminState, banner } from "../dev/banner.ts";
 import { removeSession, removeStaleSessions, sessionConfig, sessionPaths, writeSessionConfig, type DevVars, type SessionPaths } from "../dev/session.ts";
 import { WranglerDev } from "../dev/wrangler-process.ts";
-import { writeEmbedded } from "./embed.ts";
+import { embeddedConflict, writeEmbedded } from "./embed.ts";
 import { IMPORT_FLAGS, IMPORT_HELP, importOptionsFrom } from "../import-options.ts";
 import type { ImportOptions } from "../../src/config/import/index.ts";
 
@@ -107,6 +107,8 @@ async function dev(args: string[]): Promise<number> {
     const compiled = await compileDefinition(first.value, { localDev: true });
     const clash = served.findIndex((s) => s.bundle.api.name === compiled.bundle.api.name);
     if (clash >= 0) throw new CliError(`${path}: API ${compiled.bundle.api.name} is served already (by ${files[clash]}); each API needs its own name`, EXIT.usage);
+    const conflict = embeddedConflict(compiled, served);
+    if (conflict) throw new CliError(`${path}: ${conflict}`, EXIT.usage);
     served.push(compiled);
   }
   const current = served[0]!;
@@ -206,6 +208,11 @@ async function reload(
     const clash = served.findIndex((s, i) => i !== index && s.bundle.api.name === next.bundle.api.name);
     if (clash >= 0) {
       console.error(`portico dev: ${file}: API ${next.bundle.api.name} is served already (by ${files[clash]}): still serving version ${current.id.slice(0, 12)}`);
+      return;
+    }
+    const conflict = embeddedConflict(next, served.filter((_, i) => i !== index));
+    if (conflict) {
+      console.error(`portico dev: ${file}: ${conflict}: still serving version ${current.id.slice(0, 12)}`);
       return;
     }
     const all = served.map((s, i) => (i === index ? next : s));
