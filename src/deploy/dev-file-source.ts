@@ -55,9 +55,9 @@ export class DevFileConfigSource implements ConfigSource {
     return mine.length ? mine : this.#inner.domainTargets(host);
   }
 
-  /** The file's routing rules for the hosts it routes; other hosts as deployed. */
+  /** The file's routing rules for the hosts it routes (unless every stage is served as deployed); others as deployed. */
   domainRouting(host: string) {
-    return this.#file.domainRouting(host) ?? this.#inner.domainRouting?.(host);
+    return (this.#published !== "all" ? this.#file.domainRouting(host) : undefined) ?? this.#inner.domainRouting?.(host);
   }
 
   /** The file's flavour for its own API; other APIs as deployed. */
