@@ -8,6 +8,7 @@
  * event — with `x-portico-payload-format` or any other header — to a raw route (`/files/...`) or to this Worker's
  * own URL reaches `petStore`, never `hello`. Dispatching on a request header would let it choose.
  */
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { lambdaWorker } from "../../src/integrations/lambda/adapter.ts";
 
 interface Pet {
@@ -71,4 +72,38 @@ async function petStore(request: Request): Promise<Response> {
   return Response.json({ error: "not found" }, { status: 404 });
 }
 
-export default lambdaWorker(hello, { functionName: "hello", fetch: petStore });
+/** An adoption request as the example API queues it (POST /adoption-requests, a `type: queue` route). */
+interface AdoptionRequest {
+  petId?: number;
+  adopter?: string;
+}
+
+/** The last adoption requests this isolate consumed from the queue, newest last (GET /adoption-requests). */
+const consumed: { id: string; body: unknown; attempts: number }[] = [];
+const CONSUMED_MAX = 100;
+
+/**
+ * The adoption process as a Workflow (the example's `type: workflow` routes start one and read its status): check
+ * the pet exists, then approve. A class exported by this script, bound in the gateway's wrangler.toml.
+ */
+export class AdoptionWorkflow extends WorkflowEntrypoint<unknown, AdoptionRequest> {
+  override async run(event: WorkflowEvent<AdoptionRequest>, step: WorkflowStep) {
+    const pet = await step.do("find the pet", async () => pets.find((p) => p.id === Number(event.payload?.petId)) ?? null);
+    if (!pet) throw new Error(`no pet ${String(event.payload?.petId)}`);
+    return step.do("approve", async () => ({ petId: pet.id, pet: pet.name, adopter: event.payload?.adopter ?? "someone", approved: true }));
+  }
+}
+
+/** The pet store, the Lambda-style hello handler (over RPC) and the queue's consumer. */
+export default class DemoBackend extends lambdaWorker(hello, {
+  functionName: "hello",
+  fetch: (request) => (new URL(request.url).pathname === "/adoption-requests" ? Response.json(consumed) : petStore(request)),
+}) {
+  override async queue(batch: MessageBatch<unknown>): Promise<void> {
+    for (const message of batch.messages) {
+      consumed.push({ id: message.id, body: message.body, attempts: message.attempts });
+      if (consumed.length > CONSUMED_MAX) consumed.shift();
+      message.ack();
+    }
+  }
+}

@@ -10,6 +10,7 @@ import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from ".
 import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
 import { buildMapping, checkMapping, mappedPathParameters } from "./compile-mapping.ts";
+import { buildIntegrationKind, buildStreaming, checkIntegrationKind } from "./compile-integrations.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
 import { checkOutboundTemplate } from "../security/outbound.ts";
@@ -197,6 +198,7 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
     } else if (integration.type === "mock") {
       checkHeaders(integration.headers, at("integration", "headers"), errors);
     }
+    checkIntegrationKind(route, integration, { flavor: flavor === "http" ? "http" : "rest", method: parsed.method, params, at, errors, localDev, checkTemplate });
   }
   if (Array.isArray(route.forwardInternalHeaders))
     route.forwardInternalHeaders.forEach((name, i) => {
@@ -332,7 +334,10 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         method: integration.method ?? null,
         timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         headers: integration.headers ?? {},
-        service: integration.service ?? null,
+        // A VPC link is a binding too (a service binding or a Workers VPC service binding).
+        service: integration.connectionId ?? integration.service ?? null,
+        vpcLink: integration.connectionType === "VPC_LINK",
+        ...buildStreaming(integration),
         mapping: buildMapping(integration),
       };
     case "mock": {
@@ -354,7 +359,10 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         payloadFormat: integration.payloadFormat ?? "raw",
         path: integration.path ?? null,
         timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...buildStreaming(integration),
         mapping: buildMapping(integration),
       };
+    default:
+      return buildIntegrationKind(integration)!;
   }
 }

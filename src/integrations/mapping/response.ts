@@ -34,7 +34,7 @@ const NULL_BODY = new Set([204, 205, 304]);
 
 export async function mapResponse(ctx: RequestContext, m: CompiledMapping, request: IntegrationRequest, result: IntegrationResult, bundle: Bundle): Promise<Response> {
   if (!m.responses) {
-    const res = m.integration === "http" ? statusAndBody(result.response) : result.response;
+    const res = m.integration === "http" || m.integration === "aws" ? statusAndBody(result.response) : result.response;
     const override = overridesOf(request);
     if (!override) return res;
     const status = override.status ?? res.status;
@@ -85,7 +85,7 @@ export async function mapResponse(ctx: RequestContext, m: CompiledMapping, reque
   return new Response(noBody ? null : body, { status, headers });
 }
 
-/** With no integration responses, an HTTP integration's client gets the backend's status, Content-Type and body. */
+/** With no integration responses, an HTTP (or AWS) integration's client gets the backend's status, Content-Type and body. */
 function statusAndBody(res: Response): Response {
   return new Response(res.body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/json" } });
 }
