@@ -48,11 +48,14 @@ async function create(ctx: RequestContext, workflow: Workflow, id: string | unde
       throw new GatewayError("BAD_REQUEST_BODY", { message: "The body must be JSON (the instance's params)" });
     }
   }
+  // A chosen id already taken: the start was made before (StartExecution's ExecutionAlreadyExists). Asked first,
+  // because not every Workflows implementation refuses the duplicate itself (Miniflare's does not); the create
+  // below still catches one that races in between.
+  if (id && (await exists(workflow, id))) return jsonResponse({ message: `Instance ${id} already exists` }, 409);
   let instance: WorkflowInstance;
   try {
     instance = await workflow.create({ ...(id ? { id } : {}), params });
   } catch (err) {
-    // Workflows refuses an id that is taken: the start was already made (StartExecution's ExecutionAlreadyExists).
     if (id && /already exists|already_exists|duplicate/i.test((err as Error)?.message ?? "")) return jsonResponse({ message: `Instance ${id} already exists` }, 409);
     throw bindingFailure(`Workflow ${name}`, err);
   }
@@ -69,4 +72,13 @@ async function status(workflow: Workflow, id: string): Promise<Response> {
   }
   const s = await instance.status();
   return jsonResponse({ id, status: s.status, ...(s.error ? { error: s.error } : {}), ...(s.output !== undefined ? { output: s.output } : {}) });
+}
+
+async function exists(workflow: Workflow, id: string): Promise<boolean> {
+  try {
+    await workflow.get(id);
+    return true;
+  } catch {
+    return false;
+  }
 }
