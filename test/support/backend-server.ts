@@ -22,8 +22,6 @@
  *   /verbatim/...    200 with the request body exactly as received (a function that returns its input)
  *   /httpbin/...     httpbin's /anything: {args, data, files, form, headers, json, method, origin, url}, with
  *                    httpbin's `Server: gunicorn/19.9.0` and CORS headers
- *   /objects/{name}  an object store: PUT stores the body; GET answers it with Content-Type from the
- *                    `response-content-type` query parameter (as S3 does) and an MD5 ETag
  *   /record/{tag}    reads the whole body, then 200; what it received is kept for /__record?tag={tag}:
  *                    {headers, bytes, complete} — `complete` false when the upload broke off before its end
  *   /raw-status/{n}  a raw HTTP/1.1 response with status line n (600, 99 …), written byte by byte as given;
@@ -43,7 +41,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 
 export interface BackendServer {
   url: string;
@@ -54,8 +52,6 @@ export interface BackendServer {
 
 /** The last request each path had (method, headers, body), for tests that check what a backend received. */
 const lastRequests = new Map<string, { method: string; headers: Record<string, string | string[] | undefined>; bodyBase64: string }>();
-/** Objects stored through PUT /objects/{name}. */
-const objects = new Map<string, Buffer>();
 
 /** Hanging requests by tag (`/hang/<tag>`): "waiting", or "abandoned" once the caller closed it. */
 const hung = new Map<string, "waiting" | "abandoned">();
@@ -166,7 +162,7 @@ const switches = new Map<string, number>();
 
 async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const [first, second] = url.pathname.split("/").filter(Boolean);
-  if (first === "lambda-url" || first === "verbatim" || first === "httpbin" || first === "objects") {
+  if (first === "lambda-url" || first === "verbatim" || first === "httpbin") {
     const body = await readBody(req);
     lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: body.toString("base64") });
     recordedBackend(first, req, res, url, body);
@@ -314,23 +310,6 @@ function recordedBackend(kind: string, req: IncomingMessage, res: ServerResponse
       const out = Buffer.from(JSON.stringify(echo, null, 2) + "\n");
       res.writeHead(200, { "content-type": "application/json", "content-length": String(out.length), server: "gunicorn/19.9.0", "access-control-allow-origin": "*", "access-control-allow-credentials": "true" });
       res.end(out);
-      return;
-    }
-    case "objects": {
-      const name = url.pathname.slice("/objects/".length);
-      if (req.method === "PUT") {
-        objects.set(name, body);
-        res.writeHead(200).end();
-        return;
-      }
-      const object = objects.get(name);
-      if (!object) {
-        res.writeHead(404, { "content-type": "application/xml" }).end("<Error><Code>NoSuchKey</Code></Error>");
-        return;
-      }
-      const etag = `"${createHash("md5").update(object).digest("hex")}"`;
-      res.writeHead(200, { "content-type": url.searchParams.get("response-content-type") ?? "binary/octet-stream", etag, "content-length": String(object.length) });
-      res.end(object);
       return;
     }
   }

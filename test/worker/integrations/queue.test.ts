@@ -20,7 +20,7 @@ const api = (routes: Record<string, Partial<IntegrationDefinition>>): ApiDefinit
 });
 
 async function consumed(): Promise<Consumed[]> {
-  return (await (await env.DEMO_BACKEND.fetch("http://backend/adoption-requests")).json()) as Consumed[];
+  return (await (await (env.DEMO_BACKEND as Fetcher).fetch("http://backend/adoption-requests")).json()) as Consumed[];
 }
 
 /** Waits until the consumer has a message for which `has` holds; returns everything consumed by then. */
