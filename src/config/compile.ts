@@ -184,9 +184,9 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
         if (!scheme || !["http", "https"].includes(scheme[1]!.toLowerCase()))
           errors.push({ path: at("integration", "uri"), message: "must be an http:// or https:// URL" });
       }
-      // Through a service binding the host names nothing on the network, so only the template rules apply.
+      // Through a service binding (or a VPC link's) the host names nothing on the network: only the template rules apply.
       if (typeof integration.uri === "string")
-        for (const message of checkOutboundTemplate(integration.uri, { localDev, network: integration.service === undefined }))
+        for (const message of checkOutboundTemplate(integration.uri, { localDev, network: integration.service === undefined && integration.connectionId === undefined }))
           errors.push({ path: at("integration", "uri"), message });
       checkHeaders(integration.headers, at("integration", "headers"), errors);
       if (isObject(integration.headers))
