@@ -37,11 +37,15 @@
  *                    connection; padBytes adds a field of that many bytes (an oversized key set). Fetches are counted
  *                    like every path (/__hits?path=/jwks/{name}).
  *
+ *   /gate/{tag}, /drip/{tag}, /sse/{n}, /stall/{tag}  streamed responses (test/support/streaming-backend.ts);
+ *                    /__stream?tag= says how far a tagged one got and whether its reader went away
+ *
  * Every request is counted by path so tests can prove the backend was (or was not) called.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { randomUUID } from "node:crypto";
+import { handleStreaming, streamState } from "./streaming-backend.ts";
 
 export interface BackendServer {
   url: string;
@@ -63,6 +67,10 @@ export async function startBackend(port = 0): Promise<BackendServer> {
     const url = new URL(req.url ?? "/", "http://backend");
     if (url.pathname === "/__hung") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ state: hung.get(url.searchParams.get("tag") ?? "") ?? null }));
+      return;
+    }
+    if (url.pathname === "/__stream") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(streamState(url.searchParams.get("tag") ?? "")));
       return;
     }
     if (url.pathname === "/__record") {
@@ -162,6 +170,7 @@ const switches = new Map<string, number>();
 
 async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const [first, second] = url.pathname.split("/").filter(Boolean);
+  if (first && handleStreaming(first, second, req, res, url)) return;
   if (first === "lambda-url" || first === "verbatim" || first === "httpbin") {
     const body = await readBody(req);
     lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: body.toString("base64") });
