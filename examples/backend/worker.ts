@@ -1,7 +1,8 @@
 /**
  * The demo backend for the example API: an ordinary Worker that Portico reaches through a service binding.
- * It serves a small in-memory pet store over plain HTTP, and one Lambda-style handler (`hello`) wrapped,
- * unchanged, by Portico's `lambdaWorker` adapter.
+ * It serves a small in-memory pet store over plain HTTP (with server-sent events at /ticks), one Lambda-style
+ * handler (`hello`) wrapped, unchanged, by Portico's `lambdaWorker` adapter, the consumer of the example's queue
+ * (adoption requests, listed at /adoption-requests) and the example's Workflow class (AdoptionWorkflow).
  *
  * The safe pattern for one Worker that is both: the handler gets events only over the binding's RPC channel
  * (`invokeLambda`), and HTTP requests only ever reach the pet store. A client sending a body shaped like an
@@ -66,10 +67,33 @@ async function petStore(request: Request): Promise<Response> {
   if (parts[0] === "greeting") {
     return Response.json({ message: `${request.headers.get("x-greeting") ?? "Hello"}, ${url.searchParams.get("name") ?? "friend"}!` });
   }
+  if (parts[0] === "ticks") return ticks(url);
   if (parts[0] === "files") {
     return new Response(`You asked for /${parts.slice(1).join("/")}\n`, { headers: { "content-type": "text/plain" } });
   }
   return Response.json({ error: "not found" }, { status: 404 });
+}
+
+/**
+ * Server-sent events, written as time passes (`?count=` events, `?ms=` apart): the example's streamed route. Pulled
+ * by the reader, so nothing is produced for a client that went away.
+ */
+function ticks(url: URL): Response {
+  const count = Math.min(Math.max(Number(url.searchParams.get("count")) || 5, 1), 100);
+  const every = Math.min(Math.max(Number(url.searchParams.get("ms")) || 200, 10), 5000);
+  const encoder = new TextEncoder();
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (i > 0) await new Promise((r) => setTimeout(r, every));
+        controller.enqueue(encoder.encode(`id: ${i}\nevent: tick\ndata: {"tick": ${i}, "of": ${count}}\n\n`));
+        if (++i >= count) controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
 }
 
 /** An adoption request as the example API queues it (POST /adoption-requests, a `type: queue` route). */

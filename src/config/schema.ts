@@ -46,6 +46,16 @@ const RENDERED: Record<"http" | "service" | "mock" | "aws" | "queue" | "workflow
   workflow: "is the new instance's params (JSON).",
 };
 
+/** What an integration response's selection pattern is matched against, by integration. */
+const SELECTED: Record<keyof typeof RENDERED, string> = {
+  http: "backend status code",
+  service: "error message of a handler that threw (a result that returned always takes `default`)",
+  mock: "status code the request template chose",
+  aws: "status code the AWS service answered",
+  queue: "status code of the gateway's own answer (200)",
+  workflow: "status code of the gateway's own answer (200; 404 for an unknown instance, 409 for a taken id)",
+};
+
 const mappingProperties = (target: "http" | "service" | "mock" | "aws" | "queue" | "workflow"): Record<string, SchemaNode> => ({
   requestTemplates: templates(
     "Request mapping templates by Content-Type (a request without one counts as `application/json`). The rendered template " + RENDERED[target],
@@ -66,13 +76,7 @@ const mappingProperties = (target: "http" | "service" | "mock" | "aws" | "queue"
     type: "object",
     description:
       "Integration responses by selection pattern: `default`, or a regular expression (RE2 syntax) matched against the whole " +
-      (target === "service"
-        ? "error message of a handler that threw (a result that returned always takes `default`)"
-        : target === "mock"
-          ? "status code the request template chose"
-          : target === "aws"
-            ? "status code the AWS service answered"
-            : "status code of the gateway's own answer (200; 202 for a workflow created)") +
+      SELECTED[target] +
       ". The first pattern that matches wins, else `default`; none configured: the " +
       (target === "mock" ? "status and body pass through." : "status, Content-Type and body pass through."),
     additionalProperties: { $ref: "#/$defs/integrationResponse" },
