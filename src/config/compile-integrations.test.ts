@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkDefinition, compileDefinition } from "./compile.ts";
+import { definitionWarnings } from "./warnings.ts";
 import { formatFieldError } from "./field-errors.ts";
 
 const credentials = { accessKeyId: "AWS_ID", secretAccessKey: "AWS_KEY" };
@@ -167,6 +168,15 @@ describe("private integrations and response streaming", () => {
     ]);
     expect(errors(def({ "GET /a": { integration: { type: "http_proxy", uri: "https://b.example", responseTransferMode: "STREAM" } } }, { flavor: "http" }))).toEqual([
       'routes["GET /a"].integration.responseTransferMode: Amazon streams responses on REST APIs only',
+    ]);
+  });
+
+  it("warns where a stage's cache would have taken a streamed route", () => {
+    const streamed = { integration: { type: "http_proxy", uri: "https://b.example", responseTransferMode: "STREAM" } };
+    const value = def({ "GET /a": streamed, "GET /b": { ...streamed, cache: { enabled: false } }, "GET /c": { integration: { type: "mock" } } }, { stages: { prod: { cache: { enabled: true } }, dev: {} } });
+    expect(errors(value)).toEqual([]);
+    expect(definitionWarnings(value).map(formatFieldError)).toEqual([
+      'routes["GET /a"].integration.responseTransferMode: a streamed response is never cached (Amazon\'s rule): stage prod caches every other route, not this one',
     ]);
   });
 });
