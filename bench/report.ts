@@ -36,6 +36,8 @@ export interface BenchResults {
   throttle?: SectionBase & { accuracy?: AccuracyResult; strict?: StrictResult };
   /** Cache hits vs a bare Worker, latency, backend calls avoided. */
   cache?: SectionBase & { latency?: CacheLatencyResult; readHeavy?: ReadHeavyResult };
+  /** The queue and r2 routes vs bare Workers calling the same bindings. */
+  integrations?: SectionBase;
   routing?: RoutingResult;
 }
 
@@ -217,13 +219,14 @@ export function formatReport(r: BenchResults): string {
     `Load: ${s.connections} connections, ${s.seconds} s per side in ${s.slices} interleaved slices (more where a scenario asks), after ${s.warmupSeconds} s warm-up each; loopback, autocannon`,
   );
   const vars = (v: Record<string, string> | undefined) => Object.entries(v ?? {}).map(([k, x]) => `${k}=${x}`).join(" ");
-  if (s.porticoVars && (r.overhead || r.deployments || r.jwt || r.throttle || r.cache || r.templates)) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
+  if (s.porticoVars && (r.overhead || r.deployments || r.jwt || r.throttle || r.cache || r.templates || r.integrations)) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
   if (r.overhead) out.push(...heading("Overhead: Portico against bare Workers doing the same job", r.overhead), ...pairTable(r.overhead.pairs));
   if (r.deployments) out.push(...deployments(r.deployments));
   if (r.jwt) out.push(...jwt(r.jwt));
   if (r.throttle) out.push(...throttle(r.throttle));
   if (r.cache) out.push(...cache(r.cache));
   if (r.templates) out.push(...templates(r.templates));
+  if (r.integrations) out.push(...heading("Integrations: queue and r2 routes against bare Workers calling the same bindings", r.integrations), ...pairTable(r.integrations.pairs));
   if (r.routing) out.push(...routing(r.routing));
   return out.join("\n");
 }

@@ -4,7 +4,7 @@
  * a table per section and writes bench/results.json. Method and how to read the numbers: bench/README.md.
  *
  *   npm run bench                 every section
- *   npm run bench -- jwt          one section (overhead, deployments, jwt, throttle, cache, templates, routing)
+ *   npm run bench -- jwt          one section (overhead, deployments, jwt, throttle, cache, templates, integrations, routing)
  *   npm run bench -- mock         only scenarios whose name contains "mock"
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 npm run bench
  */
@@ -92,8 +92,10 @@ async function buildPortico(upstream: string): Promise<{ portico: WorkerOptions;
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, "wrangler.toml"));
   const bindings: Record<string, string> = { ...(workerOptions.bindings as Record<string, string>), ADMIN_TOKEN, ...PORTICO_VARS };
   fixture.registryMemoMs = Number(bindings.REGISTRY_MEMO_MS) || fixture.registryMemoMs;
+  // The example's Workflow lives in the demo backend, which the benchmark does not run: its binding goes too.
+  const { workflows: _workflows, ...withoutWorkflows } = workerOptions as typeof workerOptions & { workflows?: unknown };
   const base = {
-    ...workerOptions,
+    ...withoutWorkflows,
     serviceBindings: {},
     modules: true,
     // The built script is an ES module; Miniflare's default rules would take an imported .js for CommonJS.

@@ -19,6 +19,16 @@ export function jsonResponse(value: unknown, status = 200, headers: Record<strin
   return new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json", ...headers } });
 }
 
+/**
+ * The gateway's own JSON answer as the integration response: its bytes handed to the response mapping too, which
+ * then reads them without a stream (as a mock's are).
+ */
+export function ownAnswer(ctx: RequestContext, value: unknown, status = 200): Response {
+  const text = JSON.stringify(value);
+  if (ctx.integrationRequest) ctx.integrationPayload = new TextEncoder().encode(text);
+  return new Response(text, { status, headers: { "content-type": "application/json" } });
+}
+
 /** A binding call that threw: the service failed or refused, reported as Amazon reports a failed call (504). */
 export function bindingFailure(name: string, err: unknown): GatewayError {
   return new GatewayError("INTEGRATION_FAILURE", { detail: `${name}: ${(err as Error)?.message ?? String(err)}` });

@@ -215,7 +215,10 @@ describe("integrations beyond HTTP, in the Worker as built, with Miniflare's Que
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     const arrivals: { at: number; event: string }[] = [];
     let buffer = "";
-    for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { done, value: chunk } = await reader.read();
+      if (done) break;
       buffer += chunk;
       const parts = buffer.split("\n\n");
       buffer = parts.pop()!;

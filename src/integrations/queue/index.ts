@@ -4,12 +4,15 @@
  * checked against Queues' limits before anything is sent (413, with the limit in the message). The answer has
  * SQS's shape: `{MessageId, MD5OfMessageBody}` (SendMessage) or `{Successful: [{Id, MessageId, MD5OfMessageBody}],
  * Failed: []}` (SendMessageBatch), the ids made by the gateway (Queues assigns its own ids only on delivery): with
- * `envelope`, the consumer receives `{messageId, requestId, body}` and can match them.
+ * `envelope`, the consumer receives `{messageId, requestId, body}` and can match them. MD5OfMessageBody is SQS's
+ * hex MD5 of the message as sent, computed in JavaScript (a WebCrypto digest costs more for a few bytes).
  */
 import type { Bundle, BundleQueueIntegration } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { bindingFailure, bindingOf, jsonResponse } from "../bindings.ts";
+import { md5 } from "@noble/hashes/legacy.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { bindingFailure, bindingOf, ownAnswer } from "../bindings.ts";
 import { mediaType } from "../media-types.ts";
 import type { Integration } from "../types.ts";
 import { contentTypeFor, toMessages } from "./messages.ts";
@@ -31,7 +34,7 @@ export function queueIntegration(spec: BundleQueueIntegration, _bundle: Bundle):
         if (outcome.refused === "too-large") throw new GatewayError("REQUEST_TOO_LARGE", { message: outcome.message, detail: outcome.message });
         throw new GatewayError("BAD_REQUEST_BODY", { message: outcome.message, detail: outcome.message });
       }
-      const digests = await Promise.all(outcome.ok.map((m) => md5Hex(m.bytes)));
+      const digests = outcome.ok.map((m) => bytesToHex(md5(m.bytes)));
       const started = performance.now();
       try {
         if (spec.batch) await queue.sendBatch(outcome.ok.map((m) => ({ body: m.body, contentType: m.contentType, ...delay })));
@@ -41,16 +44,10 @@ export function queueIntegration(spec: BundleQueueIntegration, _bundle: Bundle):
       } finally {
         ctx.integrationLatencyMs = performance.now() - started;
       }
-      if (!spec.batch) return jsonResponse({ MD5OfMessageBody: digests[0], MessageId: ids[0] });
-      return jsonResponse({ Successful: ids.map((id, i) => ({ Id: String(i), MessageId: id, MD5OfMessageBody: digests[i] })), Failed: [] });
+      const answer = spec.batch
+        ? { Successful: ids.map((id, i) => ({ Id: String(i), MessageId: id, MD5OfMessageBody: digests[i] })), Failed: [] }
+        : { MD5OfMessageBody: digests[0], MessageId: ids[0] };
+      return ownAnswer(ctx, answer);
     },
   };
-}
-
-/** SQS's MD5OfMessageBody: the hex MD5 of the message as sent (workerd's WebCrypto has MD5). */
-async function md5Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("MD5", bytes));
-  let hex = "";
-  for (const b of digest) hex += b.toString(16).padStart(2, "0");
-  return hex;
 }

@@ -8,7 +8,7 @@
 import type { Bundle, BundleWorkflowIntegration } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { bindingFailure, bindingOf, jsonResponse } from "../bindings.ts";
+import { bindingFailure, bindingOf, ownAnswer } from "../bindings.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
 import type { Integration } from "../types.ts";
 
@@ -24,7 +24,7 @@ export function workflowIntegration(spec: BundleWorkflowIntegration, _bundle: Bu
       const id = instanceId ? renderId(renderTemplate(instanceId, ctx.stageVariables, ctx.integrationRequest?.pathParams ?? ctx.pathParams)) : undefined;
       const started = performance.now();
       try {
-        return spec.action === "status" ? await status(workflow, id!) : await create(ctx, workflow, id, spec.workflow);
+        return spec.action === "status" ? await status(ctx, workflow, id!) : await create(ctx, workflow, id, spec.workflow);
       } finally {
         ctx.integrationLatencyMs = performance.now() - started;
       }
@@ -51,27 +51,27 @@ async function create(ctx: RequestContext, workflow: Workflow, id: string | unde
   // A chosen id already taken: the start was made before (StartExecution's ExecutionAlreadyExists). Asked first,
   // because not every Workflows implementation refuses the duplicate itself (Miniflare's does not); the create
   // below still catches one that races in between.
-  if (id && (await exists(workflow, id))) return jsonResponse({ message: `Instance ${id} already exists` }, 409);
+  if (id && (await exists(workflow, id))) return ownAnswer(ctx, { message: `Instance ${id} already exists` }, 409);
   let instance: WorkflowInstance;
   try {
     instance = await workflow.create({ ...(id ? { id } : {}), params });
   } catch (err) {
-    if (id && /already exists|already_exists|duplicate/i.test((err as Error)?.message ?? "")) return jsonResponse({ message: `Instance ${id} already exists` }, 409);
+    if (id && /already exists|already_exists|duplicate/i.test((err as Error)?.message ?? "")) return ownAnswer(ctx, { message: `Instance ${id} already exists` }, 409);
     throw bindingFailure(`Workflow ${name}`, err);
   }
-  return jsonResponse({ id: instance.id, startDate: new Date().toISOString() });
+  return ownAnswer(ctx, { id: instance.id, startDate: new Date().toISOString() });
 }
 
-async function status(workflow: Workflow, id: string): Promise<Response> {
+async function status(ctx: RequestContext, workflow: Workflow, id: string): Promise<Response> {
   let instance: WorkflowInstance;
   try {
     instance = await workflow.get(id);
   } catch {
     // Workflows throws for an id it does not know (there is nothing else get() can fail on but the service itself).
-    return jsonResponse({ message: "Not Found" }, 404);
+    return ownAnswer(ctx, { message: "Not Found" }, 404);
   }
   const s = await instance.status();
-  return jsonResponse({ id, status: s.status, ...(s.error ? { error: s.error } : {}), ...(s.output !== undefined ? { output: s.output } : {}) });
+  return ownAnswer(ctx, { id, status: s.status, ...(s.error ? { error: s.error } : {}), ...(s.output !== undefined ? { output: s.output } : {}) });
 }
 
 async function exists(workflow: Workflow, id: string): Promise<boolean> {
