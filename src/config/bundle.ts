@@ -249,11 +249,14 @@ export interface BundleMapping {
   responseParametersByStatus: [string, [string, string][]][];
 }
 
-/** Response streaming (Amazon's responseTransferMode): BUFFERED in bundles written before it existed. */
+/**
+ * Response streaming (Amazon's responseTransferMode). Written only for a route that streams: absent means BUFFERED,
+ * so a definition that does not stream compiles to the bundle (and the version id) it did before streaming existed.
+ */
 export interface BundleStreaming {
-  responseTransferMode: ResponseTransferMode;
+  responseTransferMode?: Extract<ResponseTransferMode, "STREAM">;
   /** STREAM: the longest pause between two chunks before the response is cut off. */
-  streamIdleTimeoutMs: number;
+  streamIdleTimeoutMs?: number;
 }
 
 export interface BundleHttpIntegration extends BundleStreaming {
@@ -265,8 +268,11 @@ export interface BundleHttpIntegration extends BundleStreaming {
   headers: Record<string, string>;
   /** A service binding to send through instead of the public network (Amazon's private integration). */
   service: string | null;
-  /** `connectionType: VPC_LINK` (through `service`): on HTTP APIs the stage is prepended to the path, as Amazon does. */
-  vpcLink: boolean;
+  /**
+   * `connectionType: VPC_LINK` (through `service`): on HTTP APIs the stage is prepended to the path, as Amazon does.
+   * Absent for other connections, so their bundles (and ids) are what they were before private integrations.
+   */
+  vpcLink?: true;
   /** null when nothing is mapped. */
   mapping: BundleMapping | null;
 }
@@ -359,12 +365,6 @@ export type BundleIntegration =
   | BundleR2Integration
   | BundleWorkflowIntegration;
 
-/** Streaming and private-integration fields of bundles written before they existed: buffered, public. */
-const INTEGRATION_DEFAULTS: Partial<Record<BundleIntegration["type"], Record<string, unknown>>> = {
-  http_proxy: { vpcLink: false, responseTransferMode: "BUFFERED", streamIdleTimeoutMs: 300_000 },
-  http: { vpcLink: false, responseTransferMode: "BUFFERED", streamIdleTimeoutMs: 300_000 },
-  service: { responseTransferMode: "BUFFERED", streamIdleTimeoutMs: 300_000 },
-};
 
 /**
  * A stored bundle as this version of Portico reads it. Bundles are immutable and outlive releases: fields added
@@ -400,10 +400,8 @@ export function upgradeBundle(stored: Bundle): Bundle {
         forwardInternalHeaders: [],
         ...(r as Partial<BundleRoute>),
       } as BundleRoute;
-      // Bundles written before mapping (or streaming, or private integrations) existed use none of them.
-      const integration = route.integration;
-      const mapping = (integration as Partial<BundleHttpIntegration>).mapping ?? null;
-      return { ...route, integration: { ...INTEGRATION_DEFAULTS[integration.type], ...integration, mapping } as BundleIntegration };
+      // Bundles written before mapping existed map nothing.
+      return { ...route, integration: { ...route.integration, mapping: (route.integration as Partial<BundleIntegration>).mapping ?? null } as BundleIntegration };
     }),
   };
 }

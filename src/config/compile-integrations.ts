@@ -173,9 +173,10 @@ function checkWorkflow(integration: WorkflowIntegrationDefinition, c: KindContex
   c.checkTemplate(integration.instanceId, c.at("integration", "instanceId"));
 }
 
-/** The bundle's streaming fields of a proxy integration. */
+/** The bundle's streaming fields of a proxy integration: none unless it streams (see BundleStreaming). */
 export function buildStreaming(integration: { responseTransferMode?: "BUFFERED" | "STREAM"; streamIdleTimeoutMs?: number }): BundleStreaming {
-  return { responseTransferMode: integration.responseTransferMode ?? "BUFFERED", streamIdleTimeoutMs: integration.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_MS };
+  if (integration.responseTransferMode !== "STREAM") return {};
+  return { responseTransferMode: "STREAM", streamIdleTimeoutMs: integration.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_MS };
 }
 
 /** The bundle's form of the kinds this file owns; null for the others. */

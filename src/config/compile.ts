@@ -336,7 +336,7 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         headers: integration.headers ?? {},
         // A VPC link is a binding too (a service binding or a Workers VPC service binding).
         service: integration.connectionId ?? integration.service ?? null,
-        vpcLink: integration.connectionType === "VPC_LINK",
+        ...(integration.connectionType === "VPC_LINK" ? { vpcLink: true as const } : {}),
         ...buildStreaming(integration),
         mapping: buildMapping(integration),
       };

@@ -57,7 +57,7 @@ export function httpProxyIntegration(spec: BundleHttpIntegration, bundle: Bundle
       setTemplatedHeaders(headers, headerTemplates, ctx);
       const res = proxiedResponse(await sendToBackend(ctx, outbound, spec.timeoutMs, spec.service));
       remapBackendHeaders(res.headers, requestIdHeader);
-      return stream ? streamedResponse(ctx, res, spec.streamIdleTimeoutMs) : res;
+      return stream ? streamedResponse(ctx, res, spec) : res;
     },
   };
 }

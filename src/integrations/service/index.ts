@@ -134,7 +134,7 @@ function rawService(spec: BundleServiceIntegration): Integration {
         spec.timeoutMs,
         spec.service,
       );
-      return stream ? streamedResponse(ctx, proxiedResponse(res), spec.streamIdleTimeoutMs) : proxiedResponse(res);
+      return stream ? streamedResponse(ctx, proxiedResponse(res), spec) : proxiedResponse(res);
     },
   };
 }

@@ -45,7 +45,7 @@ export function streamingService(spec: BundleServiceIntegration, bundle: Bundle)
         await outcome.body.cancel("no body").catch(() => {});
         return new Response(null, { status: reply.status, headers: reply.headers });
       }
-      return new Response(streamedBody(ctx, outcome.body, spec.streamIdleTimeoutMs), { status: reply.status, headers: reply.headers });
+      return new Response(streamedBody(ctx, outcome.body, spec), { status: reply.status, headers: reply.headers });
     },
   };
 }
