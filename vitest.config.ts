@@ -27,7 +27,9 @@ const authorizerPath = `${own}/test-authorizer.js`;
 mkdirSync(own, { recursive: true });
 process.once("exit", () => rmSync(own, { recursive: true, force: true }));
 const example = await compileDefinitionText(readFileSync(here("./examples/petstore/api.yaml"), "utf8"));
-writeFileSync(embeddedPath, JSON.stringify(example) + "\n");
+// The example's WebSocket chat is embedded beside it, as `npm run dev` does (served on chat.localhost).
+const chat = await compileDefinitionText(readFileSync(here("./examples/chat/api.yaml"), "utf8"));
+writeFileSync(embeddedPath, JSON.stringify({ ...example, others: [chat] }) + "\n");
 // Worker scripts bundled with the Lambda adapter they use (the runtime's own `cloudflare:workers` stays external).
 const bundleWorker = (entry: string, outfile: string) =>
   buildSync({ entryPoints: [here(entry)], bundle: true, format: "esm", outfile, external: ["cloudflare:workers"], logLevel: "error" });

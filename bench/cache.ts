@@ -2,17 +2,22 @@
  * The cache section (cache issue), on stage `cache` of the Portico Worker (stage cache on, TTL 300 s), route
  * GET /items/{id} → http_proxy to the upstream's /hello; the full path is in the cache key, so each id is an entry.
  *
- * - The pair in scenarios.ts: hits on one primed entry against the bare hello Worker (every response must say
- *   `X-Cache: HIT`).
+ * - The pairs in scenarios.ts: hits over many keys (a Zipf draw over ZIPF.keys primed entries, the same sequence
+ *   on both sides) against the bare hello Worker; the same draw with the memory tier off against a bare Worker
+ *   answering from caches.default; one hot key, for reference. Every response must say `X-Cache: HIT`.
  * - Latency: requests one at a time (no queueing), interleaved between targets: bare hello, Portico mock, cache
  *   hit, cache miss (a new path each time: backend call + store), uncached http_proxy. Client-side wall time.
  * - Read-heavy mix: 95% of requests to 20 hot paths, 5% to paths never seen before; backend calls counted by the
  *   upstream itself (it counts every path: `/__hits?path=/hello`), against the requests and the distinct paths.
  */
+import { writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
+import { dirname, join } from "node:path";
 import { fixture } from "./fixture.ts";
-import { drive, type WorkerPool } from "./harness.ts";
+import { drive } from "./harness.ts";
+import type { WorkerPool } from "./pool.ts";
 import { prng } from "./routing.ts";
+import type { RequestStream } from "./scenarios.ts";
 
 const CACHE_HEADER = "x-cache";
 
@@ -29,6 +34,139 @@ export async function primeCache(url: URL, path: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`${path} never became a cache HIT: ${seen.slice(0, 5).join(", ")} …`);
+}
+
+/**
+ * The many-key draw: key k (0 the hottest) with probability ∝ 1/(k+1)^α. α = 0.8 is within what web caches see
+ * (measured 0.64–0.83, Breslau et al., "Web Caching and Zipf-like Distributions", 1999): a long tail, so the
+ * memory tier (at most 1,000 entries, each held 5 s) cannot hold what is asked, and many hits come from the Cache API.
+ */
+export const ZIPF = { keys: 4000, exponent: 0.8, seed: 0x5eed };
+
+let cdf: Float64Array | undefined;
+
+/** Cumulative probabilities of the draw, by rank. */
+function zipfCdf(): Float64Array {
+  if (cdf) return cdf;
+  const weights = Array.from({ length: ZIPF.keys }, (_, k) => 1 / Math.pow(k + 1, ZIPF.exponent));
+  const total = weights.reduce((a, b) => a + b, 0);
+  cdf = new Float64Array(ZIPF.keys);
+  let sum = 0;
+  weights.forEach((w, k) => (cdf![k] = sum += w / total));
+  return cdf;
+}
+
+/** The share of draws that go to the `top` hottest keys. */
+export const zipfShare = (top: number) => zipfCdf()[Math.min(top, ZIPF.keys) - 1]!;
+
+/** The hottest keys the memory tier can hold at once (src/cache/store.ts MEMORY_MAX_ENTRIES). */
+export const MEMORY_TIER_ENTRIES = 1000;
+
+/**
+ * Requests over the many-key draw, `pathOf(rank)` each; the same seed on every side, so both sides of a pair ask
+ * for the same keys in the same order. Counts the distinct keys asked during the measured slices, how many
+ * requests went to the hottest, and — given a `countingWorker` entered through the counting module — how many of
+ * them the memory tier left to the Cache API.
+ */
+export function zipfStream(pathOf: (k: number) => string, countingWorker?: string): (pool: WorkerPool) => RequestStream {
+  return (pool) => {
+    const lookups = countingWorker ? () => cacheApiLookups(pool, countingWorker) : undefined;
+    const random = prng(ZIPF.seed);
+    const ranks = zipfCdf();
+    let asked = new Set<number>();
+    let requests = 0;
+    let hottest = 0;
+    let lookupsAtBegin = 0;
+    return {
+      next() {
+        const u = random();
+        let lo = 0;
+        let hi = ranks.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (ranks[mid]! < u) lo = mid + 1;
+          else hi = mid;
+        }
+        asked.add(lo);
+        requests++;
+        if (lo === 0) hottest++;
+        return { path: pathOf(lo) };
+      },
+      async begin() {
+        asked = new Set();
+        requests = hottest = 0;
+        if (lookups) lookupsAtBegin = await lookups();
+      },
+      counts: async () => ({
+        requests,
+        distinctKeys: asked.size,
+        hottestKeyRequests: hottest,
+        ...(lookups ? { cacheApiLookups: (await lookups()) - lookupsAtBegin } : {}),
+      }),
+    };
+  };
+}
+
+/**
+ * Stores every key of the draw (each requested once: a MISS that stores it, 50 at a time), so the pair's
+ * requests are all hits; every answer must be 200 `hello`.
+ */
+export async function primeKeys(url: URL, pathOf: (k: number) => string, log?: (line: string) => void): Promise<void> {
+  const started = Date.now();
+  const run = await drive({
+    url,
+    connections: 50,
+    amount: ZIPF.keys,
+    next: (i) => ({ path: pathOf(i) }),
+    classify: (status, body, header) => (status === 200 && body === "hello" ? (header(CACHE_HEADER) ?? "none") : { invalid: `${status} ${body.slice(0, 60)}` }),
+  });
+  if (!run.valid || run.requests !== ZIPF.keys) throw new Error(`priming ${ZIPF.keys} keys on ${url.href}: ${run.requests} answered, ${JSON.stringify(run.statusCodes)}, ${JSON.stringify(run.invalid)}`);
+  // Entries are stored after their response (waitUntil).
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  log?.(`  primed ${ZIPF.keys.toLocaleString("en-US")} keys on ${url.host} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+const COUNT_PATH = "/__bench/cache-api-lookups";
+
+/**
+ * Writes an entry module beside the built script that serves Portico as built, with every `caches.default.match`
+ * counted (the Cache class's method wrapped once, on the first request), and answers COUNT_PATH itself: how many
+ * hits the memory tier left to the Cache API. The product is not changed.
+ */
+export function writeCacheCountingEntry(builtScript: string): string {
+  const entry = join(dirname(builtScript), "bench-cache-entry.js");
+  writeFileSync(
+    entry,
+    `// Written by bench/cache.ts: Portico as built, with Cache API lookups counted (npm run bench only).
+import portico, { RateLimiter, Registry, UsageQuota } from "./index.js";
+export { RateLimiter, Registry, UsageQuota };
+let lookups = 0;
+let wrapped = false;
+export default {
+  fetch(request, env, ctx) {
+    if (!wrapped) {
+      wrapped = true;
+      const cache = Object.getPrototypeOf(caches.default);
+      const match = cache.match;
+      cache.match = function (...args) {
+        lookups++;
+        return match.apply(this, args);
+      };
+    }
+    if (request.url.endsWith(${JSON.stringify(COUNT_PATH)})) return Response.json({ lookups });
+    return portico.fetch(request, env, ctx);
+  },
+};
+`,
+  );
+  return entry;
+}
+
+/** The Cache API lookups `worker` (entered through the counting module) has made so far. */
+async function cacheApiLookups(pool: WorkerPool, worker: string): Promise<number> {
+  const res = await fetch(new URL(COUNT_PATH, await pool.url(worker)));
+  if (!res.ok) throw new Error(`${COUNT_PATH} answered ${res.status}`);
+  return ((await res.json()) as { lookups: number }).lookups;
 }
 
 /** Upstream requests so far for `path`, counted by the upstream process. */

@@ -12,7 +12,8 @@
  * version differs only by a stage variable nothing reads, so it answers the same `hello`.
  */
 import { ADMIN_TOKEN, fixture } from "./fixture.ts";
-import { drive, type DriveResult, type WorkerPool } from "./harness.ts";
+import { drive, type DriveResult } from "./harness.ts";
+import type { WorkerPool } from "./pool.ts";
 
 export const CANARY_PERCENT = 10;
 export const CANARY_REQUESTS = 5000;

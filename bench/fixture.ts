@@ -14,6 +14,13 @@ export interface Fixture {
   upstream: string;
   /** A long-lived ES256 token the `bench` authorizer accepts. */
   jwt: string;
+  /** The public half of the key that signs the bench's tokens (the Hono peer gets it as a JWK). */
+  jwtPublicJwk: Record<string, unknown>;
+  /** An API key created through Portico's admin API for the full pipeline (the Hono peer gets the same value). */
+  apiKey: string;
+  /** The run's load settings (the full pipeline signs enough fresh tokens for them). */
+  seconds: number;
+  warmupSeconds: number;
   /** REGISTRY_MEMO_MS of the Portico Worker: how long a published change may take to reach requests. */
   registryMemoMs: number;
   /** Versions (first 12 hex of the bundle id, as `x-portico-version` shows them) seen or published during the run. */
@@ -26,6 +33,10 @@ export const fixture: Fixture = {
   definition: {},
   upstream: "",
   jwt: "",
+  jwtPublicJwk: {},
+  apiKey: "",
+  seconds: 10,
+  warmupSeconds: 2,
   registryMemoMs: 5000,
   versions: {},
   lastAdminChangeAt: 0,

@@ -1,25 +1,31 @@
 /**
- * The load half of the benchmark: each Worker in its own Miniflare (workerd, never `wrangler dev`) on a loopback
- * port, loaded by autocannon in this process with the same connections and duration for every target.
+ * The load half of the benchmark: every target (pool.ts) loaded by autocannon in this process with the same
+ * connections and duration.
  *
  * A scenario and its baseline are measured in alternating slices (B P P B …), so drift over the run — thermal,
- * another process waking up — lands on both sides alike. Besides req/s and latency, each side's workerd CPU time
- * per request is read from /proc (Linux), which stays comparable when other work competes for the CPUs. Each side is checked before it is loaded, and every
- * response during the load must be a 2xx with the expected body (and headers): a route that fails fast is never reported as fast.
+ * another process waking up — lands on both sides alike. Besides req/s and latency, each side's CPU time per
+ * request is read from /proc (Linux), which stays comparable when other work competes for the CPUs. Each side is
+ * checked before it is loaded, and every response during the load must be a 2xx with the expected body (and
+ * headers): a route that fails fast is never reported as fast.
+ *
+ * A target's requests are the same every time, or drawn from a stream (rotating tokens, many cache keys); a
+ * stream is made per side, so what it counts (tokens a Worker had not seen) is that side's.
  *
  * `drive()` is the same for measurements that are not pairs (canary split, throttle accuracy, read-heavy cache
  * mix): requests that vary per request, and every response judged by the caller.
  */
-import autocannon, { type RawResult } from "autocannon";
-import { Miniflare } from "miniflare";
-import { readdirSync, readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
-import { WORKERS, type BenchContext, type Scenario, type Target } from "./scenarios.ts";
+import autocannon, { type RawResult, type RequestTemplate } from "autocannon";
+import type { WorkerPool } from "./pool.ts";
+import type { RequestShape, RequestStream, Scenario, Target } from "./scenarios.ts";
 
-/** A target's request headers (a function when they are only known at run time: a signed token). */
-export function headersOf(target: Target): Record<string, string> | undefined {
-  return typeof target.headers === "function" ? target.headers() : target.headers;
+/** A target's one request (a fixed target), with its headers resolved (a function when known only at run time). */
+export function requestOf(target: Target): RequestShape {
+  return {
+    path: target.path,
+    method: target.method ?? "GET",
+    headers: typeof target.headers === "function" ? target.headers() : target.headers,
+    body: target.body,
+  };
 }
 
 export interface LoadSettings {
@@ -40,26 +46,37 @@ export interface Measurement {
   p99Ms: number;
   meanMs: number;
   /**
-   * CPU time of the Worker's workerd process per completed request, in µs (Linux only; null elsewhere). Unlike
-   * req/s it hardly moves when other work competes for the CPUs. It includes what both sides pay alike: HTTP
-   * parsing and Miniflare's entry Worker.
+   * CPU time of the target's processes per completed request, in µs (Linux only; null elsewhere). Unlike req/s it
+   * hardly moves when other work competes for the CPUs. For a Worker it includes what both sides pay alike:
+   * HTTP parsing and Miniflare's entry Worker.
    */
   cpuUsPerRequest: number | null;
   requests: number;
   seconds: number;
+  /** req/s of each measured slice, in the order they ran. */
+  sliceReqPerSec: number[];
+  /** CPU µs per request of each measured slice (empty where CPU time cannot be read). */
+  sliceCpuUsPerRequest: number[];
   errors: number;
   timeouts: number;
   non2xx: number;
   mismatches: number;
   /** Responses by status code. */
   statusCodes: Record<string, number>;
+  /** What the side's request stream counted over the measured slices (absent for a fixed request). */
+  streamCounts?: Record<string, number>;
   /** False when any request failed, timed out, was not 2xx or had the wrong body. */
   valid: boolean;
 }
 
+/** Whether a figure met its target, counting the run's noise floor (noise.ts). */
+export type Verdict = "met" | "missed" | "within noise";
+
 export interface PairResult {
   scenario: string;
-  /** The section (issue) the scenario belongs to: overhead, deployments, jwt, throttle, cache. */
+  /** Issue 12's letter for the figure ((a)–(g)), where it has one. */
+  item: string | null;
+  /** The section the scenario belongs to (overhead, deployments, jwt, throttle, cache, peers, or noise for the A/A). */
   section: string;
   portico: Measurement;
   baseline: Measurement;
@@ -67,131 +84,24 @@ export interface PairResult {
   ratio: number;
   /** Null for a pair reported for reference, with no target. */
   targetRatio: number | null;
+  /** Met, missed or within noise, once the run's A/A noise floor is known (null: no target). */
+  verdict?: Verdict | null;
   /** Portico's CPU µs per request over the baseline's (null where CPU time cannot be read). */
   cpuRatio: number | null;
   /** Interleaved slices per side. */
   slices: number;
-}
-
-/** Starts Workers on first use and keeps them for the run. */
-export class WorkerPool {
-  readonly #ctx: BenchContext;
-  readonly #running = new Map<string, { mf: Miniflare; url: URL; pid: number | undefined }>();
-
-  constructor(ctx: BenchContext) {
-    this.#ctx = ctx;
-  }
-
-  async url(worker: string): Promise<URL> {
-    const running = this.#running.get(worker);
-    if (running) return running.url;
-    const factory = WORKERS[worker];
-    if (!factory) throw new Error(`no Worker named "${worker}" in bench/scenarios.ts`);
-    const mf = new Miniflare({
-      compatibilityDate: "2026-04-20",
-      compatibilityFlags: ["nodejs_compat"],
-      ...factory(this.#ctx),
-      name: worker,
-      host: "127.0.0.1",
-      port: 0,
-      handleRuntimeStdio: (stdout, stderr) => {
-        forward(stdout, worker);
-        forward(stderr, worker);
-      },
-    });
-    const known = new Set([...this.#running.values()].map((r) => r.pid));
-    const url = await mf.ready;
-    // Workers start one at a time, so the one workerd child not seen before is this Worker's.
-    const pid = workerdChildren().find((p) => !known.has(p));
-    this.#running.set(worker, { mf, url, pid });
-    return url;
-  }
-
-  /** CPU seconds the Worker's workerd process has used so far, or null where that cannot be read. */
-  cpuSeconds(worker: string): number | null {
-    const pid = this.#running.get(worker)?.pid;
-    return pid === undefined ? null : processCpuSeconds(pid);
-  }
-
-  /** The running Workers' URLs by name. */
-  urls(): Record<string, URL> {
-    return Object.fromEntries([...this.#running].map(([name, { url }]) => [name, url]));
-  }
-
-  async dispose(): Promise<void> {
-    await Promise.all([...this.#running.values()].map(({ mf }) => mf.dispose()));
-    this.#running.clear();
-  }
-}
-
-/** Linux: user + system time of a process (all its threads), from /proc/<pid>/stat in clock ticks of 1/100 s. */
-function processCpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** Linux: pids of workerd processes whose parent is this process. */
-function workerdChildren(): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
-  } catch {
-    return [];
-  }
-  return entries.flatMap((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      return comm === "workerd" && ppid === process.pid ? [Number(pid)] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
-/** Lines of a Worker's own output printed before the rest are only counted (an error on every request would flood). */
-const PRINTED_LINES = Number(process.env.BENCH_WORKER_LOG_LINES ?? 10);
-const suppressed = new Map<string, number>();
-const CLIENT_GONE = /disconnected: .*(?:Connection reset by peer|Broken pipe)/;
-
-/**
- * workerd's output, less the two lines it logs for each connection autocannon drops at the end of a run
- * ("disconnected: ... Connection reset by peer" or "Broken pipe", and its stack). The rest is the Worker's own logging, printed
- * with its name: an error there means some responses were not what a client should get.
- */
-function forward(stream: Readable, worker: string): void {
-  let skipStack = false;
-  let printed = 0;
-  createInterface({ input: stream }).on("line", (line) => {
-    if (CLIENT_GONE.test(line)) skipStack = true;
-    else if (skipStack && line.startsWith("stack:")) skipStack = false;
-    else {
-      skipStack = false;
-      if (printed++ < PRINTED_LINES) process.stderr.write(`[${worker}] ${line}\n`);
-      else suppressed.set(worker, (suppressed.get(worker) ?? 0) + 1);
-    }
-  });
-}
-
-/** How many lines of each Worker's output were counted but not printed. */
-export function suppressedLogLines(): Record<string, number> {
-  return Object.fromEntries(suppressed);
+  /** Portico's req/s over the baseline's, slice by slice (the i-th slice of each side). */
+  sliceRatios: number[];
 }
 
 /** One request by hand: the target must answer 2xx with its expected body before it is loaded. */
-export async function check(url: URL, target: Target): Promise<void> {
-  const res = await fetch(new URL(target.path, url), { method: target.method ?? "GET", headers: headersOf(target), body: target.body });
+export async function check(url: URL, target: Target, shape: RequestShape = requestOf(target)): Promise<void> {
+  const res = await fetch(new URL(shape.path, url), { method: shape.method ?? "GET", headers: shape.headers, body: shape.body });
   const body = await res.text();
   if (res.status < 200 || res.status > 299 || body !== target.expectBody)
-    throw new Error(`${target.worker} ${target.path} answered ${res.status} ${JSON.stringify(body.slice(0, 200))}, expected 2xx ${JSON.stringify(target.expectBody)}`);
+    throw new Error(`${target.worker} ${shape.path} answered ${res.status} ${JSON.stringify(body.slice(0, 200))}, expected 2xx ${JSON.stringify(target.expectBody)}`);
   for (const [name, value] of Object.entries(target.expectHeaders ?? {}))
-    if (res.headers.get(name) !== value) throw new Error(`${target.worker} ${target.path} answered ${name}: ${res.headers.get(name)}, expected ${value}`);
+    if (res.headers.get(name) !== value) throw new Error(`${target.worker} ${shape.path} answered ${name}: ${res.headers.get(name)}, expected ${value}`);
 }
 
 /** Response headers as autocannon reports them, by lower-case name. */
@@ -200,30 +110,34 @@ function headerValue(headers: Record<string, string | string[]>, name: string): 
   return undefined;
 }
 
-async function load(url: URL, target: Target, seconds: number, connections: number): Promise<RawResult> {
+/** One autocannon run of a target (its fixed request, or its stream) for `seconds`. */
+export async function load(url: URL, target: Target, stream: RequestStream | undefined, seconds: number, connections: number): Promise<RawResult> {
   const common = { url: new URL(target.path, url).href, connections, duration: seconds, skipAggregateResult: true };
-  const request = { method: target.method ?? "GET", headers: headersOf(target), body: target.body };
   const expected = Object.entries(target.expectHeaders ?? {});
-  if (!expected.length) return autocannon({ ...common, ...request, expectBody: target.expectBody });
+  if (!expected.length && !stream) {
+    const { path: _, ...request } = requestOf(target);
+    return autocannon({ ...common, ...request, expectBody: target.expectBody });
+  }
   // Headers must be checked too (a cache hit must say HIT): per-response callback, wrong headers count as mismatches.
   let wrongHeaders = 0;
-  const result = await autocannon({
-    ...common,
-    verifyBody: (body) => body === target.expectBody,
-    requests: [
-      {
-        ...request,
-        path: target.path,
-        onResponse: (_status, _body, _context, headers) => {
-          if (expected.some(([name, value]) => headerValue(headers, name) !== value)) wrongHeaders++;
+  const template: RequestTemplate = stream
+    ? {
+        setupRequest: (req) => {
+          const r = stream.next();
+          return { ...req, method: r.method ?? "GET", path: r.path, headers: r.headers ?? {}, body: r.body };
         },
-      },
-    ],
-  });
+      }
+    : { ...requestOf(target) };
+  if (expected.length)
+    template.onResponse = (_status, _body, _context, headers) => {
+      if (expected.some(([name, value]) => headerValue(headers, name) !== value)) wrongHeaders++;
+    };
+  const result = await autocannon({ ...common, verifyBody: (body) => body === target.expectBody, requests: [template] });
   return { ...result, mismatches: result.mismatches + wrongHeaders };
 }
 
-function summarise(name: string, target: Target, url: URL, runs: RawResult[], cpuSeconds: number | null, connections: number): Measurement {
+function summarise(name: string, target: Target, url: URL, runs: RawResult[], sliceCpu: (number | null)[], connections: number, streamCounts?: Record<string, number>): Measurement {
+  const cpuSeconds = sliceCpu.some((c) => c === null) ? null : sliceCpu.reduce((a: number, b) => a + b!, 0);
   // aggregateResult adds the later runs' status counts into the first run's object: give it copies.
   const copies = runs.map((r) => ({ ...r, statusCodeStats: structuredClone(r.statusCodeStats) }));
   const { latency } = autocannon.aggregateResult(copies, { url: url.href, connections });
@@ -241,11 +155,14 @@ function summarise(name: string, target: Target, url: URL, runs: RawResult[], cp
     cpuUsPerRequest: cpuSeconds === null || requests === 0 ? null : (cpuSeconds * 1e6) / requests,
     requests,
     seconds,
+    sliceReqPerSec: runs.map((r) => r.totalCompletedRequests / r.duration),
+    sliceCpuUsPerRequest: cpuSeconds === null ? [] : runs.map((r, i) => (sliceCpu[i]! * 1e6) / Math.max(1, r.totalCompletedRequests)),
     errors: sum((r) => r.errors),
     timeouts: sum((r) => r.timeouts),
     non2xx: sum((r) => r.non2xx),
     mismatches: sum((r) => r.mismatches),
     statusCodes: {} as Record<string, number>,
+    ...(streamCounts ? { streamCounts } : {}),
   };
   for (const run of runs)
     for (const [code, { count }] of Object.entries(run.statusCodeStats)) m.statusCodes[code] = (m.statusCodes[code] ?? 0) + count;
@@ -254,16 +171,24 @@ function summarise(name: string, target: Target, url: URL, runs: RawResult[], cp
 
 /**
  * Measures a scenario against its baseline: warm-up each side, then interleaved slices (forward, then backward:
- * B P P B …).
+ * B P P B …). An A/A scenario names the same target on both sides.
  */
 export async function measurePair(pool: WorkerPool, scenario: Scenario, settings: LoadSettings, log: (line: string) => void): Promise<PairResult> {
   const slices = Math.max(settings.slices, scenario.slices ?? 0);
-  const side = async (name: string, target: Target) => ({ name, target, url: await pool.url(target.worker), runs: [] as RawResult[], cpu: 0 as number | null });
-  const sides = [await side(scenario.baseline.name, scenario.baseline), await side(`Portico ${scenario.name}`, scenario)];
-  await scenario.setup?.(pool.urls());
+  const side = async (name: string, target: Target) => ({
+    name,
+    target,
+    url: await pool.url(target.worker),
+    stream: target.stream?.(pool),
+    runs: [] as RawResult[],
+    cpu: [] as (number | null)[],
+  });
+  await scenario.setup?.(pool, log);
+  const sides = [await side(scenario.baseline.name, scenario.baseline), await side(scenario.label ?? `Portico ${scenario.name}`, scenario)];
   for (const side of sides) {
-    await check(side.url, side.target);
-    if (settings.warmupSeconds > 0) await load(side.url, side.target, settings.warmupSeconds, settings.connections);
+    await check(side.url, side.target, side.stream?.next());
+    if (settings.warmupSeconds > 0) await load(side.url, side.target, side.stream, settings.warmupSeconds, settings.connections);
+    await side.stream?.begin?.();
   }
   const sliceSeconds = settings.seconds / slices;
   for (let slice = 0; slice < slices; slice++) {
@@ -271,14 +196,16 @@ export async function measurePair(pool: WorkerPool, scenario: Scenario, settings
     for (const side of order) {
       log(`  ${side.name}: slice ${slice + 1}/${slices} (${sliceSeconds} s)`);
       const before = pool.cpuSeconds(side.target.worker);
-      side.runs.push(await load(side.url, side.target, sliceSeconds, settings.connections));
+      side.runs.push(await load(side.url, side.target, side.stream, sliceSeconds, settings.connections));
       const after = pool.cpuSeconds(side.target.worker);
-      side.cpu = side.cpu === null || before === null || after === null ? null : side.cpu + (after - before);
+      side.cpu.push(before === null || after === null ? null : after - before);
     }
   }
-  const [baseline, portico] = sides.map((s) => summarise(s.name, s.target, s.url, s.runs, s.cpu, settings.connections)) as [Measurement, Measurement];
+  const counted = await Promise.all(sides.map((s) => s.stream?.counts?.()));
+  const [baseline, portico] = sides.map((s, i) => summarise(s.name, s.target, s.url, s.runs, s.cpu, settings.connections, counted[i])) as [Measurement, Measurement];
   return {
     scenario: scenario.name,
+    item: scenario.item ?? null,
     section: scenario.section,
     portico,
     baseline,
@@ -286,15 +213,12 @@ export async function measurePair(pool: WorkerPool, scenario: Scenario, settings
     targetRatio: scenario.targetRatio,
     cpuRatio: portico.cpuUsPerRequest === null || baseline.cpuUsPerRequest === null ? null : portico.cpuUsPerRequest / baseline.cpuUsPerRequest,
     slices,
+    sliceRatios: portico.sliceReqPerSec.map((r, i) => r / baseline.sliceReqPerSec[i]!),
   };
 }
 
-/** One request of a driven run: its path (and headers), chosen per request. */
-export interface DrivenRequest {
-  path: string;
-  method?: string;
-  headers?: Record<string, string>;
-}
+/** One request of a driven run: its path (and method, headers, body), chosen per request. */
+export type DrivenRequest = RequestShape;
 
 export interface DriveOptions {
   url: URL;
@@ -348,7 +272,7 @@ export async function drive(opts: DriveOptions): Promise<DriveResult> {
         setupRequest: (req, context) => {
           const r = opts.next(sent++);
           (context as { request?: DrivenRequest }).request = r;
-          return { ...req, method: r.method ?? "GET", path: r.path, headers: r.headers ?? {} };
+          return { ...req, method: r.method ?? "GET", path: r.path, headers: r.headers ?? {}, body: r.body };
         },
         onResponse: (status, body, context, headers) => {
           const verdict = opts.classify(status, body, (name) => headerValue(headers, name), (context as { request?: DrivenRequest }).request ?? { path: "?" });

@@ -17,14 +17,15 @@ import type { BundleJwtAuthorizer, Bundle } from "../src/config/bundle.ts";
 import { compileDefinition } from "../src/config/compile.ts";
 import { fixture } from "./fixture.ts";
 
-const ISSUER = "https://issuer.bench.portico.test/";
-const AUDIENCE = "bench";
+export const ISSUER = "https://issuer.bench.portico.test/";
+export const AUDIENCE = "bench";
 const KID = "bench-es256";
 const TOKEN_LIFETIME_S = 24 * 3600;
 
 let privateKey: CryptoKey | undefined;
 
-function sign(subject: string, extra: Record<string, unknown> = {}, key = privateKey!): Promise<string> {
+/** A token the `bench` authorizer (and the Hono peer) accepts, for `subject`; another key's when given one. */
+export function sign(subject: string, extra: Record<string, unknown> = {}, key = privateKey!): Promise<string> {
   return new SignJWT({ scope: "read", ...extra })
     .setProtectedHeader({ alg: "ES256", kid: KID, typ: "JWT" })
     .setIssuer(ISSUER)
@@ -43,6 +44,7 @@ export async function prepareJwt(definition: { authorizers: Record<string, { jwk
   const authorizer = definition.authorizers.bench;
   if (!authorizer?.jwks) throw new Error("bench-api.yaml has no `bench` authorizer with an inline JWKS");
   authorizer.jwks = { keys: [publicJwk] };
+  fixture.jwtPublicJwk = publicJwk;
   fixture.jwt = await sign("bench-user");
 }
 

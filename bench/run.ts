@@ -1,37 +1,35 @@
 /**
- * `npm run bench`: Portico against bare Workers (and against itself without the feature under test) in the same
- * harness and run, one section per issue, plus the cost of compiling and routing a 1,000-route definition. Prints
- * a table per section and writes bench/results.json. Method and how to read the numbers: bench/README.md.
+ * `npm run bench`: Portico against bare Workers, a hand-written Hono gateway, nginx and itself without the
+ * feature under test, in the same harness and run, plus an A/A pair for the noise floor, an overload run and the
+ * cost of compiling and routing a 1,000-route definition. Prints a table per section and a verdict per target,
+ * and writes bench/results.json. Method and how to read the numbers: bench/README.md.
  *
  *   npm run bench                 every section
- *   npm run bench -- jwt          one section (overhead, deployments, jwt, throttle, cache, templates, integrations, routing)
+ *   npm run bench -- peers        one section (overhead, deployments, jwt, throttle, cache, templates, integrations, peers, overload, routing, websocket)
  *   npm run bench -- mock         only scenarios whose name contains "mock"
- *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 npm run bench
+ *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 BENCH_OVERLOAD_SECONDS=60 npm run bench
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { arch, cpus, loadavg, platform, release, totalmem } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import type { WorkerOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { parse, stringify } from "yaml";
-import { build } from "../cli/commands/build.ts";
+import { join } from "node:path";
 import { PROJECT_ROOT } from "../cli/paths.ts";
+import { buildPortico, HERE, OUT, PORTICO_VARS, startUpstream, THROTTLE_VARS } from "./build.ts";
 import { measureCacheLatency, measureReadHeavy } from "./cache.ts";
 import { measureCanarySplit } from "./deployments.ts";
-import { ADMIN_TOKEN, fixture } from "./fixture.ts";
-import { measurePair, suppressedLogLines, WorkerPool, type LoadSettings } from "./harness.ts";
-import { measureJwtCpu, prepareJwt } from "./jwt.ts";
-import { formatReport, type BenchResults } from "./report.ts";
+import { fixture } from "./fixture.ts";
+import { measurePair, type LoadSettings, type PairResult } from "./harness.ts";
+import { measureJwtCpu } from "./jwt.ts";
+import { noiseFloor, verdictOf } from "./noise.ts";
+import { measureOverload } from "./overload.ts";
+import { buildHonoGateway } from "./peers.ts";
+import { suppressedLogLines, WorkerPool } from "./pool.ts";
+import { formatReport, PAIR_SECTIONS, targetSummary, type BenchResults } from "./report.ts";
 import { measureRouting } from "./routing.ts";
-import { SCENARIOS, SECTIONS } from "./scenarios.ts";
-import { measureThrottleAccuracy, writeCountingEntry } from "./throttle.ts";
+import { NOISE_SCENARIO, SCENARIOS, SECTIONS } from "./scenarios.ts";
+import { measureThrottleAccuracy } from "./throttle.ts";
 import { measureTemplates } from "./templates.ts";
+import { measureWebSocket } from "./websocket.ts";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const OUT = join(HERE, "out");
 const RESULTS = join(HERE, "results.json");
 
 const setting = (name: string, fallback: number) => {
@@ -45,70 +43,11 @@ const settings: LoadSettings = {
   slices: setting("BENCH_SLICES", 2),
   warmupSeconds: setting("BENCH_WARMUP", 2),
 };
+/** The overload run's length (the issue's 60 s; shorter for a smoke run). */
+const OVERLOAD_SECONDS = setting("BENCH_OVERLOAD_SECONDS", 60);
 const log = (line: string) => process.stderr.write(line + "\n");
 
-/**
- * Vars the bench's Portico Worker gets over wrangler.toml's: only PORTICO_LOCAL_DEV, since the upstream is a Node
- * server on loopback, which a production Worker refuses to call. Otherwise it runs as shipped (the account bucket is
- * off by default; the throttle section measures what a bucket costs).
- */
-const PORTICO_VARS: Record<string, string> = { PORTICO_LOCAL_DEV: "true" };
-/** The throttle section's Worker: no account bucket at all, so only the route's own bucket applies. */
-const THROTTLE_VARS = { ACCOUNT_RATE: "0" };
 const LOAD_AT_START = loadavg();
-
-/** The upstream in a child process (see upstream.ts); resolves with its URL. */
-async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...process.execArgv, join(HERE, "upstream.ts")], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"] });
-  const first = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`the upstream exited (${code}) before listening`)));
-  });
-  return { url: (JSON.parse(first) as { url: string }).url, child };
-}
-
-/**
- * Builds Portico as `wrangler deploy` would, with bench-api.yaml (its upstream set to the real URL) embedded.
- * (`build()` embeds it in a directory of its own: a running `portico dev` is not disturbed.)
- */
-async function buildPortico(upstream: string): Promise<{ portico: WorkerOptions; porticoThrottle: WorkerOptions; porticoNoMemory: WorkerOptions }> {
-  mkdirSync(OUT, { recursive: true });
-  const definition = parse(readFileSync(join(HERE, "bench-api.yaml"), "utf8")) as {
-    stages: Record<string, { variables: Record<string, string> }>;
-    authorizers: Record<string, { jwks?: { keys: Record<string, unknown>[] } }>;
-  };
-  for (const stage of Object.values(definition.stages)) stage.variables.upstream = upstream;
-  await prepareJwt(definition as Parameters<typeof prepareJwt>[0]);
-  fixture.definition = definition;
-  fixture.upstream = upstream;
-  const file = join(OUT, "bench-api.yaml");
-  writeFileSync(file, stringify(definition));
-
-  const built = await build(file, join(OUT, "portico"));
-  log(`built ${built.script} (${(built.bytes / 1024).toFixed(0)} KiB, ${(built.gzipBytes / 1024).toFixed(0)} KiB gzipped)`);
-  // Bindings as wrangler.toml declares them (KV, Durable Objects, vars), minus service bindings to Workers
-  // that are not part of the benchmark.
-  // ADMIN_TOKEN (a secret in production) lets the deployments section publish through the admin API.
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, "wrangler.toml"));
-  const bindings: Record<string, string> = { ...(workerOptions.bindings as Record<string, string>), ADMIN_TOKEN, ...PORTICO_VARS };
-  fixture.registryMemoMs = Number(bindings.REGISTRY_MEMO_MS) || fixture.registryMemoMs;
-  // The example's Workflow lives in the demo backend, which the benchmark does not run: its binding goes too.
-  const { workflows: _workflows, ...withoutWorkflows } = workerOptions as typeof workerOptions & { workflows?: unknown };
-  const base = {
-    ...withoutWorkflows,
-    serviceBindings: {},
-    modules: true,
-    // The built script is an ES module; Miniflare's default rules would take an imported .js for CommonJS.
-    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, ...(workerOptions.modulesRules ?? [])],
-    modulesRoot: dirname(built.script),
-  };
-  return {
-    portico: { ...base, bindings, scriptPath: built.script } as WorkerOptions,
-    // The throttle section's Worker: account bucket off, RateLimiter.lease counted (throttle.ts).
-    porticoThrottle: { ...base, bindings: { ...bindings, ...THROTTLE_VARS }, scriptPath: writeCountingEntry(built.script) } as WorkerOptions,
-    porticoNoMemory: { ...base, bindings: { ...bindings, CACHE_MEMORY_MS: "0" }, scriptPath: built.script } as WorkerOptions,
-  };
-}
 
 function machine() {
   const version = (pkg: string) => (JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
@@ -132,37 +71,65 @@ function machine() {
 function selection(filters: string[]) {
   const known = new Set<string>(SECTIONS);
   const sections = SECTIONS.filter((s) => !filters.length || filters.includes(s));
-  const scenarios = SCENARIOS.filter((s) => sections.includes(s.section) || filters.some((f) => !known.has(f) && s.name.includes(f)));
+  const scenarios = SCENARIOS.filter((s) => sections.includes(s.section as (typeof SECTIONS)[number]) || filters.some((f) => !known.has(f) && s.name.includes(f)));
   if (!sections.length && !scenarios.length)
     throw new Error(`nothing matches ${filters.join(" ")}: sections are ${SECTIONS.join(", ")}; scenarios are ${SCENARIOS.map((s) => JSON.stringify(s.name)).join(", ")}`);
   return { sections, scenarios };
 }
 
+function invalidLines(pair: PairResult): string[] {
+  return [pair.baseline, pair.portico]
+    .filter((m) => !m.valid)
+    .map((m) => `${m.name} had ${m.errors} errors, ${m.timeouts} timeouts, ${m.non2xx} non-2xx and ${m.mismatches} wrong bodies or headers; statuses ${JSON.stringify(m.statusCodes)}`);
+}
+
 async function main(): Promise<number> {
   const { sections, scenarios } = selection(process.argv.slice(2));
   const started = new Date();
-  const results: BenchResults = { date: started.toISOString(), machine: machine(), settings: { ...settings, porticoVars: PORTICO_VARS, throttleWorkerVars: THROTTLE_VARS } };
+  const results: BenchResults = { date: started.toISOString(), machine: machine(), settings: { ...settings, overloadSeconds: OVERLOAD_SECONDS, porticoVars: PORTICO_VARS, throttleWorkerVars: THROTTLE_VARS } };
+  fixture.seconds = settings.seconds;
+  fixture.warmupSeconds = settings.warmupSeconds;
   const invalid: string[] = [];
   // Every section but routing needs the build (the JWT key goes into it) and the Workers.
-  if (scenarios.length || sections.some((s) => s !== "routing")) {
+  if (scenarios.length || sections.some((s) => s !== "routing" && s !== "websocket")) {
     const upstream = await startUpstream();
     let pool: WorkerPool | undefined;
     try {
       log(`upstream on ${upstream.url}`);
-      pool = new WorkerPool({ upstream: upstream.url, ...(await buildPortico(upstream.url)) });
+      const built = await buildPortico(upstream.url, log);
+      pool = new WorkerPool({ upstream: upstream.url, ...built, honoGatewayScript: await buildHonoGateway(HERE, OUT) });
+      // (d) The A/A pair first: the noise floor every target of the run is judged against.
+      if (scenarios.length) {
+        const loadAtStart = loadavg();
+        log(`— noise floor (load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")})`);
+        log(`${NOISE_SCENARIO.name}: ${settings.connections} connections, ${settings.seconds} s per side`);
+        const pair = await measurePair(pool, NOISE_SCENARIO, settings, log);
+        results.noise = { pair, ...noiseFloor(pair), loadAverage: loadAtStart };
+        invalid.push(...invalidLines(pair));
+      }
       for (const section of SECTIONS) {
         const own = scenarios.filter((s) => s.section === section);
         if (!own.length && !sections.includes(section)) continue;
-        if (section === "routing") continue;
+        if (section === "routing" || section === "websocket") continue;
         log(`— ${section} (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
+        if (section === "overload") {
+          const loadAtStart = loadavg();
+          results.overload = { ...(await measureOverload(pool, OVERLOAD_SECONDS, log)), loadAverage: loadAtStart };
+          if (!results.overload.verdicts.onlyThrottled) invalid.push(`overload: answers other than 200 and 429: ${JSON.stringify(results.overload.other)}`);
+          continue;
+        }
         const entry = (results[section] ??= { pairs: [], loadAverage: loadavg() });
         for (const scenario of own) {
+          const reason = scenario.unavailable?.();
+          if (reason) {
+            log(`${scenario.name}: skipped — ${reason}`);
+            (entry.skipped ??= []).push({ scenario: scenario.name, reason });
+            continue;
+          }
           log(`${scenario.name} vs ${scenario.baseline.name}: ${settings.connections} connections, ${settings.seconds} s per side`);
           const pair = await measurePair(pool, scenario, settings, log);
           entry.pairs.push(pair);
-          for (const m of [pair.baseline, pair.portico])
-            if (!m.valid)
-              invalid.push(`${m.name} had ${m.errors} errors, ${m.timeouts} timeouts, ${m.non2xx} non-2xx and ${m.mismatches} wrong bodies or headers; statuses ${JSON.stringify(m.statusCodes)}`);
+          invalid.push(...invalidLines(pair));
         }
         if (!sections.includes(section)) continue;
         // The sections' measurements that are not pairs.
@@ -207,6 +174,18 @@ async function main(): Promise<number> {
     log("routing");
     results.routing = await measureRouting(log);
   }
+
+  if (sections.includes("websocket")) {
+    log("websocket");
+    results.websocket = await measureWebSocket(log);
+    if (!results.websocket.valid) invalid.push(`websocket: ${results.websocket.problems.join("; ")}`);
+  }
+
+  // Each pair's verdict, against the run's noise floor.
+  const floor = results.noise?.floor ?? null;
+  for (const section of PAIR_SECTIONS)
+    for (const pair of results[section]?.pairs ?? []) pair.verdict = pair.targetRatio === null ? null : verdictOf(pair.ratio, pair.targetRatio, floor);
+  results.targets = targetSummary(results);
 
   results.machine = machine();
   writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");

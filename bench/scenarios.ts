@@ -1,15 +1,19 @@
 /**
- * What `npm run bench` measures: the Workers it runs, and the scenarios, each a Portico request paired with a
- * reference doing the same job with less — a bare Worker, or Portico itself without the feature under test. A
- * new scenario is a route in bench-api.yaml and an entry in SCENARIOS; a new kind of baseline is an entry in
- * WORKERS. Measurements that are not a pair (canary split, throttle accuracy, JWT CPU cost, cache read mix) live
- * in their section's module (deployments.ts, jwt.ts, throttle.ts, cache.ts).
+ * What `npm run bench` measures: the targets it runs, and the scenarios, each a Portico request paired with a
+ * reference doing the same job — a bare Worker, a hand-written Hono gateway, nginx, or Portico itself without
+ * the feature under test. A new scenario is a route in bench-api.yaml and an entry in SCENARIOS; a new kind of
+ * baseline is an entry in WORKERS (a Worker) or EXTERNAL (a native process). Measurements that are not a pair
+ * (canary split, throttle accuracy, JWT CPU cost, cache read mix, overload) live in their section's module.
  */
 import type { WorkerOptions } from "miniflare";
-import { primeCache } from "./cache.ts";
+import { primeCache, primeKeys, ZIPF, zipfStream } from "./cache.ts";
 import { publishVersions } from "./deployments.ts";
 import { fixture } from "./fixture.ts";
 import { checkJwtRoute } from "./jwt.ts";
+import { nginxPath, startNginx } from "./nginx.ts";
+import { honoGatewayOptions } from "./peers.ts";
+import { pipelineStream, preparePipeline } from "./pipeline.ts";
+import type { ExternalTarget, WorkerPool } from "./pool.ts";
 
 /** What the harness knows when it starts the Workers. */
 export interface BenchContext {
@@ -24,6 +28,10 @@ export interface BenchContext {
   porticoThrottle: WorkerOptions;
   /** The Portico build with the cache's memory tier off (CACHE_MEMORY_MS=0): every hit asks the Cache API. */
   porticoNoMemory: WorkerOptions;
+  /** The Portico build as deployed, entered through a module that counts Cache API lookups (cache.ts). */
+  porticoCache: WorkerOptions;
+  /** The hand-written Hono gateway (peers/hono-gateway/), bundled by peers.ts. */
+  honoGatewayScript: string;
 }
 
 /** How to start one Worker; each runs in its own Miniflare (its own workerd), on its own port. */
@@ -33,20 +41,22 @@ export const WORKERS: Record<string, WorkerFactory> = {
   portico: (ctx) => ctx.portico,
   "portico-throttle": (ctx) => ctx.porticoThrottle,
   "portico-no-memory": (ctx) => ctx.porticoNoMemory,
+  "portico-cache": (ctx) => ctx.porticoCache,
   "bare-hello": () => ({
     modules: true,
     script: `export default { fetch() { return new Response("hello"); } };`,
   }),
-  // A Worker answering from the Cache API, as a Portico cache hit does (caches.default.match, then the stored body):
-  // in Miniflare the Cache API is emulated by a Worker of its own in the same workerd, which both sides pay.
+  // A Worker answering from the Cache API, as a Portico cache hit does (caches.default.match, then the stored body),
+  // one entry per path: in Miniflare the Cache API is emulated by a Worker of its own in the same workerd, which
+  // both sides pay.
   "bare-cache": () => ({
     modules: true,
-    script: `const KEY = "https://cache.bench.internal/hello";
-export default {
+    script: `export default {
   async fetch(request, env, ctx) {
-    const hit = await caches.default.match(KEY);
+    const key = "https://cache.bench.internal" + new URL(request.url).pathname;
+    const hit = await caches.default.match(key);
     if (hit) return new Response(hit.body, { headers: { "content-type": "text/plain;charset=UTF-8", "x-cache": "HIT" } });
-    ctx.waitUntil(caches.default.put(KEY, new Response("hello", { headers: { "cache-control": "max-age=3600" } })));
+    ctx.waitUntil(caches.default.put(key, new Response("hello", { headers: { "cache-control": "max-age=3600" } })));
     return new Response("hello", { headers: { "content-type": "text/plain;charset=UTF-8", "x-cache": "MISS" } });
   },
 };`,
@@ -87,39 +97,75 @@ export default {
     script: `export default { fetch(request, env) { return fetch(env.UPSTREAM + "/hello"); } };`,
     bindings: { UPSTREAM: ctx.upstream },
   }),
+  // The peer: what a Workers user would write instead of Portico (peers/hono-gateway/README in bench/README.md).
+  "hono-gateway": (ctx) => honoGatewayOptions(ctx.honoGatewayScript, ctx.upstream),
 };
 
-/** One request shape, repeated by every connection. */
+/** Targets that are native processes, not Workers: started on first use, stopped with the pool. */
+export const EXTERNAL: Record<string, (ctx: BenchContext) => Promise<ExternalTarget>> = {
+  nginx: (ctx) => startNginx(ctx.upstream),
+};
+
+/** One request: what a fixed target sends every time, or what a stream draws per request. */
+export interface RequestShape {
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** Requests that vary per request (rotating tokens, many cache keys); one is made per side of a pair. */
+export interface RequestStream {
+  /** The next request to send. */
+  next(): RequestShape;
+  /** The measured slices start (after the warm-up): `counts` counts from here. */
+  begin?(): void | Promise<void>;
+  /** What the stream counted over the measured slices (kept with the side's result). */
+  counts?(): Record<string, number> | Promise<Record<string, number>>;
+}
+
+/** One target of a pair: a Worker (or process) and the request every connection repeats, or a stream. */
 export interface Target {
-  /** A key of WORKERS. */
+  /** A key of WORKERS or EXTERNAL. */
   worker: string;
-  /** Path on that Worker (for Portico, with the stage: `/bench/hello`). */
+  /** Path on that target (for Portico, with the stage: `/bench/hello`); with a stream, what its paths look like. */
   path: string;
   method?: string;
   /** Request headers; a function when they are only known at run time (a token signed by run.ts). */
   headers?: Record<string, string> | (() => Record<string, string>);
   body?: string;
+  /** Requests drawn per request instead of the fixed one above (a new stream per side and run; it gets the pool). */
+  stream?: (pool: WorkerPool) => RequestStream;
   /** Every response must carry this body (checked once before the run and counted during it). */
   expectBody: string;
   /** …and these response headers (lower-case names), e.g. `x-cache: HIT`; a wrong one counts as a mismatch. */
   expectHeaders?: Record<string, string>;
 }
 
-/** The benchmark's sections, one per issue; `npm run bench -- <section>` runs one. */
-export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "integrations", "routing"] as const;
+/** The benchmark's sections; `npm run bench -- <section>` runs one. */
+export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "integrations", "peers", "overload", "routing", "websocket"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Scenario extends Target {
   name: string;
-  section: Exclude<Section, "routing">;
+  /** Its letter in issue 12's list of benchmarks ((a) full pipeline … (g) overload), where it has one. */
+  item?: string;
+  section: Exclude<Section, "routing" | "overload"> | "noise";
+  /** The measured side's name in tables; default `Portico <name>`. */
+  label?: string;
   /** The reference doing the same job with less; Portico's throughput is reported as a ratio of its. */
   baseline: Target & { name: string };
   /** The lowest acceptable ratio of Portico's req/s to the baseline's; null: reported for reference only. */
   targetRatio: number | null;
   /** At least this many interleaved slices (a small target difference needs finer interleaving). */
   slices?: number;
-  /** Runs once before the scenario's warm-up (prime a cache, publish a definition …), with the Workers' URLs. */
-  setup?: (urls: Record<string, URL>) => Promise<void>;
+  /** Why the scenario cannot run on this machine (nginx not installed), or null: it is skipped with that line. */
+  unavailable?: () => string | null;
+  /**
+   * Runs once before the sides start (create an API key, prime a cache, publish a definition …); it may start
+   * the targets it needs through the pool.
+   */
+  setup?: (pool: WorkerPool, log: (line: string) => void) => Promise<void>;
 }
 
 const HELLO = { expectBody: "hello" } as const;
@@ -156,18 +202,35 @@ export const SCENARIOS: Scenario[] = [
     targetRatio: null,
   },
   {
+    // (a) The whole pipeline at once: a JWT from rotating tokens (a share of requests miss the memo: pipeline.ts),
+    // an API key, a generous throttle that admits, parameter and body validation, and the http_proxy route.
+    name: "full pipeline",
+    label: "Portico full pipeline (JWT rotating, API key, throttle, validation, http_proxy)",
+    item: "a",
+    section: "overhead",
+    worker: "portico",
+    path: "/bench/orders?tenant=acme",
+    stream: pipelineStream("portico", "/bench/orders?tenant=acme"),
+    ...HELLO,
+    baseline: { name: "bare fetch-proxy Worker", worker: "bare-proxy", path: "/?tenant=acme", stream: pipelineStream("bare-proxy", "/?tenant=acme", false), ...HELLO },
+    targetRatio: 0.7,
+    setup: (pool) => preparePipeline(pool, ["portico"]),
+  },
+  {
     // The deployments issue: a stage served by a version published through the admin API into the Registry
     // (stage pointer memoised per isolate, bundle compiled once) against the embedded bundle, same route, same run.
     // Stage `pub` exists only in the published version, so every 2xx from /pub/ was served by the Registry's.
     name: "published version (Registry)",
+    item: "f",
     section: "deployments",
     worker: "portico",
     path: "/pub/hello",
     ...HELLO,
     baseline: { name: "Portico, embedded bundle", worker: "portico", path: "/bench/hello", ...HELLO },
     targetRatio: 0.98,
-    slices: 4,
-    setup: (urls) => publishVersions(urls.portico!),
+    // A 2% target: fine interleaving (slices of 1.25 s at the defaults), so drift cannot pass for a difference.
+    slices: 8,
+    setup: async (pool) => publishVersions(await pool.url("portico")),
   },
   {
     // The identity issue: GET /hello behind an ES256 JWT authorizer (inline JWKS), one token: after the first
@@ -180,7 +243,7 @@ export const SCENARIOS: Scenario[] = [
     ...HELLO,
     baseline: { name: "Portico, no authorizer", worker: "portico", path: "/bench/hello", ...HELLO },
     targetRatio: 0.9,
-    setup: (urls) => checkJwtRoute(urls.portico!),
+    setup: async (pool) => checkJwtRoute(await pool.url("portico")),
   },
   {
     // The throttling issue: a route bucket that never refuses (1,000,000 requests/s) against the same mock route
@@ -205,36 +268,90 @@ export const SCENARIOS: Scenario[] = [
     targetRatio: 0.85,
   },
   {
-    // The cache issue: hits on a cached http_proxy route (stage `cache`) against the bare hello Worker. A hot key
-    // is answered from the isolate's memory tier (CACHE_MEMORY_MS, default 5 s) and re-read from the Cache API
-    // when its hold runs out, as deployed.
-    name: "cache hit (http_proxy route)",
+    // (e) Hits over many keys: a Zipf draw over a few thousand primed entries, so most hits are not one hot key in
+    // the isolate's memory — past the memory tier's 1,000 entries and 5 s hold, a hit asks the Cache API. On the
+    // build as deployed, entered through a module that counts Cache API lookups, so the memory tier's share is
+    // measured.
+    name: `cache hits, Zipf α=${ZIPF.exponent} over ${ZIPF.keys.toLocaleString("en-US")} keys`,
+    item: "e",
+    section: "cache",
+    worker: "portico-cache",
+    path: "/cache/items/z-{k}",
+    stream: zipfStream((k) => `/cache/items/z-${k}`, "portico-cache"),
+    ...HELLO,
+    expectHeaders: { "x-cache": "HIT" },
+    baseline: { name: "bare hello Worker", worker: "bare-hello", path: "/z-{k}", stream: zipfStream((k) => `/z-${k}`), ...HELLO },
+    targetRatio: 0.8,
+    setup: async (pool, log) => primeKeys(await pool.url("portico-cache"), (k) => `/cache/items/z-${k}`, log),
+  },
+  {
+    // (e) The Cache API tier alone: the same draw with the memory tier off (CACHE_MEMORY_MS=0), so every hit asks
+    // the Cache API, against a bare Worker answering the same paths from caches.default. Miniflare emulates the
+    // Cache API with a Worker of its own in the same workerd, far costlier than the edge's; both sides pay it.
+    name: `Cache API tier (memory tier off), Zipf over ${ZIPF.keys.toLocaleString("en-US")} keys`,
+    item: "e",
+    section: "cache",
+    worker: "portico-no-memory",
+    path: "/cache/items/z-{k}",
+    stream: zipfStream((k) => `/cache/items/z-${k}`),
+    ...HELLO,
+    expectHeaders: { "x-cache": "HIT" },
+    baseline: {
+      name: "bare Worker, caches.default hits",
+      worker: "bare-cache",
+      path: "/z-{k}",
+      stream: zipfStream((k) => `/z-${k}`),
+      ...HELLO,
+      expectHeaders: { "x-cache": "HIT" },
+    },
+    targetRatio: 0.95,
+    setup: async (pool, log) => {
+      await primeKeys(await pool.url("portico-no-memory"), (k) => `/cache/items/z-${k}`, log);
+      await primeKeys(await pool.url("bare-cache"), (k) => `/z-${k}`, log);
+    },
+  },
+  {
+    // For reference: one hot key, answered from the isolate's memory tier (the best case; the issue's old headline).
+    name: "cache hit, one hot key (memory tier)",
     section: "cache",
     worker: "portico",
     path: "/cache/items/hot",
     ...HELLO,
     expectHeaders: { "x-cache": "HIT" },
     baseline: { name: "bare hello Worker", worker: "bare-hello", path: "/", ...HELLO },
-    targetRatio: 0.8,
-    setup: (urls) => primeCache(urls.portico!, "/cache/items/hot"),
+    targetRatio: null,
+    setup: async (pool) => primeCache(await pool.url("portico"), "/cache/items/hot"),
   },
   {
-    // The same hits with the memory tier off, so every one asks the Cache API, against a bare Worker answering
-    // from the Cache API: in Miniflare the Cache API is emulated by a Worker of its own in the same workerd, far
-    // costlier than the edge's, which both sides pay here — the ratio shows what Portico adds to a Cache API hit
-    // (reference: the issue's target is the hit as deployed, above).
-    name: "cache hit, memory tier off",
-    section: "cache",
-    worker: "portico-no-memory",
-    path: "/cache/items/hot",
+    // (b) The peer: the same job (JWT from rotating tokens, API key, rate limit, validation, proxy) written by hand
+    // with Hono's own middleware — what a Workers user would deploy instead of Portico.
+    name: "full pipeline, peer",
+    item: "b",
+    section: "peers",
+    label: "Portico full pipeline",
+    worker: "portico",
+    path: "/bench/orders?tenant=acme",
+    stream: pipelineStream("portico", "/bench/orders?tenant=acme"),
     ...HELLO,
-    expectHeaders: { "x-cache": "HIT" },
-    baseline: { name: "bare Worker, caches.default hit", worker: "bare-cache", path: "/", ...HELLO, expectHeaders: { "x-cache": "HIT" } },
+    baseline: { name: "Hono gateway Worker, by hand", worker: "hono-gateway", path: "/orders?tenant=acme", stream: pipelineStream("hono-gateway", "/orders?tenant=acme"), ...HELLO },
+    targetRatio: 1.0,
+    setup: (pool) => preparePipeline(pool, ["portico", "hono-gateway"]),
+  },
+  {
+    // (c) A native proxy on the same machine and upstream, as a floor (no target): nginx proxy_pass, one worker
+    // process, keep-alive to the upstream.
+    name: "full pipeline, native floor",
+    item: "c",
+    section: "peers",
+    label: "Portico full pipeline",
+    worker: "portico",
+    path: "/bench/orders?tenant=acme",
+    stream: pipelineStream("portico", "/bench/orders?tenant=acme"),
+    ...HELLO,
+    baseline: { name: "nginx proxy_pass (1 worker process)", worker: "nginx", path: "/orders?tenant=acme", stream: pipelineStream("nginx", "/orders?tenant=acme", false), ...HELLO },
     targetRatio: null,
-    setup: async (urls) => {
-      await primeCache(urls["portico-no-memory"]!, "/cache/items/hot");
-      await primeCache(urls["bare-cache"]!, "/");
-    },
+    unavailable: () => (nginxPath() ? null : "nginx is not installed (looked on PATH and at /usr/sbin/nginx): (c) skipped"),
+    setup: (pool) => preparePipeline(pool, ["portico"]),
   },
   {
     // The integrations issue: a queue route (the JSON body sent as a json message; SQS's answer reshaped by a
@@ -259,11 +376,28 @@ export const SCENARIOS: Scenario[] = [
     ...HELLO,
     baseline: { name: "bare Worker, bucket.get", worker: "bare-r2", path: "/", ...HELLO },
     targetRatio: 0.85,
-    setup: async (urls) => {
-      for (const url of [new URL("/bench/r2/hello", urls.portico), new URL("/", urls["bare-r2"])]) {
+    setup: async (pool) => {
+      for (const url of [new URL("/bench/r2/hello", await pool.url("portico")), new URL("/", await pool.url("bare-r2"))]) {
         const res = await fetch(url, { method: "PUT", body: "hello" });
         if (!res.ok) throw new Error(`storing the r2 object at ${url}: ${res.status} ${await res.text()}`);
       }
     },
   },
 ];
+
+/**
+ * (d) The A/A pair, measured in every run that measures pairs: the same target on both sides, in the same
+ * interleaved slices as every pair. How far its ratio (and its slices' ratios) strays from 1 is the run's noise
+ * floor (noise.ts): a target counts as met or missed only by more than that.
+ */
+export const NOISE_SCENARIO: Scenario = {
+  name: "A/A: the http_proxy route against itself",
+    item: "d",
+  section: "noise",
+  label: "Portico http_proxy route (A')",
+  worker: "portico",
+  path: "/bench/proxy",
+  ...HELLO,
+  baseline: { name: "Portico http_proxy route (A)", worker: "portico", path: "/bench/proxy", ...HELLO },
+  targetRatio: null,
+};

@@ -27,7 +27,7 @@ export interface App {
 export function createApp({ source, facts }: AppOptions): App {
   const pipeline = buildPipeline({ source });
   const admin = new Hono<{ Bindings: Env }>();
-  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, facts));
+  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, ...(facts ? { facts } : {}) }));
   // Anything else under the prefix is the admin API's too, never a stage of the data plane.
   admin.all("*", (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
 

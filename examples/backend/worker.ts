@@ -1,8 +1,9 @@
 /**
  * The demo backend for the example API: an ordinary Worker that Portico reaches through a service binding.
- * It serves a small in-memory pet store over plain HTTP (with server-sent events at /ticks), one Lambda-style
- * handler (`hello`) wrapped, unchanged, by Portico's `lambdaWorker` adapter, the consumer of the example's queue
- * (adoption requests, listed at /adoption-requests) and the example's Workflow class (AdoptionWorkflow).
+ * It serves a small in-memory pet store over plain HTTP (with server-sent events at /ticks), Lambda-style handlers
+ * — `hello`, and the chat's (chat.ts) — wrapped, unchanged, by Portico's `lambdaWorker` adapter, the consumer of the
+ * example's queue (adoption requests, listed at /adoption-requests) and the example's Workflow class
+ * (AdoptionWorkflow).
  *
  * The safe pattern for one Worker that is both: the handler gets events only over the binding's RPC channel
  * (`invokeLambda`), and HTTP requests only ever reach the pet store. A client sending a body shaped like an
@@ -11,6 +12,7 @@
  */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { lambdaWorker } from "../../src/integrations/lambda/adapter.ts";
+import { chat, guest } from "./chat.ts";
 
 interface Pet {
   id: number;
@@ -118,9 +120,23 @@ export class AdoptionWorkflow extends WorkflowEntrypoint<unknown, AdoptionReques
   }
 }
 
-/** The pet store, the Lambda-style hello handler (over RPC) and the queue's consumer. */
-export default class DemoBackend extends lambdaWorker(hello, {
-  functionName: "hello",
+/**
+ * Every Lambda-style event this Worker handles, picked by the event's shape: Amazon's WebSocket event (the chat's
+ * routes, examples/chat), an authorizer's REQUEST event (the chat's `guest`), else a REST proxy event (`hello`).
+ * Choosing by the event is safe here, unlike choosing by a request header: events arrive only over the binding's
+ * RPC channel, so only the gateway makes them.
+ */
+async function handler(event: unknown): Promise<unknown> {
+  const e = event as { type?: unknown; requestContext?: { eventType?: unknown } };
+  const eventType = e.requestContext?.eventType;
+  if (eventType === "CONNECT" || eventType === "MESSAGE" || eventType === "DISCONNECT") return chat(event as Parameters<typeof chat>[0]);
+  if (e.type === "REQUEST") return guest(event as Parameters<typeof guest>[0]);
+  return hello(event as Parameters<typeof hello>[0]);
+}
+
+/** The pet store, the Lambda-style handlers (over RPC) and the queue's consumer. */
+export default class DemoBackend extends lambdaWorker(handler, {
+  functionName: "demo-backend",
   fetch: (request) => (new URL(request.url).pathname === "/adoption-requests" ? Response.json(consumed) : petStore(request)),
 }) {
   override async queue(batch: MessageBatch<unknown>): Promise<void> {

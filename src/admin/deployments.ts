@@ -11,11 +11,14 @@ import { parseDefinitionText } from "../config/load.ts";
 import { definitionWarnings } from "../config/warnings.ts";
 import { storeBundle } from "../deploy/bundle-store.ts";
 import { domainIndex, registryFor } from "../deploy/registry-client.ts";
-import type { AutoCanaryConfig, StickyKey } from "../deploy/types.ts";
+import type { AutoCanaryConfig, DeploymentRecord, DomainRow, HistoryEntry, ServingState, StickyKey, VersionMetrics } from "../deploy/types.ts";
 import type { Env } from "../env.ts";
 import { flushMetrics } from "../observability/metrics.ts";
 import { isLocalDev } from "../security/outbound.ts";
-import { AdminError, FieldChecker, readJsonObject, param, unwrap, API_NAME, ITEM_NAME } from "./http.ts";
+import { REGISTRY_CONTRACT } from "../../durable-objects/registry/contract.ts";
+import { AdminError, FieldChecker, readJsonObject, param, registryAnswer, API_NAME, ITEM_NAME } from "./http.ts";
+
+const V = REGISTRY_CONTRACT;
 
 /** Largest compiled bundle: the Registry's copy lives in one SQLite row (2 MB), with room to spare. */
 export const MAX_BUNDLE_BYTES = 1_900_000;
@@ -48,7 +51,7 @@ async function compileBodyDefinition(definition: unknown, env: Env): Promise<Com
 
 async function knownApi(env: Env, api: string) {
   const registry = registryFor(env, api);
-  const state = await registry.servingState();
+  const state = registryAnswer<ServingState>(await registry.serving({ v: V, api }));
   if (!state.api) throw new AdminError(404, `no API "${api}" has been deployed`);
   return { registry, state };
 }
@@ -79,7 +82,7 @@ export function deploymentRoutes(app: AdminApp): void {
 
     // A host may serve only one API: refuse before anything changes.
     for (const d of bundle.domains.filter((d) => d.stage === stage)) {
-      const taken = (await domainIndex(c.env).domainTargets(d.host)).find((t) => t.basePath === d.basePath && t.api !== api);
+      const taken = registryAnswer<DomainRow[]>(await domainIndex(c.env).hostTargets({ v: V, host: d.host })).find((t) => t.basePath === d.basePath && t.api !== api);
       if (taken) throw new AdminError(409, `host ${d.host}${d.basePath ? "/" + d.basePath : ""} is already mapped to API ${taken.api}`);
     }
 
@@ -89,8 +92,9 @@ export function deploymentRoutes(app: AdminApp): void {
     if (size > MAX_BUNDLE_BYTES)
       throw new AdminError(413, `the compiled bundle is ${size} bytes; a bundle can be at most ${MAX_BUNDLE_BYTES} bytes (split the API, or trim models and descriptions)`);
     await storeBundle(c.env, id, text);
-    const result = unwrap(
-      await registryFor(c.env, api).publish({
+    const result = registryAnswer<{ changed: boolean }>(
+      await registryFor(c.env, api).deploy({
+        v: V,
         api,
         bundleId: id,
         bundleText: text,
@@ -104,7 +108,7 @@ export function deploymentRoutes(app: AdminApp): void {
     return c.json({ api, ...result }, result.changed ? 201 : 200);
   });
 
-  app.get("/apis", async (c) => c.json({ apis: await domainIndex(c.env).apis() }));
+  app.get("/apis", async (c) => c.json({ apis: registryAnswer(await domainIndex(c.env).listApis({ v: V })) }));
 
   app.get("/apis/:api/stages", async (c) => {
     const { state } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
@@ -123,21 +127,21 @@ export function deploymentRoutes(app: AdminApp): void {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
     const stage = c.req.query("stage");
     if (stage !== undefined) param(stage, STAGE_NAME, "stage");
-    return c.json({ history: await registry.history(stage, Number(c.req.query("limit") ?? 50) || 50) });
+    return c.json({ history: registryAnswer<HistoryEntry[]>(await registry.listHistory({ v: V, ...(stage !== undefined ? { stage } : {}), limit: Number(c.req.query("limit") ?? 50) || 50 })) });
   });
 
   app.get("/apis/:api/deployments", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
-    return c.json({ deployments: await registry.deployments(Number(c.req.query("limit") ?? 50) || 50) });
+    return c.json({ deployments: registryAnswer<DeploymentRecord[]>(await registry.listDeployments({ v: V, limit: Number(c.req.query("limit") ?? 50) || 50 })) });
   });
 
   app.get("/apis/:api/deployments/:id", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
     const id = c.req.param("id");
-    const match = (await registry.deployments(1000)).filter((d) => d.id.startsWith(id));
+    const match = registryAnswer<DeploymentRecord[]>(await registry.listDeployments({ v: V, limit: 1000 })).filter((d) => d.id.startsWith(id));
     if (!/^[0-9a-f]{6,64}$/.test(id) || match.length === 0) throw new AdminError(404, `no deployment ${id}`);
     if (match.length > 1) throw new AdminError(400, `deployment prefix ${id} is ambiguous`);
-    const text = await registry.bundleText(match[0]!.id);
+    const text = registryAnswer<string | null>(await registry.bundle({ v: V, id: match[0]!.id }));
     return c.json({ deployment: match[0], bundle: JSON.parse(text!) });
   });
 
@@ -146,7 +150,7 @@ export function deploymentRoutes(app: AdminApp): void {
     const check = new FieldChecker(await readJsonObject(c.req.raw));
     const to = check.string("to", { pattern: /^[0-9a-f]{6,64}$/ });
     check.done();
-    return c.json(unwrap(await registry.rollback(param(c.req.param("stage"), STAGE_NAME, "stage"), to)));
+    return c.json(registryAnswer(await registry.revert({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage"), ...(to !== undefined ? { to } : {}) })));
   });
 
   app.put("/apis/:api/stages/:stage/canary", async (c) => {
@@ -160,13 +164,17 @@ export function deploymentRoutes(app: AdminApp): void {
     const sticky = checkSticky(body.sticky, check);
     check.done();
     return c.json(
-      unwrap(
-        await registry.setCanary(param(c.req.param("stage"), STAGE_NAME, "stage"), {
-          ...(deploymentId ? { deploymentId } : {}),
-          ...(percent !== undefined ? { percent } : {}),
-          ...(stageVariableOverrides ? { stageVariableOverrides } : {}),
-          ...(useStageCache !== undefined ? { useStageCache } : {}),
-          ...(sticky ? { sticky } : {}),
+      registryAnswer(
+        await registry.configureCanary({
+          v: V,
+          stage: param(c.req.param("stage"), STAGE_NAME, "stage"),
+          canary: {
+            ...(deploymentId ? { deploymentId } : {}),
+            ...(percent !== undefined ? { percent } : {}),
+            ...(stageVariableOverrides ? { stageVariableOverrides } : {}),
+            ...(useStageCache !== undefined ? { useStageCache } : {}),
+            ...(sticky ? { sticky } : {}),
+          },
         }),
       ),
     );
@@ -174,12 +182,12 @@ export function deploymentRoutes(app: AdminApp): void {
 
   app.delete("/apis/:api/stages/:stage/canary", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
-    return c.json(unwrap(await registry.deleteCanary(param(c.req.param("stage"), STAGE_NAME, "stage"))));
+    return c.json(registryAnswer(await registry.removeCanary({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage") })));
   });
 
   app.post("/apis/:api/stages/:stage/canary/promote", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
-    return c.json(unwrap(await registry.promoteCanary(param(c.req.param("stage"), STAGE_NAME, "stage"))));
+    return c.json(registryAnswer(await registry.promote({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage") })));
   });
 
   app.post("/apis/:api/stages/:stage/canary/auto", async (c) => {
@@ -193,12 +201,12 @@ export function deploymentRoutes(app: AdminApp): void {
       minRequests: check.number("minRequests", { min: 1, max: 1_000_000, integer: true }) ?? 100,
     };
     check.done();
-    return c.json(unwrap(await registry.startAutoCanary(param(c.req.param("stage"), STAGE_NAME, "stage"), config)));
+    return c.json(registryAnswer(await registry.automate({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage"), config })));
   });
 
   app.post("/apis/:api/stages/:stage/cache/flush", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
-    return c.json(unwrap(await registry.flushCache(param(c.req.param("stage"), STAGE_NAME, "stage"))));
+    return c.json(registryAnswer(await registry.flushStageCache({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage") })));
   });
 
   app.get("/apis/:api/stages/:stage/metrics", async (c) => {
@@ -209,7 +217,7 @@ export function deploymentRoutes(app: AdminApp): void {
     if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 1440) throw new AdminError(400, "invalid request", [{ path: ["minutes"], message: "must be between 1 and 1440" }]);
     // This isolate's unsent samples first, so what was just served shows up.
     await flushMetrics(c.env);
-    const versions = await registry.metrics(stage, Date.now() - minutes * 60_000);
+    const versions = registryAnswer<VersionMetrics[]>(await registry.stageMetrics({ v: V, stage, since: Date.now() - minutes * 60_000, api: state.api }));
     return c.json({ api: state.api, stage, minutes, stable: state.stages[stage].deploymentId, canary: state.stages[stage].canary, versions });
   });
 }

@@ -2,7 +2,17 @@
 export interface ServerFacts {
   /** The API served on the Worker's own host names (`/<stage>/...`). */
   defaultApi: string;
-  embedded: { api: string; version: string; stages: string[]; domains: { host: string; basePath: string; stage: string }[] };
+  embedded: EmbeddedFacts;
+  /** APIs embedded beside the default one (`--with`, e.g. the example's chat), served on their domains only. */
+  others?: EmbeddedFacts[];
   /** Set in a `portico dev` session only: the definition file it serves, and the stages it serves published. */
   dev: { file: string; published: string[] | "all" } | null;
+}
+
+/** One embedded bundle: its API, version, stages and custom-domain mappings. */
+export interface EmbeddedFacts {
+  api: string;
+  version: string;
+  stages: string[];
+  domains: { host: string; basePath: string; stage: string }[];
 }

@@ -37,6 +37,32 @@ export interface Bundle {
   usagePlans: Record<string, BundleUsagePlan>;
   /** Sorted by key, so the id does not depend on the order routes were written in. */
   routes: BundleRoute[];
+  /** The WebSocket flavour's settings; absent for rest and http APIs (so their ids are unchanged). */
+  websocket?: BundleWebSocket;
+}
+
+/** A WebSocket API's settings, every default resolved (src/websocket/). */
+export interface BundleWebSocket {
+  /** `$request.body.action`, or a template of `${request.body.x}` parts and literals. */
+  routeSelectionExpression: string;
+  /** ConnectionHub objects per stage (connection ids carry their hub's number). */
+  hubs: number;
+  limits: BundleWebSocketLimits;
+  /** The sigv4 authorizer whose keys may call `@connections`; null: the management API is refused (403). */
+  managementAuthorizer: string | null;
+}
+
+export interface BundleWebSocketLimits {
+  maxMessageBytes: number;
+  maxFrameBytes: number;
+  idleTimeoutSeconds: number;
+  maxConnectionSeconds: number;
+  /** Per stage; 0: unlimited. Enforced as the `$connect` route's throttle. */
+  newConnectionsPerSecond: number;
+  /** Per connection; 0: unlimited. */
+  messagesPerSecond: number;
+  messageBurst: number;
+  maxGroupsPerConnection: number;
 }
 
 export interface BundleSettings {
@@ -141,6 +167,8 @@ export interface BundleRoute {
   resourcePolicy: BundleResourcePolicy | null;
   throttle: BundleThrottle | null;
   cache: BundleRouteCache | null;
+  /** WebSocket routes only: the integration's response body goes back to the client. */
+  routeResponse?: boolean;
   /** Foreign internal headers forwarded on this route (lower case); every other one is dropped. */
   forwardInternalHeaders: string[];
 }

@@ -61,7 +61,7 @@ describe("checkDefinition reports every error together, with field paths", () =>
     expect(lines).toEqual([
       'name: "Pet Store" does not match ^[a-z0-9][a-z0-9-]{0,62}$',
       'descripton: unknown field (did you mean "description"?)',
-      'flavor: must be one of "rest", "http" (did you mean "rest"?)',
+      'flavor: must be one of "rest", "http", "websocket" (did you mean "rest"?)',
       'settings.maxBodyByte: unknown field (did you mean "maxBodyBytes"?)',
       "settings.requestIdHeader: must be a string, not a number",
       "stages.prod.variables.backend: must be a string, not a number",

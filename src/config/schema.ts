@@ -216,11 +216,22 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       description: "The API's name: lower-case letters, digits and hyphens. Names the API in stages, metrics and keys.",
     },
     flavor: {
-      enum: ["rest", "http"],
+      enum: ["rest", "http", "websocket"],
       description:
         "Which Amazon API Gateway behaviours to follow: `rest` (REST API: unknown route → 403 Missing Authentication " +
-        "Token) or `http` (HTTP API: unknown route → 404 Not Found, `$default` route). Default `rest`.",
+        "Token), `http` (HTTP API: unknown route → 404 Not Found, `$default` route) or `websocket` (WebSocket API: " +
+        "clients connect at `/<stage>`, messages are routed by `routeSelectionExpression`). Default `rest`.",
     },
+    routeSelectionExpression: {
+      type: "string",
+      minLength: 1,
+      maxLength: 256,
+      description:
+        "WebSocket APIs: where a message's route key comes from — `$request.body.<field>` (dots for nested fields) or a " +
+        "template such as `${request.body.type}:${request.body.action}`. A message that is not JSON, or has no such " +
+        "field, goes to `$default`. Default `$request.body.action`.",
+    },
+    websocket: { $ref: "#/$defs/websocket" },
     description: { type: "string", maxLength: 1024, description: "Free text for people." },
     settings: { $ref: "#/$defs/settings" },
     stages: {
@@ -270,7 +281,8 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       type: "object",
       description:
         "Routes by key: `METHOD /path` where METHOD is GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS or ANY and the " +
-        "path may hold `{param}` segments and a final greedy `{proxy+}`; `$default` (http flavour) catches the rest.",
+        "path may hold `{param}` segments and a final greedy `{proxy+}`; `$default` (http flavour) catches the rest. " +
+        "WebSocket APIs key routes by route key: `$connect`, `$disconnect`, `$default` and custom keys (`sendMessage`).",
       minProperties: 1,
       additionalProperties: { $ref: "#/$defs/route" },
     },
@@ -567,6 +579,12 @@ export const DEFINITION_SCHEMA: SchemaNode = {
         resourcePolicy: { $ref: "#/$defs/resourcePolicy" },
         throttle: { $ref: "#/$defs/throttle" },
         cache: { $ref: "#/$defs/routeCache" },
+        routeResponse: {
+          type: "boolean",
+          description:
+            "WebSocket routes (not `$connect`/`$disconnect`): send the integration's response body back to the client " +
+            "(Amazon's two-way route). Default false: the integration is called and its body dropped.",
+        },
         forwardInternalHeaders: {
           type: "array",
           items: { type: "string", pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" },
@@ -574,8 +592,77 @@ export const DEFINITION_SCHEMA: SchemaNode = {
             "Other gateways' and frameworks' internal headers that Portico drops from client requests (`x-envoy-*`, " +
             "`x-middleware-*`, `X-HTTP-Method-Override`, `X-Original-URL`, `Forwarded` …, listed in docs/security.md), " +
             "forwarded on this route anyway: exact names. Portico's own `x-portico-*` headers and aliases of headers " +
-            "the gateway sets are never forwarded.",
+            "the gateway sets are never forwarded. On a WebSocket API, only `$connect` (the upgrade request) has client headers.",
         },
+      },
+    },
+    websocket: {
+      type: "object",
+      description: "WebSocket APIs: how connections are held (ConnectionHub Durable Objects), their limits, and who may use `@connections`.",
+      additionalProperties: false,
+      properties: {
+        hubs: {
+          type: "integer",
+          minimum: 1,
+          maximum: 1024,
+          description:
+            "ConnectionHub objects per stage; new connections are spread over them at random and each connection id names " +
+            "its hub. More hubs: more messages per second per stage; a stage broadcast calls every hub. Default 16.",
+        },
+        limits: { $ref: "#/$defs/websocketLimits" },
+        management: {
+          type: "object",
+          description:
+            "The `@connections` management API (`POST|GET|DELETE /<stage>/@connections/<id>`, SigV4-signed as on AWS). " +
+            "Without it `@connections` answers 403; the admin API offers the same operations with the admin token.",
+          required: ["authorizer"],
+          additionalProperties: false,
+          properties: {
+            authorizer: {
+              type: "string",
+              pattern: NAME,
+              description: "A `sigv4` authorizer in `authorizers`: callers sign with one of its access keys (service `execute-api`).",
+            },
+          },
+        },
+      },
+    },
+    websocketLimits: {
+      type: "object",
+      description: "WebSocket limits. Defaults are Amazon's where Amazon has one; going over closes the connection or refuses, with Amazon's codes.",
+      additionalProperties: false,
+      properties: {
+        maxMessageBytes: {
+          type: "integer",
+          minimum: 1,
+          maximum: 1048576,
+          description: "Largest message, either way; larger → close 1009 (from a client) or 413 (to @connections). Default 131072 (128 KB, Amazon's).",
+        },
+        maxFrameBytes: {
+          type: "integer",
+          minimum: 1,
+          maximum: 1048576,
+          description:
+            "Amazon's 32 KB frame limit. Workers hands the hub whole messages, never frames, so Portico applies it to the " +
+            "message: a message over it is closed with 1009, which is what one-frame clients (every browser) see on " +
+            "Amazon. Raise it to `maxMessageBytes` to accept larger messages. Default 32768.",
+        },
+        idleTimeoutSeconds: { type: "integer", minimum: 10, maximum: 86400, description: "Close (1001) a connection that sent no message for this long. Default 600 (Amazon's 10 minutes)." },
+        maxConnectionSeconds: { type: "integer", minimum: 10, maximum: 604800, description: "Close (1001) any connection this old. Default 7200 (Amazon's 2 hours)." },
+        newConnectionsPerSecond: {
+          type: "number",
+          minimum: 0,
+          maximum: 1000000,
+          description: "New connections per second per stage, as the `$connect` route's throttle (429 on the upgrade); 0: no limit. Default 500 (Amazon's account default).",
+        },
+        messagesPerSecond: {
+          type: "number",
+          minimum: 0,
+          maximum: 100000,
+          description: "Messages per second per connection (a token bucket in the hub); over it the client gets a 429-style error frame and the message is dropped. 0: no limit. Default 100.",
+        },
+        messageBurst: { type: "integer", minimum: 1, maximum: 100000, description: "The per-connection bucket's size. Default 200." },
+        maxGroupsPerConnection: { type: "integer", minimum: 0, maximum: 64, description: "Groups one connection may be in. Default 16." },
       },
     },
     resourcePolicy: {

@@ -9,7 +9,7 @@
 /** A JSON Schema document (draft-04, -07 or 2020-12), as used for models. */
 export type JsonSchema = Record<string, unknown> | boolean;
 
-export type Flavor = "rest" | "http";
+export type Flavor = "rest" | "http" | "websocket";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -29,7 +29,32 @@ export interface ApiDefinition {
   authorizers?: Record<string, AuthorizerDefinition>;
   resourcePolicy?: ResourcePolicyDefinition;
   usagePlans?: Record<string, UsagePlanDefinition>;
+  /** WebSocket flavour: where a message's route key comes from. Default `$request.body.action`. */
+  routeSelectionExpression?: string;
+  /** WebSocket flavour: hubs, limits and the @connections management API's credentials. */
+  websocket?: WebSocketSettingsDefinition;
   routes: Record<string, RouteDefinition>;
+}
+
+/** A WebSocket API's settings (flavor: websocket). */
+export interface WebSocketSettingsDefinition {
+  /** ConnectionHub objects per stage that connections are spread over. */
+  hubs?: number;
+  limits?: WebSocketLimitsDefinition;
+  /** `@connections` callers sign with SigV4 for one of this authorizer's access keys (a `sigv4` authorizer). */
+  management?: { authorizer: string };
+}
+
+/** WebSocket limits; the defaults are Amazon's where Amazon has one. */
+export interface WebSocketLimitsDefinition {
+  maxMessageBytes?: number;
+  maxFrameBytes?: number;
+  idleTimeoutSeconds?: number;
+  maxConnectionSeconds?: number;
+  newConnectionsPerSecond?: number;
+  messagesPerSecond?: number;
+  messageBurst?: number;
+  maxGroupsPerConnection?: number;
 }
 
 export interface ApiSettings {
@@ -130,6 +155,8 @@ export interface RouteDefinition {
   resourcePolicy?: ResourcePolicyDefinition;
   throttle?: ThrottleDefinition;
   cache?: RouteCacheDefinition;
+  /** WebSocket routes: send the integration's response body back to the client (Amazon's two-way route). */
+  routeResponse?: boolean;
   /** Foreign internal headers (x-envoy-*, X-HTTP-Method-Override …) this route forwards instead of dropping. */
   forwardInternalHeaders?: string[];
 }

@@ -37,7 +37,9 @@
  *                    connection; padBytes adds a field of that many bytes (an oversized key set). Fetches are counted
  *                    like every path (/__hits?path=/jwks/{name}).
  *
- *   /gate/{tag}, /drip/{tag}, /sse/{n}, /stall/{tag}  streamed responses (test/support/streaming-backend.ts);
+ *   /gate/{name}     holds the request until a test opens the gate (POST /__open?gate={name}), then answers 200
+ *                    {"opened": name}: a backend exactly as slow as the test needs, whatever the machine's load.
+ *   /hold/{tag}, /drip/{tag}, /sse/{n}, /stall/{tag}  streamed responses (test/support/streaming-backend.ts);
  *                    /__stream?tag= says how far a tagged one got and whether its reader went away
  *
  * Every request is counted by path so tests can prove the backend was (or was not) called.
@@ -57,6 +59,10 @@ export interface BackendServer {
 /** The last request each path had (method, headers, body), for tests that check what a backend received. */
 const lastRequests = new Map<string, { method: string; headers: Record<string, string | string[] | undefined>; bodyBase64: string }>();
 
+/** Gates by name (`/gate/<name>`): the requests waiting at each, answered when a test opens it. */
+const gates = new Map<string, { open: boolean; waiting: (() => void)[] }>();
+const gateOf = (name: string) => gates.get(name) ?? (gates.set(name, { open: false, waiting: [] }), gates.get(name)!);
+
 /** Hanging requests by tag (`/hang/<tag>`): "waiting", or "abandoned" once the caller closed it. */
 const hung = new Map<string, "waiting" | "abandoned">();
 
@@ -75,6 +81,21 @@ export async function startBackend(port = 0): Promise<BackendServer> {
     }
     if (url.pathname === "/__record") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(records.get(url.searchParams.get("tag") ?? "") ?? null));
+      return;
+    }
+    if (url.pathname === "/__open") {
+      const gate = gateOf(url.searchParams.get("gate") ?? "");
+      gate.open = true;
+      for (const release of gate.waiting.splice(0)) release();
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname.startsWith("/gate/")) {
+      const name = url.pathname.slice("/gate/".length);
+      const gate = gateOf(name);
+      const answer = () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ opened: name }));
+      if (gate.open) answer();
+      else gate.waiting.push(answer);
       return;
     }
     if (url.pathname === "/__hits") {

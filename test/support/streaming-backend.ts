@@ -1,7 +1,7 @@
 /**
  * The local backend's streaming endpoints (test/support/backend-server.ts routes them), for response streaming:
  *
- *   /gate/{tag}      writes "first\n" at once, then holds the response open until POST /gate-open/{tag}; then
+ *   /hold/{tag}      writes "first\n" at once, then holds the response open until POST /hold-open/{tag}; then
  *                    writes "second\n" and ends. The first byte's arrival before the backend has finished is an
  *                    assertion, not a timing guess.
  *   /drip/{tag}      writes "drip {n}\n" every `?ms=` (default 20) ms until the connection goes away
@@ -33,12 +33,12 @@ export function handleStreaming(first: string, second: string | undefined, req: 
   };
   const ms = Number(url.searchParams.get("ms") ?? 0);
   switch (first) {
-    case "gate-open": {
+    case "hold-open": {
       gates.get(tag)?.();
       res.writeHead(204).end();
       return true;
     }
-    case "gate": {
+    case "hold": {
       const s = track();
       res.writeHead(200, { "content-type": "text/plain" });
       res.write("first\n");

@@ -47,7 +47,12 @@ export function authorizerContext(identity: Identity, format: "1.0" | "2.0"): Re
 /** Headers Amazon leaves out of the event (recorded: rest-headers-aws-proxy-full-mapping-and-remapped-response). */
 const NOT_IN_EVENT = droppedWith(HIDDEN_FROM_MAPPING);
 
-function lambdaHeaders(ctx: RequestContext): Headers {
+/**
+ * The headers a Lambda-style event carries: the client's as the route forwards them (its header policy, less what
+ * Amazon leaves out of events), with X-Forwarded-For/-Proto/-Port and the identity headers the pipeline decided on.
+ * Also the WebSocket CONNECT event's.
+ */
+export function lambdaHeaders(ctx: RequestContext): Headers {
   const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, ctx.route?.headerPolicy, undefined, NOT_IN_EVENT);
   headers.delete("x-forwarded-host");
   // Identity headers (claimsToHeaders) overwrite or remove what the client sent, as for HTTP backends.

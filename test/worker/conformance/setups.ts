@@ -3,7 +3,7 @@
  * translates the case's plain-words `config`, the backend standing in for the recorded one (the local Node backend
  * of test/support/backend-server.ts, or the test-only Lambda-style Workers of test/support/), how the recording's
  * abstract request parts are filled (`{stage}`, `<key value>`), and how the answer is observed — or why the case
- * cannot be replayed (SKIPPED). Expected values are never written here: they are read from the recording.
+ * cannot be replayed (SKIPPED), or which file replays it (the WebSocket cases: websocket.test.ts). Expected values are never written here: they are read from the recording.
  *
  * Backends: `backend/lambda-url` stands in for a Lambda function URL echo, `backend/httpbin` for httpbin,
  * `backend/verbatim` for a function that returns its input, LAMBDA_ECHO / LAMBDA_CHOOSE / LAMBDA_IDENTITY /
@@ -55,7 +55,8 @@ export interface Setup {
   before?: number;
 }
 
-export type Entry = Setup | { skip: string };
+/** `replayedBy`: the case is replayed by another file of this directory (WebSocket cases need a WebSocket client). */
+export type Entry = Setup | { skip: string } | { replayedBy: string };
 
 /** Where Portico deliberately differs: the problems the comparison must find (and no others), and why. */
 export const DEVIATIONS: Record<string, { reason: string; problems: RegExp[] }> = {
@@ -335,7 +336,7 @@ const okMock: IntegrationDefinition = { type: "mock", body: { data: "ok" } };
 
 // ---- the table --------------------------------------------------------------------------------------------------
 
-const WEBSOCKET = { skip: "WebSocket APIs are issue 14's" };
+const WEBSOCKET = { replayedBy: "websocket.test.ts" };
 
 export const SETUPS: Record<string, Entry> = {
   // authorizers

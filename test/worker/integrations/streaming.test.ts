@@ -62,12 +62,12 @@ async function throughGate(res: Response, state: () => Promise<{ state: string }
 
 describe("response streaming: the first byte before the backend has finished", () => {
   it("http_proxy: the first chunk arrives while the backend holds its response open; time to first byte against total", async () => {
-    const gw = await gatewayFor(api({ "GET /gate/{tag}": proxy("/gate/{tag}") }));
+    const gw = await gatewayFor(api({ "GET /hold/{tag}": proxy("/hold/{tag}") }));
     const tag = uniqueSegment();
     const started = Date.now();
-    const res = await gw.fetch(`/prod/gate/${tag}`);
+    const res = await gw.fetch(`/prod/hold/${tag}`);
     expect(res.status).toBe(200);
-    const seen = await throughGate(res, () => nodeStream(tag), () => fetch(`${backendUrl()}/gate-open/${tag}`, { method: "POST" }), started, 300);
+    const seen = await throughGate(res, () => nodeStream(tag), () => fetch(`${backendUrl()}/hold-open/${tag}`, { method: "POST" }), started, 300);
     expect(seen.first).toBe("first\n");
     expect(seen.whileFirst).toEqual({ state: "open", written: 1 });
     expect(seen.rest).toBe("second\n");
