@@ -12,6 +12,12 @@ import { SCENARIOS } from "./scenarios.ts";
 import type { AccuracyResult, StrictResult } from "./throttle.ts";
 import type { WebSocketBenchResult } from "./websocket.ts";
 
+/**
+ * The sections whose results are pairs (a ratio against a reference): run.ts gives each pair its verdict against the
+ * noise floor, and the targets summary lists them — one list, so a section cannot get one without the other.
+ */
+export const PAIR_SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "integrations", "peers"] as const;
+
 interface SectionBase {
   pairs: PairResult[];
   /** 1, 5 and 15-minute load averages when the section started. */
@@ -55,6 +61,8 @@ export interface BenchResults {
   throttle?: SectionBase & { accuracy?: AccuracyResult; strict?: StrictResult };
   /** Cache hits vs a bare Worker, latency, backend calls avoided. */
   cache?: SectionBase & { latency?: CacheLatencyResult; readHeavy?: ReadHeavyResult };
+  /** The queue and r2 routes vs bare Workers calling the same bindings. */
+  integrations?: SectionBase;
   /** (b) the hand-written Hono gateway, (c) nginx proxy_pass. */
   peers?: SectionBase;
   /** (g) a route offered twice its rate. */
@@ -318,7 +326,7 @@ function overload(o: NonNullable<BenchResults["overload"]>): string[] {
 export function targetSummary(r: BenchResults): TargetRow[] {
   const rows: TargetRow[] = [];
   const flag = (ok: boolean): Verdict => (ok ? "met" : "missed");
-  for (const section of ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "peers"] as const) {
+  for (const section of PAIR_SECTIONS) {
     for (const p of r[section]?.pairs ?? []) {
       const valid = p.portico.valid && p.baseline.valid;
       rows.push({
@@ -390,7 +398,7 @@ export function formatReport(r: BenchResults): string {
     `Load: ${s.connections} connections, ${s.seconds} s per side in ${s.slices} interleaved slices (more where a scenario asks), after ${s.warmupSeconds} s warm-up each; loopback, autocannon`,
   );
   const vars = (v: Record<string, string> | undefined) => Object.entries(v ?? {}).map(([k, x]) => `${k}=${x}`).join(" ");
-  if (s.porticoVars && (r.overhead || r.deployments || r.jwt || r.throttle || r.cache || r.templates || r.peers)) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
+  if (s.porticoVars && (r.overhead || r.deployments || r.jwt || r.throttle || r.cache || r.templates || r.integrations || r.peers)) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
   if (r.overhead?.pairs.some((p) => p.item === "a") || r.peers?.pairs.length)
     out.push(`Full pipeline tokens: ${pct(FRESH_SHARE, 0)} of requests carry a fresh token (never sent before), the rest one of ${int(POOL_TOKENS)} reused tokens (bench/pipeline.ts)`);
   if (r.noise) out.push(...noise(r.noise));
@@ -400,6 +408,7 @@ export function formatReport(r: BenchResults): string {
   if (r.throttle) out.push(...throttle(r.throttle));
   if (r.cache) out.push(...cache(r.cache));
   if (r.templates) out.push(...templates(r.templates));
+  if (r.integrations) out.push(...heading("Integrations: queue and r2 routes against bare Workers calling the same bindings", r.integrations), ...pairTable(r.integrations.pairs));
   if (r.peers) out.push(...peers(r.peers));
   if (r.overload) out.push(...overload(r.overload));
   if (r.routing) out.push(...routing(r.routing));

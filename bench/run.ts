@@ -5,7 +5,7 @@
  * and writes bench/results.json. Method and how to read the numbers: bench/README.md.
  *
  *   npm run bench                 every section
- *   npm run bench -- peers        one section (overhead, deployments, jwt, throttle, cache, templates, peers, overload, routing, websocket)
+ *   npm run bench -- peers        one section (overhead, deployments, jwt, throttle, cache, templates, integrations, peers, overload, routing, websocket)
  *   npm run bench -- mock         only scenarios whose name contains "mock"
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 BENCH_OVERLOAD_SECONDS=60 npm run bench
  */
@@ -23,7 +23,7 @@ import { noiseFloor, verdictOf } from "./noise.ts";
 import { measureOverload } from "./overload.ts";
 import { buildHonoGateway } from "./peers.ts";
 import { suppressedLogLines, WorkerPool } from "./pool.ts";
-import { formatReport, targetSummary, type BenchResults } from "./report.ts";
+import { formatReport, PAIR_SECTIONS, targetSummary, type BenchResults } from "./report.ts";
 import { measureRouting } from "./routing.ts";
 import { NOISE_SCENARIO, SCENARIOS, SECTIONS } from "./scenarios.ts";
 import { measureThrottleAccuracy } from "./throttle.ts";
@@ -183,7 +183,7 @@ async function main(): Promise<number> {
 
   // Each pair's verdict, against the run's noise floor.
   const floor = results.noise?.floor ?? null;
-  for (const section of ["overhead", "deployments", "jwt", "throttle", "cache", "peers"] as const)
+  for (const section of PAIR_SECTIONS)
     for (const pair of results[section]?.pairs ?? []) pair.verdict = pair.targetRatio === null ? null : verdictOf(pair.ratio, pair.targetRatio, floor);
   results.targets = targetSummary(results);
 

@@ -20,11 +20,10 @@ import { lookup } from "node:dns";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { stringify } from "yaml";
 import WebSocket from "ws";
 import { build } from "../cli/commands/build.ts";
-import { PROJECT_ROOT } from "../cli/paths.ts";
+import { gatewayWorkerOptions } from "./build.ts";
 import { ADMIN_TOKEN } from "./fixture.ts";
 import { childrenOf } from "./pool.ts";
 
@@ -74,7 +73,7 @@ async function start(log: (line: string) => void): Promise<{ mf: Miniflare; port
   const built = await build(api, join(OUT, "portico-ws"), [fan]);
   log(`built ${built.script} with the WebSocket bench APIs`);
   writeFileSync(join(OUT, "bare-echo.js"), BARE);
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, "wrangler.toml"));
+  const workerOptions = gatewayWorkerOptions();
   const known = new Set(workerdChildren());
   const mf = new Miniflare({
     host: "127.0.0.1",

@@ -91,6 +91,40 @@ describe("WebSocket definitions", () => {
     expect(local).toHaveLength(found.length - 1);
   });
 
+  it("refuses the binding and AWS integration kinds and response streaming on WebSocket routes, one error each, with its field path", () => {
+    const routes = {
+      sqs: { integration: { type: "aws", uri: "arn:aws:apigateway:us-east-1:sqs:path/123456789012/orders", httpMethod: "POST", credentials: { accessKeyId: "A", secretAccessKey: "S" } } },
+      enqueue: { integration: { type: "queue", queue: "ORDERS" } },
+      photo: { integration: { type: "r2", bucket: "PHOTOS", key: "photos/latest" } },
+      start: { integration: { type: "workflow", workflow: "FLOW" } },
+      feed: { routeResponse: true, integration: { type: "http_proxy", uri: "https://backend.example/feed", responseTransferMode: "STREAM" } },
+      lambda: { integration: { type: "service", service: "FN", payloadFormat: "1.0", responseTransferMode: "STREAM" } },
+    };
+    const kind = (type: string) =>
+      `integration.type: ${type} integrations are not supported on WebSocket routes (an event is a POST of the message, with no path parameters or mapping); use http, http_proxy, service or mock, e.g. a service Worker that calls the binding`;
+    const streaming = "integration.responseTransferMode: WebSocket routes do not stream: a route response is one message (use BUFFERED, the default)";
+    expect(messages(ws({}, routes)).sort()).toEqual(
+      [
+        `routes.sqs.${kind("aws")}`,
+        `routes.enqueue.${kind("queue")}`,
+        `routes.photo.${kind("r2")}`,
+        `routes.start.${kind("workflow")}`,
+        `routes.feed.${streaming}`,
+        `routes.lambda.${streaming}`,
+      ].sort(),
+    );
+  });
+
+  it("accepts what WebSocket routes can do with the new integration fields: buffered responses and private (VPC_LINK) backends", async () => {
+    const routes = {
+      $connect: { integration: { type: "http_proxy", uri: "http://orders.internal/connect", connectionType: "VPC_LINK", connectionId: "ORDERS_LINK", responseTransferMode: "BUFFERED" } },
+      send: { routeResponse: true, integration: { type: "http", method: "POST", uri: "http://orders.internal/messages", connectionType: "VPC_LINK", connectionId: "ORDERS_LINK" } },
+    };
+    expect(messages(ws({}, routes))).toEqual([]);
+    const { bundle } = await compileDefinition(ws({}, routes));
+    expect(bundle.routes.find((r) => r.key === "send")?.integration).toMatchObject({ type: "http", service: "ORDERS_LINK", vpcLink: true });
+  });
+
   it("requires the management authorizer to be sigv4", () => {
     expect(messages(ws({ authorizers: { j: { type: "jwt", issuer: "https://i/", jwks: { keys: [{ kty: "oct" }] } } }, websocket: { management: { authorizer: "j" } } }))).toContain(
       "websocket.management.authorizer: must be a sigv4 authorizer (\"j\" is jwt)",

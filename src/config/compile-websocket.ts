@@ -98,12 +98,37 @@ function checkRoute(key: string, route: RouteDefinition, errors: FieldError[]): 
   if (isObject(integration) && integration.type === "service" && integration.path !== undefined)
     errors.push({ path: at("integration", "path"), message: "WebSocket routes send their events to the service's root; path does not apply" });
   if (isObject(integration)) {
+    const refused = refusedOnWebSocket(integration);
+    if (refused) errors.push({ path: at("integration", "type"), message: refused });
+    // A route response is one message, sent when the integration has answered: nothing to stream it into.
+    if (integration.responseTransferMode === "STREAM")
+      errors.push({ path: at("integration", "responseTransferMode"), message: "WebSocket routes do not stream: a route response is one message (use BUFFERED, the default)" });
     // Mapping templates are not applied to WebSocket routes yet (the hub's `transform` step is their seam): a
     // mapping that would be ignored is refused rather than accepted.
     for (const field of MAPPING_FIELDS)
       if (integration[field] !== undefined) errors.push({ path: at("integration", field), message: "mapping is not supported on WebSocket routes yet" });
     if (integration.type === "service" && integration.payloadFormat === "custom")
       errors.push({ path: at("integration", "payloadFormat"), message: "WebSocket routes send Amazon's WebSocket event: payloadFormat 1.0 or 2.0 (or raw)" });
+  }
+}
+
+/**
+ * Why a WebSocket route cannot use an integration of this kind, or null when it can. A WebSocket event reaches its
+ * integration as a POST of the message to the stage's root (the upgrade: a GET), with no path parameters and no
+ * mapping (src/websocket/invoke.ts): an `r2` object key and method, a Workflow status read's instance id and an `aws`
+ * service request (made by its mapping) would have nothing to be made from, and a `queue` or a Workflow start would
+ * answer every event — $connect's GET and $disconnect included — with a message or instance of its own. Refused
+ * rather than half-working: a `service` Worker of one's own reaches any of these bindings from a WebSocket route.
+ */
+export function refusedOnWebSocket(integration: { type?: unknown }): string | null {
+  switch (integration.type) {
+    case "aws":
+    case "queue":
+    case "r2":
+    case "workflow":
+      return `${integration.type} integrations are not supported on WebSocket routes (an event is a POST of the message, with no path parameters or mapping); use http, http_proxy, service or mock, e.g. a service Worker that calls the binding`;
+    default:
+      return null;
   }
 }
 

@@ -80,8 +80,8 @@ describe("checkDefinition reports every error together, with field paths", () =>
       'routes["POST /pets"].integration.headers["x-injected"]: header values cannot contain CR, LF or NUL',
       "routes.$default: $default is an http-flavour route; in the rest flavour use `ANY /{proxy+}`",
       'routes["GET /hello"].integration.path: only applies with payloadFormat raw',
-      'routes["GET /lambda"].integration.type: must be one of "http_proxy", "http", "mock", "service"',
-      'routes["GET /mock"].integration.type: must be one of "http_proxy", "http", "mock", "service" (did you mean "mock"?)',
+      'routes["GET /lambda"].integration.type: must be one of "http_proxy", "http", "mock", "service", "aws", "queue", "r2", "workflow"',
+      'routes["GET /mock"].integration.type: must be one of "http_proxy", "http", "mock", "service", "aws", "queue", "r2", "workflow" (did you mean "mock"?)',
       'routes["GET /typo"].integration: required',
       'routes["GET /typo"].integraton: unknown field (did you mean "integration"?)',
     ]);

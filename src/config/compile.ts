@@ -9,14 +9,15 @@ import { checkModelSchema, checkModels, rewriteModelRefs } from "./models.ts";
 import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from "./compile-identity.ts";
 import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
-import { buildWebSocket, checkWebSocket } from "./compile-websocket.ts";
+import { buildWebSocket, checkWebSocket, refusedOnWebSocket } from "./compile-websocket.ts";
 import { buildMapping, checkMapping, mappedPathParameters } from "./compile-mapping.ts";
 import { checkQuotas } from "./compile-quotas.ts";
 import { buildRouting, checkRouting } from "./compile-routing.ts";
+import { buildIntegrationKind, buildStreaming, checkIntegrationKind } from "./compile-integrations.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
 import { checkOutboundTemplate } from "../security/outbound.ts";
-import type { ApiDefinition, IntegrationDefinition, RouteDefinition, ValidateDefinition } from "./types.ts";
+import type { ApiDefinition, IntegrationDefinition, RouteDefinition, RouteMethod, ValidateDefinition } from "./types.ts";
 
 export const DEFAULT_TIMEOUT_MS = 29_000;
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -160,7 +161,7 @@ function checkRoutes(routes: Record<string, unknown>, flavor: string, modelNames
           message: `parameter {${segment.name}} conflicts with {${existing.name}} at the same position in "${existing.key}"; use one name`,
         });
     }
-    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parameterNames(parsed.segments), key, modelNames, flavor, errors, localDev);
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parsed.method, parameterNames(parsed.segments), key, modelNames, flavor, errors, localDev);
   }
 }
 
@@ -171,11 +172,14 @@ function checkRoutes(routes: Record<string, unknown>, flavor: string, modelNames
  */
 function checkWebSocketRoutes(routes: Record<string, unknown>, modelNames: string[], errors: FieldError[], localDev: boolean): void {
   for (const [key, route] of Object.entries(routes))
-    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, [], key, modelNames, "websocket", errors, localDev);
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, "ANY", [], key, modelNames, "websocket", errors, localDev);
 }
 
-/** `routeParams`: the route's path parameter names. WebSocket routes have none, no mapping and no `validate.path`. */
-function checkRoute(route: RouteDefinition, routeParams: string[], key: string, modelNames: string[], flavor: string, errors: FieldError[], localDev: boolean): void {
+/**
+ * `method` and `routeParams`: the route key's method and path parameter names. WebSocket routes have method ANY, no
+ * path parameters, no mapping and no `validate.path`.
+ */
+function checkRoute(route: RouteDefinition, method: RouteMethod, routeParams: string[], key: string, modelNames: string[], flavor: string, errors: FieldError[], localDev: boolean): void {
   const websocket = flavor === "websocket";
   const at = (...rest: (string | number)[]) => ["routes", key, ...rest];
   const integration = route.integration as IntegrationDefinition | undefined;
@@ -202,9 +206,9 @@ function checkRoute(route: RouteDefinition, routeParams: string[], key: string, 
         if (!scheme || !["http", "https"].includes(scheme[1]!.toLowerCase()))
           errors.push({ path: at("integration", "uri"), message: "must be an http:// or https:// URL" });
       }
-      // Through a service binding the host names nothing on the network, so only the template rules apply.
+      // Through a service binding (or a VPC link's) the host names nothing on the network: only the template rules apply.
       if (typeof integration.uri === "string")
-        for (const message of checkOutboundTemplate(integration.uri, { localDev, network: integration.service === undefined }))
+        for (const message of checkOutboundTemplate(integration.uri, { localDev, network: integration.service === undefined && integration.connectionId === undefined }))
           errors.push({ path: at("integration", "uri"), message });
       checkHeaders(integration.headers, at("integration", "headers"), errors);
       if (isObject(integration.headers))
@@ -216,6 +220,9 @@ function checkRoute(route: RouteDefinition, routeParams: string[], key: string, 
     } else if (integration.type === "mock") {
       checkHeaders(integration.headers, at("integration", "headers"), errors);
     }
+    // The kinds WebSocket routes refuse are refused by compile-websocket.ts alone (one error, on the type).
+    if (!(websocket && refusedOnWebSocket(integration)))
+      checkIntegrationKind(route, integration, { flavor: flavor === "http" ? "http" : "rest", method, params, at, errors, localDev, checkTemplate });
   }
   if (Array.isArray(route.forwardInternalHeaders))
     route.forwardInternalHeaders.forEach((name, i) => {
@@ -357,7 +364,10 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         method: integration.method ?? null,
         timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         headers: integration.headers ?? {},
-        service: integration.service ?? null,
+        // A VPC link is a binding too (a service binding or a Workers VPC service binding).
+        service: integration.connectionId ?? integration.service ?? null,
+        ...(integration.connectionType === "VPC_LINK" ? { vpcLink: true as const } : {}),
+        ...buildStreaming(integration),
         mapping: buildMapping(integration),
       };
     case "mock": {
@@ -379,7 +389,10 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         payloadFormat: integration.payloadFormat ?? "raw",
         path: integration.path ?? null,
         timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...buildStreaming(integration),
         mapping: buildMapping(integration),
       };
+    default:
+      return buildIntegrationKind(integration)!;
   }
 }

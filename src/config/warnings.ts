@@ -31,5 +31,16 @@ export function definitionWarnings(value: unknown): FieldError[] {
     if (mode === "ROUTING_RULE_ONLY" && Array.isArray(def.domains) && def.domains.some((d) => isObject(d) && String(d.host).toLowerCase() === host.toLowerCase()))
       warnings.push({ path: ["domainRouting", host, "routingMode"], message: "ROUTING_RULE_ONLY: the host's mappings in domains are not used" });
   }
+  // A streamed route is never cached: say so where a stage's cache would otherwise take it.
+  const cachingStages = Object.entries(isObject(def.stages) ? def.stages : {}).filter(([, stage]) => isObject(stage) && isObject(stage.cache) && stage.cache.enabled === true);
+  if (cachingStages.length)
+    for (const [key, route] of Object.entries(isObject(def.routes) ? def.routes : {})) {
+      const integration = isObject(route) ? (route.integration as unknown) : undefined;
+      if (!isObject(integration) || integration.responseTransferMode !== "STREAM" || (isObject(route.cache) && route.cache.enabled === false)) continue;
+      warnings.push({
+        path: ["routes", key, "integration", "responseTransferMode"],
+        message: `a streamed response is never cached (Amazon's rule): stage${cachingStages.length > 1 ? "s" : ""} ${cachingStages.map(([name]) => name).join(", ")} cache${cachingStages.length > 1 ? "" : "s"} every other route, not this one`,
+      });
+    }
   return warnings;
 }

@@ -20,7 +20,7 @@ import type { Env } from "../env.ts";
 import { invokeLambda } from "../integrations/lambda/invoke.ts";
 import { parseReply } from "../integrations/lambda/reply.ts";
 import { mapRequest } from "../integrations/mapping/request.ts";
-import { lambdaHeaders } from "../integrations/service/index.ts";
+import { lambdaHeaders } from "../integrations/service/proxy-event.ts";
 import { RequestContext } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { readAtMost } from "../util/read-bounded.ts";

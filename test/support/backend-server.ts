@@ -22,8 +22,6 @@
  *   /verbatim/...    200 with the request body exactly as received (a function that returns its input)
  *   /httpbin/...     httpbin's /anything: {args, data, files, form, headers, json, method, origin, url}, with
  *                    httpbin's `Server: gunicorn/19.9.0` and CORS headers
- *   /objects/{name}  an object store: PUT stores the body; GET answers it with Content-Type from the
- *                    `response-content-type` query parameter (as S3 does) and an MD5 ETag
  *   /record/{tag}    reads the whole body, then 200; what it received is kept for /__record?tag={tag}:
  *                    {headers, bytes, complete} — `complete` false when the upload broke off before its end
  *   /raw-status/{n}  a raw HTTP/1.1 response with status line n (600, 99 …), written byte by byte as given;
@@ -43,12 +41,15 @@
  *
  *   /gate/{name}     holds the request until a test opens the gate (POST /__open?gate={name}), then answers 200
  *                    {"opened": name}: a backend exactly as slow as the test needs, whatever the machine's load.
+ *   /hold/{tag}, /drip/{tag}, /sse/{n}, /stall/{tag}  streamed responses (test/support/streaming-backend.ts);
+ *                    /__stream?tag= says how far a tagged one got and whether its reader went away
  *
  * Every request is counted by path so tests can prove the backend was (or was not) called.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { handleStreaming, streamState } from "./streaming-backend.ts";
 
 export interface BackendServer {
   url: string;
@@ -59,8 +60,6 @@ export interface BackendServer {
 
 /** The last request each path had (method, headers, body), for tests that check what a backend received. */
 const lastRequests = new Map<string, { method: string; headers: Record<string, string | string[] | undefined>; bodyBase64: string }>();
-/** Objects stored through PUT /objects/{name}. */
-const objects = new Map<string, Buffer>();
 
 /** Gates by name (`/gate/<name>`): the requests waiting at each, answered when a test opens it. */
 const gates = new Map<string, { open: boolean; waiting: (() => void)[] }>();
@@ -76,6 +75,10 @@ export async function startBackend(port = 0): Promise<BackendServer> {
     const url = new URL(req.url ?? "/", "http://backend");
     if (url.pathname === "/__hung") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ state: hung.get(url.searchParams.get("tag") ?? "") ?? null }));
+      return;
+    }
+    if (url.pathname === "/__stream") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(streamState(url.searchParams.get("tag") ?? "")));
       return;
     }
     if (url.pathname === "/__record") {
@@ -225,7 +228,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
     petstore(req, res, url, body);
     return;
   }
-  if (first === "lambda-url" || first === "verbatim" || first === "httpbin" || first === "objects") {
+  if (first && handleStreaming(first, second, req, res, url)) return;
+  if (first === "lambda-url" || first === "verbatim" || first === "httpbin") {
     const body = await readBody(req);
     lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: body.toString("base64") });
     recordedBackend(first, req, res, url, body);
@@ -373,23 +377,6 @@ function recordedBackend(kind: string, req: IncomingMessage, res: ServerResponse
       const out = Buffer.from(JSON.stringify(echo, null, 2) + "\n");
       res.writeHead(200, { "content-type": "application/json", "content-length": String(out.length), server: "gunicorn/19.9.0", "access-control-allow-origin": "*", "access-control-allow-credentials": "true" });
       res.end(out);
-      return;
-    }
-    case "objects": {
-      const name = url.pathname.slice("/objects/".length);
-      if (req.method === "PUT") {
-        objects.set(name, body);
-        res.writeHead(200).end();
-        return;
-      }
-      const object = objects.get(name);
-      if (!object) {
-        res.writeHead(404, { "content-type": "application/xml" }).end("<Error><Code>NoSuchKey</Code></Error>");
-        return;
-      }
-      const etag = `"${createHash("md5").update(object).digest("hex")}"`;
-      res.writeHead(200, { "content-type": url.searchParams.get("response-content-type") ?? "binary/octet-stream", etag, "content-length": String(object.length) });
-      res.end(object);
       return;
     }
   }
