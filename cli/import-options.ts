@@ -15,6 +15,8 @@ export const IMPORT_FLAGS = {
   jwks: { type: "string", multiple: true },
   "vpc-link": { type: "string", multiple: true },
   "sigv4-key": { type: "string", multiple: true },
+  "aws-secrets": { type: "string" },
+  "aws-endpoint": { type: "string" },
   name: { type: "string" },
   flavor: { type: "string" },
   resource: { type: "string" },
@@ -22,13 +24,16 @@ export const IMPORT_FLAGS = {
 
 export const IMPORT_HELP = `Amazon exports (OpenAPI 3.0 / Swagger 2.0 with x-amazon-apigateway-* extensions, or a SAM/CloudFormation
 template) are converted as \`portico import\` converts them (what is not carried over is listed):
-  --map FILE                  a mapping file: lambda, backends, stages, stageVariables, jwks, vpcLinks, sigv4
+  --map FILE                  a mapping file: lambda, backends, stages, stageVariables, jwks, vpcLinks, sigv4, aws
   --lambda NAME=BINDING       the service binding standing in for a Lambda function (name, alias or ARN)
   --backend FROM=TO           rewrite integration URIs starting with FROM (a stand-in, an internal host)
   --stage-variable NAME=VALUE set a stage variable on every stage
   --jwks ISSUER=URL           a JWT issuer's JWKS URL (default <issuer>/.well-known/jwks.json)
-  --vpc-link ID=BINDING       the service binding standing in for a VPC link
+  --vpc-link ID=BINDING       the binding (connectionId) standing in for a VPC link
   --sigv4-key KEY_ID=SECRET   an access key AWS_IAM routes verify SigV4 against (secret: a Worker secret's name)
+  --aws-secrets ID,KEY[,TOKEN] the Worker secrets AWS service integrations sign with, in place of Amazon's IAM role
+                              (default AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY)
+  --aws-endpoint URL          AWS service integrations call URL instead of AWS (an emulator; may use \${stageVariables.x})
   --name NAME                 the API's name (default: from the export's title)
   --flavor rest|http          override the detected flavour
   --resource LOGICAL_ID       the API resource, when a template has several`;
@@ -41,6 +46,8 @@ export type ImportFlagValues = {
   jwks?: string[];
   "vpc-link"?: string[];
   "sigv4-key"?: string[];
+  "aws-secrets"?: string;
+  "aws-endpoint"?: string;
   name?: string;
   flavor?: string;
   resource?: string;
@@ -86,6 +93,8 @@ export function importOptionsFrom(values: ImportFlagValues, stages?: string[]): 
   set("vpcLinks", pairs("vpc-link", values["vpc-link"]));
   const keys = pairs("sigv4-key", values["sigv4-key"]);
   if (keys) flags.sigv4 = { credentials: keys };
+  const aws = awsFlags(values["aws-secrets"], values["aws-endpoint"]);
+  if (aws) flags.aws = aws;
   set("name", values.name);
   set("flavor", values.flavor as ImportOptions["flavor"]);
   set("resource", values.resource);
@@ -94,4 +103,18 @@ export function importOptionsFrom(values: ImportFlagValues, stages?: string[]): 
   const { errors } = checkImportOptions(options);
   if (errors.length) throw new CliError("invalid import options", EXIT.usage, errors.map((e) => ({ path: formatPath(e.path), message: e.message })));
   return options;
+}
+
+/** `--aws-secrets ID,KEY[,TOKEN]` and `--aws-endpoint URL` as the mapping file's `aws`. */
+function awsFlags(secrets: string | undefined, endpoint: string | undefined): ImportOptions["aws"] | undefined {
+  if (secrets === undefined && endpoint === undefined) return undefined;
+  const out: NonNullable<ImportOptions["aws"]> = {};
+  if (secrets !== undefined) {
+    const names = secrets.split(",").map((n) => n.trim());
+    if (names.length < 2 || names.length > 3 || names.some((n) => !n))
+      throw new CliError(`--aws-secrets takes ACCESS_KEY_ID_SECRET,SECRET_ACCESS_KEY_SECRET[,SESSION_TOKEN_SECRET], got ${JSON.stringify(secrets)}`, EXIT.usage);
+    out.credentials = { accessKeyId: names[0]!, secretAccessKey: names[1]!, ...(names[2] ? { sessionToken: names[2] } : {}) };
+  }
+  if (endpoint !== undefined) out.endpoint = endpoint;
+  return out;
 }

@@ -12,6 +12,7 @@ import type { ApiDefinition } from "../../src/config/types.ts";
 import type { Command } from "../command.ts";
 import { checkFile, definitionError } from "../definition-file.ts";
 import { CliError, EXIT } from "../errors.ts";
+import { formatPath } from "../../src/config/field-errors.ts";
 
 const USAGE = `usage: portico export FILE [-o OUT] [--format oas30]
 
@@ -20,8 +21,12 @@ methods (ANY as x-amazon-apigateway-any-method, $default as an HTTP API's defaul
 x-amazon-apigateway-integration (service bindings as Lambda functions of the same name), authorizers as security
 schemes with x-amazon-apigateway-authorizer, models as components.schemas, validation as request validators, and
 gateway responses, binary media types, the API key source, CORS and the resource policy as their extensions.
-What Amazon has no field for (stages and their variables, throttles, the cache, usage plans, domains, Portico-only
-settings) is kept in \`x-portico\` objects, so \`portico import\` reads the export back to the same API.
+AWS service integrations are Amazon's AWS integrations (REST: the ARN; HTTP APIs: the integration subtype), private
+integrations and response streaming use Amazon's connectionType, connectionId and responseTransferMode.
+What Amazon has no field for (stages and their variables, throttles, the cache, usage plans, domains, the secrets
+an aws integration signs with and its endpoint, Portico-only settings) is kept in \`x-portico\` objects, so
+\`portico import\` reads the export back to the same API. queue, r2 and workflow integrations (Cloudflare bindings)
+have no Amazon integration: they are written in x-portico only, with a warning.
 
 options:
   -o, --output OUT   write to OUT (.json, .yaml or .yml; default: JSON on stdout)
@@ -49,6 +54,10 @@ export const exportCommand: Command = {
     const definition = checked.value as ApiDefinition;
     if (definition.flavor === "websocket") throw new CliError(`${file}: a WebSocket API (flavor: websocket) cannot be exported: Amazon's OpenAPI exports and extensions describe REST and HTTP APIs only`, EXIT.usage);
     const doc = exportApi(definition);
+    // Cloudflare's own kinds have no Amazon integration: portico import reads them back, Amazon's import would not.
+    for (const [key, route] of Object.entries(definition.routes))
+      if (route.integration.type === "queue" || route.integration.type === "r2" || route.integration.type === "workflow")
+        console.error(`warning: ${formatPath(["routes", key, "integration"])}: a ${route.integration.type} integration (a Cloudflare binding) has no Amazon equivalent: written in x-portico only, so Amazon API Gateway would refuse to import this method`);
     const text = output && extname(output).toLowerCase() !== ".json" ? stringify(doc, { lineWidth: 0 }) : JSON.stringify(doc, null, 2) + "\n";
     if (output) {
       await writeFile(output, text);

@@ -120,6 +120,37 @@ describe("an export as it is", () => {
     expect((await portico("export", join(REPO_ROOT, "examples", "petstore", "api.yaml"), "--format", "swagger2")).status).toBe(2);
   });
 
+  it("AWS service integrations: --aws-secrets and --aws-endpoint say what the IAM role and AWS's endpoint become; export writes them back; queue, r2 and workflow are Portico's only", async () => {
+    const out = join(dir, "storage.yaml");
+    const imported = await portico("import", fixture("s3-sqs-service-proxy.swagger2.json"), "-o", out, "--aws-secrets", "S3_KEY_ID,S3_SECRET", "--aws-endpoint", "http://127.0.0.1:9000");
+    expect(imported.status, imported.stderr).toBe(0);
+    expect(imported.stderr).toContain("the IAM role arn:aws:iam::123456789012:role/apigAwsProxyRole is not carried over: Portico signs with the access key in the Worker secrets S3_KEY_ID and S3_SECRET; give that key only what the role allowed");
+    const def = parse(readFileSync(out, "utf8"));
+    expect(def.routes["GET /{folder}/{item}"].integration).toMatchObject({
+      type: "aws",
+      uri: "arn:aws:apigateway:us-west-2:s3:path/{bucket}/{object}",
+      credentials: { accessKeyId: "S3_KEY_ID", secretAccessKey: "S3_SECRET" },
+      endpoint: "http://127.0.0.1:9000",
+    });
+    const exported = join(dir, "storage.json");
+    expect((await portico("export", out, "-o", exported)).status).toBe(0);
+    const back = await portico("import", exported, "--json");
+    expect(back.status, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout).definition.routes).toEqual(def.routes);
+    expect(await portico("import", fixture("s3-sqs-service-proxy.swagger2.json"), "--aws-secrets", "ONLY_ONE")).toMatchObject({
+      status: 2,
+      stderr: '--aws-secrets takes ACCESS_KEY_ID_SECRET,SECRET_ACCESS_KEY_SECRET[,SESSION_TOKEN_SECRET], got "ONLY_ONE"\n',
+    });
+
+    const queue = join(dir, "queue.yaml");
+    writeFileSync(queue, "name: jobs\nstages: { prod: {} }\nroutes:\n  POST /jobs: { integration: { type: queue, queue: JOBS } }\n");
+    const written = await portico("export", queue, "-o", join(dir, "queue.json"));
+    expect(written.status).toBe(0);
+    expect(written.stderr).toContain('warning: routes["POST /jobs"].integration: a queue integration (a Cloudflare binding) has no Amazon equivalent: written in x-portico only, so Amazon API Gateway would refuse to import this method');
+    const again = await portico("import", join(dir, "queue.json"), "--json");
+    expect(JSON.parse(again.stdout).definition.routes).toEqual({ "POST /jobs": { integration: { type: "queue", queue: "JOBS" } } });
+  });
+
   it("WebSocket APIs: export refuses one (exit 2, one line, nothing written); import lists one as not carried over", async () => {
     const out = join(dir, "chat.json");
     const chat = join(REPO_ROOT, "examples", "chat", "api.yaml");

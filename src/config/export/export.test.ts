@@ -25,6 +25,9 @@ import f7 from "../../../test/fixtures/aws/reqvalidators.swagger2.json?raw";
 import f8 from "../../../test/fixtures/aws/sam-http-api-jwt-lambda.yaml?raw";
 import f9 from "../../../test/fixtures/aws/sam-inline-swagger.yaml?raw";
 import f10 from "../../../test/fixtures/aws/simple-petstore.swagger2.json?raw";
+import f11 from "../../../test/fixtures/aws/s3-sqs-service-proxy.swagger2.json?raw";
+import f12 from "../../../test/fixtures/aws/sqs-subtypes-http-api.oas30.json?raw";
+import f13 from "../../../test/fixtures/aws/rest-streaming-private.oas30.json?raw";
 
 const fixtures: Record<string, string> = {
   "http-api-integrations.oas30.json": f1,
@@ -37,6 +40,9 @@ const fixtures: Record<string, string> = {
   "sam-http-api-jwt-lambda.yaml": f8,
   "sam-inline-swagger.yaml": f9,
   "simple-petstore.swagger2.json": f10,
+  "s3-sqs-service-proxy.swagger2.json": f11,
+  "sqs-subtypes-http-api.oas30.json": f12,
+  "rest-streaming-private.oas30.json": f13,
 };
 
 const OPTIONS = { localDev: true };
@@ -47,7 +53,7 @@ const withoutPortico = (doc: unknown) => JSON.parse(JSON.stringify(doc, (key, va
 
 describe("import → export → import", () => {
   const names = Object.keys(fixtures);
-  it("covers every fixture", () => expect(names.length).toBeGreaterThanOrEqual(10));
+  it("covers every fixture", () => expect(names.length).toBeGreaterThanOrEqual(13));
 
   for (const name of names)
     it(`${name}: the same bundle, from the full export and from Amazon's extensions alone`, async () => {
@@ -72,6 +78,48 @@ describe("WebSocket APIs", () => {
     expect(checkDefinition(chat, OPTIONS)).toEqual([]);
     expect(chat.flavor).toBe("websocket");
     expect(() => exportApi(chat)).toThrow("a WebSocket API (flavor: websocket) cannot be exported as OpenAPI");
+  });
+});
+
+describe("issue 15's integrations in Amazon's fields", () => {
+  type Op = Record<string, Record<string, unknown>>;
+  const opOf = (doc: Record<string, unknown>, path: string, method: string) => (doc.paths as Record<string, Record<string, Op>>)[path]![method]!;
+
+  it("aws by ARN or subtype, VPC links and streaming as Amazon writes them; what Amazon has no field for in x-portico", () => {
+    const doc = exportApi(EVERYTHING);
+    const sqs = opOf(doc, "/queue-orders", "post");
+    expect(sqs["x-amazon-apigateway-integration"]).toEqual({
+      type: "aws",
+      httpMethod: "POST",
+      uri: "arn:aws:apigateway:eu-west-1:sqs:path/123456789012/orders",
+      timeoutInMillis: 9000,
+      requestTemplates: { "application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)" },
+      requestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
+      passthroughBehavior: "never",
+      responses: { default: { statusCode: 202 } },
+    });
+    // The secrets signed with and the endpoint: Portico's, beside Amazon's part.
+    expect(sqs["x-portico"]).toEqual({ integration: EVERYTHING.routes["POST /queue-orders"]!.integration });
+    expect(opOf(doc, "/private/{proxy+}", "x-amazon-apigateway-any-method")["x-amazon-apigateway-integration"]).toMatchObject({ type: "http_proxy", connectionType: "VPC_LINK", connectionId: "ORDERS_VPC" });
+    expect(opOf(doc, "/ticks", "get")["x-amazon-apigateway-integration"]).toMatchObject({ type: "http_proxy", responseTransferMode: "STREAM", timeoutInMillis: 600000 });
+    expect(opOf(doc, "/chat", "post")["x-amazon-apigateway-integration"]).toMatchObject({
+      type: "aws_proxy",
+      uri: "arn:aws:apigateway:us-east-1:lambda:path/2021-11-15/functions/arn:aws:lambda:us-east-1:123456789012:function:CHAT/response-streaming-invocations",
+      responseTransferMode: "STREAM",
+    });
+    // Cloudflare's own kinds: no Amazon integration at all, the route whole in x-portico.
+    const queue = opOf(doc, "/events", "post");
+    expect(queue["x-amazon-apigateway-integration"]).toBeUndefined();
+    expect(queue["x-portico"]).toMatchObject({ $replace: true, integration: { type: "queue", queue: "EVENTS" } });
+
+    const http = opOf(exportApi(EVERYTHING_HTTP), "/orders", "post");
+    expect(http["x-amazon-apigateway-integration"]).toEqual({
+      type: "aws_proxy",
+      integrationSubtype: "SQS-SendMessage",
+      payloadFormatVersion: "1.0",
+      timeoutInMillis: 5000,
+      requestParameters: { QueueUrl: "$stageVariables.queue", MessageBody: "$request.body", MessageGroupId: "$request.header.x-customer" },
+    });
   });
 });
 
@@ -127,6 +175,49 @@ const EVERYTHING: ApiDefinition = {
     "GET /partner": { authorizer: "partners", resourcePolicy: { allow: { ips: ["10.0.0.0/8"] } }, integration: { type: "service", service: "PARTNER", payloadFormat: "1.0" } },
     "GET /device": { authorizer: "devices", forwardInternalHeaders: ["x-envoy-original-path"], integration: { type: "http_proxy", uri: "http://devices.internal/d", service: "DEVICES" } },
     "ANY /files/{proxy+}": { authorizer: "remote", integration: { type: "service", service: "FILES", path: "/files/{proxy}" } },
+    // Issue 15's kinds and fields.
+    "POST /queue-orders": {
+      integration: {
+        type: "aws",
+        uri: "arn:aws:apigateway:eu-west-1:sqs:path/123456789012/orders",
+        httpMethod: "POST",
+        credentials: { accessKeyId: "AWS_KEY_ID", secretAccessKey: "AWS_SECRET", sessionToken: "AWS_TOKEN" },
+        endpoint: "${stageVariables.backend}",
+        timeoutMs: 9000,
+        requestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
+        requestTemplates: { "application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)" },
+        passthroughBehavior: "NEVER",
+        responses: { default: { statusCode: 202 } },
+      },
+    },
+    "GET /objects/{key}": { integration: { type: "aws", uri: "arn:aws:apigateway:eu-west-1:s3:path/photos/{key}", httpMethod: "GET", credentials: { accessKeyId: "AWS_KEY_ID", secretAccessKey: "AWS_SECRET" } } },
+    "POST /events": { integration: { type: "queue", queue: "EVENTS", batch: true, delaySeconds: 5, envelope: true } },
+    "ANY /photos/{key+}": { integration: { type: "r2", bucket: "PHOTOS", key: "photos/{key}" } },
+    "POST /runs/{id}": { integration: { type: "workflow", workflow: "RUNS", instanceId: "run-{id}", requestTemplates: { "application/json": '{"a": 1}' } } },
+    "ANY /private/{proxy+}": { integration: { type: "http_proxy", uri: "http://orders.internal/{proxy}", connectionType: "VPC_LINK", connectionId: "ORDERS_VPC" } },
+    "GET /ticks": { integration: { type: "http_proxy", uri: "https://events.example.com/ticks", responseTransferMode: "STREAM", streamIdleTimeoutMs: 60000, timeoutMs: 600000 } },
+    "POST /chat": { integration: { type: "service", service: "CHAT", payloadFormat: "2.0", responseTransferMode: "STREAM" } },
+  },
+};
+
+/** The HTTP flavour's share of issue 15: subtypes, and a private integration that sends the request's own path. */
+const EVERYTHING_HTTP: ApiDefinition = {
+  name: "everything-http",
+  flavor: "http",
+  stages: { prod: { variables: { queue: "https://sqs.eu-west-1.amazonaws.com/123456789012/orders" } } },
+  routes: {
+    "POST /orders": {
+      integration: {
+        type: "aws",
+        subtype: "SQS-SendMessage",
+        region: "eu-west-1",
+        credentials: { accessKeyId: "AWS_KEY_ID", secretAccessKey: "AWS_SECRET" },
+        requestParameters: { QueueUrl: "$stageVariables.queue", MessageBody: "$request.body", MessageGroupId: "$request.header.x-customer" },
+        timeoutMs: 5000,
+      },
+    },
+    "POST /start": { integration: { type: "aws", subtype: "StepFunctions-StartExecution", credentials: { accessKeyId: "AWS_KEY_ID", secretAccessKey: "AWS_SECRET" }, requestParameters: { StateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:orders", Input: "$request.body", Region: "eu-west-1" } } },
+    "ANY /orders/{proxy+}": { integration: { type: "http_proxy", uri: "http://orders.internal", connectionType: "VPC_LINK", connectionId: "ORDERS_VPC" } },
   },
 };
 
@@ -154,6 +245,11 @@ describe("property: the export of any definition that compiles imports back to t
     expect(await idOf(roundTrip(EVERYTHING))).toBe(await idOf(EVERYTHING));
     const http = { ...EVERYTHING, flavor: "http" as const };
     if (!checkDefinition(http, OPTIONS).length) expect(await idOf(roundTrip(http))).toBe(await idOf(http));
+  });
+
+  it("holds for the HTTP flavour's AWS subtypes and private integration", async () => {
+    expect(checkDefinition(EVERYTHING_HTTP, OPTIONS)).toEqual([]);
+    expect(await idOf(roundTrip(EVERYTHING_HTTP))).toBe(await idOf(EVERYTHING_HTTP));
   });
 
   it("holds with one node of it removed or replaced", async () => {

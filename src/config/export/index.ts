@@ -133,7 +133,8 @@ function operation(route: RouteDefinition, parsed: ParsedRouteKey, flavor: Flavo
     validators.add(name);
     op["x-amazon-apigateway-request-validator"] = name;
   }
-  op["x-amazon-apigateway-integration"] = amazonIntegration(route.integration, flavor, cacheKeyParameters(route.cache?.keys));
+  const integration = amazonIntegration(route.integration, flavor, cacheKeyParameters(route.cache?.keys));
+  if (integration) op["x-amazon-apigateway-integration"] = integration;
   return op;
 }
 

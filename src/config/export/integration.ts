@@ -1,8 +1,11 @@
 /**
  * A Portico integration as Amazon's `x-amazon-apigateway-integration`: `http`/`http_proxy`/`mock` by their own
  * names, Lambda-style `service` integrations as AWS_PROXY (1.0/2.0) or AWS (custom) invoking a function named
- * after the binding — which the import binds back to the same binding. What Amazon has no field for (headers, a
- * service binding on an HTTP integration, a raw Worker forward) is left to the route's `x-portico`.
+ * after the binding — which the import binds back to the same binding — and `aws` as Amazon's AWS integration (a
+ * REST API's ARN) or AWS_PROXY with its `integrationSubtype` (an HTTP API's); VPC links and response streaming by
+ * Amazon's field names. What Amazon has no field for (headers, the secrets an `aws` integration signs with, its
+ * endpoint, a service binding on an HTTP integration, a raw Worker forward) is left to the route's `x-portico`; so
+ * are Cloudflare's own kinds (`queue`, `r2`, `workflow`), which have no Amazon integration at all (undefined).
  */
 import type { Flavor, IntegrationDefinition, IntegrationResponseDefinition } from "../types.ts";
 
@@ -10,12 +13,15 @@ import type { Flavor, IntegrationDefinition, IntegrationResponseDefinition } fro
 export const EXPORT_REGION = "us-east-1";
 export const EXPORT_ACCOUNT = "123456789012";
 
-export const lambdaUri = (binding: string) =>
-  `arn:aws:apigateway:${EXPORT_REGION}:lambda:path/2015-03-31/functions/arn:aws:lambda:${EXPORT_REGION}:${EXPORT_ACCOUNT}:function:${binding}/invocations`;
+/** The function's invocation URI; with response streaming, InvokeWithResponseStream's (Amazon's streaming form). */
+export const lambdaUri = (binding: string, stream = false) =>
+  stream
+    ? `arn:aws:apigateway:${EXPORT_REGION}:lambda:path/2021-11-15/functions/arn:aws:lambda:${EXPORT_REGION}:${EXPORT_ACCOUNT}:function:${binding}/response-streaming-invocations`
+    : `arn:aws:apigateway:${EXPORT_REGION}:lambda:path/2015-03-31/functions/arn:aws:lambda:${EXPORT_REGION}:${EXPORT_ACCOUNT}:function:${binding}/invocations`;
 
 const lower = (v: string | undefined) => v?.toLowerCase();
 
-export function amazonIntegration(integration: IntegrationDefinition, flavor: Flavor, cacheKeys: string[]): Record<string, unknown> {
+export function amazonIntegration(integration: IntegrationDefinition, flavor: Flavor, cacheKeys: string[]): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   const set = (key: string, value: unknown) => {
     if (value !== undefined) out[key] = value;
@@ -27,6 +33,8 @@ export function amazonIntegration(integration: IntegrationDefinition, flavor: Fl
       set("type", integration.type);
       set("httpMethod", integration.method ?? "ANY");
       set("uri", integration.uri);
+      set("connectionType", integration.connectionType);
+      set("connectionId", integration.connectionId);
       break;
     case "mock":
       set("type", "mock");
@@ -60,11 +68,23 @@ export function amazonIntegration(integration: IntegrationDefinition, flavor: Fl
         break;
       }
       set("httpMethod", "POST");
-      set("uri", lambdaUri(integration.service));
+      set("uri", lambdaUri(integration.service, integration.responseTransferMode === "STREAM"));
+      break;
+    case "aws":
+      if (integration.subtype) {
+        set("type", "aws_proxy");
+        set("integrationSubtype", integration.subtype);
+        // Amazon's only value for a subtype (its required field).
+        set("payloadFormatVersion", "1.0");
+      } else {
+        set("type", "aws");
+        set("httpMethod", integration.httpMethod ?? "POST");
+        set("uri", integration.uri);
+      }
       break;
     default:
-      // Kinds added later (issue 15's aws, queue …) are already in Amazon's shape where Amazon has one.
-      Object.assign(out, i);
+      // queue, r2, workflow: Cloudflare bindings, with no Amazon integration to write.
+      return undefined;
   }
   set("timeoutInMillis", i.timeoutMs);
   set("requestTemplates", i.requestTemplates);
@@ -73,6 +93,7 @@ export function amazonIntegration(integration: IntegrationDefinition, flavor: Fl
   set("contentHandling", i.contentHandling);
   if (i.responses) out.responses = Object.fromEntries(Object.entries(i.responses as Record<string, IntegrationResponseDefinition>).map(([p, r]) => [p, { ...r }]));
   if (integration.type === "http_proxy") set("responseParameters", integration.responseParameters);
+  set("responseTransferMode", i.responseTransferMode);
   if (cacheKeys.length) out.cacheKeyParameters = cacheKeys;
   return out;
 }

@@ -10,6 +10,9 @@ import type { CustomAuthorizerDefinition, JwtAuthorizerDefinition } from "../typ
 import { checkImport, importApi, importText, type ImportOptions } from "./index.ts";
 import petstore from "../../../test/fixtures/aws/petstore-example.swagger2.json";
 import integrations from "../../../test/fixtures/aws/http-api-integrations.oas30.json";
+import s3Sqs from "../../../test/fixtures/aws/s3-sqs-service-proxy.swagger2.json";
+import sqsSubtypes from "../../../test/fixtures/aws/sqs-subtypes-http-api.oas30.json";
+import streamingPrivate from "../../../test/fixtures/aws/rest-streaming-private.oas30.json";
 import samHttp from "../../../test/fixtures/aws/sam-http-api-jwt-lambda.yaml?raw";
 
 const swagger = (paths: Record<string, unknown>, more: Record<string, unknown> = {}) => ({ swagger: "2.0", info: { title: "Test API" }, paths, ...more });
@@ -201,8 +204,8 @@ describe("bad input, each at its JSON path", () => {
     expect(errorsOf(doc)).toEqual(['paths["/a"].get["x-amazon-apigateway-integration"].requestTemplates["application/json"]: line 2, column 1: #if has no matching #end']);
   });
 
-  it("what would serve wrongly: an AWS service integration (issue 15), a private API, alternative security, a resource policy Portico cannot express", () => {
-    const s3 = { type: "aws", httpMethod: "GET", uri: "arn:aws:apigateway:us-east-1:s3:path/{bucket}" };
+  it("what would serve wrongly: an AWS integration called with each caller's credentials, a private API, alternative security, a resource policy Portico cannot express", () => {
+    const s3 = { type: "aws", httpMethod: "GET", uri: "arn:aws:apigateway:us-east-1:s3:path/{bucket}", credentials: "arn:aws:iam::*:user/*" };
     const doc = swagger(
       { "/s3": { get: op(s3) }, "/either": { get: op(HTTP, { security: [{ a: [] }, { b: [] }] }) } },
       {
@@ -213,7 +216,7 @@ describe("bad input, each at its JSON path", () => {
     const errors = issuesOf(doc).filter((i) => i.startsWith("error"));
     expect(errors).toEqual(
       expect.arrayContaining([
-        'error paths["/s3"].get["x-amazon-apigateway-integration"]: an AWS service integration (s3): not carried over: needs the aws integration (issue 15)',
+        'error paths["/s3"].get["x-amazon-apigateway-integration"].credentials: arn:aws:iam::*:user/*: Amazon calls the service with each caller\'s own credentials; Portico has no caller identity to sign with, and a fixed key would accept callers Amazon refuses: the route is not carried over',
         'error paths["/either"].get.security: alternative security requirements (one OR another): Amazon allows one authorization per method; the route is not carried over',
         'error ["x-amazon-apigateway-endpoint-configuration"].vpcEndpointIds: a private API (reachable only from VPC endpoints): Portico serves the public internet, so it would be open to anyone',
         expect.stringMatching(/^error \["x-amazon-apigateway-policy"\]\.Statement\[0\]: not carried over: a principal other than everyone/),
@@ -315,5 +318,125 @@ describe("SAM and CloudFormation templates", () => {
       },
     });
     expect(checkImport(result).errors).toEqual([]);
+  });
+});
+
+describe("AWS service integrations, VPC links and response streaming, in issue 15's fields", () => {
+  const role = (p: string) => `warning ${p}.credentials: the IAM role arn:aws:iam::123456789012:role/apigAwsProxyRole is not carried over: Portico signs with the access key in the Worker secrets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (--aws-secrets names others); give that key only what the role allowed`;
+
+  it("REST: S3 and SQS by Amazon's ARN — uri, httpMethod and mapping as they are; the IAM role becomes the Worker secrets signed with", () => {
+    const result = importApi(structuredClone(s3Sqs));
+    const routes = result.definition!.routes;
+    expect(routes["PUT /{folder}/{item}"]!.integration).toEqual({
+      type: "aws",
+      uri: "arn:aws:apigateway:us-west-2:s3:path/{bucket}/{object}",
+      httpMethod: "PUT",
+      credentials: { accessKeyId: "AWS_ACCESS_KEY_ID", secretAccessKey: "AWS_SECRET_ACCESS_KEY" },
+      requestParameters: {
+        "integration.request.path.object": "method.request.path.item",
+        "integration.request.path.bucket": "method.request.path.folder",
+        "integration.request.header.Content-Type": "method.request.header.Content-Type",
+      },
+      passthroughBehavior: "WHEN_NO_MATCH",
+      responses: {
+        "4\\d{2}": { statusCode: "400" },
+        default: { statusCode: "200", responseParameters: { "method.response.header.Content-Type": "integration.response.header.Content-Type", "method.response.header.Content-Length": "integration.response.header.Content-Length" } },
+        "5\\d{2}": { statusCode: "500" },
+      },
+    });
+    expect(routes["POST /orders"]!.integration).toMatchObject({
+      type: "aws",
+      uri: "arn:aws:apigateway:us-west-2:sqs:path/123456789012/orders",
+      httpMethod: "POST",
+      requestTemplates: { "application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)" },
+      passthroughBehavior: "NEVER",
+    });
+    expect(result.issues.map((i) => `${i.severity} ${formatPath(i.path)}: ${i.message}`)).toContain(role('paths["/{folder}/{item}"].get["x-amazon-apigateway-integration"]'));
+    expect(checkImport(result).errors).toEqual([]);
+  });
+
+  it("REST: the secrets and an endpoint from the import's options (an emulator), no suggestion to name others", () => {
+    const options: ImportOptions = { aws: { credentials: { accessKeyId: "KEY_ID", secretAccessKey: "KEY", sessionToken: "TOKEN" }, endpoint: "${stageVariables.aws}" } };
+    const result = importApi(structuredClone(s3Sqs), options);
+    expect(result.definition!.routes["GET /{folder}/{item}"]!.integration).toMatchObject({ credentials: { accessKeyId: "KEY_ID", secretAccessKey: "KEY", sessionToken: "TOKEN" }, endpoint: "${stageVariables.aws}" });
+    expect(result.issues.find((i) => i.path.at(-1) === "credentials")!.message).toBe(
+      "the IAM role arn:aws:iam::123456789012:role/apigAwsProxyRole is not carried over: Portico signs with the access key in the Worker secrets KEY_ID and KEY (session token TOKEN); give that key only what the role allowed",
+    );
+    expect(checkImport(result, { localDev: true }).errors).toEqual([]);
+  });
+
+  it("HTTP APIs: integration subtypes with their parameters by Amazon's names, the region from the options, the queue URL or us-east-1 (listed)", () => {
+    const result = importApi(structuredClone(sqsSubtypes));
+    expect(result.definition!.routes["POST /orders"]!.integration).toEqual({
+      type: "aws",
+      subtype: "SQS-SendMessage",
+      region: "us-east-1",
+      credentials: { accessKeyId: "AWS_ACCESS_KEY_ID", secretAccessKey: "AWS_SECRET_ACCESS_KEY" },
+      requestParameters: { QueueUrl: "$stageVariables.queueUrl", MessageBody: "$request.body", DelaySeconds: "0" },
+      timeoutMs: 10000,
+    });
+    expect(result.definition!.routes["GET /orders/next"]!.integration).toMatchObject({ subtype: "SQS-ReceiveMessage", requestParameters: { QueueUrl: "$stageVariables.queueUrl", MaxNumberOfMessages: "1" } });
+    expect(issuesOf(structuredClone(sqsSubtypes))).toContain(
+      'warning paths["/orders"].post["x-amazon-apigateway-integration"].integrationSubtype: the API\'s region is not in the export: us-east-1 assumed (region in the mapping file, or a Region parameter, says otherwise)',
+    );
+    expect(checkImport(result).errors).toEqual([]);
+    expect((importApi(structuredClone(sqsSubtypes), { region: "eu-west-3" }).definition!.routes["POST /orders"]!.integration as { region?: string }).region).toBe("eu-west-3");
+    const literal = structuredClone(sqsSubtypes);
+    literal.paths["/orders"].post["x-amazon-apigateway-integration"].requestParameters.QueueUrl = "https://sqs.ap-south-1.amazonaws.com/123456789012/orders";
+    expect((importApi(literal).definition!.routes["POST /orders"]!.integration as { region?: string }).region).toBe("ap-south-1");
+  });
+
+  it("what cannot be carried: a subtype Portico lacks, a URI that is no AWS action or path; a subtype's templates are listed", () => {
+    const http = (integration: Record<string, unknown>) => ({ openapi: "3.0.1", info: { title: "t" }, paths: { "/a": { post: op({ type: "aws_proxy", payloadFormatVersion: "1.0", ...integration }) } } });
+    // (Each document's one route is left out, so the definition also has no routes: the first error is the import's.)
+    expect(errorsOf(http({ integrationSubtype: "AppConfig-GetConfiguration", requestParameters: { Application: "a" } }))[0]).toBe(
+      'paths["/a"].post["x-amazon-apigateway-integration"].integrationSubtype: the AppConfig-GetConfiguration integration subtype: not carried over (Portico has SQS-SendMessage, SQS-ReceiveMessage, SQS-DeleteMessage, StepFunctions-StartExecution, EventBridge-PutEvents, Kinesis-PutRecord)',
+    );
+    expect(issuesOf(http({ integrationSubtype: "SQS-DeleteMessage", requestParameters: { QueueUrl: "q", ReceiptHandle: "$request.body.h" }, requestTemplates: { "application/json": "{}" } }))).toContain(
+      'warning paths["/a"].post["x-amazon-apigateway-integration"].requestTemplates: not carried over: a subtype maps its parameters only (Amazon\'s AWS_PROXY passes the service\'s answer through)',
+    );
+    expect(errorsOf(swagger({ "/a": { get: op({ type: "aws", httpMethod: "GET", uri: "arn:aws:apigateway:moon-1:s3:path/b/k" }) } }))[0]).toBe(
+      'paths["/a"].get["x-amazon-apigateway-integration"].uri: "moon-1" is not an AWS region (us-east-1, eu-west-3 …): the integration is not carried over',
+    );
+  });
+
+  it("private integrations: connectionType VPC_LINK and connectionId naming the binding (mapped, or named after the link and listed)", () => {
+    const mapped = importApi(structuredClone(streamingPrivate), { vpcLinks: { abc123: "DEMO_BACKEND" } });
+    expect(mapped.definition!.routes["GET /greeting"]!.integration).toEqual({
+      type: "http_proxy",
+      uri: "http://internal-nlb-1234567890.us-east-1.elb.amazonaws.com/greeting",
+      method: "GET",
+      connectionType: "VPC_LINK",
+      connectionId: "DEMO_BACKEND",
+    });
+    expect(checkImport(mapped).errors).toEqual([]);
+    const unmapped = importApi(structuredClone(streamingPrivate));
+    expect(unmapped.definition!.routes["GET /greeting"]!.integration).toMatchObject({ connectionType: "VPC_LINK", connectionId: "ABC123" });
+    expect(issuesOf(structuredClone(streamingPrivate))).toContain(
+      'warning paths["/greeting"].get["x-amazon-apigateway-integration"].connectionId: VPC link abc123 is reached through the binding ABC123 (--vpc-link abc123=BINDING to choose another): declare it in wrangler.toml ([[services]] or [[vpc_services]])',
+    );
+    const fromVariable = swagger({ "/a": { get: op({ ...HTTP, connectionType: "VPC_LINK", connectionId: "${stageVariables.link}" }) } });
+    expect(errorsOf(fromVariable)[0]).toMatch(/connectionId: the VPC link comes from a stage variable/);
+    // An HTTP API names a load balancer listener by ARN: the binding decides, the URI becomes an origin (HTTP APIs send the request's path).
+    const listener = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/orders/50dc6c495c0c9188/0467ef3c8400ae65";
+    const http = { openapi: "3.0.1", info: { title: "t" }, paths: { "/orders/{id}": { get: op({ type: "http_proxy", httpMethod: "GET", uri: listener, connectionType: "VPC_LINK", connectionId: "a1b2c3", payloadFormatVersion: "1.0" }) } } };
+    const result = importApi(http, { vpcLinks: { a1b2c3: "ORDERS_API" } });
+    expect(result.definition!.routes["GET /orders/{id}"]!.integration).toMatchObject({ uri: "http://orders-api.internal", connectionType: "VPC_LINK", connectionId: "ORDERS_API" });
+    expect(checkImport(result).errors).toEqual([]);
+  });
+
+  it("responseTransferMode STREAM on proxy integrations (HTTP and Lambda, whose streaming URI is InvokeWithResponseStream's); refused where Amazon streams nothing", () => {
+    const result = importApi(structuredClone(streamingPrivate), { lambda: { "chat-stream": "LAMBDA_ECHO" } });
+    expect(result.definition!.routes["GET /ticks"]!.integration).toEqual({ type: "http_proxy", uri: "https://events.example.com/sse/4", method: "GET", timeoutMs: 60000, responseTransferMode: "STREAM" });
+    expect(result.definition!.routes["GET /sse/{n}"]!.integration).toEqual({ type: "service", service: "LAMBDA_ECHO", payloadFormat: "1.0", timeoutMs: 120000, responseTransferMode: "STREAM" });
+    expect(checkImport(result).errors).toEqual([]);
+    const at = 'paths["/a"].get["x-amazon-apigateway-integration"].responseTransferMode';
+    // (The one route is left out, so the definition also has no routes: the first error is the import's.)
+    expect(errorsOf(swagger({ "/a": { get: op({ ...HTTP, type: "http", responseTransferMode: "STREAM" }) } }))[0]).toBe(
+      `${at}: STREAM on a non-proxy HTTP integration: Amazon streams proxy integrations only (their templates need the whole response); the route is not carried over`,
+    );
+    const lambda = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Fn/invocations";
+    expect(errorsOf(swagger({ "/a": { get: op({ type: "aws", httpMethod: "POST", uri: lambda, responseTransferMode: "STREAM" }) } }))[0]).toMatch(/STREAM on a non-proxy Lambda integration/);
+    expect(errorsOf(swagger({ "/a": { get: op({ ...HTTP, responseTransferMode: "TRICKLE" }) } }))[0]).toBe(`${at}: unknown transfer mode "TRICKLE" (BUFFERED or STREAM)`);
   });
 });

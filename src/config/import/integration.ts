@@ -2,8 +2,9 @@
  * `x-amazon-apigateway-integration` → a Portico integration, with Amazon's field names kept wherever Portico has
  * them (requestTemplates, requestParameters, responses, passthroughBehavior, contentHandling): HTTP → `http`,
  * HTTP_PROXY → `http_proxy`, MOCK → `mock`, AWS_PROXY to Lambda → `service` with the Lambda proxy event (1.0 or
- * 2.0), AWS to Lambda → `service` with `payloadFormat: custom`, other AWS services → issue15.ts. Lambda functions
- * become service bindings by the import's mapping (lambda.ts).
+ * 2.0), AWS to Lambda → `service` with `payloadFormat: custom`, other AWS services, VPC links and response streaming
+ * → issue15.ts (`aws`, `connectionType: VPC_LINK`, `responseTransferMode`). Lambda functions become service bindings
+ * by the import's mapping (lambda.ts).
  */
 import { isObject } from "../field-errors.ts";
 import type { Flavor, IntegrationDefinition, IntegrationResponseDefinition } from "../types.ts";
@@ -59,12 +60,13 @@ export function convertIntegration(raw: Record<string, unknown>, at: JsonPath, c
     case "HTTP":
     case "HTTP_PROXY": {
       const kind = type === "HTTP" ? "http" : "http_proxy";
-      const uri = httpUri(raw, at, ctx);
+      const vpc = upper(raw.connectionType) === "VPC_LINK" ? vpcLink(raw, ctx.options.vpcLinks ?? {}, at, issues) : null;
+      if (vpc === undefined) return undefined;
+      const uri = httpUri(raw, at, ctx, vpc?.connectionId);
       if (uri === undefined) return undefined;
-      let extra: Record<string, unknown> | undefined = {};
-      if (upper(raw.connectionType) === "VPC_LINK") extra = vpcLink(raw, ctx.options.vpcLinks ?? {}, kind, at, issues);
-      const stream = streaming(raw, kind, at, issues);
-      if (!extra || !stream) return undefined;
+      const stream = streaming(raw, kind, kind === "http_proxy", at, issues);
+      if (!stream) return undefined;
+      const extra = vpc ?? {};
       const method = upper(raw.httpMethod);
       const base = { type: kind, uri, ...(method && method !== "ANY" ? { method } : {}), ...common, ...extra, ...stream };
       if (kind === "http") return { integration: { ...base, ...mapping } as IntegrationDefinition, cacheKeys };
@@ -96,7 +98,7 @@ export function convertIntegration(raw: Record<string, unknown>, at: JsonPath, c
           issues.error([...at, "uri"], raw.uri === undefined ? "required" : "an intrinsic function the import could not resolve: the integration is not carried over");
           return undefined;
         }
-        const integration = awsServiceIntegration(raw, { ...mapping, ...common }, at, issues);
+        const integration = awsServiceIntegration(raw, { ...mapping, ...common }, at, ctx);
         return integration && { integration, cacheKeys };
       }
       if (fn.qualifier?.includes("${")) {
@@ -110,7 +112,7 @@ export function convertIntegration(raw: Record<string, unknown>, at: JsonPath, c
         issues.warn([...at, "uri"], `Lambda function ${fn.name}${fn.qualifier ? `:${fn.qualifier}` : ""} is served by the service binding ${binding} (--lambda ${logicalId ?? fn.name}=BINDING to choose another); declare it in wrangler.toml`);
       }
       if (typeof raw.credentials === "string") issues.warn([...at, "credentials"], "not needed: Portico calls the Worker through its service binding, with no IAM role");
-      const stream = streaming(raw, "service", at, issues);
+      const stream = streaming(raw, "service", type === "AWS_PROXY", at, issues);
       if (!stream) return undefined;
       if (type === "AWS_PROXY") {
         const version = raw.payloadFormatVersion === undefined ? (ctx.flavor === "http" ? "2.0" : "1.0") : String(raw.payloadFormatVersion) === "1" ? "1.0" : String(raw.payloadFormatVersion);
@@ -141,11 +143,20 @@ export function convertIntegration(raw: Record<string, unknown>, at: JsonPath, c
   }
 }
 
-/** The backend URI, with the import's `backends` replacements applied; undefined (and an error) when unusable. */
-function httpUri(raw: Record<string, unknown>, at: JsonPath, ctx: IntegrationContext): string | undefined {
+/**
+ * The backend URI, with the import's `backends` replacements applied; undefined (and an error) when unusable. An HTTP
+ * API's private integration names a load balancer listener or Cloud Map service by ARN: the binding (`vpcBinding`)
+ * decides where requests go, so the URI becomes an origin naming it (HTTP APIs send the request's own path).
+ */
+function httpUri(raw: Record<string, unknown>, at: JsonPath, ctx: IntegrationContext, vpcBinding?: string): string | undefined {
   if (typeof raw.uri !== "string") {
     ctx.issues.error([...at, "uri"], raw.uri === undefined ? "required" : "an intrinsic function the import could not resolve: the integration is not carried over");
     return undefined;
+  }
+  if (vpcBinding && ctx.flavor === "http" && raw.uri.startsWith("arn:")) {
+    const origin = `http://${vpcBinding.toLowerCase().replace(/_/g, "-").replace(/^-+/, "")}.internal`;
+    ctx.issues.warn([...at, "uri"], `${raw.uri}: the load balancer or Cloud Map service is not carried over (the binding ${vpcBinding} decides where requests go); uri ${origin}`);
+    return origin;
   }
   let uri = raw.uri;
   for (const [from, to] of Object.entries(ctx.options.backends ?? {}))
@@ -154,7 +165,7 @@ function httpUri(raw: Record<string, unknown>, at: JsonPath, ctx: IntegrationCon
       break;
     }
   if (!/^(https?:\/\/|\$\{stageVariables\.)/i.test(uri)) {
-    const vpc = upper(raw.connectionType) === "VPC_LINK" ? " (a load balancer's ARN names no host Portico can send to: give a URL, or use the VPC_LINK integration of issue 15)" : "";
+    const vpc = upper(raw.connectionType) === "VPC_LINK" ? " (a REST API's private integration names its backend by URL)" : "";
     ctx.issues.error([...at, "uri"], `"${raw.uri}" is not an http(s) URL${vpc}`);
     return undefined;
   }

@@ -1,7 +1,8 @@
 /**
  * Lambda functions in Amazon's URIs, and the service bindings they become. An integration or authorizer URI names
  * a function (`arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:…:function:Name/invocations`,
- * or the function ARN itself on HTTP APIs); the import's mapping (`--lambda Name=BINDING`) says which Worker
+ * `…/2021-11-15/functions/…/response-streaming-invocations` for response streaming, or the function ARN itself on HTTP
+ * APIs); the import's mapping (`--lambda Name=BINDING`) says which Worker
  * stands in for it. A function the mapping does not name gets a binding named after it, which `validate` then
  * checks against wrangler.toml like any other.
  */
@@ -15,7 +16,7 @@ export interface LambdaFunction {
   qualifier: string | null;
 }
 
-const INVOCATION = /^arn:aws[a-z-]*:apigateway:[^:]*:lambda:path\/[0-9-]+\/functions\/(.+)\/invocations$/;
+const INVOCATION = /^arn:aws[a-z-]*:apigateway:[^:]*:lambda:path\/[0-9-]+\/functions\/(.+)\/(?:response-streaming-)?invocations$/;
 const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[^:]*:[^:]*:function:([^:/]+)(?::([^/]+))?$/;
 
 /** The function an integration or authorizer URI invokes, or null when it is not a Lambda URI. */

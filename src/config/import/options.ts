@@ -28,12 +28,26 @@ export interface ImportOptions {
   jwks?: Record<string, string>;
   /** AWS_IAM routes: the access keys Portico verifies SigV4 against (access key id → Worker secret name). */
   sigv4?: { region?: string; credentials?: Record<string, string> };
+  /**
+   * AWS service integrations: the Worker secrets holding the access key Portico signs with (in place of Amazon's IAM
+   * role; default AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), and an endpoint in place of AWS's (an emulator).
+   */
+  aws?: { credentials?: AwsSecrets; endpoint?: string };
   /** CloudFormation: the logical id of the API resource, when a template has several. */
   resource?: string;
   /** Values for `AWS::Region` and `AWS::AccountId` in templates (default us-east-1, 123456789012). */
   region?: string;
   accountId?: string;
 }
+
+/** Names of Worker secrets, never values. */
+export interface AwsSecrets {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+const SECRET_NAME: SchemaNode = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description: "A Worker secret's name." };
 
 const stringMap = (description: string): SchemaNode => ({ type: "object", description, additionalProperties: { type: "string", minLength: 1 } });
 
@@ -55,6 +69,21 @@ export const IMPORT_OPTIONS_SCHEMA: SchemaNode = {
       additionalProperties: false,
       description: "SigV4 (AWS_IAM) verification.",
       properties: { region: { type: "string", pattern: "^[a-z0-9-]+$", description: "Region." }, credentials: stringMap("Access key id → secret name.") },
+    },
+    aws: {
+      type: "object",
+      additionalProperties: false,
+      description: "AWS service integrations.",
+      properties: {
+        credentials: {
+          type: "object",
+          additionalProperties: false,
+          required: ["accessKeyId", "secretAccessKey"],
+          description: "The Worker secrets holding the access key to sign with.",
+          properties: { accessKeyId: SECRET_NAME, secretAccessKey: SECRET_NAME, sessionToken: SECRET_NAME },
+        },
+        endpoint: { type: "string", minLength: 1, maxLength: 2048, description: "In place of AWS's endpoint (http(s), may use ${stageVariables.name})." },
+      },
     },
     resource: { type: "string", description: "Template logical id of the API." },
     region: { type: "string", pattern: "^[a-z0-9-]+$", description: "AWS::Region." },
@@ -83,5 +112,6 @@ export function mergeImportOptions(base: ImportOptions, over: ImportOptions): Im
     if (base[key] || over[key]) merged[key] = { ...base[key], ...over[key] };
   if (base.sigv4 || over.sigv4)
     merged.sigv4 = { ...base.sigv4, ...over.sigv4, credentials: { ...base.sigv4?.credentials, ...over.sigv4?.credentials } };
+  if (base.aws || over.aws) merged.aws = { ...base.aws, ...over.aws };
   return merged;
 }
