@@ -6,7 +6,7 @@
  * request. A slow or failing tier is a miss, never an error.
  */
 import type { Env } from "../env.ts";
-import { decodeEntry, encodeEntry, type CacheEntry } from "./entry.ts";
+import { decodeEntry, decodePlain, encodeEntry, type CacheEntry } from "./entry.ts";
 import { hashKeyText } from "./key.ts";
 import { fresh, type Held, MemoryTier } from "./memory.ts";
 
@@ -41,12 +41,12 @@ export function memoryMillis(env: Env): number {
   return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, MEMORY_MS_MAX) : MEMORY_MS_DEFAULT;
 }
 
-function remember(key: string, entry: CacheEntry, crypto: CryptoKey | null, now: number, ms: number): void {
-  memory.set(key, entry, crypto, now, ms);
-}
-
-function recall(key: string, crypto: CryptoKey | null, now: number): Held | undefined {
-  return memory.get(key, crypto, now);
+/**
+ * The entry the memory tier holds for a key text, synchronously: a memory hit awaits nothing, sets no timer and
+ * hashes nothing (the tiers behind are keyed by the SHA-256 of the text; memory by the text itself).
+ */
+export function recall(text: string, crypto: CryptoKey | null, now: number): Held | undefined {
+  return memory.get(text, crypto, now);
 }
 
 /**
@@ -84,12 +84,12 @@ export function releaseFill(text: string, token: object): void {
  * Waits for another request's fill of `text`: the entry once it is in memory, or undefined as soon as the claim is
  * released without one (not storable, too large for memory, failed) or lapses.
  */
-export async function awaitFill(text: string, crypto: CryptoKey | null): Promise<{ entry: CacheEntry; headers: Headers } | undefined> {
+export async function awaitFill(text: string, crypto: CryptoKey | null): Promise<Held | undefined> {
   // Counted as well as timed: Date.now() only advances across I/O in Workers.
   for (let polls = 0; polls * FILL_POLL_MS < FILL_WAIT_MS; polls++) {
     await new Promise((resolve) => setTimeout(resolve, FILL_POLL_MS));
     const now = Date.now();
-    const held = recall(text, crypto, now);
+    const held = memory.get(text, crypto, now);
     if (held) return held;
     const claim = filling.get(text);
     if (!claim || claim.until <= now) return undefined;
@@ -125,52 +125,66 @@ export class EntryKey {
   }
 }
 
-
-async function withinWait<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const gaveUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([work.catch(() => undefined), gaveUp]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
+/**
+ * Settles with `work`'s value, or undefined when it fails or takes longer than `ms`. One promise and one timer,
+ * cleared as soon as the work settles (a race of two promises allocates three more per tier asked).
+ */
+function withinWait<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
 }
 
 function location(): Cache | undefined {
   return (globalThis as { caches?: { default?: Cache } }).caches?.default;
 }
 
+/** A hit from the tiers behind memory: the entry, and its headers built once when the memory tier took it. */
 export interface LookupResult {
-  entry: CacheEntry | undefined;
-  /** The entry's headers as a Headers object, when the memory tier answered. */
+  entry: CacheEntry;
   headers?: Headers;
 }
 
-export async function lookup(env: Env, id: EntryKey, crypto: CryptoKey | null, exec: ExecutionContext, memoryMs: number): Promise<LookupResult> {
+/** Entries decode without a promise when they are not sealed (the common case: no encryptionSecret). */
+const decode = (bytes: Uint8Array, crypto: CryptoKey | null) => (crypto ? decodeEntry(bytes, crypto) : decodePlain(bytes));
+
+/**
+ * Asks the tiers behind memory (call `recall` first): this location's Cache API, then KV, each within a bounded
+ * wait. A hit is copied into memory (and a KV hit into the location).
+ */
+export async function lookup(env: Env, id: EntryKey, crypto: CryptoKey | null, exec: ExecutionContext, memoryMs: number): Promise<LookupResult | undefined> {
   const now = Date.now();
-  const held = memoryMs > 0 ? recall(id.text, crypto, now) : undefined;
-  if (held) return { entry: held.entry, headers: held.headers };
   const here = location();
   const key = id.kv;
   const url = LOCATION_ORIGIN + key;
   const local = here ? await withinWait(here.match(url), KV_WAIT_MS) : undefined;
   if (local) {
-    const entry = await decodeEntry(new Uint8Array(await local.arrayBuffer()), crypto);
-    if (entry && fresh(entry, now)) {
-      remember(id.text, entry, crypto, now, memoryMs);
-      return { entry };
-    }
+    const entry = await decode(new Uint8Array(await local.arrayBuffer()), crypto);
+    if (entry && fresh(entry, now)) return hold(id.text, entry, crypto, now, memoryMs);
   }
   const bytes = await withinWait(env.CACHE.get(key, "arrayBuffer"), KV_WAIT_MS);
-  if (!bytes) return { entry: undefined };
+  if (!bytes) return undefined;
   const raw = new Uint8Array(bytes);
-  const entry = await decodeEntry(raw, crypto);
+  const entry = await decode(raw, crypto);
   // Corrupt, or sealed under another key: a miss, and the next store overwrites it.
-  if (!entry) return { entry: undefined };
-  if (!fresh(entry, now)) return { entry: undefined };
-  remember(id.text, entry, crypto, now, memoryMs);
+  if (!entry || !fresh(entry, now)) return undefined;
   if (here) exec.waitUntil(putLocal(here, url, raw, entry, now).catch(() => {}));
-  return { entry };
+  return hold(id.text, entry, crypto, now, memoryMs);
+}
+
+/** A hit read from behind memory, taken into memory (where its headers are built once) when the tier is on. */
+function hold(text: string, entry: CacheEntry, crypto: CryptoKey | null, now: number, memoryMs: number): LookupResult {
+  return (memoryMs > 0 ? memory.set(text, entry, crypto, now, memoryMs) : undefined) ?? { entry };
 }
 
 async function putLocal(here: Cache, url: string, raw: Uint8Array, entry: CacheEntry, now: number): Promise<void> {
@@ -187,7 +201,8 @@ async function putLocal(here: Cache, url: string, raw: Uint8Array, entry: CacheE
  */
 export async function store(env: Env, id: EntryKey, entry: CacheEntry, crypto: CryptoKey | null, memoryMs: number, force = false): Promise<boolean> {
   const now = Date.now();
-  remember(id.text, entry, crypto, now, memoryMs);
+  // With the tier off this drops what memory held for the key (an isolate's requests share one tier).
+  memory.set(id.text, entry, crypto, now, memoryMs);
   const key = id.kv;
   const since = now - (lastWrite.get(key) ?? 0);
   if (since < WRITE_INTERVAL_MS) {

@@ -46,6 +46,27 @@ describe("the memory tier", () => {
     expect(control.gets).toBe(getsBefore + 1);
   });
 
+  it("serves an entry read from KV whole, from memory and from the location copy made of the same bytes", async () => {
+    const { kv, control } = faultyKv();
+    const { path, uri } = echoPath("memkv");
+    const definition = api(uri);
+    const gw = await cacheGateway(definition, { CACHE: kv, CACHE_MEMORY_MS: "300" });
+    const get = () => read(gw.fetch("/prod/thing"));
+    const first = await calls(path, 1, get);
+    await dropLocation(definition.name);
+    await sleep(350); // past the hold: only KV has the entry
+    const gets = control.gets;
+    for (let i = 0; i < 3; i++) {
+      const hit = await calls(path, 0, get); // KV, then memory
+      expect([xCache(hit.res), hit.text]).toEqual(["HIT", first.text]);
+    }
+    expect(control.gets).toBe(gets + 1);
+    await sleep(350); // past the hold again: the location copy written from KV's bytes answers
+    const located = await calls(path, 0, get);
+    expect([xCache(located.res), located.text]).toEqual(["HIT", first.text]);
+    expect(control.gets).toBe(gets + 1);
+  });
+
   it("never holds an entry past its TTL", { timeout: 10_000 }, async () => {
     const { path, uri } = echoPath("memttl");
     const gw = await cacheGateway(api(uri, { ttl: 1 }), { CACHE_MEMORY_MS: "60000" });
