@@ -2,10 +2,11 @@
  * The request context: everything the pipeline's stages learn about one request, in the order they learn it.
  * Stages read and fill it; none of it outlives the request.
  */
-import type { Identity } from "../authorizers/types.ts";
-import type { CompiledBundle, CompiledRoute } from "../deploy/compiled-bundle.ts";
+import type { Identity } from "../wire/identity.ts";
+import type { CompiledBundle } from "../deploy/compiled-bundle.ts";
+import type { CompiledRoute } from "../deploy/compiled-route.ts";
 import type { Env } from "../env.ts";
-import type { IntegrationRequest } from "../integrations/mapping/request.ts";
+import type { IntegrationRequest } from "./integration-request.ts";
 import { readAtMost } from "../util/read-bounded.ts";
 import { GatewayError } from "./gateway-responses.ts";
 

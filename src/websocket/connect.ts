@@ -5,7 +5,7 @@
  * mints the connection id (which names a hub), and hands the socket to that hub with everything a message will
  * need in its attachment: identity, authorizer context, API key, groups the `$connect` reply joined, the version.
  */
-import type { CompiledRoute } from "../deploy/compiled-bundle.ts";
+import type { CompiledRoute } from "../deploy/compiled-route.ts";
 import type { Integration } from "../integrations/types.ts";
 import type { RequestContext } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
