@@ -8,13 +8,18 @@ import { CONNECT_ROUTE } from "../config/compile-websocket.ts";
 import type { CompiledRoute } from "../deploy/compiled-route.ts";
 import type { CompiledWebSocket } from "../deploy/compiled-websocket.ts";
 import type { Integration } from "../integrations/types.ts";
+import type { RequestEnv } from "../pipeline/context.ts";
 import { connectIntegration } from "./connect.ts";
+import type { HubsEnv } from "./hub-client.ts";
 import { managementIntegration } from "./management.ts";
 
-const built = new WeakMap<CompiledWebSocket, { upgrade: Integration; management: Integration }>();
+/** Both call hubs, so they need `CONNECTION_HUB` as well as bindings by name. */
+type WebSocketIntegration = Integration<RequestEnv & HubsEnv>;
+
+const built = new WeakMap<CompiledWebSocket, { upgrade: WebSocketIntegration; management: WebSocketIntegration }>();
 
 /** The integration of `route` when it is the WebSocket API's upgrade or management route; undefined otherwise. */
-export function webSocketIntegration(ws: CompiledWebSocket, route: CompiledRoute): Integration | undefined {
+export function webSocketIntegration(ws: CompiledWebSocket, route: CompiledRoute): WebSocketIntegration | undefined {
   if (route !== ws.upgrade && route !== ws.management) return undefined;
   let pair = built.get(ws);
   if (!pair) {

@@ -17,13 +17,12 @@
  */
 import type { CompiledBundle } from "../deploy/compiled-bundle.ts";
 import type { CompiledRoute } from "../deploy/compiled-route.ts";
-import type { Env } from "../env.ts";
 import { invokeLambda } from "../wire/lambda/invoke.ts";
 import { parseReply } from "../wire/lambda/reply.ts";
 import { mapRequest } from "../integrations/mapping/request.ts";
 import { lambdaHeaders } from "../integrations/service/proxy-event.ts";
 import { integrationFor } from "../integrations/index.ts";
-import { RequestContext } from "../pipeline/context.ts";
+import { RequestContext, type RequestEnv } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { readAtMost } from "../util/read-bounded.ts";
 import { CONNECTION_HEADERS } from "../wire/headers.ts";
@@ -43,7 +42,7 @@ export interface WsInvocation {
   bundle: CompiledBundle;
   facts: WsEventFacts;
   stageVariables: Record<string, string>;
-  env: Env;
+  env: RequestEnv;
   exec: ExecutionContext;
   /** CONNECT only: the pipeline's own context for the upgrade request. */
   upgrade?: RequestContext;

@@ -17,6 +17,7 @@
  */
 import type { CompiledBundle } from "../deploy/compiled-bundle.ts";
 import type { CompiledRoute } from "../deploy/compiled-route.ts";
+import type { RequestEnv } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import type { ConnectionAttachment } from "./attachment.ts";
 import { DEFAULT_WS_ROUTE } from "../config/compile-websocket.ts";
@@ -49,7 +50,7 @@ export interface MessageContext {
   attachment: ConnectionAttachment;
   bundle: CompiledBundle;
   stageVariables: Record<string, string>;
-  env: import("../env.ts").Env;
+  env: RequestEnv;
   exec: ExecutionContext;
   message: string | ArrayBuffer;
   /** The message as text (set by limits). */
