@@ -1,6 +1,6 @@
 /**
  * A test-only Worker standing in for a Lambda function (and for a plain Worker backend) behind `service`
- * integrations, on the Lambda adapter's contract (src/integrations/lambda/adapter.ts; vitest.config.ts bundles
+ * integrations, on the Lambda adapter's contract (src/wire/lambda/adapter.ts; vitest.config.ts bundles
  * this file with it):
  *
  *   - an RPC call `invokeLambda(event)` on the binding is a Lambda invocation, run by the adapter's `runLambda`

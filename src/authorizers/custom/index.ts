@@ -1,6 +1,6 @@
 /**
  * The custom authorizer — Amazon's Lambda authorizer on Workers: another Worker (through a service binding, as
- * the RPC call `invokeLambda(event)`: lambda/adapter.ts) or a URL (a JSON POST) receives Amazon's authorizer event
+ * the RPC call `invokeLambda(event)`: wire/lambda/adapter.ts) or a URL (a JSON POST) receives Amazon's authorizer event
  * and answers with a policy or a simple decision.
  *
  * - Identity sources missing or blank, or a token failing `validationExpression`: 401 without asking.
@@ -170,7 +170,7 @@ async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: 
 }
 
 /**
- * A Worker authorizer gets the event as an RPC call on its binding (lambda/adapter.ts), never as an HTTP request:
+ * A Worker authorizer gets the event as an RPC call on its binding (wire/lambda/adapter.ts), never as an HTTP request:
  * the same unforgeable channel as Lambda-style integrations.
  */
 async function fromService(ctx: RequestContext, spec: BundleCustomAuthorizer, service: string, event: unknown): Promise<unknown> {

@@ -1,7 +1,7 @@
 /**
  * A Lambda proxy integration with `responseTransferMode: STREAM` (Amazon's InvokeWithResponseStream): the proxy
  * event goes over the same RPC channel, as `invokeLambdaStream(event)`; the handler answers in Lambda's streaming
- * format (lambda/stream.ts), and the client's response starts as soon as the prelude — status, headers, cookies —
+ * format (wire/lambda/stream.ts), and the client's response starts as soon as the prelude — status, headers, cookies —
  * has arrived, within `timeoutMs`. The body then streams as the handler writes it, held to the idle timeout and the
  * 15-minute maximum; a client that goes away cancels the stream, which the handler sees as a failed write. A
  * prelude that is missing, not JSON or not Amazon's shape is a malformed reply: 502 (500 on HTTP APIs).
