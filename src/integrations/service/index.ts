@@ -23,6 +23,7 @@ import { acceptsBinary, matchesMediaType } from "../media-types.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
 import { invokeLambda, MAX_LAMBDA_REPLY_BYTES, type Invocation } from "../lambda/invoke.ts";
 import { sendToBackend } from "../transport.ts";
+import { propagateTrace } from "../../observability/request-trace.ts";
 import { HIDDEN_FROM_MAPPING } from "../mapping/params.ts";
 import type { Integration } from "../types.ts";
 
@@ -52,10 +53,12 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
         ...(ctx.identity ? { authorizer: authorizerContext(ctx.identity, format) } : {}),
       });
       const event = format === "1.0" ? buildEventV1(facts) : buildEventV2(facts);
+      if (ctx.explain) ctx.explain.integration = { type: "service", target: `service ${spec.service} (Lambda proxy ${format} event)` };
       const started = performance.now();
       // Over RPC, never over HTTP: the one channel a client cannot address (lambda/adapter.ts).
       const outcome = await invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES);
       ctx.integrationLatencyMs = performance.now() - started;
+      if (ctx.explain?.integration) ctx.explain.integration.latencyMs = ctx.integrationLatencyMs;
       if (!outcome.ok) {
         if (outcome.why === "timeout") throw new GatewayError("INTEGRATION_TIMEOUT", { detail: outcome.detail });
         if (outcome.why === "no-binding") throw new GatewayError("API_CONFIGURATION_ERROR", { detail: outcome.detail });
@@ -107,9 +110,11 @@ function customService(spec: BundleServiceIntegration): Integration {
         );
         return new Response("", { status: 200, headers: json });
       }
+      if (ctx.explain) ctx.explain.integration = { type: "service", target: `service ${spec.service} (Lambda custom event)` };
       const started = performance.now();
       const outcome = await invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES);
       ctx.integrationLatencyMs = performance.now() - started;
+      if (ctx.explain?.integration) ctx.explain.integration.latencyMs = ctx.integrationLatencyMs;
       if (outcome.ok) {
         ctx.integrationErrorMessage = null;
         return new Response(outcome.payload, { status: 200, headers: json });
@@ -152,6 +157,8 @@ function lambdaHeaders(ctx: RequestContext): Headers {
   headers.delete("x-forwarded-host");
   // Identity headers (claimsToHeaders) overwrite or remove what the client sent, as for HTTP backends.
   applyBackendHeaders(headers, ctx.backendHeaders);
+  // The trace, in the event's headers, as Amazon puts X-Amzn-Trace-Id there (and traceparent beside it).
+  propagateTrace(ctx, headers);
   return headers;
 }
 
