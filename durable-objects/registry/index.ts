@@ -11,14 +11,20 @@ import type {
   DeploymentRecord,
   HistoryEntry,
   MetricsSample,
+  ShadowBatch,
+  ShadowReport,
   StageState,
   StickyKey,
   VersionMetrics,
+  VersionSeries,
 } from "../../src/deploy/types.ts";
 import { decide } from "./auto-canary.ts";
 import * as keys from "./keys.ts";
 import type { ApiKeyRecord, KeyLookup } from "./keys.ts";
-import { recordSamples, versionMetrics } from "./metrics-store.ts";
+import { recordSamples, versionMetrics, versionSeries } from "./metrics-store.ts";
+import * as shadow from "./shadow.ts";
+import { analyticsReadable } from "../../src/observability/metrics-reader.ts";
+import { versionMetricsFromAnalytics } from "../../src/observability/analytics-sql.ts";
 import { migrate } from "./schema.ts";
 import * as stages from "./stages.ts";
 import { fail, type Result } from "./stages.ts";
@@ -48,6 +54,13 @@ export interface CanaryInput {
   sticky?: StickyKey;
 }
 
+/** `--require-clean-shadow`: the version must have a clean shadow report on the stage first. */
+export interface ShadowGate {
+  requireCleanShadow?: boolean;
+  /** Evaluated requests the report needs (default 1). */
+  minShadowRequests?: number;
+}
+
 export interface ServingState {
   api: string;
   /** Increases on every pointer change. */
@@ -63,6 +76,8 @@ export interface DomainRow {
 }
 
 const DEFAULT_STICKY: StickyKey = { kind: "none" };
+/** How often automated canaries are judged when Analytics Engine is the metrics source (it has no arrivals to react to). */
+const ANALYTICS_RECHECK_MS = 10_000;
 
 export class Registry extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -186,7 +201,7 @@ export class Registry extends DurableObject<Env> {
 
   // ---- canaries ----
 
-  async setCanary(stage: string, input: CanaryInput): Promise<Result<StageState>> {
+  async setCanary(stage: string, input: CanaryInput, gate: ShadowGate = {}): Promise<Result<StageState>> {
     const api = this.#api();
     const existing = stages.readStage(this.#sql, api, stage);
     if (!existing) return fail(404, `no stage "${stage}"`, "stage");
@@ -200,6 +215,8 @@ export class Registry extends DurableObject<Env> {
     if (deploymentId === existing.deploymentId) return fail(409, "the canary must differ from the stage's stable version", "deploymentId");
     const canaryStages = (JSON.parse(stages.bundleText(this.#sql, deploymentId)!) as { stages: Record<string, unknown> }).stages;
     if (!Object.hasOwn(canaryStages, stage)) return fail(400, `deployment ${deploymentId.slice(0, 12)} does not define stage "${stage}"`, "deploymentId");
+    const refused = this.#gate(stage, deploymentId, gate);
+    if (refused) return refused;
     const canary: CanaryState = {
       deploymentId,
       percent: input.percent ?? existing.canary?.percent ?? 0,
@@ -217,9 +234,11 @@ export class Registry extends DurableObject<Env> {
     return { ok: true, value: stages.readStage(this.#sql, api, stage)! };
   }
 
-  async promoteCanary(stage: string): Promise<Result<StageState>> {
+  async promoteCanary(stage: string, gate: ShadowGate = {}): Promise<Result<StageState>> {
     const existing = stages.readStage(this.#sql, this.#api(), stage);
     if (!existing?.canary) return fail(404, `stage "${stage}" has no canary`, "stage");
+    const refused = this.#gate(stage, existing.canary.deploymentId, gate);
+    if (refused) return refused;
     return this.#moveStable(stage, existing.canary.deploymentId, "canary-promote", "canary promoted");
   }
 
@@ -240,10 +259,12 @@ export class Registry extends DurableObject<Env> {
     return { ok: true, value: stages.readStage(this.#sql, api, stage)! };
   }
 
-  async startAutoCanary(stage: string, config: AutoCanaryConfig): Promise<Result<StageState>> {
+  async startAutoCanary(stage: string, config: AutoCanaryConfig, gate: ShadowGate = {}): Promise<Result<StageState>> {
     const api = this.#api();
     const existing = stages.readStage(this.#sql, api, stage);
     if (!existing?.canary) return fail(404, `stage "${stage}" has no canary: deploy one with --canary first`, "stage");
+    const refused = this.#gate(stage, existing.canary.deploymentId, gate);
+    if (refused) return refused;
     const now = Date.now();
     const canary: CanaryState = {
       ...existing.canary,
@@ -267,28 +288,44 @@ export class Registry extends DurableObject<Env> {
 
   async #scheduleAlarm(): Promise<void> {
     const now = Date.now();
-    // A step already due is waiting for traffic (minRequests): look again after a while, not in a tight loop.
+    // A step already due is waiting for traffic (minRequests): look again after a while, not in a tight loop. With
+    // Analytics Engine as the source no metrics arrive here, so the bounds are checked on the alarm: every 10 s.
+    const recheck = analyticsReadable(this.env) ? ANALYTICS_RECHECK_MS : Infinity;
     const due = stages
       .readStages(this.#sql, this.#api())
-      .flatMap((s) => (s.canary?.auto ? [Math.max(s.canary.auto.stepStartedAt + s.canary.auto.intervalSeconds * 1000, now + Math.min(5000, s.canary.auto.intervalSeconds * 500))] : []));
+      .flatMap((s) => {
+        const auto = s.canary?.auto;
+        if (!auto) return [];
+        const step = Math.max(auto.stepStartedAt + auto.intervalSeconds * 1000, now + Math.min(5000, auto.intervalSeconds * 500));
+        return [Math.min(step, now + recheck)];
+      });
     if (due.length) await this.ctx.storage.setAlarm(Math.min(...due));
     else await this.ctx.storage.deleteAlarm();
   }
 
   /**
-   * Judges every automated canary. Each stage is read, judged and written with no await in between, so a publish
-   * or canary change that arrives meanwhile is never overwritten by a decision about the state before it; the
-   * domain index is synced once, after.
+   * Judges every automated canary, on the metrics of whichever source the Worker reads (the local store here, or
+   * Analytics Engine's SQL API). Metrics are read first; then each stage is read, judged and written with no await
+   * in between, and a stage whose canary changed while its metrics were being read is left for the next round — so
+   * a publish or canary change that arrives meanwhile is never overwritten by a decision about the state before it.
+   * The domain index is synced once, after.
    */
   async #evaluateAutoCanaries(stepDue: boolean): Promise<void> {
+    const api = this.#api();
+    const observed = new Map<string, { canary: string; stepStartedAt: number; metrics: VersionMetrics[] }>();
+    for (const state of stages.readStages(this.#sql, api)) {
+      const auto = state.canary?.auto;
+      if (!auto) continue;
+      const metrics = await this.#versionMetrics(api, state.stage, auto.stepStartedAt - 10_000, state.deploymentId, state.canary!.deploymentId);
+      if (metrics) observed.set(state.stage, { canary: state.canary!.deploymentId, stepStartedAt: auto.stepStartedAt, metrics });
+    }
     const now = Date.now();
     let promoted = false;
-    for (const name of stages.readStages(this.#sql, this.#api()).map((s) => s.stage)) {
-      const state = stages.readStage(this.#sql, this.#api(), name);
-      if (!state) continue;
-      const canary = state.canary;
-      if (!canary?.auto) continue;
-      const metrics = versionMetrics(this.#sql, state.stage, canary.auto.stepStartedAt - 10_000, state.deploymentId, canary.deploymentId);
+    for (const [name, seen] of observed) {
+      const state = stages.readStage(this.#sql, api, name);
+      const canary = state?.canary;
+      if (!state || !canary?.auto || canary.deploymentId !== seen.canary || canary.auto.stepStartedAt !== seen.stepStartedAt) continue;
+      const { metrics } = seen;
       const decision = decide(canary.auto, canary.percent, metrics.find((m) => m.role === "canary"), metrics.find((m) => m.role === "stable"), now, stepDue);
       if (decision.action === "rollback") {
         this.#clearCanary(state.stage, "auto-rollback", `automated canary rolled back: ${decision.reason}`);
@@ -305,6 +342,68 @@ export class Registry extends DurableObject<Env> {
       }
     }
     if (promoted) await this.#syncIndex();
+  }
+
+  /** A stage's per-version metrics from the Worker's metrics source; null when Analytics Engine could not answer (judged next round). */
+  async #versionMetrics(api: string, stage: string, since: number, stable: string, canary: string): Promise<VersionMetrics[] | null> {
+    if (!analyticsReadable(this.env)) return versionMetrics(this.#sql, stage, since, stable, canary);
+    try {
+      return await versionMetricsFromAnalytics(this.env, api, stage, since, stable, canary);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "warn", event: "auto-canary-metrics-unavailable", api, stage, reason: (err as Error).message }));
+      return null;
+    }
+  }
+
+  #gate(stage: string, deploymentId: string, gate: ShadowGate): Result<never> | null {
+    if (!gate.requireCleanShadow) return null;
+    const why = shadow.unclean(this.#sql, stage, deploymentId, Math.max(1, gate.minShadowRequests ?? 1));
+    return why ? fail(409, why, "requireCleanShadow") : null;
+  }
+
+  // ---- shadow evaluation (shadow.ts) ----
+
+  startShadow(stage: string, version: string, percent: number): Result<StageState> {
+    const api = this.#api();
+    const existing = stages.readStage(this.#sql, api, stage);
+    if (!existing) return fail(404, `no stage "${stage}"`, "stage");
+    const resolved = stages.resolveDeploymentId(this.#sql, version, "deploymentId");
+    if (!resolved.ok) return resolved;
+    const id = resolved.value;
+    if (id === existing.deploymentId) return fail(409, "the candidate is the stage's stable version: shadow a version the stage does not serve yet", "deploymentId");
+    const defined = (JSON.parse(stages.bundleText(this.#sql, id)!) as { stages: Record<string, unknown> }).stages;
+    if (!Object.hasOwn(defined, stage)) return fail(400, `deployment ${id.slice(0, 12)} does not define stage "${stage}"`, "deploymentId");
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      shadow.startShadow(this.#sql, stage, { deploymentId: id, percent, startedAt: now });
+      stages.appendHistory(this.#sql, stage, "shadow-start", id, `shadow evaluation of ${percent}% of requests`, now);
+      this.#bumpVersion();
+    });
+    return { ok: true, value: stages.readStage(this.#sql, api, stage)! };
+  }
+
+  stopShadow(stage: string): Result<StageState> {
+    const api = this.#api();
+    const existing = stages.readStage(this.#sql, api, stage);
+    if (!existing) return fail(404, `no stage "${stage}"`, "stage");
+    if (!existing.shadow) return fail(409, `stage "${stage}" has no shadow evaluation running`, "stage");
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      shadow.stopShadow(this.#sql, stage, now);
+      stages.appendHistory(this.#sql, stage, "shadow-stop", existing.shadow!.deploymentId, "shadow evaluation stopped", now);
+      this.#bumpVersion();
+    });
+    return { ok: true, value: stages.readStage(this.#sql, api, stage)! };
+  }
+
+  shadowReport(stage: string): Result<ShadowReport> {
+    if (!stages.readStage(this.#sql, this.#api(), stage)) return fail(404, `no stage "${stage}"`, "stage");
+    return { ok: true, value: shadow.shadowReport(this.#sql, stage) };
+  }
+
+  /** Isolates' batched shadow results (observability/shadow/buffer.ts); a batch for a candidate no longer evaluated is dropped. */
+  recordShadow(stage: string, batch: ShadowBatch): boolean {
+    return shadow.recordShadow(this.#sql, stage, batch);
   }
 
   // ---- the response cache ----
@@ -339,6 +438,12 @@ export class Registry extends DurableObject<Env> {
   metrics(stage: string, sinceMs: number): VersionMetrics[] {
     const state = stages.readStage(this.#sql, this.#api(), stage);
     return versionMetrics(this.#sql, stage, sinceMs, state?.deploymentId ?? null, state?.canary?.deploymentId ?? null);
+  }
+
+  /** Each version's counts and percentiles per step (the dashboard's charts), from the local store. */
+  metricsSeries(stage: string, sinceMs: number, stepMs: number): VersionSeries[] {
+    const state = stages.readStage(this.#sql, this.#api(), stage);
+    return versionSeries(this.#sql, stage, sinceMs, stepMs, state?.deploymentId ?? null, state?.canary?.deploymentId ?? null);
   }
 
   // ---- the domain index (on the `index` instance) ----

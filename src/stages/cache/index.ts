@@ -11,7 +11,8 @@
  * Otherwise the stage's unauthorizedStrategy applies: 403, or the cached response (with or without a header).
  */
 import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
-import { cacheKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
+import { cacheKeyText, hashKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
+import type { BundleRoute } from "../../config/bundle.ts";
 import { awaitFill, claimFill, EntryKey, lookup, MEMORY_MAX_ENTRY_BYTES, memoryMillis, releaseFill, store } from "../../cache/store.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
@@ -33,8 +34,7 @@ function mayInvalidate(ctx: RequestContext): boolean {
 }
 
 /** Who the entry belongs to, behind an authorizer or API key; null when shared; undefined when unknowable (bypass). */
-function identityPart(ctx: RequestContext): string | null | undefined {
-  const route = ctx.route!.spec;
+export function identityPart(ctx: RequestContext, route = ctx.route!.spec): string | null | undefined {
   if (route.cache?.public || (!route.authorizer && !route.apiKeyRequired)) return null;
   const parts: string[] = [];
   if (route.authorizer) {
@@ -54,6 +54,22 @@ function fromEntry(ctx: RequestContext, entry: CacheEntry, headers: Headers | un
   return res;
 }
 
+/** The entry's key text for this request on `route` (shadow evaluation computes a candidate's with it). */
+export function keyText(ctx: RequestContext, route: BundleRoute, identity: string | null): string {
+  const keys = route.cache?.keys ?? { query: [], headers: [] };
+  return cacheKeyText({
+    api: ctx.api,
+    stage: ctx.stage,
+    namespace: ctx.cacheNamespace,
+    generation: ctx.cacheGeneration,
+    method: ctx.request.method,
+    path: ctx.path,
+    query: queryParts(ctx.url.searchParams, keys.query),
+    headers: headerParts(ctx.request.headers, keys.headers),
+    identity,
+  });
+}
+
 export const cache: StageFactory = () =>
   async function cache(ctx, next) {
     const route = ctx.route;
@@ -63,6 +79,7 @@ export const cache: StageFactory = () =>
     const mark = (value: "HIT" | "MISS" | "BYPASS") => {
       ctx.cacheStatus = value;
       if (statusHeader) ctx.responseHeaders.push([statusHeader, value]);
+      if (ctx.explain) ctx.explain.cache = { ...ctx.explain.cache, keyHash: ctx.explain.cache?.keyHash ?? "", status: value, ttl };
     };
     const ttl = route.spec.cache?.ttl ?? settings.ttl;
     const identity = identityPart(ctx);
@@ -80,18 +97,10 @@ export const cache: StageFactory = () =>
     }
 
     const keys = route.spec.cache?.keys ?? { query: [], headers: [] };
-    const text = cacheKeyText({
-      api: ctx.api,
-      stage: ctx.stage,
-      namespace: ctx.cacheNamespace,
-      generation: ctx.cacheGeneration,
-      method: ctx.request.method,
-      path: ctx.path,
-      query: queryParts(ctx.url.searchParams, keys.query),
-      headers: headerParts(ctx.request.headers, keys.headers),
-      identity,
-    });
+    const text = keyText(ctx, route.spec, identity);
     const key = new EntryKey(text, ctx.api, ctx.stage);
+    // Hashed: the key holds the caller's identity and the query and header values it names.
+    if (ctx.explain) ctx.explain.cache = { keyHash: hashKeyText(text).slice(0, 16), status: "MISS", ttl };
     const secretName = settings.encryptionSecret;
     const secret = secretName ? ctx.env[secretName] : null;
     if (secretName && (typeof secret !== "string" || !secret))
