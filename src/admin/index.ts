@@ -8,10 +8,13 @@ import type { Env } from "../env.ts";
 import { constantTimeEqual } from "../security/constant-time.ts";
 import { deploymentRoutes } from "./deployments.ts";
 import { keyRoutes } from "./keys.ts";
+import { metricsRoutes } from "./metrics.ts";
+import { shadowRoutes } from "./shadow.ts";
 import { usageRoutes } from "./usage.ts";
 import { AdminError, adminErrorResponse } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 import { serverRoutes, type ServerFacts } from "./server.ts";
+import { dashboardRoutes, hasDashboardSession } from "../dashboard/index.ts";
 
 export const NO_TOKEN_MESSAGE =
   "The admin API is disabled: no ADMIN_TOKEN secret is configured. Set one with `wrangler secret put ADMIN_TOKEN`; " +
@@ -30,12 +33,15 @@ export function adminApp(prefix: string, facts?: () => ServerFacts): Hono<{ Bind
 
   admin.get("/health", (c) => c.json({ ok: true }));
   admin.get("/openapi.json", (c) => c.json(openApiDocument(prefix)));
+  // The dashboard's page, assets and sign-in (src/dashboard/): no token needed to load a page that holds no data.
+  dashboardRoutes(admin);
 
   admin.use("*", async function requireAdminToken(c, next) {
     const token = c.env.ADMIN_TOKEN;
     if (!token) throw new AdminError(503, NO_TOKEN_MESSAGE);
     const given = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim() ?? "";
-    if (!constantTimeEqual(given, token)) {
+    // The bearer token, or the dashboard's session cookie (with its header: dashboard/index.ts).
+    if (!(given ? constantTimeEqual(given, token) : await hasDashboardSession(c.req.raw, token))) {
       c.header("www-authenticate", 'Bearer realm="portico-admin"');
       throw new AdminError(401, "Unauthorized: send Authorization: Bearer <ADMIN_TOKEN>");
     }
@@ -43,6 +49,8 @@ export function adminApp(prefix: string, facts?: () => ServerFacts): Hono<{ Bind
   });
 
   deploymentRoutes(admin);
+  metricsRoutes(admin);
+  shadowRoutes(admin);
   keyRoutes(admin);
   usageRoutes(admin);
   serverRoutes(admin, facts);
