@@ -46,10 +46,13 @@ function readHead(sql: SqlStorage, stage: string): ReportHead | null {
   return row ? (JSON.parse(row.value) as ReportHead) : null;
 }
 
-/** Adds an isolate's batch to the report — only while that candidate is the one being evaluated (late batches of a previous shadow are dropped). */
+/**
+ * Adds an isolate's batch to the report of the candidate it evaluated — also after a stop, since isolates flush
+ * what they evaluated while it ran; a batch about another candidate (an earlier shadow) is dropped.
+ */
 export function recordShadow(sql: SqlStorage, stage: string, batch: ShadowBatch): boolean {
-  const current = readShadow(sql, stage);
-  if (!current || current.deploymentId !== batch.deploymentId) return false;
+  const head = readHead(sql, stage);
+  if (!head || head.deploymentId !== batch.deploymentId) return false;
   const bump = (kind: string, n: number) => {
     if (n > 0)
       sql.exec("INSERT INTO shadow_kinds (stage, kind, count) VALUES (?, ?, ?) ON CONFLICT (stage, kind) DO UPDATE SET count = count + excluded.count", stage, kind, n);

@@ -15,6 +15,7 @@ import type { AutoCanaryConfig, StickyKey } from "../deploy/types.ts";
 import type { ShadowGate } from "../../durable-objects/registry/index.ts";
 import type { Env } from "../env.ts";
 import { isLocalDev } from "../security/outbound.ts";
+import { flushShadow } from "../observability/shadow/buffer.ts";
 import { AdminError, FieldChecker, readJsonObject, param, unwrap, API_NAME, ITEM_NAME } from "./http.ts";
 
 /** Largest compiled bundle: the Registry's copy lives in one SQLite row (2 MB), with room to spare. */
@@ -158,7 +159,7 @@ export function deploymentRoutes(app: AdminApp): void {
     const stageVariableOverrides = check.stringMap("stageVariableOverrides", VARIABLE_NAME);
     const useStageCache = check.boolean("useStageCache");
     const sticky = checkSticky(body.sticky, check);
-    const gate = shadowGate(check);
+    const gate = await shadowGate(check, c.env);
     check.done();
     return c.json(
       unwrap(
@@ -185,7 +186,7 @@ export function deploymentRoutes(app: AdminApp): void {
   app.post("/apis/:api/stages/:stage/canary/promote", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
     const check = new FieldChecker(await readJsonObject(c.req.raw));
-    const gate = shadowGate(check);
+    const gate = await shadowGate(check, c.env);
     check.done();
     return c.json(unwrap(await registry.promoteCanary(param(c.req.param("stage"), STAGE_NAME, "stage"), gate)));
   });
@@ -200,7 +201,7 @@ export function deploymentRoutes(app: AdminApp): void {
       maxP95Ratio: check.number("maxP95Ratio", { min: 1, max: 100 }) ?? 1.2,
       minRequests: check.number("minRequests", { min: 1, max: 1_000_000, integer: true }) ?? 100,
     };
-    const gate = shadowGate(check);
+    const gate = await shadowGate(check, c.env);
     check.done();
     return c.json(unwrap(await registry.startAutoCanary(param(c.req.param("stage"), STAGE_NAME, "stage"), config, gate)));
   });
@@ -212,10 +213,14 @@ export function deploymentRoutes(app: AdminApp): void {
 
 }
 
-/** `requireCleanShadow` (and `minShadowRequests`): the canary's version must have a clean shadow report first. */
-function shadowGate(check: FieldChecker): ShadowGate {
+/**
+ * `requireCleanShadow` (and `minShadowRequests`): the canary's version must have a clean shadow report first. This
+ * isolate's unsent shadow results are sent before the Registry judges (other isolates' arrive within a flush).
+ */
+async function shadowGate(check: FieldChecker, env: Env): Promise<ShadowGate> {
   const requireCleanShadow = check.boolean("requireCleanShadow");
   const minShadowRequests = check.number("minShadowRequests", { min: 1, max: 1_000_000, integer: true });
+  if (requireCleanShadow) await flushShadow(env);
   return { ...(requireCleanShadow !== undefined ? { requireCleanShadow } : {}), ...(minShadowRequests !== undefined ? { minShadowRequests } : {}) };
 }
 
