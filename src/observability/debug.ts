@@ -6,8 +6,9 @@
  */
 import type { Env } from "../env.ts";
 import { constantTimeEqual } from "../security/constant-time.ts";
+import { DEBUG_HEADER } from "./explain.ts";
 
-export const DEBUG_HEADER = "x-portico-debug";
+export { DEBUG_HEADER } from "./explain.ts";
 
 /** True when the request carries the configured debug token. */
 export function hasDebugToken(request: Request, env: Env): boolean {

@@ -51,6 +51,8 @@ export interface ThrottleVerdict {
 /** The largest explain header sent (characters of base64url); beyond it the record is cut down and marked. */
 export const MAX_EXPLAIN_HEADER = 8192;
 export const EXPLAIN_HEADER = "x-portico-explain";
+/** The request header carrying the debug token (debug.ts). */
+export const DEBUG_HEADER = "x-portico-debug";
 const MAX_REASON = 300;
 
 export class DecisionRecord {

@@ -8,7 +8,8 @@
  * I/O — a Spectre mitigation — so a stage's `dur` is the time it spent waiting on I/O (a Durable Object, KV, a JWKS,
  * the backend), and pure CPU work reads as 0. That is the part worth seeing; CPU time is in Workers' own metrics.
  * `integrate` runs until the backend's response headers arrive (the body streams afterwards); `total` is until the
- * gateway's response headers are ready.
+ * gateway's response headers are ready. (workerd outside Cloudflare — `wrangler dev`, tests — has no such clock
+ * rule: there the numbers include CPU time.)
  *
  * Timing is off unless asked for: the pipeline runner wraps a stage only when `ctx.timings` is set (stages.ts).
  */
@@ -30,11 +31,14 @@ const ENTRY: Record<string, string> = {
 };
 
 /**
- * Whether a stage did work on this request, beyond passing it on: the route (or API) configures it, or it ended
- * the request, or it spent measurable time. Read after the request, from what the stages left in the context.
+ * Whether a stage did work on this request, beyond passing it on: it ended the request, or the route (or API)
+ * configures it. Read after the request, from what the stages left in the context — not from the time measured,
+ * since a stage that only passes a request on still shows time wherever the clock runs with the CPU (locally).
+ * A stage missing from this table counts when it took measurable time.
  */
 const DID_WORK: Record<string, (ctx: RequestContext) => boolean> = {
   "resolve-stage": () => true,
+  cors: (ctx) => !!ctx.bundle?.bundle.cors && ctx.request.headers.has("origin"),
   "match-route": () => true,
   "resource-policy": (ctx) => !!(ctx.route?.spec.resourcePolicy ?? ctx.bundle?.bundle.resourcePolicy),
   authorize: (ctx) => !!ctx.route?.spec.authorizer,
@@ -94,7 +98,8 @@ export class StageTimings {
     const parts: string[] = [];
     // Entries are pushed as stages finish (innermost first); the pipeline's order is the reverse.
     for (const e of [...this.#entries].sort((a, b) => order(a.stage) - order(b.stage))) {
-      const did = e.ended || e.dur > 0 || (DID_WORK[e.stage]?.(ctx) ?? false);
+      const predicate = DID_WORK[e.stage];
+      const did = e.ended || (predicate ? predicate(ctx) : e.dur > 0);
       if (!did) continue;
       parts.push(`${e.name}${describe(e.stage, ctx)};dur=${round(e.dur)}`);
     }
