@@ -34,7 +34,7 @@ export function adminApp(prefix: string, facts?: () => ServerFacts): Hono<{ Bind
   admin.get("/health", (c) => c.json({ ok: true }));
   admin.get("/openapi.json", (c) => c.json(openApiDocument(prefix)));
   // The dashboard's page, assets and sign-in (src/dashboard/): no token needed to load a page that holds no data.
-  dashboardRoutes(admin);
+  dashboardRoutes(admin, prefix);
 
   admin.use("*", async function requireAdminToken(c, next) {
     const token = c.env.ADMIN_TOKEN;

@@ -35,9 +35,13 @@ function asset(body: string, type: string): Response {
 
 const secure = (c: Context) => new URL(c.req.url).protocol === "https:";
 
-/** Routes that need no token: the page, its assets and the sign-in itself. Registered before the admin API's token check. */
-export function dashboardRoutes(app: Hono<{ Bindings: Env }>): void {
-  app.get("/", () => asset(DASHBOARD_HTML, "text/html; charset=utf-8"));
+/** The page itself, at `<prefix>/` (app.ts mounts it: a sub-app cannot match its own prefix with the slash). */
+export const dashboardPage = (): Response => asset(DASHBOARD_HTML, "text/html; charset=utf-8");
+
+/** Routes that need no token: the assets and the sign-in itself. Registered before the admin API's token check. */
+export function dashboardRoutes(app: Hono<{ Bindings: Env }>, prefix: string): void {
+  // `<prefix>` without the slash: one canonical address for the page.
+  app.get("/", (c) => c.redirect(`${prefix}/`, 301));
   app.get("/dashboard.js", () => asset(DASHBOARD_JS, "text/javascript; charset=utf-8"));
   app.get("/dashboard.css", () => asset(DASHBOARD_CSS, "text/css; charset=utf-8"));
 

@@ -8,6 +8,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Portico</title>
 <link rel="stylesheet" href="/_portico/dashboard.css">
 <script src="/_portico/dashboard.js" defer></script>

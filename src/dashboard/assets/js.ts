@@ -103,7 +103,6 @@ export const DASHBOARD_JS = String.raw`"use strict";
       api("GET", "/apis/" + state.api + "/deployments?limit=20"),
       api("GET", "/apis/" + state.api + "/history?stage=" + state.stage + "&limit=20"),
       api("GET", base + "/shadow").catch(function () { return null; }),
-      api("GET", "/apis/" + state.api + "/connections").catch(function () { return null; }),
     ]).then(function (r) {
       $("error").textContent = "";
       renderSplit(r[0]);
@@ -111,7 +110,8 @@ export const DASHBOARD_JS = String.raw`"use strict";
       renderCharts(r[1]);
       renderHistory(r[3].history || []);
       renderShadow(r[4]);
-      renderConnections(r[5]);
+      // No admin endpoint reports WebSocket connections in this release: the panel says so (renderConnections).
+      renderConnections(null);
       $("source").textContent = "metrics: " + (r[1].source === "analytics-engine" ? "Analytics Engine" : "local store");
     }).catch(function (e) { if (e.message !== "signed out") $("error").textContent = e.message; })
       .finally(function () { state.busy = false; });
