@@ -50,6 +50,8 @@ export interface BenchResults {
   /** A JWT-authorized route vs the same route without, and the CPU cost of verifying. */
   jwt?: SectionBase & { cpu?: JwtCpuResult };
   templates?: SectionBase & { cost?: TemplatesResult };
+  /** Access log, Analytics Engine data points and trace propagation on, against all three off. */
+  observability?: SectionBase;
   /** Throttle cost, accuracy and lease calls, strict mode. */
   throttle?: SectionBase & { accuracy?: AccuracyResult; strict?: StrictResult };
   /** Cache hits vs a bare Worker, latency, backend calls avoided. */
@@ -304,7 +306,7 @@ function overload(o: NonNullable<BenchResults["overload"]>): string[] {
 export function targetSummary(r: BenchResults): TargetRow[] {
   const rows: TargetRow[] = [];
   const flag = (ok: boolean): Verdict => (ok ? "met" : "missed");
-  for (const section of ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "peers"] as const) {
+  for (const section of ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "observability", "peers"] as const) {
     for (const p of r[section]?.pairs ?? []) {
       const valid = p.portico.valid && p.baseline.valid;
       rows.push({
@@ -370,7 +372,7 @@ export function formatReport(r: BenchResults): string {
     `Load: ${s.connections} connections, ${s.seconds} s per side in ${s.slices} interleaved slices (more where a scenario asks), after ${s.warmupSeconds} s warm-up each; loopback, autocannon`,
   );
   const vars = (v: Record<string, string> | undefined) => Object.entries(v ?? {}).map(([k, x]) => `${k}=${x}`).join(" ");
-  if (s.porticoVars && (r.overhead || r.deployments || r.jwt || r.throttle || r.cache || r.templates || r.peers)) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
+  if (s.porticoVars && (r.overhead || r.deployments || r.jwt || r.throttle || r.cache || r.templates || r.observability || r.peers)) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
   if (r.overhead?.pairs.some((p) => p.item === "a") || r.peers?.pairs.length)
     out.push(`Full pipeline tokens: ${pct(FRESH_SHARE, 0)} of requests carry a fresh token (never sent before), the rest one of ${int(POOL_TOKENS)} reused tokens (bench/pipeline.ts)`);
   if (r.noise) out.push(...noise(r.noise));
@@ -380,6 +382,7 @@ export function formatReport(r: BenchResults): string {
   if (r.throttle) out.push(...throttle(r.throttle));
   if (r.cache) out.push(...cache(r.cache));
   if (r.templates) out.push(...templates(r.templates));
+  if (r.observability) out.push(...heading("Observability: access log + Analytics Engine + tracing, on ÷ off", r.observability), ...pairTable(r.observability.pairs));
   if (r.peers) out.push(...peers(r.peers));
   if (r.overload) out.push(...overload(r.overload));
   if (r.routing) out.push(...routing(r.routing));

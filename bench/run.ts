@@ -176,7 +176,7 @@ async function main(): Promise<number> {
 
   // Each pair's verdict, against the run's noise floor.
   const floor = results.noise?.floor ?? null;
-  for (const section of ["overhead", "deployments", "jwt", "throttle", "cache", "peers"] as const)
+  for (const section of ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "observability", "peers"] as const)
     for (const pair of results[section]?.pairs ?? []) pair.verdict = pair.targetRatio === null ? null : verdictOf(pair.ratio, pair.targetRatio, floor);
   results.targets = targetSummary(results);
 
