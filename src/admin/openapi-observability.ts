@@ -37,6 +37,9 @@ export const OBSERVABILITY_PATHS: Record<string, unknown> = {
     get: { summary: "The shadow report: evaluated and differing requests, differences by kind with samples, what was skipped", parameters: [apiParam, stageParam], responses: { "200": { description: "The report.", ...json({ type: "object" }) }, ...errors } },
     delete: { summary: "Stop shadow evaluation (the report stays until the next start)", parameters: [apiParam, stageParam], responses: { "200": { description: "The stage.", ...json({ type: "object" }) }, ...errors } },
   },
+  "/": { get: { summary: "The dashboard: redirects to the page at `/_portico/` (public: it holds no data until signed in)", security: [], responses: { "301": { description: "To the page." } } } },
+  "/dashboard.js": { get: { summary: "The dashboard's script (served under the dashboard's Content-Security-Policy)", security: [], responses: { "200": { description: "JavaScript." } } } },
+  "/dashboard.css": { get: { summary: "The dashboard's stylesheet", security: [], responses: { "200": { description: "CSS." } } } },
   "/session": {
     post: {
       summary: "The dashboard's sign-in: the admin token in the body; answers with an HttpOnly session cookie (requests using it must send x-portico-dashboard: 1)",

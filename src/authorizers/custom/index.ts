@@ -23,7 +23,7 @@ import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { isLocalDev, providerRefusal } from "../../security/outbound.ts";
 import { linearPattern } from "../../security/linear-regex.ts";
-import { traceHeadersFor } from "../../observability/request-trace.ts";
+import { propagateTrace, traceHeadersFor } from "../../observability/request-trace.ts";
 import { methodArn, readIdentitySource, type Authorizer, type ContextValue, type Identity } from "../types.ts";
 import { evaluatePolicy, parsePolicyReply, parseSimpleReply, type PolicyReply, type SimpleReply } from "./policy.ts";
 
@@ -157,10 +157,12 @@ async function ask(ctx: RequestContext, spec: BundleCustomAuthorizer, values: st
 /** Amazon's events: TOKEN; REST's REQUEST event (policy format); the HTTP API 2.0 REQUEST event (simple format). */
 function buildEvent(ctx: RequestContext, spec: BundleCustomAuthorizer, values: string[], arn: string): unknown {
   if (spec.mode === "token") return { type: "TOKEN", authorizationToken: values[0], methodArn: arn };
+  // The client's end-to-end headers, without Cloudflare's, Portico's namespace (its secrets included: the decider
+  // may be a third-party URL) or what the route would not forward to its backend; with the request's trace.
+  const headers = clientRequestHeaders(ctx.request.headers, ctx.route?.headerPolicy);
+  propagateTrace(ctx, headers);
   const facts = requestFacts(ctx, {
-    // The client's end-to-end headers, without Cloudflare's, Portico's namespace (its secrets included: the decider
-    // may be a third-party URL) or what the route would not forward to its backend.
-    headers: clientRequestHeaders(ctx.request.headers, ctx.route?.headerPolicy),
+    headers,
     body: null, // authorizers never see the body
     isBinaryBody: false,
   });
