@@ -49,7 +49,7 @@ export function adminApp(prefix: string, facts?: () => ServerFacts): Hono<{ Bind
   });
 
   deploymentRoutes(admin);
-  metricsRoutes(admin);
+  metricsRoutes(admin, facts);
   shadowRoutes(admin);
   keyRoutes(admin);
   usageRoutes(admin);

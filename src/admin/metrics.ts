@@ -10,6 +10,7 @@ import { AnalyticsQueryError } from "../observability/analytics-sql.ts";
 import { flushMetrics } from "../observability/metrics.ts";
 import { analyticsReadable, analyticsReader, type MetricsReader } from "../observability/metrics-reader.ts";
 import { AdminError, API_NAME, ITEM_NAME, param } from "./http.ts";
+import type { ServerFacts } from "./server-facts.ts";
 
 type AdminApp = Hono<{ Bindings: Env }>;
 
@@ -38,14 +39,20 @@ function minutesOf(value: string | undefined, fallback: number): number {
   return minutes;
 }
 
-async function stageOf(env: Env, apiName: string | undefined, stageName: string | undefined) {
+/**
+ * The stage's pointers: published ones, else — for a stage the embedded bundle (or `portico dev`'s file) serves and
+ * nothing was published to — the embedded version's, whose requests are counted like any other.
+ */
+async function stageOf(env: Env, apiName: string | undefined, stageName: string | undefined, facts: (() => ServerFacts) | undefined) {
   const api = param(apiName, API_NAME, "api");
   const stage = param(stageName, ITEM_NAME, "stage");
   const state = await registryFor(env, api).servingState();
-  if (!state.api) throw new AdminError(404, `no API "${api}" has been deployed`);
   const found = state.stages[stage];
-  if (!found) throw new AdminError(404, `API ${state.api} has no stage "${stage}"`);
-  return { api, stage, state: found };
+  if (found) return { api, stage, state: { deploymentId: found.deploymentId, canary: found.canary } };
+  const embedded = facts?.().embedded;
+  if (embedded?.api === api && embedded.stages.includes(stage)) return { api, stage, state: { deploymentId: embedded.version, canary: null } };
+  if (!state.api) throw new AdminError(404, `no API "${api}" has been deployed`);
+  throw new AdminError(404, `API ${state.api} has no stage "${stage}"`);
 }
 
 /** A source that failed: 503 with why (the SQL API's own message; never a token). */
@@ -58,9 +65,9 @@ async function reading<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-export function metricsRoutes(app: AdminApp): void {
+export function metricsRoutes(app: AdminApp, facts?: () => ServerFacts): void {
   app.get("/apis/:api/stages/:stage/metrics", async (c) => {
-    const { api, stage, state } = await stageOf(c.env, c.req.param("api"), c.req.param("stage"));
+    const { api, stage, state } = await stageOf(c.env, c.req.param("api"), c.req.param("stage"), facts);
     const minutes = minutesOf(c.req.query("minutes"), 15);
     const reader = metricsReaderFor(c.env);
     const versions = await reading(reader.versions(api, stage, Date.now() - minutes * 60_000, state.deploymentId, state.canary?.deploymentId ?? null));
@@ -68,7 +75,7 @@ export function metricsRoutes(app: AdminApp): void {
   });
 
   app.get("/apis/:api/stages/:stage/metrics/series", async (c) => {
-    const { api, stage, state } = await stageOf(c.env, c.req.param("api"), c.req.param("stage"));
+    const { api, stage, state } = await stageOf(c.env, c.req.param("api"), c.req.param("stage"), facts);
     const minutes = minutesOf(c.req.query("minutes"), 60);
     // Steps of at least 10 s (the local store's slot) and at most 500 points per version.
     const step = Number(c.req.query("step") ?? Math.max(10, Math.ceil((minutes * 60) / 60 / 10) * 10));

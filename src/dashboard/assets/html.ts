@@ -19,7 +19,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <form id="pick" hidden>
     <label>API <select id="api" data-testid="api"></select></label>
     <label>Stage <select id="stage" data-testid="stage"></select></label>
-    <label>Window <select id="minutes"><option value="15">15 min</option><option value="60" selected>1 h</option><option value="360">6 h</option><option value="1440">24 h</option></select></label>
+    <label>Window <select id="minutes"><option value="15" selected>15 min</option><option value="60">1 h</option><option value="360">6 h</option><option value="1440">24 h</option></select></label>
     <span id="source" class="muted" data-testid="source"></span>
     <button type="button" id="signout">Sign out</button>
   </form>

@@ -7,7 +7,7 @@
 export const DASHBOARD_JS = String.raw`"use strict";
 (function () {
   var REFRESH_MS = 3000;
-  var state = { api: null, stage: null, minutes: 60, timer: null, busy: false };
+  var state = { api: null, stage: null, minutes: 15, timer: null, busy: false, server: null };
   var $ = function (id) { return document.getElementById(id); };
   var SVG = "http://www.w3.org/2000/svg";
 
@@ -74,7 +74,7 @@ export const DASHBOARD_JS = String.raw`"use strict";
   function start() {
     api("GET", "/apis").then(function (body) {
       var names = (body.apis || []).map(function (a) { return a.name || a; });
-      return names.length ? names : api("GET", "/server").then(function (s) { return [s.defaultApi]; });
+      return api("GET", "/server").then(function (s) { if (names.indexOf(s.defaultApi) < 0) names.push(s.defaultApi); return names; }, function () { return names; });
     }).then(function (names) {
       showApp();
       state.api = fill($("api"), names, state.api);
@@ -87,10 +87,28 @@ export const DASHBOARD_JS = String.raw`"use strict";
   }
   function stop() { if (state.timer) clearInterval(state.timer); state.timer = null; }
 
+  // Stages with published versions, and those the Worker serves unpublished (the embedded bundle, portico dev's file).
   function loadStages() {
-    return api("GET", "/apis/" + state.api + "/stages").then(function (body) {
-      state.stage = fill($("stage"), body.stages.map(function (s) { return s.stage; }), state.stage);
+    return Promise.all([
+      api("GET", "/apis/" + state.api + "/stages").catch(function () { return { stages: [] }; }),
+      api("GET", "/server").catch(function () { return null; }),
+    ]).then(function (r) {
+      state.server = r[1];
+      var names = r[0].stages.map(function (s) { return s.stage; });
+      var embedded = r[1] && r[1].embedded && r[1].embedded.api === state.api ? r[1].embedded.stages : [];
+      embedded.forEach(function (s) { if (names.indexOf(s) < 0) names.push(s); });
+      state.stage = fill($("stage"), names, state.stage);
     }).catch(function (e) { $("error").textContent = e.message; });
+  }
+
+  /** The stage's pointers; for a stage nothing was published to, the embedded version's. */
+  function stageInfo(base) {
+    return api("GET", base).catch(function (e) {
+      var facts = state.server;
+      if (facts && facts.embedded.api === state.api && facts.embedded.stages.indexOf(state.stage) >= 0)
+        return { stage: state.stage, deploymentId: facts.embedded.version, canary: null, unpublished: true };
+      throw e;
+    });
   }
 
   function refresh() {
@@ -98,10 +116,10 @@ export const DASHBOARD_JS = String.raw`"use strict";
     state.busy = true;
     var base = "/apis/" + state.api + "/stages/" + state.stage;
     Promise.all([
-      api("GET", base),
+      stageInfo(base),
       api("GET", base + "/metrics/series?minutes=" + state.minutes),
-      api("GET", "/apis/" + state.api + "/deployments?limit=20"),
-      api("GET", "/apis/" + state.api + "/history?stage=" + state.stage + "&limit=20"),
+      api("GET", "/apis/" + state.api + "/deployments?limit=20").catch(function () { return { deployments: [] }; }),
+      api("GET", "/apis/" + state.api + "/history?stage=" + state.stage + "&limit=20").catch(function () { return { history: [] }; }),
       api("GET", base + "/shadow").catch(function () { return null; }),
     ]).then(function (r) {
       $("error").textContent = "";
@@ -140,6 +158,7 @@ export const DASHBOARD_JS = String.raw`"use strict";
   function renderVersions(stage, deployments) {
     var body = $("versions").querySelector("tbody");
     body.textContent = "";
+    if (stage.unpublished) deployments = [{ id: stage.deploymentId, createdAt: Date.now(), description: "served unpublished (the embedded bundle, or portico dev's file)" }];
     deployments.forEach(function (d) {
       var role = d.id === stage.deploymentId ? "stable" : stage.canary && d.id === stage.canary.deploymentId ? "canary" : stage.shadow && d.id === stage.shadow.deploymentId ? "shadow" : "";
       body.appendChild(el("tr", {}, [el("td", { "class": "id", text: short(d.id) }), el("td", { text: role }), el("td", { text: when(d.createdAt) }), el("td", { text: d.description || "" })]));

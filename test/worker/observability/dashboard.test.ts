@@ -64,6 +64,19 @@ describe("the dashboard's routes", () => {
     expect(await validSession(await newSession("tok", Date.now() + 10 * 24 * 3600 * 1000), "tok")).toBe(false);
   });
 
+  it("reads metrics for a stage served unpublished (the embedded bundle), so the dashboard works before any deploy", async () => {
+    const cookie = await signIn();
+    const headers = { cookie, "x-portico-dashboard": "1" };
+    const server = (await (await page("/server", { headers })).json()) as { embedded: { api: string; version: string; stages: string[] } };
+    await SELF.fetch(`http://localhost/${server.embedded.stages[0]}/pets/1`);
+    const res = await page(`/apis/${server.embedded.api}/stages/${server.embedded.stages[0]}/metrics/series?minutes=5`, { headers });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { source: string; stable: string };
+    expect(body.source).toBe("local");
+    expect(body.stable).toMatch(/^[0-9a-f]{64}$/);
+    expect((await page(`/apis/${server.embedded.api}/stages/no-such-stage/metrics`, { headers })).status).toBe(404);
+  });
+
   it("signs out by clearing the cookie", async () => {
     const res = await page("/session", { method: "DELETE" });
     expect(res.headers.get("set-cookie")).toBe("portico_session=; Path=/_portico; HttpOnly; SameSite=Strict; Max-Age=0");
