@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { compileDefinitionText } from "./src/config/load.ts";
+import { AWS_TEST_SECRETS } from "./test/support/aws/credentials.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const own = here(`./.portico/test-${process.pid}`);
@@ -26,7 +27,9 @@ const authorizerPath = `${own}/test-authorizer.js`;
 mkdirSync(own, { recursive: true });
 process.once("exit", () => rmSync(own, { recursive: true, force: true }));
 const example = await compileDefinitionText(readFileSync(here("./examples/petstore/api.yaml"), "utf8"));
-writeFileSync(embeddedPath, JSON.stringify(example) + "\n");
+// The example's WebSocket chat is embedded beside it, as `npm run dev` does (served on chat.localhost).
+const chat = await compileDefinitionText(readFileSync(here("./examples/chat/api.yaml"), "utf8"));
+writeFileSync(embeddedPath, JSON.stringify({ ...example, others: [chat] }) + "\n");
 // Worker scripts bundled with the Lambda adapter they use (the runtime's own `cloudflare:workers` stays external).
 const bundleWorker = (entry: string, outfile: string) =>
   buildSync({ entryPoints: [here(entry)], bundle: true, format: "esm", outfile, external: ["cloudflare:workers"], logLevel: "error" });
@@ -47,7 +50,15 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               workers: [
-                { name: "portico-demo-backend", modules: true, scriptPath: backendPath, compatibilityDate: "2026-04-20" },
+                // The demo backend also consumes the example's queue (as examples/backend/wrangler.toml declares, but
+                // at once: tests wait for deliveries) and exports the example's Workflow class.
+                {
+                  name: "portico-demo-backend",
+                  modules: true,
+                  scriptPath: backendPath,
+                  compatibilityDate: "2026-04-20",
+                  queueConsumers: { "portico-adoption-requests": { maxBatchTimeout: 0.05 } },
+                },
                 // Test-only Lambda-style Workers (one script, a handler per MODE): LAMBDA_ECHO echoes the event,
                 // LAMBDA_CHOOSE returns JSON.parse(event.body) so the client chooses the Lambda result.
                 { name: "lambda-echo", modules: true, scriptPath: lambdaEchoPath, compatibilityDate: "2026-04-20", bindings: { MODE: "echo" } },
@@ -76,7 +87,8 @@ export default defineConfig({
               // The gateway-wide bucket is one bucket for the whole run: off here, so suites cannot drain it for each
               // other; the throttle suite turns it on where it tests it.
               // PORTICO_LOCAL_DEV: the test backend, JWKS and authorizer servers are on loopback over http.
-              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200", ACCOUNT_RATE: "0", PORTICO_LOCAL_DEV: "true" },
+              // AWS_TEST_*: the credentials `aws` integrations sign with, which only the local AWS-compatible server knows.
+              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200", ACCOUNT_RATE: "0", PORTICO_LOCAL_DEV: "true", ...AWS_TEST_SECRETS },
             },
           }),
         ],

@@ -41,6 +41,21 @@ export async function startUpstream(): Promise<{ url: string; child: ChildProces
 }
 
 /**
+ * The Miniflare options of the gateway Worker as wrangler.toml declares it (KV, Durable Objects, queues, R2, vars),
+ * for every bench Worker that runs a Portico build. The example's Workflow binding is left out: its class is the demo
+ * backend's (script_name), which the benchmark does not run, and Miniflare will not start a binding to a script it
+ * does not have. The queue producer and the R2 bucket stay (Miniflare's own, per Worker): the integrations section
+ * measures them.
+ */
+export function gatewayWorkerOptions(): WranglerWorkerOptions {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, "wrangler.toml"));
+  const { workflows: _workflows, ...rest } = workerOptions as WranglerWorkerOptions & { workflows?: unknown };
+  return rest;
+}
+
+type WranglerWorkerOptions = ReturnType<typeof unstable_getMiniflareWorkerOptions>["workerOptions"];
+
+/**
  * Builds Portico as `wrangler deploy` would, with bench-api.yaml (its upstream set to the real URL) embedded.
  * (`build()` embeds it in a directory of its own: a running `portico dev` is not disturbed.)
  */
@@ -62,10 +77,10 @@ export async function buildPortico(
 
   const built = await build(file, join(OUT, "portico"));
   log(`built ${built.script} (${(built.bytes / 1024).toFixed(0)} KiB, ${(built.gzipBytes / 1024).toFixed(0)} KiB gzipped)`);
-  // Bindings as wrangler.toml declares them (KV, Durable Objects, vars), minus service bindings to Workers
+  // Bindings as wrangler.toml declares them (KV, Durable Objects, queues, R2, vars), minus service bindings to Workers
   // that are not part of the benchmark.
   // ADMIN_TOKEN (a secret in production) lets the deployments section publish through the admin API.
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, "wrangler.toml"));
+  const workerOptions = gatewayWorkerOptions();
   const bindings: Record<string, string> = { ...(workerOptions.bindings as Record<string, string>), ADMIN_TOKEN, ...PORTICO_VARS };
   fixture.registryMemoMs = Number(bindings.REGISTRY_MEMO_MS) || fixture.registryMemoMs;
   const base = {

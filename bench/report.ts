@@ -10,6 +10,13 @@ import type { TemplatesResult } from "./templates.ts";
 import type { RoutingResult } from "./routing.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import type { AccuracyResult, StrictResult } from "./throttle.ts";
+import type { WebSocketBenchResult } from "./websocket.ts";
+
+/**
+ * The sections whose results are pairs (a ratio against a reference): run.ts gives each pair its verdict against the
+ * noise floor, and the targets summary lists them — one list, so a section cannot get one without the other.
+ */
+export const PAIR_SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "integrations", "observability", "peers"] as const;
 
 interface SectionBase {
   pairs: PairResult[];
@@ -56,11 +63,15 @@ export interface BenchResults {
   throttle?: SectionBase & { accuracy?: AccuracyResult; strict?: StrictResult };
   /** Cache hits vs a bare Worker, latency, backend calls avoided. */
   cache?: SectionBase & { latency?: CacheLatencyResult; readHeavy?: ReadHeavyResult };
+  /** The queue and r2 routes vs bare Workers calling the same bindings. */
+  integrations?: SectionBase;
   /** (b) the hand-written Hono gateway, (c) nginx proxy_pass. */
   peers?: SectionBase;
   /** (g) a route offered twice its rate. */
   overload?: OverloadResult & { loadAverage: number[] };
   routing?: RoutingResult;
+  /** Message round trip against a bare Durable Object, idle connections per hub, fan-out. */
+  websocket?: WebSocketBenchResult;
   /** Every target of the run with its verdict. */
   targets?: TargetRow[];
 }
@@ -267,6 +278,17 @@ function routing(r: RoutingResult): string[] {
   ];
 }
 
+function websocket(w: WebSocketBenchResult): string[] {
+  const { roundTrip: t, idle: i, fanOut: f } = w;
+  return [
+    "",
+    `WebSocket (ConnectionHub; ${w.valid ? "every answer checked" : `INVALID: ${w.problems.join("; ")}`}):`,
+    `  round trip through a route     ${int(t.porticoPerSec)} msg/s (p50 ${t.porticoP50Ms.toFixed(2)} ms) vs a bare Durable Object echo ${int(t.barePerSec)} msg/s (p50 ${t.bareP50Ms.toFixed(2)} ms), ${t.clients} clients, ${t.seconds} s per side in ${t.slices} slices   ratio ${t.ratio.toFixed(3)} (≥ ${t.target}) ${verdict(t.ratio >= t.target)}`,
+    `  idle connections on one hub    ${int(i.connections)} held (${int(i.heldByHub)} listed); workerd RSS ${i.rssBeforeMiB?.toFixed(0) ?? "n/a"} → ${i.rssAfterMiB?.toFixed(0) ?? "n/a"} MiB: ${i.bytesPerConnection === null ? "n/a" : int(i.bytesPerConnection)} bytes per connection; the bare Durable Object ${i.bareBytesPerConnection === null ? "n/a" : int(i.bareBytesPerConnection)} (awake objects: locally nothing hibernates)`,
+    `  fan-out to ${int(f.connections)} connections   ${f.hubs} hubs, ${f.delivered} delivered, median ${f.medianMs.toFixed(1)} ms, max ${f.maxMs.toFixed(1)} ms over ${f.runs} runs   target < ${f.target} ms ${verdict(f.medianMs < f.target)}`,
+  ];
+}
+
 function noise(n: NonNullable<BenchResults["noise"]>): string[] {
   const out = heading("(d) Noise floor: one target as both sides (A/A)", { pairs: [n.pair], loadAverage: n.loadAverage });
   out.push(...pairTable([n.pair]));
@@ -306,7 +328,7 @@ function overload(o: NonNullable<BenchResults["overload"]>): string[] {
 export function targetSummary(r: BenchResults): TargetRow[] {
   const rows: TargetRow[] = [];
   const flag = (ok: boolean): Verdict => (ok ? "met" : "missed");
-  for (const section of ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "observability", "peers"] as const) {
+  for (const section of PAIR_SECTIONS) {
     for (const p of r[section]?.pairs ?? []) {
       const valid = p.portico.valid && p.baseline.valid;
       rows.push({
@@ -342,6 +364,12 @@ export function targetSummary(r: BenchResults): TargetRow[] {
     rows.push({ item: "g", what: "overload: admitted vs rate × s + burst", figure: `${o.admittedErrorPercent >= 0 ? "+" : "−"}${Math.abs(o.admittedErrorPercent).toFixed(2)}%`, target: `±${o.admittedTolerancePercent}%`, verdict: flag(o.verdicts.admittedAsLimited) });
     rows.push({ item: "g", what: "overload: p99 of admitted requests", figure: `${o.admittedMs.p99.toFixed(1)} ms`, target: `≤ ${o.p99BoundMs} ms`, verdict: flag(o.verdicts.admittedP99Bounded) });
   }
+  const w = r.websocket;
+  if (w) {
+    const ok = (met: boolean): TargetRow["verdict"] => (w.valid ? flag(met) : "INVALID");
+    rows.push({ item: null, what: "WebSocket round trip through a route ÷ a bare Durable Object echo", figure: w.roundTrip.ratio.toFixed(3), target: `≥ ${w.roundTrip.target}`, verdict: ok(w.roundTrip.ratio >= w.roundTrip.target) });
+    rows.push({ item: null, what: `WebSocket fan-out to ${int(w.fanOut.connections)} connections (median)`, figure: `${w.fanOut.medianMs.toFixed(1)} ms`, target: `< ${w.fanOut.target} ms`, verdict: ok(w.fanOut.medianMs < w.fanOut.target) });
+  }
   const rt = r.routing;
   if (rt) {
     rows.push({ item: null, what: `compile ${int(rt.routes)} routes`, figure: `${rt.compile.medianMs.toFixed(1)} ms`, target: `< ${rt.compile.targetMs} ms`, verdict: flag(rt.compile.medianMs < rt.compile.targetMs) });
@@ -372,7 +400,7 @@ export function formatReport(r: BenchResults): string {
     `Load: ${s.connections} connections, ${s.seconds} s per side in ${s.slices} interleaved slices (more where a scenario asks), after ${s.warmupSeconds} s warm-up each; loopback, autocannon`,
   );
   const vars = (v: Record<string, string> | undefined) => Object.entries(v ?? {}).map(([k, x]) => `${k}=${x}`).join(" ");
-  if (s.porticoVars && (r.overhead || r.deployments || r.jwt || r.throttle || r.cache || r.templates || r.observability || r.peers)) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
+  if (s.porticoVars && PAIR_SECTIONS.some((section) => r[section])) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
   if (r.overhead?.pairs.some((p) => p.item === "a") || r.peers?.pairs.length)
     out.push(`Full pipeline tokens: ${pct(FRESH_SHARE, 0)} of requests carry a fresh token (never sent before), the rest one of ${int(POOL_TOKENS)} reused tokens (bench/pipeline.ts)`);
   if (r.noise) out.push(...noise(r.noise));
@@ -382,10 +410,12 @@ export function formatReport(r: BenchResults): string {
   if (r.throttle) out.push(...throttle(r.throttle));
   if (r.cache) out.push(...cache(r.cache));
   if (r.templates) out.push(...templates(r.templates));
+  if (r.integrations) out.push(...heading("Integrations: queue and r2 routes against bare Workers calling the same bindings", r.integrations), ...pairTable(r.integrations.pairs));
   if (r.observability) out.push(...heading("Observability: access log + Analytics Engine + tracing, on ÷ off", r.observability), ...pairTable(r.observability.pairs));
   if (r.peers) out.push(...peers(r.peers));
   if (r.overload) out.push(...overload(r.overload));
   if (r.routing) out.push(...routing(r.routing));
+  if (r.websocket) out.push(...websocket(r.websocket));
   if (r.targets?.length) out.push(...summary(r.targets));
   return out.join("\n");
 }

@@ -5,7 +5,7 @@
  * and writes bench/results.json. Method and how to read the numbers: bench/README.md.
  *
  *   npm run bench                 every section
- *   npm run bench -- peers        one section (overhead, deployments, jwt, throttle, cache, templates, peers, overload, routing)
+ *   npm run bench -- peers        one section (overhead, deployments, jwt, throttle, cache, templates, integrations, observability, peers, overload, routing, websocket)
  *   npm run bench -- mock         only scenarios whose name contains "mock"
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 BENCH_OVERLOAD_SECONDS=60 npm run bench
  */
@@ -23,11 +23,12 @@ import { noiseFloor, verdictOf } from "./noise.ts";
 import { measureOverload } from "./overload.ts";
 import { buildHonoGateway } from "./peers.ts";
 import { suppressedLogLines, WorkerPool } from "./pool.ts";
-import { formatReport, targetSummary, type BenchResults } from "./report.ts";
+import { formatReport, PAIR_SECTIONS, targetSummary, type BenchResults } from "./report.ts";
 import { measureRouting } from "./routing.ts";
 import { NOISE_SCENARIO, SCENARIOS, SECTIONS } from "./scenarios.ts";
 import { measureThrottleAccuracy } from "./throttle.ts";
 import { measureTemplates } from "./templates.ts";
+import { measureWebSocket } from "./websocket.ts";
 
 const RESULTS = join(HERE, "results.json");
 
@@ -90,7 +91,7 @@ async function main(): Promise<number> {
   fixture.warmupSeconds = settings.warmupSeconds;
   const invalid: string[] = [];
   // Every section but routing needs the build (the JWT key goes into it) and the Workers.
-  if (scenarios.length || sections.some((s) => s !== "routing")) {
+  if (scenarios.length || sections.some((s) => s !== "routing" && s !== "websocket")) {
     const upstream = await startUpstream();
     let pool: WorkerPool | undefined;
     try {
@@ -109,7 +110,7 @@ async function main(): Promise<number> {
       for (const section of SECTIONS) {
         const own = scenarios.filter((s) => s.section === section);
         if (!own.length && !sections.includes(section)) continue;
-        if (section === "routing") continue;
+        if (section === "routing" || section === "websocket") continue;
         log(`— ${section} (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
         if (section === "overload") {
           const loadAtStart = loadavg();
@@ -174,9 +175,15 @@ async function main(): Promise<number> {
     results.routing = await measureRouting(log);
   }
 
+  if (sections.includes("websocket")) {
+    log("websocket");
+    results.websocket = await measureWebSocket(log);
+    if (!results.websocket.valid) invalid.push(`websocket: ${results.websocket.problems.join("; ")}`);
+  }
+
   // Each pair's verdict, against the run's noise floor.
   const floor = results.noise?.floor ?? null;
-  for (const section of ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "observability", "peers"] as const)
+  for (const section of PAIR_SECTIONS)
     for (const pair of results[section]?.pairs ?? []) pair.verdict = pair.targetRatio === null ? null : verdictOf(pair.ratio, pair.targetRatio, floor);
   results.targets = targetSummary(results);
 

@@ -71,6 +71,29 @@ export const WORKERS: Record<string, WorkerFactory> = {
     script: `export default { fetch(request, env) { return fetch(new Request(env.UPSTREAM + "/hello" + new URL(request.url).search, request)); } };`,
     bindings: { UPSTREAM: ctx.upstream },
   }),
+  // The integrations section's references: the textbook Worker for each binding, doing what the route does without
+  // the gateway — a queue producer sending the request's JSON, and an R2 read answering the object with its metadata
+  // and ETag (Cloudflare's R2 example). Each Miniflare has its own queue and bucket; no consumer (both sides alike).
+  "bare-queue": () => ({
+    modules: true,
+    script: `export default { async fetch(request, env) { await env.QUEUE.send(await request.json(), { contentType: "json" }); return new Response("hello"); } };`,
+    queueProducers: { QUEUE: "bench-queue" },
+  }),
+  "bare-r2": () => ({
+    modules: true,
+    script: `export default {
+  async fetch(request, env) {
+    if (request.method === "PUT") return Response.json(await env.BUCKET.put("hello", request.body));
+    const object = await env.BUCKET.get("hello");
+    if (!object) return new Response("not found", { status: 404 });
+    const headers = new Headers();
+    object.writeHttpMetadata(headers);
+    headers.set("etag", object.httpEtag);
+    return new Response(object.body, { headers });
+  },
+};`,
+    r2Buckets: { BUCKET: "bench-bucket" },
+  }),
   // Less than a proxy: a fetch of a fixed URL that forwards nothing of the client's request (for reference).
   "bare-fetch": (ctx) => ({
     modules: true,
@@ -123,7 +146,7 @@ export interface Target {
 }
 
 /** The benchmark's sections; `npm run bench -- <section>` runs one. */
-export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "observability", "peers", "overload", "routing"] as const;
+export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "integrations", "observability", "peers", "overload", "routing", "websocket"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Scenario extends Target {
@@ -350,6 +373,36 @@ export const SCENARIOS: Scenario[] = [
     targetRatio: null,
     unavailable: () => (nginxPath() ? null : "nginx is not installed (looked on PATH and at /usr/sbin/nginx): (c) skipped"),
     setup: (pool) => preparePipeline(pool, ["portico"]),
+  },
+  {
+    // The integrations issue: a queue route (the JSON body sent as a json message; SQS's answer reshaped by a
+    // constant response template, so every response is the same 5 bytes) against a bare producer Worker.
+    name: "queue route",
+    section: "integrations",
+    worker: "portico",
+    path: "/bench/queue",
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"petId":1}',
+    ...HELLO,
+    baseline: { name: "bare Worker, queue.send", worker: "bare-queue", path: "/", method: "POST", headers: { "content-type": "application/json" }, body: '{"petId":1}', ...HELLO },
+    targetRatio: 0.85,
+  },
+  {
+    // An R2 object read through an r2 route against a bare Worker reading the same object from its own bucket.
+    name: "r2 route (GET object)",
+    section: "integrations",
+    worker: "portico",
+    path: "/bench/r2/hello",
+    ...HELLO,
+    baseline: { name: "bare Worker, bucket.get", worker: "bare-r2", path: "/", ...HELLO },
+    targetRatio: 0.85,
+    setup: async (pool) => {
+      for (const url of [new URL("/bench/r2/hello", await pool.url("portico")), new URL("/", await pool.url("bare-r2"))]) {
+        const res = await fetch(url, { method: "PUT", body: "hello" });
+        if (!res.ok) throw new Error(`storing the r2 object at ${url}: ${res.status} ${await res.text()}`);
+      }
+    },
   },
 ];
 

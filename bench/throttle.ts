@@ -1,7 +1,7 @@
 /**
  * The throttle section (throttling issue), on the `portico-throttle` Worker: the same build as `portico`, with the
  * account-wide bucket off (ACCOUNT_RATE=0) so only the route's own bucket applies, and an entry module that
- * re-exports Portico with RateLimiter subclassed to count `lease` calls (the product is not changed; the count is
+ * re-exports Portico with RateLimiter subclassed to count lease calls (`acquire`, and `lease` of contract v0; the product is not changed; the count is
  * read through a bench-only path the entry answers before Portico does).
  *
  * - accuracy: 64 connections for 10 s against a 100 req/s, burst 200 route bucket; admitted (2xx) against
@@ -23,12 +23,19 @@ export function writeCountingEntry(builtScript: string): string {
   const entry = join(dirname(builtScript), "bench-throttle-entry.js");
   writeFileSync(
     entry,
-    `// Written by bench/throttle.ts: Portico as built, with RateLimiter.lease counted (npm run bench only).
-import portico, { RateLimiter as PorticoRateLimiter, Registry, UsageQuota } from "./index.js";
-export { Registry, UsageQuota };
+    `// Written by bench/throttle.ts: Portico as built, with RateLimiter's lease calls counted (npm run bench only).
+import portico, { RateLimiter as PorticoRateLimiter } from "./index.js";
+// Every other Durable Object class as built (a local export wins over the star).
+export * from "./index.js";
 export class RateLimiter extends PorticoRateLimiter {
   #calls = 0;
   #empty = 0;
+  acquire(call) {
+    this.#calls++;
+    const reply = super.acquire(call);
+    if (reply.ok && reply.value.granted === 0) this.#empty++;
+    return reply;
+  }
   lease(config, want, min) {
     this.#calls++;
     const reply = super.lease(config, want, min);

@@ -10,6 +10,7 @@ import type { Command } from "./command.ts";
 import { buildCommand } from "./commands/build.ts";
 import { cacheCommand } from "./commands/cache.ts";
 import { canaryCommand } from "./commands/canary.ts";
+import { connectionsCommand } from "./commands/connections.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { diffCommand, historyCommand, rollbackCommand, stagesCommand } from "./commands/deployments.ts";
 import { devCommand } from "./commands/dev.ts";
@@ -41,6 +42,7 @@ export const COMMANDS: Command[] = [
   keysCommand,
   usageCommand,
   cacheCommand,
+  connectionsCommand,
 ];
 
 function usage(): string {

@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 export const PROJECT_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 export const EXAMPLE_DEFINITION = join(PROJECT_ROOT, "examples", "petstore", "api.yaml");
+/** Embedded beside the example wherever it is the default (build, npm run dev/deploy): its WebSocket chat, on chat.localhost. */
+export const EXAMPLE_EXTRAS: readonly string[] = [join(PROJECT_ROOT, "examples", "chat", "api.yaml")];
 
 function findPackageRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {

@@ -30,7 +30,7 @@ export function createApp({ source, facts }: AppOptions): App {
   const admin = new Hono<{ Bindings: Env }>();
   // The dashboard's page (src/dashboard/): `/_portico/`, public — it holds no data until signed in.
   admin.get(`${ADMIN_PREFIX}/`, () => dashboardPage());
-  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, facts));
+  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, ...(facts ? { facts } : {}) }));
   // Anything else under the prefix is the admin API's too, never a stage of the data plane.
   admin.all("*", (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
 

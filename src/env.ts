@@ -2,12 +2,15 @@
  * The one typed environment: Worker bindings, secrets and vars. Service bindings named by integrations
  * (`service: DEMO_BACKEND`) are looked up by name at request time, hence the index signature.
  */
+import type { ConnectionHub } from "../durable-objects/connection-hub/index.ts";
+import type { KeyStore } from "../durable-objects/key-store/index.ts";
+import type { MetricsStore } from "../durable-objects/metrics-store/index.ts";
 import type { RateLimiter } from "../durable-objects/rate-limiter/index.ts";
 import type { Registry } from "../durable-objects/registry/index.ts";
 import type { UsageQuota } from "../durable-objects/usage-quota/index.ts";
 
 export interface Env {
-  /** Immutable bundles by id. */
+  /** Immutable bundles by id, and the Registry's configuration snapshots (`snapshot:*`). */
   BUNDLES: KVNamespace;
   /** The stage response cache. */
   CACHE: KVNamespace;
@@ -17,6 +20,16 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Usage-plan quotas: one object per API key × plan. */
   USAGE_QUOTA: DurableObjectNamespace<UsageQuota>;
+  /** WebSocket connections: hubs per API × stage, `hub:<api>:<stage>:<n>` (durable-objects/connection-hub). */
+  CONNECTION_HUB: DurableObjectNamespace<ConnectionHub>;
+  /** API keys, sharded by the hash of their value (`shard:<count>:<n>`). */
+  KEY_STORE: DurableObjectNamespace<KeyStore>;
+  /** Per-version metrics, sharded per API (`metrics:<api>:<n>`). */
+  METRICS_STORE: DurableObjectNamespace<MetricsStore>;
+  /** How many KeyStore shards hold the API keys (default 16, 1–64). Fixed the first time keys are stored: see STORAGE.md. */
+  KEY_SHARDS?: string;
+  /** How many MetricsStore shards each API's metrics are spread over (default 16, 1–256). */
+  METRICS_SHARDS?: string;
   /** The account-wide (gateway-wide) bucket: requests per second and burst; unset or 0 turns it off. */
   ACCOUNT_RATE?: string;
   ACCOUNT_BURST?: string;
@@ -24,7 +37,7 @@ export interface Env {
   PORTICO_API?: string;
   /** How long an isolate trusts a stage pointer it read from the Registry, in ms (default 5000). */
   REGISTRY_MEMO_MS?: string;
-  /** How often an isolate sends its batched metrics to the Registry, in ms (default 5000). */
+  /** How often an isolate sends its batched metrics to the MetricsStore, in ms (default 5000). */
   METRICS_FLUSH_MS?: string;
   /** How long an isolate answers from a cache entry in its own memory, in ms (default 5000, 0 = off, at most 60000). */
   CACHE_MEMORY_MS?: string;

@@ -13,11 +13,11 @@ import { gzipSync } from "node:zlib";
 import type { Command } from "../command.ts";
 import { compileFile } from "../definition-file.ts";
 import { CliError, EXIT } from "../errors.ts";
-import { EXAMPLE_DEFINITION, PROJECT_ROOT } from "../paths.ts";
+import { EXAMPLE_DEFINITION, EXAMPLE_EXTRAS, PROJECT_ROOT } from "../paths.ts";
 import { withProgress } from "../progress.ts";
 import { readWranglerConfig } from "../environment/wrangler-config.ts";
 import { removeSession, removeStaleSessions, sessionConfig, sessionPaths, writeSessionConfig } from "../dev/session.ts";
-import { writeEmbedded } from "./embed.ts";
+import { compileOthers, writeEmbedded } from "./embed.ts";
 
 /** Workers' compressed script size limits (free / paid plans). */
 const LIMITS_KIB = { free: 3 * 1024, paid: 10 * 1024 };
@@ -30,14 +30,16 @@ export interface BuildResult {
   version: string;
 }
 
-export async function build(file = EXAMPLE_DEFINITION, outdir = join(PROJECT_ROOT, "dist")): Promise<BuildResult> {
+/** `more`: definitions embedded beside FILE (`--with`); by default the example's chat when FILE is the example. */
+export async function build(file = EXAMPLE_DEFINITION, outdir = join(PROJECT_ROOT, "dist"), more: readonly string[] = file === EXAMPLE_DEFINITION ? EXAMPLE_EXTRAS : []): Promise<BuildResult> {
   return withProgress(`building the Worker with ${file}`, async (progress) => {
     progress.step("compiling the definition");
     const compiled = await compileFile(file);
+    const others = await compileOthers(file, compiled, more);
     removeStaleSessions(PROJECT_ROOT);
     const own = sessionPaths(PROJECT_ROOT, "build");
     try {
-      await writeEmbedded(compiled, own.embedded);
+      await writeEmbedded(compiled, own.embedded, others);
       await writeSessionConfig(own, sessionConfig(readWranglerConfig(join(PROJECT_ROOT, "wrangler.toml")), own));
       progress.step("bundling with wrangler");
       const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
@@ -70,22 +72,28 @@ export function describeBuild(result: BuildResult): string {
 
 export const buildCommand: Command = {
   name: "build",
-  synopsis: "build [FILE] [--outdir DIR]",
+  synopsis: "build [FILE] [--outdir DIR] [--with MORE]",
   summary: "bundle the Worker for deploy, FILE embedded; report its size",
-  usage: `usage: portico build [FILE] [--outdir DIR] [--json]
+  usage: `usage: portico build [FILE] [--outdir DIR] [--with MORE]... [--json]
 
 Bundles the Worker exactly as \`wrangler deploy\` would (\`wrangler deploy --dry-run\`) into DIR (default dist/), with
-FILE (default examples/petstore/api.yaml) compiled in as the embedded default bundle, and reports its size against
-Workers' limits. Nothing a running \`portico dev\` reads is written.
+FILE (default examples/petstore/api.yaml, and its WebSocket chat examples/chat/api.yaml beside it) compiled in as
+the embedded default bundle, and reports its size against Workers' limits. Nothing a running \`portico dev\` reads
+is written.
 
 options:
   --outdir DIR   where the bundle goes (default dist/ in the Portico package)
+  --with MORE    another definition embedded beside FILE (repeatable), served on its own \`domains\`
   --json         {"outdir", "script", "bytes", "gzipBytes", "version"}`,
   group: "local",
   async run(args) {
-    const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" }, outdir: { type: "string" } } });
+    const { positionals, values } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: "boolean" }, outdir: { type: "string" }, with: { type: "string", multiple: true } },
+    });
     if (positionals.length > 1) throw new CliError("build takes at most one FILE (portico build --help)", EXIT.usage);
-    const result = await build(positionals[0], values.outdir ? resolve(values.outdir) : undefined);
+    const result = await build(positionals[0], values.outdir ? resolve(values.outdir) : undefined, values.with ?? (positionals[0] ? [] : undefined));
     console.log(values.json ? JSON.stringify(result) : describeBuild(result));
     return EXIT.ok;
   },

@@ -107,8 +107,10 @@ export const deployCommand: Command = {
 export function wouldNotServe(facts: ServerFacts, compiled: CompiledDefinition, stage: string, file: string): string | undefined {
   const api = compiled.bundle.api.name;
   const dev = facts.dev;
-  if (dev && facts.embedded.api === api && facts.embedded.stages.includes(stage) && dev.published !== "all" && !dev.published.includes(stage))
-    return `this portico dev server serves stage ${stage} of ${api} from ${dev.file}, so a published version would not be served; ` +
+  // The file's API, or one embedded beside it (`portico dev --with`): both are served from their files.
+  const embedded = [facts.embedded, ...(facts.others ?? [])].find((e) => e.api === api);
+  if (dev && embedded?.stages.includes(stage) && dev.published !== "all" && !dev.published.includes(stage))
+    return `this portico dev server serves stage ${stage} of ${api} from ${embedded === facts.embedded ? dev.file : "its --with file"}, so a published version would not be served; ` +
       `restart it with --published ${stage} to serve published versions of ${stage}`;
   const mapped = compiled.bundle.domains.some((d) => d.stage === stage);
   if (api !== facts.defaultApi && !mapped)

@@ -24,7 +24,7 @@ import { removeSession, removeStaleSessions, sessionConfig, sessionPaths, writeS
 import { WranglerDev } from "../dev/wrangler-process.ts";
 import { writeEmbedded } from "./embed.ts";
 
-const USAGE = `usage: portico dev FILE [--port N] [--ip ADDR] [--published STAGES] [--fresh] [--config PATH ...] [-- WRANGLER_ARGS]
+const USAGE = `usage: portico dev FILE [--with MORE ...] [--port N] [--ip ADDR] [--published STAGES] [--fresh] [--config PATH ...] [-- WRANGLER_ARGS]
 
 Serves FILE locally with wrangler dev: local KV, Durable Objects and secrets (.dev.vars), no account. Every stage
 of FILE is served from FILE, even one a local \`portico deploy\` published earlier, unless --published names it.
@@ -32,6 +32,9 @@ Saving FILE reloads it (or prints its errors, field by field, and keeps serving 
 to .dev.vars or to the wrangler config reloads the Worker with it.
 
 options:
+  --with MORE          another definition served beside FILE (repeatable) on its own \`domains\` only; FILE's API is
+                       the one on the server's host names. Watched and reloaded like FILE (npm run dev serves the
+                       example's WebSocket chat this way, on chat.localhost)
   --port N             port (default 8787, or a free one when 8787 is taken)
   --ip ADDR            address to listen on (default localhost)
   --published STAGES   comma-separated stages (or "all") to serve as a deployed Worker does: their published
@@ -46,7 +49,7 @@ options:
 
 export const devCommand: Command = {
   name: "dev",
-  synopsis: "dev FILE [--published STAGES] [--fresh]",
+  synopsis: "dev FILE [--with MORE] [--published STAGES] [--fresh]",
   summary: "serve a definition locally with wrangler dev; saves reload it",
   usage: USAGE,
   group: "local",
@@ -62,7 +65,14 @@ async function dev(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: own,
     allowPositionals: true,
-    options: { port: { type: "string" }, ip: { type: "string" }, published: { type: "string" }, fresh: { type: "boolean" }, config: { type: "string", multiple: true } },
+    options: {
+      port: { type: "string" },
+      ip: { type: "string" },
+      published: { type: "string" },
+      fresh: { type: "boolean" },
+      config: { type: "string", multiple: true },
+      with: { type: "string", multiple: true },
+    },
   });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new CliError("dev takes one FILE (portico dev --help)", EXIT.usage);
@@ -73,13 +83,22 @@ async function dev(args: string[]): Promise<number> {
     ? values.config.slice(1).map((c) => resolve(c))
     : configPath === join(PROJECT_ROOT, "wrangler.toml") ? [join(PROJECT_ROOT, "examples", "backend", "wrangler.toml")] : [];
   const configDir = dirname(configPath);
-  const environment = () => environmentFor(file, { config: configPath });
+  // FILE first, then the definitions served beside it (--with): served[i] is what files[i] last compiled to.
+  const files = [file, ...(values.with ?? [])];
+  const environment = (path: string) => environmentFor(path, { config: configPath });
 
-  // Local development: backends and identity providers may be on this machine (loopback, http://).
-  const first = await checkDefinitionFile(file, environment(), { localDev: true });
-  if (first.errors.length) throw definitionError(file, first.errors);
-  if (first.warnings.length) console.error(formatErrors(file, [], first.warnings));
-  let current = await compileDefinition(first.value, { localDev: true });
+  const served: CompiledDefinition[] = [];
+  for (const path of files) {
+    // Local development: backends and identity providers may be on this machine (loopback, http://).
+    const first = await checkDefinitionFile(path, environment(path), { localDev: true });
+    if (first.errors.length) throw definitionError(path, first.errors);
+    if (first.warnings.length) console.error(formatErrors(path, [], first.warnings));
+    const compiled = await compileDefinition(first.value, { localDev: true });
+    const clash = served.findIndex((s) => s.bundle.api.name === compiled.bundle.api.name);
+    if (clash >= 0) throw new CliError(`${path}: API ${compiled.bundle.api.name} is served already (by ${files[clash]}); each API needs its own name`, EXIT.usage);
+    served.push(compiled);
+  }
+  const current = served[0]!;
   const published = parsePublished(values.published, current);
   const vars: DevVars = { file, published: published === "all" ? "*" : [...published].join(",") };
 
@@ -90,13 +109,14 @@ async function dev(args: string[]): Promise<number> {
   }
   removeStaleSessions(configDir);
   const paths = sessionPaths(configDir);
-  await writeEmbedded(current, paths.embedded);
+  await writeEmbedded(current, paths.embedded, served.slice(1));
   await writeSessionConfig(paths, sessionConfig(readWranglerConfig(configPath), paths, vars));
 
   const port = values.port ?? String(await pickPort(values.ip));
   const host = !values.ip || values.ip === "0.0.0.0" || values.ip === "::" ? "localhost" : values.ip.includes(":") ? `[${values.ip}]` : values.ip;
   const url = `http://${host}:${port}`;
-  console.log(banner({ file, id: current.id, bundle: current.bundle, url, published, configPath, secrets: readLocalSecrets(configPath), persistDir }));
+  const others = files.slice(1).map((path, i) => ({ file: path, bundle: served[i + 1]!.bundle }));
+  console.log(banner({ file, id: current.id, bundle: current.bundle, others, url, published, configPath, secrets: readLocalSecrets(configPath), persistDir }));
 
   const wrangler = new WranglerDev(
     ["-c", paths.config, ...extraConfigs.flatMap((c) => ["-c", c]), "--port", port, ...(values.ip ? ["--ip", values.ip] : []), ...passthrough],
@@ -116,11 +136,11 @@ async function dev(args: string[]): Promise<number> {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
 
   const watcher = watchSession({
-    definition: resolve(file),
+    definitions: files.map((f) => resolve(f)),
     devVars: join(configDir, ".dev.vars"),
     config: configPath,
-    async onDefinition() {
-      current = (await reload(file, current, environment, paths)) ?? current;
+    async onDefinition(index) {
+      await reload(files, index, served, environment, paths);
     },
     async onEnvironment(what) {
       await writeSessionConfig(paths, sessionConfig(readWranglerConfig(configPath), paths, vars));
@@ -141,40 +161,51 @@ async function dev(args: string[]): Promise<number> {
   return stopping ? EXIT.ok : code;
 }
 
-/** Compiles a saved file and serves it, or prints why not; returns the version now served when it changed. */
-async function reload(file: string, current: CompiledDefinition, environment: () => ReturnType<typeof environmentFor>, paths: SessionPaths): Promise<CompiledDefinition | undefined> {
+/**
+ * Compiles a saved file (`files[index]`) and serves it with the others as they are, or prints why not; `served`
+ * is updated in place when the version changed.
+ */
+async function reload(files: string[], index: number, served: CompiledDefinition[], environment: (path: string) => ReturnType<typeof environmentFor>, paths: SessionPaths): Promise<void> {
+  const file = files[index]!;
+  const current = served[index]!;
   try {
     if (!existsSync(file)) {
       console.error(`portico dev: ${file} is gone: still serving version ${current.id.slice(0, 12)}`);
-      return undefined;
+      return;
     }
-    const report = await checkDefinitionFile(file, environment(), { localDev: true });
+    const report = await checkDefinitionFile(file, environment(file), { localDev: true });
     if (report.errors.length) {
       console.error(formatErrors(file, report.errors, report.warnings));
       console.error(`portico dev: still serving version ${current.id.slice(0, 12)}`);
-      return undefined;
+      return;
     }
     if (report.warnings.length) console.error(formatErrors(file, [], report.warnings));
     const next = await compileDefinition(report.value, { localDev: true });
     if (next.id === current.id) {
       log(`${file} saved: no change (version ${next.id.slice(0, 12)})`);
-      return undefined;
+      return;
     }
-    await writeEmbedded(next, paths.embedded);
+    const clash = served.findIndex((s, i) => i !== index && s.bundle.api.name === next.bundle.api.name);
+    if (clash >= 0) {
+      console.error(`portico dev: ${file}: API ${next.bundle.api.name} is served already (by ${files[clash]}): still serving version ${current.id.slice(0, 12)}`);
+      return;
+    }
+    const all = served.map((s, i) => (i === index ? next : s));
+    await writeEmbedded(all[0]!, paths.embedded, all.slice(1));
+    served[index] = next;
     const stages = Object.keys(next.bundle.stages);
     log(`reloaded ${file}: version ${next.id.slice(0, 12)}, ${next.bundle.routes.length} routes, stages ${listing(stages)}`);
-    return next;
   } catch (err) {
     console.error(`portico dev: ${err instanceof CliError ? err.message : (err as Error).message}: still serving version ${current.id.slice(0, 12)}`);
-    return undefined;
   }
 }
 
 interface Watched {
-  definition: string;
+  /** FILE and the --with files: a change to definitions[i] calls onDefinition(i). */
+  definitions: string[];
   devVars: string;
   config: string;
-  onDefinition(): Promise<void>;
+  onDefinition(index: number): Promise<void>;
   onEnvironment(what: "devVars" | "config"): Promise<void>;
 }
 
@@ -184,21 +215,24 @@ interface Watched {
  * Events are debounced (100 ms) and handled one at a time.
  */
 function watchSession(w: Watched) {
-  const kinds = new Map<string, "definition" | "devVars" | "config">([
-    [w.definition, "definition"],
+  // What each watched path is: a definition (by its index), .dev.vars or the wrangler config. Debounced per path.
+  type Kind = { definition: number } | "devVars" | "config";
+  const kinds = new Map<string, Kind>([
     [w.devVars, "devVars"],
     [w.config, "config"],
   ]);
+  w.definitions.forEach((path, i) => kinds.set(path, { definition: i }));
   const dirs = new Set([...kinds.keys()].map((p) => dirname(p)));
   const timers = new Map<string, NodeJS.Timeout>();
   let queue = Promise.resolve();
   const watcher = watch([...dirs], { ignoreInitial: true, depth: 0, ignored: (path: string) => !dirs.has(path) && !kinds.has(path) });
   watcher.on("all", (_event, path) => {
-    const kind = kinds.get(resolve(path));
+    const at = resolve(path);
+    const kind = kinds.get(at);
     if (!kind) return;
-    clearTimeout(timers.get(kind));
-    timers.set(kind, setTimeout(() => {
-      queue = queue.then(() => (kind === "definition" ? w.onDefinition() : w.onEnvironment(kind))).catch((err: unknown) => console.error(`portico dev: ${(err as Error).message}`));
+    clearTimeout(timers.get(at));
+    timers.set(at, setTimeout(() => {
+      queue = queue.then(() => (typeof kind === "object" ? w.onDefinition(kind.definition) : w.onEnvironment(kind))).catch((err: unknown) => console.error(`portico dev: ${(err as Error).message}`));
     }, 100));
   });
   watcher.on("error", (err) => console.error(`portico dev: watching stopped working: ${(err as Error).message}`));

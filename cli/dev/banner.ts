@@ -8,6 +8,8 @@ export interface BannerFacts {
   file: string;
   id: string;
   bundle: Bundle;
+  /** Definitions served beside FILE (`--with`), on their domains only. */
+  others?: { file: string; bundle: Bundle }[];
   url: string;
   published: ReadonlySet<string> | "all";
   configPath: string;
@@ -25,12 +27,16 @@ export function banner(f: BannerFacts): string {
   const rows: string[][] = Object.keys(b.stages).map((stage) => [`${f.url}/${stage}/…`, `stage ${stage}`, stageSource(stage, f.published)]);
   for (const d of b.domains)
     rows.push([`Host: ${d.host}${d.basePath ? `/${d.basePath}` : ""}`, `stage ${d.stage}`, `${stageSource(d.stage, f.published)} (curl -H 'Host: ${d.host.replace(/^\*\./, "x.")}' ${f.url}/…)`]);
+  for (const o of f.others ?? [])
+    for (const d of o.bundle.domains)
+      rows.push([`Host: ${d.host}${d.basePath ? `/${d.basePath}` : ""}`, `${o.bundle.api.name} stage ${d.stage}`, `${stageSource(d.stage, f.published).replace("the file", show(o.file))}`]);
   const lines = [
     `portico dev: serving ${f.file}: API ${b.api.name}, ${b.routes.length} route${b.routes.length === 1 ? "" : "s"}, version ${f.id.slice(0, 12)}`,
     indent(table(["URL", "STAGE", "SERVED FROM"], rows)),
     `  admin API: ${f.url}/_portico — ${adminState(f.secrets)}`,
     `  wrangler config ${show(f.configPath)}; local state ${show(f.persistDir)} (portico dev --fresh starts empty)`,
-    `  watching ${show(f.file)} (each save reloads it, or prints its errors and keeps serving the last good version)` +
+    ...(f.others ?? []).map((o) => `  also serving ${show(o.file)}: API ${o.bundle.api.name}, ${o.bundle.routes.length} route${o.bundle.routes.length === 1 ? "" : "s"}, on its domains only`),
+    `  watching ${[f.file, ...(f.others ?? []).map((o) => o.file)].map(show).join(", ")} (each save reloads it, or prints its errors and keeps serving the last good version)` +
       ` and .dev.vars (a change reloads the Worker with it)`,
   ];
   return lines.join("\n");

@@ -35,6 +35,13 @@ queue = "jobs"
 [[r2_buckets]]
 binding = "FILES"
 bucket_name = "files"
+[[workflows]]
+binding = "FLOW"
+name = "flow"
+class_name = "Flow"
+[[vpc_services]]
+binding = "PRIVATE_API"
+service_id = "0199f3a0-0000-7000-8000-000000000000"
 [[kv_namespaces]]
 binding = "CACHE"
 id = "1"
@@ -49,6 +56,8 @@ describe("the wrangler config", () => {
     expect(config.services).toEqual(["ORDERS", "AUTHZ"]);
     expect(config.queues).toEqual(["JOBS"]);
     expect(config.buckets).toEqual(["FILES"]);
+    expect(config.workflows).toEqual(["FLOW"]);
+    expect(config.vpcServices).toEqual(["PRIVATE_API"]);
     expect(config.kvNamespaces).toEqual(["CACHE"]);
     expect(config.vars).toEqual(["PLAIN"]);
     expect(embeddedBundlePath(config)).toBe(join(dir, ".portico", "embedded-bundle.json"));
@@ -96,6 +105,27 @@ describe("bindings", () => {
       'routes["GET /b"].integration.service: no service binding "NOPE"',
     ]);
   });
+
+  it("finds the queues, buckets and Workflows integrations name, and a private integration's service or VPC service", () => {
+    const definition = {
+      stages: { prod: {} },
+      routes: {
+        "POST /q": { integration: { type: "queue", queue: "JOBS" } },
+        "POST /q2": { integration: { type: "queue", queue: "JOBZ" } },
+        "GET /f/{k}": { integration: { type: "r2", bucket: "FILEZ", key: "{k}" } },
+        "POST /w": { integration: { type: "workflow", workflow: "FLOWS" } },
+        "GET /p1": { integration: { type: "http_proxy", uri: "http://api.internal", connectionType: "VPC_LINK", connectionId: "PRIVATE_API" } },
+        "GET /p2": { integration: { type: "http_proxy", uri: "http://api.internal", connectionType: "VPC_LINK", connectionId: "ORDERS" } },
+        "GET /p3": { integration: { type: "http_proxy", uri: "http://api.internal", connectionType: "VPC_LINK", connectionId: "PRIVATE_APX" } },
+      },
+    };
+    expect(lines(checkEnvironment(definition, local()).errors)).toEqual([
+      `routes["POST /q2"].integration.queue: no queue producer binding "JOBZ" in ${CONFIG} (did you mean "JOBS"?)`,
+      `routes["GET /f/{k}"].integration.bucket: no R2 bucket binding "FILEZ" in ${CONFIG} (did you mean "FILES"?)`,
+      `routes["POST /w"].integration.workflow: no Workflow binding "FLOWS" in ${CONFIG} (did you mean "FLOW"?)`,
+      `routes["GET /p3"].integration.connectionId: no service or VPC service binding "PRIVATE_APX" in ${CONFIG} (did you mean "PRIVATE_API"?)`,
+    ]);
+  });
 });
 
 describe("secrets", () => {
@@ -131,6 +161,15 @@ describe("secrets", () => {
     expect(lines(report.errors)).toEqual([expect.stringMatching(/^authorizers\.sig\.credentials\.AKIAEXAMPLEKEY00001: secret "AWS_SECRET" is not in .*\.dev\.vars \(.*\.dev\.vars\.example has it: copy it over\)$/)]);
     rmSync(join(dir, ".dev.vars"));
     rmSync(join(dir, ".dev.vars.example"));
+  });
+
+  it("include an AWS integration's credentials, each by its field", () => {
+    const aws = {
+      stages: { prod: {} },
+      routes: { "POST /q": { integration: { type: "aws", uri: "arn:aws:apigateway:us-east-1:sqs:action/SendMessage", credentials: { accessKeyId: "AWS_KEY_ID", secretAccessKey: "AWS_KEY", sessionToken: "AWS_TOKEN" } } } },
+    };
+    const env: Environment = { config, secrets: { kind: "list", names: new Set(["AWS_KEY_ID", "AWS_KEY"]) } };
+    expect(lines(checkEnvironment(aws, env).errors)).toEqual(['routes["POST /q"].integration.credentials.sessionToken: secret "AWS_TOKEN" is not among the secrets given with --secrets']);
   });
 
   it("reads names and values as dotenv writes them", () => {
@@ -178,6 +217,21 @@ describe("stage variables", () => {
       },
     },
   };
+
+  it("in the new kinds' templates: an AWS endpoint and ARN path, an R2 key, a Workflow instance id", () => {
+    const kinds = {
+      stages: { prod: { variables: { aws: "http://localhost:4566", tenant: "t" } } },
+      routes: {
+        "GET /a/{k}": { integration: { type: "aws", uri: "arn:aws:apigateway:us-east-1:s3:path/${stageVariables.bucket}/{k}", endpoint: "${stageVariables.aws}", credentials: { accessKeyId: "A", secretAccessKey: "B" } } },
+        "GET /f/{k}": { integration: { type: "r2", bucket: "FILES", key: "${stageVariables.tenant}/{k}" } },
+        "GET /w/{id}": { integration: { type: "workflow", workflow: "FLOW", action: "status", instanceId: "${stageVariables.prefix}-{id}" } },
+      },
+    };
+    expect(lines(checkEnvironment(kinds, local()).errors).filter((l) => l.includes("stage variable"))).toEqual([
+      'routes["GET /a/{k}"].integration.uri: stage variable "bucket" is not defined in any stage',
+      'routes["GET /w/{id}"].integration.instanceId: stage variable "prefix" is not defined in any stage',
+    ]);
+  });
 
   it("used in no stage is an error with a guess; missing in some stages a warning (a canary may set it)", () => {
     const report = checkEnvironment(definition, local());

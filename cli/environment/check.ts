@@ -3,7 +3,8 @@
  * checked against what the Worker will have, with the field path that names it. Without this a misspelt
  * `service:` or `${stageVariables.x}` compiles, and then every request to the route is a 500.
  *
- * - Bindings (service, queue, R2 bucket): against the wrangler config; unknown → error.
+ * - Bindings (service, a private integration's service or Workers VPC service, queue producer, R2 bucket,
+ *   Workflow): against the wrangler config; unknown → error.
  * - Secrets: against `--secrets NAMES` when given (e.g. the production list from `wrangler secret list`);
  *   else locally against `.dev.vars` (and `[vars]`), with `.dev.vars.example` as the hint; when neither
  *   applies (a deploy to a remote Worker without `--secrets`) each one is a warning naming what must be set.
@@ -51,6 +52,8 @@ const CATALOG: Record<BindingKind, { noun: string; section: (c: WranglerConfig) 
   service: { noun: "service binding", section: (c) => c.services, declare: "[[services]]" },
   queue: { noun: "queue producer binding", section: (c) => c.queues, declare: "[[queues.producers]]" },
   bucket: { noun: "R2 bucket binding", section: (c) => c.buckets, declare: "[[r2_buckets]]" },
+  workflow: { noun: "Workflow binding", section: (c) => c.workflows, declare: "[[workflows]]" },
+  private: { noun: "service or VPC service binding", section: (c) => [...c.services, ...c.vpcServices], declare: "[[services]] or [[vpc_services]]" },
 };
 
 export function checkBindings(refs: BindingRef[], config: WranglerConfig, report: EnvironmentReport): void {

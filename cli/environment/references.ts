@@ -1,11 +1,13 @@
 /**
- * What a definition names in the Worker's environment, each with its field path: service bindings (and, as the
- * definition grows them, queues and R2 buckets), secrets, and the stage variables its templates use. Read from
- * the definition as written, defensively: it may also have shape errors, reported elsewhere.
+ * What a definition names in the Worker's environment, each with its field path: bindings (services, a private
+ * integration's `connectionId` — a service or a Workers VPC service —, queue producers, R2 buckets, Workflows),
+ * secrets (JWT and SigV4 keys, cache encryption, AWS integration credentials), and the stage variables its URIs,
+ * keys and parameter mappings use. Read from the definition as written, defensively: it may also have shape
+ * errors, reported elsewhere.
  */
 import { isObject, type FieldError } from "../../src/config/field-errors.ts";
 
-export type BindingKind = "service" | "queue" | "bucket";
+export type BindingKind = "service" | "private" | "queue" | "bucket" | "workflow";
 
 export interface BindingRef {
   kind: BindingKind;
@@ -59,10 +61,28 @@ export function referencesOf(definition: unknown): References {
       const at = (...rest: (string | number)[]) => ["routes", key, "integration", ...rest];
       const service = name(integration.service);
       if (service && integration.type !== "mock") refs.bindings.push({ kind: "service", name: service, path: at("service") });
+      const connection = name(integration.connectionId);
+      if (connection) refs.bindings.push({ kind: "private", name: connection, path: at("connectionId") });
+      // The binding field of the Cloudflare-native kinds is named after its kind.
+      const field = ({ queue: "queue", r2: "bucket", workflow: "workflow" } as const)[integration.type as "queue" | "r2" | "workflow"];
+      const bound = field ? name(integration[field]) : undefined;
+      if (field && bound) refs.bindings.push({ kind: field, name: bound, path: at(field) });
       if (integration.type === "http" || integration.type === "http_proxy") {
         template(integration.uri, at("uri"));
         if (isObject(integration.headers)) for (const [header, value] of Object.entries(integration.headers)) template(value, at("headers", header));
       } else if (integration.type === "service") template(integration.path, at("path"));
+      else if (integration.type === "aws") {
+        template(integration.uri, at("uri"));
+        template(integration.endpoint, at("endpoint"));
+        if (isObject(integration.credentials))
+          for (const part of ["accessKeyId", "secretAccessKey", "sessionToken"]) {
+            const secret = name(integration.credentials[part]);
+            if (secret) refs.secrets.push({ name: secret, path: at("credentials", part) });
+          }
+      } else if (integration.type === "r2") {
+        template(integration.key, at("key"));
+        template(integration.prefix, at("prefix"));
+      } else if (integration.type === "workflow") template(integration.instanceId, at("instanceId"));
       parameters(integration.requestParameters, at("requestParameters"));
       if (isObject(integration.responses))
         for (const [pattern, response] of Object.entries(integration.responses))

@@ -1,6 +1,6 @@
 /**
- * The gateway Worker's wrangler config, read for what a definition may name: service bindings, queue producers,
- * R2 buckets, KV namespaces and vars. TOML (`wrangler.toml`, with smol-toml) or JSON (`wrangler.json`).
+ * The gateway Worker's wrangler config, read for what a definition may name: service bindings, Workers VPC service
+ * bindings, queue producers, R2 buckets, Workflows, KV namespaces and vars. TOML (`wrangler.toml`, with smol-toml) or JSON (`wrangler.json`).
  *
  * Which config: `--config`, else the nearest `wrangler.toml` / `wrangler.json` from the definition's directory
  * up, else from the working directory up, else Portico's own (the example's). `portico dev` runs the same one.
@@ -19,8 +19,11 @@ export interface WranglerConfig {
   raw: Record<string, unknown>;
   name: string | undefined;
   services: string[];
+  /** Workers VPC service bindings (`[[vpc_services]]`): what a private integration may name besides a service. */
+  vpcServices: string[];
   queues: string[];
   buckets: string[];
+  workflows: string[];
   kvNamespaces: string[];
   vars: string[];
 }
@@ -59,8 +62,10 @@ export function readWranglerConfig(path: string): WranglerConfig {
     raw,
     name: typeof raw.name === "string" ? raw.name : undefined,
     services: bindings(raw.services),
+    vpcServices: bindings(raw.vpc_services),
     queues: bindings(queues.producers),
     buckets: bindings(raw.r2_buckets),
+    workflows: bindings(raw.workflows),
     kvNamespaces: bindings(raw.kv_namespaces),
     vars,
   };

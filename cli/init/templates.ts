@@ -51,6 +51,18 @@ export function wranglerToml({ name }: Scaffold): string {
     /^# The example API's demo backend[^\n]*\n\[\[services\]\]\nbinding = "DEMO_BACKEND"\nservice = "portico-demo-backend"\n/m,
     `# Your backends as other Workers, for integrations with \`service: NAME\` (portico validate checks the names):\n# [[services]]\n# binding = "ORDERS"\n# service = "orders-worker"\n`,
   );
+  // The example's queue, bucket and Workflow live with its demo backend: a project gets the pattern, commented out.
+  text = replace(
+    text,
+    /^# The example API's Cloudflare-native integrations[\s\S]*?script_name = "portico-demo-backend"\n/m,
+    [
+      "# Cloudflare-native integrations (`type: queue`, `type: r2`, `type: workflow`; portico validate checks the names):",
+      ...['[[queues.producers]]', 'binding = "JOBS"', 'queue = "jobs"', "[[r2_buckets]]", 'binding = "FILES"', 'bucket_name = "files"'],
+      ...["[[workflows]]", 'binding = "ORDER_FLOW"', 'name = "order-flow"', 'class_name = "OrderFlow"', 'script_name = "orders-worker"'],
+    ]
+      .map((line, i) => (i === 0 ? line : `# ${line}`))
+      .join("\n") + "\n",
+  );
   return text;
 }
 

@@ -74,7 +74,14 @@ export const MIGRATIONS: string[] = [
   `,
   // 6: requests refused because a dependency could not be trusted (JWKS keys past their maximum age).
   `ALTER TABLE metrics ADD COLUMN fail_closed INTEGER NOT NULL DEFAULT 0;`,
-  // 7: throttled and refused counts per version (the dashboard's charts); shadow evaluation of a candidate version.
+  // 7: WebSocket APIs: connections opened and closed, messages from clients and frames to them, per version.
+  `
+  ALTER TABLE metrics ADD COLUMN ws_connects INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE metrics ADD COLUMN ws_disconnects INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE metrics ADD COLUMN ws_messages INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE metrics ADD COLUMN ws_messages_out INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 8: throttled and refused counts per version (the dashboard's charts); shadow evaluation of a candidate version.
   `
   ALTER TABLE metrics ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE metrics ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;

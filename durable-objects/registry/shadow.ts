@@ -4,7 +4,9 @@
  * `shadow_samples` tables, plus a `meta` row per stage saying which candidate the report is about). Bounded: one
  * counter per kind, at most SAMPLES_PER_KIND samples per kind (the newest). STORAGE.md documents the tables.
  */
-import type { ShadowBatch, ShadowKind, ShadowReport, ShadowSample, ShadowState } from "../../src/deploy/types.ts";
+import type { ShadowBatch, ShadowKind, ShadowReport, ShadowSample, ShadowState, StageState } from "../../src/deploy/types.ts";
+import * as stages from "./stages.ts";
+import { fail, type Result } from "./stages.ts";
 
 export const SAMPLES_PER_KIND = 5;
 /** Counters that are not kinds of difference live in the same table under names no kind has. */
@@ -44,6 +46,27 @@ export function stopShadow(sql: SqlStorage, stage: string, now: number): void {
 function readHead(sql: SqlStorage, stage: string): ReportHead | null {
   const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", headKey(stage)).toArray()[0];
   return row ? (JSON.parse(row.value) as ReportHead) : null;
+}
+
+const KINDS = new Set<string>(["route", "policy", "authorization", "apiKey", "validation", "throttle", "cache", "integration", "template", "outcome"] satisfies ShadowKind[]);
+/** Bounds on one batch: an isolate sends at most 3 samples per kind (src/observability/shadow/buffer.ts). */
+const MAX_BATCH_SAMPLES = 64;
+const MAX_SKIP_REASONS = 64;
+const count = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 1e9;
+
+/** Why a batch cannot be counted, or null: checked whole before anything is written, so none is half-counted. */
+export function invalidBatch(batch: ShadowBatch): string | null {
+  if (typeof batch !== "object" || batch === null) return "batch must be an object";
+  if (typeof batch.deploymentId !== "string" || !/^[0-9a-f]{6,64}$/.test(batch.deploymentId)) return "batch.deploymentId must be a deployment id";
+  if (!count(batch.evaluated) || !count(batch.differing) || batch.differing > batch.evaluated) return "batch.evaluated and batch.differing must be counts, differing ≤ evaluated";
+  const skipped = Object.entries(batch.skipped ?? {});
+  if (typeof batch.skipped !== "object" || skipped.length > MAX_SKIP_REASONS || !skipped.every(([, n]) => count(n))) return "batch.skipped must map reasons to counts";
+  if (typeof batch.kinds !== "object" || !Object.entries(batch.kinds ?? {}).every(([k, n]) => KINDS.has(k) && count(n))) return "batch.kinds must map kinds of difference to counts";
+  if (!Array.isArray(batch.samples) || batch.samples.length > MAX_BATCH_SAMPLES) return `batch.samples must be a list of at most ${MAX_BATCH_SAMPLES}`;
+  for (const sample of batch.samples)
+    if (typeof sample !== "object" || sample === null || !Array.isArray(sample.differences) || !sample.differences.every((d) => KINDS.has(d?.kind)))
+      return "batch.samples must list differences by kind";
+  return null;
 }
 
 /**
@@ -103,6 +126,19 @@ export function shadowReport(sql: SqlStorage, stage: string): ShadowReport {
   };
 }
 
+/**
+ * `--require-clean-shadow` on configureCanary, promote and automate: 400 for a gate that is not well formed (never read
+ * as "no gate"), 409 when the version's report on the stage is missing, too small or not clean; null otherwise.
+ */
+export function gateRefusal(sql: SqlStorage, stage: string, deploymentId: string, gate: { requireCleanShadow?: unknown; minShadowRequests?: unknown }): Result<never> | null {
+  if (gate.requireCleanShadow === undefined || gate.requireCleanShadow === false) return null;
+  if (gate.requireCleanShadow !== true) return fail(400, "requireCleanShadow must be a boolean", "requireCleanShadow");
+  const min = gate.minShadowRequests ?? 1;
+  if (typeof min !== "number" || !Number.isInteger(min) || min < 1 || min > 1_000_000) return fail(400, "minShadowRequests must be an integer from 1 to 1000000", "minShadowRequests");
+  const why = unclean(sql, stage, deploymentId, min);
+  return why ? fail(409, why, "requireCleanShadow") : null;
+}
+
 /** Why `deploymentId` may not go ahead under `--require-clean-shadow`, or null when its report is clean. */
 export function unclean(sql: SqlStorage, stage: string, deploymentId: string, minRequests: number): string | null {
   const report = shadowReport(sql, stage);
@@ -112,4 +148,50 @@ export function unclean(sql: SqlStorage, stage: string, deploymentId: string, mi
   if (report.differing > 0)
     return `the shadow report for ${deploymentId.slice(0, 12)} is not clean: ${report.differing} of ${report.evaluated} requests differ (${report.kinds.map((k) => `${k.kind} ${k.count}`).join(", ")}); see portico shadow report --stage ${stage}`;
   return null;
+}
+
+/** What starting and stopping need of the Registry instance. */
+export interface ShadowHost {
+  sql: SqlStorage;
+  storage: DurableObjectStorage;
+  api: string;
+  /** Whether a deployment's bundle defines the stage. */
+  defines(deploymentId: string, stage: string): boolean;
+  bumpVersion(): void;
+}
+
+/**
+ * Starts evaluating `version` (an id or unique prefix) on `percent` of a stage's requests, with a fresh report: one
+ * transaction (the stage's shadow, the report's head, the history row, the version). Refused: an unknown stage or
+ * version, the stage's own stable version, a version that does not define the stage, a percent outside 0.01–100.
+ */
+export function begin(host: ShadowHost, stage: string, version: unknown, percent: unknown, now: number): Result<StageState> {
+  const existing = stages.readStage(host.sql, host.api, stage);
+  if (!existing) return fail(404, `no stage "${stage}"`, "stage");
+  if (typeof percent !== "number" || !(percent >= 0.01 && percent <= 100)) return fail(400, "percent must be from 0.01 to 100", "percent");
+  if (typeof version !== "string") return fail(400, "version must be a deployment id or prefix", "deploymentId");
+  const resolved = stages.resolveDeploymentId(host.sql, version, "deploymentId");
+  if (!resolved.ok) return resolved;
+  const id = resolved.value;
+  if (id === existing.deploymentId) return fail(409, "the candidate is the stage's stable version: shadow a version the stage does not serve yet", "deploymentId");
+  if (!host.defines(id, stage)) return fail(400, `deployment ${id.slice(0, 12)} does not define stage "${stage}"`, "deploymentId");
+  host.storage.transactionSync(() => {
+    startShadow(host.sql, stage, { deploymentId: id, percent, startedAt: now });
+    stages.appendHistory(host.sql, stage, "shadow-start", id, `shadow evaluation of ${percent}% of requests`, now);
+    host.bumpVersion();
+  });
+  return { ok: true, value: stages.readStage(host.sql, host.api, stage)! };
+}
+
+/** Stops a stage's shadow (409 when none runs); the report stays. */
+export function end(host: ShadowHost, stage: string, now: number): Result<StageState> {
+  const existing = stages.readStage(host.sql, host.api, stage);
+  if (!existing) return fail(404, `no stage "${stage}"`, "stage");
+  if (!existing.shadow) return fail(409, `stage "${stage}" has no shadow evaluation running`, "stage");
+  host.storage.transactionSync(() => {
+    stopShadow(host.sql, stage, now);
+    stages.appendHistory(host.sql, stage, "shadow-stop", existing.shadow!.deploymentId, "shadow evaluation stopped", now);
+    host.bumpVersion();
+  });
+  return { ok: true, value: stages.readStage(host.sql, host.api, stage)! };
 }

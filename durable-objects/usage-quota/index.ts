@@ -2,11 +2,52 @@
  * UsageQuota: one object per API key × usage plan (`<api>/<plan>/<keyId>`). Each admitted request is counted
  * durably, by day (UTC), before it is served; a request id is remembered for 10 minutes so a retried count is
  * never counted twice. Remaining quota = limit − requests this period + adjustments (UpdateUsage grants and
- * resets). Tables in durable-objects/STORAGE.md.
+ * resets). Tables in durable-objects/STORAGE.md. RPC contract USAGE_QUOTA_CONTRACT (`count`, `standing`, `amend`,
+ * `dailyReport`, `dailyCounts`); `consume`, `status`, `adjust`, `report` and `usage` are the previous release's
+ * (contract v0), answered for one release (durable-objects/contract.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env.ts";
 import { dayKey, periodBounds, type Period } from "../../src/throttle/periods.ts";
+import { ok, unknownContract, type Reply } from "../contract.ts";
+
+export const USAGE_QUOTA_CONTRACT = 1;
+
+export interface CountCall {
+  v: number;
+  spec: QuotaSpec;
+  /** The request id: a retried count is counted once. */
+  opId: string;
+  /** ms since epoch; now by default (tests choose it). */
+  at?: number;
+}
+export interface StandingCall {
+  v: number;
+  spec: QuotaSpec;
+  at?: number;
+}
+export interface AmendCall {
+  v: number;
+  spec: QuotaSpec;
+  change: { grant: number } | { remaining: number };
+  at?: number;
+}
+export interface DailyReportCall {
+  v: number;
+  spec: QuotaSpec;
+  fromDay: string;
+  toDay: string;
+}
+export interface DailyCountsCall {
+  v: number;
+  fromDay: string;
+  toDay: string;
+}
+
+const V = USAGE_QUOTA_CONTRACT;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const validSpec = (s: QuotaSpec | undefined) => !!s && Number.isFinite(s.limit) && ["DAY", "WEEK", "MONTH"].includes(s.period) && Number.isFinite(s.offset);
+const badInput = (message: string) => ({ v: V, ok: false as const, status: 400, message });
 
 export interface QuotaSpec {
   limit: number;
@@ -56,6 +97,42 @@ export class UsageQuota extends DurableObject<Env> {
   }
 
   /** Counts one request if the quota has room (idempotent per `opId`). */
+  count(call: CountCall): Reply<QuotaReply> {
+    if (call?.v !== V) return unknownContract(V, call);
+    if (!validSpec(call.spec) || typeof call.opId !== "string" || !call.opId) return badInput("spec and opId are required");
+    return ok(V, this.consume(call.spec, call.opId, call.at ?? Date.now()));
+  }
+
+  /** The current period's standing. */
+  standing(call: StandingCall): Reply<QuotaReply> {
+    if (call?.v !== V) return unknownContract(V, call);
+    if (!validSpec(call.spec)) return badInput("spec is required");
+    return ok(V, this.status(call.spec, call.at ?? Date.now()));
+  }
+
+  /** UpdateUsage: add `grant` requests to this period's quota, or set what remains of it to `remaining`. */
+  amend(call: AmendCall): Reply<QuotaReply> {
+    if (call?.v !== V) return unknownContract(V, call);
+    const change = call.change as { grant?: unknown; remaining?: unknown } | undefined;
+    if (!validSpec(call.spec) || !change || !(Number.isInteger(change.grant) || Number.isInteger(change.remaining))) return badInput("spec and a grant or remaining are required");
+    return ok(V, this.adjust(call.spec, call.change, call.at ?? Date.now()));
+  }
+
+  /** GetUsage per day in [fromDay, toDay]: see `report`. */
+  dailyReport(call: DailyReportCall): Reply<{ day: string; used: number; remaining: number }[]> {
+    if (call?.v !== V) return unknownContract(V, call);
+    if (!validSpec(call.spec) || !DAY.test(call.fromDay) || !DAY.test(call.toDay)) return badInput("spec, fromDay and toDay (YYYY-MM-DD) are required");
+    return ok(V, this.report(call.spec, call.fromDay, call.toDay));
+  }
+
+  /** Requests counted per day in [fromDay, toDay]. */
+  dailyCounts(call: DailyCountsCall): Reply<{ day: string; count: number }[]> {
+    if (call?.v !== V) return unknownContract(V, call);
+    if (!DAY.test(call.fromDay) || !DAY.test(call.toDay)) return badInput("fromDay and toDay (YYYY-MM-DD) are required");
+    return ok(V, this.usage(call.fromDay, call.toDay));
+  }
+
+  /** @deprecated contract v0: `count`. */
   consume(spec: QuotaSpec, opId: string, now = Date.now()): QuotaReply {
     const seen = this.#sql.exec<{ allowed: number }>("SELECT allowed FROM ops WHERE op_id = ?", opId).toArray()[0];
     if (seen) return this.#reply(spec, now, seen.allowed === 1);
@@ -69,7 +146,7 @@ export class UsageQuota extends DurableObject<Env> {
     });
   }
 
-  /** Requests counted per day in [fromDay, toDay] (`YYYY-MM-DD`, inclusive). */
+  /** @deprecated contract v0: `dailyCounts`. Requests counted per day in [fromDay, toDay] (`YYYY-MM-DD`, inclusive). */
   usage(fromDay: string, toDay: string): { day: string; count: number }[] {
     return this.#sql
       .exec<{ day: string; count: number }>("SELECT day, count FROM usage WHERE day >= ? AND day <= ? ORDER BY day", fromDay, toDay)
@@ -78,6 +155,7 @@ export class UsageQuota extends DurableObject<Env> {
   }
 
   /**
+   * @deprecated contract v0: `dailyReport`.
    * GetUsage, in one consistent read: for each day in [fromDay, toDay], the requests counted that day and what
    * remained of that day's period at the day's end (limit + the period's adjustments − its requests so far).
    * Adjustments are not readable otherwise, and a per-period `status` call would cost a call per day.
@@ -104,12 +182,12 @@ export class UsageQuota extends DurableObject<Env> {
     return out;
   }
 
-  /** The current period's standing. */
+  /** @deprecated contract v0: `standing`. */
   status(spec: QuotaSpec, now = Date.now()): QuotaReply {
     return this.#reply(spec, now, true);
   }
 
-  /** UpdateUsage: add `grant` requests to this period's quota, or set what remains to `remaining`. */
+  /** @deprecated contract v0: `amend`. */
   adjust(spec: QuotaSpec, change: { grant: number } | { remaining: number }, now = Date.now()): QuotaReply {
     const { start, end } = periodBounds(now, spec.period, spec.offset);
     // From the unclamped standing: after a limit was lowered below what was used, `remaining` shows 0 but the

@@ -11,12 +11,15 @@ import { parseDefinitionText } from "../config/load.ts";
 import { definitionWarnings } from "../config/warnings.ts";
 import { storeBundle } from "../deploy/bundle-store.ts";
 import { domainIndex, registryFor } from "../deploy/registry-client.ts";
-import type { AutoCanaryConfig, StickyKey } from "../deploy/types.ts";
-import type { ShadowGate } from "../../durable-objects/registry/index.ts";
+import type { AutoCanaryConfig, DeploymentRecord, DomainRow, HistoryEntry, ServingState, StickyKey } from "../deploy/types.ts";
+import type { ShadowGate } from "../../durable-objects/registry/contract.ts";
 import type { Env } from "../env.ts";
 import { isLocalDev } from "../security/outbound.ts";
 import { flushShadow } from "../observability/shadow/buffer.ts";
-import { AdminError, FieldChecker, readJsonObject, param, unwrap, API_NAME, ITEM_NAME } from "./http.ts";
+import { REGISTRY_CONTRACT } from "../../durable-objects/registry/contract.ts";
+import { AdminError, FieldChecker, readJsonObject, param, registryAnswer, API_NAME, ITEM_NAME } from "./http.ts";
+
+const V = REGISTRY_CONTRACT;
 
 /** Largest compiled bundle: the Registry's copy lives in one SQLite row (2 MB), with room to spare. */
 export const MAX_BUNDLE_BYTES = 1_900_000;
@@ -49,7 +52,7 @@ async function compileBodyDefinition(definition: unknown, env: Env): Promise<Com
 
 async function knownApi(env: Env, api: string) {
   const registry = registryFor(env, api);
-  const state = await registry.servingState();
+  const state = registryAnswer<ServingState>(await registry.serving({ v: V, api }));
   if (!state.api) throw new AdminError(404, `no API "${api}" has been deployed`);
   return { registry, state };
 }
@@ -80,7 +83,7 @@ export function deploymentRoutes(app: AdminApp): void {
 
     // A host may serve only one API: refuse before anything changes.
     for (const d of bundle.domains.filter((d) => d.stage === stage)) {
-      const taken = (await domainIndex(c.env).domainTargets(d.host)).find((t) => t.basePath === d.basePath && t.api !== api);
+      const taken = registryAnswer<DomainRow[]>(await domainIndex(c.env).hostTargets({ v: V, host: d.host })).find((t) => t.basePath === d.basePath && t.api !== api);
       if (taken) throw new AdminError(409, `host ${d.host}${d.basePath ? "/" + d.basePath : ""} is already mapped to API ${taken.api}`);
     }
 
@@ -90,8 +93,9 @@ export function deploymentRoutes(app: AdminApp): void {
     if (size > MAX_BUNDLE_BYTES)
       throw new AdminError(413, `the compiled bundle is ${size} bytes; a bundle can be at most ${MAX_BUNDLE_BYTES} bytes (split the API, or trim models and descriptions)`);
     await storeBundle(c.env, id, text);
-    const result = unwrap(
-      await registryFor(c.env, api).publish({
+    const result = registryAnswer<{ changed: boolean }>(
+      await registryFor(c.env, api).deploy({
+        v: V,
         api,
         bundleId: id,
         bundleText: text,
@@ -105,7 +109,7 @@ export function deploymentRoutes(app: AdminApp): void {
     return c.json({ api, ...result }, result.changed ? 201 : 200);
   });
 
-  app.get("/apis", async (c) => c.json({ apis: await domainIndex(c.env).apis() }));
+  app.get("/apis", async (c) => c.json({ apis: registryAnswer(await domainIndex(c.env).listApis({ v: V })) }));
 
   app.get("/apis/:api/stages", async (c) => {
     const { state } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
@@ -124,21 +128,21 @@ export function deploymentRoutes(app: AdminApp): void {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
     const stage = c.req.query("stage");
     if (stage !== undefined) param(stage, STAGE_NAME, "stage");
-    return c.json({ history: await registry.history(stage, Number(c.req.query("limit") ?? 50) || 50) });
+    return c.json({ history: registryAnswer<HistoryEntry[]>(await registry.listHistory({ v: V, ...(stage !== undefined ? { stage } : {}), limit: Number(c.req.query("limit") ?? 50) || 50 })) });
   });
 
   app.get("/apis/:api/deployments", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
-    return c.json({ deployments: await registry.deployments(Number(c.req.query("limit") ?? 50) || 50) });
+    return c.json({ deployments: registryAnswer<DeploymentRecord[]>(await registry.listDeployments({ v: V, limit: Number(c.req.query("limit") ?? 50) || 50 })) });
   });
 
   app.get("/apis/:api/deployments/:id", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
     const id = c.req.param("id");
-    const match = (await registry.deployments(1000)).filter((d) => d.id.startsWith(id));
+    const match = registryAnswer<DeploymentRecord[]>(await registry.listDeployments({ v: V, limit: 1000 })).filter((d) => d.id.startsWith(id));
     if (!/^[0-9a-f]{6,64}$/.test(id) || match.length === 0) throw new AdminError(404, `no deployment ${id}`);
     if (match.length > 1) throw new AdminError(400, `deployment prefix ${id} is ambiguous`);
-    const text = await registry.bundleText(match[0]!.id);
+    const text = registryAnswer<string | null>(await registry.bundle({ v: V, id: match[0]!.id }));
     return c.json({ deployment: match[0], bundle: JSON.parse(text!) });
   });
 
@@ -147,7 +151,7 @@ export function deploymentRoutes(app: AdminApp): void {
     const check = new FieldChecker(await readJsonObject(c.req.raw));
     const to = check.string("to", { pattern: /^[0-9a-f]{6,64}$/ });
     check.done();
-    return c.json(unwrap(await registry.rollback(param(c.req.param("stage"), STAGE_NAME, "stage"), to)));
+    return c.json(registryAnswer(await registry.revert({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage"), ...(to !== undefined ? { to } : {}) })));
   });
 
   app.put("/apis/:api/stages/:stage/canary", async (c) => {
@@ -162,25 +166,26 @@ export function deploymentRoutes(app: AdminApp): void {
     const gate = await shadowGate(check, c.env);
     check.done();
     return c.json(
-      unwrap(
-        await registry.setCanary(
-          param(c.req.param("stage"), STAGE_NAME, "stage"),
-          {
+      registryAnswer(
+        await registry.configureCanary({
+          v: V,
+          stage: param(c.req.param("stage"), STAGE_NAME, "stage"),
+          canary: {
             ...(deploymentId ? { deploymentId } : {}),
             ...(percent !== undefined ? { percent } : {}),
             ...(stageVariableOverrides ? { stageVariableOverrides } : {}),
             ...(useStageCache !== undefined ? { useStageCache } : {}),
             ...(sticky ? { sticky } : {}),
           },
-          gate,
-        ),
+          ...gate,
+        }),
       ),
     );
   });
 
   app.delete("/apis/:api/stages/:stage/canary", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
-    return c.json(unwrap(await registry.deleteCanary(param(c.req.param("stage"), STAGE_NAME, "stage"))));
+    return c.json(registryAnswer(await registry.removeCanary({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage") })));
   });
 
   app.post("/apis/:api/stages/:stage/canary/promote", async (c) => {
@@ -188,7 +193,7 @@ export function deploymentRoutes(app: AdminApp): void {
     const check = new FieldChecker(await readJsonObject(c.req.raw));
     const gate = await shadowGate(check, c.env);
     check.done();
-    return c.json(unwrap(await registry.promoteCanary(param(c.req.param("stage"), STAGE_NAME, "stage"), gate)));
+    return c.json(registryAnswer(await registry.promote({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage"), ...gate })));
   });
 
   app.post("/apis/:api/stages/:stage/canary/auto", async (c) => {
@@ -203,12 +208,12 @@ export function deploymentRoutes(app: AdminApp): void {
     };
     const gate = await shadowGate(check, c.env);
     check.done();
-    return c.json(unwrap(await registry.startAutoCanary(param(c.req.param("stage"), STAGE_NAME, "stage"), config, gate)));
+    return c.json(registryAnswer(await registry.automate({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage"), config, ...gate })));
   });
 
   app.post("/apis/:api/stages/:stage/cache/flush", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
-    return c.json(unwrap(await registry.flushCache(param(c.req.param("stage"), STAGE_NAME, "stage"))));
+    return c.json(registryAnswer(await registry.flushStageCache({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage") })));
   });
 
 }

@@ -5,6 +5,8 @@
 import type { Context } from "hono";
 import { formatPath, type FieldError } from "../config/field-errors.ts";
 import { readAtMost } from "../util/read-bounded.ts";
+import { ContractMismatch, inContract, isMissingMethod, Refused } from "../../durable-objects/contract.ts";
+import { REGISTRY_CONTRACT } from "../../durable-objects/registry/contract.ts";
 import type { Result } from "../../durable-objects/registry/index.ts";
 
 /** Names in admin paths: APIs, and stages or plans. */
@@ -17,17 +19,35 @@ export function param(value: string | undefined, pattern: RegExp, what: string):
   return value;
 }
 
-/** A Registry reply, or the AdminError it stands for. */
+/** A Registry or KeyStore result, or the AdminError it stands for. */
 export function unwrap<T>(result: Result<T>): T {
   if (result.ok) return result.value;
   throw new AdminError(result.status, result.message, result.field ? [{ path: [result.field], message: result.message }] : []);
+}
+
+/** A contract-v1 Registry reply's value, or the AdminError its refusal stands for (a contract mismatch throws). */
+export function registryAnswer<T>(reply: unknown): T {
+  const checked = inContract<T>(reply, REGISTRY_CONTRACT, "the Registry");
+  if (checked.ok) return checked.value;
+  const status = checked.status === 400 || checked.status === 404 || checked.status === 409 ? checked.status : 503;
+  throw new AdminError(status, checked.message, checked.field ? [{ path: [checked.field], message: checked.message }] : []);
+}
+
+/**
+ * An object that runs another release than this Worker (a deploy rolling out: it lacks a method, answers in
+ * another contract, or refuses ours) is a 503 the client can retry, never a guess at what it meant.
+ */
+export function contractError(err: unknown): AdminError | undefined {
+  if (isMissingMethod(err) || err instanceof ContractMismatch || (err instanceof Refused && err.status === 501))
+    return new AdminError(503, "a Durable Object runs another release of Portico (a deploy is rolling out): retry shortly");
+  return undefined;
 }
 
 /** Largest admin request body (a definition with thousands of routes fits easily). */
 export const MAX_ADMIN_BODY_BYTES = 5 * 1024 * 1024;
 
 export class AdminError extends Error {
-  readonly status: 400 | 401 | 404 | 409 | 413 | 415 | 503;
+  readonly status: 400 | 401 | 404 | 409 | 410 | 413 | 415 | 503;
   readonly errors: { path: string; message: string }[];
   constructor(status: AdminError["status"], message: string, errors: FieldError[] = []) {
     super(message);

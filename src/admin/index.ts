@@ -6,12 +6,14 @@
 import { Hono } from "hono";
 import type { Env } from "../env.ts";
 import { constantTimeEqual } from "../security/constant-time.ts";
+import type { ConfigSource } from "../deploy/config-source.ts";
+import { connectionRoutes } from "./connections.ts";
 import { deploymentRoutes } from "./deployments.ts";
 import { keyRoutes } from "./keys.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { shadowRoutes } from "./shadow.ts";
 import { usageRoutes } from "./usage.ts";
-import { AdminError, adminErrorResponse } from "./http.ts";
+import { AdminError, adminErrorResponse, contractError } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 import { serverRoutes, type ServerFacts } from "./server.ts";
 import { dashboardRoutes, hasDashboardSession } from "../dashboard/index.ts";
@@ -20,13 +22,18 @@ export const NO_TOKEN_MESSAGE =
   "The admin API is disabled: no ADMIN_TOKEN secret is configured. Set one with `wrangler secret put ADMIN_TOKEN`; " +
   "for local development copy .dev.vars.example to .dev.vars.";
 
-/** `facts` describes what the Worker serves unpublished (`GET /server`); the Worker entry passes them. */
-export function adminApp(prefix: string, facts?: () => ServerFacts): Hono<{ Bindings: Env }> {
+/**
+ * `source` (the data plane's config source) lets connection routes find a stage's version as requests do;
+ * `facts` describes what the Worker serves unpublished (`GET /server`). The Worker entry passes both.
+ */
+export function adminApp(prefix: string, options: { source?: ConfigSource; facts?: () => ServerFacts } = {}): Hono<{ Bindings: Env }> {
   const admin = new Hono<{ Bindings: Env }>();
 
   admin.onError((err, c) => {
     if (err instanceof AdminError) return adminErrorResponse(c, err);
+    const mismatch = contractError(err);
     console.error(JSON.stringify({ level: "error", event: "admin-error", path: c.req.path, detail: `${err.name}: ${err.message}` }));
+    if (mismatch) return adminErrorResponse(c, mismatch);
     return c.json({ message: "Internal error" }, 500);
   });
   admin.notFound((c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
@@ -49,10 +56,11 @@ export function adminApp(prefix: string, facts?: () => ServerFacts): Hono<{ Bind
   });
 
   deploymentRoutes(admin);
-  metricsRoutes(admin, facts);
+  metricsRoutes(admin, options.facts);
   shadowRoutes(admin);
   keyRoutes(admin);
   usageRoutes(admin);
-  serverRoutes(admin, facts);
+  serverRoutes(admin, options.facts);
+  if (options.source) connectionRoutes(admin, options.source);
   return admin;
 }

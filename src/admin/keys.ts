@@ -1,12 +1,13 @@
 /**
  * Admin routes for API keys: create (the value is returned once, here only), list, get, update (enable, disable,
- * rename, stages), rotate (a new value, the old one dead at once in the Registry and within the memo bound on
- * the data plane) and delete. Keys live in the Registry's `keys` instance; only SHA-256 hashes are stored.
+ * rename, stages), rotate (a new value, the old one dead at once in its KeyStore shard and within the memo bound on
+ * the data plane) and delete. Keys live in KeyStore shards (src/deploy/key-store-client.ts); only SHA-256 hashes
+ * are stored.
  */
 import type { Hono } from "hono";
-import { registryKeys } from "../deploy/registry-client.ts";
+import { KeyStoreClient } from "../deploy/key-store-client.ts";
 import type { Env } from "../env.ts";
-import { generateKeyValue, hashKey, keyHint } from "../security/api-keys.ts";
+import { generateKeyValue, hashKey, keyHint, newKeyId } from "../security/api-keys.ts";
 import { AdminError, FieldChecker, readJsonObject, unwrap } from "./http.ts";
 
 const KEY_ID = /^[0-9a-f]{20}$/;
@@ -48,7 +49,8 @@ export function keyRoutes(app: Hono<{ Bindings: Env }>): void {
     const plans = checkRefs(check, "plans", body.plans);
     check.done();
     const value = await generateKeyValue();
-    const key = await registryKeys(c.env).createKey({
+    const key = await new KeyStoreClient(c.env).create({
+      id: newKeyId(),
       name: name!,
       description: description ?? null,
       hash: await hashKey(value),
@@ -60,10 +62,10 @@ export function keyRoutes(app: Hono<{ Bindings: Env }>): void {
     return c.json({ key, value, note: "The value is shown once: store it now. Portico keeps only its hash." }, 201);
   });
 
-  app.get("/keys", async (c) => c.json({ keys: await registryKeys(c.env).listKeys() }));
+  app.get("/keys", async (c) => c.json({ keys: await new KeyStoreClient(c.env).list() }));
 
   app.get("/keys/:id", async (c) => {
-    const key = await registryKeys(c.env).getKey(keyId(c.req.param("id")));
+    const key = await new KeyStoreClient(c.env).get(keyId(c.req.param("id")));
     if (!key) throw new AdminError(404, `no API key ${c.req.param("id")}`);
     return c.json(key);
   });
@@ -82,7 +84,7 @@ export function keyRoutes(app: Hono<{ Bindings: Env }>): void {
     check.done();
     return c.json(
       unwrap(
-        await registryKeys(c.env).updateKey(id, {
+        await new KeyStoreClient(c.env).update(id, {
           ...(name !== undefined ? { name } : {}),
           ...(description !== undefined ? { description } : {}),
           ...(enabled !== undefined ? { enabled } : {}),
@@ -95,10 +97,14 @@ export function keyRoutes(app: Hono<{ Bindings: Env }>): void {
 
   app.post("/keys/:id/rotate", async (c) => {
     const id = keyId(c.req.param("id"));
-    const value = await generateKeyValue();
-    const key = unwrap(await registryKeys(c.env).updateKey(id, { hash: await hashKey(value), hint: keyHint(value) }));
+    const { key, value } = unwrap(
+      await new KeyStoreClient(c.env).rotate(id, async () => {
+        const value = await generateKeyValue();
+        return { value, hash: await hashKey(value), hint: keyHint(value) };
+      }),
+    );
     return c.json({ key, value, note: "The new value is shown once; the old value no longer works." });
   });
 
-  app.delete("/keys/:id", async (c) => c.json(unwrap(await registryKeys(c.env).deleteKey(keyId(c.req.param("id"))))));
+  app.delete("/keys/:id", async (c) => c.json(unwrap(await new KeyStoreClient(c.env).remove(keyId(c.req.param("id"))))));
 }

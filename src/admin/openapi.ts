@@ -19,6 +19,8 @@ const SHADOW_GATE = {
   requireCleanShadow: { type: "boolean", description: "Refuse (409) unless the version has a clean shadow report on this stage." },
   minShadowRequests: { type: "integer", minimum: 1, default: 1, description: "Evaluated requests a clean report needs." },
 };
+const connectionParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9_-]{16}$" } };
+const groupParam = { name: "group", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$" } };
 const ok = (description: string, schema: Record<string, unknown>) => ({ "200": { description, ...json(schema) }, ...errorResponses });
 
 export function openApiDocument(prefix: string): Record<string, unknown> {
@@ -66,7 +68,8 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
             type: "object",
             properties: {
               defaultApi: { type: "string" },
-              embedded: { type: "object", properties: { api: { type: "string" }, version: { type: "string" }, stages: { type: "array", items: { type: "string" } }, domains: { type: "array" } } },
+              embedded: ref("EmbeddedFacts"),
+              others: { type: "array", items: ref("EmbeddedFacts") },
               dev: { oneOf: [{ type: "null" }, { type: "object", properties: { file: { type: "string" }, published: { oneOf: [{ const: "all" }, { type: "array", items: { type: "string" } }] } } }] },
             },
           }),
@@ -198,12 +201,51 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
           responses: ok("The current period's standing.", { type: "object", properties: { used: { type: "integer" }, remaining: { type: "integer" }, resetAt: { type: "integer", description: "When the period ends (ms since the epoch)." } } }),
         },
       },
+      "/apis/{api}/stages/{stage}/connections": {
+        get: {
+          summary: "WebSocket APIs: live connections of a stage and their counts (every hub is asked)",
+          parameters: [apiParam, stageParam, { name: "group", in: "query", schema: { type: "string" } }, { name: "limit", in: "query", schema: { type: "integer", minimum: 0, maximum: 1000, default: 100 } }],
+          responses: ok("Counts and connections.", { type: "object", properties: { stats: { type: "object", properties: { connections: { type: "integer" }, hubs: { type: "integer" }, byVersion: { type: "object" }, groups: { type: "object" } } }, connections: { type: "array", items: ref("Connection") } } }),
+        },
+      },
+      "/apis/{api}/stages/{stage}/connections/{id}": {
+        get: { summary: "One connection (Amazon's GetConnection, with groups and version)", parameters: [apiParam, stageParam, connectionParam], responses: { ...ok("The connection.", ref("Connection")), "410": { description: "The connection is gone.", ...json(ref("Error")) } } },
+        post: {
+          summary: "Send a message to a connection (Amazon's PostToConnection)",
+          parameters: [apiParam, stageParam, connectionParam],
+          requestBody: json({ type: "object", required: ["data"], properties: { data: { type: "string" } } }),
+          responses: { ...ok("Sent.", { type: "object" }), "410": { description: "The connection is gone.", ...json(ref("Error")) } },
+        },
+        delete: { summary: "Close a connection (Amazon's DeleteConnection; the client sees close 1000)", parameters: [apiParam, stageParam, connectionParam], responses: { ...ok("Closed.", { type: "object" }), "410": { description: "The connection is gone.", ...json(ref("Error")) } } },
+      },
+      "/apis/{api}/stages/{stage}/connections/{id}/groups/{group}": {
+        put: { summary: "Add a connection to a group", parameters: [apiParam, stageParam, connectionParam, groupParam], responses: ok("The connection's groups.", { type: "object" }) },
+        delete: { summary: "Take a connection out of a group", parameters: [apiParam, stageParam, connectionParam, groupParam], responses: ok("The connection's groups.", { type: "object" }) },
+      },
+      "/apis/{api}/stages/{stage}/broadcast": {
+        post: {
+          summary: "Send a message to every connection of a stage, or of a group, on every hub",
+          parameters: [apiParam, stageParam],
+          requestBody: json({ type: "object", required: ["data"], properties: { data: { type: "string" }, group: { type: "string" } } }),
+          responses: ok("How many connections got it.", { type: "object", properties: { delivered: { type: "integer" } } }),
+        },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: {
         Error: { type: "object", required: ["message"], properties: { message: { type: "string" }, errors: { type: "array", items: ref("FieldError") } } },
         FieldError: { type: "object", properties: { path: { type: "string", examples: ['definition.routes["GET /pets"].integration.uri'] }, message: { type: "string" } } },
+        EmbeddedFacts: {
+          type: "object",
+          properties: {
+            api: { type: "string" },
+            flavor: { enum: ["rest", "http", "websocket"] },
+            version: { type: "string" },
+            stages: { type: "array", items: { type: "string" } },
+            domains: { type: "array", items: { type: "object", properties: { host: { type: "string" }, basePath: { type: "string" }, stage: { type: "string" } } } },
+          },
+        },
         Stage: {
           type: "object",
           properties: {
@@ -255,6 +297,18 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
               description: "By API key id: one [used, remaining] pair per day.",
               additionalProperties: { type: "array", items: { type: "array", prefixItems: [{ type: "integer" }, { type: ["integer", "null"] }] } },
             },
+          },
+        },
+        Connection: {
+          type: "object",
+          properties: {
+            connectionId: { type: "string" },
+            connectedAt: { type: "string", format: "date-time" },
+            lastActiveAt: { type: "string", format: "date-time" },
+            identity: { type: "object", properties: { sourceIp: { type: "string" }, userAgent: { type: "string" } } },
+            groups: { type: "array", items: { type: "string" } },
+            version: { type: "string" },
+            principalId: { type: ["string", "null"] },
           },
         },
         PublishResult: { type: "object", properties: { api: { type: "string" }, changed: { type: "boolean" }, stage: ref("Stage"), deployment: { type: "object" } } },

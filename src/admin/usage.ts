@@ -4,7 +4,7 @@
  * current period, or set what remains of it.
  *
  * The plan is read from the stable bundles the API's stages serve (the most recently changed stage whose bundle
- * defines it); its keys from the Registry's `keys` instance; counts from each key's UsageQuota object, one call
+ * defines it); its keys from the KeyStore shards; counts from each key's UsageQuota object, one call
  * per key. A day's `remaining` is the quota left in that day's period at the end of that day (limit + the
  * period's grants and resets − requests from the period's start through that day). A plan without a quota has
  * `remaining: null`; Portico counts requests only to enforce a quota, so `used` then shows only what was
@@ -13,10 +13,15 @@
 import type { Hono } from "hono";
 import type { Bundle, BundleUsagePlan } from "../config/bundle.ts";
 import type { FieldError } from "../config/field-errors.ts";
-import { registryFor, registryKeys } from "../deploy/registry-client.ts";
+import { KeyStoreClient } from "../deploy/key-store-client.ts";
+import { registryFor } from "../deploy/registry-client.ts";
+import { REGISTRY_CONTRACT } from "../../durable-objects/registry/contract.ts";
+import type { ServingState } from "../deploy/types.ts";
 import type { Env } from "../env.ts";
 import { quotaObjectName } from "../throttle/quota.ts";
-import { AdminError, FieldChecker, readJsonObject, param, API_NAME, ITEM_NAME } from "./http.ts";
+import { valueOf } from "../../durable-objects/contract.ts";
+import { USAGE_QUOTA_CONTRACT as UQ, type QuotaReply } from "../../durable-objects/usage-quota/index.ts";
+import { AdminError, FieldChecker, readJsonObject, param, registryAnswer, API_NAME, ITEM_NAME } from "./http.ts";
 
 const PLAN_NAME = ITEM_NAME;
 const KEY_ID = /^[0-9a-f]{20}$/;
@@ -55,13 +60,13 @@ export function usageRange(query: Record<string, string>): { from: string; to: s
 /** The plan as the API's stages serve it (most recently changed stage first), or 404. */
 async function servedPlan(env: Env, api: string, plan: string): Promise<BundleUsagePlan> {
   const registry = registryFor(env, api);
-  const state = await registry.servingState();
+  const state = registryAnswer<ServingState>(await registry.serving({ v: REGISTRY_CONTRACT, api }));
   if (!state.api) throw new AdminError(404, `no API "${api}" has been deployed`);
   const seen = new Set<string>();
   for (const stage of Object.values(state.stages).sort((a, b) => b.updatedAt - a.updatedAt)) {
     if (seen.has(stage.deploymentId)) continue;
     seen.add(stage.deploymentId);
-    const text = await registry.bundleText(stage.deploymentId);
+    const text = registryAnswer<string | null>(await registry.bundle({ v: REGISTRY_CONTRACT, id: stage.deploymentId }));
     const plans = text ? (JSON.parse(text) as Partial<Bundle>).usagePlans : undefined;
     if (plans && Object.hasOwn(plans, plan)) return plans[plan]!;
   }
@@ -69,7 +74,7 @@ async function servedPlan(env: Env, api: string, plan: string): Promise<BundleUs
 }
 
 async function keysOfPlan(env: Env, planId: string, only: string | undefined): Promise<string[]> {
-  const ids = (await registryKeys(env).keysInPlan(planId)).map((k) => k.id);
+  const ids = (await new KeyStoreClient(env).inPlan(planId)).map((k) => k.id);
   if (only === undefined) return ids;
   if (!KEY_ID.test(only) || !ids.includes(only)) throw new AdminError(404, `no API key ${only} in usage plan ${planId}`);
   return [only];
@@ -99,14 +104,16 @@ export function usageRoutes(app: AdminApp): void {
       keys.map(async (keyId) => {
         const stub = quotaStub(c.env, api, plan, keyId);
         if (spec.quota) {
-          items[keyId] = (await stub.report(spec.quota, from, to)).map((d) => [d.used, d.remaining]);
+          const report = valueOf<{ used: number; remaining: number }[]>(await stub.dailyReport({ v: UQ, spec: spec.quota, fromDay: from, toDay: to }), UQ, "UsageQuota");
+          items[keyId] = report.map((d) => [d.used, d.remaining]);
         } else {
-          const counts = new Map((await stub.usage(from, to)).map((d) => [d.day, d.count]));
+          const daily = valueOf<{ day: string; count: number }[]>(await stub.dailyCounts({ v: UQ, fromDay: from, toDay: to }), UQ, "UsageQuota");
+          const counts = new Map(daily.map((d) => [d.day, d.count]));
           items[keyId] = days.map((d) => [counts.get(d) ?? 0, null]);
         }
       }),
     );
-    // Keys in a stable order (as the Registry lists them), whatever order their objects answered in.
+    // Keys in a stable order (as the key store lists them), whatever order their objects answered in.
     return c.json({ usagePlanId: planId, startDate: from, endDate: to, position: null, items: Object.fromEntries(keys.map((k) => [k, items[k]!])) });
   });
 
@@ -125,7 +132,8 @@ export function usageRoutes(app: AdminApp): void {
     const spec = await servedPlan(c.env, api, plan);
     const [keyId] = await keysOfPlan(c.env, `${api}/${plan}`, c.req.param("keyId"));
     if (!spec.quota) throw new AdminError(409, `usage plan ${api}/${plan} has no quota to update`);
-    const reply = await quotaStub(c.env, api, plan, keyId!).adjust(spec.quota, grant !== undefined ? { grant } : { remaining: remaining! });
+    const change = grant !== undefined ? { grant } : { remaining: remaining! };
+    const reply = valueOf<QuotaReply>(await quotaStub(c.env, api, plan, keyId!).amend({ v: UQ, spec: spec.quota, change }), UQ, "UsageQuota");
     return c.json({ used: reply.used, remaining: reply.remaining, resetAt: reply.resetAt });
   });
 }

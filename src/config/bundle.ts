@@ -7,6 +7,7 @@
  * when an existing field changes meaning.
  */
 import type {
+  AwsSubtype,
   ContentHandling,
   Flavor,
   PassthroughBehavior,
@@ -14,6 +15,7 @@ import type {
   HttpMethod,
   JsonSchema,
   PayloadFormat,
+  ResponseTransferMode,
   RouteMethod,
 } from "./types.ts";
 
@@ -35,6 +37,32 @@ export interface Bundle {
   usagePlans: Record<string, BundleUsagePlan>;
   /** Sorted by key, so the id does not depend on the order routes were written in. */
   routes: BundleRoute[];
+  /** The WebSocket flavour's settings; absent for rest and http APIs (so their ids are unchanged). */
+  websocket?: BundleWebSocket;
+}
+
+/** A WebSocket API's settings, every default resolved (src/websocket/). */
+export interface BundleWebSocket {
+  /** `$request.body.action`, or a template of `${request.body.x}` parts and literals. */
+  routeSelectionExpression: string;
+  /** ConnectionHub objects per stage (connection ids carry their hub's number). */
+  hubs: number;
+  limits: BundleWebSocketLimits;
+  /** The sigv4 authorizer whose keys may call `@connections`; null: the management API is refused (403). */
+  managementAuthorizer: string | null;
+}
+
+export interface BundleWebSocketLimits {
+  maxMessageBytes: number;
+  maxFrameBytes: number;
+  idleTimeoutSeconds: number;
+  maxConnectionSeconds: number;
+  /** Per stage; 0: unlimited. Enforced as the `$connect` route's throttle. */
+  newConnectionsPerSecond: number;
+  /** Per connection; 0: unlimited. */
+  messagesPerSecond: number;
+  messageBurst: number;
+  maxGroupsPerConnection: number;
 }
 
 export interface BundleSettings {
@@ -147,6 +175,8 @@ export interface BundleRoute {
   resourcePolicy: BundleResourcePolicy | null;
   throttle: BundleThrottle | null;
   cache: BundleRouteCache | null;
+  /** WebSocket routes only: the integration's response body goes back to the client. */
+  routeResponse?: boolean;
   /** Foreign internal headers forwarded on this route (lower case); every other one is dropped. */
   forwardInternalHeaders: string[];
 }
@@ -255,7 +285,17 @@ export interface BundleMapping {
   responseParametersByStatus: [string, [string, string][]][];
 }
 
-export interface BundleHttpIntegration {
+/**
+ * Response streaming (Amazon's responseTransferMode). Written only for a route that streams: absent means BUFFERED,
+ * so a definition that does not stream compiles to the bundle (and the version id) it did before streaming existed.
+ */
+export interface BundleStreaming {
+  responseTransferMode?: Extract<ResponseTransferMode, "STREAM">;
+  /** STREAM: the longest pause between two chunks before the response is cut off. */
+  streamIdleTimeoutMs?: number;
+}
+
+export interface BundleHttpIntegration extends BundleStreaming {
   type: "http_proxy" | "http";
   uri: string;
   /** null: the client's method. */
@@ -264,6 +304,11 @@ export interface BundleHttpIntegration {
   headers: Record<string, string>;
   /** A service binding to send through instead of the public network (Amazon's private integration). */
   service: string | null;
+  /**
+   * `connectionType: VPC_LINK` (through `service`): on HTTP APIs the stage is prepended to the path, as Amazon does.
+   * Absent for other connections, so their bundles (and ids) are what they were before private integrations.
+   */
+  vpcLink?: true;
   /** null when nothing is mapped. */
   mapping: BundleMapping | null;
 }
@@ -276,7 +321,7 @@ export interface BundleMockIntegration {
   mapping: BundleMapping | null;
 }
 
-export interface BundleServiceIntegration {
+export interface BundleServiceIntegration extends BundleStreaming {
   type: "service";
   service: string;
   payloadFormat: PayloadFormat;
@@ -286,7 +331,76 @@ export interface BundleServiceIntegration {
   mapping: BundleMapping | null;
 }
 
-export type BundleIntegration = BundleHttpIntegration | BundleMockIntegration | BundleServiceIntegration;
+/** An AWS service action: the parsed ARN (REST) or a subtype (HTTP flavour), signed with the named secrets. */
+export interface BundleAwsIntegration {
+  type: "aws";
+  /** The ARN as written; null for a subtype. */
+  uri: string | null;
+  /** The service: the signing name and the endpoint's first label (`s3`, `sqs`, `states` …). */
+  service: string;
+  /** The region; a subtype's `Region` parameter overrides it per request. */
+  region: string;
+  /** The ARN's subdomain (`bucket` in `bucket.s3`), or null. */
+  subdomain: string | null;
+  /** The ARN's form; null for a subtype. */
+  form: "action" | "path" | null;
+  /** The Action name, or the path template (`{param}`, `${stageVariables.x}`). */
+  target: string;
+  httpMethod: HttpMethod;
+  subtype: AwsSubtype | null;
+  /** A subtype's parameters: [name, HTTP-flavour value] in definition order. */
+  subtypeParameters: [string, string][];
+  /** Names of Worker secrets, never their values. */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string | null };
+  /** Replaces the computed endpoint (an emulator, a test server); may use stage variables. */
+  endpoint: string | null;
+  timeoutMs: number;
+  mapping: BundleMapping | null;
+}
+
+export interface BundleQueueIntegration {
+  type: "queue";
+  /** The Queues producer binding. */
+  queue: string;
+  batch: boolean;
+  /** null: chosen by the request's Content-Type. */
+  contentType: "json" | "text" | "bytes" | null;
+  delaySeconds: number;
+  envelope: boolean;
+  mapping: BundleMapping | null;
+}
+
+export interface BundleR2Integration {
+  type: "r2";
+  /** The R2 bucket binding. */
+  bucket: string;
+  action: "object" | "list";
+  /** The key template (object); null for a listing. */
+  key: string | null;
+  /** The listing's prefix template. */
+  prefix: string;
+  /** Objects stream both ways: nothing is mapped. */
+  mapping: null;
+}
+
+export interface BundleWorkflowIntegration {
+  type: "workflow";
+  /** The Workflows binding. */
+  workflow: string;
+  action: "create" | "status";
+  instanceId: string | null;
+  mapping: BundleMapping | null;
+}
+
+export type BundleIntegration =
+  | BundleHttpIntegration
+  | BundleMockIntegration
+  | BundleServiceIntegration
+  | BundleAwsIntegration
+  | BundleQueueIntegration
+  | BundleR2Integration
+  | BundleWorkflowIntegration;
+
 
 /**
  * A stored bundle as this version of Portico reads it. Bundles are immutable and outlive releases: fields added

@@ -27,7 +27,9 @@ export function mappedPathParameters(integration: IntegrationDefinition): string
 
 /** Checks an integration's mapping fields; `params` are the route's path parameters. */
 export function checkMapping(integration: IntegrationDefinition, flavor: Flavor, params: string[], at: Path, errors: FieldError[]): void {
-  const def = integration as MappingDefinition & { type: string; payloadFormat?: string; responseParameters?: unknown };
+  const def = integration as MappingDefinition & { type: string; payloadFormat?: string; responseParameters?: unknown; subtype?: string };
+  // A subtype's requestParameters are its named parameters (compile-integrations.ts checks them).
+  if (integration.type === "aws" && def.subtype !== undefined) return;
   const proxy = integration.type === "http_proxy" || (integration.type === "service" && def.payloadFormat !== "custom");
   const mapped = ["requestTemplates", "passthroughBehavior", "contentHandling", "responses"] as const;
   if (proxy)

@@ -61,7 +61,7 @@ describe("checkDefinition reports every error together, with field paths", () =>
     expect(lines).toEqual([
       'name: "Pet Store" does not match ^[a-z0-9][a-z0-9-]{0,62}$',
       'descripton: unknown field (did you mean "description"?)',
-      'flavor: must be one of "rest", "http" (did you mean "rest"?)',
+      'flavor: must be one of "rest", "http", "websocket" (did you mean "rest"?)',
       'settings.maxBodyByte: unknown field (did you mean "maxBodyBytes"?)',
       "settings.requestIdHeader: must be a string, not a number",
       "stages.prod.variables.backend: must be a string, not a number",
@@ -80,8 +80,8 @@ describe("checkDefinition reports every error together, with field paths", () =>
       'routes["POST /pets"].integration.headers["x-injected"]: header values cannot contain CR, LF or NUL',
       "routes.$default: $default is an http-flavour route; in the rest flavour use `ANY /{proxy+}`",
       'routes["GET /hello"].integration.path: only applies with payloadFormat raw',
-      'routes["GET /lambda"].integration.type: must be one of "http_proxy", "http", "mock", "service"',
-      'routes["GET /mock"].integration.type: must be one of "http_proxy", "http", "mock", "service" (did you mean "mock"?)',
+      'routes["GET /lambda"].integration.type: must be one of "http_proxy", "http", "mock", "service", "aws", "queue", "r2", "workflow"',
+      'routes["GET /mock"].integration.type: must be one of "http_proxy", "http", "mock", "service", "aws", "queue", "r2", "workflow" (did you mean "mock"?)',
       'routes["GET /typo"].integration: required',
       'routes["GET /typo"].integraton: unknown field (did you mean "integration"?)',
     ]);

@@ -9,12 +9,14 @@ import { checkModelSchema, checkModels, rewriteModelRefs } from "./models.ts";
 import { buildAuthorizers, buildPolicy, checkIdentity, routeAuthorizer } from "./compile-identity.ts";
 import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts";
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
+import { buildWebSocket, checkWebSocket, refusedOnWebSocket } from "./compile-websocket.ts";
 import { buildMapping, checkMapping, mappedPathParameters } from "./compile-mapping.ts";
+import { buildIntegrationKind, buildStreaming, checkIntegrationKind } from "./compile-integrations.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
 import { checkOutboundTemplate } from "../security/outbound.ts";
 import { checkFormat, resolveFormat } from "../observability/access-log/format.ts";
-import type { ApiDefinition, IntegrationDefinition, RouteDefinition, ValidateDefinition } from "./types.ts";
+import type { ApiDefinition, IntegrationDefinition, RouteDefinition, RouteMethod, ValidateDefinition } from "./types.ts";
 
 export const DEFAULT_TIMEOUT_MS = 29_000;
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -89,7 +91,10 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[], localDev: bool
   const stageNames = isObject(def.stages) ? Object.keys(def.stages) : [];
   const modelNames = isObject(def.models) ? Object.keys(def.models) : [];
 
-  if (isObject(def.routes)) checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors, localDev);
+  // WebSocket routes are keyed by route key, not METHOD /path (compile-websocket.ts checks them).
+  if (isObject(def.routes) && flavor !== "websocket") checkRoutes(def.routes as Record<string, unknown>, flavor, modelNames, errors, localDev);
+  if (isObject(def.routes) && flavor === "websocket") checkWebSocketRoutes(def.routes as Record<string, unknown>, modelNames, errors, localDev);
+  checkWebSocket(def, errors);
   if (isObject(def.models)) checkModels(def.models, errors);
   checkIdentity(def, errors, localDev);
   checkLimits(def, errors);
@@ -157,16 +162,30 @@ function checkRoutes(routes: Record<string, unknown>, flavor: string, modelNames
           message: `parameter {${segment.name}} conflicts with {${existing.name}} at the same position in "${existing.key}"; use one name`,
         });
     }
-    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parsed, key, modelNames, flavor, errors, localDev);
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, parsed.method, parameterNames(parsed.segments), key, modelNames, flavor, errors, localDev);
   }
 }
 
-function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string, modelNames: string[], flavor: string, errors: FieldError[], localDev: boolean): void {
-  const routeParams = parameterNames(parsed.segments);
+/**
+ * WebSocket routes are keyed by route key, not METHOD /path (compile-websocket.ts checks what only they have, and
+ * refuses mapping fields): their integrations, forwarded headers and body models follow the same rules as any
+ * route's, with no path parameters.
+ */
+function checkWebSocketRoutes(routes: Record<string, unknown>, modelNames: string[], errors: FieldError[], localDev: boolean): void {
+  for (const [key, route] of Object.entries(routes))
+    if (isObject(route)) checkRoute(route as unknown as RouteDefinition, "ANY", [], key, modelNames, "websocket", errors, localDev);
+}
+
+/**
+ * `method` and `routeParams`: the route key's method and path parameter names. WebSocket routes have method ANY, no
+ * path parameters, no mapping and no `validate.path`.
+ */
+function checkRoute(route: RouteDefinition, method: RouteMethod, routeParams: string[], key: string, modelNames: string[], flavor: string, errors: FieldError[], localDev: boolean): void {
+  const websocket = flavor === "websocket";
   const at = (...rest: (string | number)[]) => ["routes", key, ...rest];
   const integration = route.integration as IntegrationDefinition | undefined;
   if (isObject(integration)) {
-    checkMapping(integration, flavor === "http" ? "http" : "rest", routeParams, at("integration"), errors);
+    if (!websocket) checkMapping(integration, flavor === "http" ? "http" : "rest", routeParams, at("integration"), errors);
     // A URI may also use the path parameters the integration maps (`integration.request.path.<name>`).
     const params = [...routeParams, ...mappedPathParameters(integration)];
     const checkTemplate = (text: unknown, path: (string | number)[]) => {
@@ -188,9 +207,9 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
         if (!scheme || !["http", "https"].includes(scheme[1]!.toLowerCase()))
           errors.push({ path: at("integration", "uri"), message: "must be an http:// or https:// URL" });
       }
-      // Through a service binding the host names nothing on the network, so only the template rules apply.
+      // Through a service binding (or a VPC link's) the host names nothing on the network: only the template rules apply.
       if (typeof integration.uri === "string")
-        for (const message of checkOutboundTemplate(integration.uri, { localDev, network: integration.service === undefined }))
+        for (const message of checkOutboundTemplate(integration.uri, { localDev, network: integration.service === undefined && integration.connectionId === undefined }))
           errors.push({ path: at("integration", "uri"), message });
       checkHeaders(integration.headers, at("integration", "headers"), errors);
       if (isObject(integration.headers))
@@ -202,6 +221,9 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
     } else if (integration.type === "mock") {
       checkHeaders(integration.headers, at("integration", "headers"), errors);
     }
+    // The kinds WebSocket routes refuse are refused by compile-websocket.ts alone (one error, on the type).
+    if (!(websocket && refusedOnWebSocket(integration)))
+      checkIntegrationKind(route, integration, { flavor: flavor === "http" ? "http" : "rest", method, params, at, errors, localDev, checkTemplate });
   }
   if (Array.isArray(route.forwardInternalHeaders))
     route.forwardInternalHeaders.forEach((name, i) => {
@@ -219,7 +241,8 @@ function checkRoute(route: RouteDefinition, parsed: ParsedRouteKey, key: string,
         message: `unknown model "${validate.body}"` + (modelNames.length ? `; models are ${modelNames.join(", ")}` : "; define it under models"),
       });
     else if (isObject(validate.body)) checkModelSchema(validate.body, modelNames, at("validate", "body"), errors);
-    if (Array.isArray(validate.path))
+    // A WebSocket route's validate.path is refused by compile-websocket.ts (no path parameters at all).
+    if (Array.isArray(validate.path) && !websocket)
       validate.path.forEach((name, i) => {
         if (typeof name === "string" && !routeParams.includes(name))
           errors.push({ path: at("validate", "path", i), message: `{${name}} is not a path parameter of this route` });
@@ -242,9 +265,11 @@ export function buildBundle(def: ApiDefinition): Bundle {
   for (const [name, schema] of Object.entries(def.models ?? {})) models[name] = rewriteModelRefs(schema);
 
   const routes: BundleRoute[] = [];
+  const websocket = def.flavor === "websocket";
   for (const [key, route] of Object.entries(def.routes)) {
-    const parsed = parseRouteKey(key) as ParsedRouteKey;
-    const normalKey = parsed.path === DEFAULT_ROUTE ? DEFAULT_ROUTE : `${parsed.method} ${parsed.path}`;
+    // A WebSocket route key is a name, not METHOD /path: it is kept as written, with method ANY.
+    const parsed = websocket ? { method: "ANY" as const, path: key, segments: [] } : (parseRouteKey(key) as ParsedRouteKey);
+    const normalKey = websocket ? key : parsed.path === DEFAULT_ROUTE ? DEFAULT_ROUTE : `${parsed.method} ${parsed.path}`;
     let validate: BundleValidate | null = null;
     if (route.validate) {
       let body: string | null = null;
@@ -271,6 +296,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
       resourcePolicy: buildPolicy(route.resourcePolicy),
       throttle: buildThrottle(route.throttle),
       cache: buildRouteCache(route.cache),
+      ...(websocket ? { routeResponse: route.routeResponse ?? false } : {}),
       forwardInternalHeaders: [...new Set((route.forwardInternalHeaders ?? []).map((h) => h.toLowerCase()))],
     });
   }
@@ -331,6 +357,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
     resourcePolicy: buildPolicy(def.resourcePolicy),
     usagePlans: buildUsagePlans(def),
     routes,
+    ...(websocket ? { websocket: buildWebSocket(def) } : {}),
   };
 }
 
@@ -344,7 +371,10 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         method: integration.method ?? null,
         timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         headers: integration.headers ?? {},
-        service: integration.service ?? null,
+        // A VPC link is a binding too (a service binding or a Workers VPC service binding).
+        service: integration.connectionId ?? integration.service ?? null,
+        ...(integration.connectionType === "VPC_LINK" ? { vpcLink: true as const } : {}),
+        ...buildStreaming(integration),
         mapping: buildMapping(integration),
       };
     case "mock": {
@@ -366,7 +396,10 @@ function buildIntegration(integration: IntegrationDefinition): BundleIntegration
         payloadFormat: integration.payloadFormat ?? "raw",
         path: integration.path ?? null,
         timeoutMs: integration.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...buildStreaming(integration),
         mapping: buildMapping(integration),
       };
+    default:
+      return buildIntegrationKind(integration)!;
   }
 }

@@ -6,7 +6,7 @@
  *
  * A later feature adds a section under `properties` (and a `$defs` entry) without reshaping the rest.
  */
-import { GATEWAY_RESPONSE_TYPES, HTTP_METHODS } from "./types.ts";
+import { AWS_SUBTYPES, GATEWAY_RESPONSE_TYPES, HTTP_METHODS } from "./types.ts";
 
 export type SchemaNode = Record<string, unknown>;
 
@@ -37,10 +37,28 @@ const contentHandling: SchemaNode = {
     "base64-decodes a text one; unset, binary payloads (by `settings.binaryMediaTypes`) pass through as they are.",
 };
 
-const mappingProperties = (target: "http" | "service" | "mock"): Record<string, SchemaNode> => ({
+const RENDERED: Record<"http" | "service" | "mock" | "aws" | "queue" | "workflow", string> = {
+  http: "is the body sent to the backend.",
+  service: "is the event the handler receives.",
+  mock: "must be JSON with a `statusCode`, which selects the response.",
+  aws: "is the body of the signed request to the AWS service.",
+  queue: "is the message (a JSON array of messages with `batch`).",
+  workflow: "is the new instance's params (JSON).",
+};
+
+/** What an integration response's selection pattern is matched against, by integration. */
+const SELECTED: Record<keyof typeof RENDERED, string> = {
+  http: "backend status code",
+  service: "error message of a handler that threw (a result that returned always takes `default`)",
+  mock: "status code the request template chose",
+  aws: "status code the AWS service answered",
+  queue: "status code of the gateway's own answer (200)",
+  workflow: "status code of the gateway's own answer (200; 404 for an unknown instance, 409 for a taken id)",
+};
+
+const mappingProperties = (target: "http" | "service" | "mock" | "aws" | "queue" | "workflow"): Record<string, SchemaNode> => ({
   requestTemplates: templates(
-    "Request mapping templates by Content-Type (a request without one counts as `application/json`). The rendered template " +
-      (target === "service" ? "is the event the handler receives." : target === "mock" ? "must be JSON with a `statusCode`, which selects the response." : "is the body sent to the backend."),
+    "Request mapping templates by Content-Type (a request without one counts as `application/json`). The rendered template " + RENDERED[target],
   ),
   passthroughBehavior: {
     enum: ["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"],
@@ -48,17 +66,17 @@ const mappingProperties = (target: "http" | "service" | "mock"): Record<string, 
       "A body whose Content-Type has no template: `WHEN_NO_MATCH` (default) passes it through unmapped; `WHEN_NO_TEMPLATES` " +
       "passes it only when no template is defined; `NEVER` refuses it. A refused body answers 415 Unsupported Media Type.",
   },
-  ...(target === "mock"
+  ...(target === "mock" || target === "queue" || target === "workflow"
     ? {}
     : {
         contentHandling,
-        requestParameters: requestParameters(),
+        requestParameters: target === "aws" ? awsRequestParameters : requestParameters(),
       }),
   responses: {
     type: "object",
     description:
       "Integration responses by selection pattern: `default`, or a regular expression (RE2 syntax) matched against the whole " +
-      (target === "service" ? "error message of a handler that threw (a result that returned always takes `default`)" : target === "mock" ? "status code the request template chose" : "backend status code") +
+      SELECTED[target] +
       ". The first pattern that matches wins, else `default`; none configured: the " +
       (target === "mock" ? "status and body pass through." : "status, Content-Type and body pass through."),
     additionalProperties: { $ref: "#/$defs/integrationResponse" },
@@ -77,6 +95,37 @@ const requestParameters = (): SchemaNode => ({
   propertyNames: { maxLength: 256 },
   additionalProperties: { type: "string", maxLength: 2048, description: "Where the value comes from." },
 });
+
+/** Response streaming (Amazon's responseTransferMode), on proxy integrations. */
+const streamingProperties: Record<string, SchemaNode> = {
+  responseTransferMode: {
+    enum: ["BUFFERED", "STREAM"],
+    description:
+      "Amazon's response transfer mode. `STREAM`: the response reaches the client as the backend produces it (Lambda-style " +
+      "handlers answer in Lambda's streaming format: a JSON prelude, eight NUL bytes, the body), for at most 15 minutes and with " +
+      "`streamIdleTimeoutMs` between chunks; the route is never cached and has no response templates. REST flavour only (Amazon's rule). Default `BUFFERED`.",
+  },
+  streamIdleTimeoutMs: {
+    type: "integer",
+    minimum: 50,
+    maximum: 300000,
+    description: "STREAM only: the longest pause between two chunks of the response before it is cut off. Default 300000 (Amazon's idle timeout for regional endpoints).",
+  },
+};
+
+/** The integration timeout; up to 15 minutes when the response streams (Amazon's rule). */
+const TIMEOUT_DESCRIPTION = "Default 29000; at most 300000, or 900000 with responseTransferMode STREAM (then it bounds the wait for the status and headers).";
+
+const awsRequestParameters: SchemaNode = {
+  type: "object",
+  description:
+    "With a `uri` (REST): Amazon's parameter mapping (`integration.request.header|querystring|path.<name>` from `method.request.…`, " +
+    "`'literal'`, `stageVariables.<name>`, `context.<name>`). With a `subtype` (HTTP APIs): the subtype's parameters by Amazon's names " +
+    "(`QueueUrl`, `MessageBody`, `StateMachineArn`, `Input`, `Detail` …, and `Region`), each from `$request.header|querystring|path|body…`, " +
+    "`$request.body`, `$context.<name>`, `$stageVariables.<name>` or text (`${…}` to join several).",
+  propertyNames: { maxLength: 256 },
+  additionalProperties: { type: "string", maxLength: 2048, description: "Where the value comes from." },
+};
 
 const httpTransport = (type: "http_proxy" | "http", description: string): SchemaNode => ({
   type: "object",
@@ -100,8 +149,8 @@ const httpTransport = (type: "http_proxy" | "http", description: string): Schema
     timeoutMs: {
       type: "integer",
       minimum: 50,
-      maximum: 300000,
-      description: "Time to the backend's response headers before 504 Endpoint request timed out. Default 29000.",
+      maximum: 900000,
+      description: "Time to the backend's response headers before 504 Endpoint request timed out. " + TIMEOUT_DESCRIPTION,
     },
     headers: stringMap(
       type === "http_proxy"
@@ -117,9 +166,22 @@ const httpTransport = (type: "http_proxy" | "http", description: string): Schema
         "Send through this service binding instead of the public network (Amazon's private integration); " +
         "the URI's host and path are passed to the bound Worker.",
     },
+    connectionType: {
+      enum: ["INTERNET", "VPC_LINK"],
+      description:
+        "Amazon's connection type. `VPC_LINK`: a private integration through the Worker binding `connectionId` names (a service binding, " +
+        "or a Workers VPC service binding); on HTTP APIs the stage is prepended to the path sent, as Amazon does, unless `overwrite:path` " +
+        "maps it (then the URI gives only the origin). Default `INTERNET`.",
+    },
+    connectionId: {
+      type: "string",
+      pattern: "^[A-Z_][A-Z0-9_]*$",
+      description: "With `connectionType: VPC_LINK`: the binding's name in wrangler.toml (`[[services]]` or `[[vpc_services]]`).",
+    },
     ...(type === "http"
       ? mappingProperties("http")
       : {
+          ...streamingProperties,
           requestParameters: requestParameters(),
           responseParameters: {
             type: "object",
@@ -154,11 +216,22 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       description: "The API's name: lower-case letters, digits and hyphens. Names the API in stages, metrics and keys.",
     },
     flavor: {
-      enum: ["rest", "http"],
+      enum: ["rest", "http", "websocket"],
       description:
         "Which Amazon API Gateway behaviours to follow: `rest` (REST API: unknown route → 403 Missing Authentication " +
-        "Token) or `http` (HTTP API: unknown route → 404 Not Found, `$default` route). Default `rest`.",
+        "Token), `http` (HTTP API: unknown route → 404 Not Found, `$default` route) or `websocket` (WebSocket API: " +
+        "clients connect at `/<stage>`, messages are routed by `routeSelectionExpression`). Default `rest`.",
     },
+    routeSelectionExpression: {
+      type: "string",
+      minLength: 1,
+      maxLength: 256,
+      description:
+        "WebSocket APIs: where a message's route key comes from — `$request.body.<field>` (dots for nested fields) or a " +
+        "template such as `${request.body.type}:${request.body.action}`. A message that is not JSON, or has no such " +
+        "field, goes to `$default`. Default `$request.body.action`.",
+    },
+    websocket: { $ref: "#/$defs/websocket" },
     description: { type: "string", maxLength: 1024, description: "Free text for people." },
     settings: { $ref: "#/$defs/settings" },
     stages: {
@@ -208,7 +281,8 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       type: "object",
       description:
         "Routes by key: `METHOD /path` where METHOD is GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS or ANY and the " +
-        "path may hold `{param}` segments and a final greedy `{proxy+}`; `$default` (http flavour) catches the rest.",
+        "path may hold `{param}` segments and a final greedy `{proxy+}`; `$default` (http flavour) catches the rest. " +
+        "WebSocket APIs key routes by route key: `$connect`, `$disconnect`, `$default` and custom keys (`sendMessage`).",
       minProperties: 1,
       additionalProperties: { $ref: "#/$defs/route" },
     },
@@ -543,6 +617,12 @@ export const DEFINITION_SCHEMA: SchemaNode = {
         resourcePolicy: { $ref: "#/$defs/resourcePolicy" },
         throttle: { $ref: "#/$defs/throttle" },
         cache: { $ref: "#/$defs/routeCache" },
+        routeResponse: {
+          type: "boolean",
+          description:
+            "WebSocket routes (not `$connect`/`$disconnect`): send the integration's response body back to the client " +
+            "(Amazon's two-way route). Default false: the integration is called and its body dropped.",
+        },
         forwardInternalHeaders: {
           type: "array",
           items: { type: "string", pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" },
@@ -550,8 +630,77 @@ export const DEFINITION_SCHEMA: SchemaNode = {
             "Other gateways' and frameworks' internal headers that Portico drops from client requests (`x-envoy-*`, " +
             "`x-middleware-*`, `X-HTTP-Method-Override`, `X-Original-URL`, `Forwarded` …, listed in docs/security.md), " +
             "forwarded on this route anyway: exact names. Portico's own `x-portico-*` headers and aliases of headers " +
-            "the gateway sets are never forwarded.",
+            "the gateway sets are never forwarded. On a WebSocket API, only `$connect` (the upgrade request) has client headers.",
         },
+      },
+    },
+    websocket: {
+      type: "object",
+      description: "WebSocket APIs: how connections are held (ConnectionHub Durable Objects), their limits, and who may use `@connections`.",
+      additionalProperties: false,
+      properties: {
+        hubs: {
+          type: "integer",
+          minimum: 1,
+          maximum: 1024,
+          description:
+            "ConnectionHub objects per stage; new connections are spread over them at random and each connection id names " +
+            "its hub. More hubs: more messages per second per stage; a stage broadcast calls every hub. Default 16.",
+        },
+        limits: { $ref: "#/$defs/websocketLimits" },
+        management: {
+          type: "object",
+          description:
+            "The `@connections` management API (`POST|GET|DELETE /<stage>/@connections/<id>`, SigV4-signed as on AWS). " +
+            "Without it `@connections` answers 403; the admin API offers the same operations with the admin token.",
+          required: ["authorizer"],
+          additionalProperties: false,
+          properties: {
+            authorizer: {
+              type: "string",
+              pattern: NAME,
+              description: "A `sigv4` authorizer in `authorizers`: callers sign with one of its access keys (service `execute-api`).",
+            },
+          },
+        },
+      },
+    },
+    websocketLimits: {
+      type: "object",
+      description: "WebSocket limits. Defaults are Amazon's where Amazon has one; going over closes the connection or refuses, with Amazon's codes.",
+      additionalProperties: false,
+      properties: {
+        maxMessageBytes: {
+          type: "integer",
+          minimum: 1,
+          maximum: 1048576,
+          description: "Largest message, either way; larger → close 1009 (from a client) or 413 (to @connections). Default 131072 (128 KB, Amazon's).",
+        },
+        maxFrameBytes: {
+          type: "integer",
+          minimum: 1,
+          maximum: 1048576,
+          description:
+            "Amazon's 32 KB frame limit. Workers hands the hub whole messages, never frames, so Portico applies it to the " +
+            "message: a message over it is closed with 1009, which is what one-frame clients (every browser) see on " +
+            "Amazon. Raise it to `maxMessageBytes` to accept larger messages. Default 32768.",
+        },
+        idleTimeoutSeconds: { type: "integer", minimum: 10, maximum: 86400, description: "Close (1001) a connection that sent no message for this long. Default 600 (Amazon's 10 minutes)." },
+        maxConnectionSeconds: { type: "integer", minimum: 10, maximum: 604800, description: "Close (1001) any connection this old. Default 7200 (Amazon's 2 hours)." },
+        newConnectionsPerSecond: {
+          type: "number",
+          minimum: 0,
+          maximum: 1000000,
+          description: "New connections per second per stage, as the `$connect` route's throttle (429 on the upgrade); 0: no limit. Default 500 (Amazon's account default).",
+        },
+        messagesPerSecond: {
+          type: "number",
+          minimum: 0,
+          maximum: 100000,
+          description: "Messages per second per connection (a token bucket in the hub); over it the client gets a 429-style error frame and the message is dropped. 0: no limit. Default 100.",
+        },
+        messageBurst: { type: "integer", minimum: 1, maximum: 100000, description: "The per-connection bucket's size. Default 200." },
+        maxGroupsPerConnection: { type: "integer", minimum: 0, maximum: 64, description: "Groups one connection may be in. Default 16." },
       },
     },
     resourcePolicy: {
@@ -773,6 +922,10 @@ export const DEFINITION_SCHEMA: SchemaNode = {
         { $ref: "#/$defs/httpIntegration" },
         { $ref: "#/$defs/mockIntegration" },
         { $ref: "#/$defs/serviceIntegration" },
+        { $ref: "#/$defs/awsIntegration" },
+        { $ref: "#/$defs/queueIntegration" },
+        { $ref: "#/$defs/r2Integration" },
+        { $ref: "#/$defs/workflowIntegration" },
       ],
     },
     httpProxyIntegration: httpTransport(
@@ -851,8 +1004,124 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           pattern: "^/",
           description: "Raw format only: path sent to the service, may use `{param}`; default the route's own path.",
         },
-        timeoutMs: { type: "integer", minimum: 50, maximum: 300000, description: "Default 29000." },
+        timeoutMs: { type: "integer", minimum: 50, maximum: 900000, description: TIMEOUT_DESCRIPTION },
+        ...streamingProperties,
         ...mappingProperties("service"),
+      },
+    },
+    awsIntegration: {
+      type: "object",
+      description:
+        "An AWS service action, signed with SigV4 (Amazon's AWS integration): `uri` in Amazon's ARN form with request templates and " +
+        "integration responses (REST), or a `subtype` with its named parameters (HTTP APIs). Credentials are Worker secrets, named here.",
+      required: ["type", "credentials"],
+      additionalProperties: false,
+      properties: {
+        type: { const: "aws", description: "The integration type." },
+        uri: {
+          type: "string",
+          maxLength: 2048,
+          pattern: "^arn:aws(-cn|-us-gov)?:apigateway:[a-z0-9-]+:([A-Za-z0-9.-]+\\.)?[a-z0-9-]+:(action|path)/.+$",
+          description:
+            "Amazon's form: `arn:aws:apigateway:{region}:{service}:action/{Action}` (query-protocol services get `?Action=`, JSON-protocol " +
+            "ones an `X-Amz-Target`) or `arn:aws:apigateway:{region}:{service}:path/{path}` (S3: `s3:path/{bucket}/{key}`, path style; " +
+            "`{bucket}.s3:path/{key}` virtual-host style). The path may use `{param}` (route or mapped path parameters) and `${stageVariables.name}`.",
+        },
+        httpMethod: { enum: [...HTTP_METHODS], description: "The method of the request to the service (Amazon's integration httpMethod). Default POST." },
+        subtype: {
+          enum: [...AWS_SUBTYPES],
+          description: "HTTP APIs: Amazon's integration subtype. Its parameters are `requestParameters` by Amazon's names (QueueUrl, MessageBody …).",
+        },
+        region: { type: "string", pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]$", description: "A subtype's region, unless its `Region` parameter sets one." },
+        credentials: {
+          type: "object",
+          description: "The Worker secrets (`wrangler secret put`) holding the AWS credentials: their names, never their values.",
+          required: ["accessKeyId", "secretAccessKey"],
+          additionalProperties: false,
+          properties: {
+            accessKeyId: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description: "The secret holding the access key id." },
+            secretAccessKey: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description: "The secret holding the secret access key." },
+            sessionToken: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description: "The secret holding a session token (temporary credentials)." },
+          },
+        },
+        endpoint: {
+          type: "string",
+          minLength: 1,
+          maxLength: 2048,
+          description:
+            "Replaces the endpoint AWS's rules give (`https://{service}.{region}.amazonaws.com`, `https://s3.{region}.amazonaws.com`): " +
+            "an emulator or a test server, http(s), may use `${stageVariables.name}`. The outbound rules apply (loopback only with PORTICO_LOCAL_DEV).",
+        },
+        timeoutMs: { type: "integer", minimum: 50, maximum: 300000, description: "Time to the service's response headers before 504. Default 29000." },
+        ...mappingProperties("aws"),
+      },
+    },
+    queueIntegration: {
+      type: "object",
+      description:
+        "Send the request to a Cloudflare Queue (a Queues producer binding: the SQS analogue). Answers SQS's shape (`MessageId`, " +
+        "`MD5OfMessageBody`); a message over 128 KB (or a batch over 100 messages or 256 KB) is refused with 413 before anything is sent.",
+      required: ["type", "queue"],
+      additionalProperties: false,
+      properties: {
+        type: { const: "queue", description: "The integration type." },
+        queue: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$", description: "The queue producer binding's name in wrangler.toml (`[[queues.producers]]`)." },
+        batch: { type: "boolean", description: "The body is a JSON array: each element is one message, sent as one batch (SendMessageBatch's answer)." },
+        contentType: {
+          enum: ["json", "text", "bytes"],
+          description: "How messages are sent (Queues' content types). Default: by the request's Content-Type — JSON as `json`, text as `text`, anything else as `bytes`.",
+        },
+        delaySeconds: { type: "integer", minimum: 0, maximum: 43200, description: "Delay before delivery, in seconds (Queues allows 12 hours). Default 0." },
+        envelope: {
+          type: "boolean",
+          description: "Send `{messageId, requestId, body}` instead of the body alone, so the consumer sees the MessageId the client was given.",
+        },
+        ...mappingProperties("queue"),
+      },
+    },
+    r2Integration: {
+      type: "object",
+      description:
+        "Objects in an R2 bucket (the S3 analogue), streamed both ways: GET (with Range and conditional headers), HEAD, PUT and DELETE " +
+        "by key, or a listing (`action: list`).",
+      required: ["type", "bucket"],
+      additionalProperties: false,
+      properties: {
+        type: { const: "r2", description: "The integration type." },
+        bucket: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$", description: "The R2 bucket binding's name in wrangler.toml (`[[r2_buckets]]`)." },
+        action: {
+          enum: ["object", "list"],
+          description: "`object` (default): the route's method on one object (GET, HEAD, PUT, DELETE); `list`: the keys under `prefix` (GET).",
+        },
+        key: {
+          type: "string",
+          minLength: 1,
+          maxLength: 1024,
+          description: "The object's key: `{param}` (decoded, e.g. `photos/{key}`) and `${stageVariables.name}`. Required for `object`.",
+        },
+        prefix: {
+          type: "string",
+          maxLength: 1024,
+          description: "`list`: the prefix listed, may use `{param}` and `${stageVariables.name}`; the client's `prefix` query parameter is appended.",
+        },
+      },
+    },
+    workflowIntegration: {
+      type: "object",
+      description: "A Cloudflare Workflow (the Step Functions analogue): start an instance with the request as its params, or read an instance's status.",
+      required: ["type", "workflow"],
+      additionalProperties: false,
+      properties: {
+        type: { const: "workflow", description: "The integration type." },
+        workflow: { type: "string", pattern: "^[A-Z_][A-Z0-9_]*$", description: "The Workflow binding's name in wrangler.toml (`[[workflows]]`)." },
+        action: { enum: ["create", "status"], description: "`create` (default): start an instance; `status`: read one." },
+        instanceId: {
+          type: "string",
+          minLength: 1,
+          maxLength: 256,
+          description: "`status`: the instance, e.g. `{id}`; `create`: an id for the new instance (default: a new one). May use `{param}` and `${stageVariables.name}`.",
+        },
+        ...mappingProperties("workflow"),
       },
     },
   },

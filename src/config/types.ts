@@ -9,7 +9,7 @@
 /** A JSON Schema document (draft-04, -07 or 2020-12), as used for models. */
 export type JsonSchema = Record<string, unknown> | boolean;
 
-export type Flavor = "rest" | "http";
+export type Flavor = "rest" | "http" | "websocket";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -29,7 +29,32 @@ export interface ApiDefinition {
   authorizers?: Record<string, AuthorizerDefinition>;
   resourcePolicy?: ResourcePolicyDefinition;
   usagePlans?: Record<string, UsagePlanDefinition>;
+  /** WebSocket flavour: where a message's route key comes from. Default `$request.body.action`. */
+  routeSelectionExpression?: string;
+  /** WebSocket flavour: hubs, limits and the @connections management API's credentials. */
+  websocket?: WebSocketSettingsDefinition;
   routes: Record<string, RouteDefinition>;
+}
+
+/** A WebSocket API's settings (flavor: websocket). */
+export interface WebSocketSettingsDefinition {
+  /** ConnectionHub objects per stage that connections are spread over. */
+  hubs?: number;
+  limits?: WebSocketLimitsDefinition;
+  /** `@connections` callers sign with SigV4 for one of this authorizer's access keys (a `sigv4` authorizer). */
+  management?: { authorizer: string };
+}
+
+/** WebSocket limits; the defaults are Amazon's where Amazon has one. */
+export interface WebSocketLimitsDefinition {
+  maxMessageBytes?: number;
+  maxFrameBytes?: number;
+  idleTimeoutSeconds?: number;
+  maxConnectionSeconds?: number;
+  newConnectionsPerSecond?: number;
+  messagesPerSecond?: number;
+  messageBurst?: number;
+  maxGroupsPerConnection?: number;
 }
 
 export interface ApiSettings {
@@ -146,6 +171,8 @@ export interface RouteDefinition {
   resourcePolicy?: ResourcePolicyDefinition;
   throttle?: ThrottleDefinition;
   cache?: RouteCacheDefinition;
+  /** WebSocket routes: send the integration's response body back to the client (Amazon's two-way route). */
+  routeResponse?: boolean;
   /** Foreign internal headers (x-envoy-*, X-HTTP-Method-Override …) this route forwards instead of dropping. */
   forwardInternalHeaders?: string[];
 }
@@ -231,12 +258,26 @@ export interface ValidateDefinition {
   query?: string[];
 }
 
-interface HttpTransportDefinition {
+/** Amazon's response transfer modes: buffered (the default) or streamed (proxy integrations only). */
+export type ResponseTransferMode = "BUFFERED" | "STREAM";
+
+/** Response streaming (Amazon's responseTransferMode) on a proxy integration. */
+interface StreamingDefinition {
+  responseTransferMode?: ResponseTransferMode;
+  /** STREAM only: the longest pause between two chunks of the response before it is cut off (Amazon's idle timeout). */
+  streamIdleTimeoutMs?: number;
+}
+
+interface HttpTransportDefinition extends StreamingDefinition {
   uri: string;
   method?: HttpMethod;
   timeoutMs?: number;
   headers?: Record<string, string>;
   service?: string;
+  /** `VPC_LINK`: Amazon's private integration — through the Worker binding `connectionId` names. */
+  connectionType?: "INTERNET" | "VPC_LINK";
+  /** With VPC_LINK: the service binding (or Workers VPC service binding) that reaches the private backend. */
+  connectionId?: string;
   /**
    * Parameter mapping. REST flavour: `integration.request.header|querystring|path.<name>` → `method.request.…`,
    * `'literal'`, `stageVariables.x`, `context.x`. HTTP flavour (http_proxy): `overwrite:|append:|remove:` on
@@ -290,7 +331,7 @@ export interface MockIntegrationDefinition extends Pick<MappingDefinition, "requ
 /** `custom`: Amazon's Lambda custom (non-proxy) integration — the mapped request is the event. */
 export type PayloadFormat = "raw" | "1.0" | "2.0" | "custom";
 
-export interface ServiceIntegrationDefinition extends MappingDefinition {
+export interface ServiceIntegrationDefinition extends MappingDefinition, StreamingDefinition {
   type: "service";
   service: string;
   payloadFormat?: PayloadFormat;
@@ -298,11 +339,85 @@ export interface ServiceIntegrationDefinition extends MappingDefinition {
   timeoutMs?: number;
 }
 
+/** Amazon's HTTP API integration subtypes (AWS service actions with named parameters). */
+export const AWS_SUBTYPES = [
+  "SQS-SendMessage",
+  "SQS-ReceiveMessage",
+  "SQS-DeleteMessage",
+  "StepFunctions-StartExecution",
+  "EventBridge-PutEvents",
+  "Kinesis-PutRecord",
+] as const;
+export type AwsSubtype = (typeof AWS_SUBTYPES)[number];
+
+/** The names of the Worker secrets holding AWS credentials (never the values). */
+export interface AwsCredentialsDefinition {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/**
+ * `aws` (Amazon's AWS integration): an AWS service action, signed with SigV4. REST flavour: `uri` in Amazon's ARN
+ * form with request templates and integration responses; HTTP flavour: a `subtype` with its named parameters in
+ * `requestParameters`.
+ */
+export interface AwsIntegrationDefinition extends MappingDefinition {
+  type: "aws";
+  /** `arn:aws:apigateway:{region}:{service}:action/{Action}` or `…:{service}:path/{path}`. */
+  uri?: string;
+  httpMethod?: HttpMethod;
+  subtype?: AwsSubtype;
+  /** The subtype's region (its `Region` parameter may also set it). */
+  region?: string;
+  credentials: AwsCredentialsDefinition;
+  /** Instead of `https://{service}.{region}.amazonaws.com`: an emulator or a test server (may use stage variables). */
+  endpoint?: string;
+  timeoutMs?: number;
+}
+
+/** `queue`: a Cloudflare Queues producer binding (the SQS analogue). */
+export interface QueueIntegrationDefinition extends Pick<MappingDefinition, "requestTemplates" | "passthroughBehavior" | "responses"> {
+  type: "queue";
+  queue: string;
+  /** The body is a JSON array: one message per element, sent as one batch. */
+  batch?: boolean;
+  /** How a message is sent: default by the request's Content-Type (JSON → json, text → text, else bytes). */
+  contentType?: "json" | "text" | "bytes";
+  delaySeconds?: number;
+  /** Send `{messageId, requestId, body}` instead of the body alone, so a consumer sees the id the client got. */
+  envelope?: boolean;
+}
+
+/** `r2`: an R2 bucket binding (the S3 analogue): objects by key, or a listing. */
+export interface R2IntegrationDefinition {
+  type: "r2";
+  bucket: string;
+  action?: "object" | "list";
+  /** The object's key: may use `{param}` and `${stageVariables.name}`. */
+  key?: string;
+  /** `list`: the prefix listed (the client's `prefix` query parameter is appended). */
+  prefix?: string;
+}
+
+/** `workflow`: a Cloudflare Workflows binding (the Step Functions analogue). */
+export interface WorkflowIntegrationDefinition extends Pick<MappingDefinition, "requestTemplates" | "passthroughBehavior" | "responses"> {
+  type: "workflow";
+  workflow: string;
+  action?: "create" | "status";
+  /** `status`: the instance to read; `create`: an id to give the new instance (default: a new one). */
+  instanceId?: string;
+}
+
 export type IntegrationDefinition =
   | HttpProxyIntegrationDefinition
   | HttpIntegrationDefinition
   | MockIntegrationDefinition
-  | ServiceIntegrationDefinition;
+  | ServiceIntegrationDefinition
+  | AwsIntegrationDefinition
+  | QueueIntegrationDefinition
+  | R2IntegrationDefinition
+  | WorkflowIntegrationDefinition;
 
 export type IntegrationType = IntegrationDefinition["type"];
 

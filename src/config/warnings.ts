@@ -21,5 +21,16 @@ export function definitionWarnings(value: unknown): FieldError[] {
         message: "shared: one cached yes opens every route that uses this authorizer, for resultTtlSeconds (Amazon's behaviour); keep the default, route, unless every route gets the same answer",
       });
   }
+  // A streamed route is never cached: say so where a stage's cache would otherwise take it.
+  const cachingStages = Object.entries(isObject(def.stages) ? def.stages : {}).filter(([, stage]) => isObject(stage) && isObject(stage.cache) && stage.cache.enabled === true);
+  if (cachingStages.length)
+    for (const [key, route] of Object.entries(isObject(def.routes) ? def.routes : {})) {
+      const integration = isObject(route) ? (route.integration as unknown) : undefined;
+      if (!isObject(integration) || integration.responseTransferMode !== "STREAM" || (isObject(route.cache) && route.cache.enabled === false)) continue;
+      warnings.push({
+        path: ["routes", key, "integration", "responseTransferMode"],
+        message: `a streamed response is never cached (Amazon's rule): stage${cachingStages.length > 1 ? "s" : ""} ${cachingStages.map(([name]) => name).join(", ")} cache${cachingStages.length > 1 ? "" : "s"} every other route, not this one`,
+      });
+    }
   return warnings;
 }

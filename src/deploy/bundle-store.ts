@@ -5,7 +5,7 @@
  */
 import { BUNDLE_FORMAT, sha256Hex, upgradeBundle, type Bundle } from "../config/bundle.ts";
 import type { Env } from "../env.ts";
-import { registryFor } from "./registry-client.ts";
+import { readBundleText } from "./registry-client.ts";
 
 export const bundleKey = (id: string) => `bundle:${id}`;
 
@@ -44,7 +44,7 @@ export async function loadBundle(env: Env, api: string, id: string): Promise<Loa
     if (checked.ok) return checked;
     console.error(JSON.stringify({ level: "error", event: "bundle-refused", source: "kv", api, id, reason: checked.reason }));
   }
-  const fromRegistry = await registryFor(env, api).bundleText(id);
+  const fromRegistry = await readBundleText(env, api, id);
   if (fromRegistry === null) return { ok: false, reason: "not found" };
   const checked = await verifyBundleText(id, fromRegistry);
   if (!checked.ok) console.error(JSON.stringify({ level: "error", event: "bundle-refused", source: "registry", api, id, reason: checked.reason }));

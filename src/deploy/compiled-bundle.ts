@@ -13,6 +13,8 @@ import { compileMapping, type CompiledMapping } from "../integrations/mapping/co
 import { parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { headerPolicy, type ClientHeaderPolicy } from "../security/client-headers.ts";
 import { Router } from "../routing/router.ts";
+import { compileWebSocket, type CompiledWebSocket } from "../websocket/compiled.ts";
+import { CONNECTION_HEADERS } from "../websocket/invoke.ts";
 
 export interface CompiledRoute {
   spec: BundleRoute;
@@ -35,13 +37,17 @@ export class CompiledBundle {
   readonly bundle: Bundle;
   readonly router: Router<CompiledRoute>;
   readonly authorizers: Map<string, Authorizer>;
+  /** WebSocket APIs: routes by key, the upgrade and management routes; null for rest and http APIs. */
+  readonly websocket: CompiledWebSocket | null;
 
   private constructor(id: string, bundle: Bundle) {
     this.id = id;
     this.bundle = bundle;
     this.authorizers = createAuthorizers(bundle);
+    // A WebSocket API's routes are keyed by route key, not by path: they live in `websocket`, not in the trie.
+    this.websocket = bundle.websocket ? compileWebSocket(bundle, compileRoute) : null;
     this.router = new Router(
-      bundle.routes.map((spec) => {
+      (bundle.websocket ? [] : bundle.routes).map((spec) => {
         const parsed = parseRouteKey(spec.key) as ParsedRouteKey;
         return { method: parsed.method, path: parsed.path, segments: parsed.segments, value: compileRoute(bundle, spec) };
       }),
@@ -65,7 +71,7 @@ export class CompiledBundle {
   }
 }
 
-function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
+export function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   let validator: ModelValidator | null | undefined;
   const mapping = compileMapping(spec.integration, bundle.api.flavor);
   return {
@@ -84,9 +90,13 @@ function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   };
 }
 
-/** Headers the gateway itself sets on this route's backend request: configured ones and identity headers. */
+/**
+ * Headers the gateway itself sets on this route's backend request: configured ones, identity headers and, on a
+ * WebSocket API, the connection's (websocket/invoke.ts).
+ */
 function gatewaySetHeaders(bundle: Bundle, spec: BundleRoute): string[] {
   const names = spec.integration.type === "mock" ? [] : Object.keys("headers" in spec.integration ? spec.integration.headers : {});
+  if (bundle.websocket) names.push(...CONNECTION_HEADERS);
   const authorizer = spec.authorizer ? bundle.authorizers[spec.authorizer.name] : undefined;
   if (authorizer?.type === "jwt") names.push(...Object.keys(authorizer.claimsToHeaders));
   if (authorizer?.type === "custom") names.push(...Object.keys(authorizer.contextToHeaders));

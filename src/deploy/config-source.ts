@@ -90,14 +90,21 @@ export function matchDomains<T extends { host: string }>(domains: readonly T[], 
   return domains.filter((d) => d.host === host || d.host === wildcard);
 }
 
-/** The embedded default: one bundle, compiled in at build time, serving the stages it defines. */
+/**
+ * The embedded default: bundles compiled in at build time, serving the stages they define — the default API's,
+ * and other APIs' (`others`, e.g. the example's WebSocket chat) on their custom domains.
+ */
 export class EmbeddedConfigSource implements ConfigSource {
   readonly bundle: CompiledBundle;
   readonly #api: string;
+  /** Every embedded bundle by API name, the default one included. */
+  readonly #byApi = new Map<string, CompiledBundle>();
 
-  constructor(id: string, bundle: Bundle, api?: string) {
+  constructor(id: string, bundle: Bundle, api?: string, others: { id: string; bundle: Bundle }[] = []) {
     this.bundle = CompiledBundle.of(id, bundle);
     this.#api = api || bundle.api.name;
+    for (const other of others) this.#byApi.set(other.bundle.api.name, CompiledBundle.of(other.id, other.bundle));
+    this.#byApi.set(bundle.api.name, this.bundle);
   }
 
   defaultApi(): string {
@@ -105,8 +112,11 @@ export class EmbeddedConfigSource implements ConfigSource {
   }
 
   domainTargets(host: string): DomainTarget[] {
-    if (!this.bundle.bundle.domains.length) return NO_TARGETS;
-    return matchDomains(this.bundle.bundle.domains, host).map((d) => ({ api: this.bundle.bundle.api.name, stage: d.stage, basePath: d.basePath }));
+    if (this.#byApi.size === 1 && !this.bundle.bundle.domains.length) return NO_TARGETS;
+    const targets: DomainTarget[] = [];
+    for (const compiled of this.#byApi.values())
+      for (const d of matchDomains(compiled.bundle.domains, host)) targets.push({ api: compiled.bundle.api.name, stage: d.stage, basePath: d.basePath });
+    return targets.length ? targets : NO_TARGETS;
   }
 
   flavorOf(api: string): Flavor | undefined {
@@ -114,9 +124,10 @@ export class EmbeddedConfigSource implements ConfigSource {
   }
 
   resolveStage(api: string, stage: string): StageResolution | undefined {
-    if (api !== this.bundle.bundle.api.name) return undefined;
-    const settings = Object.hasOwn(this.bundle.bundle.stages, stage) ? this.bundle.bundle.stages[stage] : undefined;
+    const compiled = this.#byApi.get(api);
+    if (!compiled) return undefined;
+    const settings = Object.hasOwn(compiled.bundle.stages, stage) ? compiled.bundle.stages[stage] : undefined;
     if (!settings) return undefined;
-    return { bundle: this.bundle, variables: settings.variables, isCanary: false, cacheNamespace: this.bundle.id, cacheGeneration: 0 };
+    return { bundle: compiled, variables: settings.variables, isCanary: false, cacheNamespace: compiled.id, cacheGeneration: 0 };
   }
 }

@@ -1,9 +1,66 @@
-/** Stubs for the Registry's instances: one per API, one domain index (durable-objects/STORAGE.md). */
+/**
+ * The Registry's instances (one per API, the domain index, the KeyStore's directory; durable-objects/STORAGE.md) and
+ * the data plane's reads from them in contract v1 — falling back, for one release, to the v0 methods of a Registry
+ * still running the previous release during a deploy (durable-objects/contract.ts).
+ */
+import { ContractMismatch, orPrevious, valueOf } from "../../durable-objects/contract.ts";
+import { REGISTRY_CONTRACT, type SnapshotSeen } from "../../durable-objects/registry/contract.ts";
 import type { Env } from "../env.ts";
+import { isDomainTable, isServingState } from "./snapshots.ts";
+import type { DomainRow, ServingState } from "./types.ts";
 
-export const registryFor = (env: Env, api: string) => env.REGISTRY.get(env.REGISTRY.idFromName(`api:${api}`));
-export const domainIndex = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName("index"));
-export const registryKeys = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName("keys"));
+export const registryFor = (env: Pick<Env, "REGISTRY">, api: string) => env.REGISTRY.get(env.REGISTRY.idFromName(`api:${api}`));
+export const domainIndex = (env: Pick<Env, "REGISTRY">) => env.REGISTRY.get(env.REGISTRY.idFromName("index"));
+export const registryKeys = (env: Pick<Env, "REGISTRY">) => env.REGISTRY.get(env.REGISTRY.idFromName("keys"));
+
+const V = REGISTRY_CONTRACT;
+
+/** The v0 methods a Registry of the previous release answers (the shapes it answers with are checked). */
+interface RegistryV0 {
+  servingState(): Promise<unknown>;
+  domains(): Promise<unknown>;
+  bundleText(id: string): Promise<unknown>;
+}
+const v0 = (stub: unknown) => stub as RegistryV0;
+
+/** An API's stage pointers, from its Registry (`kv`: what the caller found in KV, so the Registry can mend it). */
+export function readServing(env: Pick<Env, "REGISTRY">, api: string, kv?: SnapshotSeen): Promise<ServingState> {
+  const stub = registryFor(env, api);
+  return orPrevious(
+    async () => valueOf<ServingState>(await stub.serving({ v: V, api, ...(kv ? { kv } : {}) }), V, `Registry api:${api}`),
+    async () => {
+      const state = await v0(stub).servingState();
+      if (!isServingState(state)) throw new ContractMismatch(`Registry api:${api} (v0)`, 0, state);
+      return state;
+    },
+  );
+}
+
+/** The whole domain table and the index's version (0 from a Registry of the previous release, which has none). */
+export function readDomainTable(env: Pick<Env, "REGISTRY">, kv?: SnapshotSeen): Promise<{ version: number; domains: DomainRow[] }> {
+  const stub = domainIndex(env);
+  return orPrevious(
+    async () => valueOf<{ version: number; domains: DomainRow[] }>(await stub.domainTable({ v: V, ...(kv ? { kv } : {}) }), V, "Registry index"),
+    async () => {
+      const domains = await v0(stub).domains();
+      if (!isDomainTable({ domains })) throw new ContractMismatch("Registry index (v0)", 0, domains);
+      return { version: 0, domains: domains as DomainRow[] };
+    },
+  );
+}
+
+/** The Registry's copy of a bundle's text, or null. */
+export function readBundleText(env: Pick<Env, "REGISTRY">, api: string, id: string): Promise<string | null> {
+  const stub = registryFor(env, api);
+  return orPrevious(
+    async () => valueOf<string | null>(await stub.bundle({ v: V, id }), V, `Registry api:${api}`),
+    async () => {
+      const text = await v0(stub).bundleText(id);
+      if (text !== null && typeof text !== "string") throw new ContractMismatch(`Registry api:${api} (v0)`, 0, text);
+      return text;
+    },
+  );
+}
 
 /**
  * Waits for work another request started (single flight) without ever awaiting that request's promise. In

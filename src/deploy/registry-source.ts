@@ -1,13 +1,17 @@
 /**
- * The data plane's view of deployments. Stage pointers come from the API's Registry and are trusted for
- * `memoMs` (REGISTRY_MEMO_MS, default 5 s): a publish or rollback reaches every request within that bound.
- * Bundles are immutable and memoised forever by id. A configuration-store fault never makes serving more
- * permissive — no fallback to an older version than the isolate served, least of all to the embedded bundle:
+ * The data plane's view of deployments. Stage pointers and the domain table are read, once per `memoMs`
+ * (REGISTRY_MEMO_MS, default 5 s) per isolate, from the snapshots the Registry publishes in KV, and from the
+ * Registry itself only when no trustworthy snapshot exists (snapshot-reader.ts): a publish or rollback reaches every
+ * request within KV's propagation (up to 60 s) plus that bound. Bundles are immutable and memoised forever by id. A
+ * configuration-store fault never makes serving more permissive — never an older version than the isolate knew,
+ * least of all the embedded bundle:
  *
- * - the Registry cannot be reached → the last pointers this isolate knew keep serving (retried after 1 s);
- * - the Registry cannot be reached and this isolate never had its answer → 503 (`ConfigUnavailableError`), counted:
- *   the embedded default serves only a stage the Registry positively said was never published, since an
- *   unreachable Registry may hold a newer version (one that added an authorizer, say);
+ * - a snapshot with a lower version than the isolate knows is ignored; one older than SNAPSHOT_TRUST_MS is trusted
+ *   only once the Registry confirms it;
+ * - neither can be read → the last pointers this isolate knew keep serving (retried after 1 s);
+ * - neither can be read and this isolate never knew the API → 503 (`ConfigUnavailableError`), counted: the
+ *   embedded default serves only a stage the Registry (or its snapshot) positively said was never published, since
+ *   an unreachable Registry may hold a newer version (one that added an authorizer, say);
  * - a bundle that cannot be loaded (a KV error reads as a KV miss: the Registry's copy is tried), fails to parse,
  *   or does not hash to its id → refused and logged, and the last good bundle for that stage keeps serving,
  *   else 503 — never the embedded default.
@@ -22,12 +26,15 @@ import { loadBundle } from "./bundle-store.ts";
 import { bucketOf, inCanary, stickyValue } from "./canary.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
 import { ConfigUnavailableError, matchDomains, type CallerFacts, type CanaryAssignment, type ConfigSource, type DomainTarget, type EmbeddedConfigSource, type StageResolution } from "./config-source.ts";
-import { awaitShared, domainIndex, registryFor, withTimeout } from "./registry-client.ts";
-import type { StageState } from "./types.ts";
-import type { DomainRow, ServingState } from "../../durable-objects/registry/index.ts";
+import { awaitShared, readDomainTable, readServing, withTimeout } from "./registry-client.ts";
+import { readSnapshot, refreshKnown, SNAPSHOT_KV_WAIT_MS, type Known } from "./snapshot-reader.ts";
+import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY, isDomainTable, isServingState, SNAPSHOT_TRUST_MS, type DomainTable } from "./snapshots.ts";
+import type { DomainRow, ServingState, StageState } from "./types.ts";
 
 export const DEFAULT_MEMO_MS = 5000;
 const REGISTRY_WAIT_MS = 2000;
+/** A refresh reads KV (bounded on its own) and then, if need be, the Registry. */
+const REFRESH_WAIT_MS = SNAPSHOT_KV_WAIT_MS + REGISTRY_WAIT_MS;
 const RETRY_AFTER_FAILURE_MS = 1000;
 const MAX_MEMO_ENTRIES = 10_000;
 /** Compiled bundles kept per isolate (stable and canary of every stage in use fit easily). */
@@ -39,11 +46,17 @@ export const FORCE_SECRET_HEADER = "x-portico-force-secret";
 
 const NO_CANARY: CanaryAssignment & { canary: boolean } = { canary: false, reason: "no canary" };
 
+/** A memo entry: what the isolate knows (nothing yet: value undefined), and when it last looked. */
 interface Memo<T> {
   value: T | undefined;
+  version?: number;
+  evidenceAt?: number;
   fetchedAt: number;
   pending?: Promise<T | undefined>;
 }
+
+/** A snapshot-then-Registry read of one key, given what the isolate knows. */
+type Load<T> = (key: string, known: Known<T> | undefined) => Promise<Known<T>>;
 
 export class RegistryConfigSource implements ConfigSource {
   readonly #env: Env;
@@ -54,9 +67,35 @@ export class RegistryConfigSource implements ConfigSource {
   readonly #bundles = new Map<string, CompiledBundle>();
   readonly #lastGood = new Map<string, CompiledBundle>();
   readonly #refused = new Map<string, { reason: string; until: number }>();
+  /** SNAPSHOT_TRUST_MS, less up to a quarter at random per isolate: isolates that learnt a version at the same moment do not all ask the Registry at the same moment when it ages. */
+  readonly #trustMs = SNAPSHOT_TRUST_MS * (0.75 + Math.random() * 0.25);
   // Made once: a closure per request just to pass to a memo hit would be garbage on the hot path.
-  readonly #fetchDomains = () => domainIndex(this.#env).domains();
-  readonly #fetchServing = (api: string) => registryFor(this.#env, api).servingState();
+  readonly #loadDomains: Load<DomainRow[]> = (_key, known) =>
+    refreshKnown(
+      DOMAINS_SNAPSHOT_KEY,
+      known && { ...known, value: { domains: known.value } },
+      {
+        snapshot: () => readSnapshot<DomainTable>(this.#env.BUNDLES, DOMAINS_SNAPSHOT_KEY, isDomainTable),
+        registry: async (kv) => {
+          const table = await readDomainTable(this.#env, kv);
+          return { version: table.version, value: { domains: table.domains } };
+        },
+      },
+      this.#trustMs,
+    ).then((k) => ({ ...k, value: k.value.domains }));
+  readonly #loadServing: Load<ServingState> = (api, known) =>
+    refreshKnown(
+      apiSnapshotKey(api),
+      known,
+      {
+        snapshot: () => readSnapshot(this.#env.BUNDLES, apiSnapshotKey(api), isServingState),
+        registry: async (kv) => {
+          const state = await readServing(this.#env, api, kv);
+          return { version: state.version, value: state };
+        },
+      },
+      this.#trustMs,
+    );
 
   constructor(env: Env, embedded: EmbeddedConfigSource, memoMs = Number(env.REGISTRY_MEMO_MS) || DEFAULT_MEMO_MS) {
     this.#env = env;
@@ -82,7 +121,7 @@ export class RegistryConfigSource implements ConfigSource {
 
   /** From the whole domain table, memoised as one entry: a made-up Host header costs no Registry call. */
   domainTargets(host: string): DomainTarget[] | Promise<DomainTarget[]> {
-    const table = this.#memoised(this.#domains, "*", this.#fetchDomains);
+    const table = this.#memoised(this.#domains, "*", this.#loadDomains);
     const pick = (rows: DomainRow[] | undefined) => {
       // Never read: the published table might map this host elsewhere, so the embedded mappings cannot stand in.
       if (rows === undefined) {
@@ -90,7 +129,7 @@ export class RegistryConfigSource implements ConfigSource {
         // goes on as unmapped — the default API by path, which is reachable that way on every host anyway, and
         // whose own resolution fails closed in turn when its pointers were never read either.
         const embedded = this.#embedded.domainTargets(host);
-        if (embedded.length) throw new ConfigUnavailableError({ host, api: embedded[0]!.api, stage: embedded[0]!.stage }, "the Registry's domain table was never read in this isolate");
+        if (embedded.length) throw new ConfigUnavailableError({ host, api: embedded[0]!.api, stage: embedded[0]!.stage }, "the domain table was never read in this isolate (no trustworthy snapshot, and the Registry did not answer)");
         return [];
       }
       const published = rows.length ? matchDomains(rows, host) : [];
@@ -100,7 +139,7 @@ export class RegistryConfigSource implements ConfigSource {
   }
 
   resolveStage(api: string, stage: string, caller: CallerFacts): StageResolution | undefined | Promise<StageResolution | undefined> {
-    const serving = this.#memoised(this.#pointers, api, this.#fetchServing);
+    const serving = this.#memoised(this.#pointers, api, this.#loadServing);
     return serving instanceof Promise ? serving.then((s) => this.#resolveWith(s, api, stage, caller)) : this.#resolveWith(serving, api, stage, caller);
   }
 
@@ -109,7 +148,7 @@ export class RegistryConfigSource implements ConfigSource {
     if (serving === undefined) {
       // Counted per stage only for stages the operator named (the embedded bundle's): the path is the client's.
       const named = this.#embedded.resolveStage(api, stage) !== undefined;
-      throw new ConfigUnavailableError({ api, stage: named ? stage : undefined }, "the Registry was never read for this API in this isolate");
+      throw new ConfigUnavailableError({ api, stage: named ? stage : undefined }, "this API's pointers were never read in this isolate (no trustworthy snapshot, and the Registry did not answer)");
     }
     const state = Object.hasOwn(serving.stages, stage) ? serving.stages[stage] : undefined;
     // The Registry answered that this stage was never published: the embedded default may serve it.
@@ -185,32 +224,33 @@ export class RegistryConfigSource implements ConfigSource {
   }
 
   /** Single-flight, time-bounded memo: a stale entry waits for one refresh; a failed refresh keeps the old value. */
-  #memoised<T>(memo: Map<string, Memo<T>>, key: string, fetch: (key: string) => Promise<T>): T | undefined | Promise<T | undefined> {
+  #memoised<T>(memo: Map<string, Memo<T>>, key: string, load: Load<T>): T | undefined | Promise<T | undefined> {
     const entry = memo.get(key);
     if (entry && Date.now() - entry.fetchedAt < this.#memoMs) return entry.value;
-    return this.#refresh(memo, key, fetch, entry);
+    return this.#refresh(memo, key, load, entry);
   }
 
-  async #refresh<T>(memo: Map<string, Memo<T>>, key: string, fetch: (key: string) => Promise<T>, entry: Memo<T> | undefined): Promise<T | undefined> {
+  async #refresh<T>(memo: Map<string, Memo<T>>, key: string, load: Load<T>, entry: Memo<T> | undefined): Promise<T | undefined> {
     if (entry?.pending) {
       // Another request's refresh: wait for it on our own clock, and read what it stored.
-      if (await awaitShared(entry.pending, REGISTRY_WAIT_MS)) return memo.get(key)?.value;
+      if (await awaitShared(entry.pending, REFRESH_WAIT_MS)) return memo.get(key)?.value;
       return entry.value;
     }
-    const pending = withTimeout(fetch(key), REGISTRY_WAIT_MS, "the Registry").then(
-      (value) => {
-        memo.set(key, { value, fetchedAt: Date.now() });
-        return value;
+    const known: Known<T> | undefined = entry?.value !== undefined ? { value: entry.value, version: entry.version!, evidenceAt: entry.evidenceAt! } : undefined;
+    const pending = withTimeout(load(key, known), REFRESH_WAIT_MS, "the configuration store").then(
+      (got) => {
+        memo.set(key, { value: got.value, version: got.version, evidenceAt: got.evidenceAt, fetchedAt: Date.now() });
+        return got.value;
       },
       (err: unknown) => {
         console.error(JSON.stringify({ level: "error", event: "registry-unreachable", key, reason: (err as Error).message, keepServing: entry?.value !== undefined }));
-        memo.set(key, { value: entry?.value, fetchedAt: Date.now() - this.#memoMs + RETRY_AFTER_FAILURE_MS });
+        memo.set(key, { ...known, value: entry?.value, fetchedAt: Date.now() - this.#memoMs + RETRY_AFTER_FAILURE_MS });
         return entry?.value;
       },
     );
     // Bounded: host names come from clients (a wildcard route lets any Host through).
     if (!entry && memo.size >= MAX_MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
-    memo.set(key, { value: entry?.value, fetchedAt: entry?.fetchedAt ?? 0, pending });
+    memo.set(key, { ...known, value: entry?.value, fetchedAt: entry?.fetchedAt ?? 0, pending });
     return pending;
   }
 }

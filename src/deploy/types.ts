@@ -90,6 +90,22 @@ export interface HistoryEntry {
   description: string | null;
 }
 
+/** One API's stage pointers as the Registry serves them (and as its KV snapshot carries them). */
+export interface ServingState {
+  api: string;
+  /** Increases on every pointer change. */
+  version: number;
+  stages: Record<string, StageState>;
+}
+
+/** A custom-domain mapping in the domain index. */
+export interface DomainRow {
+  host: string;
+  basePath: string;
+  api: string;
+  stage: string;
+}
+
 /** Metrics are kept in slots of this many milliseconds. */
 export const METRICS_SLOT_MS = 10_000;
 
@@ -112,6 +128,11 @@ export interface MetricsSample {
   throttled?: number;
   /** Refused by the gateway for who or what the request is (4xx gateway responses other than throttling). */
   refused?: number;
+  /** WebSocket APIs: connections opened and closed, messages from clients, frames sent to clients. */
+  wsConnects?: number;
+  wsDisconnects?: number;
+  wsMessages?: number;
+  wsMessagesOut?: number;
   /** Latency histogram counts (see observability/histogram.ts). */
   latency: number[];
   integrationLatency: number[];
@@ -133,6 +154,11 @@ export interface VersionMetrics {
   cacheMisses?: number;
   throttled?: number;
   refused?: number;
+  /** WebSocket APIs: connections opened and closed, messages from clients, frames sent to clients. */
+  wsConnects?: number;
+  wsDisconnects?: number;
+  wsMessages?: number;
+  wsMessagesOut?: number;
   p50: number | null;
   p95: number | null;
   p99: number | null;

@@ -4,6 +4,10 @@ import { httpIntegration } from "./http/index.ts";
 import { httpProxyIntegration } from "./http-proxy/index.ts";
 import { mockIntegration } from "./mock/index.ts";
 import { serviceIntegration } from "./service/index.ts";
+import { awsIntegration } from "./aws/index.ts";
+import { queueIntegration } from "./queue/index.ts";
+import { r2Integration } from "./r2/index.ts";
+import { workflowIntegration } from "./workflow/index.ts";
 import type { Integration } from "./types.ts";
 
 export function createIntegration(spec: BundleIntegration, bundle: Bundle): Integration {
@@ -16,5 +20,13 @@ export function createIntegration(spec: BundleIntegration, bundle: Bundle): Inte
       return mockIntegration(spec, bundle);
     case "service":
       return serviceIntegration(spec, bundle);
+    case "aws":
+      return awsIntegration(spec, bundle);
+    case "queue":
+      return queueIntegration(spec, bundle);
+    case "r2":
+      return r2Integration(spec, bundle);
+    case "workflow":
+      return workflowIntegration(spec, bundle);
   }
 }

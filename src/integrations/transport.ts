@@ -38,13 +38,14 @@ export function outboundRequest(ctx: RequestContext, out: Omit<Outbound, "header
 
 /**
  * Sends `out` (or a request built by `outboundRequest`) and returns the backend's response once its headers
- * arrive (the body still streaming).
+ * arrive (the body still streaming). `signed`: the request is signed (SigV4) and its headers are final — its
+ * integration set the trace before signing (aws/index.ts), and nothing may change a header after.
  */
-export async function sendToBackend(ctx: RequestContext, out: Outbound | Request, timeoutMs: number, service: string | null): Promise<Response> {
+export async function sendToBackend(ctx: RequestContext, out: Outbound | Request, timeoutMs: number, service: string | null, signed = false): Promise<Response> {
   const target = service ? serviceBinding(ctx, service) : null;
   const request = out instanceof Request ? out : outboundRequest(ctx, out);
   // Every backend request carries the trace, the gateway as its parent (replacing whatever the client sent).
-  propagateTrace(ctx, request.headers);
+  if (!signed) propagateTrace(ctx, request.headers);
   if (ctx.explain) ctx.explain.integration = { type: ctx.route?.integration.type ?? "", target: describe(request.url, service) };
   const started = performance.now();
   // The timeout covers the wait for the response's headers only: a race, cleared once they arrive, so a body that

@@ -62,7 +62,9 @@ const ms = (v: unknown): number | null => {
 };
 
 function window(env: Env, api: string, stage: string, sinceMs: number, now: number): string {
-  const seconds = Math.max(1, Math.ceil((now - sinceMs) / 1000));
+  // Whole seconds, rounded: the milliseconds the clock moves between the caller's `since` and this query (I/O runs in
+  // between) must not widen an asked-for 30 minutes to 1801 seconds.
+  const seconds = Math.max(1, Math.round((now - sinceMs) / 1000));
   return `FROM ${dataset(env)} WHERE blob1 = ${name(api)} AND blob2 = ${name(stage)} AND timestamp > NOW() - INTERVAL '${seconds}' SECOND`;
 }
 

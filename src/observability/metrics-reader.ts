@@ -5,7 +5,8 @@
  * - **Analytics Engine** (production): when the Worker has ANALYTICS_ACCOUNT_ID and the ANALYTICS_API_TOKEN secret
  *   (or, for tests, ANALYTICS_SQL_URL), queries go to the SQL API (analytics-sql.ts);
  * - **the local store** otherwise (`wrangler dev`, tests, a Worker without those secrets): the batched per-version
- *   slots in the API's Registry (durable-objects/registry/metrics-store.ts), the same queries answered there.
+ *   slots in the API's MetricsStore shards, merged by its Registry (durable-objects/registry/metrics-store.ts), the
+ *   same queries answered there (src/admin/metrics.ts).
  */
 import type { Env } from "../env.ts";
 import type { VersionMetrics, VersionSeries } from "../deploy/types.ts";

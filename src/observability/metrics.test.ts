@@ -102,4 +102,16 @@ describe("MetricsBuffer", () => {
     const [sample] = buffer.drain(T0 + 4).get("a")!;
     expect([sample!.version, sample!.count, sample!.c5xx, sum(sample!.latency)]).toEqual(["unavailable", 2, 2, 2]);
   });
+
+  it("keeps every counter of a batch it takes back: refusals for stale keys and WebSocket counts too", () => {
+    const buffer = new MetricsBuffer();
+    buffer.record(obs({ status: 401, failClosed: 1 }), T0 + 1);
+    buffer.recordWebSocket({ api: "a", stage: "prod", version: "v1", wsConnects: 1, wsMessages: 3, wsMessagesOut: 2, wsDisconnects: 1 }, T0 + 1);
+    const failed = buffer.drain(T0 + 2).get("a")!;
+    buffer.record(obs({ status: 401, failClosed: 1 }), T0 + 3);
+    buffer.recordWebSocket({ api: "a", stage: "prod", version: "v1", wsMessages: 1 }, T0 + 3);
+    buffer.restore("a", failed);
+    const [sample] = buffer.drain(T0 + 4).get("a")!;
+    expect([sample!.count, sample!.failClosed, sample!.wsConnects, sample!.wsMessages, sample!.wsMessagesOut, sample!.wsDisconnects]).toEqual([2, 2, 1, 4, 2, 1]);
+  });
 });

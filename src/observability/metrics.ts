@@ -1,12 +1,14 @@
 /**
  * Per-version metrics from the data plane, batched in the isolate: each response adds to an in-memory sample per
- * (API, stage, version, slot), and the batch goes to each API's Registry in one RPC at most every
- * METRICS_FLUSH_MS (default 5 s) through `waitUntil` — never a Durable Object write per request.
+ * (API, stage, version, slot), and the batch goes to a sink (metrics-sink.ts: the API's MetricsStore shards, never
+ * its Registry) in one RPC per API at most every METRICS_FLUSH_MS (default 5 s) through `waitUntil` — never a
+ * Durable Object write per request.
  */
 import type { Env } from "../env.ts";
-import { registryFor, withTimeout } from "../deploy/registry-client.ts";
+import { withTimeout } from "../deploy/registry-client.ts";
 import { METRICS_SLOT_MS, type MetricsSample } from "../deploy/types.ts";
 import { emptyHistogram, mergeInto, observe } from "./histogram.ts";
+import { metricsStoreSink, type MetricsSink } from "./metrics-sink.ts";
 
 const DEFAULT_FLUSH_MS = 5000;
 const MAX_PENDING_SAMPLES = 500;
@@ -31,22 +33,47 @@ export interface Observation {
   refused?: boolean;
 }
 
+/** WebSocket counts from a hub (connections and messages are not HTTP responses: no status, no latency). */
+export interface WebSocketObservation {
+  api: string;
+  stage: string;
+  version: string;
+  wsConnects?: number;
+  wsDisconnects?: number;
+  wsMessages?: number;
+  wsMessagesOut?: number;
+}
+
 export class MetricsBuffer {
   #byApi = new Map<string, Map<string, MetricsSample>>();
   #size = 0;
   #lastFlush = Date.now();
 
-  record(o: Observation, now = Date.now()): void {
-    let samples = this.#byApi.get(o.api);
-    if (!samples) this.#byApi.set(o.api, (samples = new Map()));
+  #sample(api: string, stage: string, version: string, now: number): MetricsSample {
+    let samples = this.#byApi.get(api);
+    if (!samples) this.#byApi.set(api, (samples = new Map()));
     const slot = now - (now % METRICS_SLOT_MS);
-    const key = `${o.stage}\n${o.version}\n${slot}`;
+    const key = `${stage}\n${version}\n${slot}`;
     let sample = samples.get(key);
     if (!sample) {
-      sample = { stage: o.stage, version: o.version, slot, count: 0, c4xx: 0, c5xx: 0, degraded: 0, latency: emptyHistogram(), integrationLatency: emptyHistogram() };
+      sample = { stage, version, slot, count: 0, c4xx: 0, c5xx: 0, degraded: 0, latency: emptyHistogram(), integrationLatency: emptyHistogram() };
       samples.set(key, sample);
       this.#size++;
     }
+    return sample;
+  }
+
+  /** Adds a hub's WebSocket counts to the (API, stage, version, slot) sample. */
+  recordWebSocket(o: WebSocketObservation, now = Date.now()): void {
+    const sample = this.#sample(o.api, o.stage, o.version, now);
+    if (o.wsConnects) sample.wsConnects = (sample.wsConnects ?? 0) + o.wsConnects;
+    if (o.wsDisconnects) sample.wsDisconnects = (sample.wsDisconnects ?? 0) + o.wsDisconnects;
+    if (o.wsMessages) sample.wsMessages = (sample.wsMessages ?? 0) + o.wsMessages;
+    if (o.wsMessagesOut) sample.wsMessagesOut = (sample.wsMessagesOut ?? 0) + o.wsMessagesOut;
+  }
+
+  record(o: Observation, now = Date.now()): void {
+    const sample = this.#sample(o.api, o.stage, o.version, now);
     sample.count++;
     sample.degraded = (sample.degraded ?? 0) + (o.degraded ?? 0);
     if (o.failClosed) sample.failClosed = (sample.failClosed ?? 0) + o.failClosed;
@@ -81,10 +108,15 @@ export class MetricsBuffer {
       sample.c4xx += s.c4xx;
       sample.c5xx += s.c5xx;
       sample.degraded = (sample.degraded ?? 0) + (s.degraded ?? 0);
+      if (s.failClosed) sample.failClosed = (sample.failClosed ?? 0) + s.failClosed;
       if (s.cacheHits) sample.cacheHits = (sample.cacheHits ?? 0) + s.cacheHits;
       if (s.cacheMisses) sample.cacheMisses = (sample.cacheMisses ?? 0) + s.cacheMisses;
       if (s.throttled) sample.throttled = (sample.throttled ?? 0) + s.throttled;
       if (s.refused) sample.refused = (sample.refused ?? 0) + s.refused;
+      if (s.wsConnects) sample.wsConnects = (sample.wsConnects ?? 0) + s.wsConnects;
+      if (s.wsDisconnects) sample.wsDisconnects = (sample.wsDisconnects ?? 0) + s.wsDisconnects;
+      if (s.wsMessages) sample.wsMessages = (sample.wsMessages ?? 0) + s.wsMessages;
+      if (s.wsMessagesOut) sample.wsMessagesOut = (sample.wsMessagesOut ?? 0) + s.wsMessagesOut;
       mergeInto(sample.latency, s.latency);
       mergeInto(sample.integrationLatency, s.integrationLatency);
     }
@@ -109,15 +141,15 @@ export class MetricsBuffer {
 export const metricsBuffer = new MetricsBuffer();
 
 /**
- * Sends the buffer to the Registries; a failed batch is logged and put back for the next flush (bounded), since
- * a Registry outage is when the failures worth counting happen. (A batch that timed out may have been written:
- * metrics are best-effort, and a rare double count beats losing an outage's 503s.)
+ * Sends the buffer to the sink; a failed batch is logged and put back for the next flush (bounded), since an
+ * outage is when the failures worth counting happen. (A batch that timed out may have been written: metrics are
+ * best-effort, and a rare double count beats losing an outage's 503s.)
  */
-export async function flushMetrics(env: Env, buffer = metricsBuffer): Promise<void> {
+export async function flushMetrics(env: Env, buffer = metricsBuffer, sink: MetricsSink = metricsStoreSink(env)): Promise<void> {
   const batches = buffer.drain();
   await Promise.all(
     [...batches].map(([api, samples]) =>
-      withTimeout(registryFor(env, api).recordMetrics(samples), FLUSH_WAIT_MS, "the Registry").catch((err: unknown) => {
+      withTimeout(sink.write(api, samples), FLUSH_WAIT_MS, "the metrics store").catch((err: unknown) => {
         console.error(JSON.stringify({ level: "warn", event: "metrics-flush-failed", api, samples: samples.length, reason: (err as Error).message }));
         buffer.restore(api, samples);
       }),

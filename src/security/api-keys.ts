@@ -29,3 +29,6 @@ export const hashKey = (value: string) => sha256Hex(value);
 
 /** What listings show instead of the value: enough to recognise a key, useless to use it. */
 export const keyHint = (value: string) => `${value.slice(0, 8)}…${value.slice(-4)}`;
+
+/** A key's id: 20 hex characters (80 random bits), unique across every KeyStore shard. */
+export const newKeyId = () => crypto.randomUUID().replace(/-/g, "").slice(0, 20);

@@ -21,7 +21,10 @@ const pattern = fc
   .map(([start, left, right, end, group]) => {
     const body = left.join("") + (right.length ? "|" + right.join("") : "");
     return start + (group ? `(?:${body})` : `(${body})`) + end;
-  });
+  })
+  // `\0` then a digit is a decimal escape, which the `u` flag refuses: not a pattern of this grammar (the refusal
+  // of invalid patterns is tested below).
+  .filter((source) => !/\\0\d/.test(source));
 const input = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 8 }).map((chars) => chars.join(""));
 
 describe("linearPattern", () => {

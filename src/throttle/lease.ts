@@ -17,7 +17,8 @@
  * holding a request) finds the object answering again. A hung object therefore costs the requests that discover
  * it one wait of LIMITER_WAIT_MS, not one per second.
  */
-import type { RateLimiter } from "../../durable-objects/rate-limiter/index.ts";
+import { orPrevious, valueOf } from "../../durable-objects/contract.ts";
+import { RATE_LIMITER_CONTRACT, type LeaseReply, type RateLimiter } from "../../durable-objects/rate-limiter/index.ts";
 import { awaitShared, withTimeout } from "../deploy/registry-client.ts";
 import { leaseSize, refill, take, type BucketConfig, type BucketState } from "./bucket.ts";
 
@@ -144,7 +145,7 @@ export class Limiter {
   /** Starts a lease call whose outcome updates `b` as soon as it settles. */
   #lease(key: string, b: Local, spec: LimitSpec, want: number, min: number, failClosed: boolean): Flight {
     const flight: Flight = { settled: Promise.resolve(), failed: false, reply: undefined };
-    flight.settled = withTimeout(this.#call(key, (stub) => stub.lease(spec, want, min)), this.#waitMs, "the rate limiter").then(
+    flight.settled = withTimeout(this.#call(key, (stub) => acquire(stub, spec, want, min)), this.#waitMs, "the rate limiter").then(
       (reply) => {
         flight.reply = reply;
         const at = Date.now();
@@ -188,7 +189,7 @@ export class Limiter {
   #probe(key: string, b: Local, spec: LimitSpec, now: number, exec: ExecutionContext | undefined): void {
     if (b.probing || b.probeAt > now) return;
     b.probing = true;
-    const probe = withTimeout(this.#call(key, (stub) => stub.peek(spec)), this.#waitMs, "the rate limiter").then(
+    const probe = withTimeout(this.#call(key, (stub) => probeBucket(stub, spec)), this.#waitMs, "the rate limiter").then(
       (state) => {
         const at = Date.now();
         b.remaining = Math.floor(refill(state, spec, at).tokens);
@@ -215,4 +216,24 @@ export class Limiter {
       ? { admitted: true, remaining: Math.floor(result.state.tokens), degraded: true }
       : { admitted: false, retryAfterMs: result.retryAfterMs, degraded: true };
   }
+}
+
+const RL = RATE_LIMITER_CONTRACT;
+
+/** `acquire` in contract v1; `lease` on an object still running the previous release (a deploy rolling out). */
+function acquire(stub: DurableObjectStub<RateLimiter>, spec: LimitSpec, want: number, min: number): Promise<LeaseReply> {
+  const bucket = { rate: spec.rate, burst: spec.burst };
+  return orPrevious(
+    async () => valueOf<LeaseReply>(await stub.acquire({ v: RL, bucket, want, min }), RL, "RateLimiter"),
+    () => stub.lease(bucket, want, min),
+  );
+}
+
+/** `probe` in contract v1; `peek` on an object of the previous release. */
+function probeBucket(stub: DurableObjectStub<RateLimiter>, spec: LimitSpec): Promise<BucketState> {
+  const bucket = { rate: spec.rate, burst: spec.burst };
+  return orPrevious(
+    async () => valueOf<BucketState>(await stub.probe({ v: RL, bucket }), RL, "RateLimiter"),
+    () => stub.peek(bucket),
+  );
 }

@@ -4,7 +4,8 @@
  * or does not answer within QUOTA_WAIT_MS fails open by default (the request is served, uncounted, and marked
  * degraded) or closed when the plan says so.
  */
-import type { QuotaSpec } from "../../durable-objects/usage-quota/index.ts";
+import { orPrevious, valueOf } from "../../durable-objects/contract.ts";
+import { USAGE_QUOTA_CONTRACT, type QuotaReply, type QuotaSpec } from "../../durable-objects/usage-quota/index.ts";
 import { withTimeout } from "../deploy/registry-client.ts";
 import type { Env } from "../env.ts";
 
@@ -25,7 +26,12 @@ export async function consumeQuota(
 ): Promise<QuotaDecision> {
   const stub = env.USAGE_QUOTA.get(env.USAGE_QUOTA.idFromName(quotaObjectName(input.api, input.plan, input.keyId)));
   try {
-    const reply = await withTimeout(stub.consume(input.quota, input.opId), QUOTA_WAIT_MS, "the quota counter");
+    // `consume` answers for an object still running the previous release (a deploy rolling out).
+    const counted = orPrevious(
+      async () => valueOf<QuotaReply>(await stub.count({ v: USAGE_QUOTA_CONTRACT, spec: input.quota, opId: input.opId }), USAGE_QUOTA_CONTRACT, "UsageQuota"),
+      () => stub.consume(input.quota, input.opId),
+    );
+    const reply = await withTimeout(counted, QUOTA_WAIT_MS, "the quota counter");
     return { allowed: reply.allowed, remaining: reply.remaining, resetAt: reply.resetAt, degraded: false };
   } catch (err) {
     console.error(JSON.stringify({ level: "warn", event: "quota-degraded", plan: `${input.api}/${input.plan}`, key: input.keyId, reason: (err as Error).message }));

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackend, type BackendServer } from "../support/backend-server.ts";
 import { startBuiltWorker, type BuiltWorker } from "../e2e/support/built-worker.ts";
 import { isolatedCheckout, type Checkout } from "../e2e/support/checkout.ts";
+import { chatClient } from "../e2e/support/ws-client.ts";
 
 const TOKEN = "browser-admin-token-7c21";
 const CHROMIUM = "/usr/bin/chromium";
@@ -128,7 +129,9 @@ describe("the dashboard", () => {
     const history = await page.locator('[data-testid="history"] tbody tr').allTextContents();
     expect(history.some((h) => h.includes("canary-deploy"))).toBe(true);
     expect(history.some((h) => h.includes("deploy"))).toBe(true);
-    expect(await page.textContent('[data-testid="ws-panel"]')).toMatch(/Not available/);
+    // The pet store is an HTTP API: the admin connections API says so (409), and the panel says it has none to count.
+    await expect.poll(() => page.textContent('[data-testid="ws-text"]'), { timeout: 15_000 }).toBe("Not a WebSocket API: no connections to count.");
+    expect(await page.locator('[data-testid="ws-versions"] li').count()).toBe(0);
   });
 
   it("fills the charts from real traffic, per version", async () => {
@@ -152,6 +155,35 @@ describe("the dashboard", () => {
     await expect.poll(() => page.getAttribute('[data-testid="split"]', "data-canary-percent"), { timeout: 20_000, interval: 250 }).toBe("0");
     expect(await page.textContent('[data-testid="split-text"]')).toMatch(/no canary$/);
     await expect.poll(async () => (await page.locator('[data-testid="history"] tbody tr').allTextContents()).some((h) => h.includes("canary-promote")), { timeout: 20_000 }).toBe(true);
+  });
+
+  it("counts a WebSocket API's live connections from the admin API, per version, as clients come and go", async () => {
+    // The example chat, embedded beside the pet store (on chat.localhost): listed from the Worker's server facts.
+    const served = (await (await fetch(`${worker.url.origin}/_portico/server`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { others?: { api: string; version: string }[] };
+    const chat = served.others?.find((o) => o.api === "chat");
+    expect(chat).toBeDefined();
+    await page.selectOption("#api", "chat");
+    await expect.poll(() => page.inputValue("#stage"), { timeout: 15_000 }).toBe("prod");
+    const connected = () => page.getAttribute('[data-testid="ws-text"]', "data-connections");
+    await expect.poll(connected, { timeout: 15_000, interval: 250 }).toBe("0");
+
+    const url = `ws://chat.localhost:${worker.port}/?name=`;
+    const ada = await chatClient(`${url}ada`, "127.0.0.1");
+    const bob = await chatClient(`${url}bob`, "127.0.0.1");
+    await expect.poll(connected, { timeout: 20_000, interval: 250 }).toBe("2");
+    expect(await page.textContent('[data-testid="ws-text"]')).toMatch(/^2 live connections over \d+ hubs$/);
+    // One version serves them all: the embedded chat's, the stage's stable version.
+    const versions = page.locator('[data-testid="ws-versions"] li');
+    expect(await versions.count()).toBe(1);
+    expect(await versions.first().getAttribute("data-version")).toBe(chat!.version);
+    expect(await versions.first().textContent()).toBe(`stable ${chat!.version.slice(0, 12)}: 2`);
+
+    ada.close();
+    await expect.poll(connected, { timeout: 20_000, interval: 250 }).toBe("1");
+    bob.close();
+    await expect.poll(connected, { timeout: 20_000, interval: 250 }).toBe("0");
+    expect(await versions.count()).toBe(0);
+    await page.selectOption("#api", "petstore");
   });
 
   it("signs out, and made no request to any other origin and broke no policy on the way", async () => {

@@ -196,3 +196,58 @@ describe("header injection attempts", () => {
     expect(reached[0]!.headers).toMatchObject({ "x-probe": "a", injected: "yes" });
   });
 });
+
+describe("integrations beyond HTTP, in the Worker as built, with Miniflare's Queues, R2 and Workflows", () => {
+  const json = { "content-type": "application/json" };
+  const poll = async <T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> => {
+    for (let i = 0; i < 200; i++) {
+      const v = await read();
+      if (done(v)) return v;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error("never happened");
+  };
+
+  it("streams server-sent events over HTTP as the backend writes them: the first event long before the last", async () => {
+    const started = Date.now();
+    const res = await get("/prod/ticks?count=4&ms=150");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const arrivals: { at: number; event: string }[] = [];
+    let buffer = "";
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { done, value: chunk } = await reader.read();
+      if (done) break;
+      buffer += chunk;
+      const parts = buffer.split("\n\n");
+      buffer = parts.pop()!;
+      for (const event of parts) arrivals.push({ at: Date.now() - started, event });
+    }
+    expect(arrivals.map((a) => a.event)).toEqual([0, 1, 2, 3].map((n) => `id: ${n}\nevent: tick\ndata: {"tick": ${n}, "of": 4}`));
+    expect(arrivals[3]!.at - arrivals[0]!.at).toBeGreaterThanOrEqual(300);
+  });
+
+  it("queues a message the backend consumes, keeps an object in R2, runs a Workflow", async () => {
+    const adopter = `e2e-${Date.now()}`;
+    const queued = await get("/prod/adoption-requests", { method: "POST", headers: json, body: JSON.stringify({ petId: 1, adopter }) });
+    expect(queued.status).toBe(200);
+    const consumed = await poll(
+      async () => (await (await get("/prod/adoption-requests")).json()) as { body: { adopter?: string } }[],
+      (list) => list.some((m) => m.body.adopter === adopter),
+    );
+    expect(consumed.find((m) => m.body.adopter === adopter)!.body).toEqual({ petId: 1, adopter });
+
+    const put = await get(`/prod/photos/${adopter}.txt`, { method: "PUT", headers: { "content-type": "text/plain" }, body: "a photo" });
+    expect(put.status).toBe(200);
+    expect(await (await get(`/prod/photos/${adopter}.txt`)).text()).toBe("a photo");
+
+    const run = await get("/prod/adoptions/2/process", { method: "POST", headers: json, body: JSON.stringify({ adopter }) });
+    const { id } = (await run.json()) as { id: string };
+    const done = await poll(
+      async () => (await (await get(`/prod/adoption-runs/${id}`)).json()) as { status: string; output?: unknown },
+      (s) => s.status === "complete" || s.status === "errored",
+    );
+    expect(done).toEqual({ id, status: "complete", output: { petId: 2, pet: "Tom", adopter, approved: true } });
+  });
+});

@@ -106,7 +106,8 @@ describe("README.md", () => {
   });
 
   it("every console example does what it shows, against npm run dev", async () => {
-    const env: Record<string, string> = { PORTICO_URL: server!.url };
+    // Where the README's commands reach the server when they name no URL: the CLI's PORTICO_URL, the chat client's CHAT_URL.
+    const env: Record<string, string> = { PORTICO_URL: server!.url, CHAT_URL: `ws://chat.localhost:${server!.port}/` };
     let ran = 0;
     for (const block of blocks(README)) {
       if (block.kind === "file") {

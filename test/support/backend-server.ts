@@ -15,7 +15,7 @@
  *                    allow → Allow "*", deny → Deny "*", unauthorized → 401, anything else → 200 {"not": "a policy"}
  *   /__hits?path=/x  200 {"count": n}: how many requests /x has had (not itself counted)
  *   /__last?path=/x  200 {method, headers, bodyBase64} of the last request /x had (404 before any; the body only for
- *                    the recorded backends: lambda-url, verbatim, httpbin, objects)
+ *                    the recorded backends: lambda-url, verbatim, httpbin)
  *   /lambda-url/...  a Lambda function URL echo, as recorded backends answer: `/status/{n}` (anywhere in the path)
  *                    answers n with {"message": "", "status_code": n}; anything else 200 {args, data, domain,
  *                    headers, method, origin, path} (path after /lambda-url, data the JSON or text body), with the
@@ -23,8 +23,6 @@
  *   /verbatim/...    200 with the request body exactly as received (a function that returns its input)
  *   /httpbin/...     httpbin's /anything: {args, data, files, form, headers, json, method, origin, url}, with
  *                    httpbin's `Server: gunicorn/19.9.0` and CORS headers
- *   /objects/{name}  an object store: PUT stores the body; GET answers it with Content-Type from the
- *                    `response-content-type` query parameter (as S3 does) and an MD5 ETag
  *   /record/{tag}    reads the whole body, then 200; what it received is kept for /__record?tag={tag}:
  *                    {headers, bytes, complete} — `complete` false when the upload broke off before its end
  *   /raw-status/{n}  a raw HTTP/1.1 response with status line n (600, 99 …), written byte by byte as given;
@@ -44,11 +42,17 @@
  *                    connection; padBytes adds a field of that many bytes (an oversized key set). Fetches are counted
  *                    like every path (/__hits?path=/jwks/{name}).
  *
+ *   /gate/{name}     holds the request until a test opens the gate (POST /__open?gate={name}), then answers 200
+ *                    {"opened": name}: a backend exactly as slow as the test needs, whatever the machine's load.
+ *   /hold/{tag}, /drip/{tag}, /sse/{n}, /stall/{tag}  streamed responses (test/support/streaming-backend.ts);
+ *                    /__stream?tag= says how far a tagged one got and whether its reader went away
+ *
  * Every request is counted by path so tests can prove the backend was (or was not) called.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { handleStreaming, streamState } from "./streaming-backend.ts";
 
 export interface BackendServer {
   url: string;
@@ -59,8 +63,10 @@ export interface BackendServer {
 
 /** The last request each path had (method, headers, body), for tests that check what a backend received. */
 const lastRequests = new Map<string, { method: string; headers: Record<string, string | string[] | undefined>; bodyBase64: string }>();
-/** Objects stored through PUT /objects/{name}. */
-const objects = new Map<string, Buffer>();
+
+/** Gates by name (`/gate/<name>`): the requests waiting at each, answered when a test opens it. */
+const gates = new Map<string, { open: boolean; waiting: (() => void)[] }>();
+const gateOf = (name: string) => gates.get(name) ?? (gates.set(name, { open: false, waiting: [] }), gates.get(name)!);
 
 /** Hanging requests by tag (`/hang/<tag>`): "waiting", or "abandoned" once the caller closed it. */
 const hung = new Map<string, "waiting" | "abandoned">();
@@ -74,8 +80,27 @@ export async function startBackend(port = 0): Promise<BackendServer> {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ state: hung.get(url.searchParams.get("tag") ?? "") ?? null }));
       return;
     }
+    if (url.pathname === "/__stream") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(streamState(url.searchParams.get("tag") ?? "")));
+      return;
+    }
     if (url.pathname === "/__record") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(records.get(url.searchParams.get("tag") ?? "") ?? null));
+      return;
+    }
+    if (url.pathname === "/__open") {
+      const gate = gateOf(url.searchParams.get("gate") ?? "");
+      gate.open = true;
+      for (const release of gate.waiting.splice(0)) release();
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname.startsWith("/gate/")) {
+      const name = url.pathname.slice("/gate/".length);
+      const gate = gateOf(name);
+      const answer = () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ opened: name }));
+      if (gate.open) answer();
+      else gate.waiting.push(answer);
       return;
     }
     if (url.pathname === "/__hits") {
@@ -182,7 +207,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
   const [first, second] = url.pathname.split("/").filter(Boolean);
   // Every path's method and headers (the recorded backends below add the body).
   lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: "" });
-  if (first === "lambda-url" || first === "verbatim" || first === "httpbin" || first === "objects") {
+  if (first && handleStreaming(first, second, req, res, url)) return;
+  if (first === "lambda-url" || first === "verbatim" || first === "httpbin") {
     const body = await readBody(req);
     lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: body.toString("base64") });
     recordedBackend(first, req, res, url, body);
@@ -353,23 +379,6 @@ function recordedBackend(kind: string, req: IncomingMessage, res: ServerResponse
       const out = Buffer.from(JSON.stringify(echo, null, 2) + "\n");
       res.writeHead(200, { "content-type": "application/json", "content-length": String(out.length), server: "gunicorn/19.9.0", "access-control-allow-origin": "*", "access-control-allow-credentials": "true" });
       res.end(out);
-      return;
-    }
-    case "objects": {
-      const name = url.pathname.slice("/objects/".length);
-      if (req.method === "PUT") {
-        objects.set(name, body);
-        res.writeHead(200).end();
-        return;
-      }
-      const object = objects.get(name);
-      if (!object) {
-        res.writeHead(404, { "content-type": "application/xml" }).end("<Error><Code>NoSuchKey</Code></Error>");
-        return;
-      }
-      const etag = `"${createHash("md5").update(object).digest("hex")}"`;
-      res.writeHead(200, { "content-type": url.searchParams.get("response-content-type") ?? "binary/octet-stream", etag, "content-length": String(object.length) });
-      res.end(object);
       return;
     }
   }

@@ -22,10 +22,18 @@
  *     requestId, stackTrace);
  *   - `override`: the recorded function behind the responseOverride case — {statusCode: 200, body: "customerror"}
  *     when event.body.httpStatus >= 400, else {statusCode: 200, body: "noerror"}.
+ *
+ * Streamed invocations (`invokeLambdaStream`, routes with responseTransferMode STREAM) run a handler written as
+ * Lambda's are (`awslambda.streamifyResponse`, `HttpResponseStream.from`), chosen by the event's path:
+ * `/sse/{n}` n server-sent events 30 ms apart; `/gate/{tag}` "first\n", then "second\n" once `GET
+ * /__gate-open?tag=` is called; `/forever/{tag}` a line every 20 ms until a write fails (the client went away);
+ * `/status/{n}` status n; `/event` the event itself as JSON; `/cookies` cookies and multi-value headers; `/slow-prelude` no prelude for 10 s;
+ * `/no-prelude`, `/bad-prelude`, `/body-in-prelude` and `/throw` break the format. `GET /__stream-state?tag=` says
+ * how a tagged stream ended: {state: "open" | "done" | "cancelled", written}.
  */
 
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { runLambda } from "../../src/integrations/lambda/adapter.ts";
+import { awslambda, runLambda, runLambdaStream } from "../../src/integrations/lambda/adapter.ts";
 
 /** Long enough to outlast any gateway timeout a test sets, short enough never to hold a run up for long. */
 const HANG_MS = 10_000;
@@ -87,6 +95,60 @@ function pythonError(message) {
   return error;
 }
 
+const streams = new Map();
+const gates = new Map();
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const streamHandler = awslambda.streamifyResponse(async (event, responseStream) => {
+  const path = event.rawPath ?? event.path ?? "";
+  const [, kind, arg] = /^\/([a-z-]+)(?:\/([^/]+))?/.exec(path) ?? [];
+  const ok = (headers = { "content-type": "text/plain" }, statusCode = 200) => awslambda.HttpResponseStream.from(responseStream, { statusCode, headers });
+  if (kind === "throw") throw new Error("the handler failed before its prelude");
+  if (kind === "no-prelude") return responseStream.end(JSON.stringify({ statusCode: 200, body: "no delimiter" }));
+  if (kind === "bad-prelude") return responseStream.end(new Uint8Array([...new TextEncoder().encode("{not json"), 0, 0, 0, 0, 0, 0, 0, 0, 65]));
+  if (kind === "body-in-prelude") return awslambda.HttpResponseStream.from(responseStream, { statusCode: 200, body: "x" }).end("y");
+  if (kind === "slow-prelude") await pause(10_000);
+  if (kind === "status") return ok({ "content-type": "application/json" }, Number(arg)).end(JSON.stringify({ status: Number(arg) }));
+  if (kind === "event") return ok({ "content-type": "application/json" }).end(JSON.stringify(event));
+  if (kind === "cookies") {
+    const out = awslambda.HttpResponseStream.from(responseStream, { statusCode: 201, headers: { "x-one": "1" }, multiValueHeaders: { "x-many": ["a", "b"] }, cookies: ["a=1", "b=2"] });
+    return out.end("with cookies");
+  }
+  if (kind === "sse") {
+    const out = ok({ "content-type": "text/event-stream", "cache-control": "no-cache" });
+    for (let i = 0; i < Number(arg); i++) {
+      out.write(`id: ${i}\ndata: {"n": ${i}}\n\n`);
+      await pause(30);
+    }
+    return out.end();
+  }
+  const state = { state: "open", written: 0 };
+  streams.set(arg, state);
+  const out = ok();
+  if (kind === "gate") {
+    out.write("first\n");
+    state.written++;
+    // Polled rather than awaited: a promise resolved by another request (the gate's) would leave this one
+    // waiting on something its own I/O can never settle, which workerd cancels as hung.
+    gates.set(arg, false);
+    while (!gates.get(arg)) await pause(10);
+    out.end("second\n");
+    state.written++;
+    state.state = "done";
+    return;
+  }
+  // forever: until a write fails because the client went away.
+  try {
+    for (;;) {
+      out.write(`line ${state.written}\n`);
+      state.written++;
+      await pause(20);
+    }
+  } catch {
+    state.state = "cancelled";
+  }
+});
+
 async function plain(request) {
   const url = new URL(request.url);
   count(url.pathname);
@@ -107,6 +169,11 @@ export default class LambdaEcho extends WorkerEntrypoint {
   async fetch(request) {
     const url = new URL(request.url);
     if (request.method === "GET" && url.pathname === "/__hits") return Response.json({ count: hits.get(url.searchParams.get("path") ?? "") ?? 0 });
+    if (request.method === "GET" && url.pathname === "/__stream-state") return Response.json(streams.get(url.searchParams.get("tag")) ?? null);
+    if (request.method === "GET" && url.pathname === "/__gate-open") {
+      gates.set(url.searchParams.get("tag"), true);
+      return new Response(null, { status: 204 });
+    }
     return plain(request);
   }
 
@@ -127,5 +194,10 @@ export default class LambdaEcho extends WorkerEntrypoint {
       { functionName: `lambda-${mode}` },
     );
     return python && "errorMessage" in outcome ? python : outcome;
+  }
+
+  invokeLambdaStream(event) {
+    count(event?.rawPath ?? event?.path ?? "");
+    return runLambdaStream(streamHandler, event, { functionName: "lambda-stream" }, (p) => this.ctx.waitUntil(p));
   }
 }

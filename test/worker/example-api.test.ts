@@ -91,4 +91,48 @@ describe("the example API", () => {
     const text = await get("/prod/pets/1/photo", { headers: { accept: "text/plain" } });
     expect(await text.text()).toMatch(/^iVBORw0KGgo/);
   });
+
+  it("queues an adoption request (SQS's answer) that the demo backend then consumes", async () => {
+    const adopter = `Ada ${crypto.randomUUID().slice(0, 8)}`;
+    const res = await get("/prod/adoption-requests", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ petId: 2, adopter }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ MessageId: expect.stringMatching(/^[0-9a-f-]{36}$/), MD5OfMessageBody: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    let consumed: { body: { adopter?: string } }[] = [];
+    for (let i = 0; i < 100 && !consumed.some((c) => c.body.adopter === adopter); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      consumed = (await (await get("/prod/adoption-requests")).json()) as typeof consumed;
+    }
+    expect(consumed.find((c) => c.body.adopter === adopter)?.body).toEqual({ petId: 2, adopter });
+    expect((await get("/prod/adoption-requests", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(400);
+  });
+
+  it("stores a pet photo in R2 and serves it back, ranged and conditionally", async () => {
+    const key = `rex-${crypto.randomUUID().slice(0, 8)}.txt`;
+    const put = await get(`/prod/photos/${key}`, { method: "PUT", headers: { "content-type": "text/plain", "content-length": "10" }, body: "0123456789" });
+    expect(put.status).toBe(200);
+    const etag = put.headers.get("etag")!;
+    expect(await (await get(`/prod/photos/${key}`)).text()).toBe("0123456789");
+    const part = await get(`/prod/photos/${key}`, { headers: { range: "bytes=0-3" } });
+    expect([part.status, await part.text()]).toEqual([206, "0123"]);
+    expect((await get(`/prod/photos/${key}`, { headers: { "if-none-match": etag } })).status).toBe(304);
+  });
+
+  it("starts an adoption Workflow and reads its status until it completes", async () => {
+    const started = await get("/prod/adoptions/3/process", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ adopter: "Kim" }) });
+    expect(started.status).toBe(200);
+    const { id } = (await started.json()) as { id: string };
+    let status: { status: string; output?: unknown } = { status: "queued" };
+    for (let i = 0; i < 100 && status.status !== "complete" && status.status !== "errored"; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = (await (await get(`/prod/adoption-runs/${id}`)).json()) as typeof status;
+    }
+    expect(status).toEqual({ id, status: "complete", output: { petId: 3, pet: "Nemo", adopter: "Kim", approved: true } });
+  });
+
+  it("streams server-sent events as the backend writes them", async () => {
+    const res = await get("/prod/ticks?count=3&ms=50");
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const events = (await res.text()).split("\n\n").filter(Boolean);
+    expect(events).toEqual([0, 1, 2].map((n) => `id: ${n}\nevent: tick\ndata: {"tick": ${n}, "of": 3}`));
+  });
 });

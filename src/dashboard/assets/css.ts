@@ -15,6 +15,7 @@ h2 { font-size: 14px; margin: 0 0 8px; text-transform: uppercase; letter-spacing
 .grid .panel { margin: 0; }
 .muted { color: var(--muted); }
 .error { color: var(--bad); min-height: 1em; }
+ul.plain { list-style: none; padding: 0; margin: 4px 0 0; font-size: 13px; }
 #signin { max-width: 420px; margin: 60px auto; }
 #signin input { width: 100%; padding: 8px; font: inherit; margin: 8px 0; }
 .split { display: flex; height: 28px; border-radius: 6px; overflow: hidden; background: var(--line); }

@@ -51,7 +51,8 @@ export const DASHBOARD_HTML = `<!doctype html>
     <section class="row">
       <div class="panel" id="ws-panel" data-testid="ws-panel">
         <h2>Live WebSocket connections</h2>
-        <p id="ws-text" class="muted"></p>
+        <p id="ws-text" class="muted" data-testid="ws-text"></p>
+        <ul id="ws-versions" class="plain" data-testid="ws-versions"></ul>
       </div>
       <div class="panel" id="shadow-panel" data-testid="shadow-panel">
         <h2>Shadow evaluation</h2>

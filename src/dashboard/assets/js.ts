@@ -7,7 +7,9 @@
 export const DASHBOARD_JS = String.raw`"use strict";
 (function () {
   var REFRESH_MS = 3000;
-  var state = { api: null, stage: null, minutes: 15, timer: null, busy: false, server: null };
+  // published: the APIs with deployments and the chosen API's published stages, so nothing is asked that can only 404;
+  // flavors: each version's API flavor (a version's bundle never changes).
+  var state = { api: null, stage: null, minutes: 15, timer: null, busy: false, server: null, published: [], publishedStages: [], flavors: {} };
   var $ = function (id) { return document.getElementById(id); };
   var SVG = "http://www.w3.org/2000/svg";
 
@@ -19,7 +21,7 @@ export const DASHBOARD_JS = String.raw`"use strict";
         var json = null;
         try { json = text ? JSON.parse(text) : {}; } catch (e) { json = null; }
         if (res.status === 401) { showSignin(""); throw new Error("signed out"); }
-        if (!res.ok) throw new Error((json && json.message) || ("HTTP " + res.status));
+        if (!res.ok) { var err = new Error((json && json.message) || ("HTTP " + res.status)); err.status = res.status; throw err; }
         return json;
       });
     });
@@ -74,7 +76,12 @@ export const DASHBOARD_JS = String.raw`"use strict";
   function start() {
     api("GET", "/apis").then(function (body) {
       var names = (body.apis || []).map(function (a) { return a.name || a; });
-      return api("GET", "/server").then(function (s) { if (names.indexOf(s.defaultApi) < 0) names.push(s.defaultApi); return names; }, function () { return names; });
+      state.published = names.slice();
+      return api("GET", "/server").then(function (s) {
+        // The APIs the Worker serves unpublished too: the default one and those embedded beside it (the example chat).
+        [s.defaultApi].concat((s.others || []).map(function (o) { return o.api; })).forEach(function (n) { if (names.indexOf(n) < 0) names.push(n); });
+        return names;
+      }, function () { return names; });
     }).then(function (names) {
       showApp();
       state.api = fill($("api"), names, state.api);
@@ -87,49 +94,70 @@ export const DASHBOARD_JS = String.raw`"use strict";
   }
   function stop() { if (state.timer) clearInterval(state.timer); state.timer = null; }
 
-  // Stages with published versions, and those the Worker serves unpublished (the embedded bundle, portico dev's file).
+  /** What the Worker serves unpublished for the chosen API (the embedded bundle or one beside it), or null. */
+  function embeddedFacts() {
+    var facts = state.server;
+    if (!facts) return null;
+    return [facts.embedded].concat(facts.others || []).filter(function (e) { return e && e.api === state.api; })[0] || null;
+  }
+
+  // Stages with published versions, and those the Worker serves unpublished (the embedded bundles, portico dev's file).
   function loadStages() {
+    var published = state.published.indexOf(state.api) >= 0;
     return Promise.all([
-      api("GET", "/apis/" + state.api + "/stages").catch(function () { return { stages: [] }; }),
+      published ? api("GET", "/apis/" + state.api + "/stages").catch(function () { return { stages: [] }; }) : { stages: [] },
       api("GET", "/server").catch(function () { return null; }),
     ]).then(function (r) {
       state.server = r[1];
       var names = r[0].stages.map(function (s) { return s.stage; });
-      var embedded = r[1] && r[1].embedded && r[1].embedded.api === state.api ? r[1].embedded.stages : [];
+      state.publishedStages = names.slice();
+      var facts = embeddedFacts();
+      var embedded = facts ? facts.stages : [];
       embedded.forEach(function (s) { if (names.indexOf(s) < 0) names.push(s); });
       state.stage = fill($("stage"), names, state.stage);
     }).catch(function (e) { $("error").textContent = e.message; });
   }
 
-  /** The stage's pointers; for a stage nothing was published to, the embedded version's. */
+  /** The stage's pointers; for a stage nothing was published to, the embedded version's (with its flavor). */
   function stageInfo(base) {
-    return api("GET", base).catch(function (e) {
-      var facts = state.server;
-      if (facts && facts.embedded.api === state.api && facts.embedded.stages.indexOf(state.stage) >= 0)
-        return { stage: state.stage, deploymentId: facts.embedded.version, canary: null, unpublished: true };
-      throw e;
-    });
+    var facts = embeddedFacts();
+    var embedded = facts && facts.stages.indexOf(state.stage) >= 0 ? { stage: state.stage, deploymentId: facts.version, canary: null, unpublished: true, flavor: facts.flavor } : null;
+    if (embedded && state.publishedStages.indexOf(state.stage) < 0) return Promise.resolve(embedded);
+    return api("GET", base).catch(function (e) { if (embedded) return embedded; throw e; });
+  }
+
+  /** The flavor of the stage's stable version: the embedded facts say it, else its bundle (asked once per version). */
+  function flavorOf(stage) {
+    if (stage.flavor) return Promise.resolve(stage.flavor);
+    var id = stage.deploymentId;
+    if (state.flavors[id]) return Promise.resolve(state.flavors[id]);
+    return api("GET", "/apis/" + state.api + "/deployments/" + id).then(function (d) { return (state.flavors[id] = (d.bundle && d.bundle.api && d.bundle.api.flavor) || "rest"); });
   }
 
   function refresh() {
     if (!state.api || !state.stage || state.busy) return;
     state.busy = true;
     var base = "/apis/" + state.api + "/stages/" + state.stage;
-    Promise.all([
-      stageInfo(base),
-      api("GET", base + "/metrics/series?minutes=" + state.minutes),
-      api("GET", "/apis/" + state.api + "/deployments?limit=20").catch(function () { return { deployments: [] }; }),
-      api("GET", "/apis/" + state.api + "/history?stage=" + state.stage + "&limit=20").catch(function () { return { history: [] }; }),
-      api("GET", base + "/shadow").catch(function () { return null; }),
-    ]).then(function (r) {
+    // An API served only unpublished (an embedded bundle) has no deployments, history or shadow report to ask for.
+    var published = state.published.indexOf(state.api) >= 0;
+    var none = function (value) { return Promise.resolve(value); };
+    stageInfo(base).then(function (stage) {
+      return Promise.all([
+        stage,
+        api("GET", base + "/metrics/series?minutes=" + state.minutes),
+        published ? api("GET", "/apis/" + state.api + "/deployments?limit=20").catch(function () { return { deployments: [] }; }) : none({ deployments: [] }),
+        published ? api("GET", "/apis/" + state.api + "/history?stage=" + state.stage + "&limit=20").catch(function () { return { history: [] }; }) : none({ history: [] }),
+        published && !stage.unpublished ? api("GET", base + "/shadow").catch(function () { return null; }) : none(null),
+        connections(base, stage),
+      ]);
+    }).then(function (r) {
       $("error").textContent = "";
       renderSplit(r[0]);
       renderVersions(r[0], r[2].deployments || []);
       renderCharts(r[1]);
       renderHistory(r[3].history || []);
       renderShadow(r[4]);
-      // No admin endpoint reports WebSocket connections in this release: the panel says so (renderConnections).
-      renderConnections(null);
+      renderConnections(r[5], r[0]);
       $("source").textContent = "metrics: " + (r[1].source === "analytics-engine" ? "Analytics Engine" : "local store");
     }).catch(function (e) { if (e.message !== "signed out") $("error").textContent = e.message; })
       .finally(function () { state.busy = false; });
@@ -257,10 +285,37 @@ export const DASHBOARD_JS = String.raw`"use strict";
     if (skipped.length) root.appendChild(el("p", { "class": "muted", text: "not evaluated: " + skipped.map(function (r) { return r + " (" + report.skipped[r] + ")"; }).join(", ") }));
   }
 
-  function renderConnections(body) {
+  /**
+   * Live WebSocket connections of a WebSocket API's stage, from the admin connections API (every hub of the stage
+   * asked; limit=0: counts only). Other APIs have none, and are not asked.
+   */
+  function connections(base, stage) {
+    return flavorOf(stage).then(function (flavor) {
+      if (flavor !== "websocket") return { notWebSocket: true };
+      return api("GET", base + "/connections?limit=0");
+    }).catch(function (e) {
+      if (e.message === "signed out") throw e;
+      return { error: e.message };
+    });
+  }
+
+  function renderConnections(body, stage) {
     var text = $("ws-text");
-    if (body && typeof body.connections === "number") { text.textContent = body.connections + " live connections"; text.className = ""; }
-    else text.textContent = "Not available: this Worker has no WebSocket connection counts to report (no WebSocket API, or no connections endpoint in this release).";
+    var list = $("ws-versions");
+    list.textContent = "";
+    text.className = "muted";
+    text.removeAttribute("data-connections");
+    if (body && body.stats) {
+      var n = body.stats.connections;
+      text.textContent = n + (n === 1 ? " live connection" : " live connections") + " over " + body.stats.hubs + " hubs";
+      text.className = "";
+      text.setAttribute("data-connections", String(n));
+      Object.keys(body.stats.byVersion || {}).forEach(function (v) {
+        var role = v === stage.deploymentId ? "stable" : stage.canary && v === stage.canary.deploymentId ? "canary" : "other";
+        list.appendChild(el("li", { "class": role, "data-version": v, text: role + " " + short(v) + ": " + body.stats.byVersion[v] }));
+      });
+    } else if (body && body.notWebSocket) text.textContent = "Not a WebSocket API: no connections to count.";
+    else text.textContent = "Not available: " + ((body && body.error) || "the connections could not be read") + ".";
   }
 
   // A session cookie from an earlier sign-in may still be valid: try it before asking for the token.

@@ -5,7 +5,9 @@
  * Amazon's header rules apply (mapping/headers.ts): the client headers it never carries on are dropped in the same
  * pass, `x-amzn-apigateway-api-id` is added, and the backend's reserved response headers come back as
  * `x-amzn-Remapped-*`. Mapped parameters (`requestParameters`, transform stage) are applied over the client's:
- * REST `integration.request.*`, or the HTTP flavour's `overwrite:` / `append:` / `remove:`.
+ * REST `integration.request.*`, or the HTTP flavour's `overwrite:` / `append:` / `remove:`. With
+ * `responseTransferMode: STREAM` the body is held to Amazon's streaming limits (streaming/guard.ts); with a VPC
+ * link on an HTTP API the stage leads the path, as Amazon sends it.
  */
 import type { Bundle, BundleHttpIntegration } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
@@ -16,12 +18,17 @@ import type { Integration } from "../types.ts";
 import { backendUrl, compileHeaderTemplates, setTemplatedHeaders } from "../http/url.ts";
 import { PROXY_DROPPED, remapBackendHeaders } from "../mapping/headers.ts";
 import { NEVER_SENT, type IntegrationRequest } from "../mapping/request.ts";
+import { streamedResponse } from "../streaming/response.ts";
 
 /** What the client's headers lose on the way: the platform's and the client-header rules, and Amazon's HTTP_PROXY list. */
 const NOT_CARRIED = droppedWith(PROXY_DROPPED);
 
 export function httpProxyIntegration(spec: BundleHttpIntegration, bundle: Bundle): Integration {
   const uri: TemplatePart[] = compileTemplate(spec.uri);
+  // Amazon's HTTP APIs send a private integration the request's own path, the stage first (`/prod/pets`), unless
+  // `overwrite:path` maps it; REST APIs send the URI's path, as for any HTTP integration.
+  const stageFirst = spec.vpcLink && bundle.api.flavor === "http";
+  const stream = spec.responseTransferMode === "STREAM";
   const headerTemplates = compileHeaderTemplates(spec.headers);
   const requestIdHeader = bundle.settings.requestIdHeader;
   return {
@@ -36,6 +43,7 @@ export function httpProxyIntegration(spec: BundleHttpIntegration, bundle: Bundle
       if (mapped) for (const op of mapped.operations) if (op.key.location === "path") path = op.value;
       let rendered = renderTemplate(uri, ctx.stageVariables, pathParams);
       if (path !== null) rendered = new URL(rendered).origin + (path.startsWith("/") ? path : "/" + path);
+      else if (stageFirst) rendered = new URL(rendered).origin + "/" + ctx.stage + ctx.path;
       const url = backendUrl(rendered, search, spec.service ? null : ctx.env);
       const method = spec.method ?? ctx.request.method;
       // Built from the client's headers, then changed in place: one copy of them for the whole subrequest.
@@ -49,7 +57,7 @@ export function httpProxyIntegration(spec: BundleHttpIntegration, bundle: Bundle
       setTemplatedHeaders(headers, headerTemplates, ctx);
       const res = proxiedResponse(await sendToBackend(ctx, outbound, spec.timeoutMs, spec.service));
       remapBackendHeaders(res.headers, requestIdHeader);
-      return res;
+      return stream ? streamedResponse(ctx, res, spec) : res;
     },
   };
 }

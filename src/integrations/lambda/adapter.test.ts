@@ -1,6 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, it, expect } from "vitest";
-import { lambdaWorker, runLambda, type LambdaContext, type LambdaOutcome } from "./adapter.ts";
+import { awslambda, lambdaWorker, runLambda, type LambdaContext, type LambdaOutcome } from "./adapter.ts";
+import { readPrelude } from "./stream.ts";
 import { buildEventV1, type LambdaEventV1 } from "./event.ts";
 import { parseReply } from "./reply.ts";
 
@@ -125,5 +126,58 @@ describe("runLambda", () => {
       headers: [["content-type", "text/plain"]],
       body: "GET /hello Jürgen",
     });
+  });
+});
+
+describe("streaming handlers (Lambda's response streaming)", () => {
+  const text = async (stream: ReadableStream<Uint8Array>) => new TextDecoder().decode(await new Response(stream).arrayBuffer());
+
+  it("write Lambda's wire format: a JSON prelude, eight NUL bytes, then the body as it is written", async () => {
+    const handler = awslambda.streamifyResponse(async (event: { name: string }, responseStream) => {
+      const out = awslambda.HttpResponseStream.from(responseStream, { statusCode: 201, headers: { "content-type": "text/plain" } });
+      out.write(`hello ${event.name}`);
+      await new Promise((r) => setTimeout(r, 5));
+      out.end("!");
+    });
+    const stream = await instance(lambdaWorker(handler)).invokeLambdaStream({ name: "Ada" });
+    const prelude = await readPrelude(stream.getReader());
+    if ("malformed" in prelude) throw new Error(prelude.malformed);
+    expect(prelude.metadata).toEqual({ statusCode: 201, headers: { "content-type": "text/plain" } });
+    expect(await text(prelude.body)).toBe("hello Ada!");
+  });
+
+  it("answer only streamed invocations; a buffered handler's streamed result has no prelude (the gateway refuses it)", async () => {
+    const streaming = instance(lambdaWorker(awslambda.streamifyResponse(async (_e, s) => s.end("x"))));
+    expect(await streaming.invokeLambda({})).toMatchObject({ errorType: "Runtime.StreamingHandler" });
+    const buffered = instance(lambdaWorker(() => ({ statusCode: 200, body: "b" })));
+    expect(await readPrelude((await buffered.invokeLambdaStream({})).getReader())).toEqual({ malformed: "the stream ended without the prelude's delimiter (eight NUL bytes)" });
+  });
+
+  it("a handler that throws errors the stream", async () => {
+    const worker = instance(lambdaWorker(awslambda.streamifyResponse(async () => Promise.reject(new Error("boom")))));
+    const prelude = await readPrelude((await worker.invokeLambdaStream({})).getReader());
+    expect(prelude).toMatchObject({ malformed: expect.stringMatching(/^the stream failed before its prelude/) });
+  });
+});
+
+describe("readPrelude", () => {
+  const chunks = (...parts: (string | number[])[]) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const p of parts) c.enqueue(typeof p === "string" ? new TextEncoder().encode(p) : new Uint8Array(p));
+        c.close();
+      },
+    });
+
+  it("finds a delimiter split across chunks and keeps what follows it", async () => {
+    const prelude = await readPrelude(chunks('{"statusCode":200}', [0, 0, 0], [0, 0, 0, 0, 0, 98, 111], "dy").getReader());
+    if ("malformed" in prelude) throw new Error(prelude.malformed);
+    expect(prelude.metadata).toEqual({ statusCode: 200 });
+    expect(new TextDecoder().decode(await new Response(prelude.body).arrayBuffer())).toBe("body");
+  });
+
+  it("refuses a prelude that is not JSON, or that runs past its bound without a delimiter", async () => {
+    expect(await readPrelude(chunks("{nope", [0, 0, 0, 0, 0, 0, 0, 0]).getReader())).toEqual({ malformed: "the prelude is not JSON" });
+    expect(await readPrelude(chunks("x".repeat(100), "y".repeat(100)).getReader(), 150)).toEqual({ malformed: "no prelude delimiter in the first 150 bytes" });
   });
 });

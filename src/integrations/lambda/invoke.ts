@@ -1,12 +1,13 @@
 /**
  * The gateway's side of the Lambda-style contract (`adapter.ts`), the one place an event is sent to a Worker: as
- * the RPC call `invokeLambda(event)` on its service binding, a channel no client can address, so no HTTP request —
+ * the RPC call `invokeLambda(event)` (or, for a streamed response, `invokeLambdaStream(event)`) on its service binding, a channel no client can address, so no HTTP request —
  * whatever its headers or body — can ever be taken for an event. Used by the `service` integration for Lambda proxy
  * events (1.0/2.0) and Lambda custom (non-proxy) events, including asynchronous ('Event') invocations, and by
  * custom authorizers bound as a service. Every reply is bounded (`maxPayloadBytes`) and waited for at most
  * `timeoutMs`.
  */
 import type { LambdaTarget } from "./adapter.ts";
+import { readPrelude } from "./stream.ts";
 
 /** Lambda's own limit on a synchronous response payload. */
 export const MAX_LAMBDA_REPLY_BYTES = 6 * 1024 * 1024;
@@ -76,4 +77,44 @@ function overLimit(text: string, limit: number): boolean {
   if (text.length > limit) return true;
   if (text.length * 3 <= limit) return false;
   return new TextEncoder().encode(text).byteLength > limit;
+}
+
+/** A streamed invocation once its prelude arrived: the metadata and the body still streaming; or why not. */
+export type StreamedInvocation =
+  | { ok: true; metadata: unknown; body: ReadableStream<Uint8Array> }
+  | { ok: false; why: "no-binding" | "timeout" | "failed" | "malformed"; detail: string };
+
+/**
+ * Calls `invokeLambdaStream(event)` on the service binding `name` (Lambda's InvokeWithResponseStream) and reads the
+ * stream's prelude (lambda/stream.ts), waiting at most `timeoutMs` for it; the body then streams for as long as the
+ * handler writes. A Worker without the method, or a stream that is not in Lambda's format, fails. Never throws.
+ */
+export async function invokeLambdaStream(env: Record<string, unknown>, name: string, event: unknown, timeoutMs: number): Promise<StreamedInvocation> {
+  const binding = env[name] as (Fetcher & LambdaTarget) | undefined;
+  if (!binding || typeof binding.fetch !== "function") return { ok: false, why: "no-binding", detail: `no service binding named ${name}` };
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(TIMED_OUT), timeoutMs);
+  });
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  try {
+    const prelude = await Promise.race([
+      (async () => {
+        const stream: unknown = await binding.invokeLambdaStream(event);
+        if (!(stream instanceof ReadableStream)) throw new Error("invokeLambdaStream did not return a stream");
+        reader = (stream as ReadableStream<Uint8Array>).getReader();
+        return readPrelude(reader);
+      })(),
+      timeout,
+    ]);
+    if ("malformed" in prelude) return { ok: false, why: "malformed", detail: `service ${name}: ${prelude.malformed}` };
+    return { ok: true, metadata: prelude.metadata, body: prelude.body };
+  } catch (err) {
+    // Whatever was started is abandoned: the handler sees its writes fail.
+    await reader?.cancel("abandoned").catch(() => {});
+    if (err === TIMED_OUT) return { ok: false, why: "timeout", detail: `service ${name}: no prelude in ${timeoutMs} ms` };
+    return { ok: false, why: "failed", detail: `service ${name}: ${(err as Error)?.message ?? String(err)}` };
+  } finally {
+    clearTimeout(timer);
+  }
 }

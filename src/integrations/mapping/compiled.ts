@@ -32,7 +32,7 @@ export interface CompiledResponse {
 }
 
 export interface CompiledMapping {
-  /** `full`: templates and integration responses apply (http, mock, service custom); `params`: parameters only (proxies). */
+  /** `full`: templates and integration responses apply (http, mock, service custom, aws, queue, workflow); `params`: parameters only (proxies). */
   kind: "full" | "params";
   flavor: Flavor;
   /** The integration type, for the header rules that differ by type. */
@@ -70,7 +70,13 @@ function selectionPattern(source: string): RE2JS {
 
 /** Compiles an integration's mapping; null when the integration has none and is a proxy (nothing to do). */
 export function compileMapping(spec: BundleIntegration, flavor: Flavor): CompiledMapping | null {
-  const full = spec.type === "http" || spec.type === "mock" || (spec.type === "service" && spec.payloadFormat === "custom");
+  const full =
+    spec.type === "http" ||
+    spec.type === "mock" ||
+    (spec.type === "service" && spec.payloadFormat === "custom") ||
+    (spec.type === "aws" && spec.subtype === null) ||
+    spec.type === "queue" ||
+    spec.type === "workflow";
   const mapping: BundleMapping | null = spec.mapping;
   if (!mapping && !full) return null;
   const m: BundleMapping = mapping ?? {

@@ -164,6 +164,30 @@ async function sourceValues(source: Source, params: MethodParams, context: Conte
 }
 
 async function httpValue(parts: HttpPart[], params: MethodParams, context: ContextMap, ctx: RequestContext, readText: () => Promise<string>): Promise<string> {
+  return headerValue(await httpText(parts, params, context, ctx, readText));
+}
+
+/**
+ * HTTP-flavour values rendered for this request as text (not single-lined: an AWS subtype's parameters are body
+ * fields, a MessageBody may hold newlines).
+ */
+export async function renderHttpValues(ctx: RequestContext, values: HttpPart[][]): Promise<string[]> {
+  const params = methodParams(ctx);
+  const context = buildContext(ctx);
+  let bodyText: string | null = null;
+  const readText = async (): Promise<string> => {
+    if (bodyText === null) {
+      const bytes = await ctx.readBody();
+      bodyText = bytes ? new TextDecoder().decode(bytes) : "";
+    }
+    return bodyText;
+  };
+  const out: string[] = [];
+  for (const parts of values) out.push(await httpText(parts, params, context, ctx, readText));
+  return out;
+}
+
+async function httpText(parts: HttpPart[], params: MethodParams, context: ContextMap, ctx: RequestContext, readText: () => Promise<string>): Promise<string> {
   let out = "";
   for (const part of parts) {
     if (typeof part === "string") out += part;
@@ -175,7 +199,7 @@ async function httpValue(parts: HttpPart[], params: MethodParams, context: Conte
     else if (part.kind === "stageVariable") out += ctx.stageVariables[part.name] ?? "";
     else out += contextValue(context, part.name) ?? "";
   }
-  return headerValue(out);
+  return out;
 }
 
 /** `$context.requestOverride.header|querystring|path.<name>` set by the request template win over the mapping. */

@@ -34,11 +34,16 @@ const NULL_BODY = new Set([204, 205, 304]);
 
 export async function mapResponse(ctx: RequestContext, m: CompiledMapping, request: IntegrationRequest, result: IntegrationResult, bundle: Bundle): Promise<Response> {
   if (!m.responses) {
-    const res = m.integration === "http" ? statusAndBody(result.response) : result.response;
+    let res = m.integration === "http" || m.integration === "aws" ? statusAndBody(result.response) : result.response;
+    // An integration whose request method is its own (an AWS action, a queue, a Workflow) answers HEAD with a body.
+    if (ctx.request.method === "HEAD" && res.body) {
+      await res.body.cancel().catch(() => {});
+      res = new Response(null, { status: res.status, headers: res.headers });
+    }
     const override = overridesOf(request);
     if (!override) return res;
     const status = override.status ?? res.status;
-    const out = new Response(NULL_BODY.has(status) ? null : res.body, { status, headers: res.headers });
+    const out = new Response(NULL_BODY.has(status) || ctx.request.method === "HEAD" ? null : res.body, { status, headers: res.headers });
     applyHeaderOverrides(out.headers, override.headers);
     return out;
   }
@@ -85,7 +90,7 @@ export async function mapResponse(ctx: RequestContext, m: CompiledMapping, reque
   return new Response(noBody ? null : body, { status, headers });
 }
 
-/** With no integration responses, an HTTP integration's client gets the backend's status, Content-Type and body. */
+/** With no integration responses, an HTTP (or AWS) integration's client gets the backend's status, Content-Type and body. */
 function statusAndBody(res: Response): Response {
   return new Response(res.body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/json" } });
 }

@@ -10,29 +10,27 @@
  *   error"}` on REST APIs, 500 `{"message":"Internal Server Error"}` on HTTP APIs.
  * - `custom`: Amazon's Lambda custom (non-proxy) integration — the mapped request is the event, over the same RPC
  *   call (lambda/invoke.ts), synchronously or as an asynchronous 'Event' invocation (customService below).
+ * - `responseTransferMode: STREAM`: `raw` streams as `http_proxy` does; `1.0` / `2.0` invoke the handler's streamed
+ *   response (service/stream.ts).
  */
 import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
-import type { Identity } from "../../authorizers/types.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { applyBackendHeaders, droppedWith, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
-import { buildEventV1, buildEventV2 } from "../lambda/event.ts";
-import { requestFacts } from "../lambda/facts.ts";
+import { applyBackendHeaders, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
 import { parseReply } from "../lambda/reply.ts";
-import { acceptsBinary, matchesMediaType } from "../media-types.ts";
+import { acceptsBinary } from "../media-types.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
 import { invokeLambda, MAX_LAMBDA_REPLY_BYTES, type Invocation } from "../lambda/invoke.ts";
 import { sendToBackend } from "../transport.ts";
-import { propagateTrace } from "../../observability/request-trace.ts";
-import { HIDDEN_FROM_MAPPING } from "../mapping/params.ts";
 import type { Integration } from "../types.ts";
-
-/** Content types a 2.0 event carries as text; anything else goes base64, as HTTP APIs do. */
-const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[a-z0-9.+-]+\+(json|xml))/i;
+import { streamedResponse } from "../streaming/response.ts";
+import { proxyEvent } from "./proxy-event.ts";
+import { streamingService } from "./stream.ts";
 
 export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundle): Integration {
   if (spec.payloadFormat === "raw") return rawService(spec);
   if (spec.payloadFormat === "custom") return customService(spec);
+  if (spec.responseTransferMode === "STREAM") return streamingService(spec, bundle);
   const format = spec.payloadFormat;
   const binaryTypes = bundle.settings.binaryMediaTypes;
   const malformed = (detail: string) =>
@@ -41,18 +39,7 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
   return {
     type: "service",
     async invoke(ctx: RequestContext): Promise<Response> {
-      const body = await ctx.readBody();
-      const contentType = ctx.request.headers.get("content-type");
-      const isBinaryBody = !!body && (format === "2.0" ? !TEXT_TYPES.test(contentType ?? "text/plain") : matchesMediaType(contentType, binaryTypes));
-      const facts = requestFacts(ctx, {
-        // What a Lambda behind API Gateway sees: end-to-end headers plus X-Forwarded-For/-Proto/-Port (Amazon
-        // sends no X-Forwarded-Host), not Cloudflare's own.
-        headers: lambdaHeaders(ctx),
-        body,
-        isBinaryBody,
-        ...(ctx.identity ? { authorizer: authorizerContext(ctx.identity, format) } : {}),
-      });
-      const event = format === "1.0" ? buildEventV1(facts) : buildEventV2(facts);
+      const event = await proxyEvent(ctx, format, binaryTypes);
       if (ctx.explain) ctx.explain.integration = { type: "service", target: `service ${spec.service} (Lambda proxy ${format} event)` };
       const started = performance.now();
       // Over RPC, never over HTTP: the one channel a client cannot address (lambda/adapter.ts).
@@ -135,34 +122,8 @@ function failure(service: string, outcome: Exclude<Invocation, { ok: true }>): s
   return outcome.why === "threw" ? `service ${service}: the handler threw ${outcome.errorType}` : outcome.detail;
 }
 
-/**
- * What a Lambda behind an authorizer finds in `requestContext.authorizer`, in each format's shape: 1.0 — JWT
- * `claims` (and `scopes`), or the principal and context of other authorizers; 2.0 — `{jwt: {claims, scopes}}`
- * or `{lambda: context}`.
- */
-export function authorizerContext(identity: Identity, format: "1.0" | "2.0"): Record<string, unknown> {
-  if (identity.type === "jwt") {
-    const jwt = { claims: identity.claims ?? {}, scopes: identity.scopes.length ? identity.scopes : null };
-    return format === "2.0" ? { jwt } : jwt;
-  }
-  const context = { principalId: identity.principalId, ...identity.context };
-  return format === "2.0" ? { lambda: context } : context;
-}
-
-/** Headers Amazon leaves out of the event (recorded: rest-headers-aws-proxy-full-mapping-and-remapped-response). */
-const NOT_IN_EVENT = droppedWith(HIDDEN_FROM_MAPPING);
-
-function lambdaHeaders(ctx: RequestContext): Headers {
-  const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, ctx.route?.headerPolicy, undefined, NOT_IN_EVENT);
-  headers.delete("x-forwarded-host");
-  // Identity headers (claimsToHeaders) overwrite or remove what the client sent, as for HTTP backends.
-  applyBackendHeaders(headers, ctx.backendHeaders);
-  // The trace, in the event's headers, as Amazon puts X-Amzn-Trace-Id there (and traceparent beside it).
-  propagateTrace(ctx, headers);
-  return headers;
-}
-
 function rawService(spec: BundleServiceIntegration): Integration {
+  const stream = spec.responseTransferMode === "STREAM";
   const path = spec.path ? compileTemplate(spec.path) : null;
   return {
     type: "service",
@@ -177,7 +138,7 @@ function rawService(spec: BundleServiceIntegration): Integration {
         spec.timeoutMs,
         spec.service,
       );
-      return proxiedResponse(res);
+      return stream ? streamedResponse(ctx, proxiedResponse(res), spec) : proxiedResponse(res);
     },
   };
 }

@@ -1,8 +1,10 @@
 /**
  * Shadow results batched per isolate, like metrics: each evaluation adds to the batch of its API, stage and
- * candidate; the batches go to each API's Registry (`recordShadow`) at most every METRICS_FLUSH_MS, through
+ * candidate; the batches go to each API's Registry (`recordShadow`, contract v1) at most every METRICS_FLUSH_MS, through
  * `waitUntil`. Bounded: at most SAMPLES_PER_FLUSH samples per kind per batch, BATCHES batches per isolate.
  */
+import { valueOf } from "../../../durable-objects/contract.ts";
+import { REGISTRY_CONTRACT } from "../../../durable-objects/registry/contract.ts";
 import type { Env } from "../../env.ts";
 import { registryFor, withTimeout } from "../../deploy/registry-client.ts";
 import type { ShadowBatch, ShadowDifference, ShadowSample } from "../../deploy/types.ts";
@@ -59,7 +61,13 @@ export const shadowBuffer = new ShadowBuffer();
 export async function flushShadow(env: Env, buffer = shadowBuffer): Promise<void> {
   await Promise.all(
     buffer.drain().map(({ api, stage, batch }) =>
-      withTimeout(registryFor(env, api).recordShadow(stage, batch), FLUSH_WAIT_MS, "the Registry").catch((err: unknown) => {
+      withTimeout(
+        registryFor(env, api)
+          .recordShadow({ v: REGISTRY_CONTRACT, stage, batch })
+          .then((reply) => valueOf<boolean>(reply, REGISTRY_CONTRACT, `Registry api:${api}`)),
+        FLUSH_WAIT_MS,
+        "the Registry",
+      ).catch((err: unknown) => {
         console.error(JSON.stringify({ level: "warn", event: "shadow-flush-failed", api, stage, evaluated: batch.evaluated, reason: (err as Error).message }));
       }),
     ),

@@ -16,7 +16,7 @@
  */
 import type { CompiledBundle, CompiledRoute } from "../../deploy/compiled-bundle.ts";
 import type { BundleIntegration } from "../../config/bundle.ts";
-import { HTTP_METHODS } from "../../config/types.ts";
+import { HTTP_METHODS, type Flavor } from "../../config/types.ts";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { hashKeyText } from "../../cache/key.ts";
@@ -57,7 +57,7 @@ const REACHES = "reaches the integration";
 /** An outcome that could not be evaluated without a side effect (never compared). */
 export const UNKNOWN = "unknown";
 
-const refusal = (e: unknown, flavor: "rest" | "http") => {
+const refusal = (e: unknown, flavor: Flavor) => {
   if (!(e instanceof GatewayError)) return "refused 500 (unexpected error)";
   return `refused ${e.options.status ?? responseDefault(e.type, flavor).status} (${e.type})`;
 };
@@ -255,7 +255,16 @@ export function describeTarget(spec: BundleIntegration, variables: Record<string
     }
     case "service":
       if (spec.payloadFormat === "raw") return `service ${spec.service} (${spec.path ? renderTemplate(compileTemplate(spec.path), variables, params) : path})`;
-      return `service ${spec.service} (Lambda ${spec.payloadFormat} event)`;
+      return `service ${spec.service} (Lambda ${spec.payloadFormat} event${spec.responseTransferMode === "STREAM" ? ", streamed" : ""})`;
+    case "aws":
+      // The service, region and action or path template: never the rendered path (it may carry the client's values).
+      return `aws ${spec.service} ${spec.subtype ?? `${spec.form} ${spec.target}`} (${spec.region})`;
+    case "queue":
+      return `queue ${spec.queue}${spec.batch ? " (batch)" : ""}`;
+    case "r2":
+      return `r2 ${spec.bucket} (${spec.action})`;
+    case "workflow":
+      return `workflow ${spec.workflow} (${spec.action})`;
   }
 }
 

@@ -2,12 +2,14 @@
  * API key: on a route with `apiKeyRequired`, the caller's key (`x-api-key`, or the custom authorizer's
  * `usageIdentifierKey` when the API says so) must exist, be enabled and cover this stage — directly (its
  * `stages`) or through one of its usage plans (Amazon's way) — else Amazon's 403 `{"message":"Forbidden"}`.
- * The covering plan's throttle and quota then apply (throttle stage). Keys are looked up by hash in the Registry and
- * remembered per isolate for the Registry memo bound, so a disabled key stops working within that bound (never
- * waiting on KV). Lookups of values never seen are budgeted per client: past it, 429 (retryable), never 403.
+ * The covering plan's throttle and quota then apply (throttle stage). Keys are looked up by hash in the KeyStore
+ * shard the hash belongs to (never one global object) and remembered per isolate for the Registry memo bound, so a
+ * disabled key stops working within that bound (never waiting on KV). Lookups of values never seen are budgeted per
+ * client: past it, 429 (retryable), never 403.
  */
 import type { Env } from "../../env.ts";
-import { registryKeys, withTimeout } from "../../deploy/registry-client.ts";
+import { KeyStoreClient } from "../../deploy/key-store-client.ts";
+import { withTimeout } from "../../deploy/registry-client.ts";
 import { DEFAULT_MEMO_MS } from "../../deploy/registry-source.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
@@ -16,8 +18,8 @@ import { DecisionRecord } from "../../observability/explain.ts";
 import { hashKey, wellFormedKey } from "../../security/api-keys.ts";
 import { LookupBudget } from "../../security/lookup-budget.ts";
 import { retryAfter } from "../../throttle/headers.ts";
-import type { KeyLookup } from "../../../durable-objects/registry/keys.ts";
-import { covers } from "../../../durable-objects/registry/keys.ts";
+import type { KeyLookup } from "../../deploy/types.ts";
+import { covers } from "../../../durable-objects/key-store/keys.ts";
 
 const MAX_MEMO = 50_000;
 const MAX_UNKNOWN = 10_000;
@@ -31,6 +33,8 @@ class KeyLookups {
   readonly #known = new Map<string, { key: KeyLookup; until: number }>();
   readonly #unknown = new Map<string, number>();
   readonly #budget = new LookupBudget();
+  /** Made on first use (the environment arrives with a request); remembers the recorded shard count. */
+  #store: KeyStoreClient | undefined;
 
   /**
    * The key a value names, or null. Memoised by the value itself (an exact match, as for JWTs): a memo hit costs no
@@ -55,7 +59,8 @@ class KeyLookups {
         });
     }
     // Fail closed: a key that cannot be checked is not accepted.
-    const key = await withTimeout(registryKeys(env).lookupKey(await hashKey(value)), 2000, "the Registry").catch((err: unknown) => {
+    this.#store ??= new KeyStoreClient(env);
+    const key = await withTimeout(this.#store.lookup(await hashKey(value)), 2000, "the key store").catch((err: unknown) => {
       throw new GatewayError("INVALID_API_KEY", { detail: `api key lookup failed: ${(err as Error).message}` });
     });
     const until = now + (Number(env.REGISTRY_MEMO_MS) || DEFAULT_MEMO_MS);

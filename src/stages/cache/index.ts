@@ -10,6 +10,7 @@
  * CACHE_INVALIDATE_SECRET value in `x-portico-cache-invalidate` — unless the stage turns requireAuthorization off.
  * Otherwise the stage's unauthorizedStrategy applies: 403, or the cached response (with or without a header).
  */
+import type { BundleIntegration } from "../../config/bundle.ts";
 import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
 import { cacheKeyText, hashKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
 import type { BundleRoute } from "../../config/bundle.ts";
@@ -74,7 +75,8 @@ export const cache: StageFactory = () =>
   async function cache(ctx, next) {
     const route = ctx.route;
     const settings = ctx.bundle!.bundle.stages[ctx.stage]?.cache;
-    if (!route || !settings?.enabled || route.spec.cache?.enabled === false || !settings.methods.includes(ctx.request.method)) return next();
+    // A streamed response is never cached (Amazon's rule for responseTransferMode STREAM): nothing buffers it.
+    if (!route || !settings?.enabled || route.spec.cache?.enabled === false || !settings.methods.includes(ctx.request.method) || streams(route.spec.integration)) return next();
     const statusHeader = ctx.bundle!.bundle.settings.cacheStatusHeader;
     const mark = (value: "HIT" | "MISS" | "BYPASS") => {
       ctx.cacheStatus = value;
@@ -163,3 +165,7 @@ export const cache: StageFactory = () =>
     );
     return new Response(toClient, res);
   };
+
+function streams(integration: BundleIntegration): boolean {
+  return "responseTransferMode" in integration && integration.responseTransferMode === "STREAM";
+}

@@ -1,6 +1,6 @@
 /**
  * What the respond stage does with a finished request for observability, in one place: the metrics record to every
- * sink (observability/sinks.ts), the access-log line, Server-Timing, the explain header, and — for a request sampled
+ * sink (observability/metrics-sink.ts), the access-log line, Server-Timing, the explain header, and — for a request sampled
  * for shadow evaluation — the candidate version's evaluation, in the background (`waitUntil`) so it never delays
  * the response.
  */
@@ -9,7 +9,7 @@ import { EXPLAIN_HEADER, explainHeader } from "../../observability/explain.ts";
 import { requestRecord } from "../../observability/record.ts";
 import { flushShadowIfDue } from "../../observability/shadow/buffer.ts";
 import { scheduleShadow } from "../../observability/shadow/schedule.ts";
-import { recordRequest } from "../../observability/sinks.ts";
+import { recordRequest } from "../../observability/metrics-sink.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { responseDefault } from "../../pipeline/gateway-responses.ts";
 

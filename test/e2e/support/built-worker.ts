@@ -43,6 +43,8 @@ const RECORDER_PATH = "/__e2e__/received";
 
 const recorderSource = (backendEntry: string) => `
 import Backend from ${JSON.stringify(backendEntry)};
+// The backend's named exports (its Workflow class) stay exported.
+export * from ${JSON.stringify(backendEntry)};
 const received = [];
 // The demo backend is a Worker entrypoint class (the Lambda adapter's): the recorder extends it, so HTTP requests
 // are recorded and Lambda events still arrive over RPC (invokeLambda), untouched.

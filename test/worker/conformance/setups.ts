@@ -3,12 +3,14 @@
  * translates the case's plain-words `config`, the backend standing in for the recorded one (the local Node backend
  * of test/support/backend-server.ts, or the test-only Lambda-style Workers of test/support/), how the recording's
  * abstract request parts are filled (`{stage}`, `<key value>`), and how the answer is observed — or why the case
- * cannot be replayed (SKIPPED). Expected values are never written here: they are read from the recording.
+ * cannot be replayed (SKIPPED), or which file replays it (the WebSocket cases: websocket.test.ts). Expected values are never written here: they are read from the recording.
  *
  * Backends: `backend/lambda-url` stands in for a Lambda function URL echo, `backend/httpbin` for httpbin,
- * `backend/verbatim` for a function that returns its input, `backend/objects` for S3 objects (an object store is
- * an HTTP GET), LAMBDA_ECHO / LAMBDA_CHOOSE / LAMBDA_IDENTITY / LAMBDA_SELECT / LAMBDA_OVERRIDE for the recorded
- * Lambda functions, AUTHORIZER_DOCS for the docs' sample Lambda authorizer.
+ * `backend/verbatim` for a function that returns its input, LAMBDA_ECHO / LAMBDA_CHOOSE / LAMBDA_IDENTITY /
+ * LAMBDA_SELECT / LAMBDA_OVERRIDE for the recorded Lambda functions, AUTHORIZER_DOCS for the docs' sample Lambda
+ * authorizer. The recorded S3 and SQS integrations are not stood in for: they are `type: aws` integrations, signed,
+ * against the local AWS-compatible server (test/support/aws-server.ts, `${stageVariables.aws}`), which verifies
+ * every signature and answers as S3 and SQS do.
  */
 import type { ApiDefinition, IntegrationDefinition, RouteDefinition } from "../../../src/config/types.ts";
 import recorded from "./aws-recorded.json";
@@ -21,8 +23,6 @@ const byId = (id: string) => CASES.find((c) => c.id === id)!;
 export type Observation =
   /** The response as the client got it. */
   | "response"
-  /** The body the backend received (`rendered_template`), read back from the local backend. */
-  | { backendBody: string }
   /** `{body, headers, response-headers}`: what an httpbin-style echo received, and the client's headers. */
   | "echo-http"
   /** The same for a Lambda custom integration whose function returns {statusCode, body: JSON of the event}. */
@@ -31,6 +31,8 @@ export type Observation =
   | "echo-lambda-proxy"
   /** The Lambda-URL echo without its `headers` (the recorded test removed them). */
   | "echo-without-headers"
+  /** The MessageBody the case's SQS queue received (`rendered_template_observed_via_sqs`), read from the AWS server. */
+  | "sqs-message"
   /** Which route answered (every route's mock names itself). */
   | "route";
 
@@ -44,13 +46,17 @@ export interface Setup {
   /** A request the recording describes in other words (a template applied to a payload). */
   request?: { method?: string; path?: string; body?: string };
   observe?: Observation;
-  /** Work before the request (keys, objects); returns more values for the request's abstract parts. */
-  prepare?: "api-key" | "api-key-disabled" | "objects" | "canary";
+  /**
+   * Work before the request (keys, objects stored in S3, the SQS queue); returns more values for the request's
+   * abstract parts. `queue`: stage variables `queue` and `queueUrl` name the case's own queue, created here.
+   */
+  prepare?: "api-key" | "api-key-disabled" | "objects" | "canary" | "queue";
   /** Requests sent before the recorded one (the recorded one is the next). */
   before?: number;
 }
 
-export type Entry = Setup | { skip: string };
+/** `replayedBy`: the case is replayed by another file of this directory (WebSocket cases need a WebSocket client). */
+export type Entry = Setup | { skip: string } | { replayedBy: string };
 
 /** Where Portico deliberately differs: the problems the comparison must find (and no others), and why. */
 export const DEVIATIONS: Record<string, { reason: string; problems: RegExp[] }> = {
@@ -200,17 +206,30 @@ const FULL_RESPONSE_PARAMETERS = Object.fromEntries(STANDARD_HEADERS.map((h) => 
 const single = (header: string, value: string) => ({ [`integration.request.header.${header}`]: `'${value}'` });
 const headerRoute = (integration: IntegrationDefinition): Setup => ({ definition: REST("test", { "GET /{resource}": { integration } }) });
 
-/** S3 stood in for by an object store over HTTP: GET object, Content-Type chosen by the client's header. */
+/** The credentials the AWS integrations sign with (Worker secrets the test Worker has; the AWS server knows them). */
+const AWS_CREDENTIALS = { accessKeyId: "AWS_TEST_ACCESS_KEY_ID", secretAccessKey: "AWS_TEST_SECRET_ACCESS_KEY" };
+/** The bucket the S3 cases' objects are stored in (prepare: "objects"). */
+export const CONFORMANCE_BUCKET = "conformance";
+
+/**
+ * The recorded S3 integration: GET object by the greedy path (mapped), the client's `response-content-type` header
+ * mapped to S3's query parameter of that name (S3 then answers with that Content-Type).
+ */
 const objects = (binaryMediaTypes: string[]): Setup => ({
   definition: REST(
     "test",
     {
       "ANY /{object_path+}": {
         integration: {
-          type: "http",
-          method: "GET",
-          uri: backend("objects/{object_path}"),
-          requestParameters: { "integration.request.querystring.response-content-type": "method.request.header.response-content-type" },
+          type: "aws",
+          uri: `arn:aws:apigateway:us-east-1:s3:path/${CONFORMANCE_BUCKET}/{object_path}`,
+          httpMethod: "GET",
+          credentials: AWS_CREDENTIALS,
+          endpoint: "${stageVariables.aws}",
+          requestParameters: {
+            "integration.request.path.object_path": "method.request.path.object_path",
+            "integration.request.querystring.response-content-type": "method.request.header.response-content-type",
+          },
           // The recorded responses carry S3's ETag: the recorded API maps it.
           responses: { default: { statusCode: 200, responseParameters: { "method.response.header.ETag": "integration.response.header.ETag" } } },
         },
@@ -317,7 +336,7 @@ const okMock: IntegrationDefinition = { type: "mock", body: { data: "ok" } };
 
 // ---- the table --------------------------------------------------------------------------------------------------
 
-const WEBSOCKET = { skip: "WebSocket APIs are issue 14's" };
+const WEBSOCKET = { replayedBy: "websocket.test.ts" };
 
 export const SETUPS: Record<string, Entry> = {
   // authorizers
@@ -622,9 +641,26 @@ export const SETUPS: Record<string, Entry> = {
     }),
   },
   "rest-vtl-context-keyset-rendering": {
-    // An SQS integration's rendered MessageBody, observed at the backend that received it (no AWS service needed).
-    definition: REST("testing", { "POST /sqs": { integration: { type: "http", method: "POST", uri: backend("verbatim/sqs"), passthroughBehavior: "NEVER", requestTemplates: { "application/json": KEYSET_TEMPLATE }, responses: { default: { statusCode: 200, responseTemplates: { "application/json": '{"message": "great success!"}' } } } } } }),
-    observe: { backendBody: "/verbatim/sqs" },
+    // The recorded SQS integration: SendMessage over SQS's JSON protocol, the MessageBody the template builds (the
+    // keyset loops, escaped into the JSON request), read back from the queue.
+    definition: REST("testing", {
+      "POST /sqs": {
+        integration: {
+          type: "aws",
+          uri: "arn:aws:apigateway:us-east-1:sqs:path/111111111111/${stageVariables.queue}",
+          httpMethod: "POST",
+          credentials: AWS_CREDENTIALS,
+          endpoint: "${stageVariables.aws}",
+          passthroughBehavior: "NEVER",
+          requestParameters: { "integration.request.header.X-Amz-Target": "'AmazonSQS.SendMessage'", "integration.request.header.Content-Type": "'application/x-amz-json-1.0'" },
+          // As the recorded template writes it: the MessageBody's JSON inside the request's JSON, its quotes escaped.
+          requestTemplates: { "application/json": `{"QueueUrl": "$stageVariables.queueUrl", "MessageBody": "${KEYSET_TEMPLATE.replace(/"/g, '\\"')}"}` },
+          responses: { default: { statusCode: 200, responseTemplates: { "application/json": '{"message": "great success!"}' } } },
+        },
+      },
+    }),
+    prepare: "queue",
+    observe: "sqs-message",
   },
   ...Object.fromEntries(CASES.filter((c) => c.id.startsWith("rest-vtl-input-body-")).map((c) => [c.id, inputBody])),
   "rest-vtl-input-json-path-size-docs-example": {

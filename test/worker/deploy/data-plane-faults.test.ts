@@ -1,6 +1,8 @@
 /**
  * The data plane when deployments misbehave: a Registry that throws or hangs (a fault-injection wrapper around
- * the real namespace), and bundles in KV that do not hash to their id.
+ * the real namespace), and bundles in KV that do not hash to their id. Where a test needs the configuration store
+ * down as a whole, KV's snapshots are made unreadable too: with them readable, an isolate follows the snapshots
+ * without the Registry (test/worker/deploy/snapshots.test.ts).
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { canonicalJson } from "../../../src/config/bundle.ts";
@@ -36,6 +38,7 @@ describe("Registry unreachable", () => {
 
     const logs = errorLog();
     control.fault = "throw";
+    control.snapshots = "throw";
     const v2 = await publish(definition(api, "v2")); // through the real Registry: this app cannot see it
     await sleep(MEMO_MS + 50);
     const calls = control.calls.length;
@@ -57,23 +60,26 @@ describe("Registry unreachable", () => {
 
     control.fault = "ok";
     await until(async () => versionOf(await who()) === short(v2), 2_500);
+    control.snapshots = "ok";
     expect(await (await who()).json()).toEqual({ tag: "v2" });
   });
 
   it("fails closed (503) when nothing was ever known: the embedded default never stands in for an unread Registry", async () => {
     const { env, control } = faultyEnv();
     control.fault = "throw";
+    control.snapshots = "throw";
     const logs = errorLog();
     const fetch = appOn(env);
     const res = await fetch("http://localhost/prod/health");
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ message: "Service Unavailable" });
     expect(versionOf(res)).toBeNull();
-    expect(control.calls).toContain("servingState");
+    expect(control.calls).toContain("serving");
     expect(logs()).toContainEqual(expect.objectContaining({ event: "registry-unreachable", key: EMBEDDED.bundle.api.name, keepServing: false }));
     expect(logs()).toContainEqual(expect.objectContaining({ event: "config-unavailable", api: EMBEDDED.bundle.api.name, stage: "prod" }));
     // Once the Registry answers that the stage was never published, the embedded default serves it.
     control.fault = "ok";
+    control.snapshots = "ok";
     await sleep(1_100); // past the retry delay after a failure
     const ok = await fetch("http://localhost/prod/health");
     expect([ok.status, versionOf(ok)]).toEqual([200, short(EMBEDDED.id)]);

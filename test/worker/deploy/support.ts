@@ -14,7 +14,8 @@ import type { Env } from "../../../src/env.ts";
 export const ENV = env as unknown as Env;
 export const TOKEN = "test-admin-token";
 export const FORCE_SECRET = "test-force-secret";
-export const EMBEDDED = embedded as { id: string; bundle: Bundle };
+/** What vitest.config.ts embeds: the example, and its WebSocket chat beside it (`others`). */
+export const EMBEDDED = embedded as { id: string; bundle: Bundle; others?: { id: string; bundle: Bundle }[] };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const short = (id: string) => id.slice(0, 12);
@@ -92,17 +93,30 @@ export async function until(probe: () => Promise<boolean>, limitMs: number, ever
 
 export type RegistryFault = "ok" | "throw" | "hang" | "no-bundle-copy";
 
+export interface FaultControl {
+  fault: RegistryFault;
+  /** Registry methods called, in order. */
+  calls: string[];
+  /** Bundle reads from KV (`bundle:*`). */
+  kv: "ok" | "throw";
+  /** Snapshot reads from KV (`snapshot:*`): as stored, throwing (KV down), or missing. */
+  snapshots: "ok" | "throw" | "miss";
+  /** Snapshot texts KV serves instead of what is stored (a stale copy at this location), by key. */
+  staleSnapshots: Map<string, string>;
+}
+
 /**
- * An environment whose REGISTRY wraps the real namespace; `fault` switches every call (or only `bundleText`)
- * to reject or never answer. Metrics flushing is pushed far out so a hung Registry never holds a test up.
+ * An environment whose REGISTRY wraps the real namespace; `fault` switches every call (or only the bundle copy:
+ * `bundle`, and `bundleText` of contract v0) to reject or never answer. Metrics flushing is pushed far out so a hung
+ * Registry never holds a test up.
  */
-export function faultyEnv(): { env: Env; control: { fault: RegistryFault; calls: string[]; kv: "ok" | "throw" } } {
-  const control = { fault: "ok" as RegistryFault, calls: [] as string[], kv: "ok" as "ok" | "throw" };
+export function faultyEnv(): { env: Env; control: FaultControl } {
+  const control: FaultControl = { fault: "ok", calls: [], kv: "ok", snapshots: "ok", staleSnapshots: new Map() };
   const real = ENV.REGISTRY;
   const call = (id: DurableObjectId, method: string, args: unknown[]): Promise<unknown> => {
     control.calls.push(method);
     const fault = control.fault;
-    if (fault === "throw" || (fault === "no-bundle-copy" && method === "bundleText")) return Promise.reject(new Error(`injected: Registry.${method} unreachable`));
+    if (fault === "throw" || (fault === "no-bundle-copy" && (method === "bundle" || method === "bundleText"))) return Promise.reject(new Error(`injected: Registry.${method} unreachable`));
     if (fault === "hang") return new Promise(() => {});
     const stub = real.get(id) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
     return stub[method]!(...args);
@@ -112,9 +126,18 @@ export function faultyEnv(): { env: Env; control: { fault: RegistryFault; calls:
     get: (id: DurableObjectId) =>
       new Proxy({}, { get: (_t, prop) => (typeof prop === "string" && prop !== "then" ? (...args: unknown[]) => call(id, prop, args) : undefined) }),
   };
-  // KV `BUNDLES` whose reads can be made to throw (`kv: "throw"`), as a KV outage does.
+  // KV `BUNDLES` whose reads can be made to throw (`kv`, `snapshots`), miss, or serve an older snapshot.
   const BUNDLES = {
-    get: (...args: Parameters<KVNamespace["get"]>) => (control.kv === "throw" ? Promise.reject(new Error("injected: KV unavailable")) : ENV.BUNDLES.get(...args)),
+    get: (...args: Parameters<KVNamespace["get"]>) => {
+      const key = String(args[0]);
+      if (key.startsWith("snapshot:")) {
+        if (control.snapshots === "throw") return Promise.reject(new Error("injected: KV unavailable"));
+        if (control.snapshots === "miss") return Promise.resolve(null);
+        const stale = control.staleSnapshots.get(key);
+        if (stale !== undefined) return Promise.resolve(stale);
+      } else if (control.kv === "throw") return Promise.reject(new Error("injected: KV unavailable"));
+      return ENV.BUNDLES.get(...args);
+    },
     put: (...args: Parameters<KVNamespace["put"]>) => ENV.BUNDLES.put(...args),
   };
   return { env: { ...ENV, REGISTRY: REGISTRY as unknown as Env["REGISTRY"], BUNDLES: BUNDLES as unknown as KVNamespace, METRICS_FLUSH_MS: "3600000" }, control };

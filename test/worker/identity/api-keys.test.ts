@@ -1,12 +1,14 @@
 /**
  * API keys end to end: created, changed and deleted through the admin API (the Worker's own entry, SELF), held
- * in the Registry's `keys` instance as hashes only, and enforced by the api-key stage of a gateway served from
+ * in KeyStore shards as hashes only, and enforced by the api-key stage of a gateway served from
  * this isolate (gatewayFor) — Amazon's 403 `{"message":"Forbidden"}` for every refusal (recorded rest-apikey-*),
  * the backend never called. Changes reach the data plane within the memo bound (REGISTRY_MEMO_MS=200 in tests).
  */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Registry } from "../../../durable-objects/registry/index.ts";
+import type { KeyStore } from "../../../durable-objects/key-store/index.ts";
+import { keyStoreName, shardOf } from "../../../durable-objects/key-store/layout.ts";
+import { KeyStoreClient } from "../../../src/deploy/key-store-client.ts";
 import type { ApiDefinition } from "../../../src/config/types.ts";
 import type { Env } from "../../../src/env.ts";
 import { generateKeyValue, hashKey, KEY_PATTERN } from "../../../src/security/api-keys.ts";
@@ -71,7 +73,10 @@ describe("keys through the admin API", () => {
       expect(text).not.toContain(value);
       expect(text).not.toContain(value.slice(4, 38)); // not even the random body
     }
-    const rows = await runInDurableObject(ENV.REGISTRY.get(ENV.REGISTRY.idFromName("keys")), (_r: Registry, state) =>
+    // Keys live in the KeyStore shard their hash belongs to.
+    const found = (await new KeyStoreClient(ENV).find(key.id))!;
+    expect(found.shard).toBe(shardOf(await hashKey(value), found.count));
+    const rows = await runInDurableObject(ENV.KEY_STORE.get(ENV.KEY_STORE.idFromName(keyStoreName(found.count, found.shard))), (_k: KeyStore, state) =>
       state.storage.sql.exec("SELECT * FROM api_keys WHERE id = ?", key.id).toArray(),
     );
     expect(rows).toHaveLength(1);

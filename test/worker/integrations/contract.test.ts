@@ -36,6 +36,20 @@ const service = (payloadFormat: "raw" | "1.0" | "2.0") => (target: string, timeo
   ...(timeoutMs ? { timeoutMs } : {}),
 });
 
+/**
+ * An AWS integration whose endpoint is the local Node backend (signed all the same; the backend ignores the
+ * signature): the transport every AWS service call takes, held to the contract. The AWS services themselves are
+ * aws.test.ts's, against the AWS-compatible server; queue, r2 and workflow integrations answer for their bindings
+ * with shapes of their own (no backend status to pass through), in queue.test.ts, r2.test.ts and workflow.test.ts.
+ */
+const aws = (target: string, timeoutMs?: number): IntegrationDefinition => ({
+  type: "aws",
+  uri: `arn:aws:apigateway:us-east-1:lambda:path${target}`,
+  credentials: { accessKeyId: "AWS_TEST_ACCESS_KEY_ID", secretAccessKey: "AWS_TEST_SECRET_ACCESS_KEY" },
+  endpoint: backendUrl(),
+  ...(timeoutMs ? { timeoutMs } : {}),
+});
+
 const CASES: ContractCase[] = [
   { name: "http_proxy", integration: node("http_proxy"), hits: nodeHits },
   { name: "http", integration: node("http"), hits: nodeHits },
@@ -51,6 +65,7 @@ const CASES: ContractCase[] = [
   { name: "service raw", integration: service("raw"), hits: (path) => workerHits("LAMBDA_ECHO", path) },
   { name: "service 1.0", integration: service("1.0"), hits: (path) => workerHits("LAMBDA_ECHO", path) },
   { name: "service 2.0", integration: service("2.0"), hits: (path) => workerHits("LAMBDA_ECHO", path) },
+  { name: "aws", integration: aws, hits: nodeHits },
 ];
 
 function definition(c: ContractCase): ApiDefinition {

@@ -104,7 +104,7 @@ describe("Analytics Engine data points", () => {
     expect(errors.filter((e) => e.includes("analytics-write-failed"))).toEqual([]);
   });
 
-  it("makes no Durable Object write per request once Analytics Engine is the source; batches to the Registry until then", async () => {
+  it("makes no Durable Object write per request once Analytics Engine is the source; batches to the local store until then", async () => {
     const api = `aeb-${uid()}`;
     const readable = { ANALYTICS: recordingDataset(), ANALYTICS_API_TOKEN: "t", ANALYTICS_SQL_URL: `${backendUrl()}/ae-sql/${api}`, METRICS_FLUSH_MS: "3600000" };
     const gw = await gatewayFor(measured(api), readable);
@@ -158,6 +158,32 @@ describe("metrics read back through the Analytics Engine SQL API", () => {
       expect(query).toContain("_sample_interval");
       expect(query).toContain("FORMAT JSON");
     }
+  });
+
+  it("adds WebSocket counts (never data points: hubs send them to the batched store) to the SQL API's answer", async () => {
+    const api = `aews-${uid()}`;
+    const published = await admin("/deployments", { json: { definition: measured(api), stage: "prod" } });
+    const { deployment } = (await published.json()) as { deployment: { id: string } };
+    const other = "ef".repeat(32);
+    const now = Date.now();
+    const slot = now - (now % 10_000);
+    const hist = Array(128).fill(0);
+    const ws = (version: string, wsConnects: number) => ({ stage: "prod", version, slot, count: 0, c4xx: 0, c5xx: 0, wsConnects, wsDisconnects: 1, wsMessages: 7, wsMessagesOut: 9, latency: hist, integrationLatency: hist });
+    const shard = ENV.METRICS_STORE.get(ENV.METRICS_STORE.idFromName(`metrics:${api}:3`));
+    expect(await shard.record({ v: 1, samples: [ws(deployment.id, 4), ws(other, 2)] })).toMatchObject({ ok: true });
+    await fetch(`${backendUrl()}/ae-sql-config/${api}`, {
+      method: "POST",
+      body: JSON.stringify({ counts: [{ version: deployment.id, count: "50", c4xx: "0", c5xx: "0", degraded: 0, failClosed: 0, cacheHits: "0", cacheMisses: "0", throttled: "0", refused: "0", p50: 1, p95: 2, p99: 3 }], integration: [] }),
+    });
+    const res = await adminOnAnalytics(api)(`/apis/${api}/stages/prod/metrics?minutes=5`);
+    const body = (await res.json()) as { source: string; versions: Record<string, unknown>[] };
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.source).toBe("analytics-engine");
+    expect(body.versions).toEqual([
+      expect.objectContaining({ version: deployment.id, role: "stable", count: 50, wsConnects: 4, wsDisconnects: 1, wsMessages: 7, wsMessagesOut: 9 }),
+      // Known only to the store (its connections, no request in the window): listed too.
+      expect.objectContaining({ version: other, role: "other", count: 0, wsConnects: 2 }),
+    ]);
   });
 
   it("answers the series per version and step, and 503 with the SQL API's reason when it fails", async () => {

@@ -114,6 +114,31 @@ describe("explain", () => {
     expect(record.integration.target).toBe(`${backendUrl()}/echo/${api}/mapped`);
   });
 
+  it("names the target of every integration kind: a signed AWS call's endpoint, a binding and its action (never a key or body)", async () => {
+    const api = `exb-${uid()}`;
+    const gw = await gatewayFor(
+      {
+        name: api,
+        stages: { prod: {} },
+        routes: {
+          "POST /enqueue": { integration: { type: "queue", queue: "ADOPTION_REQUESTS" } },
+          "GET /photos/{key}": { integration: { type: "r2", bucket: "PET_PHOTOS", key: "secret-prefix/{key}" } },
+          "GET /raw": { integration: { type: "service", service: "LAMBDA_ECHO", payloadFormat: "raw", path: "/echo/raw" } },
+        },
+      } as ApiDefinition,
+      { PORTICO_DEBUG_TOKEN: DEBUG_TOKEN },
+    );
+    const explain = async (res: Response) => {
+      await res.arrayBuffer();
+      return (decodeExplainHeader(header(res)!) as Record<string, any>).integration;
+    };
+    expect(await explain(await gw.fetch("/prod/enqueue", { method: "POST", headers: { ...debug, "content-type": "application/json" }, body: '{"pet":"private"}' }))).toEqual({ type: "queue", target: "queue ADOPTION_REQUESTS", latencyMs: expect.any(Number) });
+    const photo = await explain(await gw.fetch("/prod/photos/cat.jpg", { headers: debug }));
+    expect(photo).toEqual({ type: "r2", target: "r2 PET_PHOTOS (object)", latencyMs: expect.any(Number) });
+    expect(JSON.stringify(photo)).not.toContain("secret-prefix");
+    expect(await explain(await gw.fetch("/prod/raw", { headers: debug }))).toMatchObject({ type: "service", target: "service LAMBDA_ECHO (/echo/raw)", status: 200 });
+  });
+
   it("stays within its bound however many buckets apply", async () => {
     const api = `exb-${uid()}`;
     const gw = await gatewayFor(explained(api), { PORTICO_DEBUG_TOKEN: DEBUG_TOKEN });

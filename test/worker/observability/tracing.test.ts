@@ -1,7 +1,8 @@
 /**
  * Trace propagation through the pipeline, seen from the backends: the real Node backend records the `traceparent`
- * it got (http_proxy, http, a custom authorizer's URL), a bound Worker echoes what it got over HTTP (raw service),
- * and a Lambda-style Worker echoes its event (headers inside it). A caller's valid trace continues with the gateway
+ * it got (http_proxy, http, a custom authorizer's URL, a streamed route), a bound Worker echoes what it got over HTTP
+ * (raw service), and a Lambda-style Worker echoes its event (headers inside it), streamed or not. AWS integrations
+ * (signed) and queue envelopes are in test/worker/integrations/aws.test.ts and queue.test.ts. A caller's valid trace continues with the gateway
  * as the parent span; a malformed one is replaced, never passed on; a stage with tracing off takes no part.
  */
 import { describe, expect, it } from "vitest";
@@ -101,6 +102,25 @@ describe("trace propagation", () => {
     const atBackend = (await lastRequest(`/echo/${api}/guarded`)).headers.traceparent;
     expect(atAuthorizer).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-01$`));
     expect(atBackend).toBe(atAuthorizer);
+  });
+
+  it("reaches streamed routes: an http_proxy stream's backend, and a streamed Lambda event's headers", async () => {
+    const api = `trst-${uid()}`;
+    const tag = uid();
+    const gw = await gatewayFor({
+      name: api,
+      stages: { prod: {} },
+      routes: {
+        "GET /stream": { integration: { type: "http_proxy", uri: `${backendUrl()}/stall/${tag}?ms=1`, responseTransferMode: "STREAM" } },
+        "GET /event": { integration: { type: "service", service: "LAMBDA_ECHO", payloadFormat: "2.0", responseTransferMode: "STREAM" } },
+      },
+    } as ApiDefinition);
+    const trace = (value: string | undefined) => TRACEPARENT.exec(value ?? "")?.[1];
+    expect(await (await gw.fetch("/prod/stream", { headers: { traceparent: TP } })).text()).toBe("first\nlate\n");
+    expect(trace((await lastRequest(`/stall/${tag}`)).headers.traceparent)).toBe(TRACE);
+    const event = (await (await gw.fetch("/prod/event", { headers: { traceparent: TP } })).json()) as { headers: Record<string, string> };
+    expect(trace(lower(event.headers).traceparent)).toBe(TRACE);
+    expect(lower(event.headers)["x-amzn-trace-id"]).toMatch(/^Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=[0-9a-f]{16};Sampled=1$/);
   });
 
   it("takes no part when the stage turns tracing off: the client's headers pass as they are", async () => {

@@ -2,7 +2,9 @@
  * Issue 10, item 2: a configuration-store fault never rolls a fresh isolate back to a weaker version. The
  * embedded bundle (v1, no authorizer) is the API's first version; the Registry has since published v2, which puts
  * an authorizer on every route. A fresh isolate (a new app, empty memo) whose Registry throws or hangs, or whose
- * KV read throws, must answer 401 (it read v2 another way) or 503 — never v1's 200.
+ * KV read throws, must answer 401 (it read v2 another way) or 503 — never v1's 200. "Nothing known" needs both
+ * configuration sources down: the Registry and KV's snapshots (a fresh snapshot alone serves v2: 401; the snapshot
+ * cases are in test/worker/deploy/snapshots.test.ts).
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { compileDefinition } from "../../../src/config/compile.ts";
@@ -45,6 +47,7 @@ describe("a fresh isolate with a failing config store", () => {
     const { api, v1 } = await setup();
     const { env, control } = faultyEnv();
     control.fault = "throw";
+    control.snapshots = "throw";
     const logs = errorLog();
     const fetch = appOn(env, v1);
     const res = await fetch(`http://${api}.test/who`);
@@ -64,6 +67,7 @@ describe("a fresh isolate with a failing config store", () => {
     const { api, v1 } = await setup();
     const { env, control } = faultyEnv();
     control.fault = "hang";
+    control.snapshots = "miss";
     errorLog();
     const res = await appOn(env, v1)(`http://${api}.test/who`);
     expect(res.status).toBe(503);

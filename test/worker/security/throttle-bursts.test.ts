@@ -42,12 +42,12 @@ function hangable() {
   const ns = {
     idFromName: (name: string) => real.idFromName(name),
     get: (id: DurableObjectId) => {
-      const call = (method: "lease" | "peek") => (...args: unknown[]) => {
+      const call = (method: "acquire" | "probe" | "lease" | "peek") => (...args: unknown[]) => {
         control.calls++;
         if (control.hang) return new Promise(() => {});
         return (real.get(id) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
       };
-      return { lease: call("lease"), peek: call("peek") };
+      return { acquire: call("acquire"), probe: call("probe"), lease: call("lease"), peek: call("peek") };
     },
   };
   return { env: { RATE_LIMITER: ns } as unknown as Partial<Env>, control };

@@ -4,6 +4,8 @@ import "vitest";
 declare module "vitest" {
   export interface ProvidedContext {
     backendUrl: string;
+    /** The local AWS-compatible server (test/support/aws-server.ts). */
+    awsUrl: string;
   }
 }
 

@@ -18,8 +18,9 @@ const spec = (rate: number, burst: number, strict = false): LimitSpec => ({ rate
 type Fault = "ok" | "throw" | "hang";
 
 /**
- * The real RATE_LIMITER namespace behind a proxy that records every `lease` call (and, apart, every `peek`: the
- * health probe of an object known to be down) and can make them throw or hang.
+ * The real RATE_LIMITER namespace behind a proxy that records every lease call (`acquire`, or `lease` in contract v0)
+ * and, apart, every probe (`probe` / `peek`: the health probe of an object known to be down), and can make them throw
+ * or hang.
  */
 function countingNamespace() {
   const control = { fault: "ok" as Fault, calls: 0, probes: 0 };
@@ -32,6 +33,8 @@ function countingNamespace() {
   const ns = {
     idFromName: (name: string) => real.idFromName(name),
     get: (id: DurableObjectId) => ({
+      acquire: (...args: Parameters<RateLimiter["acquire"]>) => (control.calls++, faulty<unknown>(() => real.get(id).acquire(...args))),
+      probe: (...args: Parameters<RateLimiter["probe"]>) => (control.probes++, faulty<unknown>(() => real.get(id).probe(...args))),
       lease: (...args: Parameters<RateLimiter["lease"]>) => (control.calls++, faulty(() => real.get(id).lease(...args))),
       peek: (...args: Parameters<RateLimiter["peek"]>) => (control.probes++, faulty(() => real.get(id).peek(...args))),
     }),

@@ -1,5 +1,8 @@
-/** API keys in the Registry's `keys` instance (table api_keys, STORAGE.md). Values never reach storage: only hashes. */
-import { fail, type Result } from "./stages.ts";
+/**
+ * API keys in SQLite (table api_keys, STORAGE.md): a KeyStore shard's keys, and — read-only since KeyStore — the
+ * Registry's `keys` instance's from before it. Values never reach storage: only hashes.
+ */
+import { fail, type Result } from "../registry/stages.ts";
 import type { ApiKeyRecord, KeyLookup } from "../../src/deploy/types.ts";
 
 export type { ApiKeyRecord, KeyLookup };
@@ -28,6 +31,38 @@ export function insertKey(
     input.id, input.name, input.description, input.hash, input.hint, input.enabled ? 1 : 0, JSON.stringify(input.stages), JSON.stringify(input.plans ?? []), now, now,
   );
   return getKey(sql, input.id)!;
+}
+
+/** A stored row, hash included: what a shard copies from the Registry's table (timestamps kept). */
+export interface KeyRow extends Record<string, SqlStorageValue> {
+  id: string;
+  name: string;
+  description: string | null;
+  hash: string;
+  hint: string;
+  enabled: number;
+  stages: string;
+  plans: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Rows whose hash is in [from, to) and after `after`, in hash order. */
+export function rowsInRange(sql: SqlStorage, from: string, to: string | null, after: string, limit: number): KeyRow[] {
+  const start = after > from ? after : from;
+  const op = after > from ? ">" : ">=";
+  const rows = to === null
+    ? sql.exec<KeyRow>(`SELECT id, name, description, hash, hint, enabled, stages, plans, created_at, updated_at FROM api_keys WHERE hash ${op} ? ORDER BY hash LIMIT ?`, start, limit)
+    : sql.exec<KeyRow>(`SELECT id, name, description, hash, hint, enabled, stages, plans, created_at, updated_at FROM api_keys WHERE hash ${op} ? AND hash < ? ORDER BY hash LIMIT ?`, start, to, limit);
+  return rows.toArray();
+}
+
+/** Inserts a copied row unless a key with its id or hash is already there (the copy never overwrites). */
+export function insertRow(sql: SqlStorage, r: KeyRow): void {
+  sql.exec(
+    "INSERT OR IGNORE INTO api_keys (id, name, description, hash, hint, enabled, stages, plans, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    r.id, r.name, r.description, r.hash, r.hint, r.enabled, r.stages, r.plans, r.created_at, r.updated_at,
+  );
 }
 
 export function getKey(sql: SqlStorage, id: string): ApiKeyRecord | undefined {

@@ -1,0 +1,79 @@
+/**
+ * The bundle versions a hub's connections use, kept in the hub's own SQLite (`bundles`, STORAGE.md): the Worker
+ * sends a version along with the first connection that needs it, and a hub woken from hibernation in a fresh
+ * isolate reads it from here — one row per version, never one per connection, and no KV or Registry call.
+ * Versions no connection uses any more are dropped by the hub's alarm.
+ */
+import { upgradeBundle, type Bundle } from "../../src/config/bundle.ts";
+import { CompiledBundle } from "../../src/deploy/compiled-bundle.ts";
+
+/**
+ * Per isolate, shared by every hub instance in it: a hub woken from hibernation in an isolate that survived reads
+ * no storage at all. Versions are immutable, so the memo never goes stale; it is bounded like CompiledBundle's.
+ */
+const isolateMemo = new Map<string, CompiledBundle>();
+const MAX_MEMOISED = 32;
+
+/** Forgets the isolate's memo: what a hub sees when its isolate was evicted while it hibernated (tests). */
+export function forgetIsolateBundles(): void {
+  isolateMemo.clear();
+}
+
+export class HubBundles {
+  readonly #sql: SqlStorage;
+  readonly #known = isolateMemo;
+  /** Versions this hub has in its own storage (checked on connect: the isolate's memo may hold another hub's). */
+  readonly #stored = new Set<string>();
+  #ready = false;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+  }
+
+  /** Created on first use, so a wake that needs no bundle touches no storage. */
+  #table(): SqlStorage {
+    if (!this.#ready) {
+      this.#sql.exec("CREATE TABLE IF NOT EXISTS bundles (id TEXT PRIMARY KEY, bundle TEXT NOT NULL, added_at INTEGER NOT NULL)");
+      this.#ready = true;
+    }
+    return this.#sql;
+  }
+
+  /** True when this hub's own storage holds the version (what a connection needs before the hub accepts it). */
+  holds(id: string): boolean {
+    if (this.#stored.has(id)) return true;
+    if (!this.#table().exec("SELECT 1 FROM bundles WHERE id = ?", id).toArray().length) return false;
+    this.#stored.add(id);
+    return true;
+  }
+
+  get(id: string): CompiledBundle | undefined {
+    const known = this.#known.get(id);
+    if (known) return known;
+    const row = this.#table().exec<{ bundle: string }>("SELECT bundle FROM bundles WHERE id = ?", id).toArray()[0];
+    if (!row) return undefined;
+    const compiled = CompiledBundle.of(id, upgradeBundle(JSON.parse(row.bundle) as Bundle));
+    this.#remember(id, compiled);
+    return compiled;
+  }
+
+  put(id: string, bundle: Bundle): void {
+    this.#stored.add(id);
+    this.#table().exec("INSERT OR IGNORE INTO bundles (id, bundle, added_at) VALUES (?, ?, ?)", id, JSON.stringify(bundle), Date.now());
+    this.#remember(id, CompiledBundle.of(id, upgradeBundle(bundle)));
+  }
+
+  #remember(id: string, compiled: CompiledBundle): void {
+    if (this.#known.size >= MAX_MEMOISED) this.#known.delete(this.#known.keys().next().value!);
+    this.#known.set(id, compiled);
+  }
+
+  /** Drops every version not in `inUse`. */
+  prune(inUse: ReadonlySet<string>): void {
+    for (const { id } of this.#table().exec<{ id: string }>("SELECT id FROM bundles").toArray())
+      if (!inUse.has(id)) {
+        this.#sql.exec("DELETE FROM bundles WHERE id = ?", id);
+        this.#stored.delete(id);
+      }
+  }
+}
