@@ -8,6 +8,10 @@
  * The profile sees the Worker's isolate only: HTTP parsing, Miniflare's own Workers (its entry, the Cache API and
  * KV emulation, subrequest plumbing) run elsewhere in workerd, which /proc's CPU µs/req in the bench includes.
  * The profiler itself slows the isolate a little (both sides alike). A diagnostic, never a benchmark figure.
+ *
+ * BENCH_PROFILE=heap profiles allocation instead of time: V8's sampling heap profiler, counting objects the
+ * garbage collector has already taken as well as live ones, so the figures are bytes allocated per request by
+ * function (what a generational GC has to sweep), sampled every 128 bytes on average.
  */
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
@@ -24,6 +28,10 @@ const ROUNDS = Number(process.env.BENCH_PROFILE_ROUNDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const INSPECTOR_BASE_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9330);
+const HEAP = process.env.BENCH_PROFILE === "heap";
+/** What the profile counts per request. */
+const UNIT = HEAP ? "bytes" : "µs";
+const SEEN = HEAP ? "JavaScript allocation seen by the profiler" : "JavaScript CPU seen by the profiler";
 const log = (line: string) => process.stderr.write(line + "\n");
 
 /** A Chrome DevTools Protocol session with one Worker's isolate. */
@@ -72,6 +80,32 @@ function moduleMarkers(script: string): { line: number; module: string }[] {
     .flatMap((text, line) => (/^\/\/ [\w@.][\w@./-]*\.(?:ts|js|json)$/.test(text) ? [{ line, module: text.slice(3) }] : []));
 }
 
+interface HeapNode {
+  callFrame: CpuProfile["nodes"][number]["callFrame"];
+  selfSize: number;
+  id: number;
+  children: HeapNode[];
+}
+
+/**
+ * A sampling heap profile in the CPU profile's shape, so one aggregation serves both: one "sample" per node, its
+ * bytes in place of the time delta that follows it.
+ */
+function heapAsCpuProfile(head: HeapNode): CpuProfile {
+  const out: CpuProfile = { nodes: [], samples: [], timeDeltas: [0] };
+  const walk = (node: HeapNode) => {
+    out.nodes.push({ id: node.id, callFrame: node.callFrame });
+    if (node.selfSize > 0) {
+      out.samples.push(node.id);
+      out.timeDeltas.push(node.selfSize);
+    }
+    node.children.forEach(walk);
+  };
+  walk(head);
+  out.samples.push(head.id); // read by no one: aggregate() pairs sample i with delta i + 1
+  return out;
+}
+
 interface SideProfile {
   name: string;
   requests: number;
@@ -110,9 +144,9 @@ function aggregate(name: string, profile: CpuProfile, requests: number, seconds:
 const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
 
 function print(side: SideProfile): void {
-  log(`\n${side.name}: ${side.requests.toLocaleString("en-US")} requests, ${Math.round(side.reqPerSec).toLocaleString("en-US")} req/s; JavaScript CPU seen by the profiler ${side.totalUs.toFixed(1)} µs/request`);
-  log(`  other isolates of its workerd (Miniflare's), µs/request: ${top(side.otherIsolates, 10).filter(([, us]) => us >= 0.05).map(([id, us]) => `${id} ${us.toFixed(1)}`).join(", ") || "none"}`);
-  log("  by module (self time, µs/request):");
+  log(`\n${side.name}: ${side.requests.toLocaleString("en-US")} requests, ${Math.round(side.reqPerSec).toLocaleString("en-US")} req/s; ${SEEN} ${side.totalUs.toFixed(1)} ${UNIT}/request`);
+  log(`  other isolates of its workerd (Miniflare's), ${UNIT}/request: ${top(side.otherIsolates, 10).filter(([, us]) => us >= 0.05).map(([id, us]) => `${id} ${us.toFixed(1)}`).join(", ") || "none"}`);
+  log(`  by module (self ${HEAP ? "allocation" : "time"}, ${UNIT}/request):`);
   for (const [module, us] of top(side.byModule, 15)) log(`    ${us.toFixed(2).padStart(8)}  ${module}`);
   log("  by function:");
   for (const [fn, us] of top(side.byFunction, 20)) log(`    ${us.toFixed(2).padStart(8)}  ${fn}`);
@@ -122,7 +156,7 @@ function diff(a: SideProfile, b: SideProfile): void {
   const keys = new Set([...a.byModule.keys(), ...b.byModule.keys()]);
   const rows = [...keys].map((k) => [k, (b.byModule.get(k) ?? 0) - (a.byModule.get(k) ?? 0)] as const).sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]));
   const others = (x: SideProfile) => [...x.otherIsolates.values()].reduce((m, n) => m + n, 0);
-  log(`\n${b.name} − ${a.name}: ${(b.totalUs - a.totalUs).toFixed(1)} µs/request of the Worker's JavaScript, ${(others(b) - others(a)).toFixed(1)} in Miniflare's isolates; by module:`);
+  log(`\n${b.name} − ${a.name}: ${(b.totalUs - a.totalUs).toFixed(1)} ${UNIT}/request of the Worker's JavaScript, ${(others(b) - others(a)).toFixed(1)} in Miniflare's isolates; by module:`);
   for (const [module, d] of rows.slice(0, 15)) log(`    ${(d >= 0 ? "+" : "") + d.toFixed(2).padStart(7)}  ${module}`);
 }
 
@@ -154,13 +188,24 @@ async function profileRound(side: Side): Promise<void> {
   const sessions = await Promise.all((await isolates(side.port)).map(async ({ id, url }) => ({ id, inspector: await Inspector.connect(url) })));
   try {
     for (const { inspector } of sessions) {
-      await inspector.send("Profiler.enable");
-      await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
-      await inspector.send("Profiler.start");
+      if (HEAP) {
+        await inspector.send("HeapProfiler.enable");
+        await inspector.send("HeapProfiler.startSampling", { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      } else {
+        await inspector.send("Profiler.enable");
+        await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
+        await inspector.send("Profiler.start");
+      }
     }
     const run = await load(side.url, side.target, side.stream, SECONDS / ROUNDS, CONNECTIONS);
     const profiles = new Map<string, CpuProfile>();
-    for (const { id, inspector } of sessions) profiles.set(id, (await inspector.send<{ profile: CpuProfile }>("Profiler.stop")).profile);
+    for (const { id, inspector } of sessions)
+      profiles.set(
+        id,
+        HEAP
+          ? heapAsCpuProfile((await inspector.send<{ profile: { head: HeapNode } }>("HeapProfiler.stopSampling")).profile.head)
+          : (await inspector.send<{ profile: CpuProfile }>("Profiler.stop")).profile,
+      );
     side.rounds.push({ profiles, requests: run.totalCompletedRequests, seconds: run.duration });
   } finally {
     for (const { inspector } of sessions) inspector.close();

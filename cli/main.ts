@@ -16,6 +16,8 @@ import { diffCommand, historyCommand, rollbackCommand, stagesCommand } from "./c
 import { devCommand } from "./commands/dev.ts";
 import { embedCommand } from "./commands/embed.ts";
 import { explainCommand } from "./commands/explain.ts";
+import { exportCommand } from "./commands/export.ts";
+import { importCommand } from "./commands/import.ts";
 import { initCommand } from "./commands/init.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { schemaCommand } from "./commands/schema.ts";
@@ -31,6 +33,8 @@ export const COMMANDS: Command[] = [
   buildCommand,
   embedCommand,
   schemaCommand,
+  importCommand,
+  exportCommand,
   deployCommand,
   stagesCommand,
   historyCommand,

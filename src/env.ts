@@ -39,7 +39,7 @@ export interface Env {
   REGISTRY_MEMO_MS?: string;
   /** How often an isolate sends its batched metrics to the MetricsStore, in ms (default 5000). */
   METRICS_FLUSH_MS?: string;
-  /** How long an isolate answers from a cache entry in its own memory, in ms (default 5000, 0 = off, at most 60000). */
+  /** How long an isolate answers from a cache entry in its own memory, in ms (default 30000, 0 = off, at most 60000). */
   CACHE_MEMORY_MS?: string;
   /** Secret: callers sending it in `x-portico-cache-invalidate` may refresh cache entries with max-age=0. */
   CACHE_INVALIDATE_SECRET?: string;

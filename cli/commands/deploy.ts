@@ -12,7 +12,8 @@ import { compileDefinition } from "../../src/config/compile.ts";
 import type { DeploymentRecord, StageState } from "../../src/deploy/types.ts";
 import { isStage, shaped } from "../client.ts";
 import { CONNECTION_HELP, type Command } from "../command.ts";
-import { definitionError, formatErrors, readDefinitionFile } from "../definition-file.ts";
+import { definitionError, formatErrors } from "../definition-file.ts";
+import { IMPORT_FLAGS, IMPORT_HELP, importOptionsFrom } from "../import-options.ts";
 import { checkDefinitionFile, environmentFor } from "../environment/index.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { shortId } from "../output.ts";
@@ -20,9 +21,10 @@ import { withProgress } from "../progress.ts";
 import { clientFrom, CONNECTION_OPTIONS, print, serverFacts } from "./connection.ts";
 import { stageTable } from "./stage-table.ts";
 
-const USAGE = `usage: portico deploy FILE --stage S [--canary P] [--description TEXT] [--secrets NAMES] [--config PATH] [--skip-env-check]
+const USAGE = `usage: portico deploy FILE --stage S [--canary P] [--description TEXT] [--secrets NAMES] [--config PATH] [--skip-env-check] [export options]
 
-Publishes FILE as an immutable version and points stage S at it (or, with --canary, sends P percent of S's
+Publishes FILE (a definition, or an Amazon export or template converted as \`portico import\` converts it, with
+stage S) as an immutable version and points stage S at it (or, with --canary, sends P percent of S's
 traffic to it). FILE is checked first, as \`portico validate\` checks it, for stage S: service bindings against the
 wrangler config, secrets against --secrets (or .dev.vars for a local server; else a warning names each secret
 the Worker must have), stage variables S does not define. A \`portico dev\` server that would not serve the
@@ -35,6 +37,8 @@ options:
   --secrets NAMES     comma-separated secret names the Worker has (e.g. from \`wrangler secret list\`)
   --config PATH       the gateway's wrangler config (default: the nearest wrangler.toml above FILE)
   --skip-env-check    do not check bindings, secrets and stage variables
+
+${IMPORT_HELP}
 
 ${CONNECTION_HELP}`;
 
@@ -56,6 +60,7 @@ export const deployCommand: Command = {
         secrets: { type: "string" },
         config: { type: "string" },
         "skip-env-check": { type: "boolean" },
+        ...IMPORT_FLAGS,
       },
     });
     const file = positionals[0];
@@ -67,7 +72,10 @@ export const deployCommand: Command = {
 
     const environment = values["skip-env-check"] ? null : environmentFor(file, { config: values.config, secrets: values.secrets, remote: !client.isLocal });
     // A server on this machine (portico dev) allows local backends; the server checks again under its own rules.
-    const report = await checkDefinitionFile(file, environment, { stage: values.stage, canary: canary !== undefined, localDev: client.isLocal });
+    // An export is converted with S as its stage (unless --map names the stages).
+    const importOptions = importOptionsFrom(values);
+    if (!importOptions.stages) importOptions.stages = [values.stage];
+    const report = await checkDefinitionFile(file, environment, { stage: values.stage, canary: canary !== undefined, localDev: client.isLocal, importOptions });
     // Warnings go to stderr either way (stdout stays the one result or error document).
     if (report.warnings.length) console.error(formatErrors(file, [], report.warnings));
     if (report.errors.length) throw definitionError(file, report.errors);
@@ -80,7 +88,7 @@ export const deployCommand: Command = {
     if (unserved && facts.dev) throw new CliError(`refused: ${unserved}`, EXIT.refused);
     if (unserved) console.error(`warning: ${unserved}`);
 
-    const text = await readDefinitionFile(file);
+    const text = report.text;
     const { status, body: answer } = await withProgress(
       `deploying ${file} to ${values.stage}`,
       client.request("POST", "/deployments", {

@@ -22,11 +22,13 @@ import { PROJECT_ROOT, shown } from "../paths.ts";
 import { adminState, banner } from "../dev/banner.ts";
 import { removeSession, removeStaleSessions, sessionConfig, sessionPaths, writeSessionConfig, type DevVars, type SessionPaths } from "../dev/session.ts";
 import { WranglerDev } from "../dev/wrangler-process.ts";
-import { writeEmbedded } from "./embed.ts";
+import { embeddedConflict, writeEmbedded } from "./embed.ts";
+import { IMPORT_FLAGS, IMPORT_HELP, importOptionsFrom } from "../import-options.ts";
+import type { ImportOptions } from "../../src/config/import/index.ts";
 
-const USAGE = `usage: portico dev FILE [--with MORE ...] [--port N] [--ip ADDR] [--published STAGES] [--fresh] [--config PATH ...] [-- WRANGLER_ARGS]
+const USAGE = `usage: portico dev FILE [--with MORE ...] [--port N] [--ip ADDR] [--published STAGES] [--fresh] [--config PATH ...] [export options] [-- WRANGLER_ARGS]
 
-Serves FILE locally with wrangler dev: local KV, Durable Objects and secrets (.dev.vars), no account. Every stage
+Serves FILE (a definition, or an Amazon export or SAM/CloudFormation template, converted on the fly) locally with wrangler dev: local KV, Durable Objects and secrets (.dev.vars), no account. Every stage
 of FILE is served from FILE, even one a local \`portico deploy\` published earlier, unless --published names it.
 Saving FILE reloads it (or prints its errors, field by field, and keeps serving the last good version); a change
 to .dev.vars or to the wrangler config reloads the Worker with it.
@@ -45,7 +47,11 @@ options:
   --config PATH        the gateway Worker's wrangler config (default: the nearest wrangler.toml above FILE, else
                        Portico's own); repeat to run more Workers beside it (Portico's own config brings the
                        example's demo backend, examples/backend)
-  -- WRANGLER_ARGS     passed to wrangler dev as they are (e.g. -- --inspector-port 9230)`;
+  -- WRANGLER_ARGS     passed to wrangler dev as they are (e.g. -- --inspector-port 9230)
+
+${IMPORT_HELP}
+  --stage NAME                the stages to create (repeatable; default: the export's)
+These options apply to FILE; a --with file that is an export is converted with the defaults.`;
 
 export const devCommand: Command = {
   name: "dev",
@@ -72,6 +78,8 @@ async function dev(args: string[]): Promise<number> {
       fresh: { type: "boolean" },
       config: { type: "string", multiple: true },
       with: { type: "string", multiple: true },
+      stage: { type: "string", multiple: true },
+      ...IMPORT_FLAGS,
     },
   });
   const file = positionals[0];
@@ -87,15 +95,20 @@ async function dev(args: string[]): Promise<number> {
   const files = [file, ...(values.with ?? [])];
   const environment = (path: string) => environmentFor(path, { config: configPath });
 
+  // The export options are FILE's: a --with file that is an export is converted with the defaults.
+  const fileImportOptions = importOptionsFrom(values, values.stage);
+  const importOptions = (index: number): ImportOptions => (index === 0 ? fileImportOptions : {});
   const served: CompiledDefinition[] = [];
-  for (const path of files) {
+  for (const [index, path] of files.entries()) {
     // Local development: backends and identity providers may be on this machine (loopback, http://).
-    const first = await checkDefinitionFile(path, environment(path), { localDev: true });
+    const first = await checkDefinitionFile(path, environment(path), { localDev: true, importOptions: importOptions(index) });
     if (first.errors.length) throw definitionError(path, first.errors);
     if (first.warnings.length) console.error(formatErrors(path, [], first.warnings));
     const compiled = await compileDefinition(first.value, { localDev: true });
     const clash = served.findIndex((s) => s.bundle.api.name === compiled.bundle.api.name);
     if (clash >= 0) throw new CliError(`${path}: API ${compiled.bundle.api.name} is served already (by ${files[clash]}); each API needs its own name`, EXIT.usage);
+    const conflict = embeddedConflict(compiled, served);
+    if (conflict) throw new CliError(`${path}: ${conflict}`, EXIT.usage);
     served.push(compiled);
   }
   const current = served[0]!;
@@ -140,7 +153,7 @@ async function dev(args: string[]): Promise<number> {
     devVars: join(configDir, ".dev.vars"),
     config: configPath,
     async onDefinition(index) {
-      await reload(files, index, served, environment, paths);
+      await reload(files, index, served, environment, paths, importOptions(index));
     },
     async onEnvironment(what) {
       await writeSessionConfig(paths, sessionConfig(readWranglerConfig(configPath), paths, vars));
@@ -163,9 +176,16 @@ async function dev(args: string[]): Promise<number> {
 
 /**
  * Compiles a saved file (`files[index]`) and serves it with the others as they are, or prints why not; `served`
- * is updated in place when the version changed.
+ * is updated in place when the version changed. An export is converted with `importOptions`.
  */
-async function reload(files: string[], index: number, served: CompiledDefinition[], environment: (path: string) => ReturnType<typeof environmentFor>, paths: SessionPaths): Promise<void> {
+async function reload(
+  files: string[],
+  index: number,
+  served: CompiledDefinition[],
+  environment: (path: string) => ReturnType<typeof environmentFor>,
+  paths: SessionPaths,
+  importOptions: ImportOptions,
+): Promise<void> {
   const file = files[index]!;
   const current = served[index]!;
   try {
@@ -173,7 +193,7 @@ async function reload(files: string[], index: number, served: CompiledDefinition
       console.error(`portico dev: ${file} is gone: still serving version ${current.id.slice(0, 12)}`);
       return;
     }
-    const report = await checkDefinitionFile(file, environment(file), { localDev: true });
+    const report = await checkDefinitionFile(file, environment(file), { localDev: true, importOptions });
     if (report.errors.length) {
       console.error(formatErrors(file, report.errors, report.warnings));
       console.error(`portico dev: still serving version ${current.id.slice(0, 12)}`);
@@ -188,6 +208,11 @@ async function reload(files: string[], index: number, served: CompiledDefinition
     const clash = served.findIndex((s, i) => i !== index && s.bundle.api.name === next.bundle.api.name);
     if (clash >= 0) {
       console.error(`portico dev: ${file}: API ${next.bundle.api.name} is served already (by ${files[clash]}): still serving version ${current.id.slice(0, 12)}`);
+      return;
+    }
+    const conflict = embeddedConflict(next, served.filter((_, i) => i !== index));
+    if (conflict) {
+      console.error(`portico dev: ${file}: ${conflict}: still serving version ${current.id.slice(0, 12)}`);
       return;
     }
     const all = served.map((s, i) => (i === index ? next : s));

@@ -12,6 +12,7 @@ import { compileFile } from "../definition-file.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { embeddedBundlePath, findWranglerConfig, readWranglerConfig } from "../environment/wrangler-config.ts";
 import { PROJECT_ROOT } from "../paths.ts";
+import { ownershipConflict } from "../../src/deploy/domain-ownership.ts";
 
 /** wrangler.toml aliases `@portico/embedded-bundle` to this file: what a plain `wrangler deploy` ships. */
 export const EMBEDDED_PATH = join(PROJECT_ROOT, ".portico", "embedded-bundle.json");
@@ -28,7 +29,10 @@ export async function writeEmbedded(compiled: CompiledDefinition, out: string, o
   await rename(temp, out);
 }
 
-/** Compiles the definitions embedded beside the default one; two embedded APIs may not share a name. */
+/**
+ * Compiles the definitions embedded beside the default one; two embedded APIs may not share a name, nor a host as
+ * published APIs may not (embeddedConflict).
+ */
 export async function compileOthers(file: string, compiled: CompiledDefinition, more: readonly string[], options: CompileOptions = {}): Promise<CompiledDefinition[]> {
   const others: CompiledDefinition[] = [];
   const names = new Map([[compiled.bundle.api.name, file]]);
@@ -36,10 +40,24 @@ export async function compileOthers(file: string, compiled: CompiledDefinition, 
     const next = await compileFile(other, options);
     const clash = names.get(next.bundle.api.name);
     if (clash !== undefined) throw new CliError(`${other}: API ${next.bundle.api.name} is embedded already (by ${clash}); each embedded API needs its own name`, EXIT.usage);
+    const conflict = embeddedConflict(next, [compiled, ...others]);
+    if (conflict) throw new CliError(`${other}: ${conflict}`, EXIT.usage);
     names.set(next.bundle.api.name, other);
     others.push(next);
   }
   return others;
+}
+
+/**
+ * Why `next` cannot be served beside `earlier`, or undefined: the published index's rules (deploy/domain-ownership.ts)
+ * — one API per host + base path, a host's routing rules one API's, the only one mapping that host.
+ */
+export function embeddedConflict(next: CompiledDefinition, earlier: readonly CompiledDefinition[]): string | undefined {
+  const owners = {
+    domains: earlier.flatMap(({ bundle }) => bundle.domains.map((d) => ({ host: d.host, basePath: d.basePath, api: bundle.api.name, stage: d.stage }))),
+    routing: earlier.flatMap(({ bundle }) => (bundle.domainRouting ?? []).map((r) => ({ host: r.host, api: bundle.api.name }))),
+  };
+  return ownershipConflict(owners, next.bundle.api.name, next.bundle.domains, next.bundle.domainRouting ?? [])?.message;
 }
 
 export async function embed(file: string, out = EMBEDDED_PATH, more: readonly string[] = []): Promise<{ id: string; routes: number }> {
@@ -61,7 +79,9 @@ to. \`npm run deploy\` runs it before \`wrangler deploy\`.
 
 options:
   --with MORE   another definition embedded beside FILE (repeatable), served on its own \`domains\` only: FILE's
-                API is the one on the Worker's host names (npm run deploy embeds the example's chat this way)`,
+                API is the one on the Worker's host names (npm run deploy embeds the example's chat this way).
+                Embedded APIs share hosts as published ones do: one API per host + base path, and a host's
+                routing rules one API's, the only one mapping that host (exit 2 otherwise)`,
   group: "local",
   async run(args) {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { with: { type: "string", multiple: true } } });

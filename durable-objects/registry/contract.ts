@@ -4,7 +4,7 @@
  * (v0: `servingState()`, `rollback(stage, to)`, …) are still answered for callers of the previous release
  * (durable-objects/registry/index.ts); the data plane falls back to them when a Registry predates v1.
  */
-import type { AutoCanaryConfig, DomainRow, ShadowBatch, StickyKey } from "../../src/deploy/types.ts";
+import type { AutoCanaryConfig, DomainRow, RoutingRow, ShadowBatch, StickyKey } from "../../src/deploy/types.ts";
 
 export const REGISTRY_CONTRACT = 1;
 
@@ -72,7 +72,8 @@ export type StageSeriesCall = Call<{ stage: string; since: number; stepMs: numbe
 export type StartShadowCall = Call<{ stage: string; version: string; percent: number }>;
 /** `recordShadow`: one isolate's shadow results for a stage since its last flush. */
 export type RecordShadowCall = Call<{ stage: string; batch: ShadowBatch }>;
-export type MapDomainsCall = Call<{ api: string; version: number; domains: DomainRow[] }>;
+/** `routing`: the API's routing rules by host (absent from a caller that predates them: the API then has none). */
+export type MapDomainsCall = Call<{ api: string; version: number; domains: DomainRow[]; routing?: RoutingRow[] }>;
 export type HostCall = Call<{ host: string }>;
 export type ListApisCall = Call;
 /** The `keys` instance: the KeyStore's shard count, recorded at first use (`proposed` is the caller's KEY_SHARDS). */

@@ -9,7 +9,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env.ts";
 import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY } from "../../src/deploy/snapshots.ts";
-import { METRICS_SLOT_MS, type CanaryState, type DeploymentRecord, type DomainRow, type HistoryEntry, type MetricsSample, type ServingState, type ShadowReport, type StageState, type VersionMetrics, type VersionSeries } from "../../src/deploy/types.ts";
+import { METRICS_SLOT_MS, type CanaryState, type DeploymentRecord, type DomainRow, type HistoryEntry, type MetricsSample, type RoutingRow, type ServingState, type ShadowReport, type StageState, type VersionMetrics, type VersionSeries } from "../../src/deploy/types.ts";
 import { versionMetricsFromAnalytics } from "../../src/observability/analytics-sql.ts";
 import { analyticsReadable } from "../../src/observability/metrics-reader.ts";
 import { readStageSteps, readStageTotals } from "../../src/observability/metrics-sink.ts";
@@ -79,7 +79,7 @@ export class RegistryObject extends DurableObject<Env> {
   #snapshotContent() {
     const key = this.#meta("snapshot_key");
     if (!key) return undefined;
-    if (key === DOMAINS_SNAPSHOT_KEY) return { key, version: this.#version(), value: { domains: domainIndex.allDomains(this.#sql) } };
+    if (key === DOMAINS_SNAPSHOT_KEY) return { key, version: this.#version(), value: domainIndex.domainTable(this.#sql) };
     return { key, version: this.#version(), value: this.#servingState() };
   }
 
@@ -457,21 +457,24 @@ export class RegistryObject extends DurableObject<Env> {
     await domainIndex.syncApi(this.env, this.#sql, this.#api(), this.#version());
   }
 
-  /** Replaces an API's domain mappings; an older version (a late, out-of-order sync) is ignored. */
+  /** Replaces an API's domain mappings and routing rules; an older version (a late, out-of-order sync) is ignored. */
   async mapDomains(call: contract.MapDomainsCall): Promise<Reply<number>> {
     if (!speaks(call)) return unknownContract(V, call);
     this.#publishesTo(DOMAINS_SNAPSHOT_KEY);
-    const result = domainIndex.setApiDomains(this.#sql, this.ctx.storage, call.api, call.version, call.domains, () => this.#bumpVersion());
+    const result = domainIndex.setApiDomains(this.#sql, this.ctx.storage, call.api, call.version, call.domains, call.routing ?? [], () => this.#bumpVersion());
     if (result.ok) await this.#snapshots.publish();
     return withV(result);
   }
 
-  /** Every mapping and the index's version: small enough for the data plane to hold whole (its snapshot, mostly). */
-  domainTable(call: contract.DomainTableCall): Reply<{ version: number; domains: DomainRow[] }> {
+  /**
+   * Every mapping, every host's routing rules, the APIs the index knows and its version: small enough for the data
+   * plane to hold whole (its snapshot, mostly).
+   */
+  domainTable(call: contract.DomainTableCall): Reply<{ version: number; domains: DomainRow[]; routing: RoutingRow[]; apis: string[] }> {
     if (!speaks(call)) return unknownContract(V, call);
     this.#publishesTo(DOMAINS_SNAPSHOT_KEY);
     this.#snapshots.mend(call.kv);
-    return ok(V, { version: this.#version(), domains: domainIndex.allDomains(this.#sql) });
+    return ok(V, { version: this.#version(), ...domainIndex.domainTable(this.#sql) });
   }
 
   /** Mappings for a host, exact or by a one-label `*.` wildcard. */

@@ -81,7 +81,16 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE metrics ADD COLUMN ws_messages INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE metrics ADD COLUMN ws_messages_out INTEGER NOT NULL DEFAULT 0;
   `,
-  // 8: throttled and refused counts per version (the dashboard's charts); shadow evaluation of a candidate version.
+  // 8: routing rules for custom domains (the index instance): one row per host, owned by one API.
+  `
+  CREATE TABLE IF NOT EXISTS domain_routing (
+    host TEXT PRIMARY KEY,
+    api TEXT NOT NULL,
+    routing TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS domain_routing_by_api ON domain_routing (api);
+  `,
+  // 9: throttled and refused counts per version (the dashboard's charts); shadow evaluation of a candidate version.
   `
   ALTER TABLE metrics ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE metrics ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;

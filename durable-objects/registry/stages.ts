@@ -102,6 +102,20 @@ export function bumpCacheGeneration(sql: SqlStorage, stage: string): number | un
   return sql.exec<{ g: number }>("SELECT cache_generation AS g FROM stages WHERE stage = ?", stage).toArray()[0]?.g;
 }
 
+/**
+ * The version most recently made stable (deployed, rolled back to or promoted) on a stage it still serves: the one
+ * whose routing rules for custom domains the API publishes (domain-index.ts). Undefined before any stable version.
+ */
+export function latestStable(sql: SqlStorage): string | undefined {
+  const placeholders = STABLE_ACTIONS.map(() => "?").join(", ");
+  return sql
+    .exec<{ deployment_id: string }>(
+      `SELECT h.deployment_id FROM history h JOIN stages s ON s.stage = h.stage AND s.deployment_id = h.deployment_id WHERE h.action IN (${placeholders}) ORDER BY h.seq DESC LIMIT 1`,
+      ...STABLE_ACTIONS,
+    )
+    .toArray()[0]?.deployment_id;
+}
+
 /** The stable version before the current one, from the stage's history. */
 export function previousStable(sql: SqlStorage, stage: string, current: string): string | undefined {
   const placeholders = STABLE_ACTIONS.map(() => "?").join(", ");

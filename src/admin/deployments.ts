@@ -10,6 +10,7 @@ import { DefinitionError, type FieldError } from "../config/field-errors.ts";
 import { parseDefinitionText } from "../config/load.ts";
 import { definitionWarnings } from "../config/warnings.ts";
 import { storeBundle } from "../deploy/bundle-store.ts";
+import { ownershipConflict, type DomainOwners } from "../deploy/domain-ownership.ts";
 import { domainIndex, registryFor } from "../deploy/registry-client.ts";
 import type { AutoCanaryConfig, DeploymentRecord, DomainRow, HistoryEntry, ServingState, StickyKey } from "../deploy/types.ts";
 import type { ShadowGate } from "../../durable-objects/registry/contract.ts";
@@ -82,9 +83,18 @@ export function deploymentRoutes(app: AdminApp): void {
     const api = bundle.api.name;
 
     // A host may serve only one API: refuse before anything changes.
-    for (const d of bundle.domains.filter((d) => d.stage === stage)) {
+    const mapped = bundle.domains.filter((d) => d.stage === stage);
+    for (const d of mapped) {
       const taken = registryAnswer<DomainRow[]>(await domainIndex(c.env).hostTargets({ v: V, host: d.host })).find((t) => t.basePath === d.basePath && t.api !== api);
       if (taken) throw new AdminError(409, `host ${d.host}${d.basePath ? "/" + d.basePath : ""} is already mapped to API ${taken.api}`);
+    }
+    // Nor may a host with another API's routing rules, and rules only on a host no other API maps (domain-ownership.ts).
+    // A publish to any stage makes this version's rules the API's (the version most recently made stable).
+    const routing = bundle.domainRouting ?? [];
+    if (mapped.length || routing.length) {
+      const owners = registryAnswer<DomainOwners & { routing?: DomainOwners["routing"] }>(await domainIndex(c.env).domainTable({ v: V }));
+      const conflict = ownershipConflict({ domains: owners.domains, routing: owners.routing ?? [] }, api, mapped, routing);
+      if (conflict) throw new AdminError(409, conflict.message, [{ path: ["definition", conflict.field], message: conflict.message }]);
     }
 
     const text = canonicalJson(bundle);

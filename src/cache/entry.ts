@@ -25,16 +25,20 @@ function pack(entry: CacheEntry): Uint8Array {
   return out;
 }
 
+const text = new TextDecoder();
+
 function unpack(bytes: Uint8Array): CacheEntry | undefined {
   if (bytes.byteLength < 5 || bytes[0] !== PLAIN) return undefined;
-  const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(1);
+  const length = ((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0; // big-endian, as pack() writes it
   if (5 + length > bytes.byteLength) return undefined;
   try {
-    const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(5, 5 + length))) as { s: unknown; h: unknown; at: unknown; ttl: unknown; n: unknown };
+    const meta = JSON.parse(text.decode(bytes.subarray(5, 5 + length))) as { s: unknown; h: unknown; at: unknown; ttl: unknown; n: unknown };
     if (meta.n !== bytes.byteLength - 5 - length) return undefined;
     if (typeof meta.s !== "number" || !Array.isArray(meta.h) || typeof meta.at !== "number" || typeof meta.ttl !== "number") return undefined;
     if (!meta.h.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string")) return undefined;
-    return { status: meta.s, headers: meta.h as [string, string][], storedAt: meta.at, ttl: meta.ttl, body: bytes.slice(5 + length) };
+    // A view, not a copy: the buffer is this entry's alone (read from a tier, or decrypted), and the memory tier
+    // counts the whole buffer against its bound.
+    return { status: meta.s, headers: meta.h as [string, string][], storedAt: meta.at, ttl: meta.ttl, body: bytes.subarray(5 + length) };
   } catch {
     return undefined;
   }
@@ -65,16 +69,19 @@ export async function encodeEntry(entry: CacheEntry, key: CryptoKey | null): Pro
   return out;
 }
 
+/** Decodes an entry read from a tier; undefined when it does not decode, or is sealed and `key` is not its key. */
 export async function decodeEntry(bytes: Uint8Array, key: CryptoKey | null): Promise<CacheEntry | undefined> {
-  if (bytes[0] === SEALED) {
-    if (!key || bytes.byteLength < 13) return undefined;
-    try {
-      const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(1, 13) }, key, bytes.subarray(13));
-      return unpack(new Uint8Array(plain));
-    } catch {
-      return undefined;
-    }
+  if (!key) return decodePlain(bytes);
+  if (bytes[0] !== SEALED || bytes.byteLength < 13) return undefined; // with encryption configured, an unencrypted entry is not trusted
+  try {
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(1, 13) }, key, bytes.subarray(13));
+    return unpack(new Uint8Array(plain));
+  } catch {
+    return undefined;
   }
-  // With encryption configured, an unencrypted entry is not trusted.
-  return key ? undefined : unpack(bytes);
+}
+
+/** Decodes an unencrypted entry, synchronously (a sealed one is undefined: it needs its key). */
+export function decodePlain(bytes: Uint8Array): CacheEntry | undefined {
+  return unpack(bytes);
 }

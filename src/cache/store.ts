@@ -6,8 +6,9 @@
  * request. A slow or failing tier is a miss, never an error.
  */
 import type { Env } from "../env.ts";
-import { decodeEntry, encodeEntry, type CacheEntry } from "./entry.ts";
+import { decodeEntry, decodePlain, encodeEntry, type CacheEntry } from "./entry.ts";
 import { hashKeyText } from "./key.ts";
+import { fresh, type Held, MemoryTier } from "./memory.ts";
 
 export const KV_WAIT_MS = 300;
 /** A write that does not finish in this long is abandoned (it never holds a request's background work open). */
@@ -18,27 +19,19 @@ const LOCATION_ORIGIN = "https://cache.portico.internal/";
 const KV_MIN_TTL = 60;
 
 /**
- * Memory tier: how long an isolate answers from an entry it has read or stored without asking the Cache API
- * again (`CACHE_MEMORY_MS`, default 5 s, at most 60 s, 0 turns the tier off) — the same bound a flush or a
- * publish takes to reach an isolate. Bounded in entries and bytes, oldest first out; large bodies are not held.
+ * Memory tier (memory.ts): how long an isolate answers an entry it has read or stored without asking the tiers
+ * behind again (`CACHE_MEMORY_MS`, default 30 s, at most 60 s, 0 turns the tier off), never past the entry's TTL.
+ * What that bound protects, and why 30 s, is in docs/caching.md ("How long memory holds an entry"): flushes and
+ * publishes change the key itself, so the hold only bounds how long another isolate's max-age=0 refresh takes to
+ * be seen here. Least recently used out first; bounded in bytes and entries; large bodies are not held.
  */
-export const MEMORY_MS_DEFAULT = 5000;
+export const MEMORY_MS_DEFAULT = 30_000;
 const MEMORY_MS_MAX = 60_000;
-export const MEMORY_MAX_ENTRIES = 1000;
+export const MEMORY_MAX_ENTRIES = 10_000;
 export const MEMORY_MAX_BYTES = 16 * 1024 * 1024;
 export const MEMORY_MAX_ENTRY_BYTES = 256 * 1024;
 
-interface Held {
-  entry: CacheEntry;
-  /** The entry's headers, built once: the runtime copies a Headers object natively, a list of pairs item by item. */
-  headers: Headers;
-  /** The encryption key the entry was read or stored under: after a secret rotation it is a miss here too. */
-  crypto: CryptoKey | null;
-  until: number;
-  bytes: number;
-}
-const memory = new Map<string, Held>();
-let memoryBytes = 0;
+const memory = new MemoryTier({ bytes: MEMORY_MAX_BYTES, entries: MEMORY_MAX_ENTRIES, entryBytes: MEMORY_MAX_ENTRY_BYTES });
 
 /** The memory tier's hold time from the Worker's vars: a number of ms, 0 to turn it off; anything else is the default. */
 export function memoryMillis(env: Env): number {
@@ -48,35 +41,12 @@ export function memoryMillis(env: Env): number {
   return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, MEMORY_MS_MAX) : MEMORY_MS_DEFAULT;
 }
 
-function forget(key: string): void {
-  const held = memory.get(key);
-  if (!held) return;
-  memory.delete(key);
-  memoryBytes -= held.bytes;
-}
-
-function remember(key: string, entry: CacheEntry, crypto: CryptoKey | null, now: number, ms: number): void {
-  forget(key);
-  if (ms <= 0) return;
-  // The whole buffer the body views is what stays in memory.
-  let bytes = key.length + entry.body.buffer.byteLength + 64;
-  for (const [name, value] of entry.headers) bytes += name.length + value.length;
-  if (bytes > MEMORY_MAX_ENTRY_BYTES) return;
-  while (memory.size >= MEMORY_MAX_ENTRIES || memoryBytes + bytes > MEMORY_MAX_BYTES) {
-    const oldest = memory.keys().next();
-    if (oldest.done) break;
-    forget(oldest.value);
-  }
-  memory.set(key, { entry, headers: new Headers(entry.headers), crypto, until: now + ms, bytes });
-  memoryBytes += bytes;
-}
-
-function recall(key: string, crypto: CryptoKey | null, now: number): Held | undefined {
-  const held = memory.get(key);
-  if (!held) return undefined;
-  if (now < held.until && held.crypto === crypto && fresh(held.entry, now)) return held;
-  forget(key);
-  return undefined;
+/**
+ * The entry the memory tier holds for a key text, synchronously: a memory hit awaits nothing, sets no timer and
+ * hashes nothing (the tiers behind are keyed by the SHA-256 of the text; memory by the text itself).
+ */
+export function recall(text: string, crypto: CryptoKey | null, now: number): Held | undefined {
+  return memory.get(text, crypto, now);
 }
 
 /**
@@ -88,6 +58,8 @@ function recall(key: string, crypto: CryptoKey | null, now: number): Held | unde
 const filling = new Map<string, { token: object; until: number }>();
 export const FILL_WAIT_MS = 5000;
 const FILL_POLL_MS = 5;
+/** Keys being filled at once in an isolate, at most (a bound against a flood of distinct misses). */
+const FILL_MAX_KEYS = 1000;
 
 /**
  * Whether another request of this isolate is filling the key now. When not and `claim`, this request becomes its
@@ -97,7 +69,7 @@ export function claimFill(text: string, now: number, claim: boolean): { busy: tr
   const held = filling.get(text);
   if (held && held.until > now) return { busy: true };
   if (!claim) return { busy: false, token: null };
-  if (filling.size >= MEMORY_MAX_ENTRIES) filling.delete(filling.keys().next().value!);
+  if (filling.size >= FILL_MAX_KEYS) filling.delete(filling.keys().next().value!);
   const token = {};
   filling.set(text, { token, until: now + FILL_WAIT_MS });
   return { busy: false, token };
@@ -112,12 +84,12 @@ export function releaseFill(text: string, token: object): void {
  * Waits for another request's fill of `text`: the entry once it is in memory, or undefined as soon as the claim is
  * released without one (not storable, too large for memory, failed) or lapses.
  */
-export async function awaitFill(text: string, crypto: CryptoKey | null): Promise<{ entry: CacheEntry; headers: Headers } | undefined> {
+export async function awaitFill(text: string, crypto: CryptoKey | null): Promise<Held | undefined> {
   // Counted as well as timed: Date.now() only advances across I/O in Workers.
   for (let polls = 0; polls * FILL_POLL_MS < FILL_WAIT_MS; polls++) {
     await new Promise((resolve) => setTimeout(resolve, FILL_POLL_MS));
     const now = Date.now();
-    const held = recall(text, crypto, now);
+    const held = memory.get(text, crypto, now);
     if (held) return held;
     const claim = filling.get(text);
     if (!claim || claim.until <= now) return undefined;
@@ -127,7 +99,7 @@ export async function awaitFill(text: string, crypto: CryptoKey | null): Promise
 
 /** What the memory tier holds (the tests read it). */
 export function memoryStats(): { entries: number; bytes: number } {
-  return { entries: memory.size, bytes: memoryBytes };
+  return memory.stats;
 }
 
 const lastWrite = new Map<string, number>();
@@ -153,55 +125,66 @@ export class EntryKey {
   }
 }
 
-function fresh(entry: CacheEntry, now: number): boolean {
-  return now < entry.storedAt + entry.ttl * 1000 && entry.storedAt <= now + 1000;
-}
-
-async function withinWait<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const gaveUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([work.catch(() => undefined), gaveUp]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
+/**
+ * Settles with `work`'s value, or undefined when it fails or takes longer than `ms`. One promise and one timer,
+ * cleared as soon as the work settles (a race of two promises allocates three more per tier asked).
+ */
+function withinWait<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
 }
 
 function location(): Cache | undefined {
   return (globalThis as { caches?: { default?: Cache } }).caches?.default;
 }
 
+/** A hit from the tiers behind memory: the entry, and its headers built once when the memory tier took it. */
 export interface LookupResult {
-  entry: CacheEntry | undefined;
-  /** The entry's headers as a Headers object, when the memory tier answered. */
+  entry: CacheEntry;
   headers?: Headers;
 }
 
-export async function lookup(env: Env, id: EntryKey, crypto: CryptoKey | null, exec: ExecutionContext, memoryMs: number): Promise<LookupResult> {
+/** Entries decode without a promise when they are not sealed (the common case: no encryptionSecret). */
+const decode = (bytes: Uint8Array, crypto: CryptoKey | null) => (crypto ? decodeEntry(bytes, crypto) : decodePlain(bytes));
+
+/**
+ * Asks the tiers behind memory (call `recall` first): this location's Cache API, then KV, each within a bounded
+ * wait. A hit is copied into memory (and a KV hit into the location).
+ */
+export async function lookup(env: Env, id: EntryKey, crypto: CryptoKey | null, exec: ExecutionContext, memoryMs: number): Promise<LookupResult | undefined> {
   const now = Date.now();
-  const held = memoryMs > 0 ? recall(id.text, crypto, now) : undefined;
-  if (held) return { entry: held.entry, headers: held.headers };
   const here = location();
   const key = id.kv;
   const url = LOCATION_ORIGIN + key;
   const local = here ? await withinWait(here.match(url), KV_WAIT_MS) : undefined;
   if (local) {
-    const entry = await decodeEntry(new Uint8Array(await local.arrayBuffer()), crypto);
-    if (entry && fresh(entry, now)) {
-      remember(id.text, entry, crypto, now, memoryMs);
-      return { entry };
-    }
+    const entry = await decode(new Uint8Array(await local.arrayBuffer()), crypto);
+    if (entry && fresh(entry, now)) return hold(id.text, entry, crypto, now, memoryMs);
   }
   const bytes = await withinWait(env.CACHE.get(key, "arrayBuffer"), KV_WAIT_MS);
-  if (!bytes) return { entry: undefined };
+  if (!bytes) return undefined;
   const raw = new Uint8Array(bytes);
-  const entry = await decodeEntry(raw, crypto);
+  const entry = await decode(raw, crypto);
   // Corrupt, or sealed under another key: a miss, and the next store overwrites it.
-  if (!entry) return { entry: undefined };
-  if (!fresh(entry, now)) return { entry: undefined };
-  remember(id.text, entry, crypto, now, memoryMs);
+  if (!entry || !fresh(entry, now)) return undefined;
   if (here) exec.waitUntil(putLocal(here, url, raw, entry, now).catch(() => {}));
-  return { entry };
+  return hold(id.text, entry, crypto, now, memoryMs);
+}
+
+/** A hit read from behind memory, taken into memory (where its headers are built once) when the tier is on. */
+function hold(text: string, entry: CacheEntry, crypto: CryptoKey | null, now: number, memoryMs: number): LookupResult {
+  return (memoryMs > 0 ? memory.set(text, entry, crypto, now, memoryMs) : undefined) ?? { entry };
 }
 
 async function putLocal(here: Cache, url: string, raw: Uint8Array, entry: CacheEntry, now: number): Promise<void> {
@@ -218,7 +201,8 @@ async function putLocal(here: Cache, url: string, raw: Uint8Array, entry: CacheE
  */
 export async function store(env: Env, id: EntryKey, entry: CacheEntry, crypto: CryptoKey | null, memoryMs: number, force = false): Promise<boolean> {
   const now = Date.now();
-  remember(id.text, entry, crypto, now, memoryMs);
+  // With the tier off this drops what memory held for the key (an isolate's requests share one tier).
+  memory.set(id.text, entry, crypto, now, memoryMs);
   const key = id.kv;
   const since = now - (lastWrite.get(key) ?? 0);
   if (since < WRITE_INTERVAL_MS) {

@@ -17,7 +17,10 @@ import type {
   PayloadFormat,
   ResponseTransferMode,
   RouteMethod,
+  RoutingMode,
 } from "./types.ts";
+
+export type { RoutingMode } from "./types.ts";
 
 export const BUNDLE_FORMAT = 1;
 
@@ -27,6 +30,8 @@ export interface Bundle {
   settings: BundleSettings;
   stages: Record<string, BundleStage>;
   domains: BundleDomain[];
+  /** Routing rules by host; present only when the definition has some (so other bundles' ids are unchanged). */
+  domainRouting?: BundleDomainRouting[];
   cors: BundleCors | null;
   /** Models by name; inline route body schemas are added under `$route:<route key>`. */
   models: Record<string, JsonSchema>;
@@ -145,6 +150,26 @@ export interface BundleDomain {
   /** Base path without slashes; "" maps the whole host. */
   basePath: string;
   stage: string;
+}
+
+export interface BundleDomainRouting {
+  /** Lower-cased host (or `*.` wildcard). */
+  host: string;
+  routingMode: RoutingMode;
+  /** In priority order. */
+  rules: BundleRoutingRule[];
+}
+
+export interface BundleRoutingRule {
+  priority: number;
+  /** Header conditions, all of which must match: the name lower-cased, the glob as written. */
+  headers: { header: string; valueGlob: string }[];
+  /** Base paths, any of which matches (no slashes at either end); empty: no base path condition. */
+  basePaths: string[];
+  /** The API to invoke; null: this bundle's own. */
+  apiId: string | null;
+  stage: string;
+  stripBasePath: boolean;
 }
 
 export interface BundleCors {

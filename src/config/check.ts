@@ -64,7 +64,8 @@ function walk(value: unknown, nodeIn: SchemaNode, path: Path, root: SchemaNode, 
   }
   if (Array.isArray(node.enum)) {
     if (!node.enum.includes(value)) {
-      const hint = typeof value === "string" ? didYouMean(value, node.enum as string[]) : undefined;
+      // Only string candidates: an enum may hold false (rateLimitHeaders), which has no spelling to suggest.
+      const hint = typeof value === "string" ? didYouMean(value, (node.enum as unknown[]).filter((c): c is string => typeof c === "string")) : undefined;
       errors.push({
         path,
         message: `must be one of ${(node.enum as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` +

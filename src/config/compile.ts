@@ -11,6 +11,8 @@ import { buildThrottle, buildUsagePlans, checkLimits } from "./compile-limits.ts
 import { buildRouteCache, buildStageCache, CACHE_DEFAULTS } from "./compile-cache.ts";
 import { buildWebSocket, checkWebSocket, refusedOnWebSocket } from "./compile-websocket.ts";
 import { buildMapping, checkMapping, mappedPathParameters } from "./compile-mapping.ts";
+import { checkQuotas } from "./compile-quotas.ts";
+import { buildRouting, checkRouting } from "./compile-routing.ts";
 import { buildIntegrationKind, buildStreaming, checkIntegrationKind } from "./compile-integrations.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
@@ -102,6 +104,8 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[], localDev: bool
     for (const [name, stage] of Object.entries(def.stages))
       if (isObject(stage) && isObject(stage.accessLog) && typeof stage.accessLog.format === "string")
         for (const problem of checkFormat(stage.accessLog.format)) errors.push({ path: ["stages", name, "accessLog", "format"], message: problem });
+  checkRouting(def, errors);
+  checkQuotas(def, errors);
 
   if (Array.isArray(def.domains)) {
     const seen = new Set<string>();
@@ -345,6 +349,7 @@ export function buildBundle(def: ApiDefinition): Bundle {
       ]),
     ),
     domains: (def.domains ?? []).map((d) => ({ host: d.host.toLowerCase(), basePath: d.basePath ?? "", stage: d.stage })),
+    ...(def.domainRouting && Object.keys(def.domainRouting).length ? { domainRouting: buildRouting(def) } : {}),
     cors,
     models: models as Bundle["models"],
     gatewayResponses: Object.fromEntries(

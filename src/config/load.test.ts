@@ -161,4 +161,11 @@ describe("checkDefinitionText and compileDefinitionText", () => {
       { path: ["routes"], message: "must have at least 1 entry" },
     ]);
   });
+
+  it("a wrong value for an enum that holds false (rateLimitHeaders) is a field error, not a crash", () => {
+    // Found by the export round-trip property: "did you mean" compared the string against false.
+    expect(checkDefinitionText('name: petstore\nsettings: { rateLimitHeaders: "" }\nstages: { prod: {} }\nroutes:\n  GET /a: { integration: { type: mock } }\n')).toEqual([
+      { path: ["settings", "rateLimitHeaders"], message: 'must be one of "draft", "legacy", false' },
+    ]);
+  });
 });

@@ -11,6 +11,7 @@ import { AWS_SUBTYPES, GATEWAY_RESPONSE_TYPES, HTTP_METHODS } from "./types.ts";
 export type SchemaNode = Record<string, unknown>;
 
 const NAME = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$";
+const DOMAIN_HOST = "^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$";
 const stringMap = (description: string, valueDescription: string, maxLength = 2048): SchemaNode => ({
   type: "object",
   description,
@@ -25,8 +26,9 @@ const templates = (description: string): SchemaNode => ({
   propertyNames: { pattern: CONTENT_TYPE_KEY },
   additionalProperties: {
     type: "string",
-    maxLength: 307200,
-    description: "A Velocity (VTL) mapping template with Amazon's `$input`, `$context`, `$util` and `$stageVariables` (docs/templates.md).",
+    description:
+      "A Velocity (VTL) mapping template with Amazon's `$input`, `$context`, `$util` and `$stageVariables` (docs/templates.md); " +
+      "at most 300 KB, Amazon's limit.",
   },
 });
 
@@ -246,6 +248,14 @@ export const DEFINITION_SCHEMA: SchemaNode = {
       description: "Custom-domain mappings: a host (and optional base path) that serves one stage of this API.",
       items: { $ref: "#/$defs/domain" },
     },
+    domainRouting: {
+      type: "object",
+      description:
+        "Routing rules for custom domains, by host (Amazon's routing rules, June 2025): in the routing mode that uses them, " +
+        "priority-ordered rules with header and base path conditions choose the API and stage, before the host's `domains` mappings.",
+      propertyNames: { pattern: DOMAIN_HOST },
+      additionalProperties: { $ref: "#/$defs/domainRouting" },
+    },
     cors: { $ref: "#/$defs/cors" },
     models: {
       type: "object",
@@ -335,6 +345,20 @@ export const DEFINITION_SCHEMA: SchemaNode = {
             "whose Content-Type matches, and a response for a client whose Accept (its first type) matches, are binary. " +
             "As on Amazon, an entry with a wildcard on the left (`*/json`) matches nothing.",
           items: { type: "string", pattern: "^[^\\s/]+/[^\\s/]+$" },
+        },
+        quotas: {
+          type: "object",
+          description:
+            "Amazon API Gateway's quotas that Amazon raises on request (`validate` enforces its defaults: 300 resources (REST) or routes " +
+            "(HTTP) per API, 10 stages, 10 authorizers, 50 routing rules per domain), raised for this API.",
+          additionalProperties: false,
+          properties: {
+            resourcesPerApi: { type: "integer", minimum: 1, maximum: 100000, description: "REST flavour: resources (distinct paths, every parent counted). Amazon's default 300." },
+            routesPerApi: { type: "integer", minimum: 1, maximum: 100000, description: "HTTP flavour: routes. Amazon's default 300." },
+            stagesPerApi: { type: "integer", minimum: 1, maximum: 10000, description: "Stages. Amazon's default 10." },
+            authorizersPerApi: { type: "integer", minimum: 1, maximum: 10000, description: "Authorizers. Amazon's default 10." },
+            routingRulesPerDomain: { type: "integer", minimum: 1, maximum: 100000, description: "Routing rules per custom domain. Amazon's default 50." },
+          },
         },
         jsonLimits: {
           type: "object",
@@ -543,6 +567,89 @@ export const DEFINITION_SCHEMA: SchemaNode = {
           description: "Optional first path segment that selects this mapping (`v1` → `https://host/v1/...`).",
         },
         stage: { type: "string", pattern: NAME, description: "The stage this host (and base path) serves." },
+      },
+    },
+    domainRouting: {
+      type: "object",
+      description: "One custom domain's routing mode and routing rules (Amazon's names).",
+      additionalProperties: false,
+      properties: {
+        routingMode: {
+          enum: ["API_MAPPING_ONLY", "ROUTING_RULE_ONLY", "ROUTING_RULE_THEN_API_MAPPING"],
+          description:
+            "`API_MAPPING_ONLY` (default, as on Amazon): rules are not evaluated; `ROUTING_RULE_ONLY`: the first matching rule decides, " +
+            "no match → 403 Forbidden; `ROUTING_RULE_THEN_API_MAPPING`: the first matching rule, else the host's `domains` mappings.",
+        },
+        rules: { type: "array", items: { $ref: "#/$defs/routingRule" }, description: "Routing rules, evaluated from the lowest priority value up." },
+      },
+    },
+    routingRule: {
+      type: "object",
+      description: "A routing rule: when every condition matches, its action invokes a stage of an API.",
+      required: ["priority", "actions"],
+      additionalProperties: false,
+      properties: {
+        priority: { type: "integer", description: "1–1,000,000; evaluated lowest first; rules of a domain cannot share one." },
+        conditions: {
+          type: "array",
+          description: "Up to two `matchHeaders` conditions and one `matchBasePaths` condition, all of which must match; none: a catch-all.",
+          items: {
+            type: "object",
+            description: "One condition: `matchHeaders` or `matchBasePaths`.",
+            additionalProperties: false,
+            properties: {
+              matchHeaders: {
+                type: "object",
+                description: "A header condition.",
+                required: ["anyOf"],
+                additionalProperties: false,
+                properties: {
+                  anyOf: {
+                    type: "array",
+                    description: "The header: `{header, valueGlob}` — the name case-insensitive, the glob case-sensitive over the whole value (`*` as prefix, suffix or both).",
+                    items: {
+                      type: "object",
+                      description: "A header name and value glob.",
+                      required: ["header", "valueGlob"],
+                      additionalProperties: false,
+                      properties: { header: { type: "string", description: "Header name." }, valueGlob: { type: "string", description: "Value glob." } },
+                    },
+                  },
+                },
+              },
+              matchBasePaths: {
+                type: "object",
+                description: "A base path condition: the request's path starts with any of these.",
+                required: ["anyOf"],
+                additionalProperties: false,
+                properties: { anyOf: { type: "array", items: { type: "string" }, description: "Base paths (`orders`, `v2/orders`)." } },
+              },
+            },
+          },
+        },
+        actions: {
+          type: "array",
+          description: "Exactly one action.",
+          items: {
+            type: "object",
+            description: "An action.",
+            required: ["invokeApi"],
+            additionalProperties: false,
+            properties: {
+              invokeApi: {
+                type: "object",
+                description: "Invoke a stage of an API.",
+                required: ["stage"],
+                additionalProperties: false,
+                properties: {
+                  apiId: { type: "string", pattern: "^[a-z0-9][a-z0-9-]{0,62}$", description: "The API (its Portico name); default this one." },
+                  stage: { type: "string", pattern: NAME, description: "The stage." },
+                  stripBasePath: { type: "boolean", description: "Remove the matched base path before routing. Default false." },
+                },
+              },
+            },
+          },
+        },
       },
     },
     cors: {

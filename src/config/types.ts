@@ -23,6 +23,8 @@ export interface ApiDefinition {
   settings?: ApiSettings;
   stages: Record<string, StageDefinition>;
   domains?: DomainMapping[];
+  /** Routing rules per custom domain host (Amazon's routing rules and routing mode). */
+  domainRouting?: Record<string, DomainRoutingDefinition>;
   cors?: CorsDefinition;
   models?: Record<string, JsonSchema>;
   gatewayResponses?: Partial<Record<GatewayResponseType, GatewayResponseDefinition>>;
@@ -71,6 +73,17 @@ export interface ApiSettings {
   cacheStatusHeader?: string | false;
   /** Bounds on JSON bodies that routes validate. */
   jsonLimits?: { maxDepth?: number; maxElements?: number; maxKeyLength?: number; maxPatternInputLength?: number };
+  /** Amazon's quotas that Amazon raises on request, raised for this API. */
+  quotas?: QuotaOverrides;
+}
+
+/** Amazon API Gateway's adjustable quotas (its defaults in compile-quotas.ts). */
+export interface QuotaOverrides {
+  resourcesPerApi?: number;
+  routesPerApi?: number;
+  stagesPerApi?: number;
+  authorizersPerApi?: number;
+  routingRulesPerDomain?: number;
 }
 
 /** A token bucket: `rate` requests per second refill it, `burst` is its size. */
@@ -151,6 +164,28 @@ export interface DomainMapping {
   host: string;
   basePath?: string;
   stage: string;
+}
+
+/** Amazon's routing modes for a custom domain name. */
+export type RoutingMode = "API_MAPPING_ONLY" | "ROUTING_RULE_ONLY" | "ROUTING_RULE_THEN_API_MAPPING";
+
+/** A custom domain's routing: Amazon's routing mode and routing rules, with Amazon's field names. */
+export interface DomainRoutingDefinition {
+  routingMode?: RoutingMode;
+  rules?: RoutingRuleDefinition[];
+}
+
+export interface RoutingRuleDefinition {
+  /** 1–1,000,000; lower first; unique per domain. */
+  priority: number;
+  conditions?: RoutingRuleCondition[];
+  /** Exactly one: invoke a stage of an API. */
+  actions: { invokeApi: { apiId?: string; stage: string; stripBasePath?: boolean } }[];
+}
+
+export interface RoutingRuleCondition {
+  matchHeaders?: { anyOf: { header: string; valueGlob: string }[] };
+  matchBasePaths?: { anyOf: string[] };
 }
 
 export interface CorsDefinition {

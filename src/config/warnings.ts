@@ -3,6 +3,7 @@
  * `portico validate` and `POST /_portico/validate` show them with their field paths; they never fail a check or a
  * publish. Pure, like the checks: run on a definition that has no errors.
  */
+import { checkQuotas } from "./compile-quotas.ts";
 import { type FieldError, isObject } from "./field-errors.ts";
 import type { ApiDefinition } from "./types.ts";
 
@@ -20,6 +21,15 @@ export function definitionWarnings(value: unknown): FieldError[] {
         path,
         message: "shared: one cached yes opens every route that uses this authorizer, for resultTtlSeconds (Amazon's behaviour); keep the default, route, unless every route gets the same answer",
       });
+  }
+  checkQuotas(def, [], warnings);
+  for (const [host, routing] of Object.entries(isObject(def.domainRouting) ? def.domainRouting : {})) {
+    if (!isObject(routing)) continue;
+    const mode = routing.routingMode ?? "API_MAPPING_ONLY";
+    if (mode === "API_MAPPING_ONLY" && Array.isArray(routing.rules) && routing.rules.length)
+      warnings.push({ path: ["domainRouting", host, "routingMode"], message: "API_MAPPING_ONLY (the default): the rules are not evaluated; choose ROUTING_RULE_ONLY or ROUTING_RULE_THEN_API_MAPPING" });
+    if (mode === "ROUTING_RULE_ONLY" && Array.isArray(def.domains) && def.domains.some((d) => isObject(d) && String(d.host).toLowerCase() === host.toLowerCase()))
+      warnings.push({ path: ["domainRouting", host, "routingMode"], message: "ROUTING_RULE_ONLY: the host's mappings in domains are not used" });
   }
   // A streamed route is never cached: say so where a stage's cache would otherwise take it.
   const cachingStages = Object.entries(isObject(def.stages) ? def.stages : {}).filter(([, stage]) => isObject(stage) && isObject(stage.cache) && stage.cache.enabled === true);

@@ -8,6 +8,7 @@ import type { Bundle } from "../config/bundle.ts";
 import type { Flavor } from "../config/types.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
+import { compileRouting, type CompiledRouting } from "../routing/routing-rules.ts";
 import type { ShadowState, StickyKey } from "./types.ts";
 
 /** The bundle (and facts about the version) that serves one request. */
@@ -56,6 +57,11 @@ export interface ConfigSource {
   defaultApi(): string;
   /** Custom-domain mappings for a host (lower-cased, without port); empty when the host has none. */
   domainTargets(host: string): Promise<DomainTarget[]> | DomainTarget[];
+  /**
+   * A host's routing rules and routing mode (Amazon's routing rules for custom domains), compiled; undefined when
+   * the host has none. Checked before `domainTargets` (routing/routing-rules.ts); read from the same domain table.
+   */
+  domainRouting?(host: string): CompiledRouting | undefined | Promise<CompiledRouting | undefined>;
   /** The flavour of `api` when some version of it is at hand (unknown stages answer as its flavour does). */
   flavorOf?(api: string): Flavor | undefined;
   /** The bundle serving `api`/`stage` for this caller, or undefined when no such stage exists. */
@@ -99,12 +105,25 @@ export class EmbeddedConfigSource implements ConfigSource {
   readonly #api: string;
   /** Every embedded bundle by API name, the default one included. */
   readonly #byApi = new Map<string, CompiledBundle>();
+  /** Routing rules by host, of every embedded bundle, compiled once (each rule's default API is its bundle's). */
+  readonly #routing: { host: string; api: string; routing: CompiledRouting }[];
 
   constructor(id: string, bundle: Bundle, api?: string, others: { id: string; bundle: Bundle }[] = []) {
     this.bundle = CompiledBundle.of(id, bundle);
     this.#api = api || bundle.api.name;
     for (const other of others) this.#byApi.set(other.bundle.api.name, CompiledBundle.of(other.id, other.bundle));
     this.#byApi.set(bundle.api.name, this.bundle);
+    this.#routing = [...this.#byApi.values()].flatMap(({ bundle: b }) =>
+      (b.domainRouting ?? []).map((r) => ({ host: r.host, api: b.api.name, routing: compileRouting(r, b.api.name) })),
+    );
+  }
+
+  /** `include`: which embedded APIs' rules count (the Registry source leaves out those published since). */
+  domainRouting(host: string, include?: (api: string) => boolean): CompiledRouting | undefined {
+    if (!this.#routing.length) return undefined;
+    // An exact host wins over a `*.` wildcard.
+    const matches = matchDomains(this.#routing, host).filter((m) => !include || include(m.api));
+    return (matches.find((m) => m.host === host) ?? matches[0])?.routing;
   }
 
   defaultApi(): string {

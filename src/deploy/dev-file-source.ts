@@ -55,6 +55,11 @@ export class DevFileConfigSource implements ConfigSource {
     return mine.length ? mine : this.#inner.domainTargets(host);
   }
 
+  /** The file's routing rules for the hosts it routes (unless every stage is served as deployed); others as deployed. */
+  domainRouting(host: string) {
+    return (this.#published !== "all" ? this.#file.domainRouting(host) : undefined) ?? this.#inner.domainRouting?.(host);
+  }
+
   /** The file's flavour for its own API; other APIs as deployed. */
   flavorOf(api: string): Flavor | undefined {
     return this.#file.flavorOf(api) ?? this.#inner.flavorOf?.(api);

@@ -6,7 +6,7 @@
 import { ContractMismatch, orPrevious, valueOf } from "../../durable-objects/contract.ts";
 import { REGISTRY_CONTRACT, type SnapshotSeen } from "../../durable-objects/registry/contract.ts";
 import type { Env } from "../env.ts";
-import { isDomainTable, isServingState } from "./snapshots.ts";
+import { isDomainTable, isServingState, type DomainTable } from "./snapshots.ts";
 import type { DomainRow, ServingState } from "./types.ts";
 
 export const registryFor = (env: Pick<Env, "REGISTRY">, api: string) => env.REGISTRY.get(env.REGISTRY.idFromName(`api:${api}`));
@@ -36,11 +36,18 @@ export function readServing(env: Pick<Env, "REGISTRY">, api: string, kv?: Snapsh
   );
 }
 
-/** The whole domain table and the index's version (0 from a Registry of the previous release, which has none). */
-export function readDomainTable(env: Pick<Env, "REGISTRY">, kv?: SnapshotSeen): Promise<{ version: number; domains: DomainRow[] }> {
+/**
+ * The whole domain table and the index's version (0 from a Registry of the previous release, which has none, and no
+ * routing rules). Checked as a snapshot is: a malformed answer is the index failing.
+ */
+export function readDomainTable(env: Pick<Env, "REGISTRY">, kv?: SnapshotSeen): Promise<DomainTable & { version: number }> {
   const stub = domainIndex(env);
   return orPrevious(
-    async () => valueOf<{ version: number; domains: DomainRow[] }>(await stub.domainTable({ v: V, ...(kv ? { kv } : {}) }), V, "Registry index"),
+    async () => {
+      const table = valueOf<DomainTable & { version: number }>(await stub.domainTable({ v: V, ...(kv ? { kv } : {}) }), V, "Registry index");
+      if (!isDomainTable(table) || !Number.isSafeInteger(table.version)) throw new Error("Registry index: a malformed domain table");
+      return table;
+    },
     async () => {
       const domains = await v0(stub).domains();
       if (!isDomainTable({ domains })) throw new ContractMismatch("Registry index (v0)", 0, domains);

@@ -25,11 +25,13 @@ import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { loadBundle } from "./bundle-store.ts";
 import { bucketOf, inCanary, stickyValue } from "./canary.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
-import { ConfigUnavailableError, matchDomains, type CallerFacts, type CanaryAssignment, type ConfigSource, type DomainTarget, type EmbeddedConfigSource, type StageResolution } from "./config-source.ts";
+import type { CompiledRouting } from "../routing/routing-rules.ts";
+import { ConfigUnavailableError, type CallerFacts, type CanaryAssignment, type ConfigSource, type DomainTarget, type EmbeddedConfigSource, type StageResolution } from "./config-source.ts";
+import { PublishedDomains } from "./domain-table.ts";
 import { awaitShared, readDomainTable, readServing, withTimeout } from "./registry-client.ts";
 import { readSnapshot, refreshKnown, SNAPSHOT_KV_WAIT_MS, type Known } from "./snapshot-reader.ts";
-import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY, isDomainTable, isServingState, SNAPSHOT_TRUST_MS, type DomainTable } from "./snapshots.ts";
-import type { DomainRow, ServingState, StageState } from "./types.ts";
+import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY, isDomainTable, isServingState, SNAPSHOT_TRUST_MS } from "./snapshots.ts";
+import type { ServingState, StageState } from "./types.ts";
 
 export const DEFAULT_MEMO_MS = 5000;
 const REGISTRY_WAIT_MS = 2000;
@@ -63,26 +65,31 @@ export class RegistryConfigSource implements ConfigSource {
   readonly #embedded: EmbeddedConfigSource;
   readonly #memoMs: number;
   readonly #pointers = new Map<string, Memo<ServingState>>();
-  readonly #domains = new Map<string, Memo<DomainRow[]>>();
+  readonly #domains = new Map<string, Memo<PublishedDomains>>();
   readonly #bundles = new Map<string, CompiledBundle>();
   readonly #lastGood = new Map<string, CompiledBundle>();
   readonly #refused = new Map<string, { reason: string; until: number }>();
   /** SNAPSHOT_TRUST_MS, less up to a quarter at random per isolate: isolates that learnt a version at the same moment do not all ask the Registry at the same moment when it ages. */
   readonly #trustMs = SNAPSHOT_TRUST_MS * (0.75 + Math.random() * 0.25);
-  // Made once: a closure per request just to pass to a memo hit would be garbage on the hot path.
-  readonly #loadDomains: Load<DomainRow[]> = (_key, known) =>
+  // Made once: a closure per request just to pass to a memo hit would be garbage on the hot path. The table is
+  // compiled (routing rules included) once per version read: a snapshot of the version already held is not.
+  readonly #loadDomains: Load<PublishedDomains> = (_key, known) =>
     refreshKnown(
       DOMAINS_SNAPSHOT_KEY,
-      known && { ...known, value: { domains: known.value } },
+      known,
       {
-        snapshot: () => readSnapshot<DomainTable>(this.#env.BUNDLES, DOMAINS_SNAPSHOT_KEY, isDomainTable),
+        snapshot: async () => {
+          const snapshot = await readSnapshot(this.#env.BUNDLES, DOMAINS_SNAPSHOT_KEY, isDomainTable);
+          if (!snapshot) return undefined;
+          return { ...snapshot, value: known?.version === snapshot.version ? known.value : new PublishedDomains(snapshot.value) };
+        },
         registry: async (kv) => {
           const table = await readDomainTable(this.#env, kv);
-          return { version: table.version, value: { domains: table.domains } };
+          return { version: table.version, value: known?.version === table.version ? known.value : new PublishedDomains(table) };
         },
       },
       this.#trustMs,
-    ).then((k) => ({ ...k, value: k.value.domains }));
+    );
   readonly #loadServing: Load<ServingState> = (api, known) =>
     refreshKnown(
       apiSnapshotKey(api),
@@ -122,9 +129,9 @@ export class RegistryConfigSource implements ConfigSource {
   /** From the whole domain table, memoised as one entry: a made-up Host header costs no Registry call. */
   domainTargets(host: string): DomainTarget[] | Promise<DomainTarget[]> {
     const table = this.#memoised(this.#domains, "*", this.#loadDomains);
-    const pick = (rows: DomainRow[] | undefined) => {
+    const pick = (published: PublishedDomains | undefined) => {
       // Never read: the published table might map this host elsewhere, so the embedded mappings cannot stand in.
-      if (rows === undefined) {
+      if (published === undefined) {
         // Never read. A host the embedded bundle maps may be mapped elsewhere now: nothing serves it. Any other host
         // goes on as unmapped — the default API by path, which is reachable that way on every host anyway, and
         // whose own resolution fails closed in turn when its pointers were never read either.
@@ -132,8 +139,30 @@ export class RegistryConfigSource implements ConfigSource {
         if (embedded.length) throw new ConfigUnavailableError({ host, api: embedded[0]!.api, stage: embedded[0]!.stage }, "the domain table was never read in this isolate (no trustworthy snapshot, and the Registry did not answer)");
         return [];
       }
-      const published = rows.length ? matchDomains(rows, host) : [];
-      return published.length ? published.map((r) => ({ api: r.api, stage: r.stage, basePath: r.basePath })) : this.#embedded.domainTargets(host);
+      const targets = published.targets(host);
+      return targets.length ? targets : this.#embedded.domainTargets(host);
+    };
+    return table instanceof Promise ? table.then(pick) : pick(table);
+  }
+
+  /**
+   * The host's routing rules from the same table: the published ones (the version each owning API most recently made
+   * stable). An embedded bundle's rules stand in only for a host the table neither maps nor routes, and only while
+   * their API was never published — a published version may have changed or dropped them.
+   */
+  domainRouting(host: string): CompiledRouting | undefined | Promise<CompiledRouting | undefined> {
+    const table = this.#memoised(this.#domains, "*", this.#loadDomains);
+    const pick = (published: PublishedDomains | undefined) => {
+      if (published === undefined) {
+        // Never read: the host's published rules may differ from the embedded ones (or route it elsewhere).
+        const embedded = this.#embedded.domainRouting(host);
+        if (embedded) throw new ConfigUnavailableError({ host }, "the domain table was never read in this isolate (no trustworthy snapshot, and the Registry did not answer)");
+        return undefined;
+      }
+      const own = published.routing(host);
+      if (own) return own;
+      const embedded = this.#embedded.domainRouting(host, (api) => !published.published(api));
+      return embedded && !published.knows(host) ? embedded : undefined;
     };
     return table instanceof Promise ? table.then(pick) : pick(table);
   }

@@ -1,12 +1,12 @@
 /**
  * Configuration snapshots in KV `BUNDLES` (durable-objects/STORAGE.md): what the data plane reads instead of calling
  * a Registry on every memo refresh. The Registry writes one per API (`snapshot:api:<api>`: the stage pointers) and
- * one for the domain index (`snapshot:domains`) after every change, in order, and rewrites them every
+ * one for the domain index (`snapshot:domains`: mappings and routing rules) after every change, in order, and rewrites them every
  * SNAPSHOT_REFRESH_MS so `writtenAt` stays recent. A snapshot carries the version it shows (the Registry's counter,
  * which only grows) and when it was written; the reader (snapshot-reader.ts) never goes back to a lower version than
  * one it saw, and trusts a snapshot on its own only while it is younger than SNAPSHOT_TRUST_MS.
  */
-import type { ServingState, DomainRow } from "./types.ts";
+import type { ServingState, DomainRow, RoutingRow } from "./types.ts";
 
 export const SNAPSHOT_FORMAT = 1;
 
@@ -34,9 +34,16 @@ export interface Snapshot<T> {
   value: T;
 }
 
-/** The domain index's value: every mapping (small enough for an isolate to hold whole). */
+/** The domain index's value: every mapping and every host's routing rules (small enough for an isolate to hold whole). */
 export interface DomainTable {
   domains: DomainRow[];
+  /**
+   * Routing rules by host, each owned by one API. Absent from an index (or a snapshot) that predates routing rules
+   * in the index, which held none: read as none.
+   */
+  routing?: RoutingRow[];
+  /** Every API the index has a sync from (every API ever published); absent likewise: read as none. */
+  apis?: string[];
 }
 
 export type ApiSnapshot = Snapshot<ServingState>;
@@ -63,5 +70,40 @@ export const isServingState = (v: unknown): v is ServingState => {
 
 export const isDomainTable = (v: unknown): v is DomainTable => {
   const t = v as DomainTable | null;
-  return !!t && typeof t === "object" && Array.isArray(t.domains) && t.domains.every((d) => !!d && typeof d.host === "string" && typeof d.basePath === "string" && typeof d.api === "string" && typeof d.stage === "string");
+  return (
+    !!t &&
+    typeof t === "object" &&
+    Array.isArray(t.domains) &&
+    t.domains.every((d) => !!d && typeof d.host === "string" && typeof d.basePath === "string" && typeof d.api === "string" && typeof d.stage === "string") &&
+    (t.routing === undefined || (Array.isArray(t.routing) && t.routing.every(isRoutingRow))) &&
+    (t.apis === undefined || (Array.isArray(t.apis) && t.apis.every((a) => typeof a === "string")))
+  );
 };
+
+const ROUTING_MODES: readonly unknown[] = ["API_MAPPING_ONLY", "ROUTING_RULE_ONLY", "ROUTING_RULE_THEN_API_MAPPING"];
+const isStringList = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === "string");
+
+/** Checked down to every rule: a rule the data plane misreads could route a request to the wrong API or stage. */
+function isRoutingRow(v: unknown): v is RoutingRow {
+  const r = v as RoutingRow | null;
+  return (
+    !!r &&
+    typeof r === "object" &&
+    typeof r.host === "string" &&
+    typeof r.api === "string" &&
+    ROUTING_MODES.includes(r.routingMode) &&
+    Array.isArray(r.rules) &&
+    r.rules.every(
+      (rule) =>
+        !!rule &&
+        typeof rule === "object" &&
+        Number.isSafeInteger(rule.priority) &&
+        Array.isArray(rule.headers) &&
+        rule.headers.every((h) => !!h && typeof h.header === "string" && typeof h.valueGlob === "string") &&
+        isStringList(rule.basePaths) &&
+        (rule.apiId === null || typeof rule.apiId === "string") &&
+        typeof rule.stage === "string" &&
+        typeof rule.stripBasePath === "boolean",
+    )
+  );
+}

@@ -2,6 +2,7 @@
  * Deployment state as the Registry keeps it and the admin API and CLI show it: stages pointing at bundle
  * versions, canaries, history and per-version metrics. Plain data, shared by the Worker and the Durable Object.
  */
+import type { BundleDomainRouting } from "../config/bundle.ts";
 
 /** What decides which callers a canary gets. `none`: random per request. */
 export type StickyKind = "none" | "apiKey" | "sub" | "header" | "cookie" | "ip";
@@ -104,6 +105,14 @@ export interface DomainRow {
   basePath: string;
   api: string;
   stage: string;
+}
+
+/**
+ * A custom domain's routing rules and routing mode in the domain index (`domainRouting` of the version the API most
+ * recently made stable): the bundle's form, plus the API that owns the host's rules (each rule's default target).
+ */
+export interface RoutingRow extends BundleDomainRouting {
+  api: string;
 }
 
 /** Metrics are kept in slots of this many milliseconds. */

@@ -27,13 +27,20 @@ const pattern = fc
   .filter((source) => !/\\0\d/.test(source));
 const input = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 8 }).map((chars) => chars.join(""));
 
+/**
+ * The oracle's pattern: the same language, written so that workerd's V8 answers it right. That V8 answers a class
+ * holding only a negated escape (`[\S]`, `[\D]`, `[\W]`) before `$` wrongly on an astral character
+ * (`/[\S]$/u.test("😀")` is false there, true in the spec and in Node), so the oracle reads `[\S]` as `\S`.
+ */
+const oracleSource = (source: string) => source.replaceAll("[\\S]", "\\S");
+
 describe("linearPattern", () => {
   it("answers as JavaScript's engine does, for the constructs where JavaScript and RE2 differ", () => {
     fc.assert(
       fc.property(pattern, fc.array(input, { minLength: 1, maxLength: 6 }), (source, inputs) => {
         const linear = linearPattern(source);
         expect(typeof linear, `${source}: ${String(linear)}`).toBe("object");
-        const native = new RegExp(source, "u");
+        const native = new RegExp(oracleSource(source), "u");
         for (const s of inputs) expect((linear as LinearPattern).test(s), `${source} on ${JSON.stringify(s)}`).toBe(native.test(s));
       }),
       { numRuns: 500 },
@@ -52,6 +59,12 @@ describe("linearPattern", () => {
     ["[", /not a valid regular expression/],
   ])("refuses %s with a reason", (source, reason) => {
     expect(linearPattern(source)).toMatch(reason);
+  });
+
+  it("answers a class of a negated escape before `$` on an astral character as the spec does", () => {
+    // The case found by the property run above (seed 446368495), where workerd's own engine is the one that is wrong.
+    expect((linearPattern("([\\S])$") as LinearPattern).test("😀")).toBe(true);
+    expect((linearPattern("[\\S]$") as LinearPattern).test("a\n")).toBe(false);
   });
 
   it("runs `^(a+)+$` on a long string in one pass", () => {

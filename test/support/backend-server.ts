@@ -34,6 +34,8 @@
  *                    `{data}` with the rows POST /ae-sql-config/{name} set ({counts, integration, status}: the
  *                    integration-latency query gets `integration`, any other `counts`; `status` fails every query);
  *                    GET /ae-sql-seen/{name} lists what it was sent (the last 20)
+ *   /petstore/pets[/{id}]  Amazon's demo PetStore backend: GET the list (?type= filters) or one pet (404 for an
+ *                    unknown id), POST a pet → {"pet": <the body>, "message": "success"}
  *   /switch/{name}   200 {"switch": name} — or the status last set by POST /switch-set/{name}?status=N (a backend
  *                    that starts failing on cue)
  *   /jwks-config/{name}  POST {keys, cacheControl?, delayMs?, down?, padBytes?}: sets what /jwks/{name} serves (204)
@@ -200,6 +202,35 @@ interface SqlAnswer {
 const sqlAnswers = new Map<string, SqlAnswer>();
 const sqlQueries = new Map<string, { query: string; authorization: string }[]>();
 
+/** Amazon's demo PetStore backend (http://petstore-demo-endpoint.execute-api.com/petstore/pets), as it answers. */
+const PETS = [
+  { id: 1, type: "dog", price: 249.99 },
+  { id: 2, type: "cat", price: 124.99 },
+  { id: 3, type: "fish", price: 0.99 },
+];
+
+function petstore(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+  const json = (status: number, value: unknown): void => void res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+  const [, pets, id, ...rest] = url.pathname.split("/").filter(Boolean);
+  if (pets !== "pets" || rest.length) return json(404, { message: "not found" });
+  if (id === undefined && req.method === "POST") {
+    let pet: unknown;
+    try {
+      pet = JSON.parse(body.toString("utf8"));
+    } catch {
+      return json(400, { message: "invalid pet" });
+    }
+    return json(200, { pet, message: "success" });
+  }
+  if (req.method !== "GET") return json(405, { message: "method not allowed" });
+  if (id === undefined) {
+    const type = url.searchParams.get("type");
+    return json(200, PETS.filter((p) => !type || p.type === type));
+  }
+  const pet = PETS.find((p) => String(p.id) === id);
+  return pet ? json(200, pet) : json(404, { message: `no pet ${id}` });
+}
+
 /** Statuses of /switch/{name}, set by tests through /switch-set/{name}. */
 const switches = new Map<string, number>();
 
@@ -207,6 +238,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
   const [first, second] = url.pathname.split("/").filter(Boolean);
   // Every path's method and headers (the recorded backends below add the body).
   lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: "" });
+  if (first === "petstore") {
+    const body = await readBody(req);
+    lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: body.toString("base64") });
+    petstore(req, res, url, body);
+    return;
+  }
   if (first && handleStreaming(first, second, req, res, url)) return;
   if (first === "lambda-url" || first === "verbatim" || first === "httpbin") {
     const body = await readBody(req);

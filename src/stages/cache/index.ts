@@ -10,11 +10,10 @@
  * CACHE_INVALIDATE_SECRET value in `x-portico-cache-invalidate` — unless the stage turns requireAuthorization off.
  * Otherwise the stage's unauthorizedStrategy applies: 403, or the cached response (with or without a header).
  */
-import type { BundleIntegration } from "../../config/bundle.ts";
+import type { BundleIntegration, BundleRoute } from "../../config/bundle.ts";
 import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
 import { cacheKeyText, hashKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
-import type { BundleRoute } from "../../config/bundle.ts";
-import { awaitFill, claimFill, EntryKey, lookup, MEMORY_MAX_ENTRY_BYTES, memoryMillis, releaseFill, store } from "../../cache/store.ts";
+import { awaitFill, claimFill, EntryKey, lookup, MEMORY_MAX_ENTRY_BYTES, memoryMillis, recall, releaseFill, store } from "../../cache/store.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
@@ -49,15 +48,31 @@ export function identityPart(ctx: RequestContext, route = ctx.route!.spec): stri
   return parts.join("|");
 }
 
-function fromEntry(ctx: RequestContext, entry: CacheEntry, headers: Headers | undefined): Response {
+/** A route that declares no cache-key parameters. */
+const NO_KEYS: { query: readonly string[]; headers: readonly string[] } = { query: [], headers: [] };
+
+/** Records the cache status for metrics and, unless the API turned it off, in the status header. */
+function mark(ctx: RequestContext, value: "HIT" | "MISS" | "BYPASS"): void {
+  ctx.cacheStatus = value;
+  const statusHeader = ctx.bundle!.bundle.settings.cacheStatusHeader;
+  if (statusHeader) ctx.responseHeaders.push([statusHeader, value]);
+  // The explain record's entry holds the key's hash and TTL already (set where they are known); this is the answer.
+  if (ctx.explain?.cache) ctx.explain.cache.status = value;
+}
+
+/**
+ * A hit's response. With the entry's headers built once (`headers`: the memory tier's copy) the runtime copies
+ * them natively; only without one (memory tier off) are they built from the stored list.
+ */
+function fromEntry(ctx: RequestContext, entry: CacheEntry, headers: Headers | undefined, now: number): Response {
   const res = new Response(ctx.request.method === "HEAD" ? null : entry.body, { status: entry.status, headers: headers ?? entry.headers });
-  res.headers.set("age", String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
+  res.headers.set("age", String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))));
   return res;
 }
 
 /** The entry's key text for this request on `route` (shadow evaluation computes a candidate's with it). */
 export function keyText(ctx: RequestContext, route: BundleRoute, identity: string | null): string {
-  const keys = route.cache?.keys ?? { query: [], headers: [] };
+  const keys = route.cache?.keys ?? NO_KEYS;
   return cacheKeyText({
     api: ctx.api,
     stage: ctx.stage,
@@ -65,8 +80,9 @@ export function keyText(ctx: RequestContext, route: BundleRoute, identity: strin
     generation: ctx.cacheGeneration,
     method: ctx.request.method,
     path: ctx.path,
-    query: queryParts(ctx.url.searchParams, keys.query),
-    headers: headerParts(ctx.request.headers, keys.headers),
+    // Only routes that declare keys read them (the URL's searchParams is an object made on first use).
+    query: keys.query.length ? queryParts(ctx.url.searchParams, keys.query) : [],
+    headers: keys.headers.length ? headerParts(ctx.request.headers, keys.headers) : [],
     identity,
   });
 }
@@ -77,16 +93,11 @@ export const cache: StageFactory = () =>
     const settings = ctx.bundle!.bundle.stages[ctx.stage]?.cache;
     // A streamed response is never cached (Amazon's rule for responseTransferMode STREAM): nothing buffers it.
     if (!route || !settings?.enabled || route.spec.cache?.enabled === false || !settings.methods.includes(ctx.request.method) || streams(route.spec.integration)) return next();
-    const statusHeader = ctx.bundle!.bundle.settings.cacheStatusHeader;
-    const mark = (value: "HIT" | "MISS" | "BYPASS") => {
-      ctx.cacheStatus = value;
-      if (statusHeader) ctx.responseHeaders.push([statusHeader, value]);
-      if (ctx.explain) ctx.explain.cache = { ...ctx.explain.cache, keyHash: ctx.explain.cache?.keyHash ?? "", status: value, ttl };
-    };
     const ttl = route.spec.cache?.ttl ?? settings.ttl;
     const identity = identityPart(ctx);
     if (ttl === 0 || identity === undefined) {
-      mark("BYPASS");
+      if (ctx.explain) ctx.explain.cache = { keyHash: "", status: "BYPASS", ttl };
+      mark(ctx, "BYPASS");
       return next();
     }
 
@@ -98,10 +109,9 @@ export const cache: StageFactory = () =>
       else if (settings.unauthorizedStrategy === "SUCCEED_WITH_RESPONSE_HEADER") ctx.responseHeaders.push([INVALIDATION_REFUSED_HEADER, "refused: not authorized"]);
     }
 
-    const keys = route.spec.cache?.keys ?? { query: [], headers: [] };
+    const keys = route.spec.cache?.keys ?? NO_KEYS;
     const text = keyText(ctx, route.spec, identity);
-    const key = new EntryKey(text, ctx.api, ctx.stage);
-    // Hashed: the key holds the caller's identity and the query and header values it names.
+    // Hashed: the key holds the caller's identity and the query and header values it names. Only with a record.
     if (ctx.explain) ctx.explain.cache = { keyHash: hashKeyText(text).slice(0, 16), status: "MISS", ttl };
     const secretName = settings.encryptionSecret;
     const secret = secretName ? ctx.env[secretName] : null;
@@ -110,13 +120,23 @@ export const cache: StageFactory = () =>
     const aes = typeof secret === "string" ? await encryptionKey(secret) : null;
 
     const memoryMs = memoryMillis(ctx.env);
+    if (!refresh && memoryMs > 0) {
+      // The memory tier answers synchronously: no promise, no timer, no hash.
+      const now = Date.now();
+      const held = recall(text, aes, now);
+      if (held) {
+        mark(ctx, "HIT");
+        return fromEntry(ctx, held.entry, held.headers, now);
+      }
+    }
+    const key = new EntryKey(text, ctx.api, ctx.stage);
     // This request's claim to fill the key for the others of its isolate (a GET that missed, memory tier on).
     let claim: object | null = null;
     if (!refresh) {
       const found = await lookup(ctx.env, key, aes, ctx.exec, memoryMs);
-      if (found.entry) {
-        mark("HIT");
-        return fromEntry(ctx, found.entry, found.headers);
+      if (found) {
+        mark(ctx, "HIT");
+        return fromEntry(ctx, found.entry, found.headers, Date.now());
       }
       if (memoryMs > 0) {
         const fill = claimFill(text, Date.now(), ctx.request.method === "GET");
@@ -124,8 +144,8 @@ export const cache: StageFactory = () =>
           // Another request of this isolate is calling the backend for this key: its entry, once stored.
           const filled = await awaitFill(text, aes);
           if (filled) {
-            mark("HIT");
-            return fromEntry(ctx, filled.entry, filled.headers);
+            mark(ctx, "HIT");
+            return fromEntry(ctx, filled.entry, filled.headers, Date.now());
           }
         } else claim = fill.token;
       }
@@ -141,7 +161,7 @@ export const cache: StageFactory = () =>
       release();
       throw err;
     }
-    mark("MISS");
+    mark(ctx, "MISS");
     const declared = Number(res.headers.get("content-length") ?? "-1");
     // Credentials the gateway did not check, on a route where no authorizer or API key puts the caller in the
     // key: the backend may have answered for that caller alone (RFC 9111 §3.5).

@@ -12,6 +12,7 @@ import { ConfigUnavailableError, UNAVAILABLE_VERSION, type DomainTarget, type St
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
 import { normalizePath } from "../../routing/path.ts";
+import { routeByRules } from "../../routing/routing-rules.ts";
 import { describeAssignment } from "../../deploy/canary.ts";
 import { DecisionRecord } from "../../observability/explain.ts";
 import { StageTimings } from "../../observability/server-timing.ts";
@@ -27,9 +28,21 @@ export const resolveStage: StageFactory = ({ source }) =>
     let stage: string | undefined;
     let resolution: StageResolution | undefined;
     try {
-      const found = source.domainTargets(ctx.url.hostname.toLowerCase());
+      const host = ctx.url.hostname.toLowerCase();
+      // Amazon's routing rules for the host come first, in the modes that use them (routing/routing-rules.ts).
+      const routed = source.domainRouting?.(host);
+      // Awaited only when it is a promise (a memo refresh): the common case costs no microtask.
+      const routing = routed instanceof Promise ? await routed : routed;
+      const ruled = routing ? routeByRules(routing, { header: (name) => ctx.request.headers.get(name), segments }) : undefined;
+      const found = ruled || routing?.mode === "ROUTING_RULE_ONLY" ? [] : source.domainTargets(host);
       const targets = found instanceof Promise ? await found : found;
-      if (targets.length) {
+      if (ruled) {
+        api = ruled.api;
+        stage = ruled.stage;
+        segments = segments.slice(ruled.consumed);
+      } else if (routing?.mode === "ROUTING_RULE_ONLY") {
+        throw new GatewayError("STAGE_NOT_FOUND", { detail: `no routing rule matched on ${ctx.url.hostname}` });
+      } else if (targets.length) {
         const target = pickDomainTarget(targets, segments[0]);
         if (!target) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no base path mapping on ${ctx.url.hostname}` });
         api = target.api;

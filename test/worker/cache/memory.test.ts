@@ -1,15 +1,18 @@
 /**
- * The memory tier: an isolate answers a hot key from its own memory for at most CACHE_MEMORY_MS (default 5 s),
- * never past the entry's TTL, never across a secret rotation, and a permitted refresh replaces what it holds at
- * once. The tiers behind it are made to disappear (location copy deleted, KV counted) to prove where a hit came
- * from. HEAD, identity and the rest run with the tier on, as deployed (behaviour.test.ts, identity.test.ts).
+ * The memory tier: an isolate answers a hot key from its own memory for at most CACHE_MEMORY_MS (default 30 s),
+ * never past the entry's TTL, never across a secret rotation or a stage flush, and a permitted refresh replaces
+ * what it holds at once. Least recently used out first, within its byte bound. The tiers behind it are made to
+ * disappear (location copy deleted, KV counted or refusing) to prove where a hit came from. HEAD, identity and the
+ * rest run with the tier on, as deployed (behaviour.test.ts, identity.test.ts). The tier's own rules with small
+ * limits: src/cache/memory.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import type { ApiDefinition } from "../../../src/config/types.ts";
-import { MEMORY_MAX_ENTRY_BYTES, MEMORY_MS_DEFAULT, memoryMillis, memoryStats } from "../../../src/cache/store.ts";
+import { MEMORY_MAX_BYTES, MEMORY_MAX_ENTRY_BYTES, MEMORY_MS_DEFAULT, memoryMillis, memoryStats } from "../../../src/cache/store.ts";
 import type { Env } from "../../../src/env.ts";
+import { adminOk, appOn, ENV as DEPLOY_ENV, publish, uniqueApi, until } from "../deploy/support.ts";
 import { backendUrl } from "../support/gateway.ts";
-import { cacheGateway, calls, decorating, echoPath, faultyKv, kvKeys, LOCATION_ORIGIN, read, sleep, uid, xCache } from "./support.ts";
+import { cacheGateway, calls, decorating, echoPath, faultyKv, hits, kvKeys, LOCATION_ORIGIN, NO_ACCOUNT_BUCKET, read, sleep, uid, xCache } from "./support.ts";
 
 function api(uri: string, cache: Record<string, unknown> = {}): ApiDefinition {
   return { name: `cm-${uid()}`, stages: { prod: { cache: { ttl: 60, ...cache } } }, routes: { "GET /thing": { integration: { type: "http_proxy", uri } } } };
@@ -41,6 +44,27 @@ describe("the memory tier", () => {
     const later = await calls(path, 0, get);
     expect([xCache(later.res), later.text]).toEqual(["HIT", first.text]);
     expect(control.gets).toBe(getsBefore + 1);
+  });
+
+  it("serves an entry read from KV whole, from memory and from the location copy made of the same bytes", async () => {
+    const { kv, control } = faultyKv();
+    const { path, uri } = echoPath("memkv");
+    const definition = api(uri);
+    const gw = await cacheGateway(definition, { CACHE: kv, CACHE_MEMORY_MS: "300" });
+    const get = () => read(gw.fetch("/prod/thing"));
+    const first = await calls(path, 1, get);
+    await dropLocation(definition.name);
+    await sleep(350); // past the hold: only KV has the entry
+    const gets = control.gets;
+    for (let i = 0; i < 3; i++) {
+      const hit = await calls(path, 0, get); // KV, then memory
+      expect([xCache(hit.res), hit.text]).toEqual(["HIT", first.text]);
+    }
+    expect(control.gets).toBe(gets + 1);
+    await sleep(350); // past the hold again: the location copy written from KV's bytes answers
+    const located = await calls(path, 0, get);
+    expect([xCache(located.res), located.text]).toEqual(["HIT", first.text]);
+    expect(control.gets).toBe(gets + 1);
   });
 
   it("never holds an entry past its TTL", { timeout: 10_000 }, async () => {
@@ -96,6 +120,82 @@ describe("the memory tier", () => {
     const gets = control.gets;
     expect(xCache((await calls(path, 0, () => read(off.fetch("/prod/thing")))).res)).toBe("HIT");
     expect(control.gets).toBe(gets + 1); // from KV: nothing was held in memory
+  });
+});
+
+describe("what the memory tier keeps", () => {
+  it("a hot key through a scan of other keys past its byte bound: least recently used out first", { timeout: 60_000 }, async () => {
+    const size = 200_003; // under the per-entry limit: about 83 such entries fill MEMORY_MAX_BYTES
+    const backendPath = `/bytes/${size}`;
+    const definition: ApiDefinition = {
+      name: `cm-${uid()}`,
+      stages: { prod: { cache: { ttl: 60 } } },
+      routes: { "GET /blob/{n}": { integration: { type: "http_proxy", uri: `${backendUrl()}${backendPath}` } } },
+    };
+    const { kv, control } = faultyKv();
+    const gw = await cacheGateway(definition, { CACHE: kv, CACHE_MEMORY_MS: "60000" });
+    const get = async (n: string) => {
+      const res = await gw.fetch(`/prod/blob/${n}`);
+      expect((await res.arrayBuffer()).byteLength).toBe(size);
+      return { res };
+    };
+    expect(xCache((await get("hot")).res)).toBe("MISS");
+    // From here the hot key can only be answered from memory: its location copy is gone and KV refuses every read.
+    await dropLocation(definition.name);
+    control.get = "reject";
+    const scan = Math.ceil(MEMORY_MAX_BYTES / size) + 10;
+    const before = await hits(backendPath);
+    for (let i = 0; i < scan; i++) {
+      expect(xCache((await get(`cold-${i}`)).res)).toBe("MISS");
+      expect(xCache((await get("hot")).res), `the hot key after ${i + 1} cold ones`).toBe("HIT");
+    }
+    expect(await hits(backendPath)).toBe(before + scan); // every hot request answered without the backend
+    expect(memoryStats().bytes).toBeLessThanOrEqual(MEMORY_MAX_BYTES);
+    // The first cold keys were pushed out by bytes (10,000 entries were never reached): with only memory left,
+    // the first is a miss again and the last is still a hit.
+    await dropLocation(definition.name);
+    expect(xCache((await calls(backendPath, 0, () => get(`cold-${scan - 1}`))).res)).toBe("HIT");
+    expect(xCache((await calls(backendPath, 1, () => get("cold-0"))).res)).toBe("MISS");
+  });
+});
+
+describe("what the memory tier never answers", () => {
+  it("an entry of a flushed stage, once the isolate has the new generation, however long the hold", { timeout: 15_000 }, async () => {
+    const api = uniqueApi("cmf");
+    const { path } = echoPath("memflush");
+    await publish({
+      name: api,
+      domains: [{ host: `${api}.test`, stage: "prod" }],
+      stages: { prod: { variables: { backend: backendUrl() }, cache: { ttl: 300 } } },
+      routes: { "GET /thing": { integration: { type: "http_proxy", uri: `\${stageVariables.backend}${path}` } } },
+    });
+    const { kv, control } = faultyKv();
+    const app = appOn({ ...DEPLOY_ENV, ...NO_ACCOUNT_BUCKET, METRICS_FLUSH_MS: "3600000", CACHE: kv, CACHE_MEMORY_MS: "60000" });
+    let n = 0;
+    // Each request says which it is (the echo shows its headers; the header is not in the key).
+    const get = () => read(app(`http://${api}.test/thing`, { headers: { "x-request": String(++n) } }, true));
+    await until(async () => (await get()).res.status === 200, 2000);
+    const first = await calls(path, 0, get);
+    expect(xCache(first.res)).toBe("HIT");
+    // Only memory can answer from here on: no location copy, and KV refuses every read.
+    await dropLocation(api);
+    control.get = "reject";
+    expect(await calls(path, 0, get)).toMatchObject({ text: first.text });
+
+    await adminOk(`/apis/${api}/stages/prod/cache/flush`, { method: "POST" });
+    // Until the isolate reads the new generation (REGISTRY_MEMO_MS=200 here) the old key may still hit; then a
+    // miss, 60 s of hold notwithstanding, and the old entry never again.
+    let refilled = "";
+    await until(async () => {
+      const r = await get();
+      refilled = r.text;
+      return xCache(r.res) === "MISS";
+    }, 1500);
+    for (let i = 0; i < 5; i++) {
+      const r = await calls(path, 0, get);
+      expect([xCache(r.res), r.text]).toEqual(["HIT", refilled]);
+    }
+    expect(refilled).not.toBe(first.text);
   });
 });
 

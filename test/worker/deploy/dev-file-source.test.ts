@@ -59,6 +59,19 @@ describe("portico dev's source", () => {
     expect((await all(`http://${api}.test/who`)).body).toEqual({ tag: "published" });
   });
 
+  it("serves the file's routing rules, unless every stage is served as deployed (--published all)", async () => {
+    const { api, embedded: plain } = await setUp();
+    const routing = { [`${api}.test`]: { routingMode: "ROUTING_RULE_ONLY", rules: [{ priority: 1, conditions: [{ matchHeaders: { anyOf: [{ header: "x-to", valueGlob: "dev" }] } }], actions: [{ invokeApi: { stage: "dev" } }] }] } };
+    const file = await compileDefinition({ ...twoStages(api, "file"), domainRouting: routing });
+    const embedded = new EmbeddedConfigSource(file.id, file.bundle);
+    const some = serve(new DevFileConfigSource(new RegistryConfigSource(ENV, plain), embedded, { file: "api.yaml", published: new Set(["dev"]) }));
+    expect((await some(`http://${api}.test/who`)).status).toBe(403);
+    expect(await some(`http://${api}.test/who`, { "x-to": "dev" })).toMatchObject({ status: 200, body: { tag: "published" } });
+    // Every stage as deployed: the published versions' rules (none), so the mapping serves prod.
+    const all = serve(new DevFileConfigSource(new RegistryConfigSource(ENV, plain), embedded, { file: "api.yaml", published: "all" }));
+    expect(await all(`http://${api}.test/who`)).toMatchObject({ status: 200, body: { tag: "published" } });
+  });
+
   it("leaves other APIs and unknown stages to the Registry", async () => {
     const { embedded } = await setUp();
     const other = uniqueApi("other");
