@@ -8,8 +8,10 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY } from "../../src/deploy/snapshots.ts";
-import type { CanaryState, DeploymentRecord, DomainRow, HistoryEntry, MetricsSample, RoutingRow, ServingState, StageState, VersionMetrics } from "../../src/deploy/types.ts";
-import { readStageTotals } from "../../src/observability/metrics-sink.ts";
+import { METRICS_SLOT_MS, type CanaryState, type DeploymentRecord, type DomainRow, type HistoryEntry, type MetricsSample, type RoutingRow, type ServingState, type ShadowReport, type StageState, type VersionMetrics, type VersionSeries } from "../../src/deploy/types.ts";
+import { versionMetricsFromAnalytics } from "../../src/observability/analytics-sql.ts";
+import { analyticsReadable } from "../../src/observability/metrics-reader.ts";
+import { readStageSteps, readStageTotals } from "../../src/observability/metrics-store-client.ts";
 import { ok, unknownContract, type Reply } from "../contract.ts";
 import { configuredKeyShards } from "../key-store/layout.ts";
 import { rowsInRange, type KeyRow } from "../key-store/keys.ts";
@@ -17,8 +19,9 @@ import { canaryChecksDue, evaluateAutoCanaries } from "./canary-driver.ts";
 import * as contract from "./contract.ts";
 import { REGISTRY_CONTRACT } from "./contract.ts";
 import * as domainIndex from "./domain-index.ts";
-import { mergeByVersion, recordSamples, stageTotals, summarize } from "./metrics-store.ts";
+import { mergeBySlot, mergeByVersion, recordSamples, seriesOf, stageSteps, stageTotals, summarize } from "./metrics-store.ts";
 import { migrate } from "./schema.ts";
+import * as shadow from "./shadow.ts";
 import { RegistrySnapshots } from "./snapshots.ts";
 import * as stages from "./stages.ts";
 import { fail, type Result } from "./stages.ts";
@@ -208,6 +211,8 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
     if (!deploymentId) return withV(fail(409, `stage "${call.stage}" has no canary: deploy one with --canary, or give deploymentId`, "deploymentId"));
     if (deploymentId === existing.deploymentId) return withV(fail(409, "the canary must differ from the stage's stable version", "deploymentId"));
     if (!this.#defines(deploymentId, call.stage)) return withV(fail(400, `deployment ${deploymentId.slice(0, 12)} does not define stage "${call.stage}"`, "deploymentId"));
+    const refused = this.#gate(call.stage, deploymentId, call);
+    if (refused) return withV(refused);
     const canary: CanaryState = {
       deploymentId,
       percent: input.percent ?? existing.canary?.percent ?? 0,
@@ -227,10 +232,12 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
     return ok(V, updated);
   }
 
-  async promote(call: contract.StageCall): Promise<Reply<StageState>> {
+  async promote(call: contract.PromoteCall): Promise<Reply<StageState>> {
     if (!speaks(call)) return unknownContract(V, call);
     const existing = stages.readStage(this.#sql, this.#api(), call.stage);
     if (!existing?.canary) return withV(fail(404, `stage "${call.stage}" has no canary`, "stage"));
+    const refused = this.#gate(call.stage, existing.canary.deploymentId, call);
+    if (refused) return withV(refused);
     this.#moveStable(call.stage, existing.canary.deploymentId, "canary-promote", "canary promoted");
     const moved = stages.readStage(this.#sql, this.#api(), call.stage)!;
     await this.#changed(true);
@@ -262,6 +269,8 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
     const api = this.#api();
     const existing = stages.readStage(this.#sql, api, call.stage);
     if (!existing?.canary) return withV(fail(404, `stage "${call.stage}" has no canary: deploy one with --canary first`, "stage"));
+    const refused = this.#gate(call.stage, existing.canary.deploymentId, call);
+    if (refused) return withV(refused);
     const config = call.config;
     const now = Date.now();
     const canary: CanaryState = {
@@ -279,6 +288,51 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
     await this.#changed(false);
     await this.#scheduleAlarm();
     return ok(V, started);
+  }
+
+  /** `--require-clean-shadow` (shadow.ts): a refusal, or null when there is no gate or the report is clean. */
+  #gate(stage: string, deploymentId: string, gate: contract.ShadowGate): Result<never> | null {
+    return shadow.gateRefusal(this.#sql, stage, deploymentId, gate);
+  }
+
+  // ---- shadow evaluation (shadow.ts) ----
+
+  /** What shadow.ts needs of this instance to start or stop a stage's shadow. */
+  #shadowHost(): shadow.ShadowHost {
+    return { sql: this.#sql, storage: this.ctx.storage, api: this.#api(), defines: (id, stage) => this.#defines(id, stage), bumpVersion: () => this.#bumpVersion() };
+  }
+
+  /** Starts (or restarts, with a fresh report) evaluating a candidate version beside the stage's live one. */
+  async startShadow(call: contract.StartShadowCall): Promise<Reply<StageState>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    const result = shadow.begin(this.#shadowHost(), call.stage, call.version, call.percent, Date.now());
+    if (result.ok) await this.#changed(false);
+    return withV(result);
+  }
+
+  /** Stops the stage's shadow evaluation; its report stays until the next start. */
+  async stopShadow(call: contract.StageCall): Promise<Reply<StageState>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    const result = shadow.end(this.#shadowHost(), call.stage, Date.now());
+    if (result.ok) await this.#changed(false);
+    return withV(result);
+  }
+
+  shadowReport(call: contract.StageCall): Reply<ShadowReport> {
+    if (!speaks(call)) return unknownContract(V, call);
+    if (!stages.readStage(this.#sql, this.#api(), call.stage)) return withV(fail(404, `no stage "${call.stage}"`, "stage"));
+    return ok(V, shadow.shadowReport(this.#sql, call.stage));
+  }
+
+  /**
+   * Isolates' batched shadow results (src/observability/shadow/buffer.ts): true when counted, false when the batch
+   * is about a candidate no longer evaluated (dropped). A malformed batch is refused whole (400), never half-counted.
+   */
+  recordShadow(call: contract.RecordShadowCall): Reply<boolean> {
+    if (!speaks(call)) return unknownContract(V, call);
+    const why = shadow.invalidBatch(call.batch);
+    if (why) return withV(fail(400, why, "batch"));
+    return ok(V, this.ctx.storage.transactionSync(() => shadow.recordShadow(this.#sql, call.stage, call.batch)));
   }
 
   /** Steps automated canaries, checks their bounds, and refreshes the snapshot (the heartbeat). */
@@ -305,7 +359,7 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
         sql: this.#sql,
         storage: this.ctx.storage,
         api: this.#api(),
-        metrics: (stage, since, stable, canary) => this.#stageMetrics(stage, since, stable, canary),
+        metrics: (stage, since, stable, canary) => this.#canaryMetrics(stage, since, stable, canary),
         clearCanary: (stage, reason) => this.#clearCanary(stage, "auto-rollback", reason).ok,
         moveStable: (stage, id, description) => this.#moveStable(stage, id, "auto-promote", description),
         bumpVersion: () => this.#bumpVersion(),
@@ -358,6 +412,33 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
   async #stageMetrics(stage: string, since: number, stable: string | null, canary: string | null, api = this.#api()): Promise<VersionMetrics[]> {
     const shards = await readStageTotals(this.env, api, stage, since);
     return summarize(mergeByVersion([...stageTotals(this.#sql, stage, since), ...shards]), stable, canary);
+  }
+
+  /**
+   * What automated canaries are judged on: Analytics Engine's SQL API when the Worker reads metrics there (its
+   * isolates then skip the batched store: metrics-sink.ts), else the local store. Either way a failed read throws,
+   * and the canary is judged at the next check, never on part of the traffic.
+   */
+  #canaryMetrics(stage: string, since: number, stable: string, canary: string): Promise<VersionMetrics[]> {
+    if (analyticsReadable(this.env)) return versionMetricsFromAnalytics(this.env, this.#api(), stage, since, stable, canary);
+    return this.#stageMetrics(stage, since, stable, canary);
+  }
+
+  /** Each version's counts per step (the dashboard's charts) from the local store: every shard plus this instance's own table. */
+  async stageSeries(call: contract.StageSeriesCall): Promise<Reply<VersionSeries[]>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    const own = this.#api();
+    if (own && call.api !== undefined && call.api !== own) return { v: V, ok: false, status: 400, message: `this instance holds API ${own}, not ${call.api}`, field: "api" };
+    if (!Number.isInteger(call.stepMs) || call.stepMs <= 0 || call.stepMs % METRICS_SLOT_MS !== 0 || call.stepMs > 86_400_000)
+      return { v: V, ok: false, status: 400, message: `stepMs must be a multiple of ${METRICS_SLOT_MS} up to a day`, field: "stepMs" };
+    const state = stages.readStage(this.#sql, own, call.stage);
+    try {
+      const shards = await readStageSteps(this.env, own || call.api || "", call.stage, call.since, call.stepMs);
+      const steps = mergeBySlot([...stageSteps(this.#sql, call.stage, call.since, call.stepMs), ...shards]);
+      return ok(V, seriesOf(steps, state?.deploymentId ?? null, state?.canary?.deploymentId ?? null));
+    } catch (err) {
+      return { v: V, ok: false, status: 503, message: `metrics unavailable: ${(err as Error).message}` };
+    }
   }
 
   /**

@@ -17,6 +17,7 @@ import { buildIntegrationKind, buildStreaming, checkIntegrationKind } from "./co
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
 import { checkOutboundTemplate } from "../security/outbound.ts";
+import { checkFormat, resolveFormat } from "../observability/access-log/format.ts";
 import type { ApiDefinition, IntegrationDefinition, RouteDefinition, RouteMethod, ValidateDefinition } from "./types.ts";
 
 export const DEFAULT_TIMEOUT_MS = 29_000;
@@ -99,6 +100,10 @@ function checkSemantics(def: ApiDefinition, errors: FieldError[], localDev: bool
   if (isObject(def.models)) checkModels(def.models, errors);
   checkIdentity(def, errors, localDev);
   checkLimits(def, errors);
+  if (isObject(def.stages))
+    for (const [name, stage] of Object.entries(def.stages))
+      if (isObject(stage) && isObject(stage.accessLog) && typeof stage.accessLog.format === "string")
+        for (const problem of checkFormat(stage.accessLog.format)) errors.push({ path: ["stages", name, "accessLog", "format"], message: problem });
   checkRouting(def, errors);
   checkQuotas(def, errors);
 
@@ -333,7 +338,14 @@ export function buildBundle(def: ApiDefinition): Bundle {
     stages: Object.fromEntries(
       Object.entries(def.stages).map(([name, s]) => [
         name,
-        { description: s.description ?? null, variables: s.variables ?? {}, throttle: buildThrottle(s.throttle), cache: buildStageCache(s.cache) },
+        {
+          description: s.description ?? null,
+          variables: s.variables ?? {},
+          throttle: buildThrottle(s.throttle),
+          cache: buildStageCache(s.cache),
+          accessLog: s.accessLog ? { format: resolveFormat(s.accessLog.format) } : null,
+          tracing: { enabled: s.tracing?.enabled ?? true, serverTiming: s.tracing?.serverTiming ?? false },
+        },
       ]),
     ),
     domains: (def.domains ?? []).map((d) => ({ host: d.host.toLowerCase(), basePath: d.basePath ?? "", stage: d.stage })),
