@@ -36,11 +36,11 @@ export interface KindContext {
   at: (...rest: Path) => Path;
   errors: FieldError[];
   localDev: boolean;
-  /** Checks `{param}` and `${stageVariables.x}` in a template (compile.ts's rules). */
+  /** Checks `{param}` and `${stageVariables.x}` in a template (compile-rules.ts's rules). */
   checkTemplate: (text: unknown, path: Path) => void;
 }
 
-/** The checks for the kinds and fields this file owns; the rest of an integration is checked by compile.ts. */
+/** The checks for the kinds and fields this file owns; the rest of an integration is checked by compile-rules.ts. */
 export function checkIntegrationKind(route: RouteDefinition, integration: IntegrationDefinition, c: KindContext): void {
   checkPrivate(integration, c);
   checkStreaming(route, integration, c);

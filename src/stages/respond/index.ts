@@ -4,7 +4,7 @@
  * version that served it and the headers earlier stages asked for (CORS), and records the response in the
  * per-version metrics. The detail of an error goes to the log, never to the client.
  */
-import { DEFAULT_REQUEST_ID_HEADER } from "../../config/compile.ts";
+import { DEFAULT_REQUEST_ID_HEADER } from "../../config/compile-bundle.ts";
 import { recordResponse } from "../../observability/metrics.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError, renderGatewayResponse } from "../../pipeline/gateway-responses.ts";
