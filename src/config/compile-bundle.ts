@@ -3,7 +3,8 @@
  * Each area's part of the bundle is built by its `compile-*.ts` sibling; routes are sorted by key so the bundle, and
  * its id, depend on content, not on the order the definition was written in.
  */
-import { JSON_LIMIT_DEFAULTS, type Bundle, type BundleIntegration, type BundleRoute, type BundleValidate } from "./bundle.ts";
+import { JSON_LIMIT_DEFAULTS, type Bundle, type BundleRoute, type BundleValidate } from "./bundle.ts";
+import type { BundleIntegration } from "./bundle-integrations.ts";
 import { rewriteModelRefs } from "./models.ts";
 import { buildAuthorizers, buildPolicy, routeAuthorizer } from "./compile-identity.ts";
 import { buildThrottle, buildUsagePlans } from "./compile-limits.ts";
@@ -13,7 +14,8 @@ import { buildMapping } from "./compile-mapping.ts";
 import { buildRouting } from "./compile-routing.ts";
 import { buildIntegrationKind, buildStreaming } from "./compile-integrations.ts";
 import { DEFAULT_ROUTE, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
-import type { ApiDefinition, IntegrationDefinition } from "./types.ts";
+import type { ApiDefinition } from "./types.ts";
+import type { IntegrationDefinition } from "./integration-types.ts";
 
 export const DEFAULT_TIMEOUT_MS = 29_000;
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;

@@ -7,18 +7,17 @@
 import { checkOutboundTemplate } from "../security/outbound.ts";
 import { parseHttpValue } from "../templates/expressions.ts";
 import { parseAwsUri, REGION, SUBTYPES } from "./aws-arn.ts";
-import type { BundleAwsIntegration, BundleIntegration, BundleStreaming } from "./bundle.ts";
+import type { BundleAwsIntegration, BundleIntegration, BundleStreaming } from "./bundle-integrations.ts";
 import { didYouMean, type FieldError, isObject } from "./field-errors.ts";
 import { buildMapping } from "./compile-mapping.ts";
+import type { RouteDefinition, RouteMethod } from "./types.ts";
 import type {
   AwsIntegrationDefinition,
   IntegrationDefinition,
   QueueIntegrationDefinition,
   R2IntegrationDefinition,
-  RouteDefinition,
-  RouteMethod,
   WorkflowIntegrationDefinition,
-} from "./types.ts";
+} from "./integration-types.ts";
 
 type Path = (string | number)[];
 

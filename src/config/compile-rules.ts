@@ -16,7 +16,8 @@ import { checkIntegrationKind } from "./compile-integrations.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey } from "../routing/route-key.ts";
 import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
 import { checkOutboundTemplate } from "../security/outbound.ts";
-import type { ApiDefinition, IntegrationDefinition, RouteDefinition, RouteMethod, ValidateDefinition } from "./types.ts";
+import type { ApiDefinition, RouteDefinition, RouteMethod, ValidateDefinition } from "./types.ts";
+import type { IntegrationDefinition } from "./integration-types.ts";
 
 const STAGE_VARIABLE = /\$\{stageVariables\.([^}]*)\}/g;
 const PATH_PLACEHOLDER = /\{([^{}$]+)\}/g;

@@ -1,5 +1,6 @@
 /** Builds the integration for a route from its compiled config: one factory per integration type. */
-import type { Bundle, BundleIntegration } from "../config/bundle.ts";
+import type { Bundle } from "../config/bundle.ts";
+import type { BundleIntegration } from "../config/bundle-integrations.ts";
 import { httpIntegration } from "./http/index.ts";
 import { httpProxyIntegration } from "./http-proxy/index.ts";
 import { mockIntegration } from "./mock/index.ts";

@@ -1,7 +1,8 @@
 /**
  * The definition schema's integrations: what serves a route, one `$defs` entry per kind.
  */
-import { AWS_SUBTYPES, HTTP_METHODS } from "../types.ts";
+import { HTTP_METHODS } from "../types.ts";
+import { AWS_SUBTYPES } from "../integration-types.ts";
 import { stringMap, type SchemaNode } from "./common.ts";
 import { mappingProperties, requestParameters } from "./mapping.ts";
 

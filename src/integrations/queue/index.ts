@@ -7,7 +7,8 @@
  * `envelope`, the consumer receives `{messageId, requestId, body}` and can match them. MD5OfMessageBody is SQS's
  * hex MD5 of the message as sent, computed in JavaScript (a WebCrypto digest costs more for a few bytes).
  */
-import type { Bundle, BundleQueueIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleQueueIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { md5 } from "@noble/hashes/legacy.js";
