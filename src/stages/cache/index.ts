@@ -49,10 +49,6 @@ function identityPart(ctx: RequestContext): string | null | undefined {
   return parts.join("|");
 }
 
-/**
- * A hit's response. With the entry's headers built once (`headers`: the memory tier's copy) the runtime copies
- * them natively; only without one (memory tier off) are they built from the stored list.
- */
 /** A route that declares no cache-key parameters. */
 const NO_KEYS: { query: readonly string[]; headers: readonly string[] } = { query: [], headers: [] };
 
@@ -63,6 +59,10 @@ function mark(ctx: RequestContext, value: "HIT" | "MISS" | "BYPASS"): void {
   if (statusHeader) ctx.responseHeaders.push([statusHeader, value]);
 }
 
+/**
+ * A hit's response. With the entry's headers built once (`headers`: the memory tier's copy) the runtime copies
+ * them natively; only without one (memory tier off) are they built from the stored list.
+ */
 function fromEntry(ctx: RequestContext, entry: CacheEntry, headers: Headers | undefined, now: number): Response {
   const res = new Response(ctx.request.method === "HEAD" ? null : entry.body, { status: entry.status, headers: headers ?? entry.headers });
   res.headers.set("age", String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))));
