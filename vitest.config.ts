@@ -13,6 +13,7 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { buildSync } from "esbuild";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { parse as parseToml } from "smol-toml";
 import { defineConfig } from "vitest/config";
 import { compileDefinitionText } from "./src/config/load.ts";
 import { AWS_TEST_SECRETS } from "./test/support/aws/credentials.ts";
@@ -23,6 +24,7 @@ const embeddedPath = `${own}/embedded-bundle.json`;
 const backendPath = `${own}/demo-backend.js`;
 const lambdaEchoPath = `${own}/test-lambda-echo.js`;
 const authorizerPath = `${own}/test-authorizer.js`;
+const crossRequestPath = `${own}/cross-request-worker.js`;
 
 mkdirSync(own, { recursive: true });
 process.once("exit", () => rmSync(own, { recursive: true, force: true }));
@@ -36,6 +38,19 @@ const bundleWorker = (entry: string, outfile: string) =>
 bundleWorker("./examples/backend/worker.ts", backendPath);
 bundleWorker("./test/support/lambda-echo-worker.js", lambdaEchoPath);
 bundleWorker("./test/support/authorizer-worker.js", authorizerPath);
+bundleWorker("./test/worker/support/cross-request-worker.ts", crossRequestPath);
+// The pool runs the tests' own Worker with `no_handle_cross_request_promise_resolution` forced on; the
+// cross-request Worker runs with production's date and flags, read from wrangler.toml (and once more with that
+// flag, to show what it changes).
+const production = parseToml(readFileSync(here("./wrangler.toml"), "utf8")) as { compatibility_date: string; compatibility_flags?: string[] };
+const crossRequest = (name: string, extraFlags: string[]) => ({
+  name,
+  modules: true,
+  scriptPath: crossRequestPath,
+  compatibilityDate: production.compatibility_date,
+  compatibilityFlags: [...(production.compatibility_flags ?? []), ...extraFlags],
+  kvNamespaces: ["KV", "CACHE"],
+});
 
 export default defineConfig({
   test: {
@@ -72,6 +87,9 @@ export default defineConfig({
                 { name: "authorizer", modules: true, scriptPath: authorizerPath, compatibilityDate: "2026-04-20" },
                 // The same script as Amazon's documentation sample authorizer (for the recorded authorizer cases).
                 { name: "authorizer-docs", modules: true, scriptPath: authorizerPath, compatibilityDate: "2026-04-20", bindings: { MODE: "docs" } },
+                // Requests awaiting each other's promises (test/worker/runtime/cross-request-promises.test.ts).
+                crossRequest("cross-request", []),
+                crossRequest("cross-request-legacy", ["no_handle_cross_request_promise_resolution"]),
               ],
               // Merged into wrangler.toml's bindings (DEMO_BACKEND stays).
               serviceBindings: {
@@ -82,6 +100,8 @@ export default defineConfig({
                 LAMBDA_OVERRIDE: "lambda-override",
                 AUTHORIZER: "authorizer",
                 AUTHORIZER_DOCS: "authorizer-docs",
+                CROSS_REQUEST: "cross-request",
+                CROSS_REQUEST_LEGACY: "cross-request-legacy",
               },
               // Secrets and short memo bounds for tests (wrangler.toml's vars are the production defaults).
               // The gateway-wide bucket is one bucket for the whole run: off here, so suites cannot drain it for each

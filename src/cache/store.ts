@@ -6,6 +6,7 @@
  * request. A slow or failing tier is a miss, never an error.
  */
 import type { Env } from "../env.ts";
+import { awaitShared } from "../util/await-shared.ts";
 import { decodeEntry, decodePlain, encodeEntry, type CacheEntry } from "./entry.ts";
 import { hashKeyText } from "./key.ts";
 import { fresh, type Held, MemoryTier } from "./memory.ts";
@@ -50,51 +51,65 @@ export function recall(text: string, crypto: CryptoKey | null, now: number): Hel
 }
 
 /**
- * Misses being filled in this isolate, by key text: the filler's claim (a token, and until when other requests for
- * the key wait for its entry instead of calling the backend themselves — a cache lock). Waiters poll the memory
- * tier on their own timer — never awaiting the filler's promise, which would run their work in its I/O context
- * (docs/architecture.md).
+ * Misses being filled in this isolate, by key text: the filler's claim (a token, until when other requests for the
+ * key wait for its entry instead of calling the backend themselves — a cache lock), and a promise the filler
+ * settles when it lets go of the key. Waiters await that promise on their own timer (src/util/await-shared.ts;
+ * why a request may await another's promise: docs/architecture.md).
  */
-const filling = new Map<string, { token: object; until: number }>();
+interface Fill {
+  token: object;
+  until: number;
+  released: Promise<void>;
+  release: () => void;
+}
+const filling = new Map<string, Fill>();
 export const FILL_WAIT_MS = 5000;
-const FILL_POLL_MS = 5;
 /** Keys being filled at once in an isolate, at most (a bound against a flood of distinct misses). */
 const FILL_MAX_KEYS = 1000;
 
 /**
  * Whether another request of this isolate is filling the key now. When not and `claim`, this request becomes its
- * filler: the returned token releases the claim (`releaseFill`).
+ * filler: the returned token releases the claim (`releaseFill`), which it must do however the fill ends.
  */
 export function claimFill(text: string, now: number, claim: boolean): { busy: true } | { busy: false; token: object | null } {
   const held = filling.get(text);
   if (held && held.until > now) return { busy: true };
   if (!claim) return { busy: false, token: null };
-  if (filling.size >= FILL_MAX_KEYS) filling.delete(filling.keys().next().value!);
+  // A lapsed claim taken over, or the oldest dropped at the bound: its waiters stop waiting (they find no entry).
+  if (held) held.release();
+  else if (filling.size >= FILL_MAX_KEYS) {
+    const [oldest, fill] = filling.entries().next().value!;
+    filling.delete(oldest);
+    fill.release();
+  }
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
   const token = {};
-  filling.set(text, { token, until: now + FILL_WAIT_MS });
+  filling.set(text, { token, until: now + FILL_WAIT_MS, released, release });
   return { busy: false, token };
 }
 
-/** The filler is done (stored: the entry is in memory; or nothing to store). A lapsed claim taken over is left alone. */
+/**
+ * The filler is done (stored: the entry is in memory; or nothing to store): its waiters wake. A lapsed claim taken
+ * over is left alone (its waiters were woken when it was taken).
+ */
 export function releaseFill(text: string, token: object): void {
-  if (filling.get(text)?.token === token) filling.delete(text);
+  const fill = filling.get(text);
+  if (fill?.token !== token) return;
+  filling.delete(text);
+  fill.release();
 }
 
 /**
- * Waits for another request's fill of `text`: the entry once it is in memory, or undefined as soon as the claim is
- * released without one (not storable, too large for memory, failed) or lapses.
+ * Waits for another request's fill of `text`, at most `ms` and never past its claim: the entry once it is in memory,
+ * or undefined as soon as the claim is released without one (not storable, too large for memory, failed), is taken
+ * over, or the wait runs out.
  */
-export async function awaitFill(text: string, crypto: CryptoKey | null): Promise<Held | undefined> {
-  // Counted as well as timed: Date.now() only advances across I/O in Workers.
-  for (let polls = 0; polls * FILL_POLL_MS < FILL_WAIT_MS; polls++) {
-    await new Promise((resolve) => setTimeout(resolve, FILL_POLL_MS));
-    const now = Date.now();
-    const held = memory.get(text, crypto, now);
-    if (held) return held;
-    const claim = filling.get(text);
-    if (!claim || claim.until <= now) return undefined;
-  }
-  return undefined;
+export async function awaitFill(text: string, crypto: CryptoKey | null, ms = FILL_WAIT_MS): Promise<Held | undefined> {
+  const fill = filling.get(text);
+  const bound = fill ? Math.min(ms, fill.until - Date.now()) : 0;
+  if (fill && bound > 0) await awaitShared(fill.released, bound);
+  return memory.get(text, crypto, Date.now());
 }
 
 /** What the memory tier holds (the tests read it). */

@@ -19,7 +19,8 @@
  */
 import { orPrevious, valueOf } from "../../durable-objects/contract.ts";
 import { RATE_LIMITER_CONTRACT, type LeaseReply, type RateLimiter } from "../../durable-objects/rate-limiter/index.ts";
-import { awaitShared, withTimeout } from "../deploy/registry-client.ts";
+import { withTimeout } from "../deploy/registry-client.ts";
+import { awaitShared } from "../util/await-shared.ts";
 import { leaseSize, refill, take, type BucketConfig, type BucketState } from "./bucket.ts";
 
 export const LEASE_TTL_MS = 1000;

@@ -14,7 +14,7 @@
  */
 import { importJWK, type CryptoKey, type JWK } from "jose";
 import type { BundleJwtAuthorizer } from "../../config/bundle.ts";
-import { awaitShared } from "../../deploy/registry-client.ts";
+import { awaitShared } from "../../util/await-shared.ts";
 import { readAtMost } from "../../util/read-bounded.ts";
 
 /** Far above any real key set (a few KB); a larger answer is a failed fetch. */
