@@ -5,7 +5,7 @@
  * and writes bench/results.json. Method and how to read the numbers: bench/README.md.
  *
  *   npm run bench                 every section
- *   npm run bench -- peers        one section (overhead, deployments, jwt, throttle, cache, templates, integrations, peers, overload, routing, websocket)
+ *   npm run bench -- peers        one section (overhead, deployments, jwt, throttle, cache, templates, integrations, observability, peers, overload, routing, websocket)
  *   npm run bench -- mock         only scenarios whose name contains "mock"
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 BENCH_OVERLOAD_SECONDS=60 npm run bench
  */

@@ -30,6 +30,8 @@ export interface BenchContext {
   porticoNoMemory: WorkerOptions;
   /** The Portico build as deployed, entered through a module that counts Cache API lookups (cache.ts). */
   porticoCache: WorkerOptions;
+  /** The Portico build without the Analytics Engine binding: the observability section's "off" side. */
+  porticoQuiet: WorkerOptions;
   /** The hand-written Hono gateway (peers/hono-gateway/), bundled by peers.ts. */
   honoGatewayScript: string;
 }
@@ -42,6 +44,7 @@ export const WORKERS: Record<string, WorkerFactory> = {
   "portico-throttle": (ctx) => ctx.porticoThrottle,
   "portico-no-memory": (ctx) => ctx.porticoNoMemory,
   "portico-cache": (ctx) => ctx.porticoCache,
+  "portico-quiet": (ctx) => ctx.porticoQuiet,
   "bare-hello": () => ({
     modules: true,
     script: `export default { fetch() { return new Response("hello"); } };`,
@@ -143,7 +146,7 @@ export interface Target {
 }
 
 /** The benchmark's sections; `npm run bench -- <section>` runs one. */
-export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "integrations", "peers", "overload", "routing", "websocket"] as const;
+export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "integrations", "observability", "peers", "overload", "routing", "websocket"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Scenario extends Target {
@@ -320,6 +323,24 @@ export const SCENARIOS: Scenario[] = [
     baseline: { name: "bare hello Worker", worker: "bare-hello", path: "/", ...HELLO },
     targetRatio: null,
     setup: async (pool) => primeCache(await pool.url("portico"), "/cache/items/hot"),
+  },
+  {
+    // The observability issue: the http_proxy route with an access-log line per request (console.log, Portico's
+    // JSON format), an Analytics Engine data point per request and trace propagation (traceparent and
+    // X-Amzn-Trace-Id made and sent to the upstream), against the same route with all three off — a stage with
+    // `tracing: {enabled: false}` and no access log, on the same build without the ANALYTICS binding. The batched
+    // metrics run on both sides (they are the local store). The log lines pass through workerd's stdout into this
+    // process, as `wrangler dev` would show them: that cost is the "on" side's.
+    name: "logs + metrics + tracing on",
+    label: "Portico http_proxy route, access log + Analytics Engine + tracing",
+    section: "observability",
+    worker: "portico",
+    path: "/observed/proxy",
+    ...HELLO,
+    baseline: { name: "Portico, the same route with all three off", worker: "portico-quiet", path: "/quiet/proxy", ...HELLO },
+    targetRatio: 0.95,
+    // A 5% target: fine interleaving, so drift cannot pass for a difference.
+    slices: 8,
   },
   {
     // (b) The peer: the same job (JWT from rotating tokens, API key, rate limit, validation, proxy) written by hand

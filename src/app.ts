@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { adminApp } from "./admin/index.ts";
+import { dashboardPage } from "./dashboard/index.ts";
 import type { ServerFacts } from "./admin/server.ts";
 import type { ConfigSource } from "./deploy/config-source.ts";
 import type { Env } from "./env.ts";
@@ -27,6 +28,8 @@ export interface App {
 export function createApp({ source, facts }: AppOptions): App {
   const pipeline = buildPipeline({ source });
   const admin = new Hono<{ Bindings: Env }>();
+  // The dashboard's page (src/dashboard/): `/_portico/`, public — it holds no data until signed in.
+  admin.get(`${ADMIN_PREFIX}/`, () => dashboardPage());
   admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, ...(facts ? { facts } : {}) }));
   // Anything else under the prefix is the admin API's too, never a stage of the data plane.
   admin.all("*", (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));

@@ -37,12 +37,14 @@ function buildApp(env: Env): ReturnType<typeof createApp> {
     defaultApi: source.defaultApi(),
     embedded: {
       api: file.bundle.bundle.api.name,
+      flavor: file.bundle.bundle.api.flavor,
       version: file.bundle.id,
       stages: Object.keys(file.bundle.bundle.stages),
       domains: file.bundle.bundle.domains.map((d) => ({ host: d.host, basePath: d.basePath, stage: d.stage })),
     },
     others: OTHERS.map((o) => ({
       api: o.bundle.api.name,
+      flavor: o.bundle.api.flavor,
       version: o.id,
       stages: Object.keys(o.bundle.stages),
       domains: o.bundle.domains.map((d) => ({ host: d.host, basePath: d.basePath, stage: d.stage })),

@@ -5,10 +5,12 @@
  * (registry.ts), which owns the instance.
  *
  * Refusals are decided before the transaction: returning (not throwing) from transactionSync commits what it wrote,
- * so a refused change would otherwise leave rows behind.
+ * so a refused change would otherwise leave rows behind. Among them is `--require-clean-shadow` (the ShadowGate a
+ * canary change, a promotion or an automation may carry): shadow.ts judges the candidate's report.
  */
 import type { AutoCanaryConfig, CanaryState, DeploymentRecord, StageState } from "../../src/deploy/types.ts";
-import type { CanaryInput, PublishInput } from "./contract.ts";
+import type { CanaryInput, PublishInput, ShadowGate } from "./contract.ts";
+import { gateRefusal } from "./shadow.ts";
 import * as stages from "./stages.ts";
 import { fail, type Result } from "./stages.ts";
 
@@ -112,7 +114,7 @@ export function moveStable(host: PointerHost, stage: string, deploymentId: strin
 }
 
 /** Creates or changes the stage's canary; fields not given keep their current values. */
-export function configureCanary(host: PointerHost, stage: string, input: CanaryInput): Result<StageState> {
+export function configureCanary(host: PointerHost, stage: string, input: CanaryInput, gate: ShadowGate = {}): Result<StageState> {
   const { sql, api } = host;
   const existing = stages.readStage(sql, api, stage);
   if (!existing) return fail(404, `no stage "${stage}"`, "stage");
@@ -125,6 +127,8 @@ export function configureCanary(host: PointerHost, stage: string, input: CanaryI
   if (!deploymentId) return fail(409, `stage "${stage}" has no canary: deploy one with --canary, or give deploymentId`, "deploymentId");
   if (deploymentId === existing.deploymentId) return fail(409, "the canary must differ from the stage's stable version", "deploymentId");
   if (!defines(sql, deploymentId, stage)) return fail(400, `deployment ${deploymentId.slice(0, 12)} does not define stage "${stage}"`, "deploymentId");
+  const refused = gateRefusal(sql, stage, deploymentId, gate);
+  if (refused) return refused;
   const canary: CanaryState = {
     deploymentId,
     percent: input.percent ?? existing.canary?.percent ?? 0,
@@ -143,9 +147,11 @@ export function configureCanary(host: PointerHost, stage: string, input: CanaryI
 }
 
 /** Makes the stage's canary its stable version. */
-export function promote(host: PointerHost, stage: string): Result<StageState> {
+export function promote(host: PointerHost, stage: string, gate: ShadowGate = {}): Result<StageState> {
   const existing = stages.readStage(host.sql, host.api, stage);
   if (!existing?.canary) return fail(404, `stage "${stage}" has no canary`, "stage");
+  const refused = gateRefusal(host.sql, stage, existing.canary.deploymentId, gate);
+  if (refused) return refused;
   moveStable(host, stage, existing.canary.deploymentId, "canary-promote", "canary promoted");
   return { ok: true, value: stages.readStage(host.sql, host.api, stage)! };
 }
@@ -164,9 +170,11 @@ export function clearCanary(host: PointerHost, stage: string, action: "canary-de
 }
 
 /** Hands the stage's canary to the automation (canary-driver.ts), starting at its first step unless it already serves some traffic. */
-export function automate(host: PointerHost, stage: string, config: AutoCanaryConfig): Result<StageState> {
+export function automate(host: PointerHost, stage: string, config: AutoCanaryConfig, gate: ShadowGate = {}): Result<StageState> {
   const existing = stages.readStage(host.sql, host.api, stage);
   if (!existing?.canary) return fail(404, `stage "${stage}" has no canary: deploy one with --canary first`, "stage");
+  const refused = gateRefusal(host.sql, stage, existing.canary.deploymentId, gate);
+  if (refused) return refused;
   const now = Date.now();
   const canary: CanaryState = {
     ...existing.canary,

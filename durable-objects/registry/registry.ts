@@ -7,14 +7,14 @@
  * The class bound in wrangler.toml (index.ts) adds the previous release's methods (contract v0).
  *
  * This class is the RPC surface: it checks each call's contract, hands the work to the module that owns it — deploys
- * and pointers (pointers.ts), automated canaries (canary-driver.ts), the domain index (domain-index.ts), snapshots
- * (snapshots.ts), metrics (metrics-store.ts), the tables (stages.ts) — and publishes what changed.
+ * and pointers (pointers.ts), automated canaries (canary-driver.ts), shadow evaluation (shadow.ts), the domain index
+ * (domain-index.ts), snapshots (snapshots.ts), metrics (metrics-reads.ts, metrics-store.ts), the tables (stages.ts) —
+ * and publishes what changed.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env.ts";
 import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY } from "../../src/deploy/snapshots.ts";
-import type { DeploymentRecord, DomainRow, HistoryEntry, MetricsSample, RoutingRow, ServingState, StageState, VersionMetrics } from "../../src/deploy/types.ts";
-import { readStageTotals } from "../../src/observability/metrics-sink.ts";
+import type { DeploymentRecord, DomainRow, HistoryEntry, MetricsSample, RoutingRow, ServingState, ShadowReport, StageState, VersionMetrics, VersionSeries } from "../../src/deploy/types.ts";
 import { ok, unknownContract, type Reply } from "../contract.ts";
 import { configuredKeyShards } from "../key-store/layout.ts";
 import { rowsInRange, type KeyRow } from "../key-store/keys.ts";
@@ -22,9 +22,11 @@ import { canaryChecksDue, evaluateAutoCanaries } from "./canary-driver.ts";
 import * as contract from "./contract.ts";
 import { REGISTRY_CONTRACT } from "./contract.ts";
 import * as domainIndex from "./domain-index.ts";
-import { mergeByVersion, recordSamples, stageTotals, summarize } from "./metrics-store.ts";
+import * as metrics from "./metrics-reads.ts";
+import { recordSamples } from "./metrics-store.ts";
 import * as pointers from "./pointers.ts";
 import { migrate } from "./schema.ts";
+import * as shadow from "./shadow.ts";
 import { RegistrySnapshots } from "./snapshots.ts";
 import * as stages from "./stages.ts";
 import type { Result } from "./stages.ts";
@@ -147,14 +149,14 @@ export class RegistryObject extends DurableObject<Env> {
 
   async configureCanary(call: contract.CanaryCall): Promise<Reply<StageState>> {
     if (!speaks(call)) return unknownContract(V, call);
-    const result = pointers.configureCanary(this.#pointers(), call.stage, call.canary ?? {});
+    const result = pointers.configureCanary(this.#pointers(), call.stage, call.canary ?? {}, call);
     if (result.ok) await this.#changed(false);
     return withV(result);
   }
 
-  async promote(call: contract.StageCall): Promise<Reply<StageState>> {
+  async promote(call: contract.PromoteCall): Promise<Reply<StageState>> {
     if (!speaks(call)) return unknownContract(V, call);
-    const result = pointers.promote(this.#pointers(), call.stage);
+    const result = pointers.promote(this.#pointers(), call.stage, call);
     if (result.ok) await this.#changed(true);
     return withV(result);
   }
@@ -168,11 +170,48 @@ export class RegistryObject extends DurableObject<Env> {
 
   async automate(call: contract.AutomateCall): Promise<Reply<StageState>> {
     if (!speaks(call)) return unknownContract(V, call);
-    const result = pointers.automate(this.#pointers(), call.stage, call.config);
+    const result = pointers.automate(this.#pointers(), call.stage, call.config, call);
     if (!result.ok) return withV(result);
     await this.#changed(false);
     await this.#scheduleAlarm();
     return withV(result);
+  }
+
+  // ---- shadow evaluation (shadow.ts) ----
+
+  /** What shadow.ts needs of this instance. */
+  #shadowHost(): shadow.ShadowHost {
+    return { sql: this.#sql, storage: this.ctx.storage, api: this.#api(), defines: (id, stage) => pointers.defines(this.#sql, id, stage), bumpVersion: () => this.#bumpVersion() };
+  }
+
+  /** Starts (or restarts, with a fresh report) evaluating a candidate version beside the stage's live one. */
+  async startShadow(call: contract.StartShadowCall): Promise<Reply<StageState>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    const result = shadow.begin(this.#shadowHost(), call.stage, call.version, call.percent, Date.now());
+    if (result.ok) await this.#changed(false);
+    return withV(result);
+  }
+
+  /** Stops the stage's shadow evaluation; its report stays until the next start. */
+  async stopShadow(call: contract.StageCall): Promise<Reply<StageState>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    const result = shadow.end(this.#shadowHost(), call.stage, Date.now());
+    if (result.ok) await this.#changed(false);
+    return withV(result);
+  }
+
+  shadowReport(call: contract.StageCall): Reply<ShadowReport> {
+    if (!speaks(call)) return unknownContract(V, call);
+    return withV(shadow.report(this.#shadowHost(), call.stage));
+  }
+
+  /**
+   * Isolates' batched shadow results (src/observability/shadow/buffer.ts): true when counted, false when the batch
+   * is about a candidate no longer evaluated (dropped). A malformed batch is refused whole (400), never half-counted.
+   */
+  recordShadow(call: contract.RecordShadowCall): Reply<boolean> {
+    if (!speaks(call)) return unknownContract(V, call);
+    return withV(shadow.record(this.#shadowHost(), call.stage, call.batch));
   }
 
   /** Steps automated canaries, checks their bounds, and refreshes the snapshot (the heartbeat). */
@@ -199,7 +238,7 @@ export class RegistryObject extends DurableObject<Env> {
         sql: this.#sql,
         storage: this.ctx.storage,
         api: this.#api(),
-        metrics: (stage, since, stable, canary) => this.#stageMetrics(stage, since, stable, canary),
+        metrics: (stage, since, stable, canary) => metrics.canaryMetrics(this.#metricsHost(), stage, since, stable, canary),
         clearCanary: (stage, reason) => pointers.clearCanary(this.#pointers(), stage, "auto-rollback", reason).ok,
         moveStable: (stage, id, description) => pointers.moveStable(this.#pointers(), stage, id, "auto-promote", description),
         bumpVersion: () => this.#bumpVersion(),
@@ -232,22 +271,20 @@ export class RegistryObject extends DurableObject<Env> {
     return ok(V, stages.listDeployments(this.#sql, Math.min(Math.max(call.limit ?? 50, 1), 1000)));
   }
 
-  async stageMetrics(call: contract.StageMetricsCall): Promise<Reply<VersionMetrics[]>> {
-    if (!speaks(call)) return unknownContract(V, call);
-    const own = this.#api();
-    if (own && call.api !== undefined && call.api !== own) return { v: V, ok: false, status: 400, message: `this instance holds API ${own}, not ${call.api}`, field: "api" };
-    const state = stages.readStage(this.#sql, own, call.stage);
-    try {
-      return ok(V, await this.#stageMetrics(call.stage, call.since, state?.deploymentId ?? null, state?.canary?.deploymentId ?? null, own || call.api || ""));
-    } catch (err) {
-      return { v: V, ok: false, status: 503, message: `metrics unavailable: ${(err as Error).message}` };
-    }
+  /** What metrics-reads.ts needs of this instance. */
+  #metricsHost(): metrics.MetricsHost {
+    return { env: this.env, sql: this.#sql, api: this.#api() };
   }
 
-  /** Every MetricsStore shard's totals plus this instance's own table (batches from the previous release). */
-  async #stageMetrics(stage: string, since: number, stable: string | null, canary: string | null, api = this.#api()): Promise<VersionMetrics[]> {
-    const shards = await readStageTotals(this.env, api, stage, since);
-    return summarize(mergeByVersion([...stageTotals(this.#sql, stage, since), ...shards]), stable, canary);
+  async stageMetrics(call: contract.StageMetricsCall): Promise<Reply<VersionMetrics[]>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    return withV(await metrics.stageMetrics(this.#metricsHost(), call));
+  }
+
+  /** Each version's counts per step: the dashboard's charts. */
+  async stageSeries(call: contract.StageSeriesCall): Promise<Reply<VersionSeries[]>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    return withV(await metrics.stageSeries(this.#metricsHost(), call));
   }
 
   /**

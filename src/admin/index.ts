@@ -10,10 +10,13 @@ import type { ConfigSource } from "../deploy/config-source.ts";
 import { connectionRoutes } from "./connections.ts";
 import { deploymentRoutes } from "./deployments.ts";
 import { keyRoutes } from "./keys.ts";
+import { metricsRoutes } from "./metrics.ts";
+import { shadowRoutes } from "./shadow.ts";
 import { usageRoutes } from "./usage.ts";
 import { AdminError, adminErrorResponse, contractError } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 import { serverRoutes, type ServerFacts } from "./server.ts";
+import { dashboardRoutes, hasDashboardSession } from "../dashboard/index.ts";
 
 export const NO_TOKEN_MESSAGE =
   "The admin API is disabled: no ADMIN_TOKEN secret is configured. Set one with `wrangler secret put ADMIN_TOKEN`; " +
@@ -37,12 +40,15 @@ export function adminApp(prefix: string, options: { source?: ConfigSource; facts
 
   admin.get("/health", (c) => c.json({ ok: true }));
   admin.get("/openapi.json", (c) => c.json(openApiDocument(prefix)));
+  // The dashboard's page, assets and sign-in (src/dashboard/): no token needed to load a page that holds no data.
+  dashboardRoutes(admin, prefix);
 
   admin.use("*", async function requireAdminToken(c, next) {
     const token = c.env.ADMIN_TOKEN;
     if (!token) throw new AdminError(503, NO_TOKEN_MESSAGE);
     const given = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim() ?? "";
-    if (!constantTimeEqual(given, token)) {
+    // The bearer token, or the dashboard's session cookie (with its header: dashboard/index.ts).
+    if (!(given ? constantTimeEqual(given, token) : await hasDashboardSession(c.req.raw, token))) {
       c.header("www-authenticate", 'Bearer realm="portico-admin"');
       throw new AdminError(401, "Unauthorized: send Authorization: Bearer <ADMIN_TOKEN>");
     }
@@ -50,6 +56,8 @@ export function adminApp(prefix: string, options: { source?: ConfigSource; facts
   });
 
   deploymentRoutes(admin);
+  metricsRoutes(admin, options.facts);
+  shadowRoutes(admin);
   keyRoutes(admin);
   usageRoutes(admin);
   serverRoutes(admin, options.facts);

@@ -34,7 +34,11 @@ export function upgradeBundle(stored: Bundle): Bundle {
       ...(b.settings as Partial<BundleSettings>),
     } as BundleSettings,
     stages: Object.fromEntries(
-      Object.entries(b.stages).map(([name, s]) => [name, { throttle: null, cache: null, ...(s as Partial<BundleStage>) } as BundleStage]),
+      Object.entries(b.stages).map(([name, s]) => [
+        name,
+        // Written before observability: no access log, and no part in traces (the client's headers pass as they did).
+        { throttle: null, cache: null, accessLog: null, tracing: { enabled: false, serverTiming: false }, ...(s as Partial<BundleStage>) } as BundleStage,
+      ]),
     ),
     authorizers: Object.fromEntries(Object.entries(b.authorizers ?? {}).map(([name, a]) => [name, upgradeAuthorizer(a)])),
     resourcePolicy: b.resourcePolicy ?? null,

@@ -123,6 +123,14 @@ export interface BundleStage {
   variables: Record<string, string>;
   throttle: BundleThrottle | null;
   cache: BundleStageCache | null;
+  /** The access log's format (a preset already expanded), or null for none. */
+  accessLog: { format: string } | null;
+  tracing: BundleTracing;
+}
+
+export interface BundleTracing {
+  enabled: boolean;
+  serverTiming: boolean;
 }
 
 export interface BundleDomain {

@@ -14,6 +14,7 @@ import { buildMapping } from "./compile-mapping.ts";
 import { buildRouting } from "./compile-routing.ts";
 import { buildIntegrationKind, buildStreaming } from "./compile-integrations.ts";
 import { DEFAULT_ROUTE, parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
+import { resolveFormat } from "../observability/access-log/format.ts";
 import type { ApiDefinition } from "./types.ts";
 import type { IntegrationDefinition } from "./integration-types.ts";
 
@@ -100,7 +101,14 @@ export function buildBundle(def: ApiDefinition): Bundle {
     stages: Object.fromEntries(
       Object.entries(def.stages).map(([name, s]) => [
         name,
-        { description: s.description ?? null, variables: s.variables ?? {}, throttle: buildThrottle(s.throttle), cache: buildStageCache(s.cache) },
+        {
+          description: s.description ?? null,
+          variables: s.variables ?? {},
+          throttle: buildThrottle(s.throttle),
+          cache: buildStageCache(s.cache),
+          accessLog: s.accessLog ? { format: resolveFormat(s.accessLog.format) } : null,
+          tracing: { enabled: s.tracing?.enabled ?? true, serverTiming: s.tracing?.serverTiming ?? false },
+        },
       ]),
     ),
     domains: (def.domains ?? []).map((d) => ({ host: d.host.toLowerCase(), basePath: d.basePath ?? "", stage: d.stage })),

@@ -16,6 +16,7 @@ import { checkIntegrationKind } from "./compile-integrations.ts";
 import { DEFAULT_ROUTE, parameterNames, parseRouteKey } from "../routing/route-key.ts";
 import { isForeignHeader, PORTICO_PREFIX } from "../security/client-headers.ts";
 import { checkOutboundTemplate } from "../security/outbound.ts";
+import { checkFormat } from "../observability/access-log/format.ts";
 import type { ApiDefinition, RouteDefinition, RouteMethod, ValidateDefinition } from "./types.ts";
 import type { IntegrationDefinition } from "./integration-types.ts";
 
@@ -37,6 +38,10 @@ export function checkSemantics(def: ApiDefinition, errors: FieldError[], localDe
   if (isObject(def.models)) checkModels(def.models, errors);
   checkIdentity(def, errors, localDev);
   checkLimits(def, errors);
+  if (isObject(def.stages))
+    for (const [name, stage] of Object.entries(def.stages))
+      if (isObject(stage) && isObject(stage.accessLog) && typeof stage.accessLog.format === "string")
+        for (const problem of checkFormat(stage.accessLog.format)) errors.push({ path: ["stages", name, "accessLog", "format"], message: problem });
   checkRouting(def, errors);
   checkQuotas(def, errors);
 

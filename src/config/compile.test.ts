@@ -202,7 +202,9 @@ describe("compileDefinition", () => {
       "x-amzn-RequestId",
       "x-amzn-ErrorType",
     ]);
-    expect(bundle.stages).toEqual({ prod: { description: null, variables: { backend: "https://pets.example.com" }, throttle: null, cache: null } });
+    expect(bundle.stages).toEqual({
+      prod: { description: null, variables: { backend: "https://pets.example.com" }, throttle: null, cache: null, accessLog: null, tracing: { enabled: true, serverTiming: false } },
+    });
     expect(bundle.domains).toEqual([]);
     expect(bundle.cors).toBeNull();
     expect(bundle.models).toEqual({});

@@ -117,6 +117,22 @@ export interface StageDefinition {
   variables?: Record<string, string>;
   throttle?: ThrottleDefinition;
   cache?: StageCacheDefinition;
+  accessLog?: AccessLogDefinition;
+  tracing?: TracingDefinition;
+}
+
+/** The stage's access log: one line per request to the Workers log stream (docs/observability.md). */
+export interface AccessLogDefinition {
+  /** `json` (default), `clf`, `xml`, `csv`, or a format of Amazon's `$context` variables. */
+  format?: string;
+}
+
+/** Trace propagation and Server-Timing for the stage (docs/observability.md). */
+export interface TracingDefinition {
+  /** Accept or start a W3C trace (and X-Amzn-Trace-Id) and send it to every backend. Default true. */
+  enabled?: boolean;
+  /** Server-Timing on every response, not only to requests with the debug token. Default false. */
+  serverTiming?: boolean;
 }
 
 /** The stage response cache (Amazon's stage cache, on Workers KV fronted by the Cache API). */

@@ -54,6 +54,11 @@ export class CompiledBundle {
     );
   }
 
+  /** The compiled bundle for an id, when this isolate has it (shadow evaluation loads a candidate only once). */
+  static known(id: string): CompiledBundle | undefined {
+    return memo.get(id);
+  }
+
   /** The compiled form of a bundle, memoised per isolate by id. */
   static of(id: string, bundle: Bundle): CompiledBundle {
     let compiled = memo.get(id);

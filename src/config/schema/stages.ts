@@ -1,5 +1,5 @@
 /**
- * The definition schema's stages: a stage's settings and its response cache.
+ * The definition schema's stages: a stage's settings (access log and tracing among them) and its response cache.
  */
 import { HTTP_METHODS } from "../types.ts";
 import type { SchemaNode } from "./common.ts";
@@ -19,6 +19,44 @@ export const stageSchema: SchemaNode = {
     },
     throttle: { $ref: "#/$defs/throttle" },
     cache: { $ref: "#/$defs/stageCache" },
+    accessLog: {
+      type: "object",
+      description:
+        "The stage's access log (Amazon's access logging): one line per request, written to the Workers log stream that " +
+        "`wrangler tail` and Workers Logs read. Never holds a token, an API key or a secret (docs/observability.md).",
+      additionalProperties: false,
+      properties: {
+        format: {
+          type: "string",
+          minLength: 1,
+          maxLength: 4096,
+          description:
+            "`json` (default: Portico's JSON line), `clf`, `xml` or `csv` (Amazon's presets), or a format of Amazon's " +
+            "`$context` variables (`$context.requestId`, `$context.identity.sourceIp`, `$context.status`, " +
+            "`$context.responseLatency` …), which must include `$context.requestId` or `$context.extendedRequestId`. " +
+            "A format starting with `{` is JSON: variables inside quotes are escaped as text, bare ones written as JSON values.",
+        },
+      },
+    },
+    tracing: {
+      type: "object",
+      description: "Trace propagation (W3C `traceparent`/`tracestate`, Amazon's `X-Amzn-Trace-Id`) and Server-Timing.",
+      additionalProperties: false,
+      properties: {
+        enabled: {
+          type: "boolean",
+          description:
+            "Accept the caller's trace (a malformed `traceparent` is replaced, never passed on) or start one, and send it to " +
+            "every backend with the gateway as the parent span. Default true; false passes the client's headers through untouched.",
+        },
+        serverTiming: {
+          type: "boolean",
+          description:
+            "Send Server-Timing (one entry per pipeline stage that did work) on every response. Default false: only requests " +
+            "carrying the debug token (`x-portico-debug`, the PORTICO_DEBUG_TOKEN secret) get it.",
+        },
+      },
+    },
   },
 };
 

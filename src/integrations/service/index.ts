@@ -41,10 +41,12 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
     type: "service",
     async invoke(ctx: RequestContext): Promise<Response> {
       const event = await proxyEvent(ctx, format, binaryTypes);
+      if (ctx.explain) ctx.explain.integration = { type: "service", target: `service ${spec.service} (Lambda proxy ${format} event)` };
       const started = performance.now();
       // Over RPC, never over HTTP: the one channel a client cannot address (lambda/adapter.ts).
       const outcome = await invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES);
       ctx.integrationLatencyMs = performance.now() - started;
+      if (ctx.explain?.integration) ctx.explain.integration.latencyMs = ctx.integrationLatencyMs;
       if (!outcome.ok) {
         if (outcome.why === "timeout") throw new GatewayError("INTEGRATION_TIMEOUT", { detail: outcome.detail });
         if (outcome.why === "no-binding") throw new GatewayError("API_CONFIGURATION_ERROR", { detail: outcome.detail });
@@ -96,9 +98,11 @@ function customService(spec: BundleServiceIntegration): Integration {
         );
         return new Response("", { status: 200, headers: json });
       }
+      if (ctx.explain) ctx.explain.integration = { type: "service", target: `service ${spec.service} (Lambda custom event)` };
       const started = performance.now();
       const outcome = await invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES);
       ctx.integrationLatencyMs = performance.now() - started;
+      if (ctx.explain?.integration) ctx.explain.integration.latencyMs = ctx.integrationLatencyMs;
       if (outcome.ok) {
         ctx.integrationErrorMessage = null;
         return new Response(outcome.payload, { status: 200, headers: json });

@@ -27,9 +27,12 @@ export function streamingService(spec: BundleServiceIntegration, bundle: Bundle)
     type: "service",
     async invoke(ctx: RequestContext): Promise<Response> {
       const event = await proxyEvent(ctx, format, bundle.settings.binaryMediaTypes);
+      if (ctx.explain) ctx.explain.integration = { type: "service", target: `service ${spec.service} (Lambda proxy ${format} event, streamed)` };
       const started = performance.now();
       const outcome = await invokeLambdaStream(ctx.env, spec.service, event, spec.timeoutMs);
+      // Until the prelude: the body streams after the response has started.
       ctx.integrationLatencyMs = performance.now() - started;
+      if (ctx.explain?.integration) ctx.explain.integration.latencyMs = ctx.integrationLatencyMs;
       if (!outcome.ok) {
         if (outcome.why === "timeout") throw new GatewayError("INTEGRATION_TIMEOUT", { detail: outcome.detail });
         if (outcome.why === "no-binding") throw new GatewayError("API_CONFIGURATION_ERROR", { detail: outcome.detail });

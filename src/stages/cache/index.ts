@@ -10,9 +10,10 @@
  * CACHE_INVALIDATE_SECRET value in `x-portico-cache-invalidate` — unless the stage turns requireAuthorization off.
  * Otherwise the stage's unauthorizedStrategy applies: 403, or the cached response (with or without a header).
  */
+import type { BundleRoute } from "../../config/bundle.ts";
 import type { BundleIntegration } from "../../config/bundle-integrations.ts";
 import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
-import { cacheKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
+import { cacheKeyText, hashKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
 import { awaitFill, claimFill, EntryKey, lookup, MEMORY_MAX_ENTRY_BYTES, memoryMillis, recall, releaseFill, store } from "../../cache/store.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
@@ -34,8 +35,7 @@ function mayInvalidate(ctx: RequestContext): boolean {
 }
 
 /** Who the entry belongs to, behind an authorizer or API key; null when shared; undefined when unknowable (bypass). */
-function identityPart(ctx: RequestContext): string | null | undefined {
-  const route = ctx.route!.spec;
+export function identityPart(ctx: RequestContext, route = ctx.route!.spec): string | null | undefined {
   if (route.cache?.public || (!route.authorizer && !route.apiKeyRequired)) return null;
   const parts: string[] = [];
   if (route.authorizer) {
@@ -57,6 +57,8 @@ function mark(ctx: RequestContext, value: "HIT" | "MISS" | "BYPASS"): void {
   ctx.cacheStatus = value;
   const statusHeader = ctx.bundle!.bundle.settings.cacheStatusHeader;
   if (statusHeader) ctx.responseHeaders.push([statusHeader, value]);
+  // The explain record's entry holds the key's hash and TTL already (set where they are known); this is the answer.
+  if (ctx.explain?.cache) ctx.explain.cache.status = value;
 }
 
 /**
@@ -69,6 +71,23 @@ function fromEntry(ctx: RequestContext, entry: CacheEntry, headers: Headers | un
   return res;
 }
 
+/** The entry's key text for this request on `route` (shadow evaluation computes a candidate's with it). */
+export function keyText(ctx: RequestContext, route: BundleRoute, identity: string | null): string {
+  const keys = route.cache?.keys ?? NO_KEYS;
+  return cacheKeyText({
+    api: ctx.api,
+    stage: ctx.stage,
+    namespace: ctx.cacheNamespace,
+    generation: ctx.cacheGeneration,
+    method: ctx.request.method,
+    path: ctx.path,
+    // Only routes that declare keys read them (the URL's searchParams is an object made on first use).
+    query: keys.query.length ? queryParts(ctx.url.searchParams, keys.query) : [],
+    headers: keys.headers.length ? headerParts(ctx.request.headers, keys.headers) : [],
+    identity,
+  });
+}
+
 export const cache: StageFactory = () =>
   async function cache(ctx, next) {
     const route = ctx.route;
@@ -78,6 +97,7 @@ export const cache: StageFactory = () =>
     const ttl = route.spec.cache?.ttl ?? settings.ttl;
     const identity = identityPart(ctx);
     if (ttl === 0 || identity === undefined) {
+      if (ctx.explain) ctx.explain.cache = { keyHash: "", status: "BYPASS", ttl };
       mark(ctx, "BYPASS");
       return next();
     }
@@ -91,18 +111,9 @@ export const cache: StageFactory = () =>
     }
 
     const keys = route.spec.cache?.keys ?? NO_KEYS;
-    const text = cacheKeyText({
-      api: ctx.api,
-      stage: ctx.stage,
-      namespace: ctx.cacheNamespace,
-      generation: ctx.cacheGeneration,
-      method: ctx.request.method,
-      path: ctx.path,
-      // Only routes that declare keys read them (the URL's searchParams is an object made on first use).
-      query: keys.query.length ? queryParts(ctx.url.searchParams, keys.query) : [],
-      headers: keys.headers.length ? headerParts(ctx.request.headers, keys.headers) : [],
-      identity,
-    });
+    const text = keyText(ctx, route.spec, identity);
+    // Hashed: the key holds the caller's identity and the query and header values it names. Only with a record.
+    if (ctx.explain) ctx.explain.cache = { keyHash: hashKeyText(text).slice(0, 16), status: "MISS", ttl };
     const secretName = settings.encryptionSecret;
     const secret = secretName ? ctx.env[secretName] : null;
     if (secretName && (typeof secret !== "string" || !secret))

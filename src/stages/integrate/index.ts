@@ -1,7 +1,24 @@
 /** Integrate: the terminal stage. The matched route's integration produces the response. */
+import { describeTarget } from "../../observability/shadow/evaluate.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
+
+/** Integrations answered through a Cloudflare binding: no backend request for transport.ts to describe. */
+const BINDING_KINDS = new Set(["queue", "r2", "workflow"]);
 
 export const integrate: StageFactory = () =>
   async function integrate(ctx) {
-    return ctx.route!.integration.invoke(ctx);
+    const integration = ctx.route!.integration;
+    const explain = ctx.explain;
+    if (!explain) return integration.invoke(ctx);
+    // Integrations that call a backend describe their target (transport.ts, service/); a mock answers itself, and a
+    // binding integration is described by its spec (the binding and action, never the key or body).
+    if (integration.type === "mock") explain.integration = { type: "mock", target: "mock (answered by the gateway)" };
+    if (!BINDING_KINDS.has(integration.type)) return integration.invoke(ctx);
+    const described = { type: integration.type, target: describeTarget(ctx.route!.spec.integration, ctx.stageVariables, ctx.pathParams, ctx.path) } as NonNullable<typeof explain.integration>;
+    explain.integration = described;
+    try {
+      return await integration.invoke(ctx);
+    } finally {
+      if (ctx.integrationLatencyMs !== undefined) described.latencyMs = ctx.integrationLatencyMs;
+    }
   };

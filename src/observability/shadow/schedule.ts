@@ -1,0 +1,70 @@
+/**
+ * Shadow evaluation of a candidate version, for a request sampled by resolve-stage (the stage's shadow percent):
+ * after the live response is made, in `ctx.waitUntil`, so it never delays the client. The candidate bundle is
+ * loaded once per isolate (KV, else the Registry's copy; memoised by id); at most MAX_IN_FLIGHT evaluations run at
+ * once per isolate — beyond that a sampled request is counted as skipped, so a traffic spike cannot pile them up.
+ */
+import { loadBundle } from "../../deploy/bundle-store.ts";
+import { CompiledBundle } from "../../deploy/compiled-bundle.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
+import type { DecisionRecord } from "../explain.ts";
+import { shadowBuffer } from "./buffer.ts";
+import { differences, sampleOf } from "./compare.ts";
+import { candidateView, liveView } from "./evaluate.ts";
+
+const MAX_IN_FLIGHT = 4;
+/** A candidate that failed to load is not tried again for this long. */
+const RETRY_LOAD_MS = 10_000;
+const EVALUATION_BOUND_MS = 5000;
+
+let inFlight = 0;
+const unloadable = new Map<string, number>();
+
+export function scheduleShadow(ctx: RequestContext, record: DecisionRecord): void {
+  const candidate = ctx.shadowCandidate!;
+  if (inFlight >= MAX_IN_FLIGHT) {
+    shadowBuffer.add(ctx.api, ctx.stage, candidate, { differences: [], skipped: ["isolate busy: evaluation skipped"] });
+    return;
+  }
+  inFlight++;
+  ctx.exec.waitUntil(
+    evaluate(ctx, record, candidate)
+      .catch((err: unknown) => {
+        console.error(JSON.stringify({ level: "warn", event: "shadow-evaluation-failed", requestId: ctx.requestId, api: ctx.api, stage: ctx.stage, reason: (err as Error).message }));
+      })
+      .finally(() => inFlight--),
+  );
+}
+
+async function evaluate(ctx: RequestContext, record: DecisionRecord, id: string): Promise<void> {
+  const bundle = await candidateBundle(ctx, id);
+  if (!bundle) {
+    shadowBuffer.add(ctx.api, ctx.stage, id, { differences: [], skipped: ["candidate version could not be loaded"] });
+    return;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), EVALUATION_BOUND_MS);
+  });
+  const result = await Promise.race([candidateView(ctx, record, bundle), bound]).finally(() => timer !== undefined && clearTimeout(timer));
+  if (!result) {
+    shadowBuffer.add(ctx.api, ctx.stage, id, { differences: [], skipped: [`evaluation took over ${EVALUATION_BOUND_MS} ms`] });
+    return;
+  }
+  const diffs = differences(liveView(ctx, record), result.view);
+  shadowBuffer.add(ctx.api, ctx.stage, id, { differences: diffs, skipped: result.skipped, ...(diffs.length ? { sample: sampleOf(ctx, diffs) } : {}) });
+}
+
+async function candidateBundle(ctx: RequestContext, id: string): Promise<CompiledBundle | undefined> {
+  const known = CompiledBundle.known(id);
+  if (known) return known;
+  if ((unloadable.get(id) ?? 0) > Date.now()) return undefined;
+  const loaded = await loadBundle(ctx.env, ctx.api, id).catch((err: unknown) => ({ ok: false as const, reason: (err as Error).message }));
+  if (!loaded.ok) {
+    if (unloadable.size > 100) unloadable.clear();
+    unloadable.set(id, Date.now() + RETRY_LOAD_MS);
+    console.error(JSON.stringify({ level: "warn", event: "shadow-candidate-unavailable", api: ctx.api, id, reason: loaded.reason }));
+    return undefined;
+  }
+  return CompiledBundle.of(id, loaded.bundle);
+}
