@@ -5,7 +5,8 @@
 import embedded from "@portico/embedded-bundle";
 import { createApp } from "./app.ts";
 import type { ServerFacts } from "./admin/server.ts";
-import { upgradeBundle, type Bundle } from "./config/bundle.ts";
+import type { Bundle } from "./config/bundle.ts";
+import { upgradeBundle } from "./config/bundle-upgrade.ts";
 import { EmbeddedConfigSource, type ConfigSource } from "./deploy/config-source.ts";
 import { DevFileConfigSource, devFileOptions } from "./deploy/dev-file-source.ts";
 import { RegistryConfigSource } from "./deploy/registry-source.ts";

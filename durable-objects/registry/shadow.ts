@@ -195,3 +195,16 @@ export function end(host: ShadowHost, stage: string, now: number): Result<StageS
   });
   return { ok: true, value: stages.readStage(host.sql, host.api, stage)! };
 }
+
+/** The stage's report, whether or not a shadow runs now (404 for an unknown stage). */
+export function report(host: ShadowHost, stage: string): Result<ShadowReport> {
+  if (!stages.readStage(host.sql, host.api, stage)) return fail(404, `no stage "${stage}"`, "stage");
+  return { ok: true, value: shadowReport(host.sql, stage) };
+}
+
+/** Counts an isolate's batch in one transaction (recordShadow's true or false); a malformed batch is refused whole (400). */
+export function record(host: ShadowHost, stage: string, batch: ShadowBatch): Result<boolean> {
+  const why = invalidBatch(batch);
+  if (why) return fail(400, why, "batch");
+  return { ok: true, value: host.storage.transactionSync(() => recordShadow(host.sql, stage, batch)) };
+}

@@ -5,7 +5,7 @@
  */
 import type { CanaryState, DeploymentRecord, HistoryAction, HistoryEntry, ShadowState, StageState } from "../../src/deploy/types.ts";
 
-export type Fail = { ok: false; status: 400 | 404 | 409; message: string; field?: string };
+export type Fail = { ok: false; status: 400 | 404 | 409 | 503; message: string; field?: string };
 export type Result<T> = { ok: true; value: T } | Fail;
 export const fail = (status: Fail["status"], message: string, field?: string): Fail => ({ ok: false, status, message, ...(field ? { field } : {}) });
 

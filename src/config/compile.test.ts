@@ -3,15 +3,8 @@
  * together); `compileDefinition` resolves defaults and gives a content id that depends on content, not order.
  */
 import { describe, expect, it } from "vitest";
-import {
-  checkDefinition,
-  compileDefinition,
-  DEFAULT_ERROR_TYPE_HEADER,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_REQUEST_ID_HEADER,
-  DEFAULT_TIMEOUT_MS,
-  INLINE_MODEL_PREFIX,
-} from "./compile.ts";
+import { checkDefinition, compileDefinition } from "./compile.ts";
+import { DEFAULT_ERROR_TYPE_HEADER, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADER, DEFAULT_TIMEOUT_MS, INLINE_MODEL_PREFIX } from "./compile-bundle.ts";
 import { DefinitionError, formatFieldError, type FieldError } from "./field-errors.ts";
 
 /** A small valid definition; tests copy and change it. */

@@ -13,7 +13,8 @@
  * What a service would refuse for size (an SQS message over 256 KiB …) is refused here first: 413, nothing sent.
  */
 import { JSON_PROTOCOL } from "../../config/aws-arn.ts";
-import type { Bundle, BundleAwsIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleAwsIntegration } from "../../config/bundle-integrations.ts";
 import { propagateTrace } from "../../observability/request-trace.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";

@@ -8,7 +8,8 @@
  * trace fields when the stage traces: a bare message is the body alone, so it carries none). MD5OfMessageBody is SQS's
  * hex MD5 of the message as sent, computed in JavaScript (a WebCrypto digest costs more for a few bytes).
  */
-import type { Bundle, BundleQueueIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleQueueIntegration } from "../../config/bundle-integrations.ts";
 import { traceOf } from "../../observability/request-trace.ts";
 import { traceparentOf } from "../../observability/trace.ts";
 import type { RequestContext } from "../../pipeline/context.ts";

@@ -13,7 +13,8 @@
  * - `responseTransferMode: STREAM`: `raw` streams as `http_proxy` does; `1.0` / `2.0` invoke the handler's streamed
  *   response (service/stream.ts).
  */
-import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleServiceIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { applyBackendHeaders, forwardedRequestHeaders, proxiedResponse } from "../../wire/headers.ts";

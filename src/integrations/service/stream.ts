@@ -6,7 +6,8 @@
  * 15-minute maximum; a client that goes away cancels the stream, which the handler sees as a failed write. A
  * prelude that is missing, not JSON or not Amazon's shape is a malformed reply: 502 (500 on HTTP APIs).
  */
-import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleServiceIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { invokeLambdaStream } from "../../wire/lambda/invoke.ts";

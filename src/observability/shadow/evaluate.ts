@@ -17,7 +17,7 @@
 import { authorizersOf } from "../../authorizers/index.ts";
 import type { CompiledBundle } from "../../deploy/compiled-bundle.ts";
 import type { CompiledRoute } from "../../deploy/compiled-route.ts";
-import type { BundleIntegration } from "../../config/bundle.ts";
+import type { BundleIntegration } from "../../config/bundle-integrations.ts";
 import { HTTP_METHODS, type Flavor } from "../../config/types.ts";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";

@@ -10,7 +10,8 @@
  * CACHE_INVALIDATE_SECRET value in `x-portico-cache-invalidate` — unless the stage turns requireAuthorization off.
  * Otherwise the stage's unauthorizedStrategy applies: 403, or the cached response (with or without a header).
  */
-import type { BundleIntegration, BundleRoute } from "../../config/bundle.ts";
+import type { BundleRoute } from "../../config/bundle.ts";
+import type { BundleIntegration } from "../../config/bundle-integrations.ts";
 import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
 import { cacheKeyText, hashKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
 import { awaitFill, claimFill, EntryKey, lookup, MEMORY_MAX_ENTRY_BYTES, memoryMillis, recall, releaseFill, store } from "../../cache/store.ts";

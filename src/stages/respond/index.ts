@@ -7,7 +7,7 @@
  *
  * A request carrying the debug token (`x-portico-debug`) is timed stage by stage and explained from the start.
  */
-import { DEFAULT_REQUEST_ID_HEADER } from "../../config/compile.ts";
+import { DEFAULT_REQUEST_ID_HEADER } from "../../config/compile-bundle.ts";
 import { hasDebugToken } from "../../observability/debug.ts";
 import { DecisionRecord } from "../../observability/explain.ts";
 import { traceOf } from "../../observability/request-trace.ts";

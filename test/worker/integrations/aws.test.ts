@@ -5,7 +5,8 @@
  * what must never reach AWS — a missing secret, an oversize message, a refused endpoint.
  */
 import { describe, expect, it } from "vitest";
-import type { ApiDefinition, IntegrationDefinition } from "../../../src/config/types.ts";
+import type { ApiDefinition } from "../../../src/config/types.ts";
+import type { IntegrationDefinition } from "../../../src/config/integration-types.ts";
 import { type AwsCall, awsCallsSince, awsUrl, createQueue, inspectAws, putObject, queueMessages, TEST_CREDENTIALS } from "../support/aws.ts";
 import { backendUrl, gatewayFor } from "../support/gateway.ts";
 import { uniqueSegment } from "./backends.ts";

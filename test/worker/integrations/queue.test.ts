@@ -6,7 +6,8 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ApiDefinition, IntegrationDefinition } from "../../../src/config/types.ts";
+import type { ApiDefinition } from "../../../src/config/types.ts";
+import type { IntegrationDefinition } from "../../../src/config/integration-types.ts";
 import { gatewayFor } from "../support/gateway.ts";
 import { uniqueSegment } from "./backends.ts";
 
