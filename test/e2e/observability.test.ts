@@ -103,6 +103,8 @@ describe("portico shadow", () => {
       report = (await portico(local, "shadow", "report", "--stage", "prod")).stdout;
     }
     expect(report).toMatch(/6 of \d+ evaluated requests differ/);
+    expect(report).toMatch(/not clean: 6 of \d+ evaluated requests differ\n\d+ sampled: \d+ compared, 0 unknown/);
+    expect(report).toMatch(/DECISION\s+COMPARED\s+DIFFERING\s+UNKNOWN\n(?:.*\n)*integration\s+6\s+6\s+0/);
     expect(report).toMatch(/KIND\s+REQUESTS\nintegration\s+6/);
     expect(report).toContain(`    live:      http_proxy ${backend.url}/echo/v1/items/`);
     expect(report).toContain(`    candidate: http_proxy ${backend.url}/echo/v2/items/`);

@@ -128,14 +128,14 @@ export async function candidateView(live: RequestContext, record: DecisionRecord
         const identity = authorizer.peek ? await authorizer.peek(c, { scopes: ref.scopes }) : await authorizer.authorize(c, { scopes: ref.scopes });
         if (identity === undefined) {
           skipped.push("custom authorizer: no cached decision (never called twice)");
-          return { view: { ...view, outcome: UNKNOWN }, skipped };
+          return { view: { ...view, authorization: UNKNOWN, outcome: UNKNOWN }, skipped };
         }
         c.identity = identity;
         view.authorization = "allow";
       } catch (e) {
         if (e instanceof BodyUnavailableError) {
           skipped.push("authorizer needs the body, which streamed to the backend");
-          return { view: { ...view, outcome: UNKNOWN }, skipped };
+          return { view: { ...view, authorization: UNKNOWN, outcome: UNKNOWN }, skipped };
         }
         view.authorization = verdictText(e instanceof GatewayError && DENIALS.has(e.type) ? "deny" : "error", e instanceof GatewayError ? `${e.type}: ${e.message}` : undefined);
         return stop(e);
@@ -151,12 +151,14 @@ export async function candidateView(live: RequestContext, record: DecisionRecord
     const plan = live.usagePlan && candidate.bundle.usagePlans[live.usagePlan]?.stages.includes(live.stage) ? live.usagePlan : undefined;
     c.usagePlan = plan;
     view.apiKey = keyText2("accepted", plan ?? null);
-  } else if (record.apiKey?.verdict === "refused") {
+  } else if (record.apiKey?.verdict === "refused" || !keyValue(c, candidate)) {
+    // Refused live, or no key sent at all: the candidate refuses too, certainly, with no lookup of its own.
     view.apiKey = keyText2("refused");
     return stop(new GatewayError("INVALID_API_KEY"));
   } else {
+    // A key the live route never looked up: whether the candidate accepts it is unknown (never looked up here).
     skipped.push("API key not looked up (the live route takes none)");
-    return { view: { ...view, outcome: UNKNOWN }, skipped };
+    return { view: { ...view, apiKey: UNKNOWN, outcome: UNKNOWN }, skipped };
   }
 
   // Validation.
@@ -168,7 +170,7 @@ export async function candidateView(live: RequestContext, record: DecisionRecord
     } catch (e) {
       if (e instanceof BodyUnavailableError) {
         skipped.push("validation needs the body, which streamed to the backend");
-        return { view: { ...view, outcome: UNKNOWN }, skipped };
+        return { view: { ...view, validation: UNKNOWN, outcome: UNKNOWN }, skipped };
       }
       view.validation = `refused: ${e instanceof GatewayError ? `${e.type}: ${e.options.validationError ?? e.options.message ?? e.message}` : "unexpected error"}`;
       return stop(e);
@@ -179,8 +181,11 @@ export async function candidateView(live: RequestContext, record: DecisionRecord
   view.throttle = verdicts.map(bucketText);
   if (verdicts.some((v) => !v.admitted && !v.shadow)) return stop(new GatewayError("THROTTLED"));
   const plan = c.usagePlan ? candidate.bundle.usagePlans[c.usagePlan] : undefined;
-  if (plan?.quota && !record.quota) skipped.push("quota not evaluated (it would be charged)");
-  else if (record.quota && !record.quota.allowed) return stop(new GatewayError("QUOTA_EXCEEDED"));
+  if (plan?.quota && !record.quota) {
+    // The candidate would charge (and could refuse on) a quota the live request never spent: its outcome is unknown.
+    skipped.push("quota not evaluated (it would be charged)");
+    view.outcome = UNKNOWN;
+  } else if (record.quota && !record.quota.allowed) return stop(new GatewayError("QUOTA_EXCEEDED"));
 
   view.cache = cacheView(c, route, candidate);
   view.integration = describeTarget(route.spec.integration, c.stageVariables, c.pathParams, c.path);
@@ -189,8 +194,10 @@ export async function candidateView(live: RequestContext, record: DecisionRecord
       const mapped = await mapRequest(c, route.mapping, candidate.bundle);
       view.template = templateText(mapped.templated ? mapped.body : undefined);
     } catch (e) {
-      if (e instanceof BodyUnavailableError) skipped.push("request template needs the body, which streamed to the backend");
-      else return stop(e);
+      if (e instanceof BodyUnavailableError) {
+        skipped.push("request template needs the body, which streamed to the backend");
+        view.template = UNKNOWN;
+      } else return stop(e);
     }
   } else view.template = templateText(undefined);
   return { view, skipped };
@@ -202,6 +209,11 @@ function verdictText(verdict: string, reason?: string): string {
   if (verdict === "allow") return "allow";
   const type = reason?.split(":")[0];
   return type ? `${verdict} (${type})` : verdict;
+}
+
+/** The API key the candidate would read (its own apiKeySource), without looking it up. */
+function keyValue(c: RequestContext, candidate: CompiledBundle): string | null | undefined {
+  return candidate.bundle.settings.apiKeySource === "AUTHORIZER" ? c.identity?.usageIdentifierKey : c.request.headers.get("x-api-key");
 }
 
 function keyText2(verdict: string, plan?: string | null): string {
