@@ -177,7 +177,9 @@ export async function candidateView(live: RequestContext, record: DecisionRecord
     }
 
   // Throttle, without charging anything.
-  const verdicts = applicable(c, candidate.bundle, route.spec).map((check) => estimate(check.key, check.level, check.throttle.rate, check.throttle.burst, record.throttle));
+  // Matched by the bucket's base key: a sharded bucket's shard is drawn at random per call, so the candidate's
+  // draw would almost never be the live request's.
+  const verdicts = applicable(c, candidate.bundle, route.spec).map((check) => estimate(check.base, check.level, check.throttle.rate, check.throttle.burst, record.throttle));
   view.throttle = verdicts.map(bucketText);
   if (verdicts.some((v) => !v.admitted && !v.shadow)) return stop(new GatewayError("THROTTLED"));
   const plan = c.usagePlan ? candidate.bundle.usagePlans[c.usagePlan] : undefined;
@@ -226,20 +228,24 @@ function policyOf(ctx: RequestContext, route: CompiledRoute): string {
   return evaluatePolicies(route.policies, { ip: ctx.clientIp, country: cf?.country, asn: cf?.asn });
 }
 
-/** A bucket's verdict for the candidate, from the live request's verdict on the same bucket (never a token taken). */
+/**
+ * A bucket's verdict for the candidate, from the live request's verdict on the same bucket (never a token taken).
+ * `key` is the bucket's base key; a sharded bucket is the same bucket whichever shard served the live request.
+ */
 function estimate(key: string, level: string, rate: number, burst: number, live: ThrottleVerdict[]): ThrottleVerdict {
   const base = { bucket: key, level, rate, burst, degraded: false };
-  const same = live.find((v) => v.bucket === key);
+  const same = live.find((v) => (v.base ?? v.bucket) === key);
   if (!same) return { ...base, admitted: burst >= 1, remaining: Math.max(0, burst - 1), estimate: "a bucket the live version does not have: starts full" };
-  if (same.rate === rate && same.burst === burst) return { ...same, estimate: "the live verdict" };
+  if (same.rate === rate && same.burst === burst) return { ...same, bucket: key, estimate: "the live verdict" };
   if (!same.admitted || same.remaining === undefined) return { ...base, admitted: false, estimate: "the live bucket was empty" };
   // Tokens the live bucket had used, applied to the candidate's burst.
   const remaining = burst - (same.burst - same.remaining);
   return { ...base, admitted: remaining >= 0, remaining: Math.max(0, remaining), estimate: "the live bucket's use, under the candidate's limits" };
 }
 
+/** A bucket's verdict as compared: by base key (shards are drawn at random), its limits (a shard's share) and verdict. */
 function bucketText(v: ThrottleVerdict): string {
-  return `${v.bucket} ${v.rate}/s burst ${v.burst}${v.shadow ? " (shadow limit)" : ""}: ${v.admitted ? "admitted" : "refused"}`;
+  return `${v.base ?? v.bucket} ${v.rate}/s burst ${v.burst}${v.shadow ? " (shadow limit)" : ""}: ${v.admitted ? "admitted" : "refused"}`;
 }
 
 function cacheView(ctx: RequestContext, route: CompiledRoute, bundle: CompiledBundle): string {

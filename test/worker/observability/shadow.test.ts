@@ -169,6 +169,27 @@ describe("shadow evaluation", () => {
     expect(sample.differences).toContainEqual({ kind: "outcome", live: "reaches the integration", candidate: "refused 403 (INVALID_API_KEY)" });
   });
 
+  it("an identical candidate on a sharded stage bucket (rate 5000) shows no throttle difference", async () => {
+    const api = uniqueApi("shd");
+    // Over 1,000 requests per second the stage bucket is split into shards, one picked at random per request.
+    const def = (description: string) => ({
+      name: api,
+      description,
+      domains: [{ host: `${api}.test`, stage: "prod" }],
+      stages: { prod: { throttle: { rate: 5000, burst: 5000 } } },
+      routes: { "GET /data": { throttle: { rate: 2000, burst: 4000 }, integration: { type: "mock", body: { ok: true } } } },
+    });
+    await publish(def("live"));
+    const candidate = await publish(def("candidate: the same limits"), { canary: 0 });
+    await admin(`/apis/${api}/stages/prod/shadow`, { json: { deploymentId: candidate, percent: 100 } });
+    const send = appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" });
+    for (let i = 0; i < 20; i++) expect((await send(`http://${api}.test/data`, {}, true)).status).toBe(200);
+    const r = await report(api);
+    expect(r.kinds).toEqual([]);
+    expect(r).toMatchObject({ evaluated: 20, compared: 20, differing: 0, clean: true });
+    expect((r.byKind as any[]).find((k) => k.kind === "throttle")).toEqual({ kind: "throttle", compared: 20, differing: 0, unknown: 0 });
+  });
+
   it("stops: the report stays, later requests are not evaluated, and a bad start is refused with its field", async () => {
     const api = uniqueApi("shs");
     const live = await publish(version(api, "live"));
