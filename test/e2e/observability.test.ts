@@ -13,7 +13,7 @@ import { startBuiltWorker, type BuiltWorker } from "./support/built-worker.ts";
 import { isolatedCheckout, type Checkout } from "./support/checkout.ts";
 
 const TOKEN = "e2e-admin-token";
-const DEBUG = "e2e-debug-token";
+const DEBUG = "e2e-debug-token-0123456789abcdef0123";
 let checkout: Checkout;
 let backend: BackendServer;
 let local: BuiltWorker;
