@@ -108,7 +108,8 @@ export default defineConfig({
               // other; the throttle suite turns it on where it tests it.
               // PORTICO_LOCAL_DEV: the test backend, JWKS and authorizer servers are on loopback over http.
               // AWS_TEST_*: the credentials `aws` integrations sign with, which only the local AWS-compatible server knows.
-              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200", ACCOUNT_RATE: "0", PORTICO_LOCAL_DEV: "true", ...AWS_TEST_SECRETS },
+              // PORTICO_ADMIN_HOST: the dashboard's host (admin.localhost, as `portico dev` sets).
+              bindings: { ADMIN_TOKEN: "test-admin-token", PORTICO_ADMIN_HOST: "admin.localhost", PORTICO_FORCE_SECRET: "test-force-secret", REGISTRY_MEMO_MS: "200", ACCOUNT_RATE: "0", PORTICO_LOCAL_DEV: "true", ...AWS_TEST_SECRETS },
             },
           }),
         ],

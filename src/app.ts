@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { adminApp } from "./admin/index.ts";
+import { adminHostOf, onAdminHost } from "./admin/admin-host.ts";
 import { dashboardPage } from "./dashboard/index.ts";
 import type { ServerFacts } from "./admin/server.ts";
 import type { ConfigSource } from "./deploy/config-source.ts";
@@ -25,11 +26,14 @@ export interface App {
   fetch(request: Request, env: Env, exec: ExecutionContext): Promise<Response>;
 }
 
+const notOnAdminHost = () =>
+  new Response(JSON.stringify({ message: "Not Found" }), { status: 404, headers: { "content-type": "application/json", "x-content-type-options": "nosniff", "cache-control": "no-store" } });
+
 export function createApp({ source, facts }: AppOptions): App {
   const pipeline = buildPipeline({ source });
   const admin = new Hono<{ Bindings: Env }>();
   // The dashboard's page (src/dashboard/): `/_portico/`, public — it holds no data until signed in.
-  admin.get(`${ADMIN_PREFIX}/`, () => dashboardPage());
+  admin.get(`${ADMIN_PREFIX}/`, (c) => dashboardPage(c.req.raw, c.env));
   admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, ...(facts ? { facts } : {}) }));
   // Anything else under the prefix is the admin API's too, never a stage of the data plane.
   admin.all("*", (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
@@ -39,6 +43,9 @@ export function createApp({ source, facts }: AppOptions): App {
       const ctx = new RequestContext(request, env, exec);
       const path = ctx.url.pathname;
       if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return admin.fetch(request, env, exec);
+      // The admin host serves the admin API and the dashboard only: no API is routed there, whatever its domains say,
+      // so nothing a backend returns ever shares the dashboard's origin (admin/admin-host.ts).
+      if (onAdminHost(ctx.url, adminHostOf(env))) return notOnAdminHost();
       return pipeline(ctx);
     },
   };

@@ -48,6 +48,11 @@ export interface Env {
   CACHE_MEMORY_MS?: string;
   /** Secret: callers sending it in `x-portico-cache-invalidate` may refresh cache entries with max-age=0. */
   CACHE_INVALIDATE_SECRET?: string;
+  /**
+   * The admin origin: the only host the dashboard and its session cookie are accepted on, and a host that serves no
+   * API (src/admin/admin-host.ts). Unset: no dashboard (the bearer-token admin API still answers on every host).
+   */
+  PORTICO_ADMIN_HOST?: string;
   /** Secret: the admin API's bearer token. Without it the admin API answers 503. */
   ADMIN_TOKEN?: string;
   /** Secret: lets testers force a version with `x-portico-force-version` when sent in `x-portico-force-secret`. */

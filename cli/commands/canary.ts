@@ -24,7 +24,8 @@ Canary releases: a share of stage S's traffic goes to a second published version
   delete                          all traffic back to the stable version
 
 set, start and promote take --require-clean-shadow [--min-shadow-requests N]: refused unless the canary's version
-has a clean shadow report on the stage (portico shadow --help), with at least N evaluated requests (default 1).
+has a clean shadow report on the stage (portico shadow --help), with at least N compared requests (default and
+minimum 20).
 
 ${CONNECTION_HELP}`;
 

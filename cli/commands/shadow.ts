@@ -72,8 +72,20 @@ export function reportText(r: ShadowReport): string {
   const head = r.shadow
     ? `${r.stage}: evaluating ${shortId(r.deploymentId)} on ${r.shadow.percent}% of requests since ${when(r.startedAt)}`
     : `${r.stage}: shadow of ${shortId(r.deploymentId)} stopped ${when(r.stoppedAt)} (ran from ${when(r.startedAt)})`;
-  const verdict = r.evaluated === 0 ? "no request evaluated yet" : r.differing === 0 ? `clean: ${r.evaluated} requests evaluated, no difference` : `${r.differing} of ${r.evaluated} evaluated requests differ`;
-  const lines = [head, verdict];
+  const counts = `${r.evaluated} sampled: ${r.compared ?? 0} compared, ${r.unknown ?? 0} unknown (a decision that could change the outcome not evaluated), ${r.notEvaluated ?? 0} not evaluated`;
+  const min = r.minCompared ?? 20;
+  const verdict =
+    r.evaluated === 0
+      ? "no request evaluated yet"
+      : r.differing > 0
+        ? `not clean: ${r.differing} of ${r.evaluated} evaluated requests differ`
+        : (r.unknown ?? 0) > 0
+          ? `not clean: ${r.unknown} of ${r.evaluated} requests could not be compared`
+          : r.clean
+            ? `clean: ${r.compared} requests compared, no difference`
+            : `no difference yet, but only ${r.compared ?? 0} compared requests (${min} needed for a clean report)`;
+  const lines = [head, verdict, counts];
+  if (r.byKind?.length) lines.push("", table(["DECISION", "COMPARED", "DIFFERING", "UNKNOWN"], r.byKind.map((k) => [k.kind, k.compared, k.differing, k.unknown])));
   if (r.kinds.length) {
     lines.push("", table(["KIND", "REQUESTS"], r.kinds.map((k) => [k.kind, k.count])));
     for (const k of r.kinds) {

@@ -3,6 +3,7 @@ import type { Bundle } from "../../src/config/bundle.ts";
 import { table } from "../output.ts";
 import { shown as show } from "../paths.ts";
 import type { LocalSecrets } from "../environment/dev-vars.ts";
+import { DEV_ADMIN_HOST } from "./session.ts";
 
 export interface BannerFacts {
   file: string;
@@ -34,12 +35,20 @@ export function banner(f: BannerFacts): string {
     `portico dev: serving ${f.file}: API ${b.api.name}, ${b.routes.length} route${b.routes.length === 1 ? "" : "s"}, version ${f.id.slice(0, 12)}`,
     indent(table(["URL", "STAGE", "SERVED FROM"], rows)),
     `  admin API: ${f.url}/_portico — ${adminState(f.secrets)}`,
+    `  dashboard: ${dashboardUrl(f.url)} (sign in with ADMIN_TOKEN; served on ${DEV_ADMIN_HOST} only, never on an API host)`,
     `  wrangler config ${show(f.configPath)}; local state ${show(f.persistDir)} (portico dev --fresh starts empty)`,
     ...(f.others ?? []).map((o) => `  also serving ${show(o.file)}: API ${o.bundle.api.name}, ${o.bundle.routes.length} route${o.bundle.routes.length === 1 ? "" : "s"}, on its domains only`),
     `  watching ${[f.file, ...(f.others ?? []).map((o) => o.file)].map(show).join(", ")} (each save reloads it, or prints its errors and keeps serving the last good version)` +
       ` and .dev.vars (a change reloads the Worker with it)`,
   ];
   return lines.join("\n");
+}
+
+/** The dashboard's address for a session at `url`: the same port on the dev admin host. */
+export function dashboardUrl(url: string): string {
+  const u = new URL(url);
+  u.hostname = DEV_ADMIN_HOST;
+  return `${u.origin}/_portico/`;
 }
 
 export function adminState(secrets: LocalSecrets): string {

@@ -34,6 +34,13 @@ export interface DevVars {
   published: string;
 }
 
+/**
+ * The dashboard's host in a dev session (PORTICO_ADMIN_HOST, src/admin/admin-host.ts): `*.localhost` is loopback
+ * (RFC 6761; browsers resolve it without DNS), so `http://admin.localhost:<port>/_portico/` opens the dashboard while
+ * `localhost:<port>` and the examples' `chat.localhost` stay API hosts.
+ */
+export const DEV_ADMIN_HOST = "admin.localhost";
+
 /** The process's wrangler config: the user's, with its own embedded bundle and (dev) the session's vars. */
 export function sessionConfig(config: WranglerConfig, paths: SessionPaths, vars?: DevVars): Record<string, unknown> {
   const raw = structuredClone(config.raw);
@@ -43,7 +50,8 @@ export function sessionConfig(config: WranglerConfig, paths: SessionPaths, vars?
   const existing = (raw.vars && typeof raw.vars === "object" ? raw.vars : {}) as Record<string, unknown>;
   // PORTICO_API is cleared: in a dev session the file's API is the one served on the Worker's own host names.
   // PORTICO_LOCAL_DEV: backends on this machine (loopback, http://) are allowed, as the file was compiled (docs/security.md).
-  raw.vars = { ...existing, PORTICO_API: "", PORTICO_DEV_FILE: vars.file, PORTICO_DEV_PUBLISHED: vars.published, PORTICO_LOCAL_DEV: "true" };
+  // PORTICO_ADMIN_HOST: the dashboard on admin.localhost, whatever the config names for production.
+  raw.vars = { ...existing, PORTICO_API: "", PORTICO_DEV_FILE: vars.file, PORTICO_DEV_PUBLISHED: vars.published, PORTICO_LOCAL_DEV: "true", PORTICO_ADMIN_HOST: DEV_ADMIN_HOST };
   return raw;
 }
 

@@ -4,7 +4,7 @@
  * `shadow_samples` tables, plus a `meta` row per stage saying which candidate the report is about). Bounded: one
  * counter per kind, at most SAMPLES_PER_KIND samples per kind (the newest). STORAGE.md documents the tables.
  */
-import type { ShadowBatch, ShadowKind, ShadowReport, ShadowSample, ShadowState, StageState } from "../../src/deploy/types.ts";
+import { SHADOW_MIN_COMPARED, type ShadowBatch, type ShadowKind, type ShadowReport, type ShadowSample, type ShadowState, type StageState } from "../../src/deploy/types.ts";
 import * as stages from "./stages.ts";
 import { fail, type Result } from "./stages.ts";
 
@@ -13,6 +13,12 @@ export const SAMPLES_PER_KIND = 5;
 const EVALUATED = ":evaluated";
 const DIFFERING = ":differing";
 const SKIPPED = ":skipped:";
+const COMPARED = ":compared";
+const UNKNOWN = ":unknown";
+const NOT_EVALUATED = ":not-evaluated";
+/** Per kind of decision (`:compared:route` …). */
+const KIND_COMPARED = ":compared:";
+const KIND_UNKNOWN = ":unknown:";
 
 interface ReportHead {
   deploymentId: string;
@@ -59,6 +65,12 @@ export function invalidBatch(batch: ShadowBatch): string | null {
   if (typeof batch !== "object" || batch === null) return "batch must be an object";
   if (typeof batch.deploymentId !== "string" || !/^[0-9a-f]{6,64}$/.test(batch.deploymentId)) return "batch.deploymentId must be a deployment id";
   if (!count(batch.evaluated) || !count(batch.differing) || batch.differing > batch.evaluated) return "batch.evaluated and batch.differing must be counts, differing ≤ evaluated";
+  const parts = [batch.compared ?? 0, batch.unknown ?? 0, batch.notEvaluated ?? 0];
+  if (!parts.every(count) || parts.reduce((a, b) => a + b, 0) > batch.evaluated) return "batch.compared, batch.unknown and batch.notEvaluated must be counts adding up to at most batch.evaluated";
+  for (const field of ["kindsCompared", "kindsUnknown"] as const) {
+    const map = batch[field] ?? {};
+    if (typeof map !== "object" || map === null || !Object.entries(map).every(([k, n]) => KINDS.has(k) && count(n))) return `batch.${field} must map kinds of decision to counts`;
+  }
   const skipped = Object.entries(batch.skipped ?? {});
   if (typeof batch.skipped !== "object" || skipped.length > MAX_SKIP_REASONS || !skipped.every(([, n]) => count(n))) return "batch.skipped must map reasons to counts";
   if (typeof batch.kinds !== "object" || !Object.entries(batch.kinds ?? {}).every(([k, n]) => KINDS.has(k) && count(n))) return "batch.kinds must map kinds of difference to counts";
@@ -82,6 +94,11 @@ export function recordShadow(sql: SqlStorage, stage: string, batch: ShadowBatch)
   };
   bump(EVALUATED, batch.evaluated);
   bump(DIFFERING, batch.differing);
+  bump(COMPARED, batch.compared ?? 0);
+  bump(UNKNOWN, batch.unknown ?? 0);
+  bump(NOT_EVALUATED, batch.notEvaluated ?? 0);
+  for (const [kind, n] of Object.entries(batch.kindsCompared ?? {})) bump(KIND_COMPARED + kind, n ?? 0);
+  for (const [kind, n] of Object.entries(batch.kindsUnknown ?? {})) bump(KIND_UNKNOWN + kind, n ?? 0);
   for (const [reason, n] of Object.entries(batch.skipped)) bump(SKIPPED + reason.slice(0, 120), n);
   for (const [kind, n] of Object.entries(batch.kinds)) bump(kind, n ?? 0);
   for (const sample of batch.samples) {
@@ -105,13 +122,23 @@ export function shadowReport(sql: SqlStorage, stage: string): ShadowReport {
   }
   const evaluated = counts.get(EVALUATED) ?? 0;
   const differing = counts.get(DIFFERING) ?? 0;
+  const compared = counts.get(COMPARED) ?? 0;
+  const unknown = counts.get(UNKNOWN) ?? 0;
   const skipped: Record<string, number> = {};
   const kinds: ShadowReport["kinds"] = [];
+  const byKind = new Map<ShadowKind, ShadowReport["byKind"][number]>();
+  const kindRow = (kind: ShadowKind) => byKind.get(kind) ?? byKind.set(kind, { kind, compared: 0, differing: 0, unknown: 0 }).get(kind)!;
   for (const [kind, count] of counts) {
     if (kind.startsWith(SKIPPED)) skipped[kind.slice(SKIPPED.length)] = count;
-    else if (!kind.startsWith(":")) kinds.push({ kind: kind as ShadowKind, count, samples: samples.get(kind) ?? [] });
+    else if (kind.startsWith(KIND_COMPARED)) kindRow(kind.slice(KIND_COMPARED.length) as ShadowKind).compared = count;
+    else if (kind.startsWith(KIND_UNKNOWN)) kindRow(kind.slice(KIND_UNKNOWN.length) as ShadowKind).unknown = count;
+    else if (!kind.startsWith(":")) {
+      kinds.push({ kind: kind as ShadowKind, count, samples: samples.get(kind) ?? [] });
+      kindRow(kind as ShadowKind).differing = count;
+    }
   }
   kinds.sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind));
+  const order = [...KINDS];
   return {
     stage,
     shadow: readShadow(sql, stage),
@@ -119,10 +146,16 @@ export function shadowReport(sql: SqlStorage, stage: string): ShadowReport {
     startedAt: head?.startedAt ?? null,
     stoppedAt: head?.stoppedAt ?? null,
     evaluated,
+    compared,
+    unknown,
+    notEvaluated: counts.get(NOT_EVALUATED) ?? 0,
     differing,
     skipped,
     kinds,
-    clean: evaluated > 0 && differing === 0,
+    byKind: [...byKind.values()].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind)),
+    minCompared: SHADOW_MIN_COMPARED,
+    // Clean only on evidence: enough requests actually compared, and none that differed or could not be compared.
+    clean: compared >= SHADOW_MIN_COMPARED && differing === 0 && unknown === 0,
   };
 }
 
@@ -133,7 +166,7 @@ export function shadowReport(sql: SqlStorage, stage: string): ShadowReport {
 export function gateRefusal(sql: SqlStorage, stage: string, deploymentId: string, gate: { requireCleanShadow?: unknown; minShadowRequests?: unknown }): Result<never> | null {
   if (gate.requireCleanShadow === undefined || gate.requireCleanShadow === false) return null;
   if (gate.requireCleanShadow !== true) return fail(400, "requireCleanShadow must be a boolean", "requireCleanShadow");
-  const min = gate.minShadowRequests ?? 1;
+  const min = gate.minShadowRequests ?? SHADOW_MIN_COMPARED;
   if (typeof min !== "number" || !Number.isInteger(min) || min < 1 || min > 1_000_000) return fail(400, "minShadowRequests must be an integer from 1 to 1000000", "minShadowRequests");
   const why = unclean(sql, stage, deploymentId, min);
   return why ? fail(409, why, "requireCleanShadow") : null;
@@ -144,11 +177,23 @@ export function unclean(sql: SqlStorage, stage: string, deploymentId: string, mi
   const report = shadowReport(sql, stage);
   if (report.deploymentId !== deploymentId)
     return `no shadow report for ${deploymentId.slice(0, 12)} on ${stage}: run portico shadow start --stage ${stage} --version ${deploymentId.slice(0, 12)} first`;
-  if (report.evaluated < minRequests) return `the shadow report for ${deploymentId.slice(0, 12)} has ${report.evaluated} evaluated requests; ${minRequests} needed`;
+  const id = deploymentId.slice(0, 12);
   if (report.differing > 0)
-    return `the shadow report for ${deploymentId.slice(0, 12)} is not clean: ${report.differing} of ${report.evaluated} requests differ (${report.kinds.map((k) => `${k.kind} ${k.count}`).join(", ")}); see portico shadow report --stage ${stage}`;
+    return `the shadow report for ${id} is not clean: ${report.differing} of ${report.evaluated} requests differ (${report.kinds.map((k) => `${k.kind} ${k.count}`).join(", ")}); see portico shadow report --stage ${stage}`;
+  if (report.unknown > 0)
+    return `the shadow report for ${id} is not clean: ${report.unknown} of ${report.evaluated} requests could not be compared, a decision that could change their outcome was not evaluated (${unknownReasons(report)}); see portico shadow report --stage ${stage}`;
+  // Never fewer than SHADOW_MIN_COMPARED, whatever the gate asks.
+  const needed = Math.max(minRequests, SHADOW_MIN_COMPARED);
+  if (report.compared < needed)
+    return `the shadow report for ${id} has ${report.compared} compared requests (${report.evaluated} sampled, ${report.notEvaluated} not evaluated); ${needed} needed`;
   return null;
 }
+
+const unknownReasons = (r: ShadowReport) =>
+  Object.entries(r.skipped)
+    .filter(([why]) => !/isolate busy|could not be loaded|evaluation took over|request template/.test(why))
+    .map(([why, n]) => `${why}: ${n}`)
+    .join("; ") || "see the report";
 
 /** What starting and stopping need of the Registry instance. */
 export interface ShadowHost {

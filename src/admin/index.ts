@@ -48,7 +48,7 @@ export function adminApp(prefix: string, options: { source?: ConfigSource; facts
     if (!token) throw new AdminError(503, NO_TOKEN_MESSAGE);
     const given = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim() ?? "";
     // The bearer token, or the dashboard's session cookie (with its header: dashboard/index.ts).
-    if (!(given ? constantTimeEqual(given, token) : await hasDashboardSession(c.req.raw, token))) {
+    if (!(given ? constantTimeEqual(given, token) : await hasDashboardSession(c.req.raw, c.env, token))) {
       c.header("www-authenticate", 'Bearer realm="portico-admin"');
       throw new AdminError(401, "Unauthorized: send Authorization: Bearer <ADMIN_TOKEN>");
     }

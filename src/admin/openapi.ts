@@ -17,7 +17,7 @@ const planParam = { name: "plan", in: "path", required: true, schema: { type: "s
 /** `--require-clean-shadow`: 409 unless the canary's version has a clean shadow report on the stage. */
 const SHADOW_GATE = {
   requireCleanShadow: { type: "boolean", description: "Refuse (409) unless the version has a clean shadow report on this stage." },
-  minShadowRequests: { type: "integer", minimum: 1, default: 1, description: "Evaluated requests a clean report needs." },
+  minShadowRequests: { type: "integer", minimum: 1, default: 20, description: "Compared requests a clean report needs (never fewer than 20, SHADOW_MIN_COMPARED)." },
 };
 const connectionParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9_-]{16}$" } };
 const groupParam = { name: "group", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$" } };

@@ -195,10 +195,26 @@ export interface ShadowSample {
   differences: ShadowDifference[];
 }
 
+/**
+ * The fewest requests a shadow report must have actually compared (the candidate's outcome known, every decision that
+ * could change it evaluated) before it can be clean; `--min-shadow-requests` may ask for more, never fewer.
+ */
+export const SHADOW_MIN_COMPARED = 20;
+
 /** One isolate's shadow results for a stage and candidate since its last flush. */
 export interface ShadowBatch {
   deploymentId: string;
+  /** Sampled requests: compared + unknown + notEvaluated. */
   evaluated: number;
+  /** Requests whose candidate outcome was evaluated in full (missing in an older isolate's batch: 0). */
+  compared?: number;
+  /** Requests where a decision that could change the candidate's outcome could not be evaluated (API key, authorizer, quota …). */
+  unknown?: number;
+  /** Sampled requests not evaluated at all (isolate busy, candidate not loaded, evaluation too slow). */
+  notEvaluated?: number;
+  /** Per kind of decision: how many requests compared it, and how many could not. */
+  kindsCompared?: Partial<Record<ShadowKind, number>>;
+  kindsUnknown?: Partial<Record<ShadowKind, number>>;
   differing: number;
   /** Requests not evaluated, or parts left out, by reason ("custom authorizer not cached", "body streamed" …). */
   skipped: Record<string, number>;
@@ -214,11 +230,24 @@ export interface ShadowReport {
   deploymentId: string | null;
   startedAt: number | null;
   stoppedAt: number | null;
+  /** Sampled requests: compared + unknown + notEvaluated. */
   evaluated: number;
+  /** Requests whose candidate outcome was fully evaluated and compared. */
+  compared: number;
+  /** Requests whose candidate outcome is unknown: a decision that could change it was not evaluated (reasons in `skipped`). */
+  unknown: number;
+  /** Sampled requests not evaluated at all (reasons in `skipped`). */
+  notEvaluated: number;
   differing: number;
+  /** Reasons requests, or parts of them, were not evaluated, with counts. */
   skipped: Record<string, number>;
+  /** Differences by kind, with samples. */
   kinds: { kind: ShadowKind; count: number; samples: ShadowSample[] }[];
-  /** Evaluated at least once and no difference. */
+  /** Per kind of decision: requests that compared it, differed on it, and could not evaluate it. */
+  byKind: { kind: ShadowKind; compared: number; differing: number; unknown: number }[];
+  /** SHADOW_MIN_COMPARED: the compared requests a clean report needs at least. */
+  minCompared: number;
+  /** At least `minCompared` requests compared, none differing, none unknown. */
   clean: boolean;
 }
 

@@ -10,10 +10,26 @@ import { DEBUG_HEADER } from "./explain.ts";
 
 export { DEBUG_HEADER } from "./explain.ts";
 
-/** True when the request carries the configured debug token. */
+/**
+ * The shortest debug token honoured: a shorter one could be guessed, and it unlocks the configuration of every route.
+ * A shorter secret is treated as unset (with one warning per isolate).
+ */
+export const MIN_DEBUG_TOKEN_CHARS = 32;
+
+let warned: string | undefined;
+
+/** True when the request carries the configured debug token (one of at least MIN_DEBUG_TOKEN_CHARS characters). */
 export function hasDebugToken(request: Request, env: Env): boolean {
   const given = request.headers.get(DEBUG_HEADER);
   if (given === null) return false;
   const secret = env.PORTICO_DEBUG_TOKEN;
-  return !!secret && constantTimeEqual(given, secret);
+  if (!secret) return false;
+  if (secret.length < MIN_DEBUG_TOKEN_CHARS) {
+    if (warned !== secret) {
+      warned = secret;
+      console.error(JSON.stringify({ level: "warn", event: "debug-token-too-short", detail: `PORTICO_DEBUG_TOKEN is ignored: it has ${secret.length} characters, at least ${MIN_DEBUG_TOKEN_CHARS} are needed` }));
+    }
+    return false;
+  }
+  return constantTimeEqual(given, secret);
 }

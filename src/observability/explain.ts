@@ -35,6 +35,8 @@ export interface AuthorizerVerdict {
 export interface ThrottleVerdict {
   /** The bucket's key: `route:<api>:<stage>:<route>[:shard]`, `plan:<api>:<plan>:<keyId>` … */
   bucket: string;
+  /** A sharded bucket's key without the shard (the shard is picked at random per request). */
+  base?: string;
   level: string;
   rate: number;
   burst: number;

@@ -3,7 +3,9 @@
  * Worker as it ships (built, in workerd, on a loopback port) with real traffic through it. It signs in with the
  * admin token (refused first with a wrong one; never in a URL or script-readable storage), sees the charts fill
  * from real requests to both versions, watches the canary split change when the CLI moves it, and signs out — with
- * the Content-Security-Policy enforced by the browser (no violation, no request to any other origin).
+ * the Content-Security-Policy enforced by the browser (no violation, no request to any other origin). The dashboard is
+ * on its own origin, the admin host (PORTICO_ADMIN_HOST = admin.localhost, which Chromium resolves to loopback): a
+ * page served through the gateway on the API host cannot use the operator's session.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +18,7 @@ import { isolatedCheckout, type Checkout } from "../e2e/support/checkout.ts";
 import { chatClient } from "../e2e/support/ws-client.ts";
 
 const TOKEN = "browser-admin-token-7c21";
+const ADMIN_HOST = "admin.localhost";
 const CHROMIUM = "/usr/bin/chromium";
 const FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
@@ -25,6 +28,8 @@ let worker: BuiltWorker;
 let profile: string;
 let context: BrowserContext;
 let page: Page;
+/** The dashboard's origin: the admin host, on the Worker's port. */
+let admin: string;
 const problems: string[] = [];
 const foreign: string[] = [];
 
@@ -41,7 +46,9 @@ function definition(name: string, tag: string): string {
     `name: petstore\nstages:\n  prod:\n    variables: { backend: "${backend.url}" }\n    cache: { ttl: 30 }\nroutes:\n` +
       `  GET /items/{id}:\n    throttle: { rate: 1000, burst: 2000 }\n    integration: { type: http_proxy, uri: "\${stageVariables.backend}/echo/${tag}/{id}" }\n` +
       `  GET /cached:\n    integration: { type: mock, body: { tag: ${tag} } }\n` +
-      `  GET /tight:\n    throttle: { rate: 0.001, burst: 1 }\n    integration: { type: mock, body: { ok: true } }\n`,
+      `  GET /tight:\n    throttle: { rate: 0.001, burst: 1 }\n    integration: { type: mock, body: { ok: true } }\n` +
+      // An attacker's page served through the gateway (what an XSS in a backend or an R2 object as HTML would be).
+      `  GET /evil:\n    integration: { type: mock, headers: { content-type: text/html }, body: "<p>evil</p>" }\n`,
   );
   return file;
 }
@@ -61,7 +68,8 @@ async function traffic(n: number): Promise<void> {
 beforeAll(async () => {
   checkout = isolatedCheckout();
   backend = await startBackend();
-  worker = await startBuiltWorker(checkout, { ADMIN_TOKEN: TOKEN, REGISTRY_MEMO_MS: "100", METRICS_FLUSH_MS: "200", ACCOUNT_RATE: "0", PORTICO_LOCAL_DEV: "true" });
+  worker = await startBuiltWorker(checkout, { ADMIN_TOKEN: TOKEN, REGISTRY_MEMO_MS: "100", METRICS_FLUSH_MS: "200", ACCOUNT_RATE: "0", PORTICO_LOCAL_DEV: "true", PORTICO_ADMIN_HOST: ADMIN_HOST });
+  admin = `http://${ADMIN_HOST}:${worker.port}`;
   await portico("deploy", definition("v1", "v1"), "--stage", "prod", "--skip-env-check");
   await portico("deploy", definition("v2", "v2"), "--stage", "prod", "--canary", "10", "--skip-env-check");
 
@@ -74,7 +82,7 @@ beforeAll(async () => {
   });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("request", (r) => {
-    if (!r.url().startsWith(worker.url.origin) && !r.url().startsWith("data:")) foreign.push(r.url());
+    if (!r.url().startsWith(`${admin}/`) && !r.url().startsWith("data:")) foreign.push(r.url());
   });
 });
 
@@ -88,7 +96,10 @@ afterAll(async () => {
 
 describe("the dashboard", () => {
   it("is served with a strict Content-Security-Policy and asks for the admin token", async () => {
-    const res = await page.goto(`${worker.url.origin}/_portico/`);
+    // Not on the API host: the dashboard answers there only with where to find it.
+    const elsewhere = await fetch(`${worker.url.origin}/_portico/`);
+    expect(elsewhere.status).toBe(404);
+    const res = await page.goto(`${admin}/_portico/`);
     expect(res!.status()).toBe(200);
     const headers = res!.headers();
     expect(headers["content-security-policy"]).toContain("default-src 'self'");
@@ -107,16 +118,40 @@ describe("the dashboard", () => {
     await page.fill('[data-testid="token"]', TOKEN);
     await page.click('[data-testid="signin-submit"]');
     await expect.poll(() => page.isVisible("#app"), { timeout: 15_000 }).toBe(true);
-    expect(page.url()).toBe(`${worker.url.origin}/_portico/`);
+    expect(page.url()).toBe(`${admin}/_portico/`);
     expect(page.url()).not.toContain(TOKEN);
     const stored = await page.evaluate(() => JSON.stringify({ s: { ...sessionStorage }, l: { ...localStorage }, c: document.cookie }));
     expect(stored).not.toContain(TOKEN);
-    const cookies = await context.cookies(`${worker.url.origin}/_portico/`);
+    const cookies = await context.cookies(`${admin}/_portico/`);
     const session = cookies.find((c) => c.name === "portico_session")!;
     expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/_portico" });
     expect(session.value).not.toContain(TOKEN);
     // The admin API refuses the cookie without the dashboard's header (what a cross-site form would send).
-    expect((await page.evaluate((origin) => fetch(`${origin}/_portico/apis`).then((r) => r.status), worker.url.origin))).toBe(401);
+    expect((await page.evaluate((origin) => fetch(`${origin}/_portico/apis`).then((r) => r.status), admin))).toBe(401);
+  });
+
+  it("a page served through the gateway on the API host cannot use the signed-in session", async () => {
+    const evil = await context.newPage();
+    try {
+      const res = await evil.goto(`${worker.url.origin}/prod/evil`);
+      expect(res!.headers()["content-type"]).toContain("text/html");
+      // Its own origin's admin API: the browser has no session cookie for this host, and the API takes none here.
+      const same = await evil.evaluate(() => fetch("/_portico/apis", { headers: { "x-portico-dashboard": "1" } }).then((r) => r.status));
+      expect(same).toBe(401);
+      // The admin origin, from this page: the dashboard's header needs a preflight the admin API never grants.
+      const cross = await evil.evaluate((origin) =>
+        fetch(`${origin}/_portico/apis`, { credentials: "include", headers: { "x-portico-dashboard": "1" } }).then((r) => `status ${r.status}`, (e: Error) => `blocked: ${e.name}`),
+        admin,
+      );
+      expect(cross).toBe("blocked: TypeError");
+      // Without the header (a "simple" request): the cookie alone authorises nothing, and the answer is unreadable.
+      const simple = await evil.evaluate((origin) => fetch(`${origin}/_portico/apis`, { credentials: "include", mode: "no-cors" }).then((r) => r.type), admin);
+      expect(simple).toBe("opaque");
+    } finally {
+      await evil.close();
+    }
+    // The operator's own session still works.
+    expect(await page.evaluate(() => fetch("/_portico/apis", { headers: { "x-portico-dashboard": "1" } }).then((r) => r.status))).toBe(200);
   });
 
   it("shows the stage, its versions and the canary split", async () => {
@@ -189,7 +224,7 @@ describe("the dashboard", () => {
   it("signs out, and made no request to any other origin and broke no policy on the way", async () => {
     await page.click("#signout");
     await expect.poll(() => page.isVisible('[data-testid="signin"]')).toBe(true);
-    expect(await page.evaluate((origin) => fetch(`${origin}/_portico/apis`, { headers: { "x-portico-dashboard": "1" } }).then((r) => r.status), worker.url.origin)).toBe(401);
+    expect(await page.evaluate((origin) => fetch(`${origin}/_portico/apis`, { headers: { "x-portico-dashboard": "1" } }).then((r) => r.status), admin)).toBe(401);
     expect(foreign).toEqual([]);
     // The wrong-token sign-in and the requests made signed out log their 401s as failed loads; nothing else may appear.
     expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);

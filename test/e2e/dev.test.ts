@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runCli } from "./support/checkout.ts";
 import { startDev, type DevServer } from "./support/dev-server.ts";
 import { eventually } from "./support/processes.ts";
+import { rawExchange } from "./support/raw-http.ts";
 
 const CLI = join(REPO_ROOT, "cli", "portico.mjs");
 const TOKEN = "dev-admin-token"; // what .dev.vars.example sets
@@ -125,6 +126,14 @@ describe("npm run dev in the project", () => {
     expect(text).toMatch(new RegExp(`${server.url}/prod/…\\s+stage prod\\s+published version \\(the file's until one is published\\)`));
     expect(text).toMatch(/admin API: .* disabled \(no ADMIN_TOKEN\): cp \.dev\.vars\.example \.dev\.vars/);
     expect(await get("/dev/hello")).toMatchObject({ status: 200, body: '{"message":"Hello from shop"}' });
+    // The dashboard, on the admin host the session sets (admin.localhost, which browsers resolve to loopback), and
+    // only there: the API host refuses it, and the admin host serves no API.
+    const port = Number(new URL(server.url).port);
+    expect(text).toContain(`dashboard: http://admin.localhost:${port}/_portico/`);
+    const onAdmin = (path: string) => rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: admin.localhost:${port}\r\nConnection: close\r\n\r\n`);
+    expect((await onAdmin("/_portico/")).status).toBe(200);
+    expect((await onAdmin("/dev/hello")).status).toBe(404);
+    expect((await get("/_portico/")).status).toBe(404);
   }, 120_000);
 
   it("reloads on every save style — an atomic rename twice in a row too — and prints each reload", async () => {

@@ -13,7 +13,7 @@ import { startBuiltWorker, type BuiltWorker } from "./support/built-worker.ts";
 import { isolatedCheckout, type Checkout } from "./support/checkout.ts";
 
 const TOKEN = "e2e-admin-token";
-const DEBUG = "e2e-debug-token";
+const DEBUG = "e2e-debug-token-0123456789abcdef0123";
 let checkout: Checkout;
 let backend: BackendServer;
 let local: BuiltWorker;
@@ -103,6 +103,8 @@ describe("portico shadow", () => {
       report = (await portico(local, "shadow", "report", "--stage", "prod")).stdout;
     }
     expect(report).toMatch(/6 of \d+ evaluated requests differ/);
+    expect(report).toMatch(/not clean: 6 of \d+ evaluated requests differ\n\d+ sampled: \d+ compared, 0 unknown/);
+    expect(report).toMatch(/DECISION\s+COMPARED\s+DIFFERING\s+UNKNOWN\n(?:.*\n)*integration\s+6\s+6\s+0/);
     expect(report).toMatch(/KIND\s+REQUESTS\nintegration\s+6/);
     expect(report).toContain(`    live:      http_proxy ${backend.url}/echo/v1/items/`);
     expect(report).toContain(`    candidate: http_proxy ${backend.url}/echo/v2/items/`);

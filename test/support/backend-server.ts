@@ -9,6 +9,7 @@
  *   /garbage         writes bytes that are not HTTP, then closes
  *   /hop-by-hop      200 with hop-by-hop response headers the gateway must strip
  *   /redirect        302 to /echo/redirected (a gateway passes it back, never follows)
+ *   /headers?n=v     200 with each query parameter as a response header (what a backend may send a gateway)
  *   /bytes/{n}       n bytes of "x"
  *   /hello           200 "hello" (the benchmark's upstream)
  *   /authorizer/...  a custom authorizer: POST an authorizer event; the token (before any ":") chooses the reply —
@@ -360,6 +361,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
       return;
     case "redirect":
       res.writeHead(302, { location: "/echo/redirected" }).end();
+      return;
+    case "headers":
+      res.writeHead(200, { "content-type": "text/plain", ...Object.fromEntries(url.searchParams) }).end("ok");
       return;
     case "bytes": {
       const n = Math.min(Number(second) || 0, 64 * 1024 * 1024);

@@ -270,8 +270,23 @@ export const DASHBOARD_JS = String.raw`"use strict";
     if (!report || !report.deploymentId) { root.appendChild(el("p", { "class": "muted", text: "No shadow evaluation on this stage. Start one with portico shadow start." })); return; }
     var head = (report.shadow ? "Evaluating " : "Stopped: ") + short(report.deploymentId) + (report.shadow ? " on " + report.shadow.percent + "% of requests" : "");
     root.appendChild(el("p", { text: head }));
-    root.appendChild(el("p", { "class": report.clean ? "clean" : report.evaluated ? "dirty" : "muted", "data-testid": "shadow-summary",
-      text: report.evaluated ? (report.differing ? report.differing + " of " + report.evaluated + " requests differ" : "clean: " + report.evaluated + " requests, no difference") : "no request evaluated yet" }));
+    var summary = !report.evaluated ? "no request evaluated yet"
+      : report.differing ? "not clean: " + report.differing + " of " + report.evaluated + " requests differ"
+      : report.unknown ? "not clean: " + report.unknown + " of " + report.evaluated + " requests could not be compared"
+      : report.clean ? "clean: " + report.compared + " requests compared, no difference"
+      : "no difference yet, but only " + report.compared + " compared requests (" + report.minCompared + " needed)";
+    root.appendChild(el("p", { "class": report.clean ? "clean" : report.differing || report.unknown ? "dirty" : "muted", "data-testid": "shadow-summary", text: summary }));
+    root.appendChild(el("p", { "class": "muted", "data-testid": "shadow-counts",
+      text: report.evaluated + " sampled: " + report.compared + " compared, " + report.unknown + " unknown, " + report.notEvaluated + " not evaluated" }));
+    if (report.byKind && report.byKind.length) {
+      var rows = report.byKind.map(function (k) {
+        return el("tr", {}, [el("td", { text: k.kind }), el("td", { text: String(k.compared) }), el("td", { text: String(k.differing) }), el("td", { text: String(k.unknown) })]);
+      });
+      root.appendChild(el("table", { "data-testid": "shadow-kinds" }, [
+        el("thead", {}, [el("tr", {}, ["decision", "compared", "differing", "unknown"].map(function (h) { return el("th", { text: h }); }))]),
+        el("tbody", {}, rows),
+      ]));
+    }
     report.kinds.forEach(function (k) {
       var details = el("details", { "class": "kind" }, [el("summary", { text: k.kind + ": " + k.count })]);
       k.samples.forEach(function (s) {

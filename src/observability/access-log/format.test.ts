@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ACCESS_LOG_PRESETS, checkFormat, compileFormat, renderFormat } from "./format.ts";
+import { ACCESS_LOG_PRESETS, checkFormat, compileFormat, MAX_VALUE_CHARS, renderFormat } from "./format.ts";
 import { ACCESS_LOG_VARIABLES } from "./names.ts";
 import { RESOLVERS } from "./variables.ts";
 
@@ -19,6 +19,28 @@ describe("access-log formats", () => {
     expect(JSON.parse(render('{"v":"$context.requestId","w":$context.status}'))).toEqual({ v: hostile, w: hostile });
     expect(render("<r>$context.requestId</r>")).toBe("<r>a&quot;b\\c&#10;d&lt;e&gt;&amp;&apos;</r>");
     for (const f of ['x "$context.requestId"', '{"v":"$context.requestId"}', "<r>$context.requestId</r>"]) expect(render(f)).not.toContain("\n");
+  });
+
+  it("escapes U+0085, U+2028 and U+2029 in every kind, so no log reader splits the line", () => {
+    const hostile = "a\u0085b\u2028c\u2029d";
+    const render = (format: string) => renderFormat(compileFormat(format), () => hostile);
+    expect(render('x "$context.requestId" y')).toBe('x "a\\x85b\\u2028c\\u2029d" y');
+    const json = render('{"v":"$context.requestId","w":$context.status}');
+    expect(json).toBe('{"v":"a\\u0085b\\u2028c\\u2029d","w":"a\\u0085b\\u2028c\\u2029d"}');
+    expect(JSON.parse(json)).toEqual({ v: hostile, w: hostile });
+    expect(render("<r>$context.requestId</r>")).toBe("<r>a&#133;b&#8232;c&#8233;d</r>");
+  });
+
+  it("cuts every value at MAX_VALUE_CHARS characters with an ellipsis, never half a surrogate pair", () => {
+    const long = "x".repeat(5000);
+    for (const format of ['x "$context.requestId"', '{"v":"$context.requestId"}', '{"v":$context.requestId}', "<r>$context.requestId</r>"]) {
+      const line = renderFormat(compileFormat(format), () => long);
+      expect(line.length, format).toBeLessThan(MAX_VALUE_CHARS + 20);
+      expect(line, format).toContain(`${"x".repeat(MAX_VALUE_CHARS - 1)}…`);
+    }
+    const emoji = "x".repeat(MAX_VALUE_CHARS - 2) + "😀".repeat(10);
+    const cut = renderFormat(compileFormat('"$context.requestId"'), () => emoji);
+    expect(cut).toBe(`"${"x".repeat(MAX_VALUE_CHARS - 2)}…"`);
   });
 
   it("a missing value is `-` in text and in JSON strings, null as a bare JSON value", () => {

@@ -10,7 +10,12 @@
  * - `<` XML: `&`, `<`, `>`, quotes escaped; missing `-`;
  * - anything else (CLF, CSV, text): `"` and `\` escaped with a backslash and control characters as `\xHH`, as
  *   nginx does, so a quoted field cannot be broken out of; missing `-`.
- * Every kind renders one line: a value's line breaks are escaped, and a format may not hold one.
+ * Every kind renders one line: a value's line breaks are escaped — U+0085, U+2028 and U+2029 too, which some log
+ * readers split on — and a format may not hold one. Every value is cut to MAX_VALUE_CHARS characters, with `…` marking
+ * the cut, so no client-sent value (a user agent, a path, a claim) can blow a line up.
+ *
+ * Custom text formats should put client-controlled variables (user agent, path, claims, error messages) in quotes,
+ * as Amazon advises: escaping keeps a quoted field whole, but an unquoted one may hold spaces or commas.
  */
 import { ACCESS_LOG_VARIABLES, isAccessLogVariable } from "./names.ts";
 
@@ -38,6 +43,9 @@ export const ACCESS_LOG_PRESETS: Readonly<Record<string, string>> = {
     "$context.identity.sourceIp,$context.identity.caller,$context.identity.user,$context.requestTime,$context.httpMethod," +
     "$context.resourcePath,$context.protocol,$context.status,$context.responseLength,$context.requestId,$context.extendedRequestId",
 };
+
+/** Longest value written for one variable, in characters; a longer one is cut and ends with `…`. */
+export const MAX_VALUE_CHARS = 1024;
 
 /** Longest format accepted (a preset name, or the text itself). */
 export const MAX_FORMAT_CHARS = 4096;
@@ -135,13 +143,29 @@ function escapeValue(value: LogValue, kind: FormatKind, bare: boolean): string {
     if (value === undefined || value === null) return "null";
     if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
     if (typeof value === "boolean") return String(value);
-    return JSON.stringify(value);
+    return jsonString(capped(value));
   }
   if (value === undefined || value === null || value === "") return "-";
-  const text = String(value);
-  if (kind === "json") return JSON.stringify(text).slice(1, -1);
-  if (kind === "xml") return text.replace(/[&<>"'\x00-\x1f\x7f]/g, (c) => XML_ESCAPES[c] ?? `&#${c.charCodeAt(0)};`);
-  return text.replace(/["\\\x00-\x1f\x7f]/g, (c) => (c === '"' || c === "\\" ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
+  const text = capped(String(value));
+  if (kind === "json") return jsonString(text).slice(1, -1);
+  if (kind === "xml") return text.replace(/[&<>"'\x00-\x1f\x7f\x85\u2028\u2029]/g, (c) => XML_ESCAPES[c] ?? `&#${c.charCodeAt(0)};`);
+  return text.replace(/["\\\x00-\x1f\x7f\x85\u2028\u2029]/g, (c) => {
+    if (c === '"' || c === "\\") return `\\${c}`;
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, "0")}`;
+  });
+}
+
+/** JSON string text, with the line separators JSON.stringify leaves raw escaped too. */
+const jsonString = (text: string) => JSON.stringify(text).replace(/[\x85\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+/** At most MAX_VALUE_CHARS characters (never half a surrogate pair), `…` marking a cut. */
+function capped(text: string): string {
+  if (text.length <= MAX_VALUE_CHARS) return text;
+  let end = MAX_VALUE_CHARS - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
 }
 
 const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };

@@ -7,7 +7,8 @@ import { valueOf } from "../../../durable-objects/contract.ts";
 import { REGISTRY_CONTRACT } from "../../../durable-objects/registry/contract.ts";
 import type { Env } from "../../env.ts";
 import { registryFor, withTimeout } from "../../deploy/registry-client.ts";
-import type { ShadowBatch, ShadowDifference, ShadowSample } from "../../deploy/types.ts";
+import type { ShadowBatch, ShadowSample } from "../../deploy/types.ts";
+import type { Comparison } from "./compare.ts";
 
 const SAMPLES_PER_FLUSH = 3;
 const BATCHES = 64;
@@ -24,20 +25,34 @@ export class ShadowBuffer {
   #batches = new Map<string, Pending>();
   #lastFlush = Date.now();
 
-  add(api: string, stage: string, deploymentId: string, result: { differences: ShadowDifference[]; skipped: string[]; sample?: ShadowSample }): void {
+  /** One sampled request: not evaluated at all, or its comparison. */
+  add(api: string, stage: string, deploymentId: string, result: { notEvaluated: true; skipped: string[] } | { comparison: Comparison; skipped: string[]; sample?: ShadowSample }): void {
     const key = `${api}\n${stage}\n${deploymentId}`;
     let pending = this.#batches.get(key);
     if (!pending) {
       if (this.#batches.size >= BATCHES) return;
-      pending = { api, stage, batch: { deploymentId, evaluated: 0, differing: 0, skipped: {}, kinds: {}, samples: [] } };
+      pending = {
+        api,
+        stage,
+        batch: { deploymentId, evaluated: 0, compared: 0, unknown: 0, notEvaluated: 0, kindsCompared: {}, kindsUnknown: {}, differing: 0, skipped: {}, kinds: {}, samples: [] },
+      };
       this.#batches.set(key, pending);
     }
     const b = pending.batch;
     b.evaluated++;
     for (const reason of result.skipped) b.skipped[reason] = (b.skipped[reason] ?? 0) + 1;
-    if (!result.differences.length) return;
+    if ("notEvaluated" in result) {
+      b.notEvaluated = (b.notEvaluated ?? 0) + 1;
+      return;
+    }
+    const c = result.comparison;
+    if (c.outcomeUnknown) b.unknown = (b.unknown ?? 0) + 1;
+    else b.compared = (b.compared ?? 0) + 1;
+    for (const kind of c.compared) b.kindsCompared![kind] = (b.kindsCompared![kind] ?? 0) + 1;
+    for (const kind of c.unknown) b.kindsUnknown![kind] = (b.kindsUnknown![kind] ?? 0) + 1;
+    if (!c.differences.length) return;
     b.differing++;
-    const kinds = new Set(result.differences.map((d) => d.kind));
+    const kinds = new Set(c.differences.map((d) => d.kind));
     for (const kind of kinds) b.kinds[kind] = (b.kinds[kind] ?? 0) + 1;
     // A sample is kept when one of its kinds has fewer than SAMPLES_PER_FLUSH so far in this batch.
     if (result.sample && [...kinds].some((k) => b.samples.filter((s) => s.differences.some((d) => d.kind === k)).length < SAMPLES_PER_FLUSH)) b.samples.push(result.sample);

@@ -1,7 +1,9 @@
 /**
  * The differences between the live version's and the candidate's views of one request, by kind. A part evaluated
- * on one side only (the other stopped earlier, or could not evaluate it without a side effect) is not compared: a
- * different stopping point shows as an `outcome` difference instead.
+ * on one side only (the other stopped earlier) is not compared: a different stopping point shows as an `outcome`
+ * difference instead. A part one side could not evaluate without a side effect (UNKNOWN, or not reached because the
+ * candidate stopped at an unknown) counts as *unknown* for its kind — never as compared, so a report whose candidate
+ * could not be evaluated is never clean (docs/observability.md#shadow-evaluation).
  */
 import type { ShadowDifference, ShadowKind, ShadowSample } from "../../deploy/types.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
@@ -20,16 +22,34 @@ const COMPARED: [keyof View, ShadowKind][] = [
   ["outcome", "outcome"],
 ];
 
-export function differences(live: View, candidate: View): ShadowDifference[] {
-  const out: ShadowDifference[] = [];
+export interface Comparison {
+  differences: ShadowDifference[];
+  /** Kinds both sides evaluated (equal or not). */
+  compared: ShadowKind[];
+  /** Kinds the candidate could not evaluate where the live version did. */
+  unknown: ShadowKind[];
+  /** Whether the candidate's outcome is unknown: the request counts as unknown, not compared. */
+  outcomeUnknown: boolean;
+}
+
+export function compare(live: View, candidate: View): Comparison {
+  const result: Comparison = { differences: [], compared: [], unknown: [], outcomeUnknown: candidate.outcome === UNKNOWN };
   for (const [field, kind] of COMPARED) {
     const a = text(live[field]);
     const b = text(candidate[field]);
-    if (a === undefined || b === undefined || a === UNKNOWN || b === UNKNOWN || a === b) continue;
-    out.push({ kind, live: a, candidate: b });
+    if (a === UNKNOWN || b === UNKNOWN || (b === undefined && a !== undefined && result.outcomeUnknown)) {
+      result.unknown.push(kind);
+      continue;
+    }
+    if (a === undefined || b === undefined) continue;
+    result.compared.push(kind);
+    if (a !== b) result.differences.push({ kind, live: a, candidate: b });
   }
-  return out;
+  return result;
 }
+
+/** The differences alone. */
+export const differences = (live: View, candidate: View): ShadowDifference[] => compare(live, candidate).differences;
 
 const text = (v: string | string[] | undefined) => (Array.isArray(v) ? (v.length ? v.join("; ") : "no buckets") : v);
 

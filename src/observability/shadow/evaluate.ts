@@ -131,14 +131,14 @@ export async function candidateView(live: GatewayContext, record: DecisionRecord
         const identity = authorizer.peek ? await authorizer.peek(c, { scopes: ref.scopes }) : await authorizer.authorize(c, { scopes: ref.scopes });
         if (identity === undefined) {
           skipped.push("custom authorizer: no cached decision (never called twice)");
-          return { view: { ...view, outcome: UNKNOWN }, skipped };
+          return { view: { ...view, authorization: UNKNOWN, outcome: UNKNOWN }, skipped };
         }
         c.identity = identity;
         view.authorization = "allow";
       } catch (e) {
         if (e instanceof BodyUnavailableError) {
           skipped.push("authorizer needs the body, which streamed to the backend");
-          return { view: { ...view, outcome: UNKNOWN }, skipped };
+          return { view: { ...view, authorization: UNKNOWN, outcome: UNKNOWN }, skipped };
         }
         view.authorization = verdictText(e instanceof GatewayError && DENIALS.has(e.type) ? "deny" : "error", e instanceof GatewayError ? `${e.type}: ${e.message}` : undefined);
         return stop(e);
@@ -154,12 +154,14 @@ export async function candidateView(live: GatewayContext, record: DecisionRecord
     const plan = live.usagePlan && candidate.bundle.usagePlans[live.usagePlan]?.stages.includes(live.stage) ? live.usagePlan : undefined;
     c.usagePlan = plan;
     view.apiKey = keyText2("accepted", plan ?? null);
-  } else if (record.apiKey?.verdict === "refused") {
+  } else if (record.apiKey?.verdict === "refused" || !keyValue(c, candidate)) {
+    // Refused live, or no key sent at all: the candidate refuses too, certainly, with no lookup of its own.
     view.apiKey = keyText2("refused");
     return stop(new GatewayError("INVALID_API_KEY"));
   } else {
+    // A key the live route never looked up: whether the candidate accepts it is unknown (never looked up here).
     skipped.push("API key not looked up (the live route takes none)");
-    return { view: { ...view, outcome: UNKNOWN }, skipped };
+    return { view: { ...view, apiKey: UNKNOWN, outcome: UNKNOWN }, skipped };
   }
 
   // Validation.
@@ -171,19 +173,24 @@ export async function candidateView(live: GatewayContext, record: DecisionRecord
     } catch (e) {
       if (e instanceof BodyUnavailableError) {
         skipped.push("validation needs the body, which streamed to the backend");
-        return { view: { ...view, outcome: UNKNOWN }, skipped };
+        return { view: { ...view, validation: UNKNOWN, outcome: UNKNOWN }, skipped };
       }
       view.validation = `refused: ${e instanceof GatewayError ? `${e.type}: ${e.options.validationError ?? e.options.message ?? e.message}` : "unexpected error"}`;
       return stop(e);
     }
 
   // Throttle, without charging anything.
-  const verdicts = applicable(c, candidate.bundle, route.spec).map((check) => estimate(check.key, check.level, check.throttle.rate, check.throttle.burst, record.throttle));
+  // Matched by the bucket's base key: a sharded bucket's shard is drawn at random per call, so the candidate's
+  // draw would almost never be the live request's.
+  const verdicts = applicable(c, candidate.bundle, route.spec).map((check) => estimate(check.base, check.level, check.throttle.rate, check.throttle.burst, record.throttle));
   view.throttle = verdicts.map(bucketText);
   if (verdicts.some((v) => !v.admitted && !v.shadow)) return stop(new GatewayError("THROTTLED"));
   const plan = c.usagePlan ? candidate.bundle.usagePlans[c.usagePlan] : undefined;
-  if (plan?.quota && !record.quota) skipped.push("quota not evaluated (it would be charged)");
-  else if (record.quota && !record.quota.allowed) return stop(new GatewayError("QUOTA_EXCEEDED"));
+  if (plan?.quota && !record.quota) {
+    // The candidate would charge (and could refuse on) a quota the live request never spent: its outcome is unknown.
+    skipped.push("quota not evaluated (it would be charged)");
+    view.outcome = UNKNOWN;
+  } else if (record.quota && !record.quota.allowed) return stop(new GatewayError("QUOTA_EXCEEDED"));
 
   view.cache = cacheView(c, route, candidate);
   view.integration = describeTarget(route.spec.integration, c.stageVariables, c.pathParams, c.path);
@@ -192,8 +199,10 @@ export async function candidateView(live: GatewayContext, record: DecisionRecord
       const mapped = await mapRequest(c, route.mapping, candidate.bundle);
       view.template = templateText(mapped.templated ? mapped.body : undefined);
     } catch (e) {
-      if (e instanceof BodyUnavailableError) skipped.push("request template needs the body, which streamed to the backend");
-      else return stop(e);
+      if (e instanceof BodyUnavailableError) {
+        skipped.push("request template needs the body, which streamed to the backend");
+        view.template = UNKNOWN;
+      } else return stop(e);
     }
   } else view.template = templateText(undefined);
   return { view, skipped };
@@ -207,6 +216,11 @@ function verdictText(verdict: string, reason?: string): string {
   return type ? `${verdict} (${type})` : verdict;
 }
 
+/** The API key the candidate would read (its own apiKeySource), without looking it up. */
+function keyValue(c: RequestContext, candidate: CompiledBundle): string | null | undefined {
+  return candidate.bundle.settings.apiKeySource === "AUTHORIZER" ? c.identity?.usageIdentifierKey : c.request.headers.get("x-api-key");
+}
+
 function keyText2(verdict: string, plan?: string | null): string {
   return verdict === "accepted" ? `accepted${plan ? ` (plan ${plan})` : ""}` : verdict;
 }
@@ -217,20 +231,24 @@ function policyOf(ctx: GatewayContext, route: CompiledRoute): string {
   return evaluatePolicies(route.policies, { ip: ctx.clientIp, country: cf?.country, asn: cf?.asn });
 }
 
-/** A bucket's verdict for the candidate, from the live request's verdict on the same bucket (never a token taken). */
+/**
+ * A bucket's verdict for the candidate, from the live request's verdict on the same bucket (never a token taken).
+ * `key` is the bucket's base key; a sharded bucket is the same bucket whichever shard served the live request.
+ */
 function estimate(key: string, level: string, rate: number, burst: number, live: ThrottleVerdict[]): ThrottleVerdict {
   const base = { bucket: key, level, rate, burst, degraded: false };
-  const same = live.find((v) => v.bucket === key);
+  const same = live.find((v) => (v.base ?? v.bucket) === key);
   if (!same) return { ...base, admitted: burst >= 1, remaining: Math.max(0, burst - 1), estimate: "a bucket the live version does not have: starts full" };
-  if (same.rate === rate && same.burst === burst) return { ...same, estimate: "the live verdict" };
+  if (same.rate === rate && same.burst === burst) return { ...same, bucket: key, estimate: "the live verdict" };
   if (!same.admitted || same.remaining === undefined) return { ...base, admitted: false, estimate: "the live bucket was empty" };
   // Tokens the live bucket had used, applied to the candidate's burst.
   const remaining = burst - (same.burst - same.remaining);
   return { ...base, admitted: remaining >= 0, remaining: Math.max(0, remaining), estimate: "the live bucket's use, under the candidate's limits" };
 }
 
+/** A bucket's verdict as compared: by base key (shards are drawn at random), its limits (a shard's share) and verdict. */
 function bucketText(v: ThrottleVerdict): string {
-  return `${v.bucket} ${v.rate}/s burst ${v.burst}${v.shadow ? " (shadow limit)" : ""}: ${v.admitted ? "admitted" : "refused"}`;
+  return `${v.base ?? v.bucket} ${v.rate}/s burst ${v.burst}${v.shadow ? " (shadow limit)" : ""}: ${v.admitted ? "admitted" : "refused"}`;
 }
 
 function cacheView(ctx: GatewayContext, route: CompiledRoute, bundle: CompiledBundle): string {

@@ -9,7 +9,7 @@ import { CompiledBundle } from "../../deploy/compiled-bundle.ts";
 import type { GatewayContext } from "../../pipeline/stage.ts";
 import type { DecisionRecord } from "../explain.ts";
 import { shadowBuffer } from "./buffer.ts";
-import { differences, sampleOf } from "./compare.ts";
+import { compare, sampleOf } from "./compare.ts";
 import { candidateView, liveView } from "./evaluate.ts";
 
 const MAX_IN_FLIGHT = 4;
@@ -23,7 +23,7 @@ const unloadable = new Map<string, number>();
 export function scheduleShadow(ctx: GatewayContext, record: DecisionRecord): void {
   const candidate = ctx.shadowCandidate!;
   if (inFlight >= MAX_IN_FLIGHT) {
-    shadowBuffer.add(ctx.api, ctx.stage, candidate, { differences: [], skipped: ["isolate busy: evaluation skipped"] });
+    shadowBuffer.add(ctx.api, ctx.stage, candidate, { notEvaluated: true, skipped: ["isolate busy: evaluation skipped"] });
     return;
   }
   inFlight++;
@@ -39,7 +39,7 @@ export function scheduleShadow(ctx: GatewayContext, record: DecisionRecord): voi
 async function evaluate(ctx: GatewayContext, record: DecisionRecord, id: string): Promise<void> {
   const bundle = await candidateBundle(ctx, id);
   if (!bundle) {
-    shadowBuffer.add(ctx.api, ctx.stage, id, { differences: [], skipped: ["candidate version could not be loaded"] });
+    shadowBuffer.add(ctx.api, ctx.stage, id, { notEvaluated: true, skipped: ["candidate version could not be loaded"] });
     return;
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -48,11 +48,12 @@ async function evaluate(ctx: GatewayContext, record: DecisionRecord, id: string)
   });
   const result = await Promise.race([candidateView(ctx, record, bundle), bound]).finally(() => timer !== undefined && clearTimeout(timer));
   if (!result) {
-    shadowBuffer.add(ctx.api, ctx.stage, id, { differences: [], skipped: [`evaluation took over ${EVALUATION_BOUND_MS} ms`] });
+    shadowBuffer.add(ctx.api, ctx.stage, id, { notEvaluated: true, skipped: [`evaluation took over ${EVALUATION_BOUND_MS} ms`] });
     return;
   }
-  const diffs = differences(liveView(ctx, record), result.view);
-  shadowBuffer.add(ctx.api, ctx.stage, id, { differences: diffs, skipped: result.skipped, ...(diffs.length ? { sample: sampleOf(ctx, diffs) } : {}) });
+  const comparison = compare(liveView(ctx, record), result.view);
+  const diffs = comparison.differences;
+  shadowBuffer.add(ctx.api, ctx.stage, id, { comparison, skipped: result.skipped, ...(diffs.length ? { sample: sampleOf(ctx, diffs) } : {}) });
 }
 
 async function candidateBundle(ctx: GatewayContext, id: string): Promise<CompiledBundle | undefined> {

@@ -16,6 +16,7 @@ import { xrayEcho } from "../../observability/trace.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError, renderGatewayResponse } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
+import { PORTICO_PREFIX } from "../../security/client-headers.ts";
 import { observe } from "./observe.ts";
 
 export const respond: StageFactory = () =>
@@ -43,6 +44,11 @@ export const respond: StageFactory = () =>
   };
 
 function stamp(ctx: RequestContext, headers: Headers): void {
+  // Portico's namespace is the gateway's alone: a backend's (or a cached) `x-portico-explain`, `x-portico-version` …
+  // could pass for the gateway's own word, so none reaches the client; the gateway's are set below and in observe.ts.
+  let reserved: string[] | undefined;
+  for (const name of headers.keys()) if (name.startsWith(PORTICO_PREFIX)) (reserved ??= []).push(name);
+  if (reserved) for (const name of reserved) headers.delete(name);
   const settings = ctx.bundle?.bundle.settings;
   headers.set(settings?.requestIdHeader ?? DEFAULT_REQUEST_ID_HEADER, ctx.requestId);
   // HTTP APIs name the request id `apigw-requestid` too (Amazon's HTTP API header).

@@ -22,7 +22,8 @@ export function observe(ctx: GatewayContext, res: Response, debug: boolean): voi
     writeAccessLog(ctx, { status: res.status, responseLength, latencyMs });
     flushShadowIfDue(ctx.env, ctx.exec);
   }
-  if (ctx.timings) res.headers.set("server-timing", ctx.timings.header(ctx, latencyMs));
+  // Appended: a backend's own Server-Timing entries stay, the gateway's follow them.
+  if (ctx.timings) res.headers.append("server-timing", ctx.timings.header(ctx, latencyMs));
   const record = ctx.explain;
   if (record) {
     const error = ctx.error;

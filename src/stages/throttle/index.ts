@@ -18,6 +18,8 @@ export const SHADOW_HEADER = "x-portico-throttle-shadow";
 export interface Check {
   level: string;
   key: string;
+  /** The bucket's key without its shard (`key` itself when not sharded): what shadow evaluation compares. */
+  base: string;
   throttle: BundleThrottle;
   failClosed: boolean;
 }
@@ -37,8 +39,8 @@ function sharded(level: string, base: string, t: BundleThrottle, failClosed: boo
     plan = { shards, share: shards === 1 ? t : { ...t, rate: t.rate / shards, burst: Math.max(1, Math.floor(t.burst / shards)) } };
     shardPlans.set(t, plan);
   }
-  if (plan.shards === 1) return { level, key: base, throttle: t, failClosed };
-  return { level, key: `${base}:${Math.floor(Math.random() * plan.shards)}`, throttle: plan.share, failClosed };
+  if (plan.shards === 1) return { level, key: base, base, throttle: t, failClosed };
+  return { level, key: `${base}:${Math.floor(Math.random() * plan.shards)}`, base, throttle: plan.share, failClosed };
 }
 
 let accountMemo: { rate: unknown; burst: unknown; value: BundleThrottle | null } | undefined;
@@ -62,8 +64,14 @@ export function applicable(ctx: Pick<GatewayContext, "api" | "stage" | "usagePla
   if (plan && ctx.apiKeyId) {
     const closed = plan.failMode === "closed";
     const perRoute = plan.routeThrottles[route.key];
-    if (perRoute) checks.push({ level: "plan-route", key: `planroute:${api}:${ctx.usagePlan}:${ctx.apiKeyId}:${route.key}`, throttle: perRoute, failClosed: closed });
-    if (plan.throttle) checks.push({ level: "plan", key: `plan:${api}:${ctx.usagePlan}:${ctx.apiKeyId}`, throttle: plan.throttle, failClosed: closed });
+    if (perRoute) {
+      const key = `planroute:${api}:${ctx.usagePlan}:${ctx.apiKeyId}:${route.key}`;
+      checks.push({ level: "plan-route", key, base: key, throttle: perRoute, failClosed: closed });
+    }
+    if (plan.throttle) {
+      const key = `plan:${api}:${ctx.usagePlan}:${ctx.apiKeyId}`;
+      checks.push({ level: "plan", key, base: key, throttle: plan.throttle, failClosed: closed });
+    }
   }
   if (route.throttle) checks.push(sharded("route", `route:${api}:${stage}:${route.key}`, route.throttle, false));
   const stageThrottle = bundle.stages[stage]?.throttle;
@@ -92,6 +100,7 @@ export const throttle: StageFactory = () => {
       if (ctx.explain)
         ctx.explain.throttle.push({
           bucket: check.key,
+          ...(check.base !== check.key ? { base: check.base } : {}),
           level: check.level,
           rate: check.throttle.rate,
           burst: check.throttle.burst,

@@ -282,7 +282,7 @@ describe("the observability methods in contract v1 (shadow evaluation, the dashb
     const old = previousRelease("REGISTRY");
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const buffer = new ShadowBuffer();
-    buffer.add(api, "prod", "cd".repeat(32), { differences: [], skipped: [] });
+    buffer.add(api, "prod", "cd".repeat(32), { notEvaluated: true, skipped: [] });
     await flushShadow({ ...ENV, REGISTRY: old.ns }, buffer);
     expect(old.calls).toEqual(["recordShadow"]);
     expect(errors.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ event: "shadow-flush-failed", api, evaluated: 1 }));
@@ -296,7 +296,7 @@ describe("the observability methods in contract v1 (shadow evaluation, the dashb
     await publish(definition(api, "v1"));
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const buffer = new ShadowBuffer();
-    buffer.add(api, "prod", "cd".repeat(32), { differences: [], skipped: [] });
+    buffer.add(api, "prod", "cd".repeat(32), { notEvaluated: true, skipped: [] });
     await flushShadow({ ...ENV, REGISTRY: newerRelease("REGISTRY") }, buffer);
     expect(errors.mock.calls.some((c) => String(c[0]).includes("shadow-flush-failed") && String(c[0]).includes("answered in contract 2"))).toBe(true);
 

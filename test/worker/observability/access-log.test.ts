@@ -29,6 +29,25 @@ function logged(api: string, format?: string, routes: ApiDefinition["routes"] = 
 const linesOf = (lines: string[], marker: string) => lines.filter((l) => l.includes(marker));
 
 describe("access log", () => {
+  it("escapes U+0085 in a text format and cuts a long client value at 1,024 characters, through the pipeline", async () => {
+    const api = `logc-${uid()}`;
+    const gw = await gatewayFor(logged(api, '$context.requestId "$context.identity.userAgent" "$context.path" $context.status'));
+    const { lines, result } = await capturingLogs(async () => {
+      // A user agent with a next-line character (which workerd passes on as UTF-8), and a 2,000-character path.
+      const res = await gw.fetch(`/prod/items/${"p".repeat(2000)}`, { headers: { "user-agent": "evil\u0085forged-line" } });
+      await res.text();
+      return res;
+    });
+    const mine = linesOf(lines, result.headers.get("x-amzn-requestid")!);
+    expect(mine).toHaveLength(1);
+    const line = mine[0]!;
+    expect(line).not.toMatch(/[\n\r\u0085\u2028\u2029]/);
+    const [, ua, path] = /^\S+ "([^"]*)" "([^"]*)" \d{3}$/.exec(line)!;
+    expect(ua).toBe("evil\\x85forged-line");
+    expect(path).toHaveLength(1024);
+    expect(path).toBe(`/prod/items/${"p".repeat(1024 - 13)}…`);
+  });
+
   it("writes one JSON line per request with Amazon's values, and numbers as numbers", async () => {
     const api = `log-${uid()}`;
     const gw = await gatewayFor(logged(api));

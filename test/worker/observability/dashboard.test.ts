@@ -7,7 +7,8 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { newSession, SESSION_SECONDS, validSession } from "../../../src/dashboard/session.ts";
 
-const page = (path: string, init: RequestInit = {}) => SELF.fetch(`http://localhost/_portico${path}`, init);
+// The dashboard answers on the admin host only (PORTICO_ADMIN_HOST = admin.localhost in vitest.config.ts; admin-host.test.ts).
+const page = (path: string, init: RequestInit = {}) => SELF.fetch(`http://admin.localhost/_portico${path}`, init);
 
 async function signIn(): Promise<string> {
   const res = await page("/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: "test-admin-token" }) });
@@ -33,7 +34,7 @@ describe("the dashboard's routes", () => {
     const html = await (await page("/")).text();
     expect(html).not.toMatch(/<script>|<style>|\sstyle=|\son[a-z]+=/i); // nothing inline for the CSP to refuse
     expect(html).not.toMatch(/https?:\/\//); // nothing from anywhere else
-    const bare = await SELF.fetch("http://localhost/_portico", { redirect: "manual" });
+    const bare = await SELF.fetch("http://admin.localhost/_portico", { redirect: "manual" });
     expect([bare.status, bare.headers.get("location")]).toEqual([301, "/_portico/"]);
   });
 

@@ -4,7 +4,7 @@
  * (`x-portico-explain`, base64url JSON) says what the pipeline decided and why, holds no token, key or query string,
  * and stays within its size bound; the debug header itself never reaches a backend.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ApiDefinition } from "../../../src/config/types.ts";
 import { decodeExplainHeader, MAX_EXPLAIN_HEADER } from "../../../src/observability/explain.ts";
 import { backendUrl, gatewayFor } from "../support/gateway.ts";
@@ -37,6 +37,43 @@ function explained(api: string, serverTiming = false): ApiDefinition {
 const header = (res: Response) => res.headers.get("x-portico-explain");
 
 describe("Server-Timing", () => {
+  it("is appended to a backend's own, and a backend's x-portico-* headers never reach the client", async () => {
+    const api = `sth-${uid()}`;
+    const forged = btoa(JSON.stringify({ requestId: "forged" })).replace(/=+$/, "");
+    const query = new URLSearchParams({ "server-timing": 'db;dur=53;desc="backend"', "x-portico-explain": forged, "x-portico-version": "forged", "x-portico-anything": "x", "x-kept": "1" });
+    const gw = await gatewayFor(
+      { name: api, stages: { prod: {} }, routes: { "GET /h": { integration: { type: "http_proxy", uri: `${backendUrl()}/headers?${query}` } } } },
+      { PORTICO_DEBUG_TOKEN: DEBUG_TOKEN },
+    );
+    const plain = await gw.fetch("/prod/h");
+    expect(plain.status).toBe(200);
+    expect([...plain.headers.keys()].filter((n) => n.startsWith("x-portico-") && n !== "x-portico-version")).toEqual([]);
+    expect(plain.headers.get("x-portico-version")).toMatch(/^[0-9a-f]{12}$/);
+    expect(plain.headers.get("x-kept")).toBe("1");
+    expect(plain.headers.get("server-timing")).toBe('db;dur=53;desc="backend"');
+    const debugged = await gw.fetch("/prod/h", { headers: debug });
+    expect(debugged.headers.get("server-timing")).toMatch(/^db;dur=53;desc="backend", resolve;dur=[\d.]+, .*total;dur=[\d.]+$/);
+    // The explain header is the gateway's own record, not the backend's.
+    expect(decodeExplainHeader(debugged.headers.get("x-portico-explain")!)).toMatchObject({ requestId: debugged.headers.get("x-amzn-requestid") });
+    expect(debugged.headers.has("x-portico-anything")).toBe(false);
+  });
+
+  it("a debug token shorter than 32 characters is ignored, with a warning", async () => {
+    const api = `sts-${uid()}`;
+    const short = "short-debug-token-31-characters"; // 31
+    expect(short).toHaveLength(31);
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const gw = await gatewayFor(explained(api), { PORTICO_DEBUG_TOKEN: short });
+      const res = await gw.fetch("/prod/open", { headers: { "x-portico-debug": short } });
+      expect(res.headers.has("server-timing")).toBe(false);
+      expect(res.headers.has("x-portico-explain")).toBe(false);
+      expect(errors.mock.calls.map((c) => String(c[0])).some((l) => l.includes("debug-token-too-short") && !l.includes(short))).toBe(true);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
   it("is sent only with the debug token, or to everyone when the stage turns it on", async () => {
     const api = `st-${uid()}`;
     const gw = await gatewayFor(explained(api), { PORTICO_DEBUG_TOKEN: DEBUG_TOKEN });

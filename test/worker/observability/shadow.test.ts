@@ -64,7 +64,11 @@ describe("shadow evaluation", () => {
     expect(await hits(`/authorizer/${api}`)).toBe(1);
 
     const r = await report(api);
-    expect(r).toMatchObject({ stage: "prod", deploymentId: candidate, evaluated: 9, clean: false });
+    // /open: the candidate's new authorizer was never asked, so that request's outcome is unknown, not compared.
+    expect(r).toMatchObject({ stage: "prod", deploymentId: candidate, evaluated: 9, compared: 8, unknown: 1, notEvaluated: 0, clean: false, minCompared: 20 });
+    expect((r.byKind as any[]).find((k) => k.kind === "authorization")).toMatchObject({ unknown: 1 });
+    // Validation: compared on /items (5, all differing), /guarded and /same; not reached on /open (unknown).
+    expect((r.byKind as any[]).find((k) => k.kind === "validation")).toEqual({ kind: "validation", compared: 7, differing: 5, unknown: 1 });
     const kinds = Object.fromEntries((r.kinds as { kind: string; count: number }[]).map((k) => [k.kind, k.count]));
     // /items: the candidate validates a query the requests lack (so its later stages never run); /new is a new route.
     expect(kinds).toEqual({ route: 1, validation: 5, outcome: 6 });
@@ -114,9 +118,15 @@ describe("shadow evaluation", () => {
     await admin(`/apis/${api}/stages/prod/shadow`, { json: { deploymentId: candidate, percent: 100 } });
     const send = appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" });
     expect((await send(`http://${api}.test/same`, {}, true)).status).toBe(200);
-    // Clean so far: /same is the same in both.
-    expect(await report(api)).toMatchObject({ evaluated: 1, differing: 0, clean: true });
-    const needsMore = await admin(`/apis/${api}/stages/prod/canary`, { method: "PUT", json: { percent: 10, requireCleanShadow: true, minShadowRequests: 5 } });
+    // No difference, but one compared request is no evidence: not clean below 20, whatever the gate asks.
+    expect(await report(api)).toMatchObject({ evaluated: 1, compared: 1, differing: 0, clean: false });
+    const tooFew = await admin(`/apis/${api}/stages/prod/canary`, { method: "PUT", json: { percent: 10, requireCleanShadow: true, minShadowRequests: 1 } });
+    expect(tooFew.status).toBe(409);
+    expect(((await tooFew.json()) as { message: string }).message).toMatch(/has 1 compared requests \(1 sampled, 0 not evaluated\); 20 needed$/);
+    for (let i = 0; i < 19; i++) await send(`http://${api}.test/same`, {}, true);
+    // Clean: /same is the same in both, on 20 compared requests.
+    expect(await report(api)).toMatchObject({ evaluated: 20, compared: 20, unknown: 0, differing: 0, clean: true });
+    const needsMore = await admin(`/apis/${api}/stages/prod/canary`, { method: "PUT", json: { percent: 10, requireCleanShadow: true, minShadowRequests: 25 } });
     expect(needsMore.status).toBe(409);
     expect((await admin(`/apis/${api}/stages/prod/canary`, { method: "PUT", json: { percent: 10, requireCleanShadow: true } })).status).toBe(200);
 
@@ -125,6 +135,59 @@ describe("shadow evaluation", () => {
     const promote = await admin(`/apis/${api}/stages/prod/canary/promote`, { json: { requireCleanShadow: true } });
     expect(promote.status).toBe(409);
     expect(((await promote.json()) as { message: string }).message).toMatch(/is not clean: \d+ of \d+ requests differ \(/);
+  });
+
+  it("a candidate adding apiKeyRequired to a public route is never clean: unknown with a key, a difference without", async () => {
+    const api = uniqueApi("shk");
+    const def = (keyed: boolean) => ({
+      name: api,
+      domains: [{ host: `${api}.test`, stage: "prod" }],
+      stages: { prod: {} },
+      routes: { "GET /data": { ...(keyed ? { apiKeyRequired: true } : {}), integration: { type: "mock", body: { ok: true } } } },
+    });
+    await publish(def(false));
+    const candidate = await publish(def(true), { canary: 0 });
+    await admin(`/apis/${api}/stages/prod/shadow`, { json: { deploymentId: candidate, percent: 100 } });
+    const send = appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" });
+    // Callers sending a key the live route never looks up: the candidate's key check cannot be evaluated (a lookup
+    // would spend the caller's budget), so none of these requests counts as compared.
+    for (let i = 0; i < 25; i++) expect((await send(`http://${api}.test/data`, { headers: { "x-api-key": `some-key-${i}` } }, true)).status).toBe(200);
+    let r = await report(api);
+    expect(r).toMatchObject({ evaluated: 25, compared: 0, unknown: 25, differing: 0, clean: false });
+    expect(r.skipped).toEqual({ "API key not looked up (the live route takes none)": 25 });
+    expect((r.byKind as any[]).find((k) => k.kind === "apiKey")).toEqual({ kind: "apiKey", compared: 0, differing: 0, unknown: 25 });
+    const promote = await admin(`/apis/${api}/stages/prod/canary/promote`, { json: { requireCleanShadow: true } });
+    expect(promote.status).toBe(409);
+    expect(((await promote.json()) as { message: string }).message).toMatch(/is not clean: 25 of 25 requests could not be compared.*API key not looked up/);
+
+    // Callers sending no key: the candidate certainly refuses them — a difference, with no lookup.
+    for (let i = 0; i < 3; i++) expect((await send(`http://${api}.test/data`, {}, true)).status).toBe(200);
+    r = await report(api);
+    expect(r).toMatchObject({ evaluated: 28, compared: 3, unknown: 25, differing: 3, clean: false });
+    const sample = (r.kinds as any[]).find((k) => k.kind === "apiKey").samples[0];
+    expect(sample.differences).toContainEqual({ kind: "apiKey", live: "not required", candidate: "refused" });
+    expect(sample.differences).toContainEqual({ kind: "outcome", live: "reaches the integration", candidate: "refused 403 (INVALID_API_KEY)" });
+  });
+
+  it("an identical candidate on a sharded stage bucket (rate 5000) shows no throttle difference", async () => {
+    const api = uniqueApi("shd");
+    // Over 1,000 requests per second the stage bucket is split into shards, one picked at random per request.
+    const def = (description: string) => ({
+      name: api,
+      description,
+      domains: [{ host: `${api}.test`, stage: "prod" }],
+      stages: { prod: { throttle: { rate: 5000, burst: 5000 } } },
+      routes: { "GET /data": { throttle: { rate: 2000, burst: 4000 }, integration: { type: "mock", body: { ok: true } } } },
+    });
+    await publish(def("live"));
+    const candidate = await publish(def("candidate: the same limits"), { canary: 0 });
+    await admin(`/apis/${api}/stages/prod/shadow`, { json: { deploymentId: candidate, percent: 100 } });
+    const send = appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" });
+    for (let i = 0; i < 20; i++) expect((await send(`http://${api}.test/data`, {}, true)).status).toBe(200);
+    const r = await report(api);
+    expect(r.kinds).toEqual([]);
+    expect(r).toMatchObject({ evaluated: 20, compared: 20, differing: 0, clean: true });
+    expect((r.byKind as any[]).find((k) => k.kind === "throttle")).toEqual({ kind: "throttle", compared: 20, differing: 0, unknown: 0 });
   });
 
   it("stops: the report stays, later requests are not evaluated, and a bad start is refused with its field", async () => {

@@ -10,7 +10,7 @@ import { backendUrl } from "../support/gateway.ts";
 
 export const uid = () => crypto.randomUUID().replace(/-/g, "").slice(0, 10);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const DEBUG_TOKEN = "test-debug-token-3b1f";
+export const DEBUG_TOKEN = "test-debug-token-3b1f-0123456789abcdef";
 
 export const admin = (path: string, init: RequestInit & { json?: unknown } = {}) =>
   SELF.fetch(`http://localhost/_portico${path}`, {
