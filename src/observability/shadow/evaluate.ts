@@ -217,7 +217,7 @@ function verdictText(verdict: string, reason?: string): string {
 }
 
 /** The API key the candidate would read (its own apiKeySource), without looking it up. */
-function keyValue(c: RequestContext, candidate: CompiledBundle): string | null | undefined {
+function keyValue(c: GatewayContext, candidate: CompiledBundle): string | null | undefined {
   return candidate.bundle.settings.apiKeySource === "AUTHORIZER" ? c.identity?.usageIdentifierKey : c.request.headers.get("x-api-key");
 }
 
