@@ -1,13 +1,15 @@
 /**
- * The one typed environment: Worker bindings, secrets and vars. Service bindings named by integrations
+ * The Worker's environment: its bindings, secrets and vars, the composition of everything below. Only the Worker's
+ * own code imports it; each Durable Object types its own (durable-objects/<name>/env.ts), and the modules they share
+ * with the Worker take the narrow types they need (docs/architecture.md#layers). Service bindings named by integrations
  * (`service: DEMO_BACKEND`) are looked up by name at request time, hence the index signature.
  */
-import type { ConnectionHub } from "../durable-objects/connection-hub/index.ts";
 import type { KeyStore } from "../durable-objects/key-store/index.ts";
 import type { MetricsStore } from "../durable-objects/metrics-store/index.ts";
 import type { RateLimiter } from "../durable-objects/rate-limiter/index.ts";
 import type { Registry } from "../durable-objects/registry/index.ts";
 import type { UsageQuota } from "../durable-objects/usage-quota/index.ts";
+import type { HubRpc } from "./websocket/hub-contract.ts";
 
 export interface Env {
   /** Immutable bundles by id, and the Registry's configuration snapshots (`snapshot:*`). */
@@ -20,8 +22,11 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Usage-plan quotas: one object per API key × plan. */
   USAGE_QUOTA: DurableObjectNamespace<UsageQuota>;
-  /** WebSocket connections: hubs per API × stage, `hub:<api>:<stage>:<n>` (durable-objects/connection-hub). */
-  CONNECTION_HUB: DurableObjectNamespace<ConnectionHub>;
+  /**
+   * WebSocket connections: hubs per API × stage, `hub:<api>:<stage>:<n>` (durable-objects/connection-hub). Typed by
+   * the hub's RPC contract, which ConnectionHub implements: hubs call each other, so the hub's own code names it too.
+   */
+  CONNECTION_HUB: DurableObjectNamespace<HubRpc>;
   /** API keys, sharded by the hash of their value (`shard:<count>:<n>`). */
   KEY_STORE: DurableObjectNamespace<KeyStore>;
   /** Per-version metrics, sharded per API (`metrics:<api>:<n>`). */

@@ -4,11 +4,11 @@
  */
 import { DISCONNECT_ROUTE } from "../../src/config/compile-websocket.ts";
 import type { CompiledBundle } from "../../src/deploy/compiled-bundle.ts";
-import type { Env } from "../../src/env.ts";
 import type { ConnectionAttachment } from "../../src/websocket/attachment.ts";
 import { invokeWs } from "../../src/websocket/invoke.ts";
+import type { ConnectionHubEnv } from "./env.ts";
 
-export async function disconnectEvent(env: Env, exec: ExecutionContext, a: ConnectionAttachment, bundle: CompiledBundle | undefined, code: number, reason: string): Promise<void> {
+export async function disconnectEvent(env: ConnectionHubEnv, exec: ExecutionContext, a: ConnectionAttachment, bundle: CompiledBundle | undefined, code: number, reason: string): Promise<void> {
   const route = bundle?.websocket?.routes.get(DISCONNECT_ROUTE);
   if (!bundle || !route) return;
   const p = a.portico;

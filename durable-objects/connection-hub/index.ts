@@ -12,13 +12,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { BundleWebSocket } from "../../src/config/bundle.ts";
 import { WEBSOCKET_DEFAULTS } from "../../src/config/compile-websocket.ts";
-import type { Env } from "../../src/env.ts";
 import { flushMetrics, MetricsBuffer } from "../../src/observability/metrics.ts";
 import { ATTACHMENT_FORMAT, connectionInfo, type ConnectionAttachment } from "../../src/websocket/attachment.ts";
 import { shardOf } from "../../src/websocket/connection-id.ts";
 import {
   gone, HUB_CONNECT_HEADER, HUB_CONTRACT, NEED_BUNDLE_STATUS, unknownContract, type StoreBundleCall,
-  type BroadcastCall, type BroadcastReply, type ConnectionCall, type GroupsCall, type GroupsReply, type HubConnect, type HubReply, type InfoReply, type ListCall, type ListReply, type PostCall,
+  type BroadcastCall, type BroadcastReply, type ConnectionCall, type GroupsCall, type GroupsReply, type HubConnect, type HubReply, type HubRpc, type InfoReply, type ListCall, type ListReply, type PostCall,
 } from "../../src/websocket/hub-contract.ts";
 import { CLOSE, lazyJson, runMessage, type HubActions } from "../../src/websocket/message-steps.ts";
 import { broadcast as broadcastAll } from "../../src/websocket/operations.ts";
@@ -26,6 +25,7 @@ import { HubAttachments } from "./attachments.ts";
 import { HubBundles } from "./bundles.ts";
 import { disconnectEvent } from "./disconnect.ts";
 import { HubMemory } from "./memory.ts";
+import type { ConnectionHubEnv } from "./env.ts";
 
 const DEFAULT_FLUSH_MS = 5000;
 /**
@@ -36,7 +36,7 @@ const SWEEP_EVERY_MS = 5000;
 /** Messages of one connection that may wait for the one before it; more are refused (see webSocketMessage). */
 export const MAX_QUEUED = 64;
 
-export class ConnectionHub extends DurableObject<Env> {
+export class ConnectionHub extends DurableObject<ConnectionHubEnv> implements HubRpc {
   readonly #memory = new HubMemory();
   readonly #bundles: HubBundles;
   readonly #metrics = new MetricsBuffer();
@@ -50,7 +50,7 @@ export class ConnectionHub extends DurableObject<Env> {
   /** The alarm as this instance knows it: undefined until read once, null when none is set. */
   #alarmAt: number | null | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: ConnectionHubEnv) {
     super(ctx, env);
     // Nothing read here: a hub woken by a message must cost no storage read per connection.
     this.#bundles = new HubBundles(ctx.storage.sql);

@@ -10,7 +10,6 @@
  * durable-objects/STORAGE.md.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../src/env.ts";
 import type { ApiKeyRecord, KeyLookup } from "../../src/deploy/types.ts";
 import { ok, unknownContract, valueOf, type Refusal, type Reply } from "../contract.ts";
 import { REGISTRY_CONTRACT } from "../registry/contract.ts";
@@ -18,6 +17,7 @@ import type { Result } from "../registry/stages.ts";
 import * as keys from "./keys.ts";
 import { shardOf, shardRange } from "./layout.ts";
 import { migrate } from "./schema.ts";
+import type { KeyStoreObjectEnv } from "./env.ts";
 
 export const KEY_STORE_CONTRACT = 1;
 /** Rows per page of the one-time copy from the Registry. */
@@ -48,14 +48,14 @@ const refuse = (status: number, message: string, field?: string): Refusal => ({ 
 const layoutRefusal = (layout: number): LayoutRefusal => ({ v: KEY_STORE_CONTRACT, ok: false, status: 409, message: `the key store is laid out in ${layout} shards`, layout });
 const withV = <T>(result: Result<T>): Reply<T> => ({ v: KEY_STORE_CONTRACT, ...result });
 
-export class KeyStore extends DurableObject<Env> {
+export class KeyStore extends DurableObject<KeyStoreObjectEnv> {
   readonly #sql: SqlStorage;
   /** This shard's place, once its copy from the Registry is done. */
   #place: { count: number; shard: number } | undefined;
   /** The recorded count when this object turned out not to be part of the layout. */
   #outside: number | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: KeyStoreObjectEnv) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     migrate(this.#sql);

@@ -7,11 +7,11 @@
  * so a new metric column is added once for both. Tables in durable-objects/STORAGE.md.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../src/env.ts";
 import type { MetricsSample } from "../../src/deploy/types.ts";
 import { ok, unknownContract, type Reply } from "../contract.ts";
 import { recordSamples, stageTotals } from "../registry/metrics-store.ts";
 import { migrate } from "../registry/schema.ts";
+import type { MetricsStoreObjectEnv } from "./env.ts";
 
 export const METRICS_CONTRACT = 1;
 
@@ -30,10 +30,10 @@ export interface TotalsCall {
   since: number;
 }
 
-export class MetricsStore extends DurableObject<Env> {
+export class MetricsStore extends DurableObject<MetricsStoreObjectEnv> {
   readonly #sql: SqlStorage;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: MetricsStoreObjectEnv) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     migrate(this.#sql);

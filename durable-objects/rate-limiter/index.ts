@@ -6,9 +6,9 @@
  * `peek` are the previous release's (contract v0), answered for one release (durable-objects/contract.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../src/env.ts";
 import { fullBucket, take, type BucketConfig, type BucketState } from "../../src/throttle/bucket.ts";
 import { ok, unknownContract, type Reply } from "../contract.ts";
+import type { RateLimiterEnv } from "./env.ts";
 
 export const RATE_LIMITER_CONTRACT = 1;
 
@@ -34,10 +34,10 @@ export interface LeaseReply {
   retryAfterMs: number;
 }
 
-export class RateLimiter extends DurableObject<Env> {
+export class RateLimiter extends DurableObject<RateLimiterEnv> {
   #state: BucketState | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: RateLimiterEnv) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_at INTEGER NOT NULL)");
     const row = ctx.storage.sql.exec<{ tokens: number; updated_at: number }>("SELECT tokens, updated_at FROM bucket WHERE id = 1").toArray()[0];

@@ -5,6 +5,8 @@
  * (durable-objects/registry/index.ts); the data plane falls back to them when a Registry predates v1.
  */
 import type { AutoCanaryConfig, DomainRow, RoutingRow, StickyKey } from "../../src/deploy/types.ts";
+import type { Reply } from "../contract.ts";
+import type { KeyRow } from "../key-store/keys.ts";
 
 export const REGISTRY_CONTRACT = 1;
 
@@ -63,3 +65,19 @@ export type ListApisCall = Call;
 export type KeyLayoutCall = Call<{ proposed: number }>;
 /** The `keys` instance: pre-KeyStore keys whose hash is in [from, to), after `after`, for a shard's one-time copy. */
 export type LegacyKeysCall = Call<{ from: string; to: string | null; after: string; limit: number }>;
+
+/**
+ * The Registry's methods that other objects call, as they see them: the KeyStore asks the `keys` instance (the
+ * directory), and an API's instance tells the `index` instance its domains. Their `REGISTRY` is typed by these rather
+ * than by the Registry class, which imports the code they share with it (the KeyStore's client; the Registry
+ * itself); Registry implements both, so the two cannot drift apart.
+ */
+export interface KeyDirectoryRpc extends Rpc.DurableObjectBranded {
+  keyLayout(call: KeyLayoutCall): Reply<number>;
+  legacyKeys(call: LegacyKeysCall): Reply<KeyRow[]>;
+}
+
+/** The domain index's one method an API's Registry calls (domain-index.ts). */
+export interface DomainIndexRpc extends Rpc.DurableObjectBranded {
+  mapDomains(call: MapDomainsCall): Promise<Reply<number>>;
+}

@@ -6,11 +6,11 @@
 import type { BundleDomainRouting } from "../../src/config/bundle.ts";
 import { ownershipConflict } from "../../src/deploy/domain-ownership.ts";
 import type { DomainRow, RoutingRow } from "../../src/deploy/types.ts";
-import type { Env } from "../../src/env.ts";
 import { orPrevious } from "../contract.ts";
 import { REGISTRY_CONTRACT } from "./contract.ts";
 import * as stages from "./stages.ts";
 import { fail, type Result } from "./stages.ts";
+import type { RegistryObjectEnv } from "./env.ts";
 
 const toRow = (r: Record<string, SqlStorageValue>): DomainRow => ({ host: r.host as string, basePath: r.base_path as string, api: r.api as string, stage: r.stage as string });
 
@@ -77,7 +77,7 @@ export function domainTable(sql: SqlStorage): { domains: DomainRow[]; routing: R
  * bundles its stages serve, for those stages — and its routing rules — the `domainRouting` of the version it most
  * recently made stable (stages.latestStable) — with its version, so a late, out-of-order sync is ignored there.
  */
-export async function syncApi(env: Env, sql: SqlStorage, api: string, version: number): Promise<void> {
+export async function syncApi(env: Pick<RegistryObjectEnv, "REGISTRY">, sql: SqlStorage, api: string, version: number): Promise<void> {
   const read = (id: string) => {
     const text = stages.bundleText(sql, id);
     return text ? (JSON.parse(text) as { domains?: { host: string; basePath: string; stage: string }[]; domainRouting?: BundleDomainRouting[] }) : undefined;

@@ -12,7 +12,7 @@ import { newKeyId } from "../../src/security/api-keys.ts";
 import { Refused, type Reply } from "../contract.ts";
 import type { KeyChanges } from "../key-store/keys.ts";
 import { configuredKeyShards } from "../key-store/layout.ts";
-import { REGISTRY_CONTRACT, type CanaryInput, type PublishInput } from "./contract.ts";
+import { REGISTRY_CONTRACT, type CanaryInput, type DomainIndexRpc, type KeyDirectoryRpc, type PublishInput } from "./contract.ts";
 import { RegistryObject } from "./registry.ts";
 import type { Result } from "./stages.ts";
 
@@ -34,7 +34,7 @@ function bare<T>(reply: Reply<T>): T {
   return reply.value;
 }
 
-export class Registry extends RegistryObject {
+export class Registry extends RegistryObject implements KeyDirectoryRpc, DomainIndexRpc {
   /** @deprecated v0: `serving`. */
   servingState(): ServingState {
     return bare(this.serving({ v: V, api: "" }));

@@ -7,7 +7,6 @@
  * The class bound in wrangler.toml (index.ts) adds the previous release's methods (contract v0).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../src/env.ts";
 import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY } from "../../src/deploy/snapshots.ts";
 import type { CanaryState, DeploymentRecord, DomainRow, HistoryEntry, MetricsSample, RoutingRow, ServingState, StageState, VersionMetrics } from "../../src/deploy/types.ts";
 import { readStageTotals } from "../../src/observability/metrics-sink.ts";
@@ -23,6 +22,7 @@ import { migrate } from "./schema.ts";
 import { RegistrySnapshots } from "./snapshots.ts";
 import * as stages from "./stages.ts";
 import { fail, type Result } from "./stages.ts";
+import type { RegistryObjectEnv } from "./env.ts";
 
 const V = REGISTRY_CONTRACT;
 const DEFAULT_STICKY = { kind: "none" } as const;
@@ -32,11 +32,11 @@ export { SNAPSHOT_REWRITE_MS } from "./snapshots.ts";
 const withV = <T>(result: Result<T>): Reply<T> => ({ v: V, ...result });
 const speaks = (call: unknown) => (call as { v?: unknown } | null)?.v === V;
 
-export class RegistryObject extends DurableObject<Env> {
+export class RegistryObject extends DurableObject<RegistryObjectEnv> {
   readonly #sql: SqlStorage;
   readonly #snapshots: RegistrySnapshots;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: RegistryObjectEnv) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     migrate(this.#sql);

@@ -7,9 +7,9 @@
  * (contract v0), answered for one release (durable-objects/contract.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../src/env.ts";
 import { dayKey, periodBounds, type Period } from "../../src/throttle/periods.ts";
 import { ok, unknownContract, type Reply } from "../contract.ts";
+import type { UsageQuotaEnv } from "./env.ts";
 
 export const USAGE_QUOTA_CONTRACT = 1;
 
@@ -65,10 +65,10 @@ export interface QuotaReply {
 
 const OP_MEMORY_MS = 10 * 60_000;
 
-export class UsageQuota extends DurableObject<Env> {
+export class UsageQuota extends DurableObject<UsageQuotaEnv> {
   readonly #sql: SqlStorage;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: UsageQuotaEnv) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(`

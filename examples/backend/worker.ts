@@ -11,7 +11,7 @@
  * own URL reaches `petStore`, never `hello`. Dispatching on a request header would let it choose.
  */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
-import { lambdaWorker } from "../../src/integrations/lambda/adapter.ts";
+import { lambdaWorker } from "../../src/wire/lambda/adapter.ts";
 import { chat, guest } from "./chat.ts";
 
 interface Pet {

@@ -1,5 +1,10 @@
-/** Builds the authorizers of a bundle, once per bundle per isolate: one factory per authorizer type. */
+/**
+ * Builds the authorizers of a bundle, once per compiled bundle per isolate (on the first request that needs one):
+ * one factory per authorizer type. Kept beside the compiled bundle, never in it: the compiled bundle is data below
+ * the request context, and authorizers read the context.
+ */
 import type { Bundle, BundleAuthorizer } from "../config/bundle.ts";
+import type { CompiledBundle } from "../deploy/compiled-bundle.ts";
 import { jwtAuthorizer } from "./jwt/index.ts";
 import { customAuthorizer } from "./custom/index.ts";
 import { mtlsAuthorizer } from "./mtls/index.ts";
@@ -21,4 +26,14 @@ export function createAuthorizer(spec: BundleAuthorizer, bundle: Bundle): Author
 
 export function createAuthorizers(bundle: Bundle): Map<string, Authorizer> {
   return new Map(Object.entries(bundle.authorizers).map(([name, spec]) => [name, createAuthorizer(spec, bundle)]));
+}
+
+/** Per compiled bundle: an authorizer's memos (verified tokens, JWKS, decisions) live as long as its version does. */
+const byBundle = new WeakMap<CompiledBundle, Map<string, Authorizer>>();
+
+/** The bundle's authorizers by name, all built together the first time one is asked for. */
+export function authorizersOf(compiled: CompiledBundle): Map<string, Authorizer> {
+  let authorizers = byBundle.get(compiled);
+  if (!authorizers) byBundle.set(compiled, (authorizers = createAuthorizers(compiled.bundle)));
+  return authorizers;
 }

@@ -5,22 +5,8 @@
  * allows on failure. Every authorizer passes the contract suite in test/worker/authorizers/contract.test.ts.
  */
 import type { RequestContext } from "../pipeline/context.ts";
+import type { Identity } from "../wire/identity.ts";
 import { readCookie } from "../util/cookies.ts";
-
-export type ContextValue = string | number | boolean;
-
-export interface Identity {
-  type: "jwt" | "custom" | "sigv4" | "mtls";
-  /** Who the caller is: JWT `sub`, the custom authorizer's principalId, the SigV4 access key id, the certificate subject. */
-  principalId: string;
-  /** JWT claims (null for other types). */
-  claims: Record<string, unknown> | null;
-  scopes: string[];
-  /** Custom authorizer context, or certificate facts for mTLS: reaches Lambda-style events (requestContext.authorizer). */
-  context: Record<string, ContextValue>;
-  /** A custom authorizer's `usageIdentifierKey` (the API key, when the API takes keys from the authorizer). */
-  usageIdentifierKey: string | null;
-}
 
 export interface RouteRequirement {
   /** JWT scopes, any of which the token must carry (empty: none required). */

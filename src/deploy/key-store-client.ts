@@ -9,8 +9,14 @@ import { KEY_STORE_CONTRACT, type KeyStore, type LayoutRefusal } from "../../dur
 import type { KeyChanges } from "../../durable-objects/key-store/keys.ts";
 import { configuredKeyShards, keyStoreName, shardOf } from "../../durable-objects/key-store/layout.ts";
 import { fail, type Result } from "../../durable-objects/registry/stages.ts";
-import type { Env } from "../env.ts";
 import type { ApiKeyRecord, KeyLookup } from "./types.ts";
+
+/** What reaching the KeyStore needs of the environment (the Worker's, or the Registry's when it forwards old calls). */
+export interface KeyStoreEnv {
+  KEY_STORE: DurableObjectNamespace<KeyStore>;
+  /** How many shards hold the keys (default 16): see durable-objects/STORAGE.md. */
+  KEY_SHARDS?: string;
+}
 
 const V = KEY_STORE_CONTRACT;
 
@@ -33,11 +39,11 @@ class LayoutChanged extends Error {
 }
 
 export class KeyStoreClient {
-  readonly #env: Pick<Env, "KEY_STORE">;
+  readonly #env: Pick<KeyStoreEnv, "KEY_STORE">;
   #count: number;
 
   /** `count`: the layout to assume first (KEY_SHARDS by default; the Registry passes the one it recorded). */
-  constructor(env: Pick<Env, "KEY_STORE" | "KEY_SHARDS">, count = configuredKeyShards(env.KEY_SHARDS)) {
+  constructor(env: KeyStoreEnv, count = configuredKeyShards(env.KEY_SHARDS)) {
     this.#env = env;
     this.#count = count;
   }

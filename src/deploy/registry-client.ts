@@ -5,13 +5,18 @@
  */
 import { ContractMismatch, orPrevious, valueOf } from "../../durable-objects/contract.ts";
 import { REGISTRY_CONTRACT, type SnapshotSeen } from "../../durable-objects/registry/contract.ts";
-import type { Env } from "../env.ts";
+import type { Registry } from "../../durable-objects/registry/index.ts";
 import { isDomainTable, isServingState, type DomainTable } from "./snapshots.ts";
 import type { DomainRow, ServingState } from "./types.ts";
 
-export const registryFor = (env: Pick<Env, "REGISTRY">, api: string) => env.REGISTRY.get(env.REGISTRY.idFromName(`api:${api}`));
-export const domainIndex = (env: Pick<Env, "REGISTRY">) => env.REGISTRY.get(env.REGISTRY.idFromName("index"));
-export const registryKeys = (env: Pick<Env, "REGISTRY">) => env.REGISTRY.get(env.REGISTRY.idFromName("keys"));
+/** What reaching the Registry needs of the environment. */
+export interface RegistryEnv {
+  REGISTRY: DurableObjectNamespace<Registry>;
+}
+
+export const registryFor = (env: RegistryEnv, api: string) => env.REGISTRY.get(env.REGISTRY.idFromName(`api:${api}`));
+export const domainIndex = (env: RegistryEnv) => env.REGISTRY.get(env.REGISTRY.idFromName("index"));
+export const registryKeys = (env: RegistryEnv) => env.REGISTRY.get(env.REGISTRY.idFromName("keys"));
 
 const V = REGISTRY_CONTRACT;
 
@@ -24,7 +29,7 @@ interface RegistryV0 {
 const v0 = (stub: unknown) => stub as RegistryV0;
 
 /** An API's stage pointers, from its Registry (`kv`: what the caller found in KV, so the Registry can mend it). */
-export function readServing(env: Pick<Env, "REGISTRY">, api: string, kv?: SnapshotSeen): Promise<ServingState> {
+export function readServing(env: RegistryEnv, api: string, kv?: SnapshotSeen): Promise<ServingState> {
   const stub = registryFor(env, api);
   return orPrevious(
     async () => valueOf<ServingState>(await stub.serving({ v: V, api, ...(kv ? { kv } : {}) }), V, `Registry api:${api}`),
@@ -40,7 +45,7 @@ export function readServing(env: Pick<Env, "REGISTRY">, api: string, kv?: Snapsh
  * The whole domain table and the index's version (0 from a Registry of the previous release, which has none, and no
  * routing rules). Checked as a snapshot is: a malformed answer is the index failing.
  */
-export function readDomainTable(env: Pick<Env, "REGISTRY">, kv?: SnapshotSeen): Promise<DomainTable & { version: number }> {
+export function readDomainTable(env: RegistryEnv, kv?: SnapshotSeen): Promise<DomainTable & { version: number }> {
   const stub = domainIndex(env);
   return orPrevious(
     async () => {
@@ -57,7 +62,7 @@ export function readDomainTable(env: Pick<Env, "REGISTRY">, kv?: SnapshotSeen): 
 }
 
 /** The Registry's copy of a bundle's text, or null. */
-export function readBundleText(env: Pick<Env, "REGISTRY">, api: string, id: string): Promise<string | null> {
+export function readBundleText(env: RegistryEnv, api: string, id: string): Promise<string | null> {
   const stub = registryFor(env, api);
   return orPrevious(
     async () => valueOf<string | null>(await stub.bundle({ v: V, id }), V, `Registry api:${api}`),

@@ -1,5 +1,9 @@
-/** Builds the integration for a route from its compiled config: one factory per integration type. */
+/**
+ * Builds the integration for a route from its compiled config: one factory per integration type. The integrate
+ * stage and a WebSocket hub ask `integrationFor`, which builds each route's integration once, on its first use.
+ */
 import type { Bundle, BundleIntegration } from "../config/bundle.ts";
+import type { CompiledRoute } from "../deploy/compiled-route.ts";
 import { httpIntegration } from "./http/index.ts";
 import { httpProxyIntegration } from "./http-proxy/index.ts";
 import { mockIntegration } from "./mock/index.ts";
@@ -29,4 +33,16 @@ export function createIntegration(spec: BundleIntegration, bundle: Bundle): Inte
     case "workflow":
       return workflowIntegration(spec, bundle);
   }
+}
+
+/**
+ * A compiled route's integration, built on first use and kept for as long as the route is (its compiled bundle is
+ * memoised per isolate by id, so this is once per route per bundle version): a WeakMap lookup per request.
+ */
+const byRoute = new WeakMap<CompiledRoute, Integration>();
+
+export function integrationFor(route: CompiledRoute, bundle: Bundle): Integration {
+  let integration = byRoute.get(route);
+  if (!integration) byRoute.set(route, (integration = createIntegration(route.spec.integration, bundle)));
+  return integration;
 }

@@ -6,11 +6,17 @@
  * and merged; a shard that cannot be read fails the read (canary analysis then waits rather than judge on part of
  * the traffic).
  */
-import { METRICS_CONTRACT } from "../../durable-objects/metrics-store/index.ts";
+import { METRICS_CONTRACT, type MetricsStore } from "../../durable-objects/metrics-store/index.ts";
 import { mergeByVersion } from "../../durable-objects/registry/metrics-store.ts";
 import { valueOf } from "../../durable-objects/contract.ts";
 import type { MetricsSample } from "../deploy/types.ts";
-import type { Env } from "../env.ts";
+
+/** What reaching the MetricsStore needs of the environment (the Worker's, a hub's, the Registry's). */
+export interface MetricsStoreEnv {
+  METRICS_STORE: DurableObjectNamespace<MetricsStore>;
+  /** How many shards each API's metrics are spread over (default 16). */
+  METRICS_SHARDS?: string;
+}
 
 export const DEFAULT_METRICS_SHARDS = 16;
 export const MAX_METRICS_SHARDS = 256;
@@ -21,17 +27,17 @@ export interface MetricsSink {
 }
 
 /** METRICS_SHARDS, within 1–256 (default 16). Raising it is safe; lowering it hides the dropped shards' last 24 hours. */
-export function metricsShards(env: Pick<Env, "METRICS_SHARDS">): number {
+export function metricsShards(env: Pick<MetricsStoreEnv, "METRICS_SHARDS">): number {
   const n = Number(env.METRICS_SHARDS);
   return Number.isInteger(n) && n >= 1 && n <= MAX_METRICS_SHARDS ? n : DEFAULT_METRICS_SHARDS;
 }
 
 export const metricsStoreName = (api: string, shard: number) => `metrics:${api}:${shard}`;
 
-const shardStub = (env: Env, api: string, shard: number) => env.METRICS_STORE.get(env.METRICS_STORE.idFromName(metricsStoreName(api, shard)));
+const shardStub = (env: MetricsStoreEnv, api: string, shard: number) => env.METRICS_STORE.get(env.METRICS_STORE.idFromName(metricsStoreName(api, shard)));
 
 /** The MetricsStore sink: one call per API per flush, to a random shard. */
-export function metricsStoreSink(env: Env): MetricsSink {
+export function metricsStoreSink(env: MetricsStoreEnv): MetricsSink {
   return {
     async write(api, samples) {
       const shard = Math.floor(Math.random() * metricsShards(env));
@@ -41,7 +47,7 @@ export function metricsStoreSink(env: Env): MetricsSink {
 }
 
 /** Per version, every shard's totals for a stage since `since`, merged. Throws when a shard cannot be read. */
-export async function readStageTotals(env: Env, api: string, stage: string, since: number): Promise<MetricsSample[]> {
+export async function readStageTotals(env: MetricsStoreEnv, api: string, stage: string, since: number): Promise<MetricsSample[]> {
   const shards = await Promise.all(
     Array.from({ length: metricsShards(env) }, async (_, shard) =>
       valueOf<MetricsSample[]>(await shardStub(env, api, shard).totals({ v: METRICS_CONTRACT, stage, since }), METRICS_CONTRACT, `MetricsStore ${metricsStoreName(api, shard)}`),

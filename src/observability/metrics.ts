@@ -4,11 +4,16 @@
  * its Registry) in one RPC per API at most every METRICS_FLUSH_MS (default 5 s) through `waitUntil` — never a
  * Durable Object write per request.
  */
-import type { Env } from "../env.ts";
 import { withTimeout } from "../deploy/registry-client.ts";
 import { METRICS_SLOT_MS, type MetricsSample } from "../deploy/types.ts";
 import { emptyHistogram, mergeInto, observe } from "./histogram.ts";
-import { metricsStoreSink, type MetricsSink } from "./metrics-sink.ts";
+import { metricsStoreSink, type MetricsSink, type MetricsStoreEnv } from "./metrics-sink.ts";
+
+/** What recording and flushing metrics needs of the environment. */
+export interface MetricsEnv extends MetricsStoreEnv {
+  /** How often an isolate sends its batched metrics, in ms (default 5000). */
+  METRICS_FLUSH_MS?: string;
+}
 
 const DEFAULT_FLUSH_MS = 5000;
 const MAX_PENDING_SAMPLES = 500;
@@ -137,7 +142,7 @@ export const metricsBuffer = new MetricsBuffer();
  * outage is when the failures worth counting happen. (A batch that timed out may have been written: metrics are
  * best-effort, and a rare double count beats losing an outage's 503s.)
  */
-export async function flushMetrics(env: Env, buffer = metricsBuffer, sink: MetricsSink = metricsStoreSink(env)): Promise<void> {
+export async function flushMetrics(env: MetricsEnv, buffer = metricsBuffer, sink: MetricsSink = metricsStoreSink(env)): Promise<void> {
   const batches = buffer.drain();
   await Promise.all(
     [...batches].map(([api, samples]) =>
@@ -150,7 +155,7 @@ export async function flushMetrics(env: Env, buffer = metricsBuffer, sink: Metri
 }
 
 /** Records one response, and flushes in the background when the batch is due. */
-export function recordResponse(env: Env, exec: ExecutionContext, o: Observation, buffer = metricsBuffer): void {
+export function recordResponse(env: MetricsEnv, exec: ExecutionContext, o: Observation, buffer = metricsBuffer): void {
   buffer.record(o);
   if (buffer.due(Number(env.METRICS_FLUSH_MS) || DEFAULT_FLUSH_MS)) exec.waitUntil(flushMetrics(env, buffer));
 }

@@ -2,16 +2,25 @@
  * The request context: everything the pipeline's stages learn about one request, in the order they learn it.
  * Stages read and fill it; none of it outlives the request.
  */
-import type { Identity } from "../authorizers/types.ts";
-import type { CompiledBundle, CompiledRoute } from "../deploy/compiled-bundle.ts";
-import type { Env } from "../env.ts";
-import type { IntegrationRequest } from "../integrations/mapping/request.ts";
+import type { Identity } from "../wire/identity.ts";
+import type { CompiledBundle } from "../deploy/compiled-bundle.ts";
+import type { CompiledRoute } from "../deploy/compiled-route.ts";
+import type { IntegrationRequest } from "./integration-request.ts";
 import { readAtMost } from "../util/read-bounded.ts";
 import { GatewayError } from "./gateway-responses.ts";
 
-export class RequestContext {
+/**
+ * What a request's code needs of the environment: bindings, secrets and vars by name (integrations look bindings up
+ * as the bundle names them). The Worker's pipeline runs with its whole `Env` (src/env.ts), a WebSocket hub with its
+ * own (durable-objects/connection-hub/env.ts): the context is generic in it, so it imports neither.
+ */
+export interface RequestEnv {
+  [binding: string]: unknown;
+}
+
+export class RequestContext<E extends RequestEnv = RequestEnv> {
   readonly request: Request;
-  readonly env: Env;
+  readonly env: E;
   readonly exec: ExecutionContext;
   readonly requestId: string = crypto.randomUUID();
   readonly receivedAt: number = Date.now();
@@ -70,7 +79,7 @@ export class RequestContext {
   /** Made only when a body streams through with its limit enforced on the way (most requests never need one). */
   #bodyLimit: AbortController | undefined;
 
-  constructor(request: Request, env: Env, exec: ExecutionContext) {
+  constructor(request: Request, env: E, exec: ExecutionContext) {
     this.request = request;
     this.env = env;
     this.exec = exec;

@@ -4,10 +4,13 @@
  * and the stages after it never run.
  */
 import type { ConfigSource } from "../deploy/config-source.ts";
+import type { Env } from "../env.ts";
 import type { RequestContext } from "./context.ts";
 
+/** A request in the Worker's pipeline: its context with the Worker's whole environment. */
+export type GatewayContext = RequestContext<Env>;
 export type Next = () => Promise<Response>;
-export type StageHandler = (ctx: RequestContext, next: Next) => Promise<Response>;
+export type StageHandler = (ctx: GatewayContext, next: Next) => Promise<Response>;
 
 /** What stages may depend on, given once when the pipeline is built. */
 export interface PipelineDeps {

@@ -37,8 +37,7 @@ import { cache } from "../stages/cache/index.ts";
 import { respond } from "../stages/respond/index.ts";
 import { transform } from "../stages/transform/index.ts";
 import { validate } from "../stages/validate/index.ts";
-import type { RequestContext } from "./context.ts";
-import type { PipelineDeps, StageFactory, StageHandler } from "./stage.ts";
+import type { GatewayContext, PipelineDeps, StageFactory, StageHandler } from "./stage.ts";
 
 export interface PipelineStage {
   name: string;
@@ -61,9 +60,9 @@ export const PIPELINE: readonly PipelineStage[] = [
 ];
 
 /** Builds the pipeline once: each stage's factory runs with the dependencies, empty places are skipped. */
-export function buildPipeline(deps: PipelineDeps, stages: readonly PipelineStage[] = PIPELINE): (ctx: RequestContext) => Promise<Response> {
+export function buildPipeline(deps: PipelineDeps, stages: readonly PipelineStage[] = PIPELINE): (ctx: GatewayContext) => Promise<Response> {
   const handlers: StageHandler[] = stages.flatMap((s) => (s.factory ? [s.factory(deps)] : []));
-  const run = (i: number, ctx: RequestContext): Promise<Response> => {
+  const run = (i: number, ctx: GatewayContext): Promise<Response> => {
     const handler = handlers[i];
     if (!handler) throw new Error("the pipeline ended without a response: the last stage must not call next()");
     return handler(ctx, () => run(i + 1, ctx));

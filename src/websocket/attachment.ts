@@ -5,7 +5,7 @@
  * `portico` holds the gateway's own facts about the connection; `app` holds what the API's authorizer and
  * integrations decided (identity, groups), which only they change.
  */
-import type { Identity } from "../authorizers/types.ts";
+import type { Identity } from "../wire/identity.ts";
 
 export const ATTACHMENT_FORMAT = 1;
 

@@ -5,20 +5,20 @@
  * mints the connection id (which names a hub), and hands the socket to that hub with everything a message will
  * need in its attachment: identity, authorizer context, API key, groups the `$connect` reply joined, the version.
  */
-import type { CompiledRoute } from "../deploy/compiled-bundle.ts";
+import type { CompiledRoute } from "../deploy/compiled-route.ts";
 import type { Integration } from "../integrations/types.ts";
-import type { RequestContext } from "../pipeline/context.ts";
+import type { RequestContext, RequestEnv } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { ATTACHMENT_FORMAT, type ConnectionAttachment } from "./attachment.ts";
 import { mintConnectionId } from "./connection-id.ts";
-import { handOff } from "./hub-client.ts";
+import { handOff, type HubsEnv } from "./hub-client.ts";
 import { invokeWs } from "./invoke.ts";
 import { replyInstructions } from "./reply-headers.ts";
 
-export function connectIntegration(connect: CompiledRoute | null): Integration {
+export function connectIntegration(connect: CompiledRoute | null): Integration<RequestEnv & HubsEnv> {
   return {
     type: "websocket-connect",
-    async invoke(ctx: RequestContext): Promise<Response> {
+    async invoke(ctx: RequestContext<RequestEnv & HubsEnv>): Promise<Response> {
       const bundle = ctx.bundle!;
       const settings = bundle.bundle.websocket!;
       const { id, shard } = mintConnectionId(settings.hubs);

@@ -70,6 +70,22 @@ export type InfoReply = HubReply<{ connection: ConnectionInfo }>;
 export type BroadcastReply = HubReply<{ delivered: number }>;
 export type ListReply = HubReply<{ connections: ConnectionInfo[]; stats: HubStats }>;
 
+/**
+ * The hub's RPC methods, as its callers see them: `CONNECTION_HUB` is typed by this contract rather than by the
+ * ConnectionHub class, since the hub's own code (broadcasts fan out to the stage's other hubs) calls it too and the
+ * class imports that code. ConnectionHub implements it, so the two cannot drift apart.
+ */
+export interface HubRpc extends Rpc.DurableObjectBranded {
+  storeBundle(call: StoreBundleCall): HubReply;
+  post(call: PostCall): HubReply;
+  info(call: ConnectionCall): InfoReply;
+  disconnect(call: ConnectionCall): HubReply;
+  groups(call: GroupsCall): GroupsReply;
+  broadcast(call: BroadcastCall): BroadcastReply;
+  list(call: ListCall): ListReply;
+  flushMetrics(call: { v: typeof HUB_CONTRACT }): Promise<HubReply>;
+}
+
 export const gone = (connectionId: string): HubFailure => ({ v: HUB_CONTRACT, ok: false, status: 410, message: `connection ${connectionId} is gone` });
 export const unknownContract = (v: unknown): HubFailure => ({ v: HUB_CONTRACT, ok: false, status: 501, message: `hub contract ${String(v)} is not known to this hub (it speaks ${HUB_CONTRACT})` });
 export type GroupsReply = HubReply<{ groups: string[] }>;

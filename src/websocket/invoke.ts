@@ -15,23 +15,19 @@
  * The seam for mapping templates is `transform` in message-steps.ts: it may rewrite the event's body before this
  * runs, and the reply after.
  */
-import type { CompiledBundle, CompiledRoute } from "../deploy/compiled-bundle.ts";
-import type { Env } from "../env.ts";
-import { invokeLambda } from "../integrations/lambda/invoke.ts";
-import { parseReply } from "../integrations/lambda/reply.ts";
+import type { CompiledBundle } from "../deploy/compiled-bundle.ts";
+import type { CompiledRoute } from "../deploy/compiled-route.ts";
+import { invokeLambda } from "../wire/lambda/invoke.ts";
+import { parseReply } from "../wire/lambda/reply.ts";
 import { mapRequest } from "../integrations/mapping/request.ts";
 import { lambdaHeaders } from "../integrations/service/proxy-event.ts";
-import { RequestContext } from "../pipeline/context.ts";
+import { integrationFor } from "../integrations/index.ts";
+import { RequestContext, type RequestEnv } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { readAtMost } from "../util/read-bounded.ts";
-import { buildWsEvent, type WsEventFacts } from "./event.ts";
+import { CONNECTION_HEADERS } from "../wire/headers.ts";
+import { buildWsEvent, type WsEventFacts } from "../wire/lambda/websocket-event.ts";
 
-/**
- * Headers the gateway sets on a WebSocket route's backend request (http, http_proxy, raw service): the connection's
- * facts. In Portico's namespace, so a client's copies — and their aliases — are dropped before any integration
- * (security/client-headers.ts); listed as gateway-set too (deploy/compiled-bundle.ts).
- */
-export const CONNECTION_HEADERS = ["x-portico-connection-id", "x-portico-route-key", "x-portico-event-type", "x-portico-message-id"] as const;
 /** Bounds what an integration can make a hub buffer (a route response is at most the message limit anyway). */
 const MAX_REPLY_BYTES = 6 * 1024 * 1024;
 
@@ -46,7 +42,7 @@ export interface WsInvocation {
   bundle: CompiledBundle;
   facts: WsEventFacts;
   stageVariables: Record<string, string>;
-  env: Env;
+  env: RequestEnv;
   exec: ExecutionContext;
   /** CONNECT only: the pipeline's own context for the upgrade request. */
   upgrade?: RequestContext;
@@ -71,7 +67,7 @@ export async function invokeWs(call: WsInvocation): Promise<WsReply> {
   // makes; here the route's own mapping makes it. On a WebSocket route it is always the default one (the compiler
   // refuses mapping fields): the message, or the upgrade request, passes through as it is.
   if (call.route.mapping) ctx.integrationRequest = await mapRequest(ctx, call.route.mapping, call.bundle.bundle);
-  const res = await call.route.integration.invoke(ctx);
+  const res = await integrationFor(call.route, call.bundle.bundle).invoke(ctx);
   return { status: res.status, headers: res.headers, body: await bodyText(res) };
 }
 

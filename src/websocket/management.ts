@@ -16,8 +16,9 @@
  */
 import type { BundleWebSocket } from "../config/bundle.ts";
 import type { Integration } from "../integrations/types.ts";
-import type { RequestContext } from "../pipeline/context.ts";
+import type { RequestContext, RequestEnv } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
+import type { HubsEnv } from "./hub-client.ts";
 import type { HubFailure } from "./hub-contract.ts";
 import { broadcast, changeGroups, deleteConnection, getConnection, postToConnection, type OpResult } from "./operations.ts";
 
@@ -49,10 +50,10 @@ async function readData(ctx: RequestContext, limit: number): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-export function managementIntegration(settings: BundleWebSocket): Integration {
+export function managementIntegration(settings: BundleWebSocket): Integration<RequestEnv & HubsEnv> {
   return {
     type: "websocket-management",
-    async invoke(ctx: RequestContext): Promise<Response> {
+    async invoke(ctx: RequestContext<RequestEnv & HubsEnv>): Promise<Response> {
       if (!settings.managementAuthorizer)
         throw failure(ctx, { status: 403, message: "Forbidden" });
       const where = { env: ctx.env, api: ctx.api, stage: ctx.stage };

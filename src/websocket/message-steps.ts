@@ -15,11 +15,13 @@
  *
  * Frames that end a message carry the connection id and the message's request id, as Amazon's do.
  */
-import type { CompiledBundle, CompiledRoute } from "../deploy/compiled-bundle.ts";
+import type { CompiledBundle } from "../deploy/compiled-bundle.ts";
+import type { CompiledRoute } from "../deploy/compiled-route.ts";
+import type { RequestEnv } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import type { ConnectionAttachment } from "./attachment.ts";
 import { DEFAULT_WS_ROUTE } from "../config/compile-websocket.ts";
-import type { WsEventFacts } from "./event.ts";
+import type { WsEventFacts } from "../wire/lambda/websocket-event.ts";
 import { invokeWs, type WsReply } from "./invoke.ts";
 import { selectRouteKey } from "./route-selection.ts";
 import type { BundleJsonLimits } from "../config/bundle.ts";
@@ -48,7 +50,7 @@ export interface MessageContext {
   attachment: ConnectionAttachment;
   bundle: CompiledBundle;
   stageVariables: Record<string, string>;
-  env: import("../env.ts").Env;
+  env: RequestEnv;
   exec: ExecutionContext;
   message: string | ArrayBuffer;
   /** The message as text (set by limits). */

@@ -4,10 +4,9 @@
  * A connection id names its hub, so every per-connection operation is one RPC; broadcasts and lists call every
  * hub of the stage at once.
  */
-import type { Env } from "../env.ts";
 import type { ConnectionInfo } from "./attachment.ts";
 import { GROUP_NAME, shardOf } from "./connection-id.ts";
-import { fanOut, hubStub } from "./hub-client.ts";
+import { fanOut, hubStub, type HubsEnv } from "./hub-client.ts";
 import { gone, HUB_CONTRACT, type BroadcastReply, type HubFailure, type HubStats, type ListReply } from "./hub-contract.ts";
 
 /** The largest hub number any definition can ask for (schema: `websocket.hubs` ≤ 1024). */
@@ -16,7 +15,7 @@ export const MAX_HUBS = 1024;
 export type OpResult<T> = { ok: true; value: T } | HubFailure;
 
 export interface Where {
-  env: Env;
+  env: HubsEnv;
   api: string;
   stage: string;
 }

@@ -34,7 +34,7 @@
  */
 
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { runLambda } from "../../src/integrations/lambda/adapter.ts";
+import { runLambda } from "../../src/wire/lambda/adapter.ts";
 
 const HANG_MS = 10_000;
 const counts = new Map();

@@ -33,7 +33,7 @@
  */
 
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { awslambda, runLambda, runLambdaStream } from "../../src/integrations/lambda/adapter.ts";
+import { awslambda, runLambda, runLambdaStream } from "../../src/wire/lambda/adapter.ts";
 
 /** Long enough to outlast any gateway timeout a test sets, short enough never to hold a run up for long. */
 const HANG_MS = 10_000;

@@ -14,16 +14,17 @@
  *   request's method ARN, so a policy naming one path denies another (as on AWS). Errors and 401s are never cached.
  */
 import type { BundleCustomAuthorizer } from "../../config/bundle.ts";
-import { clientRequestHeaders } from "../../integrations/headers.ts";
+import { clientRequestHeaders } from "../../wire/headers.ts";
 import { readAtMost } from "../../util/read-bounded.ts";
-import { buildEventV1, buildEventV2 } from "../../integrations/lambda/event.ts";
-import { requestFacts } from "../../integrations/lambda/facts.ts";
-import { invokeLambda } from "../../integrations/lambda/invoke.ts";
+import { buildEventV1, buildEventV2 } from "../../wire/lambda/event.ts";
+import { requestFacts } from "../../pipeline/lambda-facts.ts";
+import { invokeLambda } from "../../wire/lambda/invoke.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { isLocalDev, providerRefusal } from "../../security/outbound.ts";
 import { linearPattern } from "../../security/linear-regex.ts";
-import { methodArn, readIdentitySource, type Authorizer, type ContextValue, type Identity } from "../types.ts";
+import { methodArn, readIdentitySource, type Authorizer } from "../types.ts";
+import type { ContextValue, Identity } from "../../wire/identity.ts";
 import { evaluatePolicy, parsePolicyReply, parseSimpleReply, type PolicyReply, type SimpleReply } from "./policy.ts";
 
 type Decision = { format: "policy"; reply: PolicyReply } | { format: "simple"; reply: SimpleReply };

@@ -18,7 +18,7 @@
  * for the API `petstore`, `arn:aws:execute-api:us-east-1:123456789012:petstore/prod/GET/pets` matches GET /pets
  * on stage prod, as does an API id of `*`, while an AWS API id such as `a1b2c3` does not.
  */
-import type { ContextValue } from "../types.ts";
+import type { ContextValue } from "../../wire/identity.ts";
 
 export interface PolicyStatement {
   effect: "Allow" | "Deny";

@@ -16,7 +16,8 @@ import type { Bundle, BundleJwtAuthorizer } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { isLocalDev, providerRefusal } from "../../security/outbound.ts";
-import { readIdentitySource, type Authorizer, type Identity } from "../types.ts";
+import { readIdentitySource, type Authorizer } from "../types.ts";
+import type { Identity } from "../../wire/identity.ts";
 import { keyFromJwk, keyFromSecret, materialFor, remoteKey, type RemoteKey, type VerificationKey } from "./jwks.ts";
 
 export const MAX_TOKEN_BYTES = 16 * 1024;

@@ -11,9 +11,8 @@
  * is covered by the payload hash).
  */
 import type { BundleSigV4Authorizer } from "../../config/bundle.ts";
-import type { Env } from "../../env.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { RequestContext } from "../../pipeline/context.ts";
+import type { RequestContext, RequestEnv } from "../../pipeline/context.ts";
 import type { Authorizer } from "../types.ts";
 import { verifySigV4 } from "./verify.ts";
 
@@ -73,7 +72,7 @@ function dropUnsigned(ctx: RequestContext, signed: ReadonlySet<string>): void {
     if (!signed.has(name) && !ALWAYS_KEPT.has(name) && !configured.includes(name)) ctx.backendHeaders.push([name, null]);
 }
 
-function secretFor(spec: BundleSigV4Authorizer, env: Env, accessKeyId: string): string | undefined {
+function secretFor(spec: BundleSigV4Authorizer, env: RequestEnv, accessKeyId: string): string | undefined {
   // Own properties only: an access key id of "constructor" or "__proto__" must not reach Object.prototype.
   if (!Object.hasOwn(spec.credentials, accessKeyId)) return undefined;
   const name = spec.credentials[accessKeyId]!;

@@ -6,7 +6,7 @@
  */
 import { AwsV4Signer } from "aws4fetch";
 import type { BundleAwsIntegration } from "../../config/bundle.ts";
-import type { Env } from "../../env.ts";
+import type { RequestEnv } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 
 export interface Unsigned {
@@ -17,7 +17,7 @@ export interface Unsigned {
 }
 
 export interface Signer {
-  sign(env: Env, request: Unsigned, service: string, region: string): Promise<{ url: string; headers: Headers }>;
+  sign(env: RequestEnv, request: Unsigned, service: string, region: string): Promise<{ url: string; headers: Headers }>;
 }
 
 const KEY_CACHE_MAX = 8;
@@ -51,7 +51,7 @@ export function awsSigner(credentials: BundleAwsIntegration["credentials"]): Sig
   };
 }
 
-function secret(env: Env, name: string): string {
+function secret(env: RequestEnv, name: string): string {
   const value = env[name];
   if (typeof value !== "string" || value === "") throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `the Worker has no secret ${name} (AWS credentials)` });
   return value;

@@ -11,13 +11,14 @@
  */
 import type { Bundle, BundleHttpIntegration } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
-import { droppedWith, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
+import { droppedWith, forwardedRequestHeaders, proxiedResponse } from "../../wire/headers.ts";
 import { compileTemplate, renderTemplate, type TemplatePart } from "../template.ts";
 import { outboundRequest, sendToBackend } from "../transport.ts";
 import type { Integration } from "../types.ts";
 import { backendUrl, compileHeaderTemplates, setTemplatedHeaders } from "../http/url.ts";
 import { PROXY_DROPPED, remapBackendHeaders } from "../mapping/headers.ts";
-import { NEVER_SENT, type IntegrationRequest } from "../mapping/request.ts";
+import type { IntegrationRequest } from "../../pipeline/integration-request.ts";
+import { NEVER_SENT } from "../mapping/request.ts";
 import { streamedResponse } from "../streaming/response.ts";
 
 /** What the client's headers lose on the way: the platform's and the client-header rules, and Amazon's HTTP_PROXY list. */

@@ -13,7 +13,7 @@ import { compileTemplate, renderTemplate } from "../template.ts";
 import { sendToBackend } from "../transport.ts";
 import type { Integration } from "../types.ts";
 import { NEVER_SENT } from "../mapping/request.ts";
-import { applyBackendHeaders } from "../headers.ts";
+import { applyBackendHeaders } from "../../wire/headers.ts";
 import { backendUrl, compileHeaderTemplates, setTemplatedHeaders } from "./url.ts";
 
 export function httpIntegration(spec: BundleHttpIntegration, bundle: Bundle): Integration {

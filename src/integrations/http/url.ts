@@ -1,7 +1,7 @@
 /** Backend URL and header rendering shared by the `http` and `http_proxy` integrations. */
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
-import { applyBackendHeaders } from "../headers.ts";
+import { applyBackendHeaders } from "../../wire/headers.ts";
 import { compileTemplate, renderTemplate, type TemplatePart } from "../template.ts";
 import { classifyHost, classRefusal, isLocalDev, type HostClass } from "../../security/outbound.ts";
 

@@ -6,20 +6,12 @@
  * One map serves the request template and the response template of a request, so overrides and any other key a
  * request template sets are still there for the response template (recorded on Amazon).
  */
-import type { Identity } from "../../authorizers/types.ts";
+import type { Identity } from "../../wire/identity.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
+import { ContextMap } from "../../pipeline/integration-request.ts";
 import { OpaqueMap, javaString } from "../../templates/index.ts";
-import { formatRequestTime } from "../lambda/event.ts";
+import { formatRequestTime } from "../../wire/lambda/event.ts";
 
-/** `$context`: a map whose `authorizer` exists even when no authorizer ran (an empty map, not in keySet()). */
-export class ContextMap extends Map<string, unknown> {
-  override get(key: string): unknown {
-    const value = super.get(key);
-    return value === undefined && key === "authorizer" ? EMPTY : value;
-  }
-}
-
-const EMPTY = new OpaqueMap();
 
 let lastSecond = -1;
 let lastTime = "";

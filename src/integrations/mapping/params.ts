@@ -7,8 +7,9 @@
  * other gateways' internal headers unless the route forwards them.
  */
 import type { RequestContext } from "../../pipeline/context.ts";
-import { parseQuery } from "../lambda/event.ts";
-import { NOT_FORWARDED } from "../headers.ts";
+import type { MethodParams } from "../../pipeline/integration-request.ts";
+import { parseQuery } from "../../wire/lambda/event.ts";
+import { NOT_FORWARDED } from "../../wire/headers.ts";
 import { DEFAULT_HEADER_POLICY, dropsClientHeader } from "../../security/client-headers.ts";
 
 /** Request headers Amazon does not show to templates and parameter mappings (recorded: rest-headers-http-full-mapping…). */
@@ -30,12 +31,6 @@ export const HIDDEN_FROM_MAPPING = new Set([
 /** Hidden from mapping, or never the client's to send (the platform's names). */
 const HIDDEN: ReadonlySet<string> = new Set([...HIDDEN_FROM_MAPPING, ...NOT_FORWARDED]);
 
-export interface MethodParams {
-  path: Record<string, string>;
-  /** Every value of each name, in order. */
-  query: Map<string, string[]>;
-  header: Map<string, string>;
-}
 
 export function methodParams(ctx: RequestContext): MethodParams {
   const query = new Map<string, string[]>();

@@ -11,7 +11,8 @@ import type { HttpPart } from "../../templates/expressions.ts";
 import { readAtMost } from "../../util/read-bounded.ts";
 import type { CompiledMapping } from "./compiled.ts";
 import { contextValue } from "./context.ts";
-import { headerValue, type IntegrationRequest } from "./request.ts";
+import type { IntegrationRequest } from "../../pipeline/integration-request.ts";
+import { headerValue } from "./request.ts";
 
 /** Amazon truncates the body at 100 KB before evaluating `$response.body.<path>`. */
 const BODY_FOR_PATHS = 100 * 1024;

@@ -10,36 +10,12 @@ import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { InputObject, TemplateLimitError, TemplateRuntimeError, evaluateJsonPath, javaString, toJson } from "../../templates/index.ts";
 import type { HttpKey, HttpPart, Source } from "../../templates/expressions.ts";
 import { bytesToBase64 } from "../../templates/util.ts";
-import { matchesMediaType, mediaType } from "../media-types.ts";
+import { matchesMediaType, mediaType } from "../../wire/media-types.ts";
 import { convertIn, convertOut, ConversionError } from "./binary.ts";
 import type { CompiledMapping } from "./compiled.ts";
-import { buildContext, contextValue, type ContextMap } from "./context.ts";
-import { inputParams, methodParams, type MethodParams } from "./params.ts";
-
-/** What the integration sends, once the request is mapped. */
-export interface IntegrationRequest {
-  /** Text (templated or passed through), bytes (binary passthrough or converted), or null for no body. */
-  body: string | Uint8Array | null;
-  /** Whether a template produced the body. */
-  templated: boolean;
-  /** The method request's Content-Type (or `application/json` for a templated body without one). */
-  contentType: string | null;
-  /** Headers the mapping sets on the backend request (lower-cased names; later entries win). */
-  headers: [string, string][];
-  /** HTTP flavour: header and query-string operations, in order. */
-  operations: { key: HttpKey; value: string }[];
-  /** Query-string pairs the mapping adds. */
-  query: [string, string][];
-  /** Path parameters for the URI: the route's, then mapped, then overridden. */
-  pathParams: Record<string, string>;
-  /** `$context`: shared with the response template. */
-  context: ContextMap;
-  /** `$stageVariables`, made once for both templates. */
-  stageVariables: Map<string, unknown>;
-  params: MethodParams;
-  /** X-Amz-Invocation-Type mapped to `Event`: invoke without waiting (Lambda custom). */
-  asynchronous: boolean;
-}
+import type { ContextMap, IntegrationRequest, MethodParams } from "../../pipeline/integration-request.ts";
+import { buildContext, contextValue } from "./context.ts";
+import { inputParams, methodParams } from "./params.ts";
 
 /**
  * Headers whose mapping Amazon refuses at run time with 500 (recorded: rest-headers-*-map-*-500), by integration

@@ -11,13 +11,14 @@ import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { InputObject, evaluateJsonPath, javaString, parseJson, toJson } from "../../templates/index.ts";
 import type { Source } from "../../templates/expressions.ts";
 import { readAtMost } from "../../util/read-bounded.ts";
-import { acceptsBinary, firstAcceptType, matchesMediaType } from "../media-types.ts";
+import { acceptsBinary, firstAcceptType, matchesMediaType } from "../../wire/media-types.ts";
 import { convertIn, convertOut } from "./binary.ts";
 import type { CompiledMapping, CompiledResponse } from "./compiled.ts";
 import { contextValue } from "./context.ts";
 import { mappedResponseHeader } from "./headers.ts";
 import { inputParams } from "./params.ts";
-import { headerValue, templateFailure, type IntegrationRequest } from "./request.ts";
+import type { IntegrationRequest } from "../../pipeline/integration-request.ts";
+import { headerValue, templateFailure } from "./request.ts";
 
 /** What the integration answered, before mapping. */
 export interface IntegrationResult {

@@ -13,7 +13,7 @@ import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { md5 } from "@noble/hashes/legacy.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { bindingFailure, bindingOf, ownAnswer } from "../bindings.ts";
-import { mediaType } from "../media-types.ts";
+import { mediaType } from "../../wire/media-types.ts";
 import type { Integration } from "../types.ts";
 import { contentTypeFor, toMessages } from "./messages.ts";
 

@@ -16,11 +16,11 @@
 import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { applyBackendHeaders, forwardedRequestHeaders, proxiedResponse } from "../headers.ts";
-import { parseReply } from "../lambda/reply.ts";
-import { acceptsBinary } from "../media-types.ts";
+import { applyBackendHeaders, forwardedRequestHeaders, proxiedResponse } from "../../wire/headers.ts";
+import { parseReply } from "../../wire/lambda/reply.ts";
+import { acceptsBinary } from "../../wire/media-types.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
-import { invokeLambda, MAX_LAMBDA_REPLY_BYTES, type Invocation } from "../lambda/invoke.ts";
+import { invokeLambda, MAX_LAMBDA_REPLY_BYTES, type Invocation } from "../../wire/lambda/invoke.ts";
 import { sendToBackend } from "../transport.ts";
 import type { Integration } from "../types.ts";
 import { streamedResponse } from "../streaming/response.ts";

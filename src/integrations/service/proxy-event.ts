@@ -3,13 +3,13 @@
  * buffered or streamed: the request's facts, the headers a Lambda behind API Gateway sees, and the authorizer's
  * context in the format's shape.
  */
-import type { Identity } from "../../authorizers/types.ts";
+import type { Identity } from "../../wire/identity.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
-import { applyBackendHeaders, droppedWith, forwardedRequestHeaders } from "../headers.ts";
-import { buildEventV1, buildEventV2 } from "../lambda/event.ts";
-import { requestFacts } from "../lambda/facts.ts";
+import { applyBackendHeaders, droppedWith, forwardedRequestHeaders } from "../../wire/headers.ts";
+import { buildEventV1, buildEventV2 } from "../../wire/lambda/event.ts";
+import { requestFacts } from "../../pipeline/lambda-facts.ts";
 import { HIDDEN_FROM_MAPPING } from "../mapping/params.ts";
-import { matchesMediaType } from "../media-types.ts";
+import { matchesMediaType } from "../../wire/media-types.ts";
 
 /** Content types a 2.0 event carries as text; anything else goes base64, as HTTP APIs do. */
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[a-z0-9.+-]+\+(json|xml))/i;

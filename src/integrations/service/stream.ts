@@ -9,8 +9,8 @@
 import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import { invokeLambdaStream } from "../lambda/invoke.ts";
-import { parseReply } from "../lambda/reply.ts";
+import { invokeLambdaStream } from "../../wire/lambda/invoke.ts";
+import { parseReply } from "../../wire/lambda/reply.ts";
 import { streamedBody } from "../streaming/response.ts";
 import type { Integration } from "../types.ts";
 import { proxyEvent } from "./proxy-event.ts";

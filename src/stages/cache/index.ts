@@ -14,9 +14,8 @@ import type { BundleIntegration } from "../../config/bundle.ts";
 import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
 import { cacheKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
 import { awaitFill, claimFill, EntryKey, lookup, MEMORY_MAX_ENTRY_BYTES, memoryMillis, recall, releaseFill, store } from "../../cache/store.ts";
-import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { GatewayContext, StageFactory } from "../../pipeline/stage.ts";
 import { constantTimeEqual } from "../../security/constant-time.ts";
 import { readAtMost } from "../../util/read-bounded.ts";
 
@@ -25,7 +24,7 @@ export const INVALIDATION_REFUSED_HEADER = "x-portico-cache-invalidation";
 /** Headers that belong to one response, not to the entry (the respond stage adds fresh ones). */
 const NOT_STORED = new Set(["set-cookie", "date", "age", "x-amzn-requestid", "x-portico-version", "connection", "keep-alive", "transfer-encoding"]);
 
-function mayInvalidate(ctx: RequestContext): boolean {
+function mayInvalidate(ctx: GatewayContext): boolean {
   if (ctx.identity?.scopes.includes("cache:invalidate")) return true;
   if (ctx.identity?.context.cacheInvalidate === true || ctx.identity?.context.cacheInvalidate === "true") return true;
   const secret = ctx.env.CACHE_INVALIDATE_SECRET;
@@ -34,7 +33,7 @@ function mayInvalidate(ctx: RequestContext): boolean {
 }
 
 /** Who the entry belongs to, behind an authorizer or API key; null when shared; undefined when unknowable (bypass). */
-function identityPart(ctx: RequestContext): string | null | undefined {
+function identityPart(ctx: GatewayContext): string | null | undefined {
   const route = ctx.route!.spec;
   if (route.cache?.public || (!route.authorizer && !route.apiKeyRequired)) return null;
   const parts: string[] = [];
@@ -57,13 +56,13 @@ function identityPart(ctx: RequestContext): string | null | undefined {
 const NO_KEYS: { query: readonly string[]; headers: readonly string[] } = { query: [], headers: [] };
 
 /** Records the cache status for metrics and, unless the API turned it off, in the status header. */
-function mark(ctx: RequestContext, value: "HIT" | "MISS" | "BYPASS"): void {
+function mark(ctx: GatewayContext, value: "HIT" | "MISS" | "BYPASS"): void {
   ctx.cacheStatus = value;
   const statusHeader = ctx.bundle!.bundle.settings.cacheStatusHeader;
   if (statusHeader) ctx.responseHeaders.push([statusHeader, value]);
 }
 
-function fromEntry(ctx: RequestContext, entry: CacheEntry, headers: Headers | undefined, now: number): Response {
+function fromEntry(ctx: GatewayContext, entry: CacheEntry, headers: Headers | undefined, now: number): Response {
   const res = new Response(ctx.request.method === "HEAD" ? null : entry.body, { status: entry.status, headers: headers ?? entry.headers });
   res.headers.set("age", String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))));
   return res;

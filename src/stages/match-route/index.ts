@@ -10,7 +10,7 @@ import { HTTP_METHODS } from "../../config/types.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
-import type { CompiledWebSocket } from "../../websocket/compiled.ts";
+import type { CompiledWebSocket } from "../../deploy/compiled-websocket.ts";
 import { BROADCAST_SEGMENTS, CONNECTIONS_SEGMENTS } from "../../websocket/management.ts";
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);

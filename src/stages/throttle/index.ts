@@ -7,9 +7,8 @@
  */
 import type { BundleThrottle } from "../../config/bundle.ts";
 import type { Env } from "../../env.ts";
-import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { GatewayContext, StageFactory } from "../../pipeline/stage.ts";
 import { Limiter } from "../../throttle/lease.ts";
 import { rateLimitHeaders, retryAfter } from "../../throttle/headers.ts";
 import { consumeQuota } from "../../throttle/quota.ts";
@@ -53,7 +52,7 @@ export function accountThrottle(env: Env): BundleThrottle | null {
   return value;
 }
 
-function applicable(ctx: RequestContext): Check[] {
+function applicable(ctx: GatewayContext): Check[] {
   const { api, stage } = ctx;
   const bundle = ctx.bundle!.bundle;
   const route = ctx.route!.spec;

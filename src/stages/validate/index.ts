@@ -8,7 +8,7 @@
  * unambiguous document within the API's `jsonLimits` (json-body.ts): no byte-order mark, no duplicate keys, no
  * lone surrogates — else the validator could judge one document while the backend reads another.
  */
-import { isJsonMediaType } from "../../integrations/media-types.ts";
+import { isJsonMediaType } from "../../wire/media-types.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
 import type { BundleJsonLimits } from "../../config/bundle.ts";

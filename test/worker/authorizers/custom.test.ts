@@ -7,9 +7,9 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { customAuthorizer } from "../../../src/authorizers/custom/index.ts";
-import type { Identity } from "../../../src/authorizers/types.ts";
+import type { Identity } from "../../../src/wire/identity.ts";
 import type { BundleCustomAuthorizer, BundleRoute } from "../../../src/config/bundle.ts";
-import type { CompiledRoute } from "../../../src/deploy/compiled-bundle.ts";
+import type { CompiledRoute } from "../../../src/deploy/compiled-route.ts";
 import type { Env } from "../../../src/env.ts";
 import { RequestContext } from "../../../src/pipeline/context.ts";
 import { GatewayError, renderGatewayResponse } from "../../../src/pipeline/gateway-responses.ts";

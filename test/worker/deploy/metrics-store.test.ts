@@ -36,7 +36,7 @@ async function metricsOf(api: string): Promise<VersionMetrics[]> {
 async function perShard(api: string): Promise<number[]> {
   return Promise.all(
     Array.from({ length: metricsShards(ENV) }, async (_, n) =>
-      runInDurableObject(shard(api, n), (_m: MetricsStore, state) => state.storage.sql.exec<{ n: number | null }>("SELECT SUM(count) AS n FROM metrics").one().n ?? 0),
+      runInDurableObject(shard(api, n), (_m, state) => state.storage.sql.exec<{ n: number | null }>("SELECT SUM(count) AS n FROM metrics").one().n ?? 0),
     ),
   );
 }
@@ -118,7 +118,7 @@ describe("automated canary analysis on MetricsStore", () => {
     expect(await runDurableObjectAlarm(registry(api))).toBe(true);
     expect(((await adminOk(`/apis/${api}/stages/prod`, {})) as { canary: { percent: number } }).canary.percent).toBe(10);
     // As if the step's interval had passed.
-    await runInDurableObject(registry(api), (_r: Registry, state) => {
+    await runInDurableObject(registry(api), (_r, state) => {
       const row = state.storage.sql.exec<{ canary: string }>("SELECT canary FROM stages WHERE stage = 'prod'").one();
       const c = JSON.parse(row.canary) as { auto: { stepStartedAt: number } };
       c.auto.stepStartedAt -= 61_000;

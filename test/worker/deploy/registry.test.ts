@@ -39,7 +39,7 @@ async function bundle(api: string, marker: string, stages = ["prod"]) {
 }
 
 function sql<T>(api: string, query: string, ...args: SqlStorageValue[]): Promise<T[]> {
-  return runInDurableObject(registry(api), (_instance: Registry, state) => state.storage.sql.exec(query, ...args).toArray() as T[]);
+  return runInDurableObject(registry(api), (_instance, state) => state.storage.sql.exec(query, ...args).toArray() as T[]);
 }
 
 async function ok<T>(result: Promise<{ ok: true; value: T } | { ok: false; status: number; message: string }>): Promise<T> {
@@ -204,7 +204,7 @@ describe("automated canary", () => {
 
   /** Moves the current step's start back by `ms`, as if that much time had passed (the real alarm is 60 s away). */
   const ageStep = (api: string, ms: number) =>
-    runInDurableObject(registry(api), (_i: Registry, state) => {
+    runInDurableObject(registry(api), (_i, state) => {
       const row = state.storage.sql.exec<{ canary: string }>("SELECT canary FROM stages WHERE stage = 'prod'").one();
       const canary = JSON.parse(row.canary) as { auto: { stepStartedAt: number } };
       canary.auto.stepStartedAt -= ms;
@@ -232,7 +232,7 @@ describe("automated canary", () => {
     expect(state.canary!.auto).toMatchObject({ ...config, stepStartedAt: expect.any(Number) });
     // The alarm checks the canary every AUTO_CANARY_POLL_MS (its metrics are in MetricsStore shards now, so nothing
     // arrives here to trigger a check): the step is taken by the first check after it is due.
-    const alarm = await runInDurableObject(r, (_i: Registry, s) => s.storage.getAlarm());
+    const alarm = await runInDurableObject(r, (_i, s) => s.storage.getAlarm());
     expect(alarm).toBeGreaterThan(state.canary!.auto!.stepStartedAt);
     expect(alarm).toBeLessThanOrEqual(state.canary!.auto!.stepStartedAt + AUTO_CANARY_POLL_MS + 1000); // set after the snapshot's write
     return { api, r, stable, canary };
@@ -260,7 +260,7 @@ describe("automated canary", () => {
     expect(final).toMatchObject({ deploymentId: canary.id, canary: null });
     expect((await r.history("prod", 1))[0]).toMatchObject({ action: "auto-promote", deploymentId: canary.id });
     // No canary left to check: the next alarm is the snapshot's refresh, minutes away.
-    expect(await runInDurableObject(r, (_i: Registry, s) => s.storage.getAlarm())).toBeGreaterThan(Date.now() + SNAPSHOT_REFRESH_MS - 10_000);
+    expect(await runInDurableObject(r, (_i, s) => s.storage.getAlarm())).toBeGreaterThan(Date.now() + SNAPSHOT_REFRESH_MS - 10_000);
     const metrics = await r.metrics("prod", Date.now() - 60_000);
     expect(metrics.find((m) => m.version === canary.id)).toMatchObject({ role: "stable", count: 70, c5xx: 0 });
     expect(await sql(api, "SELECT count(*) AS n FROM history WHERE action = 'auto-step'")).toEqual([{ n: 1 }]);

@@ -76,7 +76,7 @@ describe("keys through the admin API", () => {
     // Keys live in the KeyStore shard their hash belongs to.
     const found = (await new KeyStoreClient(ENV).find(key.id))!;
     expect(found.shard).toBe(shardOf(await hashKey(value), found.count));
-    const rows = await runInDurableObject(ENV.KEY_STORE.get(ENV.KEY_STORE.idFromName(keyStoreName(found.count, found.shard))), (_k: KeyStore, state) =>
+    const rows = await runInDurableObject(ENV.KEY_STORE.get(ENV.KEY_STORE.idFromName(keyStoreName(found.count, found.shard))), (_k, state) =>
       state.storage.sql.exec("SELECT * FROM api_keys WHERE id = ?", key.id).toArray(),
     );
     expect(rows).toHaveLength(1);

@@ -34,7 +34,7 @@ function keyedApi(name: string, path: string): ApiDefinition {
 
 /** Rows of the shard that holds a hash, read in the object itself. */
 const rowsIn = (count: number, shard: number, id: string) =>
-  runInDurableObject(shardStub(count, shard), (_k: KeyStore, state) => state.storage.sql.exec("SELECT * FROM api_keys WHERE id = ?", id).toArray());
+  runInDurableObject(shardStub(count, shard), (_k, state) => state.storage.sql.exec("SELECT * FROM api_keys WHERE id = ?", id).toArray());
 
 describe("keys stored before KeyStore (the Registry's `keys` instance)", () => {
   it("are copied to their shards on first use: every one works on the data plane, none is lost, the old table is kept", { timeout: 30_000 }, async () => {
@@ -45,7 +45,7 @@ describe("keys stored before KeyStore (the Registry's `keys` instance)", () => {
       const value = await generateKeyValue();
       legacy.push({ id: newKeyId(), value, hash: await hashKey(value), enabled: i !== 7 });
     }
-    await runInDurableObject(directory(), (_r: Registry, state) => {
+    await runInDurableObject(directory(), (_r, state) => {
       for (const [i, k] of legacy.entries())
         insertKey(state.storage.sql, { id: k.id, name: `old ${i}`, description: null, hash: k.hash, hint: keyHint(k.value), enabled: k.enabled, stages: [`${api}/prod`] }, 1_700_000_000_000 + i);
     });
@@ -72,7 +72,7 @@ describe("keys stored before KeyStore (the Registry's `keys` instance)", () => {
     const listed = ((await (await admin("/keys")).json()) as { keys: { id: string }[] }).keys.map((k) => k.id);
     expect(listed).toEqual(legacy.map((k) => k.id));
     // The layout is recorded; the old table is left as it was (read-only, for a rollback to the previous release).
-    const kept = await runInDurableObject(directory(), (_r: Registry, state) => ({
+    const kept = await runInDurableObject(directory(), (_r, state) => ({
       layout: state.storage.sql.exec("SELECT value FROM meta WHERE key = 'key_shards'").toArray(),
       rows: state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM api_keys").one().n,
     }));
@@ -123,7 +123,7 @@ describe("the shard layout", () => {
     // An object of another layout never sets itself up: it names the recorded count and holds nothing.
     const outside = await shardStub(8, shardOf(hash, 8)).lookup({ v: 1, shards: 8, shard: shardOf(hash, 8), hash });
     expect(outside).toMatchObject({ v: 1, ok: false, status: 409, layout: 16 });
-    const rows = await runInDurableObject(shardStub(8, shardOf(hash, 8)), (_k: KeyStore, state) => state.storage.sql.exec<KeyRow>("SELECT * FROM api_keys").toArray());
+    const rows = await runInDurableObject(shardStub(8, shardOf(hash, 8)), (_k, state) => state.storage.sql.exec<KeyRow>("SELECT * FROM api_keys").toArray());
     expect(rows).toEqual([]);
   });
 

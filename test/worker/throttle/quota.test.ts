@@ -28,7 +28,7 @@ describe("UsageQuota object", () => {
     expect(await consume(name, spec(3), "2024-05-10T10:00:00Z", 2)).toEqual([true, true]);
     await abortAllDurableObjects();
     expect(await quota(name).status(spec(3), at("2024-05-10T20:00:00Z"))).toEqual({ allowed: true, used: 2, remaining: 1, resetAt: at("2024-05-11T00:00:00Z") });
-    const rows = await runInDurableObject(quota(name), (_q: UsageQuota, state) => state.storage.sql.exec("SELECT day, count FROM usage").toArray());
+    const rows = await runInDurableObject(quota(name), (_q, state) => state.storage.sql.exec("SELECT day, count FROM usage").toArray());
     expect(rows).toEqual([{ day: "2024-05-10", count: 2 }]);
   });
 

@@ -83,7 +83,7 @@ describe("RateLimiter object", () => {
     expect(await stub(name).lease(cfg, 7, 7)).toMatchObject({ granted: 7, remaining: 3 });
     await abortAllDurableObjects();
     const again = stub(name);
-    const rows = await runInDurableObject(again, (_o: RateLimiter, state) => state.storage.sql.exec("SELECT tokens FROM bucket").toArray());
+    const rows = await runInDurableObject(again, (_o, state) => state.storage.sql.exec("SELECT tokens FROM bucket").toArray());
     expect(rows).toHaveLength(1);
     expect(rows[0]!.tokens as number).toBeCloseTo(3, 2);
     // Not refilled (10) and not forgotten (a new bucket would start full): the same 3 tokens.

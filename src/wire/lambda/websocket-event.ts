@@ -4,7 +4,7 @@
  * request's headers and query string on CONNECT; headers on DISCONNECT (Amazon sends the handshake's); the
  * message as `body` on MESSAGE. Pure: every input arrives in {@link WsEventFacts}.
  */
-import type { Identity } from "../authorizers/types.ts";
+import type { Identity } from "../identity.ts";
 
 export type WsEventType = "CONNECT" | "MESSAGE" | "DISCONNECT";
 

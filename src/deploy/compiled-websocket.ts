@@ -1,27 +1,25 @@
 /**
  * A WebSocket bundle made ready to serve, once per version per isolate (CompiledBundle builds it): the route
  * selection expression parsed, message routes by key, and the two routes the request pipeline serves for a
- * WebSocket API — the upgrade (`$connect`) and the management API (`@connections`).
+ * WebSocket API — the upgrade (`$connect`) and the management API (`@connections`). Data only, like every compiled
+ * route: the integrations these two run (the hand-off to a hub, `@connections`) are built by
+ * websocket/integrations.ts for the integrate stage, per compiled WebSocket.
  */
 import type { Bundle, BundleRoute, BundleWebSocket } from "../config/bundle.ts";
 import { CONNECT_ROUTE } from "../config/compile-websocket.ts";
-import type { CompiledRoute } from "../deploy/compiled-bundle.ts";
-import { connectIntegration } from "./connect.ts";
-import { managementIntegration } from "./management.ts";
-import { parseRouteSelection, type RouteSelection } from "./route-selection.ts";
+import { parseRouteSelection, type RouteSelection } from "../websocket/route-selection.ts";
+import { compileRoute, type CompiledRoute } from "./compiled-route.ts";
 
 export interface CompiledWebSocket {
   settings: BundleWebSocket;
   selection: RouteSelection;
-  /** Every route by its key ($connect and $disconnect included), with its own integration. */
+  /** Every route by its key ($connect and $disconnect included); each runs its own integration. */
   routes: Map<string, CompiledRoute>;
-  /** What match-route picks for an upgrade: the $connect route's checks, an integration that runs it then hands the socket to a hub. */
+  /** What match-route picks for an upgrade: the $connect route's checks; its integration runs $connect then hands the socket to a hub. */
   upgrade: CompiledRoute;
   /** What match-route picks for `/@connections/…` and `/@broadcast…`: SigV4 by the management authorizer. */
   management: CompiledRoute;
 }
-
-type RouteCompiler = (bundle: Bundle, spec: BundleRoute) => CompiledRoute;
 
 const NO_ROUTE: Omit<BundleRoute, "key" | "path" | "integration"> = {
   method: "ANY",
@@ -34,7 +32,7 @@ const NO_ROUTE: Omit<BundleRoute, "key" | "path" | "integration"> = {
   forwardInternalHeaders: [],
 };
 
-export function compileWebSocket(bundle: Bundle, compileRoute: RouteCompiler): CompiledWebSocket {
+export function compileWebSocket(bundle: Bundle): CompiledWebSocket {
   const settings = bundle.websocket!;
   const selection = parseRouteSelection(settings.routeSelectionExpression);
   if ("error" in selection) throw new Error(`routeSelectionExpression: ${selection.error}`);
@@ -49,8 +47,8 @@ export function compileWebSocket(bundle: Bundle, compileRoute: RouteCompiler): C
   };
   const upgradeBase = compileRoute(bundle, upgradeSpec);
   // No mapping around the hand-off (the transform stage would map the upgrade and the 101): the $connect
-  // integration's own request is mapped where it is called (invoke.ts).
-  const upgrade: CompiledRoute = { ...upgradeBase, mapping: null, integration: connectIntegration(connect ?? null) };
+  // integration's own request is mapped where it is called (websocket/invoke.ts).
+  const upgrade: CompiledRoute = { ...upgradeBase, mapping: null };
   const managementSpec: BundleRoute = {
     ...NO_ROUTE,
     key: "@connections",
@@ -59,6 +57,6 @@ export function compileWebSocket(bundle: Bundle, compileRoute: RouteCompiler): C
     authorizer: settings.managementAuthorizer ? { name: settings.managementAuthorizer, scopes: [] } : null,
   };
   // Resource policies guard clients; @connections callers are the API's own backends, authenticated by SigV4.
-  const management: CompiledRoute = { ...compileRoute(bundle, managementSpec), policies: [], mapping: null, integration: managementIntegration(settings) };
+  const management: CompiledRoute = { ...compileRoute(bundle, managementSpec), policies: [], mapping: null };
   return { settings, selection, routes, upgrade, management };
 }

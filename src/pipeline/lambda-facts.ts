@@ -1,6 +1,6 @@
 /** The facts a Lambda-style event is built from, read off a request's context (service integration, custom authorizer). */
-import type { RequestContext } from "../../pipeline/context.ts";
-import type { LambdaRequestFacts } from "./event.ts";
+import type { RequestContext } from "./context.ts";
+import type { LambdaRequestFacts } from "../wire/lambda/event.ts";
 
 export function requestFacts(
   ctx: RequestContext,

@@ -128,3 +128,10 @@ export function applyBackendHeaders(headers: Headers, backendHeaders: readonly [
     else headers.set(name, value.replace(/[\r\n\0]/g, " "));
   }
 }
+
+/**
+ * Headers the gateway sets on a WebSocket route's backend request (http, http_proxy, raw service): the connection's
+ * facts. In Portico's namespace, so a client's copies — and their aliases — are dropped before any integration
+ * (security/client-headers.ts); listed as gateway-set too (deploy/compiled-route.ts). Set in websocket/invoke.ts.
+ */
+export const CONNECTION_HEADERS = ["x-portico-connection-id", "x-portico-route-key", "x-portico-event-type", "x-portico-message-id"] as const;
