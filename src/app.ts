@@ -8,6 +8,7 @@ import { adminApp } from "./admin/index.ts";
 import type { ServerFacts } from "./admin/server.ts";
 import type { ConfigSource } from "./deploy/config-source.ts";
 import type { Env } from "./env.ts";
+import { AppState } from "./pipeline/app-state.ts";
 import { RequestContext } from "./pipeline/context.ts";
 import { buildPipeline } from "./pipeline/stages.ts";
 
@@ -22,18 +23,23 @@ export interface AppOptions {
 
 export interface App {
   fetch(request: Request, env: Env, exec: ExecutionContext): Promise<Response>;
+  /** What this app remembers across its requests (memos, cache memory tier, unsent metrics): its own, no other's. */
+  readonly state: AppState;
 }
 
+/** Builds an app with state of its own (app-state.ts): apps made in one isolate share none. */
 export function createApp({ source, facts }: AppOptions): App {
+  const state = new AppState();
   const pipeline = buildPipeline({ source });
   const admin = new Hono<{ Bindings: Env }>();
-  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, ...(facts ? { facts } : {}) }));
+  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, metrics: state.metrics, ...(facts ? { facts } : {}) }));
   // Anything else under the prefix is the admin API's too, never a stage of the data plane.
   admin.all("*", (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
 
   return {
+    state,
     async fetch(request, env, exec) {
-      const ctx = new RequestContext(request, env, exec);
+      const ctx = new RequestContext(request, env, exec, state);
       const path = ctx.url.pathname;
       if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return admin.fetch(request, env, exec);
       return pipeline(ctx);

@@ -14,7 +14,7 @@ import { ownershipConflict, type DomainOwners } from "../deploy/domain-ownership
 import { domainIndex, registryFor } from "../deploy/registry-client.ts";
 import type { AutoCanaryConfig, DeploymentRecord, DomainRow, HistoryEntry, ServingState, StickyKey, VersionMetrics } from "../deploy/types.ts";
 import type { Env } from "../env.ts";
-import { flushMetrics } from "../observability/metrics.ts";
+import { flushMetrics, type MetricsBuffer } from "../observability/metrics.ts";
 import { isLocalDev } from "../security/outbound.ts";
 import { REGISTRY_CONTRACT } from "../../durable-objects/registry/contract.ts";
 import { AdminError, FieldChecker, readJsonObject, param, registryAnswer, API_NAME, ITEM_NAME } from "./http.ts";
@@ -57,7 +57,8 @@ async function knownApi(env: Env, api: string) {
   return { registry, state };
 }
 
-export function deploymentRoutes(app: AdminApp): void {
+/** `metrics`: the app's unsent metrics, flushed before a metrics read (none: an admin API alone, as in tests). */
+export function deploymentRoutes(app: AdminApp, metrics?: MetricsBuffer): void {
   app.post("/validate", async (c) => {
     const body = await readJsonObject(c.req.raw);
     if (body.definition === undefined) throw new AdminError(400, "invalid request", [{ path: ["definition"], message: "required" }]);
@@ -225,8 +226,8 @@ export function deploymentRoutes(app: AdminApp): void {
     if (!state.stages[stage]) throw new AdminError(404, `API ${state.api} has no stage "${stage}"`);
     const minutes = Number(c.req.query("minutes") ?? 15);
     if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 1440) throw new AdminError(400, "invalid request", [{ path: ["minutes"], message: "must be between 1 and 1440" }]);
-    // This isolate's unsent samples first, so what was just served shows up.
-    await flushMetrics(c.env);
+    // This app's unsent samples first, so what was just served shows up.
+    if (metrics) await flushMetrics(c.env, metrics);
     const versions = registryAnswer<VersionMetrics[]>(await registry.stageMetrics({ v: V, stage, since: Date.now() - minutes * 60_000, api: state.api }));
     return c.json({ api: state.api, stage, minutes, stable: state.stages[stage].deploymentId, canary: state.stages[stage].canary, versions });
   });

@@ -14,6 +14,7 @@ import { usageRoutes } from "./usage.ts";
 import { AdminError, adminErrorResponse, contractError } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 import { serverRoutes, type ServerFacts } from "./server.ts";
+import type { MetricsBuffer } from "../observability/metrics.ts";
 
 export const NO_TOKEN_MESSAGE =
   "The admin API is disabled: no ADMIN_TOKEN secret is configured. Set one with `wrangler secret put ADMIN_TOKEN`; " +
@@ -23,7 +24,7 @@ export const NO_TOKEN_MESSAGE =
  * `source` (the data plane's config source) lets connection routes find a stage's version as requests do;
  * `facts` describes what the Worker serves unpublished (`GET /server`). The Worker entry passes both.
  */
-export function adminApp(prefix: string, options: { source?: ConfigSource; facts?: () => ServerFacts } = {}): Hono<{ Bindings: Env }> {
+export function adminApp(prefix: string, options: { source?: ConfigSource; facts?: () => ServerFacts; metrics?: MetricsBuffer } = {}): Hono<{ Bindings: Env }> {
   const admin = new Hono<{ Bindings: Env }>();
 
   admin.onError((err, c) => {
@@ -49,7 +50,7 @@ export function adminApp(prefix: string, options: { source?: ConfigSource; facts
     await next();
   });
 
-  deploymentRoutes(admin);
+  deploymentRoutes(admin, options.metrics);
   keyRoutes(admin);
   usageRoutes(admin);
   serverRoutes(admin, options.facts);

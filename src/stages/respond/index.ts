@@ -36,7 +36,7 @@ export const respond: StageFactory = () =>
         degraded: ctx.degradedDecisions,
         failClosed: ctx.failedClosed,
         cache: ctx.cacheStatus,
-      });
+      }, ctx.state.metrics);
     return res;
   };
 

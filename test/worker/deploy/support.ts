@@ -149,10 +149,12 @@ export function faultyEnv(): { env: Env; control: FaultControl } {
  */
 export function appOn(appEnv: Env, embedded: { id: string; bundle: Bundle } = EMBEDDED) {
   const app = createApp({ source: new RegistryConfigSource(appEnv, new EmbeddedConfigSource(embedded.id, embedded.bundle)) });
-  return async (url: string, init: RequestInit = {}, wait = false) => {
+  const send = async (url: string, init: RequestInit = {}, wait = false) => {
     const ctx = createExecutionContext();
     const res = await app.fetch(new Request(url, init), appEnv, ctx);
     if (wait) await waitOnExecutionContext(ctx);
     return res;
   };
+  // The app's own state (its unsent metrics, say): no other app's admin route flushes them.
+  return Object.assign(send, { state: app.state });
 }
