@@ -1,7 +1,8 @@
 /**
- * The import-cycle check (`npm test` runs it first; `npm run check:cycles` runs it alone).
- * The layering it guards is in docs/architecture.md ("Layers"). Type-only imports count:
- * a cycle through types still ties the modules' meaning together.
+ * The architecture check (`npm test` runs it first; `npm run check:architecture` runs it alone): no import cycle
+ * anywhere, and the two rules of the layering in docs/architecture.md#layers that a cycle check alone would not
+ * catch early. Type-only imports count (tsPreCompilationDeps): a cycle through types still ties the modules'
+ * meaning together.
  * @type {import('dependency-cruiser').IConfiguration}
  */
 module.exports = {
@@ -12,6 +13,22 @@ module.exports = {
       comment: 'An import cycle (type-only imports included). Move the shared piece below both sides; see docs/architecture.md#layers.',
       from: {},
       to: { circular: true },
+    },
+    {
+      name: 'compiled-bundle-is-data',
+      severity: 'error',
+      comment:
+        'The compiled bundle (src/deploy/compiled-*.ts) is data below the request context: executors that read the context (integrations, authorizers) are built by the stages that run them, never by the bundle.',
+      from: { path: '^src/deploy/compiled-' },
+      to: { path: '^src/pipeline/context\\.ts$', reachable: true },
+    },
+    {
+      name: 'durable-objects-type-their-own-env',
+      severity: 'error',
+      comment:
+        "src/env.ts is the Worker's composition (it names the object classes): an object, and the src modules it uses, take their own narrow env types (durable-objects/<name>/env.ts).",
+      from: { path: '^durable-objects/' },
+      to: { path: '^src/env\\.ts$', reachable: true },
     },
   ],
   options: {

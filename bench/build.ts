@@ -59,7 +59,10 @@ type WranglerWorkerOptions = ReturnType<typeof unstable_getMiniflareWorkerOption
  * Builds Portico as `wrangler deploy` would, with bench-api.yaml (its upstream set to the real URL) embedded.
  * (`build()` embeds it in a directory of its own: a running `portico dev` is not disturbed.)
  */
-export async function buildPortico(upstream: string, log: (line: string) => void): Promise<{ portico: WorkerOptions; porticoThrottle: WorkerOptions; porticoNoMemory: WorkerOptions; porticoCache: WorkerOptions }> {
+export async function buildPortico(
+  upstream: string,
+  log: (line: string) => void,
+): Promise<{ portico: WorkerOptions; porticoThrottle: WorkerOptions; porticoNoMemory: WorkerOptions; porticoCache: WorkerOptions; porticoQuiet: WorkerOptions }> {
   mkdirSync(OUT, { recursive: true });
   const definition = parse(readFileSync(join(HERE, "bench-api.yaml"), "utf8")) as {
     stages: Record<string, { variables: Record<string, string> }>;
@@ -95,5 +98,7 @@ export async function buildPortico(upstream: string, log: (line: string) => void
     porticoNoMemory: { ...base, bindings: { ...bindings, CACHE_MEMORY_MS: "0" }, scriptPath: built.script } as WorkerOptions,
     // The many-key cache pair's Worker: as deployed, Cache API lookups counted (cache.ts).
     porticoCache: { ...base, bindings, scriptPath: writeCacheCountingEntry(built.script) } as WorkerOptions,
+    // The observability section's "off" side: as deployed, without the Analytics Engine dataset binding.
+    porticoQuiet: { ...base, analyticsEngineDatasets: undefined, bindings, scriptPath: built.script } as WorkerOptions,
   };
 }

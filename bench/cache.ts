@@ -17,7 +17,7 @@ import { fixture } from "./fixture.ts";
 import { drive } from "./harness.ts";
 import type { WorkerPool } from "./pool.ts";
 import { prng } from "./routing.ts";
-import type { RequestStream } from "./scenarios.ts";
+import type { RequestStream } from "./shapes.ts";
 
 const CACHE_HEADER = "x-cache";
 

@@ -16,7 +16,7 @@
  */
 import autocannon, { type RawResult, type RequestTemplate } from "autocannon";
 import type { WorkerPool } from "./pool.ts";
-import type { RequestShape, RequestStream, Scenario, Target } from "./scenarios.ts";
+import type { RequestShape, RequestStream, Scenario, Target } from "./shapes.ts";
 
 /** A target's one request (a fixed target), with its headers resolved (a function when known only at run time). */
 export function requestOf(target: Target): RequestShape {

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { childrenOf, forward, type ExternalTarget } from "./pool.ts";
+import { childrenOf, forward, type ExternalTarget } from "./processes.ts";
 
 /** nginx's path: on PATH, or Debian's /usr/sbin/nginx (often not on a user's PATH); null when absent. */
 export function nginxPath(): string | null {

@@ -14,7 +14,7 @@ import { ADMIN_TOKEN, fixture } from "./fixture.ts";
 import { sign } from "./jwt.ts";
 import type { WorkerPool } from "./pool.ts";
 import { prng } from "./routing.ts";
-import type { RequestShape, RequestStream } from "./scenarios.ts";
+import type { RequestShape, RequestStream } from "./shapes.ts";
 
 /** The share of requests that carry a token never sent before: a new login for every tenth request. */
 export const FRESH_SHARE = 0.1;

@@ -4,17 +4,13 @@
  * For each it knows the operating-system processes whose CPU time is the target's, read from /proc (Linux).
  */
 import { Miniflare } from "miniflare";
-import { readdirSync, readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
-import { EXTERNAL, WORKERS, type BenchContext } from "./scenarios.ts";
+import { childrenOf, descendantsOf, forward, processCpuSeconds } from "./processes.ts";
+import type { BenchContext, ExternalFactory, WorkerFactory } from "./context.ts";
 
-/** A target that is not a Worker (nginx): its URL, its main process and how to stop it. */
-export interface ExternalTarget {
-  url: URL;
-  /** The main process; its descendants' CPU time counts too (nginx's workers). */
-  pid: number;
-  stop(): Promise<void>;
+/** The targets a pool may start, by name: Workers (bench/targets.ts WORKERS) and native processes (EXTERNAL). */
+export interface TargetTables {
+  workers: Record<string, WorkerFactory>;
+  external: Record<string, ExternalFactory>;
 }
 
 interface Running {
@@ -26,26 +22,28 @@ interface Running {
 
 export class WorkerPool {
   readonly #ctx: BenchContext;
+  readonly #targets: TargetTables;
   readonly #running = new Map<string, Running>();
   readonly #inspectorPorts: Record<string, number>;
 
   /** `inspectorPorts`: Workers to start with workerd's inspector on that port (profile.ts), by name. */
-  constructor(ctx: BenchContext, inspectorPorts: Record<string, number> = {}) {
+  constructor(ctx: BenchContext, targets: TargetTables, inspectorPorts: Record<string, number> = {}) {
     this.#ctx = ctx;
+    this.#targets = targets;
     this.#inspectorPorts = inspectorPorts;
   }
 
   async url(name: string): Promise<URL> {
     const running = this.#running.get(name);
     if (running) return running.url;
-    const external = EXTERNAL[name];
+    const external = this.#targets.external[name];
     if (external) {
       const started = await external(this.#ctx);
       this.#running.set(name, { url: started.url, pid: started.pid, dispose: () => started.stop() });
       return started.url;
     }
-    const factory = WORKERS[name];
-    if (!factory) throw new Error(`no Worker named "${name}" in bench/scenarios.ts`);
+    const factory = this.#targets.workers[name];
+    if (!factory) throw new Error(`no Worker named "${name}" in bench/targets.ts`);
     const mf = new Miniflare({
       compatibilityDate: "2026-04-20",
       compatibilityFlags: ["nodejs_compat"],
@@ -91,82 +89,3 @@ export class WorkerPool {
   }
 }
 
-/** Linux: user + system time of a process (all its threads), from /proc/<pid>/stat in clock ticks of 1/100 s. */
-function processCpuSeconds(pid: number): number | null {
-  try {
-    const fields = statFields(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** The fields after the command name (which may hold spaces and parentheses). */
-const statFields = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-
-/** Linux: every process as [pid, parent pid, command name]. */
-function processes(): [number, number, string][] {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
-  } catch {
-    return [];
-  }
-  return entries.flatMap((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      return [[Number(pid), Number(statFields(stat)[1]), stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))] as [number, number, string]];
-    } catch {
-      return [];
-    }
-  });
-}
-
-/** Pids of the direct children of `parent`, optionally only those running `command`. */
-export function childrenOf(parent: number, command?: string): number[] {
-  return processes().flatMap(([pid, ppid, comm]) => (ppid === parent && (!command || comm === command) ? [pid] : []));
-}
-
-function descendantsOf(root: number): number[] {
-  const all = processes();
-  const out: number[] = [];
-  const queue = [root];
-  while (queue.length) {
-    const parent = queue.pop()!;
-    for (const [pid, ppid] of all)
-      if (ppid === parent) {
-        out.push(pid);
-        queue.push(pid);
-      }
-  }
-  return out;
-}
-
-/** Lines of a Worker's own output printed before the rest are only counted (an error on every request would flood). */
-const PRINTED_LINES = Number(process.env.BENCH_WORKER_LOG_LINES ?? 10);
-const suppressed = new Map<string, number>();
-const CLIENT_GONE = /disconnected: .*(?:Connection reset by peer|Broken pipe)/;
-
-/**
- * workerd's output, less the two lines it logs for each connection autocannon drops at the end of a run
- * ("disconnected: ... Connection reset by peer" or "Broken pipe", and its stack). The rest is the Worker's own
- * logging, printed with its name: an error there means some responses were not what a client should get.
- */
-export function forward(stream: Readable, name: string): void {
-  let skipStack = false;
-  let printed = 0;
-  createInterface({ input: stream }).on("line", (line) => {
-    if (CLIENT_GONE.test(line)) skipStack = true;
-    else if (skipStack && line.startsWith("stack:")) skipStack = false;
-    else {
-      skipStack = false;
-      if (printed++ < PRINTED_LINES) process.stderr.write(`[${name}] ${line}\n`);
-      else suppressed.set(name, (suppressed.get(name) ?? 0) + 1);
-    }
-  });
-}
-
-/** How many lines of each target's output were counted but not printed. */
-export function suppressedLogLines(): Record<string, number> {
-  return Object.fromEntries(suppressed);
-}

@@ -20,7 +20,9 @@ import { fixture } from "./fixture.ts";
 import { check, load } from "./harness.ts";
 import { buildHonoGateway } from "./peers.ts";
 import { WorkerPool } from "./pool.ts";
-import { SCENARIOS, WORKERS, type RequestStream, type Scenario, type Target } from "./scenarios.ts";
+import { SCENARIOS } from "./scenarios.ts";
+import type { RequestStream, Scenario, Target } from "./shapes.ts";
+import { EXTERNAL, WORKERS } from "./targets.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 /** Profiled loads per side, alternating between the sides; SECONDS is split between them. */
@@ -242,7 +244,7 @@ async function main(): Promise<void> {
   try {
     const built = await buildPortico(upstream.url, log);
     const honoGatewayScript = await buildHonoGateway(HERE, OUT);
-    pool = new WorkerPool({ upstream: upstream.url, ...built, honoGatewayScript }, ports);
+    pool = new WorkerPool({ upstream: upstream.url, ...built, honoGatewayScript }, { workers: WORKERS, external: EXTERNAL }, ports);
     const scriptOf = (o: object) => ("scriptPath" in o && typeof o.scriptPath === "string" ? [o.scriptPath] : []);
     const scripts = [...scriptOf(built.portico), honoGatewayScript];
     const markers = new Map(scripts.map((s) => [s, moduleMarkers(s)]));

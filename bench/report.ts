@@ -16,7 +16,7 @@ import type { WebSocketBenchResult } from "./websocket.ts";
  * The sections whose results are pairs (a ratio against a reference): run.ts gives each pair its verdict against the
  * noise floor, and the targets summary lists them — one list, so a section cannot get one without the other.
  */
-export const PAIR_SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "integrations", "peers"] as const;
+export const PAIR_SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "integrations", "observability", "peers"] as const;
 
 interface SectionBase {
   pairs: PairResult[];
@@ -57,6 +57,8 @@ export interface BenchResults {
   /** A JWT-authorized route vs the same route without, and the CPU cost of verifying. */
   jwt?: SectionBase & { cpu?: JwtCpuResult };
   templates?: SectionBase & { cost?: TemplatesResult };
+  /** Access log, Analytics Engine data points and trace propagation on, against all three off. */
+  observability?: SectionBase;
   /** Throttle cost, accuracy and lease calls, strict mode. */
   throttle?: SectionBase & { accuracy?: AccuracyResult; strict?: StrictResult };
   /** Cache hits vs a bare Worker, latency, backend calls avoided. */
@@ -398,7 +400,7 @@ export function formatReport(r: BenchResults): string {
     `Load: ${s.connections} connections, ${s.seconds} s per side in ${s.slices} interleaved slices (more where a scenario asks), after ${s.warmupSeconds} s warm-up each; loopback, autocannon`,
   );
   const vars = (v: Record<string, string> | undefined) => Object.entries(v ?? {}).map(([k, x]) => `${k}=${x}`).join(" ");
-  if (s.porticoVars && (r.overhead || r.deployments || r.jwt || r.throttle || r.cache || r.templates || r.integrations || r.peers)) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
+  if (s.porticoVars && PAIR_SECTIONS.some((section) => r[section])) out.push(`Portico Worker vars over wrangler.toml: ${vars(s.porticoVars)}; throttle section's Worker: ${vars(s.throttleWorkerVars)}`);
   if (r.overhead?.pairs.some((p) => p.item === "a") || r.peers?.pairs.length)
     out.push(`Full pipeline tokens: ${pct(FRESH_SHARE, 0)} of requests carry a fresh token (never sent before), the rest one of ${int(POOL_TOKENS)} reused tokens (bench/pipeline.ts)`);
   if (r.noise) out.push(...noise(r.noise));
@@ -409,6 +411,7 @@ export function formatReport(r: BenchResults): string {
   if (r.cache) out.push(...cache(r.cache));
   if (r.templates) out.push(...templates(r.templates));
   if (r.integrations) out.push(...heading("Integrations: queue and r2 routes against bare Workers calling the same bindings", r.integrations), ...pairTable(r.integrations.pairs));
+  if (r.observability) out.push(...heading("Observability: access log + Analytics Engine + tracing, on ÷ off", r.observability), ...pairTable(r.observability.pairs));
   if (r.peers) out.push(...peers(r.peers));
   if (r.overload) out.push(...overload(r.overload));
   if (r.routing) out.push(...routing(r.routing));

@@ -5,7 +5,7 @@
  * and writes bench/results.json. Method and how to read the numbers: bench/README.md.
  *
  *   npm run bench                 every section
- *   npm run bench -- peers        one section (overhead, deployments, jwt, throttle, cache, templates, integrations, peers, overload, routing, websocket)
+ *   npm run bench -- peers        one section (overhead, deployments, jwt, throttle, cache, templates, integrations, observability, peers, overload, routing, websocket)
  *   npm run bench -- mock         only scenarios whose name contains "mock"
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=100 BENCH_SLICES=4 BENCH_WARMUP=3 BENCH_OVERLOAD_SECONDS=60 npm run bench
  */
@@ -22,10 +22,13 @@ import { measureJwtCpu } from "./jwt.ts";
 import { noiseFloor, verdictOf } from "./noise.ts";
 import { measureOverload } from "./overload.ts";
 import { buildHonoGateway } from "./peers.ts";
-import { suppressedLogLines, WorkerPool } from "./pool.ts";
+import { WorkerPool } from "./pool.ts";
+import { suppressedLogLines } from "./processes.ts";
 import { formatReport, PAIR_SECTIONS, targetSummary, type BenchResults } from "./report.ts";
 import { measureRouting } from "./routing.ts";
-import { NOISE_SCENARIO, SCENARIOS, SECTIONS } from "./scenarios.ts";
+import { NOISE_SCENARIO, SCENARIOS } from "./scenarios.ts";
+import { SECTIONS } from "./shapes.ts";
+import { EXTERNAL, WORKERS } from "./targets.ts";
 import { measureThrottleAccuracy } from "./throttle.ts";
 import { measureTemplates } from "./templates.ts";
 import { measureWebSocket } from "./websocket.ts";
@@ -97,7 +100,7 @@ async function main(): Promise<number> {
     try {
       log(`upstream on ${upstream.url}`);
       const built = await buildPortico(upstream.url, log);
-      pool = new WorkerPool({ upstream: upstream.url, ...built, honoGatewayScript: await buildHonoGateway(HERE, OUT) });
+      pool = new WorkerPool({ upstream: upstream.url, ...built, honoGatewayScript: await buildHonoGateway(HERE, OUT) }, { workers: WORKERS, external: EXTERNAL });
       // (d) The A/A pair first: the noise floor every target of the run is judged against.
       if (scenarios.length) {
         const loadAtStart = loadavg();

@@ -2,171 +2,17 @@
  * What `npm run bench` measures: the targets it runs, and the scenarios, each a Portico request paired with a
  * reference doing the same job — a bare Worker, a hand-written Hono gateway, nginx, or Portico itself without
  * the feature under test. A new scenario is a route in bench-api.yaml and an entry in SCENARIOS; a new kind of
- * baseline is an entry in WORKERS (a Worker) or EXTERNAL (a native process). Measurements that are not a pair
+ * baseline is an entry in bench/targets.ts (a Worker or a native process). Measurements that are not a pair
  * (canary split, throttle accuracy, JWT CPU cost, cache read mix, overload) live in their section's module.
  */
-import type { WorkerOptions } from "miniflare";
 import { primeCache, primeKeys, ZIPF, zipfStream } from "./cache.ts";
 import { publishVersions } from "./deployments.ts";
 import { fixture } from "./fixture.ts";
 import { checkJwtRoute } from "./jwt.ts";
-import { nginxPath, startNginx } from "./nginx.ts";
-import { honoGatewayOptions } from "./peers.ts";
+import { nginxPath } from "./nginx.ts";
 import { pipelineStream, preparePipeline } from "./pipeline.ts";
-import type { ExternalTarget, WorkerPool } from "./pool.ts";
-
-/** What the harness knows when it starts the Workers. */
-export interface BenchContext {
-  /** The local upstream's base URL (`/hello` answers 200 "hello"). */
-  upstream: string;
-  /** Miniflare options for the Portico Worker built by `build()` (bindings from wrangler.toml, plus ADMIN_TOKEN). */
-  portico: WorkerOptions;
-  /**
-   * The same build with the account-wide bucket off (ACCOUNT_RATE=0), so only a route's own bucket applies, and
-   * RateLimiter wrapped to count lease calls (throttle.ts): the throttle section's Worker.
-   */
-  porticoThrottle: WorkerOptions;
-  /** The Portico build with the cache's memory tier off (CACHE_MEMORY_MS=0): every hit asks the Cache API. */
-  porticoNoMemory: WorkerOptions;
-  /** The Portico build as deployed, entered through a module that counts Cache API lookups (cache.ts). */
-  porticoCache: WorkerOptions;
-  /** The hand-written Hono gateway (peers/hono-gateway/), bundled by peers.ts. */
-  honoGatewayScript: string;
-}
-
-/** How to start one Worker; each runs in its own Miniflare (its own workerd), on its own port. */
-export type WorkerFactory = (ctx: BenchContext) => WorkerOptions;
-
-export const WORKERS: Record<string, WorkerFactory> = {
-  portico: (ctx) => ctx.portico,
-  "portico-throttle": (ctx) => ctx.porticoThrottle,
-  "portico-no-memory": (ctx) => ctx.porticoNoMemory,
-  "portico-cache": (ctx) => ctx.porticoCache,
-  "bare-hello": () => ({
-    modules: true,
-    script: `export default { fetch() { return new Response("hello"); } };`,
-  }),
-  // A Worker answering from the Cache API, as a Portico cache hit does (caches.default.match, then the stored body),
-  // one entry per path: in Miniflare the Cache API is emulated by a Worker of its own in the same workerd, which
-  // both sides pay.
-  "bare-cache": () => ({
-    modules: true,
-    script: `export default {
-  async fetch(request, env, ctx) {
-    const key = "https://cache.bench.internal" + new URL(request.url).pathname;
-    const hit = await caches.default.match(key);
-    if (hit) return new Response(hit.body, { headers: { "content-type": "text/plain;charset=UTF-8", "x-cache": "HIT" } });
-    ctx.waitUntil(caches.default.put(key, new Response("hello", { headers: { "cache-control": "max-age=3600" } })));
-    return new Response("hello", { headers: { "content-type": "text/plain;charset=UTF-8", "x-cache": "MISS" } });
-  },
-};`,
-  }),
-  // The textbook proxy Worker: the client's request (method, headers, body, query) sent on to the upstream's
-  // /hello, and the upstream's response returned as is — the job an http_proxy route does, without the gateway.
-  "bare-proxy": (ctx) => ({
-    modules: true,
-    script: `export default { fetch(request, env) { return fetch(new Request(env.UPSTREAM + "/hello" + new URL(request.url).search, request)); } };`,
-    bindings: { UPSTREAM: ctx.upstream },
-  }),
-  // The integrations section's references: the textbook Worker for each binding, doing what the route does without
-  // the gateway — a queue producer sending the request's JSON, and an R2 read answering the object with its metadata
-  // and ETag (Cloudflare's R2 example). Each Miniflare has its own queue and bucket; no consumer (both sides alike).
-  "bare-queue": () => ({
-    modules: true,
-    script: `export default { async fetch(request, env) { await env.QUEUE.send(await request.json(), { contentType: "json" }); return new Response("hello"); } };`,
-    queueProducers: { QUEUE: "bench-queue" },
-  }),
-  "bare-r2": () => ({
-    modules: true,
-    script: `export default {
-  async fetch(request, env) {
-    if (request.method === "PUT") return Response.json(await env.BUCKET.put("hello", request.body));
-    const object = await env.BUCKET.get("hello");
-    if (!object) return new Response("not found", { status: 404 });
-    const headers = new Headers();
-    object.writeHttpMetadata(headers);
-    headers.set("etag", object.httpEtag);
-    return new Response(object.body, { headers });
-  },
-};`,
-    r2Buckets: { BUCKET: "bench-bucket" },
-  }),
-  // Less than a proxy: a fetch of a fixed URL that forwards nothing of the client's request (for reference).
-  "bare-fetch": (ctx) => ({
-    modules: true,
-    script: `export default { fetch(request, env) { return fetch(env.UPSTREAM + "/hello"); } };`,
-    bindings: { UPSTREAM: ctx.upstream },
-  }),
-  // The peer: what a Workers user would write instead of Portico (peers/hono-gateway/README in bench/README.md).
-  "hono-gateway": (ctx) => honoGatewayOptions(ctx.honoGatewayScript, ctx.upstream),
-};
-
-/** Targets that are native processes, not Workers: started on first use, stopped with the pool. */
-export const EXTERNAL: Record<string, (ctx: BenchContext) => Promise<ExternalTarget>> = {
-  nginx: (ctx) => startNginx(ctx.upstream),
-};
-
-/** One request: what a fixed target sends every time, or what a stream draws per request. */
-export interface RequestShape {
-  path: string;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-/** Requests that vary per request (rotating tokens, many cache keys); one is made per side of a pair. */
-export interface RequestStream {
-  /** The next request to send. */
-  next(): RequestShape;
-  /** The measured slices start (after the warm-up): `counts` counts from here. */
-  begin?(): void | Promise<void>;
-  /** What the stream counted over the measured slices (kept with the side's result). */
-  counts?(): Record<string, number> | Promise<Record<string, number>>;
-}
-
-/** One target of a pair: a Worker (or process) and the request every connection repeats, or a stream. */
-export interface Target {
-  /** A key of WORKERS or EXTERNAL. */
-  worker: string;
-  /** Path on that target (for Portico, with the stage: `/bench/hello`); with a stream, what its paths look like. */
-  path: string;
-  method?: string;
-  /** Request headers; a function when they are only known at run time (a token signed by run.ts). */
-  headers?: Record<string, string> | (() => Record<string, string>);
-  body?: string;
-  /** Requests drawn per request instead of the fixed one above (a new stream per side and run; it gets the pool). */
-  stream?: (pool: WorkerPool) => RequestStream;
-  /** Every response must carry this body (checked once before the run and counted during it). */
-  expectBody: string;
-  /** …and these response headers (lower-case names), e.g. `x-cache: HIT`; a wrong one counts as a mismatch. */
-  expectHeaders?: Record<string, string>;
-}
-
-/** The benchmark's sections; `npm run bench -- <section>` runs one. */
-export const SECTIONS = ["overhead", "deployments", "jwt", "throttle", "cache", "templates", "integrations", "peers", "overload", "routing", "websocket"] as const;
-export type Section = (typeof SECTIONS)[number];
-
-export interface Scenario extends Target {
-  name: string;
-  /** Its letter in issue 12's list of benchmarks ((a) full pipeline … (g) overload), where it has one. */
-  item?: string;
-  section: Exclude<Section, "routing" | "overload"> | "noise";
-  /** The measured side's name in tables; default `Portico <name>`. */
-  label?: string;
-  /** The reference doing the same job with less; Portico's throughput is reported as a ratio of its. */
-  baseline: Target & { name: string };
-  /** The lowest acceptable ratio of Portico's req/s to the baseline's; null: reported for reference only. */
-  targetRatio: number | null;
-  /** At least this many interleaved slices (a small target difference needs finer interleaving). */
-  slices?: number;
-  /** Why the scenario cannot run on this machine (nginx not installed), or null: it is skipped with that line. */
-  unavailable?: () => string | null;
-  /**
-   * Runs once before the sides start (create an API key, prime a cache, publish a definition …); it may start
-   * the targets it needs through the pool.
-   */
-  setup?: (pool: WorkerPool, log: (line: string) => void) => Promise<void>;
-}
+import type { WorkerPool } from "./pool.ts";
+import type { Scenario } from "./shapes.ts";
 
 const HELLO = { expectBody: "hello" } as const;
 
@@ -320,6 +166,24 @@ export const SCENARIOS: Scenario[] = [
     baseline: { name: "bare hello Worker", worker: "bare-hello", path: "/", ...HELLO },
     targetRatio: null,
     setup: async (pool) => primeCache(await pool.url("portico"), "/cache/items/hot"),
+  },
+  {
+    // The observability issue: the http_proxy route with an access-log line per request (console.log, Portico's
+    // JSON format), an Analytics Engine data point per request and trace propagation (traceparent and
+    // X-Amzn-Trace-Id made and sent to the upstream), against the same route with all three off — a stage with
+    // `tracing: {enabled: false}` and no access log, on the same build without the ANALYTICS binding. The batched
+    // metrics run on both sides (they are the local store). The log lines pass through workerd's stdout into this
+    // process, as `wrangler dev` would show them: that cost is the "on" side's.
+    name: "logs + metrics + tracing on",
+    label: "Portico http_proxy route, access log + Analytics Engine + tracing",
+    section: "observability",
+    worker: "portico",
+    path: "/observed/proxy",
+    ...HELLO,
+    baseline: { name: "Portico, the same route with all three off", worker: "portico-quiet", path: "/quiet/proxy", ...HELLO },
+    targetRatio: 0.95,
+    // A 5% target: fine interleaving, so drift cannot pass for a difference.
+    slices: 8,
   },
   {
     // (b) The peer: the same job (JWT from rotating tokens, API key, rate limit, validation, proxy) written by hand

@@ -25,7 +25,7 @@ import WebSocket from "ws";
 import { build } from "../cli/commands/build.ts";
 import { gatewayWorkerOptions } from "./build.ts";
 import { ADMIN_TOKEN } from "./fixture.ts";
-import { childrenOf } from "./pool.ts";
+import { childrenOf } from "./processes.ts";
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), "out");
 /** The workerd processes this process started (one per Miniflare instance). */

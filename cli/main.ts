@@ -15,11 +15,13 @@ import { deployCommand } from "./commands/deploy.ts";
 import { diffCommand, historyCommand, rollbackCommand, stagesCommand } from "./commands/deployments.ts";
 import { devCommand } from "./commands/dev.ts";
 import { embedCommand } from "./commands/embed.ts";
+import { explainCommand } from "./commands/explain.ts";
 import { exportCommand } from "./commands/export.ts";
 import { importCommand } from "./commands/import.ts";
 import { initCommand } from "./commands/init.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { schemaCommand } from "./commands/schema.ts";
+import { shadowCommand } from "./commands/shadow.ts";
 import { usageCommand } from "./commands/usage.ts";
 import { validate } from "./commands/validate.ts";
 import { CliError, EXIT } from "./errors.ts";
@@ -39,6 +41,8 @@ export const COMMANDS: Command[] = [
   diffCommand,
   rollbackCommand,
   canaryCommand,
+  shadowCommand,
+  explainCommand,
   keysCommand,
   usageCommand,
   cacheCommand,

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { adminApp } from "./admin/index.ts";
+import { dashboardPage } from "./dashboard/index.ts";
 import type { ServerFacts } from "./admin/server.ts";
 import type { ConfigSource } from "./deploy/config-source.ts";
 import type { Env } from "./env.ts";
@@ -23,7 +24,7 @@ export interface AppOptions {
 
 export interface App {
   fetch(request: Request, env: Env, exec: ExecutionContext): Promise<Response>;
-  /** What this app remembers across its requests (memos, cache memory tier, unsent metrics): its own, no other's. */
+  /** What this app remembers across its requests (memos, cache memory tier, unsent metrics and shadow results): its own, no other's. */
   readonly state: AppState;
 }
 
@@ -32,7 +33,9 @@ export function createApp({ source, facts }: AppOptions): App {
   const state = new AppState();
   const pipeline = buildPipeline({ source });
   const admin = new Hono<{ Bindings: Env }>();
-  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, metrics: state.metrics, ...(facts ? { facts } : {}) }));
+  // The dashboard's page (src/dashboard/): `/_portico/`, public — it holds no data until signed in.
+  admin.get(`${ADMIN_PREFIX}/`, () => dashboardPage());
+  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, metrics: state.metrics, shadow: state.shadow.buffer, ...(facts ? { facts } : {}) }));
   // Anything else under the prefix is the admin API's too, never a stage of the data plane.
   admin.all("*", (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
 

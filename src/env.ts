@@ -52,6 +52,18 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Secret: lets testers force a version with `x-portico-force-version` when sent in `x-portico-force-secret`. */
   PORTICO_FORCE_SECRET?: string;
+  /** Secret: a request carrying it in `x-portico-debug` gets Server-Timing and its decision record (observability/debug.ts). */
+  PORTICO_DEBUG_TOKEN?: string;
+  /** Workers Analytics Engine: one data point per request when bound (observability/analytics-engine.ts). */
+  ANALYTICS?: AnalyticsEngineDataset;
+  /** The dataset ANALYTICS writes to, named in SQL queries (default `portico_requests`). */
+  ANALYTICS_DATASET?: string;
+  /** With ANALYTICS_API_TOKEN: the account whose Analytics Engine SQL API answers metrics queries. */
+  ANALYTICS_ACCOUNT_ID?: string;
+  /** Secret: an API token with Account Analytics Read, for the SQL API. Without both, metrics are read from the local store. */
+  ANALYTICS_API_TOKEN?: string;
+  /** The SQL API's address (default Cloudflare's, for ANALYTICS_ACCOUNT_ID); tests point it at a local stand-in. */
+  ANALYTICS_SQL_URL?: string;
   /**
    * Dev only, set by `portico dev` in the wrangler config it generates: the definition file the session serves
    * (its stages are served from it, over anything published; see deploy/dev-file-source.ts).

@@ -5,7 +5,8 @@
 import embedded from "@portico/embedded-bundle";
 import { createApp } from "./app.ts";
 import type { ServerFacts } from "./admin/server.ts";
-import { upgradeBundle, type Bundle } from "./config/bundle.ts";
+import type { Bundle } from "./config/bundle.ts";
+import { upgradeBundle } from "./config/bundle-upgrade.ts";
 import { EmbeddedConfigSource, type ConfigSource } from "./deploy/config-source.ts";
 import { DevFileConfigSource, devFileOptions } from "./deploy/dev-file-source.ts";
 import { RegistryConfigSource } from "./deploy/registry-source.ts";
@@ -36,12 +37,14 @@ function buildApp(env: Env): ReturnType<typeof createApp> {
     defaultApi: source.defaultApi(),
     embedded: {
       api: file.bundle.bundle.api.name,
+      flavor: file.bundle.bundle.api.flavor,
       version: file.bundle.id,
       stages: Object.keys(file.bundle.bundle.stages),
       domains: file.bundle.bundle.domains.map((d) => ({ host: d.host, basePath: d.basePath, stage: d.stage })),
     },
     others: OTHERS.map((o) => ({
       api: o.bundle.api.name,
+      flavor: o.bundle.api.flavor,
       version: o.id,
       stages: Object.keys(o.bundle.stages),
       domains: o.bundle.domains.map((d) => ({ host: d.host, basePath: d.basePath, stage: d.stage })),

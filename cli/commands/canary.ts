@@ -23,6 +23,9 @@ Canary releases: a share of stage S's traffic goes to a second published version
   promote                         the canary becomes the stable version
   delete                          all traffic back to the stable version
 
+set, start and promote take --require-clean-shadow [--min-shadow-requests N]: refused unless the canary's version
+has a clean shadow report on the stage (portico shadow --help), with at least N evaluated requests (default 1).
+
 ${CONNECTION_HELP}`;
 
 export const SUBCOMMANDS = ["set", "start", "status", "promote", "delete"];
@@ -42,6 +45,8 @@ const OPTIONS = {
   "max-p95-ratio": { type: "string" },
   "min-requests": { type: "string" },
   minutes: { type: "string" },
+  "require-clean-shadow": { type: "boolean" },
+  "min-shadow-requests": { type: "string" },
 } as const;
 
 function num(value: string | undefined, flag: string): number | undefined {
@@ -89,6 +94,10 @@ async function canary(args: string[]): Promise<number> {
   const show = (state: StageState, what: string) =>
     console.log(values.json ? JSON.stringify(state, null, 2) : `${what}\n\n${stageTable([state])}`);
   const stage = (r: { body: object }) => ({ body: shaped<StageState>(r.body, isStage, "a stage") });
+  const gate = {
+    ...(values["require-clean-shadow"] ? { requireCleanShadow: true } : {}),
+    ...(values["min-shadow-requests"] ? { minShadowRequests: num(values["min-shadow-requests"], "min-shadow-requests") } : {}),
+  };
 
   switch (sub) {
     case "set":
@@ -100,6 +109,7 @@ async function canary(args: string[]): Promise<number> {
           ...(values["max-error-increase"] ? { maxErrorRateIncrease: num(values["max-error-increase"], "max-error-increase") } : {}),
           ...(values["max-p95-ratio"] ? { maxP95Ratio: num(values["max-p95-ratio"], "max-p95-ratio") } : {}),
           ...(values["min-requests"] ? { minRequests: num(values["min-requests"], "min-requests") } : {}),
+          ...gate,
         })));
         show(body, `automated canary running on ${values.stage} at ${body.canary?.percent}%`);
         return EXIT.ok;
@@ -112,13 +122,14 @@ async function canary(args: string[]): Promise<number> {
         ...(values.var ? { stageVariableOverrides: vars(values.var) } : {}),
         ...(cache !== undefined ? { useStageCache: cache === "true" } : {}),
         ...(values.deployment ? { deploymentId: values.deployment } : {}),
+        ...gate,
       };
       const { body } = stage(await withProgress("updating canary", client.request("PUT", base, input)));
       show(body, `canary on ${values.stage}: ${shortId(body.canary?.deploymentId)} at ${body.canary?.percent}%`);
       return EXIT.ok;
     }
     case "promote": {
-      const { body } = stage(await withProgress("promoting canary", client.request("POST", `${base}/promote`, {})));
+      const { body } = stage(await withProgress("promoting canary", client.request("POST", `${base}/promote`, gate)));
       show(body, `promoted: ${values.stage} now serves ${shortId(body.deploymentId)}`);
       return EXIT.ok;
     }
@@ -129,7 +140,7 @@ async function canary(args: string[]): Promise<number> {
     }
     case "status": {
       const minutes = num(values.minutes, "minutes") ?? 15;
-      const status = shaped<{ stable: string; canary: CanaryState | null; versions: VersionMetrics[] }>(
+      const status = shaped<{ stable: string; canary: CanaryState | null; versions: VersionMetrics[]; source?: string }>(
         await client.get(`/apis/${api}/stages/${values.stage}/metrics?minutes=${minutes}`),
         (b) => typeof b.stable === "string" && Array.isArray(b.versions),
         "a stage's metrics",
@@ -143,7 +154,7 @@ async function canary(args: string[]): Promise<number> {
   }
 }
 
-export function statusText(stage: string, minutes: number, status: { stable: string; canary: CanaryState | null; versions: VersionMetrics[] }): string {
+export function statusText(stage: string, minutes: number, status: { stable: string; canary: CanaryState | null; versions: VersionMetrics[]; source?: string }): string {
   const head = status.canary
     ? `${stage}: stable ${shortId(status.stable)}, canary ${shortId(status.canary.deploymentId)} at ${status.canary.percent}%` +
       (status.canary.auto ? ` (automated: +${status.canary.auto.step} every ${status.canary.auto.intervalSeconds}s)` : "")
@@ -160,6 +171,7 @@ export function statusText(stage: string, minutes: number, status: { stable: str
     ms(v.p99),
     ms(v.integrationP95),
   ]);
-  return `${head}\nlast ${minutes} minutes:\n\n` +
+  const source = status.source === "analytics-engine" ? " (from Analytics Engine)" : "";
+  return `${head}\nlast ${minutes} minutes${source}:\n\n` +
     (rows.length ? table(["ROLE", "VERSION", "REQUESTS", "4XX", "5XX", "P50 MS", "P95 MS", "P99 MS", "INTEGRATION P95"], rows) : "no requests yet");
 }

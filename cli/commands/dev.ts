@@ -9,7 +9,6 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { watch } from "chokidar";
 import { compileDefinition, type CompiledDefinition } from "../../src/config/compile.ts";
 import type { Command } from "../command.ts";
 import { definitionError, formatErrors } from "../definition-file.ts";
@@ -21,6 +20,7 @@ import { listing } from "../output.ts";
 import { PROJECT_ROOT, shown } from "../paths.ts";
 import { adminState, banner } from "../dev/banner.ts";
 import { removeSession, removeStaleSessions, sessionConfig, sessionPaths, writeSessionConfig, type DevVars, type SessionPaths } from "../dev/session.ts";
+import { watchSession } from "../dev/watch.ts";
 import { WranglerDev } from "../dev/wrangler-process.ts";
 import { embeddedConflict, writeEmbedded } from "./embed.ts";
 import { IMPORT_FLAGS, IMPORT_HELP, importOptionsFrom } from "../import-options.ts";
@@ -223,45 +223,6 @@ async function reload(
   } catch (err) {
     console.error(`portico dev: ${err instanceof CliError ? err.message : (err as Error).message}: still serving version ${current.id.slice(0, 12)}`);
   }
-}
-
-interface Watched {
-  /** FILE and the --with files: a change to definitions[i] calls onDefinition(i). */
-  definitions: string[];
-  devVars: string;
-  config: string;
-  onDefinition(index: number): Promise<void>;
-  onEnvironment(what: "devVars" | "config"): Promise<void>;
-}
-
-/**
- * Watches the directories that hold the watched files, not the files: an editor that saves by writing a temp
- * file and renaming it over the original (vim, JetBrains) replaces the file a file watch would be following.
- * Events are debounced (100 ms) and handled one at a time.
- */
-function watchSession(w: Watched) {
-  // What each watched path is: a definition (by its index), .dev.vars or the wrangler config. Debounced per path.
-  type Kind = { definition: number } | "devVars" | "config";
-  const kinds = new Map<string, Kind>([
-    [w.devVars, "devVars"],
-    [w.config, "config"],
-  ]);
-  w.definitions.forEach((path, i) => kinds.set(path, { definition: i }));
-  const dirs = new Set([...kinds.keys()].map((p) => dirname(p)));
-  const timers = new Map<string, NodeJS.Timeout>();
-  let queue = Promise.resolve();
-  const watcher = watch([...dirs], { ignoreInitial: true, depth: 0, ignored: (path: string) => !dirs.has(path) && !kinds.has(path) });
-  watcher.on("all", (_event, path) => {
-    const at = resolve(path);
-    const kind = kinds.get(at);
-    if (!kind) return;
-    clearTimeout(timers.get(at));
-    timers.set(at, setTimeout(() => {
-      queue = queue.then(() => (typeof kind === "object" ? w.onDefinition(kind.definition) : w.onEnvironment(kind))).catch((err: unknown) => console.error(`portico dev: ${(err as Error).message}`));
-    }, 100));
-  });
-  watcher.on("error", (err) => console.error(`portico dev: watching stopped working: ${(err as Error).message}`));
-  return watcher;
 }
 
 function parsePublished(value: string | undefined, compiled: CompiledDefinition): ReadonlySet<string> | "all" {

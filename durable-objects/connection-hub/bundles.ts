@@ -4,7 +4,8 @@
  * isolate reads it from here — one row per version, never one per connection, and no KV or Registry call.
  * Versions no connection uses any more are dropped by the hub's alarm.
  */
-import { upgradeBundle, type Bundle } from "../../src/config/bundle.ts";
+import type { Bundle } from "../../src/config/bundle.ts";
+import { upgradeBundle } from "../../src/config/bundle-upgrade.ts";
 import { CompiledBundle } from "../../src/deploy/compiled-bundle.ts";
 
 /**

@@ -7,9 +7,9 @@
  * so a new metric column is added once for both. Tables in durable-objects/STORAGE.md.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { MetricsSample } from "../../src/deploy/types.ts";
+import { METRICS_SLOT_MS, type MetricsSample } from "../../src/deploy/types.ts";
 import { ok, unknownContract, type Reply } from "../contract.ts";
-import { recordSamples, stageTotals } from "../registry/metrics-store.ts";
+import { recordSamples, stageSteps, stageTotals } from "../registry/metrics-store.ts";
 import { migrate } from "../registry/schema.ts";
 import type { MetricsStoreObjectEnv } from "./env.ts";
 
@@ -29,6 +29,18 @@ export interface TotalsCall {
   /** ms since epoch: slots from then on. */
   since: number;
 }
+
+export interface StepsCall {
+  v: number;
+  stage: string;
+  /** ms since epoch: slots from then on. */
+  since: number;
+  /** Step of the series in ms: a positive multiple of METRICS_SLOT_MS, at most a day. */
+  stepMs: number;
+}
+
+/** Largest step a series may ask for (the store keeps a day). */
+const MAX_STEP_MS = 24 * 60 * 60 * 1000;
 
 export class MetricsStore extends DurableObject<MetricsStoreObjectEnv> {
   readonly #sql: SqlStorage;
@@ -52,5 +64,14 @@ export class MetricsStore extends DurableObject<MetricsStoreObjectEnv> {
   totals(call: TotalsCall): Reply<MetricsSample[]> {
     if (call?.v !== METRICS_CONTRACT) return unknownContract(METRICS_CONTRACT, call);
     return ok(METRICS_CONTRACT, stageTotals(this.#sql, call.stage, call.since));
+  }
+
+  /** Per version and step, this shard's counts for a stage since `since` (the dashboard's time series). */
+  steps(call: StepsCall): Reply<MetricsSample[]> {
+    if (call?.v !== METRICS_CONTRACT) return unknownContract(METRICS_CONTRACT, call);
+    const { stepMs } = call;
+    if (!Number.isInteger(stepMs) || stepMs <= 0 || stepMs % METRICS_SLOT_MS !== 0 || stepMs > MAX_STEP_MS)
+      return { v: METRICS_CONTRACT, ok: false, status: 400, message: `stepMs must be a multiple of ${METRICS_SLOT_MS} up to ${MAX_STEP_MS}`, field: "stepMs" };
+    return ok(METRICS_CONTRACT, stageSteps(this.#sql, call.stage, call.since, stepMs));
   }
 }

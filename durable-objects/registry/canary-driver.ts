@@ -1,7 +1,8 @@
 /**
- * Drives automated canaries from the Registry's alarm: reads each running canary's metrics (every MetricsStore
- * shard, through the host), judges them (auto-canary.ts, pure) and applies the decision. Metrics used to arrive at the
- * Registry and trigger a check; now they live in MetricsStore shards, so the alarm checks every AUTO_CANARY_POLL_MS.
+ * Drives automated canaries from the Registry's alarm: reads each running canary's metrics through the host (every
+ * MetricsStore shard, or Analytics Engine's SQL API when the Worker reads metrics there), judges them (auto-canary.ts,
+ * pure) and applies the decision. Metrics used to arrive at the Registry and trigger a check; now they live in
+ * MetricsStore shards or Analytics Engine, so the alarm checks every AUTO_CANARY_POLL_MS.
  */
 import type { CanaryState, VersionMetrics } from "../../src/deploy/types.ts";
 import { decide } from "./auto-canary.ts";

@@ -4,7 +4,7 @@
  * (v0: `servingState()`, `rollback(stage, to)`, …) are still answered for callers of the previous release
  * (durable-objects/registry/index.ts); the data plane falls back to them when a Registry predates v1.
  */
-import type { AutoCanaryConfig, DomainRow, RoutingRow, StickyKey } from "../../src/deploy/types.ts";
+import type { AutoCanaryConfig, DomainRow, RoutingRow, ShadowBatch, StickyKey } from "../../src/deploy/types.ts";
 import type { Reply } from "../contract.ts";
 import type { KeyRow } from "../key-store/keys.ts";
 
@@ -24,6 +24,16 @@ export interface PublishInput {
   description: string | null;
   /** Deploy as the stage's canary at this percent instead of moving the stable pointer. */
   canaryPercent?: number;
+}
+
+/**
+ * `--require-clean-shadow`, on `configureCanary`, `promote` and `automate`: the canary's version must first have a
+ * clean shadow report on the stage (shadow.ts); refused with 409 otherwise.
+ */
+export interface ShadowGate {
+  requireCleanShadow?: boolean;
+  /** Evaluated requests the report needs (default 1). */
+  minShadowRequests?: number;
 }
 
 export interface CanaryInput {
@@ -47,9 +57,10 @@ export type BundleCall = Call<{ id: string }>;
 export type DomainTableCall = Call<{ kv?: SnapshotSeen }>;
 export type DeployCall = Call<PublishInput>;
 export type RevertCall = Call<{ stage: string; to?: string }>;
-export type CanaryCall = Call<{ stage: string; canary: CanaryInput }>;
+export type CanaryCall = Call<{ stage: string; canary: CanaryInput } & ShadowGate>;
 export type StageCall = Call<{ stage: string }>;
-export type AutomateCall = Call<{ stage: string; config: AutoCanaryConfig }>;
+export type PromoteCall = Call<{ stage: string } & ShadowGate>;
+export type AutomateCall = Call<{ stage: string; config: AutoCanaryConfig } & ShadowGate>;
 export type HistoryCall = Call<{ stage?: string; limit?: number }>;
 export type DeploymentsCall = Call<{ limit?: number }>;
 /**
@@ -57,6 +68,12 @@ export type DeploymentsCall = Call<{ limit?: number }>;
  * served from the embedded bundle, so the instance has no name of its own yet); ignored when it names another API.
  */
 export type StageMetricsCall = Call<{ stage: string; since: number; api?: string }>;
+/** `stageSeries`: as StageMetricsCall, per step of `stepMs` (a multiple of METRICS_SLOT_MS): the dashboard's charts. */
+export type StageSeriesCall = Call<{ stage: string; since: number; stepMs: number; api?: string }>;
+/** `startShadow`: evaluate `version` (an id or unique prefix) beside the stage's live version on `percent` of requests. */
+export type StartShadowCall = Call<{ stage: string; version: string; percent: number }>;
+/** `recordShadow`: one isolate's shadow results for a stage since its last flush. */
+export type RecordShadowCall = Call<{ stage: string; batch: ShadowBatch }>;
 /** `routing`: the API's routing rules by host (absent from a caller that predates them: the API then has none). */
 export type MapDomainsCall = Call<{ api: string; version: number; domains: DomainRow[]; routing?: RoutingRow[] }>;
 export type HostCall = Call<{ host: string }>;

@@ -5,11 +5,15 @@
  * stored before KeyStore). Each API instance and the index publish a snapshot to KV after every change and every
  * SNAPSHOT_REFRESH_MS, which the data plane reads instead of calling here. Tables in durable-objects/STORAGE.md.
  * The class bound in wrangler.toml (index.ts) adds the previous release's methods (contract v0).
+ *
+ * This class is the RPC surface: it checks each call's contract, hands the work to the module that owns it — deploys
+ * and pointers (pointers.ts), automated canaries (canary-driver.ts), shadow evaluation (shadow.ts), the domain index
+ * (domain-index.ts), snapshots (snapshots.ts), metrics (metrics-reads.ts, metrics-store.ts), the tables (stages.ts) —
+ * and publishes what changed.
  */
 import { DurableObject } from "cloudflare:workers";
 import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY } from "../../src/deploy/snapshots.ts";
-import type { CanaryState, DeploymentRecord, DomainRow, HistoryEntry, MetricsSample, RoutingRow, ServingState, StageState, VersionMetrics } from "../../src/deploy/types.ts";
-import { readStageTotals } from "../../src/observability/metrics-sink.ts";
+import type { DeploymentRecord, DomainRow, HistoryEntry, MetricsSample, RoutingRow, ServingState, ShadowReport, StageState, VersionMetrics, VersionSeries } from "../../src/deploy/types.ts";
 import { ok, unknownContract, type Reply } from "../contract.ts";
 import { configuredKeyShards } from "../key-store/layout.ts";
 import { rowsInRange, type KeyRow } from "../key-store/keys.ts";
@@ -17,15 +21,17 @@ import { canaryChecksDue, evaluateAutoCanaries } from "./canary-driver.ts";
 import * as contract from "./contract.ts";
 import { REGISTRY_CONTRACT } from "./contract.ts";
 import * as domainIndex from "./domain-index.ts";
-import { mergeByVersion, recordSamples, stageTotals, summarize } from "./metrics-store.ts";
+import * as metrics from "./metrics-reads.ts";
+import { recordSamples } from "./metrics-store.ts";
+import * as pointers from "./pointers.ts";
 import { migrate } from "./schema.ts";
+import * as shadow from "./shadow.ts";
 import { RegistrySnapshots } from "./snapshots.ts";
 import * as stages from "./stages.ts";
-import { fail, type Result } from "./stages.ts";
+import type { Result } from "./stages.ts";
 import type { RegistryObjectEnv } from "./env.ts";
 
 const V = REGISTRY_CONTRACT;
-const DEFAULT_STICKY = { kind: "none" } as const;
 export { AUTO_CANARY_POLL_MS } from "./canary-driver.ts";
 export { SNAPSHOT_REWRITE_MS } from "./snapshots.ts";
 
@@ -103,86 +109,34 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
     return ok(V, stages.bundleText(this.#sql, call.id) ?? null);
   }
 
-  // ---- publishing and pointers ----
+  // ---- publishing and pointers (pointers.ts) ----
 
-  async deploy(call: contract.DeployCall): Promise<Reply<{ stage: StageState; deployment: DeploymentRecord; changed: boolean }>> {
+  /** What pointers.ts needs of this instance. */
+  #pointers(): pointers.PointerHost {
+    return {
+      sql: this.#sql,
+      storage: this.ctx.storage,
+      api: this.#api(),
+      claim: (api) => {
+        this.#setMeta("api", api);
+        this.#publishesTo(apiSnapshotKey(api));
+      },
+      bumpVersion: () => this.#bumpVersion(),
+    };
+  }
+
+  async deploy(call: contract.DeployCall): Promise<Reply<pointers.Deployed>> {
     if (!speaks(call)) return unknownContract(V, call);
-    const current = this.#api();
-    if (current && current !== call.api) return withV(fail(409, `this registry holds API ${current}, not ${call.api}`));
-    if (!call.bundleStages.includes(call.stage))
-      return withV(fail(400, `stage "${call.stage}" is not defined in the definition (it defines ${call.bundleStages.join(", ")})`, "stage"));
-    const now = Date.now();
-    // Refusals are decided before the transaction: returning (not throwing) from transactionSync commits what
-    // it wrote, so a refused publish would otherwise leave its deployment row and the API name behind.
-    const existing = stages.readStage(this.#sql, call.api, call.stage);
-    if (call.canaryPercent !== undefined) {
-      if (!existing) return withV(fail(409, `stage "${call.stage}" has no stable version yet: deploy it without --canary first`, "canary"));
-      if (existing.deploymentId === call.bundleId) return withV(fail(409, "this version is already the stage's stable version", "canary"));
-    }
-    const changed = this.ctx.storage.transactionSync((): boolean => {
-      this.#setMeta("api", call.api);
-      this.#publishesTo(apiSnapshotKey(call.api));
-      stages.insertDeployment(this.#sql, call.bundleId, call.bundleText, call.routes, call.description, now);
-      if (call.canaryPercent !== undefined) {
-        const stable = existing!; // checked above
-        if (stable.canary?.deploymentId === call.bundleId && stable.canary.percent === call.canaryPercent) return false;
-        const canary: CanaryState = {
-          deploymentId: call.bundleId,
-          percent: call.canaryPercent,
-          stageVariableOverrides: stable.canary?.stageVariableOverrides ?? {},
-          useStageCache: stable.canary?.useStageCache ?? true,
-          sticky: stable.canary?.sticky ?? DEFAULT_STICKY,
-          auto: null,
-        };
-        stages.writeStage(this.#sql, call.stage, stable.deploymentId, canary, now);
-        stages.appendHistory(this.#sql, call.stage, "canary-deploy", call.bundleId, call.description, now);
-      } else {
-        if (existing && existing.deploymentId === call.bundleId && !existing.canary) return false;
-        stages.writeStage(this.#sql, call.stage, call.bundleId, null, now);
-        stages.appendHistory(this.#sql, call.stage, "deploy", call.bundleId, call.description, now);
-      }
-      this.#bumpVersion();
-      return true;
-    });
-    // Read before awaiting anything: another caller's publish may run meanwhile, and this caller is owed its own.
-    const stage = stages.readStage(this.#sql, call.api, call.stage)!;
-    const deployment = stages.listDeployments(this.#sql, 1000).find((d) => d.id === call.bundleId)!;
-    if (changed) await this.#changed(true);
-    return ok(V, { stage, deployment, changed });
+    const result = pointers.deploy(this.#pointers(), call);
+    if (result.ok && result.value.changed) await this.#changed(true);
+    return withV(result);
   }
 
   async revert(call: contract.RevertCall): Promise<Reply<StageState>> {
     if (!speaks(call)) return unknownContract(V, call);
-    const existing = stages.readStage(this.#sql, this.#api(), call.stage);
-    if (!existing) return withV(fail(404, `no stage "${call.stage}"`, "stage"));
-    let target: string;
-    if (call.to) {
-      const resolved = stages.resolveDeploymentId(this.#sql, call.to, "to");
-      if (!resolved.ok) return withV(resolved);
-      target = resolved.value;
-      if (!this.#defines(target, call.stage)) return withV(fail(400, `deployment ${target.slice(0, 12)} does not define stage "${call.stage}"`, "to"));
-    } else {
-      const previous = stages.previousStable(this.#sql, call.stage, existing.deploymentId);
-      if (!previous) return withV(fail(409, `stage "${call.stage}" has no earlier version to roll back to`));
-      target = previous;
-    }
-    this.#moveStable(call.stage, target, "rollback", call.to ? `rollback to ${target.slice(0, 12)}` : "rollback to the previous version");
-    const moved = stages.readStage(this.#sql, this.#api(), call.stage)!;
-    await this.#changed(true);
-    return ok(V, moved);
-  }
-
-  #defines(deploymentId: string, stage: string): boolean {
-    return Object.hasOwn((JSON.parse(stages.bundleText(this.#sql, deploymentId)!) as { stages: Record<string, unknown> }).stages, stage);
-  }
-
-  #moveStable(stage: string, deploymentId: string, action: "rollback" | "canary-promote" | "auto-promote", description: string): void {
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      stages.writeStage(this.#sql, stage, deploymentId, null, now);
-      stages.appendHistory(this.#sql, stage, action, deploymentId, description, now);
-      this.#bumpVersion();
-    });
+    const result = pointers.revert(this.#pointers(), call.stage, call.to);
+    if (result.ok) await this.#changed(true);
+    return withV(result);
   }
 
   /** After a committed change: the snapshot (always), then the domain index when the stable versions moved. */
@@ -195,90 +149,69 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
 
   async configureCanary(call: contract.CanaryCall): Promise<Reply<StageState>> {
     if (!speaks(call)) return unknownContract(V, call);
-    const api = this.#api();
-    const existing = stages.readStage(this.#sql, api, call.stage);
-    if (!existing) return withV(fail(404, `no stage "${call.stage}"`, "stage"));
-    const input = call.canary ?? {};
-    let deploymentId = existing.canary?.deploymentId;
-    if (input.deploymentId) {
-      const resolved = stages.resolveDeploymentId(this.#sql, input.deploymentId, "deploymentId");
-      if (!resolved.ok) return withV(resolved);
-      deploymentId = resolved.value;
-    }
-    if (!deploymentId) return withV(fail(409, `stage "${call.stage}" has no canary: deploy one with --canary, or give deploymentId`, "deploymentId"));
-    if (deploymentId === existing.deploymentId) return withV(fail(409, "the canary must differ from the stage's stable version", "deploymentId"));
-    if (!this.#defines(deploymentId, call.stage)) return withV(fail(400, `deployment ${deploymentId.slice(0, 12)} does not define stage "${call.stage}"`, "deploymentId"));
-    const canary: CanaryState = {
-      deploymentId,
-      percent: input.percent ?? existing.canary?.percent ?? 0,
-      stageVariableOverrides: input.stageVariableOverrides ?? existing.canary?.stageVariableOverrides ?? {},
-      useStageCache: input.useStageCache ?? existing.canary?.useStageCache ?? true,
-      sticky: input.sticky ?? existing.canary?.sticky ?? DEFAULT_STICKY,
-      auto: existing.canary?.deploymentId === deploymentId ? existing.canary.auto : null,
-    };
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      stages.writeStage(this.#sql, call.stage, existing.deploymentId, canary, now);
-      stages.appendHistory(this.#sql, call.stage, "canary-update", deploymentId!, `canary at ${canary.percent}%`, now);
-      this.#bumpVersion();
-    });
-    const updated = stages.readStage(this.#sql, api, call.stage)!;
-    await this.#changed(false);
-    return ok(V, updated);
-  }
-
-  async promote(call: contract.StageCall): Promise<Reply<StageState>> {
-    if (!speaks(call)) return unknownContract(V, call);
-    const existing = stages.readStage(this.#sql, this.#api(), call.stage);
-    if (!existing?.canary) return withV(fail(404, `stage "${call.stage}" has no canary`, "stage"));
-    this.#moveStable(call.stage, existing.canary.deploymentId, "canary-promote", "canary promoted");
-    const moved = stages.readStage(this.#sql, this.#api(), call.stage)!;
-    await this.#changed(true);
-    return ok(V, moved);
-  }
-
-  async removeCanary(call: contract.StageCall): Promise<Reply<StageState>> {
-    if (!speaks(call)) return unknownContract(V, call);
-    const result = this.#clearCanary(call.stage, "canary-delete", "canary deleted");
+    const result = pointers.configureCanary(this.#pointers(), call.stage, call.canary ?? {}, call);
     if (result.ok) await this.#changed(false);
     return withV(result);
   }
 
-  #clearCanary(stage: string, action: "canary-delete" | "auto-rollback", reason: string): Result<StageState> {
-    const api = this.#api();
-    const existing = stages.readStage(this.#sql, api, stage);
-    if (!existing?.canary) return fail(404, `stage "${stage}" has no canary`, "stage");
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      stages.writeStage(this.#sql, stage, existing.deploymentId, null, now);
-      stages.appendHistory(this.#sql, stage, action, existing.canary!.deploymentId, reason, now);
-      this.#bumpVersion();
-    });
-    return { ok: true, value: stages.readStage(this.#sql, api, stage)! };
+  async promote(call: contract.PromoteCall): Promise<Reply<StageState>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    const result = pointers.promote(this.#pointers(), call.stage, call);
+    if (result.ok) await this.#changed(true);
+    return withV(result);
+  }
+
+  async removeCanary(call: contract.StageCall): Promise<Reply<StageState>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    const result = pointers.clearCanary(this.#pointers(), call.stage, "canary-delete", "canary deleted");
+    if (result.ok) await this.#changed(false);
+    return withV(result);
   }
 
   async automate(call: contract.AutomateCall): Promise<Reply<StageState>> {
     if (!speaks(call)) return unknownContract(V, call);
-    const api = this.#api();
-    const existing = stages.readStage(this.#sql, api, call.stage);
-    if (!existing?.canary) return withV(fail(404, `stage "${call.stage}" has no canary: deploy one with --canary first`, "stage"));
-    const config = call.config;
-    const now = Date.now();
-    const canary: CanaryState = {
-      ...existing.canary,
-      percent: existing.canary.percent > 0 ? existing.canary.percent : config.step,
-      auto: { ...config, stepStartedAt: now },
-    };
-    this.ctx.storage.transactionSync(() => {
-      stages.writeStage(this.#sql, call.stage, existing.deploymentId, canary, now);
-      stages.appendHistory(this.#sql, call.stage, "auto-start", canary.deploymentId,
-        `automated canary from ${canary.percent}%: +${config.step} every ${config.intervalSeconds}s; bounds: 5xx +${config.maxErrorRateIncrease} points, p95 ≤ ${config.maxP95Ratio}× stable, ≥ ${config.minRequests} requests per step`, now);
-      this.#bumpVersion();
-    });
-    const started = stages.readStage(this.#sql, api, call.stage)!;
+    const result = pointers.automate(this.#pointers(), call.stage, call.config, call);
+    if (!result.ok) return withV(result);
     await this.#changed(false);
     await this.#scheduleAlarm();
-    return ok(V, started);
+    return withV(result);
+  }
+
+  // ---- shadow evaluation (shadow.ts) ----
+
+  /** What shadow.ts needs of this instance. */
+  #shadowHost(): shadow.ShadowHost {
+    return { sql: this.#sql, storage: this.ctx.storage, api: this.#api(), defines: (id, stage) => pointers.defines(this.#sql, id, stage), bumpVersion: () => this.#bumpVersion() };
+  }
+
+  /** Starts (or restarts, with a fresh report) evaluating a candidate version beside the stage's live one. */
+  async startShadow(call: contract.StartShadowCall): Promise<Reply<StageState>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    const result = shadow.begin(this.#shadowHost(), call.stage, call.version, call.percent, Date.now());
+    if (result.ok) await this.#changed(false);
+    return withV(result);
+  }
+
+  /** Stops the stage's shadow evaluation; its report stays until the next start. */
+  async stopShadow(call: contract.StageCall): Promise<Reply<StageState>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    const result = shadow.end(this.#shadowHost(), call.stage, Date.now());
+    if (result.ok) await this.#changed(false);
+    return withV(result);
+  }
+
+  shadowReport(call: contract.StageCall): Reply<ShadowReport> {
+    if (!speaks(call)) return unknownContract(V, call);
+    return withV(shadow.report(this.#shadowHost(), call.stage));
+  }
+
+  /**
+   * Isolates' batched shadow results (src/observability/shadow/buffer.ts): true when counted, false when the batch
+   * is about a candidate no longer evaluated (dropped). A malformed batch is refused whole (400), never half-counted.
+   */
+  recordShadow(call: contract.RecordShadowCall): Reply<boolean> {
+    if (!speaks(call)) return unknownContract(V, call);
+    return withV(shadow.record(this.#shadowHost(), call.stage, call.batch));
   }
 
   /** Steps automated canaries, checks their bounds, and refreshes the snapshot (the heartbeat). */
@@ -305,9 +238,9 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
         sql: this.#sql,
         storage: this.ctx.storage,
         api: this.#api(),
-        metrics: (stage, since, stable, canary) => this.#stageMetrics(stage, since, stable, canary),
-        clearCanary: (stage, reason) => this.#clearCanary(stage, "auto-rollback", reason).ok,
-        moveStable: (stage, id, description) => this.#moveStable(stage, id, "auto-promote", description),
+        metrics: (stage, since, stable, canary) => metrics.canaryMetrics(this.#metricsHost(), stage, since, stable, canary),
+        clearCanary: (stage, reason) => pointers.clearCanary(this.#pointers(), stage, "auto-rollback", reason).ok,
+        moveStable: (stage, id, description) => pointers.moveStable(this.#pointers(), stage, id, "auto-promote", description),
         bumpVersion: () => this.#bumpVersion(),
       },
       stepDue,
@@ -320,14 +253,10 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
   /** Flushes a stage's cache in O(1): the generation in every cache key moves on. */
   async flushStageCache(call: contract.StageCall): Promise<Reply<{ stage: string; cacheGeneration: number }>> {
     if (!speaks(call)) return unknownContract(V, call);
-    if (!stages.readStage(this.#sql, this.#api(), call.stage)) return withV(fail(404, `no stage "${call.stage}"`, "stage"));
-    const generation = this.ctx.storage.transactionSync(() => {
-      const g = stages.bumpCacheGeneration(this.#sql, call.stage)!;
-      this.#bumpVersion();
-      return g;
-    });
+    const result = pointers.flushStageCache(this.#pointers(), call.stage);
+    if (!result.ok) return withV(result);
     await this.#changed(false);
-    return ok(V, { stage: call.stage, cacheGeneration: generation });
+    return ok(V, { stage: call.stage, cacheGeneration: result.value });
   }
 
   // ---- history and metrics ----
@@ -342,22 +271,20 @@ export class RegistryObject extends DurableObject<RegistryObjectEnv> {
     return ok(V, stages.listDeployments(this.#sql, Math.min(Math.max(call.limit ?? 50, 1), 1000)));
   }
 
-  async stageMetrics(call: contract.StageMetricsCall): Promise<Reply<VersionMetrics[]>> {
-    if (!speaks(call)) return unknownContract(V, call);
-    const own = this.#api();
-    if (own && call.api !== undefined && call.api !== own) return { v: V, ok: false, status: 400, message: `this instance holds API ${own}, not ${call.api}`, field: "api" };
-    const state = stages.readStage(this.#sql, own, call.stage);
-    try {
-      return ok(V, await this.#stageMetrics(call.stage, call.since, state?.deploymentId ?? null, state?.canary?.deploymentId ?? null, own || call.api || ""));
-    } catch (err) {
-      return { v: V, ok: false, status: 503, message: `metrics unavailable: ${(err as Error).message}` };
-    }
+  /** What metrics-reads.ts needs of this instance. */
+  #metricsHost(): metrics.MetricsHost {
+    return { env: this.env, sql: this.#sql, api: this.#api() };
   }
 
-  /** Every MetricsStore shard's totals plus this instance's own table (batches from the previous release). */
-  async #stageMetrics(stage: string, since: number, stable: string | null, canary: string | null, api = this.#api()): Promise<VersionMetrics[]> {
-    const shards = await readStageTotals(this.env, api, stage, since);
-    return summarize(mergeByVersion([...stageTotals(this.#sql, stage, since), ...shards]), stable, canary);
+  async stageMetrics(call: contract.StageMetricsCall): Promise<Reply<VersionMetrics[]>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    return withV(await metrics.stageMetrics(this.#metricsHost(), call));
+  }
+
+  /** Each version's counts per step: the dashboard's charts. */
+  async stageSeries(call: contract.StageSeriesCall): Promise<Reply<VersionSeries[]>> {
+    if (!speaks(call)) return unknownContract(V, call);
+    return withV(await metrics.stageSeries(this.#metricsHost(), call));
   }
 
   /**

@@ -90,6 +90,25 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX IF NOT EXISTS domain_routing_by_api ON domain_routing (api);
   `,
+  // 9: throttled and refused counts per version (the dashboard's charts); shadow evaluation of a candidate version.
+  `
+  ALTER TABLE metrics ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE metrics ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE stages ADD COLUMN shadow TEXT;
+  CREATE TABLE IF NOT EXISTS shadow_kinds (
+    stage TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (stage, kind)
+  );
+  CREATE TABLE IF NOT EXISTS shadow_samples (
+    stage TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    sample TEXT NOT NULL,
+    PRIMARY KEY (stage, kind, seq)
+  );
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -3,9 +3,9 @@
  * one `transactionSync` in its caller, so a publish, rollback or promote is all-or-nothing, and the Durable
  * Object's single-threaded execution serialises concurrent callers (no lost update).
  */
-import type { CanaryState, DeploymentRecord, HistoryAction, HistoryEntry, StageState } from "../../src/deploy/types.ts";
+import type { CanaryState, DeploymentRecord, HistoryAction, HistoryEntry, ShadowState, StageState } from "../../src/deploy/types.ts";
 
-export type Fail = { ok: false; status: 400 | 404 | 409; message: string; field?: string };
+export type Fail = { ok: false; status: 400 | 404 | 409 | 503; message: string; field?: string };
 export type Result<T> = { ok: true; value: T } | Fail;
 export const fail = (status: Fail["status"], message: string, field?: string): Fail => ({ ok: false, status, message, ...(field ? { field } : {}) });
 
@@ -18,15 +18,16 @@ interface StageRow extends Record<string, SqlStorageValue> {
   updated_at: number;
   canary: string | null;
   cache_generation: number;
+  shadow: string | null;
 }
 
 export function readStage(sql: SqlStorage, api: string, stage: string): StageState | undefined {
-  const row = sql.exec<StageRow>("SELECT stage, deployment_id, updated_at, canary, cache_generation FROM stages WHERE stage = ?", stage).toArray()[0];
+  const row = sql.exec<StageRow>("SELECT stage, deployment_id, updated_at, canary, cache_generation, shadow FROM stages WHERE stage = ?", stage).toArray()[0];
   return row ? toState(api, row) : undefined;
 }
 
 export function readStages(sql: SqlStorage, api: string): StageState[] {
-  return sql.exec<StageRow>("SELECT stage, deployment_id, updated_at, canary, cache_generation FROM stages ORDER BY stage").toArray().map((r) => toState(api, r));
+  return sql.exec<StageRow>("SELECT stage, deployment_id, updated_at, canary, cache_generation, shadow FROM stages ORDER BY stage").toArray().map((r) => toState(api, r));
 }
 
 function toState(api: string, row: StageRow): StageState {
@@ -37,6 +38,7 @@ function toState(api: string, row: StageRow): StageState {
     updatedAt: row.updated_at,
     canary: row.canary ? (JSON.parse(row.canary) as CanaryState) : null,
     cacheGeneration: row.cache_generation,
+    ...(row.shadow ? { shadow: JSON.parse(row.shadow) as ShadowState } : {}),
   };
 }
 

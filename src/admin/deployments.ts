@@ -12,10 +12,11 @@ import { definitionWarnings } from "../config/warnings.ts";
 import { storeBundle } from "../deploy/bundle-store.ts";
 import { ownershipConflict, type DomainOwners } from "../deploy/domain-ownership.ts";
 import { domainIndex, registryFor } from "../deploy/registry-client.ts";
-import type { AutoCanaryConfig, DeploymentRecord, DomainRow, HistoryEntry, ServingState, StickyKey, VersionMetrics } from "../deploy/types.ts";
+import type { AutoCanaryConfig, DeploymentRecord, DomainRow, HistoryEntry, ServingState, StickyKey } from "../deploy/types.ts";
+import type { ShadowGate } from "../../durable-objects/registry/contract.ts";
 import type { Env } from "../env.ts";
-import { flushMetrics, type MetricsBuffer } from "../observability/metrics.ts";
 import { isLocalDev } from "../security/outbound.ts";
+import { flushShadow, type ShadowBuffer } from "../observability/shadow/buffer.ts";
 import { REGISTRY_CONTRACT } from "../../durable-objects/registry/contract.ts";
 import { AdminError, FieldChecker, readJsonObject, param, registryAnswer, API_NAME, ITEM_NAME } from "./http.ts";
 
@@ -57,8 +58,11 @@ async function knownApi(env: Env, api: string) {
   return { registry, state };
 }
 
-/** `metrics`: the app's unsent metrics, flushed before a metrics read (none: an admin API alone, as in tests). */
-export function deploymentRoutes(app: AdminApp, metrics?: MetricsBuffer): void {
+/**
+ * `shadow`: the app's unsent shadow results, sent before a canary gated on a clean shadow report is judged (none: an
+ * admin API alone, as in tests).
+ */
+export function deploymentRoutes(app: AdminApp, shadow?: ShadowBuffer): void {
   app.post("/validate", async (c) => {
     const body = await readJsonObject(c.req.raw);
     if (body.definition === undefined) throw new AdminError(400, "invalid request", [{ path: ["definition"], message: "required" }]);
@@ -173,6 +177,7 @@ export function deploymentRoutes(app: AdminApp, metrics?: MetricsBuffer): void {
     const stageVariableOverrides = check.stringMap("stageVariableOverrides", VARIABLE_NAME);
     const useStageCache = check.boolean("useStageCache");
     const sticky = checkSticky(body.sticky, check);
+    const gate = await shadowGate(check, c.env, shadow);
     check.done();
     return c.json(
       registryAnswer(
@@ -186,6 +191,7 @@ export function deploymentRoutes(app: AdminApp, metrics?: MetricsBuffer): void {
             ...(useStageCache !== undefined ? { useStageCache } : {}),
             ...(sticky ? { sticky } : {}),
           },
+          ...gate,
         }),
       ),
     );
@@ -198,7 +204,10 @@ export function deploymentRoutes(app: AdminApp, metrics?: MetricsBuffer): void {
 
   app.post("/apis/:api/stages/:stage/canary/promote", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
-    return c.json(registryAnswer(await registry.promote({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage") })));
+    const check = new FieldChecker(await readJsonObject(c.req.raw));
+    const gate = await shadowGate(check, c.env, shadow);
+    check.done();
+    return c.json(registryAnswer(await registry.promote({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage"), ...gate })));
   });
 
   app.post("/apis/:api/stages/:stage/canary/auto", async (c) => {
@@ -211,8 +220,9 @@ export function deploymentRoutes(app: AdminApp, metrics?: MetricsBuffer): void {
       maxP95Ratio: check.number("maxP95Ratio", { min: 1, max: 100 }) ?? 1.2,
       minRequests: check.number("minRequests", { min: 1, max: 1_000_000, integer: true }) ?? 100,
     };
+    const gate = await shadowGate(check, c.env, shadow);
     check.done();
-    return c.json(registryAnswer(await registry.automate({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage"), config })));
+    return c.json(registryAnswer(await registry.automate({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage"), config, ...gate })));
   });
 
   app.post("/apis/:api/stages/:stage/cache/flush", async (c) => {
@@ -220,17 +230,17 @@ export function deploymentRoutes(app: AdminApp, metrics?: MetricsBuffer): void {
     return c.json(registryAnswer(await registry.flushStageCache({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage") })));
   });
 
-  app.get("/apis/:api/stages/:stage/metrics", async (c) => {
-    const { registry, state } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
-    const stage = param(c.req.param("stage"), STAGE_NAME, "stage");
-    if (!state.stages[stage]) throw new AdminError(404, `API ${state.api} has no stage "${stage}"`);
-    const minutes = Number(c.req.query("minutes") ?? 15);
-    if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 1440) throw new AdminError(400, "invalid request", [{ path: ["minutes"], message: "must be between 1 and 1440" }]);
-    // This app's unsent samples first, so what was just served shows up.
-    if (metrics) await flushMetrics(c.env, metrics);
-    const versions = registryAnswer<VersionMetrics[]>(await registry.stageMetrics({ v: V, stage, since: Date.now() - minutes * 60_000, api: state.api }));
-    return c.json({ api: state.api, stage, minutes, stable: state.stages[stage].deploymentId, canary: state.stages[stage].canary, versions });
-  });
+}
+
+/**
+ * `requireCleanShadow` (and `minShadowRequests`): the canary's version must have a clean shadow report first. This
+ * app's unsent shadow results are sent before the Registry judges (other isolates' arrive within a flush).
+ */
+async function shadowGate(check: FieldChecker, env: Env, shadow: ShadowBuffer | undefined): Promise<ShadowGate> {
+  const requireCleanShadow = check.boolean("requireCleanShadow");
+  const minShadowRequests = check.number("minShadowRequests", { min: 1, max: 1_000_000, integer: true });
+  if (requireCleanShadow && shadow) await flushShadow(env, shadow);
+  return { ...(requireCleanShadow !== undefined ? { requireCleanShadow } : {}), ...(minShadowRequests !== undefined ? { minShadowRequests } : {}) };
 }
 
 function checkSticky(value: unknown, check: FieldChecker): StickyKey | undefined {

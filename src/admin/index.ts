@@ -10,21 +10,33 @@ import type { ConfigSource } from "../deploy/config-source.ts";
 import { connectionRoutes } from "./connections.ts";
 import { deploymentRoutes } from "./deployments.ts";
 import { keyRoutes } from "./keys.ts";
+import { metricsRoutes } from "./metrics.ts";
+import { shadowRoutes } from "./shadow.ts";
 import { usageRoutes } from "./usage.ts";
 import { AdminError, adminErrorResponse, contractError } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 import { serverRoutes, type ServerFacts } from "./server.ts";
+import { dashboardRoutes, hasDashboardSession } from "../dashboard/index.ts";
 import type { MetricsBuffer } from "../observability/metrics.ts";
+import type { ShadowBuffer } from "../observability/shadow/buffer.ts";
 
 export const NO_TOKEN_MESSAGE =
   "The admin API is disabled: no ADMIN_TOKEN secret is configured. Set one with `wrangler secret put ADMIN_TOKEN`; " +
   "for local development copy .dev.vars.example to .dev.vars.";
 
-/**
- * `source` (the data plane's config source) lets connection routes find a stage's version as requests do;
- * `facts` describes what the Worker serves unpublished (`GET /server`). The Worker entry passes both.
- */
-export function adminApp(prefix: string, options: { source?: ConfigSource; facts?: () => ServerFacts; metrics?: MetricsBuffer } = {}): Hono<{ Bindings: Env }> {
+export interface AdminOptions {
+  /** The data plane's config source: connection routes find a stage's version as requests do. */
+  source?: ConfigSource;
+  /** What the Worker serves unpublished (`GET /server`). */
+  facts?: () => ServerFacts;
+  /** The serving app's unsent metrics (its AppState), sent before a metrics read so what was just served shows up. */
+  metrics?: MetricsBuffer;
+  /** The serving app's unsent shadow results (its AppState), sent before a shadow report or gate reads them. */
+  shadow?: ShadowBuffer;
+}
+
+/** The admin API. createApp passes every option; without `metrics`/`shadow` (an admin API alone) nothing unsent is flushed. */
+export function adminApp(prefix: string, options: AdminOptions = {}): Hono<{ Bindings: Env }> {
   const admin = new Hono<{ Bindings: Env }>();
 
   admin.onError((err, c) => {
@@ -38,19 +50,24 @@ export function adminApp(prefix: string, options: { source?: ConfigSource; facts
 
   admin.get("/health", (c) => c.json({ ok: true }));
   admin.get("/openapi.json", (c) => c.json(openApiDocument(prefix)));
+  // The dashboard's page, assets and sign-in (src/dashboard/): no token needed to load a page that holds no data.
+  dashboardRoutes(admin, prefix);
 
   admin.use("*", async function requireAdminToken(c, next) {
     const token = c.env.ADMIN_TOKEN;
     if (!token) throw new AdminError(503, NO_TOKEN_MESSAGE);
     const given = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim() ?? "";
-    if (!constantTimeEqual(given, token)) {
+    // The bearer token, or the dashboard's session cookie (with its header: dashboard/index.ts).
+    if (!(given ? constantTimeEqual(given, token) : await hasDashboardSession(c.req.raw, token))) {
       c.header("www-authenticate", 'Bearer realm="portico-admin"');
       throw new AdminError(401, "Unauthorized: send Authorization: Bearer <ADMIN_TOKEN>");
     }
     await next();
   });
 
-  deploymentRoutes(admin, options.metrics);
+  deploymentRoutes(admin, options.shadow);
+  metricsRoutes(admin, options.facts, options.metrics);
+  shadowRoutes(admin, options.shadow);
   keyRoutes(admin);
   usageRoutes(admin);
   serverRoutes(admin, options.facts);

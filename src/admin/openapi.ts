@@ -1,4 +1,5 @@
 /** The admin API's own OpenAPI 3.1 document, served at `<prefix>/openapi.json`. */
+import { OBSERVABILITY_PATHS } from "./openapi-observability.ts";
 
 const json = (schema: Record<string, unknown>) => ({ content: { "application/json": { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -13,6 +14,11 @@ const apiParam = { name: "api", in: "path", required: true, schema: { type: "str
 const keyParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{20}$" } };
 const stageParam = { name: "stage", in: "path", required: true, schema: { type: "string" } };
 const planParam = { name: "plan", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$" } };
+/** `--require-clean-shadow`: 409 unless the canary's version has a clean shadow report on the stage. */
+const SHADOW_GATE = {
+  requireCleanShadow: { type: "boolean", description: "Refuse (409) unless the version has a clean shadow report on this stage." },
+  minShadowRequests: { type: "integer", minimum: 1, default: 1, description: "Evaluated requests a clean report needs." },
+};
 const connectionParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9_-]{16}$" } };
 const groupParam = { name: "group", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$" } };
 const ok = (description: string, schema: Record<string, unknown>) => ({ "200": { description, ...json(schema) }, ...errorResponses });
@@ -62,7 +68,8 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
             type: "object",
             properties: {
               defaultApi: { type: "string" },
-              embedded: { type: "object", properties: { api: { type: "string" }, version: { type: "string" }, stages: { type: "array", items: { type: "string" } }, domains: { type: "array" } } },
+              embedded: ref("EmbeddedFacts"),
+              others: { type: "array", items: ref("EmbeddedFacts") },
               dev: { oneOf: [{ type: "null" }, { type: "object", properties: { file: { type: "string" }, published: { oneOf: [{ const: "all" }, { type: "array", items: { type: "string" } }] } } }] },
             },
           }),
@@ -100,7 +107,12 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
         delete: { summary: "Remove the canary (all traffic to stable)", parameters: [apiParam, stageParam], responses: ok("The stage.", ref("Stage")) },
       },
       "/apis/{api}/stages/{stage}/canary/promote": {
-        post: { summary: "Make the canary the stable version", parameters: [apiParam, stageParam], responses: ok("The stage.", ref("Stage")) },
+        post: {
+          summary: "Make the canary the stable version",
+          parameters: [apiParam, stageParam],
+          requestBody: json({ type: "object", properties: SHADOW_GATE }),
+          responses: ok("The stage.", ref("Stage")),
+        },
       },
       "/apis/{api}/stages/{stage}/canary/auto": {
         post: {
@@ -114,6 +126,7 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
               maxErrorRateIncrease: { type: "number", default: 1, description: "Percentage points of 5xx rate above stable." },
               maxP95Ratio: { type: "number", default: 1.2 },
               minRequests: { type: "integer", default: 100 },
+              ...SHADOW_GATE,
             },
           }),
           responses: ok("The stage.", ref("Stage")),
@@ -126,13 +139,7 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
           responses: ok("The new generation.", { type: "object", properties: { stage: { type: "string" }, cacheGeneration: { type: "integer" } } }),
         },
       },
-      "/apis/{api}/stages/{stage}/metrics": {
-        get: {
-          summary: "Per-version metrics over recent minutes: count, 4xx, 5xx, latency and integration latency percentiles",
-          parameters: [apiParam, stageParam, { name: "minutes", in: "query", schema: { type: "integer", default: 15 } }],
-          responses: ok("Metrics by version.", { type: "object" }),
-        },
-      },
+      ...OBSERVABILITY_PATHS,
       "/keys": {
         get: { summary: "API keys (hashes only; values are never stored)", responses: ok("Keys.", { type: "object", properties: { keys: { type: "array", items: ref("ApiKey") } } }) },
         post: {
@@ -229,6 +236,16 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
       schemas: {
         Error: { type: "object", required: ["message"], properties: { message: { type: "string" }, errors: { type: "array", items: ref("FieldError") } } },
         FieldError: { type: "object", properties: { path: { type: "string", examples: ['definition.routes["GET /pets"].integration.uri'] }, message: { type: "string" } } },
+        EmbeddedFacts: {
+          type: "object",
+          properties: {
+            api: { type: "string" },
+            flavor: { enum: ["rest", "http", "websocket"] },
+            version: { type: "string" },
+            stages: { type: "array", items: { type: "string" } },
+            domains: { type: "array", items: { type: "object", properties: { host: { type: "string" }, basePath: { type: "string" }, stage: { type: "string" } } } },
+          },
+        },
         Stage: {
           type: "object",
           properties: {
@@ -247,6 +264,7 @@ export function openApiDocument(prefix: string): Record<string, unknown> {
             stageVariableOverrides: { type: "object", additionalProperties: { type: "string" } },
             useStageCache: { type: "boolean" },
             sticky: { type: "object", properties: { kind: { enum: ["none", "apiKey", "sub", "header", "cookie", "ip"] }, name: { type: "string" } } },
+            ...SHADOW_GATE,
             auto: {
               description: "Set by canary/auto: the automated analysis running on this canary (read-only here).",
               oneOf: [{ type: "null" }, { type: "object" }],

@@ -16,6 +16,12 @@ export interface RouteRequirement {
 export interface Authorizer {
   readonly type: Identity["type"];
   authorize(ctx: RequestContext, requirement: RouteRequirement): Promise<Identity>;
+  /**
+   * The verdict without side effects, for shadow evaluation: only authorizers whose `authorize` has some (a custom
+   * authorizer calls someone else's code) define it, answering from what they already know — undefined when they
+   * would have to ask. Authorizers without it decide locally and are run as they are.
+   */
+  peek?(ctx: RequestContext, requirement: RouteRequirement): Promise<Identity | undefined>;
 }
 
 /** Reads one identity source (`$request.header.X`, `$request.querystring.X`, `$request.cookie.X`, `$stageVariables.X`, `$context.X`). */

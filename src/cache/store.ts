@@ -5,11 +5,17 @@
  * Writes are coalesced: an app writes a key to KV at most once a second (KV's own limit per key), never once per
  * request. A slow or failing tier is a miss, never an error.
  */
-import type { Env } from "../env.ts";
 import { awaitShared } from "../util/await-shared.ts";
 import { decodeEntry, decodePlain, encodeEntry, encryptionKey, type CacheEntry } from "./entry.ts";
 import { hashKeyText } from "./key.ts";
 import { fresh, type Held, MemoryTier } from "./memory.ts";
+
+/** What the cache tiers need of the environment (a narrow type: WebSocket hubs hold an AppState too, docs/architecture.md#layers). */
+export interface CacheEnv {
+  CACHE: KVNamespace;
+  /** The memory tier's hold time, in ms (memoryMillis). */
+  CACHE_MEMORY_MS?: string;
+}
 
 export const KV_WAIT_MS = 300;
 /** A write that does not finish in this long is abandoned (it never holds a request's background work open). */
@@ -33,7 +39,7 @@ export const MEMORY_MAX_BYTES = 16 * 1024 * 1024;
 export const MEMORY_MAX_ENTRY_BYTES = 256 * 1024;
 
 /** The memory tier's hold time from the Worker's vars: a number of ms, 0 to turn it off; anything else is the default. */
-export function memoryMillis(env: Env): number {
+export function memoryMillis(env: CacheEnv): number {
   const raw = env.CACHE_MEMORY_MS;
   if (raw === undefined || raw === "") return MEMORY_MS_DEFAULT;
   const ms = Number(raw);
@@ -195,7 +201,7 @@ export class CacheTiers {
    * Asks the tiers behind memory (call `recall` first): this location's Cache API, then KV, each within a bounded
    * wait. A hit is copied into memory (and a KV hit into the location).
    */
-  async lookup(env: Env, id: EntryKey, crypto: CryptoKey | null, exec: ExecutionContext, memoryMs: number): Promise<LookupResult | undefined> {
+  async lookup(env: CacheEnv, id: EntryKey, crypto: CryptoKey | null, exec: ExecutionContext, memoryMs: number): Promise<LookupResult | undefined> {
     const now = Date.now();
     const here = location();
     const key = id.kv;
@@ -227,7 +233,7 @@ export class CacheTiers {
    * flood of refreshes still writes once a second. Each tier gets a bounded wait. The memory tier takes every
    * entry at once, coalesced or not.
    */
-  async store(env: Env, id: EntryKey, entry: CacheEntry, crypto: CryptoKey | null, memoryMs: number, force = false): Promise<boolean> {
+  async store(env: CacheEnv, id: EntryKey, entry: CacheEntry, crypto: CryptoKey | null, memoryMs: number, force = false): Promise<boolean> {
     const now = Date.now();
     // With the tier off this drops what memory held for the key (an app's requests share one tier).
     this.#memory.set(id.text, entry, crypto, now, memoryMs);

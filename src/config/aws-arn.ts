@@ -4,7 +4,7 @@
  * definition compiles, and each HTTP API integration subtype's parameters by Amazon's names (the integration subtype
  * reference), with the ones it requires.
  */
-import type { AwsSubtype } from "./types.ts";
+import type { AwsSubtype } from "./integration-types.ts";
 
 export interface ParsedAwsUri {
   partition: "aws" | "aws-cn" | "aws-us-gov";

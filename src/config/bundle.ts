@@ -6,19 +6,8 @@
  * Later features add fields here the same way they add sections to the definition. Bump BUNDLE_FORMAT only
  * when an existing field changes meaning.
  */
-import type {
-  AwsSubtype,
-  ContentHandling,
-  Flavor,
-  PassthroughBehavior,
-  GatewayResponseType,
-  HttpMethod,
-  JsonSchema,
-  PayloadFormat,
-  ResponseTransferMode,
-  RouteMethod,
-  RoutingMode,
-} from "./types.ts";
+import type { BundleIntegration } from "./bundle-integrations.ts";
+import type { Flavor, GatewayResponseType, HttpMethod, JsonSchema, RouteMethod, RoutingMode } from "./types.ts";
 
 export type { RoutingMode } from "./types.ts";
 
@@ -134,6 +123,14 @@ export interface BundleStage {
   variables: Record<string, string>;
   throttle: BundleThrottle | null;
   cache: BundleStageCache | null;
+  /** The access log's format (a preset already expanded), or null for none. */
+  accessLog: { format: string } | null;
+  tracing: BundleTracing;
+}
+
+export interface BundleTracing {
+  enabled: boolean;
+  serverTiming: boolean;
 }
 
 export interface BundleDomain {
@@ -272,207 +269,6 @@ export interface BundleValidate {
   headers: string[];
   path: string[];
   query: string[];
-}
-
-/** One integration response. Lists keep the definition's order (a canonical bundle sorts object keys). */
-export interface BundleIntegrationResponse {
-  /** The selection pattern (matched against the whole string); null for `default`. */
-  pattern: string | null;
-  statusCode: number;
-  /** [content type (lower-cased), template] in definition order: the first is the fallback. */
-  responseTemplates: [string, string][];
-  /** [method.response.header.<name>, source]. */
-  responseParameters: [string, string][];
-  contentHandling: ContentHandling | null;
-}
-
-/**
- * The mapping of an integration (Amazon's non-proxy model). On `http_proxy` and proxy `service` integrations only
- * the parameters apply (templates and responses are not theirs).
- */
-export interface BundleMapping {
-  requestTemplates: [string, string][];
-  passthroughBehavior: PassthroughBehavior;
-  contentHandling: ContentHandling | null;
-  /** [target, source] in definition order: REST (`integration.request.header.x`) or HTTP-flavour (`overwrite:header.x`) syntax. */
-  requestParameters: [string, string][];
-  /** null: none configured, the backend's answer passes through. */
-  responses: BundleIntegrationResponse[] | null;
-  /** HTTP flavour http_proxy: [status code, [key, value][]]. */
-  responseParametersByStatus: [string, [string, string][]][];
-}
-
-/**
- * Response streaming (Amazon's responseTransferMode). Written only for a route that streams: absent means BUFFERED,
- * so a definition that does not stream compiles to the bundle (and the version id) it did before streaming existed.
- */
-export interface BundleStreaming {
-  responseTransferMode?: Extract<ResponseTransferMode, "STREAM">;
-  /** STREAM: the longest pause between two chunks before the response is cut off. */
-  streamIdleTimeoutMs?: number;
-}
-
-export interface BundleHttpIntegration extends BundleStreaming {
-  type: "http_proxy" | "http";
-  uri: string;
-  /** null: the client's method. */
-  method: HttpMethod | null;
-  timeoutMs: number;
-  headers: Record<string, string>;
-  /** A service binding to send through instead of the public network (Amazon's private integration). */
-  service: string | null;
-  /**
-   * `connectionType: VPC_LINK` (through `service`): on HTTP APIs the stage is prepended to the path, as Amazon does.
-   * Absent for other connections, so their bundles (and ids) are what they were before private integrations.
-   */
-  vpcLink?: true;
-  /** null when nothing is mapped. */
-  mapping: BundleMapping | null;
-}
-
-export interface BundleMockIntegration {
-  type: "mock";
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  mapping: BundleMapping | null;
-}
-
-export interface BundleServiceIntegration extends BundleStreaming {
-  type: "service";
-  service: string;
-  payloadFormat: PayloadFormat;
-  /** Raw format only: the path template sent to the service; null sends the route's own path. */
-  path: string | null;
-  timeoutMs: number;
-  mapping: BundleMapping | null;
-}
-
-/** An AWS service action: the parsed ARN (REST) or a subtype (HTTP flavour), signed with the named secrets. */
-export interface BundleAwsIntegration {
-  type: "aws";
-  /** The ARN as written; null for a subtype. */
-  uri: string | null;
-  /** The service: the signing name and the endpoint's first label (`s3`, `sqs`, `states` …). */
-  service: string;
-  /** The region; a subtype's `Region` parameter overrides it per request. */
-  region: string;
-  /** The ARN's subdomain (`bucket` in `bucket.s3`), or null. */
-  subdomain: string | null;
-  /** The ARN's form; null for a subtype. */
-  form: "action" | "path" | null;
-  /** The Action name, or the path template (`{param}`, `${stageVariables.x}`). */
-  target: string;
-  httpMethod: HttpMethod;
-  subtype: AwsSubtype | null;
-  /** A subtype's parameters: [name, HTTP-flavour value] in definition order. */
-  subtypeParameters: [string, string][];
-  /** Names of Worker secrets, never their values. */
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string | null };
-  /** Replaces the computed endpoint (an emulator, a test server); may use stage variables. */
-  endpoint: string | null;
-  timeoutMs: number;
-  mapping: BundleMapping | null;
-}
-
-export interface BundleQueueIntegration {
-  type: "queue";
-  /** The Queues producer binding. */
-  queue: string;
-  batch: boolean;
-  /** null: chosen by the request's Content-Type. */
-  contentType: "json" | "text" | "bytes" | null;
-  delaySeconds: number;
-  envelope: boolean;
-  mapping: BundleMapping | null;
-}
-
-export interface BundleR2Integration {
-  type: "r2";
-  /** The R2 bucket binding. */
-  bucket: string;
-  action: "object" | "list";
-  /** The key template (object); null for a listing. */
-  key: string | null;
-  /** The listing's prefix template. */
-  prefix: string;
-  /** Objects stream both ways: nothing is mapped. */
-  mapping: null;
-}
-
-export interface BundleWorkflowIntegration {
-  type: "workflow";
-  /** The Workflows binding. */
-  workflow: string;
-  action: "create" | "status";
-  instanceId: string | null;
-  mapping: BundleMapping | null;
-}
-
-export type BundleIntegration =
-  | BundleHttpIntegration
-  | BundleMockIntegration
-  | BundleServiceIntegration
-  | BundleAwsIntegration
-  | BundleQueueIntegration
-  | BundleR2Integration
-  | BundleWorkflowIntegration;
-
-
-/**
- * A stored bundle as this version of Portico reads it. Bundles are immutable and outlive releases: fields added
- * since a bundle was written are filled with the defaults that mean "not used", so an older bundle keeps serving
- * exactly as it did. (Its id still hashes its stored text; this only shapes the parsed copy.)
- */
-export function upgradeBundle(stored: Bundle): Bundle {
-  const b = stored as Partial<Bundle> & Pick<Bundle, "routes" | "stages" | "settings">;
-  return {
-    ...(b as Bundle),
-    settings: {
-      versionHeader: "x-portico-version",
-      apiKeySource: "HEADER",
-      rateLimitHeaders: "draft",
-      cacheStatusHeader: "X-Cache",
-      // Request hygiene, not behaviour anyone relies on: older bundles get today's bounds.
-      jsonLimits: JSON_LIMIT_DEFAULTS,
-      ...(b.settings as Partial<BundleSettings>),
-    } as BundleSettings,
-    stages: Object.fromEntries(
-      Object.entries(b.stages).map(([name, s]) => [name, { throttle: null, cache: null, ...(s as Partial<BundleStage>) } as BundleStage]),
-    ),
-    authorizers: Object.fromEntries(Object.entries(b.authorizers ?? {}).map(([name, a]) => [name, upgradeAuthorizer(a)])),
-    resourcePolicy: b.resourcePolicy ?? null,
-    usagePlans: b.usagePlans ?? {},
-    routes: b.routes.map((r) => {
-      const route = {
-        authorizer: null,
-        apiKeyRequired: false,
-        resourcePolicy: null,
-        throttle: null,
-        cache: null,
-        forwardInternalHeaders: [],
-        ...(r as Partial<BundleRoute>),
-      } as BundleRoute;
-      // Bundles written before mapping existed map nothing.
-      return { ...route, integration: { ...route.integration, mapping: (route.integration as Partial<BundleIntegration>).mapping ?? null } as BundleIntegration };
-    }),
-  };
-}
-
-/**
- * Authorizers written before a field existed keep their meaning: a JWT authorizer with no audience accepted any
- * (now the explicit waiver), tokens had no lifetime bound, and SigV4 forwarded every header. Republishing the
- * definition applies today's rules (docs/deployments.md).
- */
-function upgradeAuthorizer(stored: BundleAuthorizer): BundleAuthorizer {
-  if (stored.type === "jwt") {
-    const a = stored as Partial<BundleJwtAuthorizer> & Pick<BundleJwtAuthorizer, "audience">;
-    return { ...stored, allowAnyAudience: a.allowAnyAudience ?? a.audience.length === 0, maxTokenLifetimeSeconds: a.maxTokenLifetimeSeconds ?? null };
-  }
-  if (stored.type === "sigv4") return { ...stored, forwardUnsignedHeaders: (stored as Partial<BundleSigV4Authorizer>).forwardUnsignedHeaders ?? true };
-  // Custom authorizers written before resultCacheScope cache per route: the safe reading of a simple reply.
-  if (stored.type === "custom") return { resultCacheScope: "route", contextToHeaders: {}, ...(stored as Partial<BundleCustomAuthorizer>) } as BundleAuthorizer;
-  return stored;
 }
 
 /** Defaults of `settings.jsonLimits`. */

@@ -7,18 +7,17 @@
 import { checkOutboundTemplate } from "../security/outbound.ts";
 import { parseHttpValue } from "../templates/expressions.ts";
 import { parseAwsUri, REGION, SUBTYPES } from "./aws-arn.ts";
-import type { BundleAwsIntegration, BundleIntegration, BundleStreaming } from "./bundle.ts";
+import type { BundleAwsIntegration, BundleIntegration, BundleStreaming } from "./bundle-integrations.ts";
 import { didYouMean, type FieldError, isObject } from "./field-errors.ts";
 import { buildMapping } from "./compile-mapping.ts";
+import type { RouteDefinition, RouteMethod } from "./types.ts";
 import type {
   AwsIntegrationDefinition,
   IntegrationDefinition,
   QueueIntegrationDefinition,
   R2IntegrationDefinition,
-  RouteDefinition,
-  RouteMethod,
   WorkflowIntegrationDefinition,
-} from "./types.ts";
+} from "./integration-types.ts";
 
 type Path = (string | number)[];
 
@@ -36,11 +35,11 @@ export interface KindContext {
   at: (...rest: Path) => Path;
   errors: FieldError[];
   localDev: boolean;
-  /** Checks `{param}` and `${stageVariables.x}` in a template (compile.ts's rules). */
+  /** Checks `{param}` and `${stageVariables.x}` in a template (compile-rules.ts's rules). */
   checkTemplate: (text: unknown, path: Path) => void;
 }
 
-/** The checks for the kinds and fields this file owns; the rest of an integration is checked by compile.ts. */
+/** The checks for the kinds and fields this file owns; the rest of an integration is checked by compile-rules.ts. */
 export function checkIntegrationKind(route: RouteDefinition, integration: IntegrationDefinition, c: KindContext): void {
   checkPrivate(integration, c);
   checkStreaming(route, integration, c);

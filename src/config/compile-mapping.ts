@@ -6,9 +6,10 @@
 import { linearJavaPattern } from "../security/linear-regex.ts";
 import { compileTemplate } from "../templates/index.ts";
 import { parseHttpKey, parseHttpValue, parseResponseTarget, parseRestSource, parseRestTarget } from "../templates/expressions.ts";
-import type { BundleIntegrationResponse, BundleMapping } from "./bundle.ts";
+import type { BundleIntegrationResponse, BundleMapping } from "./bundle-integrations.ts";
 import { type FieldError, isObject } from "./field-errors.ts";
-import type { Flavor, IntegrationDefinition, IntegrationResponseDefinition, MappingDefinition } from "./types.ts";
+import type { Flavor } from "./types.ts";
+import type { IntegrationDefinition, IntegrationResponseDefinition, MappingDefinition } from "./integration-types.ts";
 
 type Path = (string | number)[];
 

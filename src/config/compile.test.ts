@@ -3,15 +3,8 @@
  * together); `compileDefinition` resolves defaults and gives a content id that depends on content, not order.
  */
 import { describe, expect, it } from "vitest";
-import {
-  checkDefinition,
-  compileDefinition,
-  DEFAULT_ERROR_TYPE_HEADER,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_REQUEST_ID_HEADER,
-  DEFAULT_TIMEOUT_MS,
-  INLINE_MODEL_PREFIX,
-} from "./compile.ts";
+import { checkDefinition, compileDefinition } from "./compile.ts";
+import { DEFAULT_ERROR_TYPE_HEADER, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_ID_HEADER, DEFAULT_TIMEOUT_MS, INLINE_MODEL_PREFIX } from "./compile-bundle.ts";
 import { DefinitionError, formatFieldError, type FieldError } from "./field-errors.ts";
 
 /** A small valid definition; tests copy and change it. */
@@ -209,7 +202,9 @@ describe("compileDefinition", () => {
       "x-amzn-RequestId",
       "x-amzn-ErrorType",
     ]);
-    expect(bundle.stages).toEqual({ prod: { description: null, variables: { backend: "https://pets.example.com" }, throttle: null, cache: null } });
+    expect(bundle.stages).toEqual({
+      prod: { description: null, variables: { backend: "https://pets.example.com" }, throttle: null, cache: null, accessLog: null, tracing: { enabled: true, serverTiming: false } },
+    });
     expect(bundle.domains).toEqual([]);
     expect(bundle.cors).toBeNull();
     expect(bundle.models).toEqual({});

@@ -3,7 +3,8 @@
  * never changed; the API's Registry keeps a copy, read when KV has not caught up yet (KV takes up to 60 s to
  * show a new key everywhere). Whatever is read must hash to its id, or it is refused.
  */
-import { BUNDLE_FORMAT, sha256Hex, upgradeBundle, type Bundle } from "../config/bundle.ts";
+import { BUNDLE_FORMAT, sha256Hex, type Bundle } from "../config/bundle.ts";
+import { upgradeBundle } from "../config/bundle-upgrade.ts";
 import type { Env } from "../env.ts";
 import { readBundleText } from "./registry-client.ts";
 

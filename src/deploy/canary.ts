@@ -69,7 +69,20 @@ function jwtSubject(authorization: string | null): string | undefined {
 export function assignCanary(percent: number, sticky: StickyKey, request: Request, clientIp: string): boolean {
   if (percent <= 0) return false;
   if (percent >= 100) return true;
+  return inCanary(canaryBucket(sticky, request, clientIp), percent);
+}
+
+/** The caller's bucket in 0..9999: its sticky key's, or a random one when it has none. */
+export function canaryBucket(sticky: StickyKey, request: Request, clientIp: string): number {
   const key = stickyValue(sticky, request, clientIp);
-  const bucket = key === undefined ? Math.floor(Math.random() * 10_000) : bucketOf(key);
-  return inCanary(bucket, percent);
+  return key === undefined ? Math.floor(Math.random() * 10_000) : bucketOf(key);
+}
+
+/** Why a request went where it did, for the explain record: `bucket 312 < 1000 (10%, sticky ip)`. */
+export function describeAssignment(a: { reason?: string; bucket?: number; percent?: number; sticky?: StickyKey; hadKey?: boolean }): string {
+  if (a.reason !== undefined || a.bucket === undefined || a.percent === undefined || !a.sticky) return a.reason ?? "no canary";
+  const { bucket, percent, sticky, hadKey } = a;
+  const threshold = Math.round(percent * 100);
+  const how = sticky.kind === "none" ? "random" : hadKey ? `sticky ${sticky.kind}${sticky.name ? `:${sticky.name}` : ""}` : `random: no ${sticky.kind} value`;
+  return `bucket ${bucket} ${bucket < threshold ? "<" : "≥"} ${threshold} (${percent}%, ${how})`;
 }

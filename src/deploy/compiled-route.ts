@@ -13,6 +13,12 @@ import { CONNECTION_HEADERS } from "../wire/headers.ts";
 
 export interface CompiledRoute {
   spec: BundleRoute;
+  /**
+   * What runs as the route's integration, for logs, metrics, Server-Timing and explain: the spec's type, or
+   * `websocket-connect` / `websocket-management` for a WebSocket API's upgrade and `@connections` routes
+   * (compiled-websocket.ts). The integration itself is built by the integrate stage (integrations/index.ts).
+   */
+  integrationType: string;
   /** The integration's mapping (templates, integration responses, parameters); null when it maps nothing. */
   mapping: CompiledMapping | null;
   /** What a client may not send this route's backend or authorizer (security/client-headers.ts). */
@@ -28,6 +34,7 @@ export function compileRoute(bundle: Bundle, spec: BundleRoute): CompiledRoute {
   const mapping = compileMapping(spec.integration, bundle.api.flavor);
   return {
     spec,
+    integrationType: spec.integration.type,
     mapping,
     headerPolicy: headerPolicy([...gatewaySetHeaders(bundle, spec), ...mappedHeaders(mapping)], spec.forwardInternalHeaders),
     policies: [bundle.resourcePolicy, spec.resourcePolicy].flatMap((p) => (p ? [compilePolicy(p)] : [])),

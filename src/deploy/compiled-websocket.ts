@@ -48,7 +48,7 @@ export function compileWebSocket(bundle: Bundle): CompiledWebSocket {
   const upgradeBase = compileRoute(bundle, upgradeSpec);
   // No mapping around the hand-off (the transform stage would map the upgrade and the 101): the $connect
   // integration's own request is mapped where it is called (websocket/invoke.ts).
-  const upgrade: CompiledRoute = { ...upgradeBase, mapping: null };
+  const upgrade: CompiledRoute = { ...upgradeBase, integrationType: "websocket-connect", mapping: null };
   const managementSpec: BundleRoute = {
     ...NO_ROUTE,
     key: "@connections",
@@ -57,6 +57,6 @@ export function compileWebSocket(bundle: Bundle): CompiledWebSocket {
     authorizer: settings.managementAuthorizer ? { name: settings.managementAuthorizer, scopes: [] } : null,
   };
   // Resource policies guard clients; @connections callers are the API's own backends, authenticated by SigV4.
-  const management: CompiledRoute = { ...compileRoute(bundle, managementSpec), policies: [], mapping: null };
+  const management: CompiledRoute = { ...compileRoute(bundle, managementSpec), integrationType: "websocket-management", policies: [], mapping: null };
   return { settings, selection, routes, upgrade, management };
 }

@@ -9,6 +9,7 @@ import type { Flavor } from "../config/types.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
 import { compileRouting, type CompiledRouting } from "../routing/routing-rules.ts";
+import type { ShadowState, StickyKey } from "./types.ts";
 
 /** The bundle (and facts about the version) that serves one request. */
 export interface StageResolution {
@@ -20,6 +21,21 @@ export interface StageResolution {
   cacheNamespace: string;
   /** The stage's cache flush generation: a flush bumps it, so every older entry is out of reach at once. */
   cacheGeneration: number;
+  /** Why this version serves the request (stable or canary), for the explain record. */
+  assignment?: CanaryAssignment;
+  /** The stage's shadow evaluation, when one runs (a candidate version evaluated beside the live one). */
+  shadow?: ShadowState | null;
+}
+
+/** How a request was assigned to a stage's canary or stable version (text only when explained: describeAssignment). */
+export interface CanaryAssignment {
+  /** Set when no split decided: "no canary", "forced …", "canary at 0%". */
+  reason?: string;
+  /** The caller's bucket in 0–9999, when the split decided, with what decided it. */
+  bucket?: number;
+  percent?: number;
+  sticky?: StickyKey;
+  hadKey?: boolean;
 }
 
 /** A custom-domain mapping: host (+ base path) → API and stage. */

@@ -23,10 +23,10 @@ import type { Env } from "../env.ts";
 import { constantTimeEqual } from "../security/constant-time.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { loadBundle } from "./bundle-store.ts";
-import { assignCanary } from "./canary.ts";
+import { bucketOf, inCanary, stickyValue } from "./canary.ts";
 import { CompiledBundle } from "./compiled-bundle.ts";
 import type { CompiledRouting } from "../routing/routing-rules.ts";
-import { ConfigUnavailableError, type CallerFacts, type ConfigSource, type DomainTarget, type EmbeddedConfigSource, type StageResolution } from "./config-source.ts";
+import { ConfigUnavailableError, type CallerFacts, type CanaryAssignment, type ConfigSource, type DomainTarget, type EmbeddedConfigSource, type StageResolution } from "./config-source.ts";
 import { PublishedDomains } from "./domain-table.ts";
 import { awaitShared } from "../util/await-shared.ts";
 import { readDomainTable, readServing, withTimeout } from "./registry-client.ts";
@@ -46,6 +46,8 @@ const MAX_BUNDLES = 32;
 /** Headers a tester uses to force a version; honoured only with the PORTICO_FORCE_SECRET value. */
 export const FORCE_VERSION_HEADER = "x-portico-force-version";
 export const FORCE_SECRET_HEADER = "x-portico-force-secret";
+
+const NO_CANARY: CanaryAssignment & { canary: boolean } = { canary: false, reason: "no canary" };
 
 /** A memo entry: what the isolate knows (nothing yet: value undefined), and when it last looked. */
 interface Memo<T> {
@@ -181,26 +183,35 @@ export class RegistryConfigSource implements ConfigSource {
     const state = Object.hasOwn(serving.stages, stage) ? serving.stages[stage] : undefined;
     // The Registry answered that this stage was never published: the embedded default may serve it.
     if (!state) return this.#embedded.resolveStage(api, stage);
-    const canary = state.canary && this.#wantsCanary(state, caller) ? state.canary : null;
+    const assignment = state.canary ? this.#assign(state, caller) : NO_CANARY;
+    const canary = assignment.canary ? state.canary : null;
     const id = canary ? canary.deploymentId : state.deploymentId;
     const known = this.#bundles.get(id);
-    if (known) return this.#resolution(known, state, stage, canary);
-    return this.#bundle(api, stage, canary ? "canary" : "stable", id).then((bundle) => this.#resolution(bundle, state, stage, canary));
+    if (known) return this.#resolution(known, state, stage, canary, assignment);
+    return this.#bundle(api, stage, canary ? "canary" : "stable", id).then((bundle) => this.#resolution(bundle, state, stage, canary, assignment));
   }
 
-  #resolution(bundle: CompiledBundle, state: StageState, stage: string, canary: StageState["canary"]): StageResolution {
+  #resolution(bundle: CompiledBundle, state: StageState, stage: string, canary: StageState["canary"], assignment: CanaryAssignment): StageResolution {
     const settings = bundle.bundle.stages[stage];
     if (!settings) throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `bundle ${bundle.id} does not define stage ${stage}` });
     const variables = canary ? { ...settings.variables, ...canary.stageVariableOverrides } : settings.variables;
     const cacheNamespace = canary && !canary.useStageCache ? canary.deploymentId : state.deploymentId;
-    return { bundle, variables, isCanary: !!canary, cacheNamespace, cacheGeneration: state.cacheGeneration ?? 0 };
+    return { bundle, variables, isCanary: !!canary, cacheNamespace, cacheGeneration: state.cacheGeneration ?? 0, assignment, shadow: state.shadow ?? null };
   }
 
-  #wantsCanary(state: StageState, caller: CallerFacts): boolean {
+  #assign(state: StageState, caller: CallerFacts): CanaryAssignment & { canary: boolean } {
     const canary = state.canary!;
     const forced = caller.request.headers.get(FORCE_VERSION_HEADER);
-    if (forced && this.#forceAllowed(caller.request)) return forced === "canary" || canary.deploymentId.startsWith(forced);
-    return assignCanary(canary.percent, canary.sticky, caller.request, caller.clientIp);
+    if (forced && this.#forceAllowed(caller.request)) {
+      const toCanary = forced === "canary" || canary.deploymentId.startsWith(forced);
+      return { canary: toCanary, reason: `forced to ${toCanary ? "canary" : "stable"} by ${FORCE_VERSION_HEADER}` };
+    }
+    if (canary.percent <= 0) return { canary: false, reason: "canary at 0%" };
+    if (canary.percent >= 100) return { canary: true, reason: "canary at 100%" };
+    const key = stickyValue(canary.sticky, caller.request, caller.clientIp);
+    const bucket = key === undefined ? Math.floor(Math.random() * 10_000) : bucketOf(key);
+    // Facts, not text: the reason is written only when the request is explained (describeAssignment).
+    return { canary: inCanary(bucket, canary.percent), bucket, percent: canary.percent, sticky: canary.sticky, hadKey: key !== undefined };
   }
 
   #forceAllowed(request: Request): boolean {

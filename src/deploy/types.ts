@@ -49,6 +49,16 @@ export interface StageState {
   canary: CanaryState | null;
   /** Bumped by a cache flush; part of every cache key of the stage. */
   cacheGeneration?: number;
+  /** A candidate version evaluated beside the live one on a sample of requests (absent: none). */
+  shadow?: ShadowState | null;
+}
+
+/** Shadow evaluation of a candidate version on a stage (docs/observability.md#shadow-evaluation). */
+export interface ShadowState {
+  deploymentId: string;
+  /** Share of the stage's requests evaluated, 0.01–100. */
+  percent: number;
+  startedAt: number;
 }
 
 export interface DeploymentRecord {
@@ -68,7 +78,9 @@ export type HistoryAction =
   | "auto-start"
   | "auto-step"
   | "auto-promote"
-  | "auto-rollback";
+  | "auto-rollback"
+  | "shadow-start"
+  | "shadow-stop";
 
 export interface HistoryEntry {
   seq: number;
@@ -121,6 +133,10 @@ export interface MetricsSample {
   failClosed?: number;
   cacheHits?: number;
   cacheMisses?: number;
+  /** Refused by a token bucket or quota (429). */
+  throttled?: number;
+  /** Refused by the gateway for who or what the request is (4xx gateway responses other than throttling). */
+  refused?: number;
   /** WebSocket APIs: connections opened and closed, messages from clients, frames sent to clients. */
   wsConnects?: number;
   wsDisconnects?: number;
@@ -145,6 +161,8 @@ export interface VersionMetrics {
   failClosed?: number;
   cacheHits?: number;
   cacheMisses?: number;
+  throttled?: number;
+  refused?: number;
   /** WebSocket APIs: connections opened and closed, messages from clients, frames sent to clients. */
   wsConnects?: number;
   wsDisconnects?: number;
@@ -156,6 +174,75 @@ export interface VersionMetrics {
   integrationP50: number | null;
   integrationP95: number | null;
   integrationP99: number | null;
+}
+
+/** What shadow evaluation compares, kind by kind (docs/observability.md#shadow-evaluation). */
+export type ShadowKind = "route" | "policy" | "authorization" | "apiKey" | "validation" | "throttle" | "cache" | "integration" | "template" | "outcome";
+
+export interface ShadowDifference {
+  kind: ShadowKind;
+  live: string;
+  candidate: string;
+}
+
+/** A request whose candidate decisions differed, as kept: no header values, no body, query parameter names only. */
+export interface ShadowSample {
+  requestId: string;
+  at: number;
+  method: string;
+  path: string;
+  queryNames: string[];
+  differences: ShadowDifference[];
+}
+
+/** One isolate's shadow results for a stage and candidate since its last flush. */
+export interface ShadowBatch {
+  deploymentId: string;
+  evaluated: number;
+  differing: number;
+  /** Requests not evaluated, or parts left out, by reason ("custom authorizer not cached", "body streamed" …). */
+  skipped: Record<string, number>;
+  kinds: Partial<Record<ShadowKind, number>>;
+  samples: ShadowSample[];
+}
+
+export interface ShadowReport {
+  stage: string;
+  /** The running shadow, or null when stopped (the last report stays until the next start). */
+  shadow: ShadowState | null;
+  /** The candidate the report is about; null before any shadow ran on the stage. */
+  deploymentId: string | null;
+  startedAt: number | null;
+  stoppedAt: number | null;
+  evaluated: number;
+  differing: number;
+  skipped: Record<string, number>;
+  kinds: { kind: ShadowKind; count: number; samples: ShadowSample[] }[];
+  /** Evaluated at least once and no difference. */
+  clean: boolean;
+}
+
+/** One version's counts and percentiles over one step of a time series (the dashboard's charts). */
+export interface SeriesPoint {
+  /** Start of the step, ms since epoch. */
+  t: number;
+  count: number;
+  c4xx: number;
+  c5xx: number;
+  p50: number | null;
+  p99: number | null;
+  integrationP50: number | null;
+  integrationP99: number | null;
+  cacheHits: number;
+  cacheMisses: number;
+  throttled: number;
+  refused: number;
+}
+
+export interface VersionSeries {
+  version: string;
+  role: VersionMetrics["role"];
+  points: SeriesPoint[];
 }
 
 export interface ApiKeyRecord {

@@ -2,7 +2,8 @@
  * Builds the integration for a route from its compiled config: one factory per integration type. The integrate
  * stage and a WebSocket hub ask `integrationFor`, which builds each route's integration once, on its first use.
  */
-import type { Bundle, BundleIntegration } from "../config/bundle.ts";
+import type { Bundle } from "../config/bundle.ts";
+import type { BundleIntegration } from "../config/bundle-integrations.ts";
 import type { CompiledRoute } from "../deploy/compiled-route.ts";
 import { httpIntegration } from "./http/index.ts";
 import { httpProxyIntegration } from "./http-proxy/index.ts";

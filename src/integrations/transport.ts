@@ -5,6 +5,7 @@
  */
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import type { RequestContext } from "../pipeline/context.ts";
+import { propagateTrace } from "../observability/request-trace.ts";
 
 export interface Outbound {
   url: string;
@@ -37,12 +38,16 @@ export function outboundRequest(ctx: RequestContext, out: Omit<Outbound, "header
 
 /**
  * Sends `out` (or a request built by `outboundRequest`) and returns the backend's response once its headers
- * arrive (the body still streaming).
+ * arrive (the body still streaming). `signed`: the request is signed (SigV4) and its headers are final — its
+ * integration set the trace before signing (aws/index.ts), and nothing may change a header after.
  */
-export async function sendToBackend(ctx: RequestContext, out: Outbound | Request, timeoutMs: number, service: string | null): Promise<Response> {
+export async function sendToBackend(ctx: RequestContext, out: Outbound | Request, timeoutMs: number, service: string | null, signed = false): Promise<Response> {
   const target = service ? serviceBinding(ctx, service) : null;
-  const started = performance.now();
   const request = out instanceof Request ? out : outboundRequest(ctx, out);
+  // Every backend request carries the trace, the gateway as its parent (replacing whatever the client sent).
+  if (!signed) propagateTrace(ctx, request.headers);
+  if (ctx.explain) ctx.explain.integration = { type: ctx.route?.integrationType ?? "", target: describe(request.url, service) };
+  const started = performance.now();
   // The timeout covers the wait for the response's headers only: a race, cleared once they arrive, so a body that
   // streams for longer is never cut. It passes no AbortSignal to fetch (in workerd a signal on a subrequest costs
   // more CPU than the rest of the transport): a backend that lost the race is abandoned with the request, since a
@@ -64,6 +69,8 @@ export async function sendToBackend(ctx: RequestContext, out: Outbound | Request
       await res.body?.cancel().catch(() => {});
       throw new GatewayError("DEFAULT_5XX", { status: 502, detail: `${describe(request.url, service)} answered status ${res.status}` });
     }
+    ctx.integrationStatus = res.status;
+    if (ctx.explain?.integration) ctx.explain.integration.status = res.status;
     return res;
   } catch (err) {
     if (err instanceof GatewayError) throw err;
@@ -73,11 +80,12 @@ export async function sendToBackend(ctx: RequestContext, out: Outbound | Request
   } finally {
     clearTimeout(timer);
     ctx.integrationLatencyMs = performance.now() - started;
+    if (ctx.explain?.integration) ctx.explain.integration.latencyMs = ctx.integrationLatencyMs;
   }
 }
 
 /** The backend for logs: origin and path only, since query strings can carry credentials. */
-function describe(url: string, service: string | null): string {
+export function describe(url: string, service: string | null): string {
   const { origin, pathname } = new URL(url);
   return service ? `service ${service} (${pathname})` : origin + pathname;
 }

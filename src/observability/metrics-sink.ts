@@ -1,57 +1,41 @@
 /**
- * Where batched metrics go, and where they are read back: the seam the observability work (Workers Analytics
- * Engine) plugs into. Today the sink is the MetricsStore Durable Object, sharded per API (`metrics:<api>:<n>`, n <
- * METRICS_SHARDS): each flush goes to a shard picked at random, so the isolates' flushes spread evenly and no
- * object — least of all the API's Registry — takes a call per isolate per interval. Totals are read from every shard
- * and merged; a shard that cannot be read fails the read (canary analysis then waits rather than judge on part of
- * the traffic).
+ * Where a request's metrics go: the seam between the pipeline and the
+ * metrics backends. One record per request (record.ts) goes to every sink in RECORD_SINKS:
+ *
+ * - **Analytics Engine** (`ANALYTICS` bound): one data point per request (analytics-engine.ts), no Durable Object.
+ * - **The batched store** (metrics.ts): the app's samples (its AppState's MetricsBuffer), flushed every
+ *   METRICS_FLUSH_MS to the API's MetricsStore shards (metrics-store-client.ts, which also reads them back). It is the
+ *   local store — what the admin API, the dashboard and the automated canary read when Analytics Engine is not the
+ *   source — so it keeps running unless Analytics Engine is both written and readable (the SQL API's account and
+ *   token set: metrics-reader.ts), when it would only duplicate the data points. WebSocket hubs' connection and
+ *   message counts are not requests: they always go to the batched store (metrics.ts `recordWebSocket`).
+ *
+ * A sink is a function of the record: adding one (Logpush, a queue) is one more entry in RECORD_SINKS, not a change to
+ * the pipeline.
  */
-import { METRICS_CONTRACT, type MetricsStore } from "../../durable-objects/metrics-store/index.ts";
-import { mergeByVersion } from "../../durable-objects/registry/metrics-store.ts";
-import { valueOf } from "../../durable-objects/contract.ts";
-import type { MetricsSample } from "../deploy/types.ts";
+import type { Env } from "../env.ts";
+import { writeDataPoint } from "./analytics-engine.ts";
+import { recordResponse, type MetricsBuffer } from "./metrics.ts";
+import { analyticsReadable } from "./metrics-reader.ts";
+import type { RequestRecord } from "./record.ts";
 
-/** What reaching the MetricsStore needs of the environment (the Worker's, a hub's, the Registry's). */
-export interface MetricsStoreEnv {
-  METRICS_STORE: DurableObjectNamespace<MetricsStore>;
-  /** How many shards each API's metrics are spread over (default 16). */
-  METRICS_SHARDS?: string;
-}
+/**
+ * Takes one request's record (synchronously: any I/O goes through `waitUntil`). `metrics` is the serving app's
+ * buffer (its AppState): a sink that batches keeps its batch there, never in the module.
+ */
+export type RecordSink = (record: RequestRecord, env: Env, exec: ExecutionContext, metrics: MetricsBuffer) => void;
 
-export const DEFAULT_METRICS_SHARDS = 16;
-export const MAX_METRICS_SHARDS = 256;
+const analyticsSink: RecordSink = (record, env) => {
+  if (env.ANALYTICS) writeDataPoint(env.ANALYTICS, record);
+};
 
-/** Receives an isolate's batch for one API. */
-export interface MetricsSink {
-  write(api: string, samples: MetricsSample[]): Promise<void>;
-}
+const batchedSink: RecordSink = (record, env, exec, metrics) => {
+  if (!(env.ANALYTICS && analyticsReadable(env))) recordResponse(env, exec, record, metrics);
+};
 
-/** METRICS_SHARDS, within 1–256 (default 16). Raising it is safe; lowering it hides the dropped shards' last 24 hours. */
-export function metricsShards(env: Pick<MetricsStoreEnv, "METRICS_SHARDS">): number {
-  const n = Number(env.METRICS_SHARDS);
-  return Number.isInteger(n) && n >= 1 && n <= MAX_METRICS_SHARDS ? n : DEFAULT_METRICS_SHARDS;
-}
+export const RECORD_SINKS: readonly RecordSink[] = [analyticsSink, batchedSink];
 
-export const metricsStoreName = (api: string, shard: number) => `metrics:${api}:${shard}`;
-
-const shardStub = (env: MetricsStoreEnv, api: string, shard: number) => env.METRICS_STORE.get(env.METRICS_STORE.idFromName(metricsStoreName(api, shard)));
-
-/** The MetricsStore sink: one call per API per flush, to a random shard. */
-export function metricsStoreSink(env: MetricsStoreEnv): MetricsSink {
-  return {
-    async write(api, samples) {
-      const shard = Math.floor(Math.random() * metricsShards(env));
-      valueOf(await shardStub(env, api, shard).record({ v: METRICS_CONTRACT, samples }), METRICS_CONTRACT, `MetricsStore ${metricsStoreName(api, shard)}`);
-    },
-  };
-}
-
-/** Per version, every shard's totals for a stage since `since`, merged. Throws when a shard cannot be read. */
-export async function readStageTotals(env: MetricsStoreEnv, api: string, stage: string, since: number): Promise<MetricsSample[]> {
-  const shards = await Promise.all(
-    Array.from({ length: metricsShards(env) }, async (_, shard) =>
-      valueOf<MetricsSample[]>(await shardStub(env, api, shard).totals({ v: METRICS_CONTRACT, stage, since }), METRICS_CONTRACT, `MetricsStore ${metricsStoreName(api, shard)}`),
-    ),
-  );
-  return mergeByVersion(shards.flat());
+/** Hands one request's record to every sink, with the serving app's metrics buffer. */
+export function recordRequest(record: RequestRecord, env: Env, exec: ExecutionContext, metrics: MetricsBuffer, sinks: readonly RecordSink[] = RECORD_SINKS): void {
+  for (const sink of sinks) sink(record, env, exec, metrics);
 }

@@ -1,13 +1,13 @@
 /**
- * Per-version metrics from the data plane, batched per app (its AppState; a hub's own): each response adds to an in-memory sample per
- * (API, stage, version, slot), and the batch goes to a sink (metrics-sink.ts: the API's MetricsStore shards, never
- * its Registry) in one RPC per API at most every METRICS_FLUSH_MS (default 5 s) through `waitUntil` — never a
- * Durable Object write per request.
+ * Per-version metrics from the data plane, batched per app (its AppState; a hub's own): each response adds to an
+ * in-memory sample per (API, stage, version, slot), and the batch goes to a sink (metrics-store-client.ts: the API's
+ * MetricsStore shards, never its Registry) in one RPC per API at most every METRICS_FLUSH_MS (default 5 s) through
+ * `waitUntil` — never a Durable Object write per request.
  */
 import { withTimeout } from "../deploy/registry-client.ts";
 import { METRICS_SLOT_MS, type MetricsSample } from "../deploy/types.ts";
 import { emptyHistogram, mergeInto, observe } from "./histogram.ts";
-import { metricsStoreSink, type MetricsSink, type MetricsStoreEnv } from "./metrics-sink.ts";
+import { metricsStoreSink, type MetricsSink, type MetricsStoreEnv } from "./metrics-store-client.ts";
 
 /** What recording and flushing metrics needs of the environment. */
 export interface MetricsEnv extends MetricsStoreEnv {
@@ -32,6 +32,10 @@ export interface Observation {
   /** Refusals because a dependency could not be trusted (stale JWKS keys). */
   failClosed?: number;
   cache?: "HIT" | "MISS" | "BYPASS";
+  /** Refused by a token bucket or a quota (429). */
+  throttled?: boolean;
+  /** Refused by the gateway for who or what the request is (4xx gateway responses other than throttling). */
+  refused?: boolean;
 }
 
 /** WebSocket counts from a hub (connections and messages are not HTTP responses: no status, no latency). */
@@ -80,6 +84,8 @@ export class MetricsBuffer {
     if (o.failClosed) sample.failClosed = (sample.failClosed ?? 0) + o.failClosed;
     if (o.cache === "HIT") sample.cacheHits = (sample.cacheHits ?? 0) + 1;
     else if (o.cache === "MISS") sample.cacheMisses = (sample.cacheMisses ?? 0) + 1;
+    if (o.throttled) sample.throttled = (sample.throttled ?? 0) + 1;
+    if (o.refused) sample.refused = (sample.refused ?? 0) + 1;
     if (o.status >= 500) sample.c5xx++;
     else if (o.status >= 400) sample.c4xx++;
     observe(sample.latency, o.latencyMs);
@@ -110,6 +116,8 @@ export class MetricsBuffer {
       if (s.failClosed) sample.failClosed = (sample.failClosed ?? 0) + s.failClosed;
       if (s.cacheHits) sample.cacheHits = (sample.cacheHits ?? 0) + s.cacheHits;
       if (s.cacheMisses) sample.cacheMisses = (sample.cacheMisses ?? 0) + s.cacheMisses;
+      if (s.throttled) sample.throttled = (sample.throttled ?? 0) + s.throttled;
+      if (s.refused) sample.refused = (sample.refused ?? 0) + s.refused;
       if (s.wsConnects) sample.wsConnects = (sample.wsConnects ?? 0) + s.wsConnects;
       if (s.wsDisconnects) sample.wsDisconnects = (sample.wsDisconnects ?? 0) + s.wsDisconnects;
       if (s.wsMessages) sample.wsMessages = (sample.wsMessages ?? 0) + s.wsMessages;

@@ -10,6 +10,7 @@ import type { JwksMemo } from "../authorizers/jwt/jwks.ts";
 import type { SigningKeyMemo } from "../authorizers/sigv4/verify.ts";
 import { CacheTiers } from "../cache/store.ts";
 import { MetricsBuffer } from "../observability/metrics.ts";
+import { ShadowState } from "../observability/shadow/state.ts";
 
 export class AppState {
   /** Remote JWKS by URL, with their unknown `kid`s (authorizers/jwt/jwks.ts). */
@@ -22,4 +23,6 @@ export class AppState {
   readonly cache = new CacheTiers();
   /** Per-version metrics not yet flushed to the API's MetricsStore (observability/metrics.ts). */
   readonly metrics = new MetricsBuffer();
+  /** Shadow evaluation: unsent results, evaluations running, compiled candidates (observability/shadow/state.ts). */
+  readonly shadow = new ShadowState();
 }

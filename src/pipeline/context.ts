@@ -6,6 +6,9 @@ import type { Identity } from "../wire/identity.ts";
 import type { AppState } from "./app-state.ts";
 import type { CompiledBundle } from "../deploy/compiled-bundle.ts";
 import type { CompiledRoute } from "../deploy/compiled-route.ts";
+import type { DecisionRecord } from "../observability/explain.ts";
+import type { StageTimings } from "../observability/server-timing.ts";
+import type { TraceContext } from "../observability/trace.ts";
 import type { IntegrationRequest } from "./integration-request.ts";
 import { readAtMost } from "../util/read-bounded.ts";
 import { GatewayError } from "./gateway-responses.ts";
@@ -77,18 +80,61 @@ export class RequestContext<E extends RequestEnv = RequestEnv> {
   /** Milliseconds spent waiting for the integration's response headers. */
   integrationLatencyMs: number | undefined;
 
+  // Observability (docs/observability.md): facts the access log, the metrics record, Server-Timing and the
+  // explain record read on the way out. Plain fields, mostly left undefined: filling them costs nothing measurable.
+  /** The trace, once something needed it (observability/request-trace.ts); null when the stage does not trace. */
+  trace: TraceContext | null | undefined;
+  /** Per-stage timings, when this request gets Server-Timing (stage setting or debug token). */
+  timings: StageTimings | undefined;
+  /** The decision record, when this request is explained (debug token) or shadow-evaluated. */
+  explain: DecisionRecord | undefined;
+  /** The gateway error that ended the request, if one did (respond sets it). */
+  error: GatewayError | undefined;
+  /** The backend's status as it answered (before integration responses map it). */
+  integrationStatus: number | undefined;
+  /** Milliseconds the authorizer took, when one ran. */
+  authorizerLatencyMs: number | undefined;
+  /** Token buckets (and the quota) this request was checked against. */
+  throttleChecks = 0;
+  /** The candidate version this request is shadow-evaluated against (a sampled request of a stage with a shadow). */
+  shadowCandidate: string | undefined;
+  /** The custom domain's base path the request matched (`""` for a whole-host mapping); undefined off custom domains. */
+  basePathMatched: string | undefined;
+
   #body: Promise<Uint8Array | null> | undefined;
+  /** A shadow copy's body, when the request it copies streamed its own (shadowCopy): readBody refuses. */
+  #bodyGone = false;
   #bodyOverLimit = false;
   /** Made only when a body streams through with its limit enforced on the way (most requests never need one). */
   #bodyLimit: AbortController | undefined;
 
-  constructor(request: Request, env: E, exec: ExecutionContext, state: AppState) {
+  constructor(request: Request, env: E, exec: ExecutionContext, state: AppState, url?: URL) {
     this.request = request;
     this.env = env;
     this.exec = exec;
     this.state = state;
-    this.url = new URL(request.url);
+    this.url = url ?? new URL(request.url);
     this.clientIp = request.headers.get("cf-connecting-ip") ?? "";
+  }
+
+  /**
+   * A fresh context for the same request, for evaluating another version of it (shadow evaluation): same id, time
+   * and caller; the body only if this request already read it — one that streamed to the backend is gone, and
+   * reading it makes the copy's `readBody` fail with BodyUnavailableError.
+   */
+  shadowCopy(): RequestContext<E> {
+    const copy = new RequestContext<E>(this.request, this.env, this.exec, this.state, this.url);
+    (copy as { requestId: string }).requestId = this.requestId;
+    (copy as { receivedAt: number }).receivedAt = this.receivedAt;
+    copy.api = this.api;
+    copy.stage = this.stage;
+    copy.segments = this.segments;
+    copy.trailingSlash = this.trailingSlash;
+    copy.cacheNamespace = this.cacheNamespace;
+    copy.cacheGeneration = this.cacheGeneration;
+    if (this.#body) copy.#body = this.#body;
+    else copy.#bodyGone = this.request.body !== null;
+    return copy;
   }
 
   /** The path after the stage as matched and forwarded: `/pets/1`. */
@@ -105,6 +151,7 @@ export class RequestContext<E extends RequestEnv = RequestEnv> {
    * Only stages that must see the body call this; otherwise it streams through untouched.
    */
   readBody(): Promise<Uint8Array | null> {
+    if (this.#bodyGone) return Promise.reject(new BodyUnavailableError());
     this.#body ??= readBounded(this.request.body, this.maxBodyBytes);
     return this.#body;
   }
@@ -165,6 +212,13 @@ export class RequestContext<E extends RequestEnv = RequestEnv> {
    */
   get bodyLimitSignal(): AbortSignal | undefined {
     return this.#bodyLimit?.signal;
+  }
+}
+
+/** A shadow copy asked for a body the live request streamed to its backend without reading. */
+export class BodyUnavailableError extends Error {
+  constructor() {
+    super("the request body streamed to the backend and was not kept");
   }
 }
 

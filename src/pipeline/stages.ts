@@ -59,13 +59,21 @@ export const PIPELINE: readonly PipelineStage[] = [
   { name: "integrate", factory: integrate },
 ];
 
-/** Builds the pipeline once: each stage's factory runs with the dependencies, empty places are skipped. */
+/**
+ * Builds the pipeline once: each stage's factory runs with the dependencies, empty places are skipped. A request
+ * with Server-Timing on (`ctx.timings`: the stage's setting or the debug token) has each stage after `respond`
+ * timed (observability/server-timing.ts); any other pays one property read per stage.
+ */
 export function buildPipeline(deps: PipelineDeps, stages: readonly PipelineStage[] = PIPELINE): (ctx: GatewayContext) => Promise<Response> {
-  const handlers: StageHandler[] = stages.flatMap((s) => (s.factory ? [s.factory(deps)] : []));
+  const present = stages.filter((s) => s.factory);
+  const handlers: StageHandler[] = present.map((s) => s.factory!(deps));
+  const names = present.map((s) => s.name);
   const run = (i: number, ctx: GatewayContext): Promise<Response> => {
     const handler = handlers[i];
     if (!handler) throw new Error("the pipeline ended without a response: the last stage must not call next()");
-    return handler(ctx, () => run(i + 1, ctx));
+    const next = () => run(i + 1, ctx);
+    const timings = ctx.timings;
+    return timings === undefined || i === 0 ? handler(ctx, next) : timings.time(names[i]!, (timed) => handler(ctx, timed), next);
   };
   return (ctx) => run(0, ctx);
 }

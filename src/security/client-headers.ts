@@ -1,7 +1,7 @@
 /**
  * Which client request headers never reach a backend or an authorizer: the rule behind "nothing a backend is told
  * to trust can come from a client". Pure and per name, so the integrations can decide while walking the names a
- * request carries once (`integrations/headers.ts`), never by scanning a list per request.
+ * request carries once (`wire/headers.ts`), never by scanning a list per request.
  *
  * Dropped, whatever the route says:
  * - **Portico's namespace**, `x-portico-*`: the gateway's own control headers (force-version, force-secret,

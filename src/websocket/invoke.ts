@@ -2,8 +2,8 @@
  * Running a WebSocket route's integration for one event (CONNECT, MESSAGE or DISCONNECT), with the integrations
  * every route kind already has:
  *
- * - `service` with a Lambda payload format: Amazon's WebSocket event (event.ts) sent to the bound Worker as the RPC
- *   call `invokeLambda(event)` — never as an HTTP request, so no client can forge one (integrations/lambda/adapter.ts)
+ * - `service` with a Lambda payload format: Amazon's WebSocket event (wire/lambda/websocket-event.ts) sent to the bound Worker as the RPC
+ *   call `invokeLambda(event)` — never as an HTTP request, so no client can forge one (wire/lambda/adapter.ts)
  *   — its Lambda-style reply (`{statusCode, headers, body}`, or nothing) parsed as a REST Lambda proxy reply. On
  *   CONNECT the event's headers are the client's as a REST Lambda event has them: what the route would not forward
  *   to a backend (Portico's `x-portico-*` namespace, aliases, other gateways' internal headers) is not there;
@@ -99,7 +99,7 @@ async function lambdaReply(call: WsInvocation, service: string, timeoutMs: numbe
   // CONNECT: the upgrade's headers as the route forwards them (its header policy, identity headers), never raw.
   const facts = call.upgrade ? { ...call.facts, headers: lambdaHeaders(call.upgrade) } : call.facts;
   const started = performance.now();
-  // Over RPC, never over HTTP: the one channel a client cannot address (integrations/lambda/adapter.ts).
+  // Over RPC, never over HTTP: the one channel a client cannot address (wire/lambda/adapter.ts).
   const outcome = await invokeLambda(call.env, service, buildWsEvent(facts), timeoutMs, MAX_REPLY_BYTES);
   if (call.upgrade) call.upgrade.integrationLatencyMs = performance.now() - started;
   if (!outcome.ok) {

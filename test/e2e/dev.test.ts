@@ -172,7 +172,7 @@ describe("npm run dev in the project", () => {
     const from = server!.output.text().length;
     writeFileSync(join(project, ".dev.vars"), readFileSync(join(project, ".dev.vars.example")));
     await server!.output.waitFor(/portico dev: the admin API is enabled \(ADMIN_TOKEN from \.dev\.vars\)/, 30_000, from);
-    expect(server!.output.text().slice(from)).toContain("portico dev: .dev.vars changed (ADMIN_TOKEN and PORTICO_FORCE_SECRET): the Worker reloads with it");
+    expect(server!.output.text().slice(from)).toContain("portico dev: .dev.vars changed (ADMIN_TOKEN, PORTICO_FORCE_SECRET and PORTICO_DEBUG_TOKEN): the Worker reloads with it");
 
     const version = (await get("/dev/hello")).version!;
     const stages = await admin("stages");

@@ -1,6 +1,6 @@
 /**
  * A test-only Worker standing in for a Lambda authorizer behind a custom authorizer's service binding, on the
- * Lambda adapter's contract (src/integrations/lambda/adapter.ts; vitest.config.ts bundles this file with it): the
+ * Lambda adapter's contract (src/wire/lambda/adapter.ts; vitest.config.ts bundles this file with it): the
  * event arrives as the RPC call `invokeLambda(event)`, run by the adapter's `runLambda`.
  *
  * The token decides — TOKEN events' `authorizationToken`, else the first of a 2.0 event's `identitySource`, else

@@ -37,6 +37,10 @@ interface Call {
   path: string;
   /** null when the signature verified; else the refusal's code. */
   refused: string | null;
+  /** The trace headers the call carried, and the headers its signature covers (empty when it did not verify). */
+  traceparent: string | null;
+  xAmznTraceId: string | null;
+  signedHeaders: string[];
 }
 
 /** The JSON-protocol services by their X-Amz-Target prefix, and the JSON version they speak. */
@@ -71,7 +75,18 @@ export async function startAwsServer(port = 0): Promise<AwsServer> {
     const json = prefix ? TARGETS[prefix] : undefined;
     const verified = verifySigV4({ method: req.method ?? "GET", rawUrl, headers: req.headers, body }, (id) => (id === AWS_TEST_ACCESS_KEY_ID ? AWS_TEST_SECRET_ACCESS_KEY : undefined));
     const service = verified.ok ? verified.service : /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization))?.[1] ?? null;
-    const call: Call = { at: Date.now(), service, action: action || url.searchParams.get("Action") || req.method || "", method: req.method ?? "", path: url.pathname, refused: verified.ok ? null : verified.code };
+    const one = (name: string) => (typeof req.headers[name] === "string" ? (req.headers[name] as string) : null);
+    const call: Call = {
+      at: Date.now(),
+      service,
+      action: action || url.searchParams.get("Action") || req.method || "",
+      method: req.method ?? "",
+      path: url.pathname,
+      refused: verified.ok ? null : verified.code,
+      traceparent: one("traceparent"),
+      xAmznTraceId: one("x-amzn-trace-id"),
+      signedHeaders: verified.ok ? verified.signedHeaders : [],
+    };
     calls.push(call);
     if (!verified.ok) return send(refusal(service, json?.version, verified.code, verified.message));
     if (json && json.service !== verified.service) {

@@ -14,7 +14,8 @@
  *   /authorizer/...  a custom authorizer: POST an authorizer event; the token (before any ":") chooses the reply —
  *                    allow → Allow "*", deny → Deny "*", unauthorized → 401, anything else → 200 {"not": "a policy"}
  *   /__hits?path=/x  200 {"count": n}: how many requests /x has had (not itself counted)
- *   /__last?path=/x  200 {method, headers, bodyBase64} of the last request /x had (404 before any)
+ *   /__last?path=/x  200 {method, headers, bodyBase64} of the last request /x had (404 before any; the body only for
+ *                    the recorded backends: lambda-url, verbatim, httpbin)
  *   /lambda-url/...  a Lambda function URL echo, as recorded backends answer: `/status/{n}` (anywhere in the path)
  *                    answers n with {"message": "", "status_code": n}; anything else 200 {args, data, domain,
  *                    headers, method, origin, path} (path after /lambda-url, data the JSON or text body), with the
@@ -29,6 +30,10 @@
  *   /reflect         200 reflecting X-Forwarded-Scheme, X-Original-URL, Authorization and Cookie, with `Vary`
  *                    naming the first two and `cache-control: public, max-age=300` (a backend open to web cache
  *                    poisoning); `?vary=` and `?cc=` replace those two headers (empty: none)
+ *   /ae-sql/{name}   a stand-in for Analytics Engine's SQL API: records the query and its Authorization, answers
+ *                    `{data}` with the rows POST /ae-sql-config/{name} set ({counts, integration, status}: the
+ *                    integration-latency query gets `integration`, any other `counts`; `status` fails every query);
+ *                    GET /ae-sql-seen/{name} lists what it was sent (the last 20)
  *   /petstore/pets[/{id}]  Amazon's demo PetStore backend: GET the list (?type= filters) or one pet (404 for an
  *                    unknown id), POST a pet → {"pet": <the body>, "message": "success"}
  *   /switch/{name}   200 {"switch": name} — or the status last set by POST /switch-set/{name}?status=N (a backend
@@ -188,6 +193,15 @@ function record(req: IncomingMessage, res: ServerResponse, tag: string): void {
   req.on("error", () => {});
 }
 
+/** The Analytics Engine SQL stand-in's answers and the queries it was sent, by name. */
+interface SqlAnswer {
+  counts?: unknown[];
+  integration?: unknown[];
+  status?: number;
+}
+const sqlAnswers = new Map<string, SqlAnswer>();
+const sqlQueries = new Map<string, { query: string; authorization: string }[]>();
+
 /** Amazon's demo PetStore backend (http://petstore-demo-endpoint.execute-api.com/petstore/pets), as it answers. */
 const PETS = [
   { id: 1, type: "dog", price: 249.99 },
@@ -222,6 +236,8 @@ const switches = new Map<string, number>();
 
 async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const [first, second] = url.pathname.split("/").filter(Boolean);
+  // Every path's method and headers (the recorded backends below add the body).
+  lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: "" });
   if (first === "petstore") {
     const body = await readBody(req);
     lastRequests.set(url.pathname, { method: req.method ?? "", headers: req.headers, bodyBase64: body.toString("base64") });
@@ -238,6 +254,29 @@ async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Prom
   switch (first) {
     case "hello":
       res.writeHead(200, { "content-type": "text/plain" }).end("hello");
+      return;
+    case "ae-sql-config": {
+      // What the Analytics Engine SQL stand-in answers for `second`: {counts, integration} rows, or {status}.
+      sqlAnswers.set(second ?? "", JSON.parse((await readBody(req)).toString("utf8")) as SqlAnswer);
+      res.writeHead(204).end();
+      return;
+    }
+    case "ae-sql": {
+      const query = (await readBody(req)).toString("utf8");
+      const answer = sqlAnswers.get(second ?? "") ?? {};
+      const seen = sqlQueries.get(second ?? "") ?? [];
+      seen.push({ query, authorization: String(req.headers.authorization ?? "") });
+      sqlQueries.set(second ?? "", seen.slice(-20));
+      if (answer.status) {
+        res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ message: "stand-in failure" }] }));
+        return;
+      }
+      const data = query.includes("integrationP50") ? (answer.integration ?? []) : (answer.counts ?? []);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ meta: [], data, rows: data.length }));
+      return;
+    }
+    case "ae-sql-seen":
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(sqlQueries.get(second ?? "") ?? []));
       return;
     case "switch-set":
       switches.set(second ?? "", Number(url.searchParams.get("status")) || 200);

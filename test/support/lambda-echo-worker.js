@@ -1,6 +1,6 @@
 /**
  * A test-only Worker standing in for a Lambda function (and for a plain Worker backend) behind `service`
- * integrations, on the Lambda adapter's contract (src/integrations/lambda/adapter.ts; vitest.config.ts bundles
+ * integrations, on the Lambda adapter's contract (src/wire/lambda/adapter.ts; vitest.config.ts bundles
  * this file with it):
  *
  *   - an RPC call `invokeLambda(event)` on the binding is a Lambda invocation, run by the adapter's `runLambda`
@@ -27,7 +27,7 @@
  * Lambda's are (`awslambda.streamifyResponse`, `HttpResponseStream.from`), chosen by the event's path:
  * `/sse/{n}` n server-sent events 30 ms apart; `/gate/{tag}` "first\n", then "second\n" once `GET
  * /__gate-open?tag=` is called; `/forever/{tag}` a line every 20 ms until a write fails (the client went away);
- * `/status/{n}` status n; `/cookies` cookies and multi-value headers; `/slow-prelude` no prelude for 10 s;
+ * `/status/{n}` status n; `/event` the event itself as JSON; `/cookies` cookies and multi-value headers; `/slow-prelude` no prelude for 10 s;
  * `/no-prelude`, `/bad-prelude`, `/body-in-prelude` and `/throw` break the format. `GET /__stream-state?tag=` says
  * how a tagged stream ended: {state: "open" | "done" | "cancelled", written}.
  */
@@ -109,6 +109,7 @@ const streamHandler = awslambda.streamifyResponse(async (event, responseStream) 
   if (kind === "body-in-prelude") return awslambda.HttpResponseStream.from(responseStream, { statusCode: 200, body: "x" }).end("y");
   if (kind === "slow-prelude") await pause(10_000);
   if (kind === "status") return ok({ "content-type": "application/json" }, Number(arg)).end(JSON.stringify({ status: Number(arg) }));
+  if (kind === "event") return ok({ "content-type": "application/json" }).end(JSON.stringify(event));
   if (kind === "cookies") {
     const out = awslambda.HttpResponseStream.from(responseStream, { statusCode: 201, headers: { "x-one": "1" }, multiValueHeaders: { "x-many": ["a", "b"] }, cookies: ["a=1", "b=2"] });
     return out.end("with cookies");

@@ -1,6 +1,6 @@
 /**
  * The custom authorizer — Amazon's Lambda authorizer on Workers: another Worker (through a service binding, as
- * the RPC call `invokeLambda(event)`: lambda/adapter.ts) or a URL (a JSON POST) receives Amazon's authorizer event
+ * the RPC call `invokeLambda(event)`: wire/lambda/adapter.ts) or a URL (a JSON POST) receives Amazon's authorizer event
  * and answers with a policy or a simple decision.
  *
  * - Identity sources missing or blank, or a token failing `validationExpression`: 401 without asking.
@@ -23,6 +23,7 @@ import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { isLocalDev, providerRefusal } from "../../security/outbound.ts";
 import { linearPattern } from "../../security/linear-regex.ts";
+import { propagateTrace, traceHeadersFor } from "../../observability/request-trace.ts";
 import { methodArn, readIdentitySource, type Authorizer } from "../types.ts";
 import type { ContextValue, Identity } from "../../wire/identity.ts";
 import type { Decision } from "./decisions.ts";
@@ -62,24 +63,30 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
   // source reads, since the event the authorizer decided on carries them all (REST events: the last one).
   const queryNames = spec.identitySource.map((s) => (s.startsWith(QUERY_SOURCE) ? s.slice(QUERY_SOURCE.length) : null));
 
+  /** The identity sources' values (401 without asking when one is missing), the method ARN and the cache key. */
+  const prepare = (ctx: RequestContext) => {
+    if (invalidExpression) throw misconfigured(`validationExpression ${compiled}`);
+    const values: string[] = [];
+    for (const source of spec.identitySource) {
+      const value = readIdentitySource(ctx, source);
+      if (value === undefined) throw unauthorized(`identity source ${source} is missing`);
+      values.push(value);
+    }
+    if (spec.mode === "token") {
+      if (values.length !== 1) throw misconfigured("token mode needs exactly one identity source");
+      if (validation && (values[0]!.length > MAX_VALIDATED_TOKEN || !validation.test(values[0]!)))
+        throw unauthorized("token does not match validationExpression");
+    }
+    const arn = methodArn(ctx);
+    // With no identity sources every caller would share one decision, so nothing is cached then.
+    const key = ttlMs > 0 && values.length > 0 ? prefix + cacheKey(ctx, values, queryNames, perRoute) : null;
+    return { values, arn, key };
+  };
+
   return {
     type: "custom",
     async authorize(ctx: RequestContext): Promise<Identity> {
-      if (invalidExpression) throw misconfigured(`validationExpression ${compiled}`);
-      const values: string[] = [];
-      for (const source of spec.identitySource) {
-        const value = readIdentitySource(ctx, source);
-        if (value === undefined) throw unauthorized(`identity source ${source} is missing`);
-        values.push(value);
-      }
-      if (spec.mode === "token") {
-        if (values.length !== 1) throw misconfigured("token mode needs exactly one identity source");
-        if (validation && (values[0]!.length > MAX_VALIDATED_TOKEN || !validation.test(values[0]!)))
-          throw unauthorized("token does not match validationExpression");
-      }
-      const arn = methodArn(ctx);
-      // With no identity sources every caller would share one decision, so nothing is cached then.
-      const key = ttlMs > 0 && values.length > 0 ? prefix + cacheKey(ctx, values, queryNames, perRoute) : null;
+      const { values, arn, key } = prepare(ctx);
       const decisions = ctx.state.decisions;
       let decision = key === null ? undefined : decisions.get(key);
       if (!decision) {
@@ -87,6 +94,13 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
         if (key !== null) decisions.set(key, decision, ttlMs);
       }
       return decide(decision, arn);
+    },
+    // Shadow evaluation: the authorizer is never asked a second time (it may count, bill or log each call); a
+    // decision already cached for the same identity inputs is evaluated, anything else is unknown.
+    async peek(ctx: RequestContext): Promise<Identity | undefined> {
+      const { arn, key } = prepare(ctx);
+      const decision = key === null ? undefined : ctx.state.decisions.get(key);
+      return decision ? decide(decision, arn) : undefined;
     },
   };
 }
@@ -145,10 +159,12 @@ async function ask(ctx: RequestContext, spec: BundleCustomAuthorizer, values: st
 /** Amazon's events: TOKEN; REST's REQUEST event (policy format); the HTTP API 2.0 REQUEST event (simple format). */
 function buildEvent(ctx: RequestContext, spec: BundleCustomAuthorizer, values: string[], arn: string): unknown {
   if (spec.mode === "token") return { type: "TOKEN", authorizationToken: values[0], methodArn: arn };
+  // The client's end-to-end headers, without Cloudflare's, Portico's namespace (its secrets included: the decider
+  // may be a third-party URL) or what the route would not forward to its backend; with the request's trace.
+  const headers = clientRequestHeaders(ctx.request.headers, ctx.route?.headerPolicy);
+  propagateTrace(ctx, headers);
   const facts = requestFacts(ctx, {
-    // The client's end-to-end headers, without Cloudflare's, Portico's namespace (its secrets included: the decider
-    // may be a third-party URL) or what the route would not forward to its backend.
-    headers: clientRequestHeaders(ctx.request.headers, ctx.route?.headerPolicy),
+    headers,
     body: null, // authorizers never see the body
     isBinaryBody: false,
   });
@@ -167,11 +183,11 @@ async function invoke(ctx: RequestContext, spec: BundleCustomAuthorizer, event: 
   // Checked when compiled; a bundle compiled for local development (or before the rule) is held to it here.
   const refused = providerRefusal(spec.url)(isLocalDev(ctx.env));
   if (refused) throw misconfigured(`authorizer url ${refused}`);
-  return fromUrl(spec, spec.url, event);
+  return fromUrl(ctx, spec, spec.url, event);
 }
 
 /**
- * A Worker authorizer gets the event as an RPC call on its binding (lambda/adapter.ts), never as an HTTP request:
+ * A Worker authorizer gets the event as an RPC call on its binding (wire/lambda/adapter.ts), never as an HTTP request:
  * the same unforgeable channel as Lambda-style integrations.
  */
 async function fromService(ctx: RequestContext, spec: BundleCustomAuthorizer, service: string, event: unknown): Promise<unknown> {
@@ -190,7 +206,7 @@ async function fromService(ctx: RequestContext, spec: BundleCustomAuthorizer, se
 }
 
 /** An HTTPS endpoint gets the event as a JSON POST (it is the operator's own decider, not a Lambda contract). */
-async function fromUrl(spec: BundleCustomAuthorizer, url: string, event: unknown): Promise<unknown> {
+async function fromUrl(ctx: RequestContext, spec: BundleCustomAuthorizer, url: string, event: unknown): Promise<unknown> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -199,7 +215,8 @@ async function fromUrl(spec: BundleCustomAuthorizer, url: string, event: unknown
   }, spec.timeoutMs);
   const init: RequestInit = {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    // The authorizer is a backend of the request too: it gets the trace (the event's headers are the client's).
+    headers: [["content-type", "application/json"], ...traceHeadersFor(ctx)],
     body: JSON.stringify(event),
     redirect: "manual",
     signal: controller.signal,

@@ -7,7 +7,8 @@
  * endpoint, a service binding on an HTTP integration, a raw Worker forward) is left to the route's `x-portico`; so
  * are Cloudflare's own kinds (`queue`, `r2`, `workflow`), which have no Amazon integration at all (undefined).
  */
-import type { Flavor, IntegrationDefinition, IntegrationResponseDefinition } from "../types.ts";
+import type { Flavor } from "../types.ts";
+import type { IntegrationDefinition, IntegrationResponseDefinition } from "../integration-types.ts";
 
 /** The account and region in the function ARNs an export writes (Amazon's documentation placeholders). */
 export const EXPORT_REGION = "us-east-1";

@@ -7,7 +7,8 @@
  * by the import's mapping (lambda.ts).
  */
 import { isObject } from "../field-errors.ts";
-import type { Flavor, IntegrationDefinition, IntegrationResponseDefinition } from "../types.ts";
+import type { Flavor } from "../types.ts";
+import type { IntegrationDefinition, IntegrationResponseDefinition } from "../integration-types.ts";
 import { awsServiceIntegration, streaming, vpcLink } from "./issue15.ts";
 import type { Issues, JsonPath } from "./issues.ts";
 import { bindingFor, isAwsServiceUri, lambdaOf } from "./lambda.ts";

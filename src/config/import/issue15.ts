@@ -11,7 +11,8 @@
  * - `responseTransferMode: STREAM` on proxy integrations.
  */
 import { parseAwsUri, REGION } from "../aws-arn.ts";
-import { AWS_SUBTYPES, type Flavor, type IntegrationDefinition } from "../types.ts";
+import type { Flavor } from "../types.ts";
+import { AWS_SUBTYPES, type IntegrationDefinition } from "../integration-types.ts";
 import type { Issues, JsonPath } from "./issues.ts";
 import type { AwsSecrets, ImportOptions } from "./options.ts";
 

@@ -7,7 +7,7 @@
  * subdomain becomes the path's first segment there (path style: an emulator on one host cannot serve every bucket
  * as a host name).
  */
-import type { BundleAwsIntegration } from "../../config/bundle.ts";
+import type { BundleAwsIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { backendUrl } from "../http/url.ts";

@@ -13,7 +13,9 @@
  * What a service would refuse for size (an SQS message over 256 KiB …) is refused here first: 413, nothing sent.
  */
 import { JSON_PROTOCOL } from "../../config/aws-arn.ts";
-import type { Bundle, BundleAwsIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleAwsIntegration } from "../../config/bundle-integrations.ts";
+import { propagateTrace } from "../../observability/request-trace.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { NEVER_SENT } from "../mapping/request.ts";
@@ -32,13 +34,18 @@ export function awsIntegration(spec: BundleAwsIntegration, bundle: Bundle): Inte
   const path = spec.form === "path" ? compileTemplate(spec.target) : null;
   const json = spec.form === "action" ? JSON_PROTOCOL[spec.service] : undefined;
 
-  /** Signs and sends; the service's response once its headers arrive. */
+  /**
+   * Signs and sends; the service's response once its headers arrive. The trace is set before signing, so the
+   * signature covers `traceparent` and `tracestate` and nothing changes a header after (X-Amzn-Trace-Id is one
+   * SigV4 leaves unsigned, as AWS's own X-Ray propagation does).
+   */
   async function send(ctx: RequestContext, unsigned: Unsigned, region: string): Promise<Response> {
     unsigned.headers.set("user-agent", userAgent);
     unsigned.headers.set("x-amzn-apigateway-api-id", bundle.api.name);
+    propagateTrace(ctx, unsigned.headers);
     const signed = await signer.sign(ctx.env, unsigned, spec.service, region);
     const request = outboundRequest(ctx, { url: signed.url, method: unsigned.method, headers: signed.headers, body: unsigned.body });
-    return sendToBackend(ctx, request, spec.timeoutMs, null);
+    return sendToBackend(ctx, request, spec.timeoutMs, null, true);
   }
 
   if (subtype) {

@@ -5,7 +5,7 @@
  * service) are kept per integration, a few at most.
  */
 import { AwsV4Signer } from "aws4fetch";
-import type { BundleAwsIntegration } from "../../config/bundle.ts";
+import type { BundleAwsIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestEnv } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 

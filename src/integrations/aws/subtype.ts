@@ -4,7 +4,7 @@
  * and the services' size limits checked before anything is sent.
  */
 import { SUBTYPES, REGION, type SubtypeSpec } from "../../config/aws-arn.ts";
-import type { BundleAwsIntegration } from "../../config/bundle.ts";
+import type { BundleAwsIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { parseHttpValue, type HttpPart } from "../../templates/expressions.ts";

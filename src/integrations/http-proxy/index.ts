@@ -9,7 +9,8 @@
  * `responseTransferMode: STREAM` the body is held to Amazon's streaming limits (streaming/guard.ts); with a VPC
  * link on an HTTP API the stage leads the path, as Amazon sends it.
  */
-import type { Bundle, BundleHttpIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleHttpIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { droppedWith, forwardedRequestHeaders, proxiedResponse } from "../../wire/headers.ts";
 import { compileTemplate, renderTemplate, type TemplatePart } from "../template.ts";

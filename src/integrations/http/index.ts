@@ -7,7 +7,8 @@
  * stage as the integration response; with no integration responses configured the client gets its status,
  * Content-Type and body.
  */
-import type { Bundle, BundleHttpIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleHttpIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { compileTemplate, renderTemplate } from "../template.ts";
 import { sendToBackend } from "../transport.ts";

@@ -10,7 +10,7 @@
  *   and text that is not base64 is a configuration error: 500 (recorded);
  * - a binary payload that stays binary passes through untouched, and no template applies to it.
  */
-import type { ContentHandling } from "../../config/types.ts";
+import type { ContentHandling } from "../../config/integration-types.ts";
 import { base64ToBytes, bytesToBase64 } from "../../templates/util.ts";
 
 export type Payload = { binary: true; bytes: Uint8Array } | { binary: false; text: string };

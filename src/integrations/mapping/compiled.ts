@@ -6,8 +6,9 @@
  */
 import type { RE2JS } from "re2js";
 import { linearJavaPattern } from "../../security/linear-regex.ts";
-import type { BundleIntegration, BundleMapping } from "../../config/bundle.ts";
-import type { ContentHandling, Flavor, PassthroughBehavior } from "../../config/types.ts";
+import type { BundleIntegration, BundleMapping } from "../../config/bundle-integrations.ts";
+import type { Flavor } from "../../config/types.ts";
+import type { ContentHandling, PassthroughBehavior } from "../../config/integration-types.ts";
 import { compileTemplate, type CompiledTemplate } from "../../templates/index.ts";
 import {
   parseHttpKey,

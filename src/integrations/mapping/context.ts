@@ -13,10 +13,13 @@ import { OpaqueMap, javaString } from "../../templates/index.ts";
 import { formatRequestTime } from "../../wire/lambda/event.ts";
 
 
+/** `$context.accountId`: there is no AWS account; templates and access logs say so the same way. */
+export const ACCOUNT_ID = "portico";
+
 let lastSecond = -1;
 let lastTime = "";
-/** The CLF request time, formatted once per second of requests. */
-function requestTime(ms: number): string {
+/** The CLF request time (`$context.requestTime`), formatted once per second of requests; access logs use it too. */
+export function requestTime(ms: number): string {
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
     lastSecond = second;
@@ -55,7 +58,7 @@ export function buildContext(ctx: RequestContext): ContextMap {
     ["extendedRequestId", ctx.requestId],
     ["requestTime", requestTime(ctx.receivedAt)],
     ["path", ctx.url.pathname],
-    ["accountId", "portico"],
+    ["accountId", ACCOUNT_ID],
     ["protocol", "HTTP/1.1"],
     ["requestOverride", new OpaqueMap([["path", new OpaqueMap()], ["header", new OpaqueMap()], ["querystring", new OpaqueMap()]])],
     ["stage", ctx.stage],

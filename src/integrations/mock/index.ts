@@ -4,7 +4,8 @@
  * rest-mock-scope-selection-docs); without one, the configured `status` (default 200). The configured headers and
  * body are the integration response (the `status` / `body` shorthand needs no integration responses).
  */
-import type { Bundle, BundleMockIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleMockIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { Integration } from "../types.ts";

@@ -4,10 +4,14 @@
  * checked against Queues' limits before anything is sent (413, with the limit in the message). The answer has
  * SQS's shape: `{MessageId, MD5OfMessageBody}` (SendMessage) or `{Successful: [{Id, MessageId, MD5OfMessageBody}],
  * Failed: []}` (SendMessageBatch), the ids made by the gateway (Queues assigns its own ids only on delivery): with
- * `envelope`, the consumer receives `{messageId, requestId, body}` and can match them. MD5OfMessageBody is SQS's
+ * `envelope`, the consumer receives `{messageId, requestId, traceparent?, tracestate?, body}` and can match them (the
+ * trace fields when the stage traces: a bare message is the body alone, so it carries none). MD5OfMessageBody is SQS's
  * hex MD5 of the message as sent, computed in JavaScript (a WebCrypto digest costs more for a few bytes).
  */
-import type { Bundle, BundleQueueIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleQueueIntegration } from "../../config/bundle-integrations.ts";
+import { traceOf } from "../../observability/request-trace.ts";
+import { traceparentOf } from "../../observability/trace.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { md5 } from "@noble/hashes/legacy.js";
@@ -26,9 +30,11 @@ export function queueIntegration(spec: BundleQueueIntegration, _bundle: Bundle):
       const mapped = ctx.integrationRequest!;
       const type = contentTypeFor(spec.contentType, mediaType(mapped.contentType));
       const ids: string[] = [];
+      const trace = spec.envelope ? traceOf(ctx) : null;
+      const traced = trace ? { traceparent: traceparentOf(trace), ...(trace.tracestate ? { tracestate: trace.tracestate } : {}) } : {};
       const outcome = toMessages(mapped.body, type, spec.batch, (body, i) => {
         ids[i] = crypto.randomUUID();
-        return spec.envelope ? { messageId: ids[i], requestId: ctx.requestId, body } : body;
+        return spec.envelope ? { messageId: ids[i], requestId: ctx.requestId, ...traced, body } : body;
       });
       if ("refused" in outcome) {
         if (outcome.refused === "too-large") throw new GatewayError("REQUEST_TOO_LARGE", { message: outcome.message, detail: outcome.message });

@@ -6,7 +6,8 @@
  * with path parameters decoded (the path matched is never decoded; an object key is a name, not a path).
  * An object over `maxBodyBytes` never reaches R2: the declared length is refused first (413).
  */
-import type { Bundle, BundleR2Integration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleR2Integration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { bindingFailure, bindingOf, jsonResponse } from "../bindings.ts";

@@ -5,15 +5,16 @@
  *   query, headers and streamed body), and its response comes back.
  * - `1.0` / `2.0`: the bound Worker receives Amazon's Lambda proxy event as an RPC call on its binding — never an
  *   HTTP request, so no client can forge one — and replies with the handler's result (`lambdaWorker()` in
- *   `lambda/adapter.ts` wraps an unchanged Lambda handler). A reply that breaks Amazon's contract, a handler that
+ *   `wire/lambda/adapter.ts` wraps an unchanged Lambda handler). A reply that breaks Amazon's contract, a handler that
  *   threw, or a Worker that is not a `lambdaWorker` answers as Amazon does: 502 `{"message": "Internal server
  *   error"}` on REST APIs, 500 `{"message":"Internal Server Error"}` on HTTP APIs.
  * - `custom`: Amazon's Lambda custom (non-proxy) integration — the mapped request is the event, over the same RPC
- *   call (lambda/invoke.ts), synchronously or as an asynchronous 'Event' invocation (customService below).
+ *   call (wire/lambda/invoke.ts), synchronously or as an asynchronous 'Event' invocation (customService below).
  * - `responseTransferMode: STREAM`: `raw` streams as `http_proxy` does; `1.0` / `2.0` invoke the handler's streamed
  *   response (service/stream.ts).
  */
-import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleServiceIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { applyBackendHeaders, forwardedRequestHeaders, proxiedResponse } from "../../wire/headers.ts";
@@ -40,10 +41,12 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
     type: "service",
     async invoke(ctx: RequestContext): Promise<Response> {
       const event = await proxyEvent(ctx, format, binaryTypes);
+      if (ctx.explain) ctx.explain.integration = { type: "service", target: `service ${spec.service} (Lambda proxy ${format} event)` };
       const started = performance.now();
-      // Over RPC, never over HTTP: the one channel a client cannot address (lambda/adapter.ts).
+      // Over RPC, never over HTTP: the one channel a client cannot address (wire/lambda/adapter.ts).
       const outcome = await invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES);
       ctx.integrationLatencyMs = performance.now() - started;
+      if (ctx.explain?.integration) ctx.explain.integration.latencyMs = ctx.integrationLatencyMs;
       if (!outcome.ok) {
         if (outcome.why === "timeout") throw new GatewayError("INTEGRATION_TIMEOUT", { detail: outcome.detail });
         if (outcome.why === "no-binding") throw new GatewayError("API_CONFIGURATION_ERROR", { detail: outcome.detail });
@@ -95,9 +98,11 @@ function customService(spec: BundleServiceIntegration): Integration {
         );
         return new Response("", { status: 200, headers: json });
       }
+      if (ctx.explain) ctx.explain.integration = { type: "service", target: `service ${spec.service} (Lambda custom event)` };
       const started = performance.now();
       const outcome = await invokeLambda(ctx.env, spec.service, event, spec.timeoutMs, MAX_LAMBDA_REPLY_BYTES);
       ctx.integrationLatencyMs = performance.now() - started;
+      if (ctx.explain?.integration) ctx.explain.integration.latencyMs = ctx.integrationLatencyMs;
       if (outcome.ok) {
         ctx.integrationErrorMessage = null;
         return new Response(outcome.payload, { status: 200, headers: json });

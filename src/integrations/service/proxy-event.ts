@@ -4,6 +4,7 @@
  * context in the format's shape.
  */
 import type { Identity } from "../../wire/identity.ts";
+import { propagateTrace } from "../../observability/request-trace.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { applyBackendHeaders, droppedWith, forwardedRequestHeaders } from "../../wire/headers.ts";
 import { buildEventV1, buildEventV2 } from "../../wire/lambda/event.ts";
@@ -49,13 +50,15 @@ const NOT_IN_EVENT = droppedWith(HIDDEN_FROM_MAPPING);
 
 /**
  * The headers a Lambda-style event carries: the client's as the route forwards them (its header policy, less what
- * Amazon leaves out of events), with X-Forwarded-For/-Proto/-Port and the identity headers the pipeline decided on.
- * Also the WebSocket CONNECT event's.
+ * Amazon leaves out of events), with X-Forwarded-For/-Proto/-Port, the identity headers the pipeline decided on and
+ * the request's trace (when the stage traces). Also the WebSocket CONNECT event's.
  */
 export function lambdaHeaders(ctx: RequestContext): Headers {
   const headers = forwardedRequestHeaders(ctx.request, ctx.url, ctx.clientIp, ctx.route?.headerPolicy, undefined, NOT_IN_EVENT);
   headers.delete("x-forwarded-host");
   // Identity headers (claimsToHeaders) overwrite or remove what the client sent, as for HTTP backends.
   applyBackendHeaders(headers, ctx.backendHeaders);
+  // The trace, in the event's headers, as Amazon puts X-Amzn-Trace-Id there (and traceparent beside it).
+  propagateTrace(ctx, headers);
   return headers;
 }

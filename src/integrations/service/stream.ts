@@ -1,12 +1,13 @@
 /**
  * A Lambda proxy integration with `responseTransferMode: STREAM` (Amazon's InvokeWithResponseStream): the proxy
  * event goes over the same RPC channel, as `invokeLambdaStream(event)`; the handler answers in Lambda's streaming
- * format (lambda/stream.ts), and the client's response starts as soon as the prelude — status, headers, cookies —
+ * format (wire/lambda/stream.ts), and the client's response starts as soon as the prelude — status, headers, cookies —
  * has arrived, within `timeoutMs`. The body then streams as the handler writes it, held to the idle timeout and the
  * 15-minute maximum; a client that goes away cancels the stream, which the handler sees as a failed write. A
  * prelude that is missing, not JSON or not Amazon's shape is a malformed reply: 502 (500 on HTTP APIs).
  */
-import type { Bundle, BundleServiceIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleServiceIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { invokeLambdaStream } from "../../wire/lambda/invoke.ts";
@@ -26,9 +27,12 @@ export function streamingService(spec: BundleServiceIntegration, bundle: Bundle)
     type: "service",
     async invoke(ctx: RequestContext): Promise<Response> {
       const event = await proxyEvent(ctx, format, bundle.settings.binaryMediaTypes);
+      if (ctx.explain) ctx.explain.integration = { type: "service", target: `service ${spec.service} (Lambda proxy ${format} event, streamed)` };
       const started = performance.now();
       const outcome = await invokeLambdaStream(ctx.env, spec.service, event, spec.timeoutMs);
+      // Until the prelude: the body streams after the response has started.
       ctx.integrationLatencyMs = performance.now() - started;
+      if (ctx.explain?.integration) ctx.explain.integration.latencyMs = ctx.integrationLatencyMs;
       if (!outcome.ok) {
         if (outcome.why === "timeout") throw new GatewayError("INTEGRATION_TIMEOUT", { detail: outcome.detail });
         if (outcome.why === "no-binding") throw new GatewayError("API_CONFIGURATION_ERROR", { detail: outcome.detail });

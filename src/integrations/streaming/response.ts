@@ -3,7 +3,7 @@
  * to the idle timeout and the 15-minute maximum (guard.ts). A response cut off is logged (never shown: the client
  * already has its status).
  */
-import type { BundleStreaming } from "../../config/bundle.ts";
+import type { BundleStreaming } from "../../config/bundle-integrations.ts";
 import { DEFAULT_STREAM_IDLE_MS } from "../../config/compile-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { guardStream, MAX_STREAM_MS } from "./guard.ts";

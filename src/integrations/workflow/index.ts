@@ -5,7 +5,8 @@
  * the start idempotent: a second start with it answers 409. `status` reads an instance: `{id, status, error?,
  * output?}`, 404 for an id the Workflow does not know.
  */
-import type { Bundle, BundleWorkflowIntegration } from "../../config/bundle.ts";
+import type { Bundle } from "../../config/bundle.ts";
+import type { BundleWorkflowIntegration } from "../../config/bundle-integrations.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { bindingFailure, bindingOf, ownAnswer } from "../bindings.ts";

@@ -12,7 +12,8 @@ import { KeyStoreClient } from "../../deploy/key-store-client.ts";
 import { withTimeout } from "../../deploy/registry-client.ts";
 import { DEFAULT_MEMO_MS } from "../../deploy/registry-source.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { GatewayContext, Next, StageFactory } from "../../pipeline/stage.ts";
+import { DecisionRecord } from "../../observability/explain.ts";
 import { hashKey, wellFormedKey } from "../../security/api-keys.ts";
 import { LookupBudget } from "../../security/lookup-budget.ts";
 import { retryAfter } from "../../throttle/headers.ts";
@@ -83,6 +84,20 @@ export const apiKey: StageFactory = () => {
   const keys = new KeyLookups();
   return async function apiKey(ctx, next) {
     if (!ctx.route?.spec.apiKeyRequired) return next();
+    if (!ctx.explain) return checkKey(ctx, next);
+    try {
+      const res = checkKey(ctx, next, true);
+      return await res;
+    } catch (err) {
+      if (ctx.explain.apiKey === undefined) {
+        const e = err instanceof GatewayError ? err : undefined;
+        ctx.explain.apiKey = { required: true, verdict: "refused", ...(ctx.apiKeyId ? { keyId: ctx.apiKeyId } : {}), ...(e ? { reason: DecisionRecord.reason(`${e.type}: ${e.message}`) } : {}) };
+      }
+      throw err;
+    }
+  };
+
+  async function checkKey(ctx: GatewayContext, next: Next, explained = false): Promise<Response> {
     const fromAuthorizer = ctx.bundle!.bundle.settings.apiKeySource === "AUTHORIZER";
     const value = fromAuthorizer ? ctx.identity?.usageIdentifierKey : ctx.request.headers.get("x-api-key");
     if (!value) throw new GatewayError("INVALID_API_KEY", { detail: "no API key" });
@@ -98,6 +113,7 @@ export const apiKey: StageFactory = () => {
       throw new GatewayError("INVALID_API_KEY", { detail: `API key ${key.id} does not cover ${ctx.api}/${ctx.stage}` });
     ctx.apiKeyId = key.id;
     ctx.usagePlan = plan;
+    if (explained && ctx.explain) ctx.explain.apiKey = { required: true, keyId: key.id, plan: plan ?? null, verdict: "accepted" };
     return next();
-  };
+  }
 };

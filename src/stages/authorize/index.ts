@@ -5,14 +5,39 @@
  * those names (their aliases are dropped: security/client-headers.ts).
  */
 import { authorizersOf } from "../../authorizers/index.ts";
+import { DecisionRecord } from "../../observability/explain.ts";
+import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
+
+/** Refusals of the caller (401/403); anything else an authorizer throws is its own failure (500). */
+const DENIALS = new Set(["UNAUTHORIZED", "ACCESS_DENIED", "INVALID_SIGNATURE", "EXPIRED_TOKEN", "MISSING_AUTHENTICATION_TOKEN"]);
 
 export const authorize: StageFactory = () =>
   async function authorize(ctx, next) {
     const ref = ctx.route?.spec.authorizer;
     if (!ref) return next();
     const authorizer = authorizersOf(ctx.bundle!).get(ref.name)!;
-    ctx.identity = await authorizer.authorize(ctx, { scopes: ref.scopes });
+    const started = performance.now();
+    try {
+      ctx.identity = await authorizer.authorize(ctx, { scopes: ref.scopes });
+    } catch (err) {
+      ctx.authorizerLatencyMs = performance.now() - started;
+      // The verdict with the log's reason (never a token: details are written for logs), for the explain record.
+      if (ctx.explain) {
+        const e = err instanceof GatewayError ? err : undefined;
+        ctx.explain.authorizers.push({
+          name: ref.name,
+          type: authorizer.type,
+          verdict: e && DENIALS.has(e.type) ? "deny" : "error",
+          reason: DecisionRecord.reason(e ? `${e.type}: ${e.message}` : "unexpected error"),
+          latencyMs: ctx.authorizerLatencyMs,
+        });
+      }
+      throw err;
+    }
+    ctx.authorizerLatencyMs = performance.now() - started;
+    if (ctx.explain)
+      ctx.explain.authorizers.push({ name: ref.name, type: authorizer.type, verdict: "allow", principal: ctx.identity.principalId, scopes: ctx.identity.scopes, latencyMs: ctx.authorizerLatencyMs });
     const spec = ctx.bundle!.bundle.authorizers[ref.name]!;
     if (spec.type === "jwt")
       for (const [header, claim] of Object.entries(spec.claimsToHeaders)) {

@@ -10,11 +10,13 @@
  * CACHE_INVALIDATE_SECRET value in `x-portico-cache-invalidate` — unless the stage turns requireAuthorization off.
  * Otherwise the stage's unauthorizedStrategy applies: 403, or the cached response (with or without a header).
  */
-import type { BundleIntegration } from "../../config/bundle.ts";
+import type { BundleRoute } from "../../config/bundle.ts";
+import type { BundleIntegration } from "../../config/bundle-integrations.ts";
 import type { CacheEntry } from "../../cache/entry.ts";
-import { cacheKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
+import { cacheKeyText, hashKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
 import { EntryKey, MEMORY_MAX_ENTRY_BYTES, memoryMillis } from "../../cache/store.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
 import type { GatewayContext, StageFactory } from "../../pipeline/stage.ts";
 import { constantTimeEqual } from "../../security/constant-time.ts";
 import { readAtMost } from "../../util/read-bounded.ts";
@@ -33,8 +35,7 @@ function mayInvalidate(ctx: GatewayContext): boolean {
 }
 
 /** Who the entry belongs to, behind an authorizer or API key; null when shared; undefined when unknowable (bypass). */
-function identityPart(ctx: GatewayContext): string | null | undefined {
-  const route = ctx.route!.spec;
+export function identityPart(ctx: RequestContext, route = ctx.route!.spec): string | null | undefined {
   if (route.cache?.public || (!route.authorizer && !route.apiKeyRequired)) return null;
   const parts: string[] = [];
   if (route.authorizer) {
@@ -48,10 +49,6 @@ function identityPart(ctx: GatewayContext): string | null | undefined {
   return parts.join("|");
 }
 
-/**
- * A hit's response. With the entry's headers built once (`headers`: the memory tier's copy) the runtime copies
- * them natively; only without one (memory tier off) are they built from the stored list.
- */
 /** A route that declares no cache-key parameters. */
 const NO_KEYS: { query: readonly string[]; headers: readonly string[] } = { query: [], headers: [] };
 
@@ -60,12 +57,35 @@ function mark(ctx: GatewayContext, value: "HIT" | "MISS" | "BYPASS"): void {
   ctx.cacheStatus = value;
   const statusHeader = ctx.bundle!.bundle.settings.cacheStatusHeader;
   if (statusHeader) ctx.responseHeaders.push([statusHeader, value]);
+  // The explain record's entry holds the key's hash and TTL already (set where they are known); this is the answer.
+  if (ctx.explain?.cache) ctx.explain.cache.status = value;
 }
 
+/**
+ * A hit's response. With the entry's headers built once (`headers`: the memory tier's copy) the runtime copies
+ * them natively; only without one (memory tier off) are they built from the stored list.
+ */
 function fromEntry(ctx: GatewayContext, entry: CacheEntry, headers: Headers | undefined, now: number): Response {
   const res = new Response(ctx.request.method === "HEAD" ? null : entry.body, { status: entry.status, headers: headers ?? entry.headers });
   res.headers.set("age", String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))));
   return res;
+}
+
+/** The entry's key text for this request on `route` (shadow evaluation computes a candidate's with it). */
+export function keyText(ctx: RequestContext, route: BundleRoute, identity: string | null): string {
+  const keys = route.cache?.keys ?? NO_KEYS;
+  return cacheKeyText({
+    api: ctx.api,
+    stage: ctx.stage,
+    namespace: ctx.cacheNamespace,
+    generation: ctx.cacheGeneration,
+    method: ctx.request.method,
+    path: ctx.path,
+    // Only routes that declare keys read them (the URL's searchParams is an object made on first use).
+    query: keys.query.length ? queryParts(ctx.url.searchParams, keys.query) : [],
+    headers: keys.headers.length ? headerParts(ctx.request.headers, keys.headers) : [],
+    identity,
+  });
 }
 
 export const cache: StageFactory = () =>
@@ -77,6 +97,7 @@ export const cache: StageFactory = () =>
     const ttl = route.spec.cache?.ttl ?? settings.ttl;
     const identity = identityPart(ctx);
     if (ttl === 0 || identity === undefined) {
+      if (ctx.explain) ctx.explain.cache = { keyHash: "", status: "BYPASS", ttl };
       mark(ctx, "BYPASS");
       return next();
     }
@@ -90,18 +111,9 @@ export const cache: StageFactory = () =>
     }
 
     const keys = route.spec.cache?.keys ?? NO_KEYS;
-    const text = cacheKeyText({
-      api: ctx.api,
-      stage: ctx.stage,
-      namespace: ctx.cacheNamespace,
-      generation: ctx.cacheGeneration,
-      method: ctx.request.method,
-      path: ctx.path,
-      // Only routes that declare keys read them (the URL's searchParams is an object made on first use).
-      query: keys.query.length ? queryParts(ctx.url.searchParams, keys.query) : [],
-      headers: keys.headers.length ? headerParts(ctx.request.headers, keys.headers) : [],
-      identity,
-    });
+    const text = keyText(ctx, route.spec, identity);
+    // Hashed: the key holds the caller's identity and the query and header values it names. Only with a record.
+    if (ctx.explain) ctx.explain.cache = { keyHash: hashKeyText(text).slice(0, 16), status: "MISS", ttl };
     const secretName = settings.encryptionSecret;
     const secret = secretName ? ctx.env[secretName] : null;
     if (secretName && (typeof secret !== "string" || !secret))

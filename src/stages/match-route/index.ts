@@ -24,6 +24,7 @@ export const matchRoute: StageFactory = () =>
     }
     const method = ctx.request.method;
     const match = KNOWN_METHODS.has(method) ? bundle.router.match(method, ctx.segments) : undefined;
+    if (ctx.explain) ctx.explain.route = { key: match ? match.value.spec.key : null };
     if (!match)
       throw new GatewayError(bundle.bundle.api.flavor === "http" ? "RESOURCE_NOT_FOUND" : "MISSING_AUTHENTICATION_TOKEN", {
         detail: `no route for ${method} ${ctx.path}`,

@@ -13,6 +13,10 @@ import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
 import { normalizePath } from "../../routing/path.ts";
 import { routeByRules } from "../../routing/routing-rules.ts";
+import { describeAssignment } from "../../deploy/canary.ts";
+import { DecisionRecord } from "../../observability/explain.ts";
+import { StageTimings } from "../../observability/server-timing.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
 
 export const resolveStage: StageFactory = ({ source }) =>
   async function resolveStage(ctx, next) {
@@ -43,6 +47,7 @@ export const resolveStage: StageFactory = ({ source }) =>
         if (!target) throw new GatewayError("STAGE_NOT_FOUND", { detail: `no base path mapping on ${ctx.url.hostname}` });
         api = target.api;
         stage = target.stage;
+        ctx.basePathMatched = target.basePath;
         if (target.basePath) segments = segments.slice(1);
       } else {
         api = source.defaultApi();
@@ -77,6 +82,7 @@ export const resolveStage: StageFactory = ({ source }) =>
     ctx.stageVariables = resolution.variables;
     ctx.segments = segments;
     ctx.trailingSlash = path.trailingSlash;
+    observeResolution(ctx, resolution);
 
     const declared = ctx.request.headers.get("content-length");
     if (declared !== null && Number(declared) > ctx.maxBodyBytes)
@@ -87,4 +93,30 @@ export const resolveStage: StageFactory = ({ source }) =>
 /** A mapping whose base path is the first segment, else the host's whole-host mapping. */
 function pickDomainTarget(targets: DomainTarget[], first: string | undefined): DomainTarget | undefined {
   return targets.find((t) => t.basePath !== "" && t.basePath === first) ?? targets.find((t) => t.basePath === "");
+}
+
+/**
+ * What observability learns here: Server-Timing when the stage turns it on for everyone, the explain record's
+ * stage decision, and whether this request is sampled for the stage's shadow evaluation (which then records the
+ * live decisions to compare).
+ */
+function observeResolution(ctx: RequestContext, resolution: StageResolution): void {
+  if (!ctx.timings && resolution.bundle.bundle.stages[ctx.stage]?.tracing.serverTiming)
+    ctx.timings = new StageTimings({ stage: "resolve-stage", since: ctx.receivedAt });
+  const shadow = resolution.shadow;
+  if (shadow && shadow.deploymentId !== ctx.deploymentId && Math.random() * 100 < shadow.percent) {
+    ctx.shadowCandidate = shadow.deploymentId;
+    ctx.explain ??= new DecisionRecord(ctx.requestId);
+  }
+  if (ctx.explain) {
+    const a = resolution.assignment ?? {};
+    ctx.explain.stage = {
+      api: ctx.api,
+      stage: ctx.stage,
+      version: ctx.deploymentId,
+      role: ctx.isCanary ? "canary" : "stable",
+      reason: describeAssignment(a),
+      ...(a.bucket !== undefined ? { bucket: a.bucket } : {}),
+    };
+  }
 }

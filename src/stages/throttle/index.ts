@@ -5,7 +5,7 @@
  * `{"message":"Too Many Requests"}` with Retry-After and RateLimit headers, or 429 `{"message":"Limit Exceeded"}`
  * for a spent quota; the backend is not called. A `shadow` limit only marks the response it would have refused.
  */
-import type { BundleThrottle } from "../../config/bundle.ts";
+import type { Bundle, BundleRoute, BundleThrottle } from "../../config/bundle.ts";
 import type { Env } from "../../env.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { GatewayContext, StageFactory } from "../../pipeline/stage.ts";
@@ -15,7 +15,7 @@ import { consumeQuota } from "../../throttle/quota.ts";
 
 export const SHADOW_HEADER = "x-portico-throttle-shadow";
 
-interface Check {
+export interface Check {
   level: string;
   key: string;
   throttle: BundleThrottle;
@@ -52,10 +52,9 @@ export function accountThrottle(env: Env): BundleThrottle | null {
   return value;
 }
 
-function applicable(ctx: GatewayContext): Check[] {
+/** The buckets a request must pass, narrowest first (shadow evaluation asks the same of a candidate version). */
+export function applicable(ctx: Pick<GatewayContext, "api" | "stage" | "usagePlan" | "apiKeyId" | "env">, bundle: Bundle, route: BundleRoute): Check[] {
   const { api, stage } = ctx;
-  const bundle = ctx.bundle!.bundle;
-  const route = ctx.route!.spec;
   const checks: Check[] = [];
   // Narrowest first, so a refusal never spends a wider bucket's token: a caller over its own plan is refused by
   // its own buckets before it touches the route's, the stage's or the account's that everyone shares.
@@ -86,9 +85,21 @@ export const throttle: StageFactory = () => {
     const style = ctx.bundle!.bundle.settings.rateLimitHeaders;
     let tightest: [string, string][] | undefined;
     let tightestRemaining = Infinity;
-    for (const check of applicable(ctx)) {
+    for (const check of applicable(ctx, ctx.bundle!.bundle, ctx.route.spec)) {
       const decision = await limiter.check(check.key, check.throttle, check.failClosed, ctx.exec);
+      ctx.throttleChecks++;
       if (decision.degraded) ctx.degradedDecisions++;
+      if (ctx.explain)
+        ctx.explain.throttle.push({
+          bucket: check.key,
+          level: check.level,
+          rate: check.throttle.rate,
+          burst: check.throttle.burst,
+          admitted: decision.admitted,
+          ...(decision.admitted ? { remaining: decision.remaining } : { retryAfterMs: decision.retryAfterMs }),
+          degraded: decision.degraded,
+          ...(check.throttle.shadow ? { shadow: true } : {}),
+        });
       if (decision.admitted) {
         // The gateway-wide bucket is the operator's business: its headroom is not advertised to clients. Nor is
         // a decision made without the limiter: it says nothing about the bucket.
@@ -118,7 +129,9 @@ export const throttle: StageFactory = () => {
         failClosed: plan.failMode === "closed",
         opId: ctx.requestId,
       });
+      ctx.throttleChecks++;
       if (quota.degraded) ctx.degradedDecisions++;
+      if (ctx.explain) ctx.explain.quota = { allowed: quota.allowed, remaining: quota.remaining, degraded: quota.degraded };
       if (!quota.allowed)
         throw new GatewayError("QUOTA_EXCEEDED", {
           headers: Object.fromEntries([retryAfter(Math.max(1000, (quota.resetAt ?? Date.now() + 1000) - Date.now()))]),

@@ -17,8 +17,20 @@ export const transform: StageFactory = () =>
     const bundle = ctx.bundle!.bundle;
     const request = await mapRequest(ctx, mapping, bundle);
     ctx.integrationRequest = request;
+    if (ctx.explain && request.templated) ctx.explain.templates = { requestBytes: byteLength(request.body) };
     const response = await next();
     if (mapping.kind === "params") return mapProxyResponse(ctx, mapping, request, response);
     const result = { response, errorMessage: ctx.integrationErrorMessage, lambda: mapping.integration === "service", payload: ctx.integrationPayload };
-    return mapResponse(ctx, mapping, request, result, bundle);
+    const mapped = await mapResponse(ctx, mapping, request, result, bundle);
+    if (ctx.explain) {
+      const length = mapped.headers.get("content-length");
+      if (length !== null) ctx.explain.templates = { ...ctx.explain.templates, responseBytes: Number(length) };
+    }
+    return mapped;
   };
+
+/** A mapped body's size in bytes (the explain record shows sizes, never content). */
+export function byteLength(body: string | Uint8Array | null): number {
+  if (body === null) return 0;
+  return typeof body === "string" ? new TextEncoder().encode(body).byteLength : body.byteLength;
+}

@@ -12,33 +12,53 @@ import { isJsonMediaType } from "../../wire/media-types.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { StageFactory } from "../../pipeline/stage.ts";
 import type { BundleJsonLimits } from "../../config/bundle.ts";
+import type { CompiledRoute } from "../../deploy/compiled-route.ts";
+import type { RequestContext } from "../../pipeline/context.ts";
+import { DecisionRecord } from "../../observability/explain.ts";
 import { jsonBodyProblem } from "./json-body.ts";
 
 export const validate: StageFactory = () =>
   async function validate(ctx, next) {
-    const spec = ctx.route?.spec.validate;
-    if (!spec) return next();
-
-    const missing: string[] = [];
-    for (const name of spec.headers) if (!ctx.request.headers.get(name)?.trim()) missing.push(name);
-    for (const name of spec.path) if (!ctx.pathParams[name]?.trim()) missing.push(name);
-    if (spec.query.length) {
-      const query = ctx.url.searchParams;
-      for (const name of spec.query) if (!query.get(name)?.trim()) missing.push(name);
+    const route = ctx.route;
+    if (!route?.spec.validate) return next();
+    if (!ctx.explain) {
+      await checkRequest(ctx, route);
+      return next();
     }
-    if (missing.length)
-      throw new GatewayError("BAD_REQUEST_PARAMETERS", { message: `Missing required request parameters: [${missing.join(", ")}]` });
-
-    if (spec.body) {
-      const contentType = ctx.request.headers.get("content-type");
-      if (contentType !== null && !isJsonMediaType(contentType))
-        throw new GatewayError("UNSUPPORTED_MEDIA_TYPE", { detail: `body validation needs JSON, got ${contentType}` });
-      const value = parseJsonBody(await ctx.readBody(), ctx.bundle!.bundle.settings.jsonLimits);
-      const result = ctx.route!.bodyValidator()!.validate(value);
-      if (!result.valid) throw new GatewayError("BAD_REQUEST_BODY", { validationError: result.error, detail: result.error });
+    try {
+      await checkRequest(ctx, route);
+    } catch (err) {
+      const e = err instanceof GatewayError ? err : undefined;
+      ctx.explain.validation = { verdict: "refused", ...(e ? { reason: DecisionRecord.reason(`${e.type}: ${e.options.validationError ?? e.options.message ?? e.message}`) } : {}) };
+      throw err;
     }
+    ctx.explain.validation = { verdict: "passed" };
     return next();
   };
+
+/** The route's request validation: throws the GatewayError the client gets, or returns when the request passes. */
+export async function checkRequest(ctx: RequestContext, route: CompiledRoute): Promise<void> {
+  const spec = route.spec.validate;
+  if (!spec) return;
+  const missing: string[] = [];
+  for (const name of spec.headers) if (!ctx.request.headers.get(name)?.trim()) missing.push(name);
+  for (const name of spec.path) if (!ctx.pathParams[name]?.trim()) missing.push(name);
+  if (spec.query.length) {
+    const query = ctx.url.searchParams;
+    for (const name of spec.query) if (!query.get(name)?.trim()) missing.push(name);
+  }
+  if (missing.length)
+    throw new GatewayError("BAD_REQUEST_PARAMETERS", { message: `Missing required request parameters: [${missing.join(", ")}]` });
+
+  if (spec.body) {
+    const contentType = ctx.request.headers.get("content-type");
+    if (contentType !== null && !isJsonMediaType(contentType))
+      throw new GatewayError("UNSUPPORTED_MEDIA_TYPE", { detail: `body validation needs JSON, got ${contentType}` });
+    const value = parseJsonBody(await ctx.readBody(), ctx.bundle!.bundle.settings.jsonLimits);
+    const result = route.bodyValidator()!.validate(value);
+    if (!result.valid) throw new GatewayError("BAD_REQUEST_BODY", { validationError: result.error, detail: result.error });
+  }
+}
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 

@@ -34,7 +34,7 @@ export interface LambdaRequestFacts {
   body: Uint8Array | null;
   /** Decided by the caller; when true the body goes base64 and isBase64Encoded = true. */
   isBinaryBody: boolean;
-  /** `requestContext.authorizer`, already in the format's shape (see authorizerContext in service/proxy-event.ts). */
+  /** `requestContext.authorizer`, already in the format's shape (see authorizerContext in integrations/service/proxy-event.ts). */
   authorizer?: Record<string, unknown>;
 }
 

@@ -56,10 +56,11 @@ const FRONT_DOOR_HEADER = /^(cloudfront-.+|via|x-amz-cf-id|x-amzn-trace-id|x-amz
 
 /**
  * Headers a backend sees from Portico that the recordings do not show, each for a stated reason: X-Forwarded-*
- * (Portico adds them; the recorded backends hid Amazon's), and what workerd's HTTP client adds (connection,
- * accept-encoding, host, cf-worker).
+ * (Portico adds them; the recorded backends hid Amazon's), what workerd's HTTP client adds (connection,
+ * accept-encoding, host, cf-worker), and W3C Trace Context (`traceparent`, `tracestate`: Portico propagates the
+ * trace beside X-Amzn-Trace-Id, docs/observability.md; Amazon sends only the latter).
  */
-const BACKEND_ADDED = /^(x-forwarded-(for|port|proto|host)|connection|accept-encoding|host|content-length|cf-worker)$/;
+const BACKEND_ADDED = /^(x-forwarded-(for|port|proto|host)|connection|accept-encoding|host|content-length|cf-worker|traceparent|tracestate)$/;
 
 /**
  * Event fields that only exist on AWS (deployment/extended ids, IAM and Cognito identity, all null without IAM

@@ -12,7 +12,8 @@
  * against the local AWS-compatible server (test/support/aws-server.ts, `${stageVariables.aws}`), which verifies
  * every signature and answers as S3 and SQS do.
  */
-import type { ApiDefinition, IntegrationDefinition, RouteDefinition } from "../../../src/config/types.ts";
+import type { ApiDefinition, RouteDefinition } from "../../../src/config/types.ts";
+import type { IntegrationDefinition } from "../../../src/config/integration-types.ts";
 import recorded from "./aws-recorded.json";
 import type { RecordedCase } from "./recorded.ts";
 

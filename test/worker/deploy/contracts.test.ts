@@ -14,18 +14,23 @@
 import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { isMissingMethod } from "../../../durable-objects/contract.ts";
+import { flushShadow, ShadowBuffer } from "../../../src/observability/shadow/buffer.ts";
 import type { ApiDefinition } from "../../../src/config/types.ts";
 import type { Env } from "../../../src/env.ts";
 import { gatewayFor } from "../support/gateway.ts";
 import { echoTo, uid } from "../identity/support.ts";
-import { appOn, definition, faultyEnv, publish, short, uniqueApi, versionOf } from "./support.ts";
+import { admin, appOn, definition, faultyEnv, publish, short, uniqueApi, versionOf } from "./support.ts";
 
 const ENV = env as unknown as Env;
 afterEach(() => vi.restoreAllMocks());
 
 /** Contract-v1 method names of each class: what an object of the previous release does not have. */
 const V1_METHODS = {
-  REGISTRY: ["serving", "bundle", "domainTable", "deploy", "revert", "configureCanary", "promote", "removeCanary", "automate", "flushStageCache", "listHistory", "listDeployments", "stageMetrics", "mapDomains", "hostTargets", "listApis", "keyLayout", "legacyKeys"],
+  REGISTRY: [
+    "serving", "bundle", "domainTable", "deploy", "revert", "configureCanary", "promote", "removeCanary", "automate", "flushStageCache", "listHistory", "listDeployments", "stageMetrics", "mapDomains", "hostTargets", "listApis", "keyLayout", "legacyKeys",
+    // Observability (issue 16): the dashboard's series and shadow evaluation.
+    "stageSeries", "startShadow", "stopShadow", "shadowReport", "recordShadow",
+  ],
   RATE_LIMITER: ["acquire", "probe"],
   USAGE_QUOTA: ["count", "standing", "amend", "dailyReport", "dailyCounts"],
 } as const;
@@ -106,7 +111,7 @@ describe("old Worker → new objects (contract v0 calls)", () => {
       ...V1_METHODS.RATE_LIMITER.map((m) => [limiter, m] as [typeof limiter, string]),
       ...V1_METHODS.USAGE_QUOTA.map((m) => [quota, m] as [typeof quota, string]),
       ...["lookup", "create", "get", "list", "inPlan", "update", "remove"].map((m) => [keys, m] as [typeof keys, string]),
-      ...["record", "totals"].map((m) => [metrics, m] as [typeof metrics, string]),
+      ...["record", "totals", "steps"].map((m) => [metrics, m] as [typeof metrics, string]),
     ];
     for (const [stub, method] of cases) {
       for (const call of [{ v: 2, stage: "prod", api: name }, { stage: "prod" }, "prod"]) {
@@ -230,5 +235,83 @@ describe("new Worker → objects answering in a contract it does not know", () =
     );
     const res = await gw.fetch("/prod/a", { headers: { "x-api-key": created.value } });
     expect(res.status).toBe(429);
+  });
+});
+
+describe("the observability methods in contract v1 (shadow evaluation, the dashboard's series)", () => {
+  type Stub = Record<string, (c: unknown) => Promise<unknown>>;
+  const registryOf = (api: string) => ENV.REGISTRY.get(ENV.REGISTRY.idFromName(`api:${api}`)) as unknown as Stub;
+  const batch = (deploymentId: string, over: Record<string, unknown> = {}) => ({ deploymentId, evaluated: 3, differing: 1, skipped: {}, kinds: { route: 1 }, samples: [], ...over });
+
+  it("answer in the v1 shape, and refuse malformed input whole, with the field at fault", async () => {
+    const api = uniqueApi("obsv1");
+    await publish(definition(api, "v1"));
+    const candidate = await publish(definition(api, "v2"), { canary: 0 });
+    const registry = registryOf(api);
+
+    expect(await registry.startShadow!({ v: 1, stage: "prod", version: candidate.slice(0, 8), percent: 0 })).toMatchObject({ v: 1, ok: false, status: 400, field: "percent" });
+    expect(await registry.startShadow!({ v: 1, stage: "prod", version: candidate.slice(0, 8), percent: 50 })).toMatchObject({ v: 1, ok: true, value: { stage: "prod", shadow: { deploymentId: candidate, percent: 50 } } });
+    // The shadow travels with the pointers: in the v1 serving reply (and so in the API's KV snapshot).
+    expect(await registry.serving!({ v: 1, api })).toMatchObject({ v: 1, ok: true, value: { stages: { prod: { shadow: { deploymentId: candidate, percent: 50 } } } } });
+
+    // A batch with an unknown kind, a negative count or too many samples is refused whole: nothing counted.
+    for (const bad of [batch(candidate, { kinds: { bogus: 1 } }), batch(candidate, { evaluated: -1 }), batch(candidate, { differing: 9 }), batch(candidate, { samples: Array(65).fill({ differences: [] }) }), null])
+      expect(await registry.recordShadow!({ v: 1, stage: "prod", batch: bad })).toMatchObject({ v: 1, ok: false, status: 400, field: "batch" });
+    expect(await registry.shadowReport!({ v: 1, stage: "prod" })).toMatchObject({ v: 1, ok: true, value: { evaluated: 0, differing: 0 } });
+    expect(await registry.recordShadow!({ v: 1, stage: "prod", batch: batch(candidate) })).toEqual({ v: 1, ok: true, value: true });
+    // About another candidate than the report's: dropped, and said so.
+    expect(await registry.recordShadow!({ v: 1, stage: "prod", batch: batch("ab".repeat(32)) })).toEqual({ v: 1, ok: true, value: false });
+    expect(await registry.shadowReport!({ v: 1, stage: "prod" })).toMatchObject({ v: 1, ok: true, value: { deploymentId: candidate, evaluated: 3, differing: 1, clean: false, kinds: [{ kind: "route", count: 1 }] } });
+
+    // The gate: a value that is not a boolean is refused (400), never read as "no gate"; an unclean report is 409.
+    expect(await registry.configureCanary!({ v: 1, stage: "prod", canary: { percent: 10 }, requireCleanShadow: "yes" })).toMatchObject({ ok: false, status: 400, field: "requireCleanShadow" });
+    expect(await registry.configureCanary!({ v: 1, stage: "prod", canary: { percent: 10 }, requireCleanShadow: true, minShadowRequests: 0 })).toMatchObject({ ok: false, status: 400, field: "minShadowRequests" });
+    expect(await registry.promote!({ v: 1, stage: "prod", requireCleanShadow: true })).toMatchObject({ v: 1, ok: false, status: 409, field: "requireCleanShadow" });
+    expect(await registry.automate!({ v: 1, stage: "prod", config: { step: 10, intervalSeconds: 60, maxErrorRateIncrease: 1, maxP95Ratio: 1.2, minRequests: 1 }, requireCleanShadow: true })).toMatchObject({ ok: false, status: 409 });
+    expect(((await registry.serving!({ v: 1, api })) as { value: { stages: { prod: { canary: { percent: number; auto: unknown } } } } }).value.stages.prod.canary).toMatchObject({ percent: 0, auto: null });
+
+    expect(await registry.stopShadow!({ v: 1, stage: "prod" })).toMatchObject({ v: 1, ok: true, value: { stage: "prod" } });
+    expect(await registry.stopShadow!({ v: 1, stage: "prod" })).toMatchObject({ v: 1, ok: false, status: 409 });
+
+    expect(await registry.stageSeries!({ v: 1, stage: "prod", since: 0, stepMs: 15_000 })).toMatchObject({ v: 1, ok: false, status: 400, field: "stepMs" });
+    expect(await registry.stageSeries!({ v: 1, stage: "prod", since: 0, stepMs: 60_000 })).toEqual({ v: 1, ok: true, value: [] });
+  });
+
+  it("a shadow flush to a Registry of the previous release (no recordShadow) is logged and dropped, never sent in another shape", async () => {
+    const api = uniqueApi("oldsh");
+    const old = previousRelease("REGISTRY");
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const buffer = new ShadowBuffer();
+    buffer.add(api, "prod", "cd".repeat(32), { differences: [], skipped: [] });
+    await flushShadow({ ...ENV, REGISTRY: old.ns }, buffer);
+    expect(old.calls).toEqual(["recordShadow"]);
+    expect(errors.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ event: "shadow-flush-failed", api, evaluated: 1 }));
+    // The batch is gone: a second flush sends nothing.
+    await flushShadow({ ...ENV, REGISTRY: old.ns }, buffer);
+    expect(old.calls).toEqual(["recordShadow"]);
+  });
+
+  it("a shadow flush to a Registry answering another contract is a failure too, and the admin routes answer 503", async () => {
+    const api = uniqueApi("newsh");
+    await publish(definition(api, "v1"));
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const buffer = new ShadowBuffer();
+    buffer.add(api, "prod", "cd".repeat(32), { differences: [], skipped: [] });
+    await flushShadow({ ...ENV, REGISTRY: newerRelease("REGISTRY") }, buffer);
+    expect(errors.mock.calls.some((c) => String(c[0]).includes("shadow-flush-failed") && String(c[0]).includes("answered in contract 2"))).toBe(true);
+
+    const old = previousRelease("REGISTRY");
+    const oldAdmin = appOn({ ...ENV, REGISTRY: old.ns });
+    const headers = { authorization: "Bearer test-admin-token", "content-type": "application/json" };
+    for (const [path, init] of [
+      [`/apis/${api}/stages/prod/metrics/series`, {}],
+      [`/apis/${api}/stages/prod/shadow`, {}],
+      [`/apis/${api}/stages/prod/canary/promote`, { method: "POST", body: JSON.stringify({ requireCleanShadow: true }) }],
+    ] as const) {
+      const res = await oldAdmin(`http://localhost/_portico${path}`, { headers, ...init });
+      expect([path, res.status]).toEqual([path, 503]);
+    }
+    // Through this release's Registry the same routes answer.
+    expect((await admin(`/apis/${api}/stages/prod/metrics/series`)).status).toBe(200);
   });
 });

@@ -96,9 +96,9 @@ describe("GET /_portico/server", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       defaultApi: EMBEDDED.bundle.api.name,
-      embedded: { api: EMBEDDED.bundle.api.name, version: EMBEDDED.id, stages: Object.keys(EMBEDDED.bundle.stages), domains: [] },
+      embedded: { api: EMBEDDED.bundle.api.name, flavor: "rest", version: EMBEDDED.id, stages: Object.keys(EMBEDDED.bundle.stages), domains: [] },
       // The example's chat, embedded beside it (vitest.config.ts, as npm run dev's --with): reached on its domain only.
-      others: [{ api: "chat", version: EMBEDDED.others![0]!.id, stages: ["prod"], domains: [{ host: "chat.localhost", basePath: "", stage: "prod" }] }],
+      others: [{ api: "chat", flavor: "websocket", version: EMBEDDED.others![0]!.id, stages: ["prod"], domains: [{ host: "chat.localhost", basePath: "", stage: "prod" }] }],
       dev: null,
     });
   });

@@ -11,7 +11,7 @@ import type { Registry } from "../../../durable-objects/registry/index.ts";
 import { METRICS_SLOT_MS, type MetricsSample, type VersionMetrics } from "../../../src/deploy/types.ts";
 import { emptyHistogram, observe } from "../../../src/observability/histogram.ts";
 import { flushMetrics, MetricsBuffer } from "../../../src/observability/metrics.ts";
-import { metricsShards, metricsStoreName } from "../../../src/observability/metrics-sink.ts";
+import { metricsShards, metricsStoreName } from "../../../src/observability/metrics-store-client.ts";
 import { adminOk, appOn, definition, ENV, faultyEnv, publish, uniqueApi } from "./support.ts";
 
 const shard = (api: string, n: number) => ENV.METRICS_STORE.get(ENV.METRICS_STORE.idFromName(metricsStoreName(api, n)));
@@ -78,6 +78,34 @@ describe("metrics as the Registry reads them", () => {
     // Percentiles from the merged histogram: 60 of 100 at ~80 ms, so p50 is there and p95 too.
     expect(merged.p50).toBeGreaterThan(70);
     expect(merged.p95).toBeGreaterThan(70);
+  });
+
+  it("carry throttled and refused counts and the per-step series through every shard and the Registry's own table", async () => {
+    const api = uniqueApi("mseries");
+    const v1 = await publish(definition(api, "v1"));
+    const now = Date.now();
+    const slot = now - (now % 60_000); // a step of 60 s, whole
+    const at = (t: number, s: MetricsSample): MetricsSample => ({ ...s, slot: t });
+    await shard(api, 0).record({ v: 1, samples: [at(slot, { ...sample(v1, 10, 0, 20), c4xx: 4, throttled: 3, refused: 1 })] });
+    await shard(api, 5).record({ v: 1, samples: [at(slot + 10_000, { ...sample(v1, 20, 1, 20), c4xx: 2, throttled: 1, refused: 1 }), at(slot - 60_000, { ...sample(v1, 5, 0, 20), refused: 5, c4xx: 5 })] });
+    await registry(api).recordMetrics([at(slot + 20_000, { ...sample(v1, 1, 0, 20), throttled: 1, c4xx: 1 })]); // contract v0
+    expect((await metricsOf(api)).find((m) => m.version === v1)).toMatchObject({ count: 36, c4xx: 12, throttled: 5, refused: 7 });
+
+    const series = (await adminOk(`/apis/${api}/stages/prod/metrics/series?minutes=5&step=60`, {})) as { source: string; versions: { version: string; role: string; points: Record<string, unknown>[] }[] };
+    expect(series.source).toBe("local");
+    expect(series.versions).toEqual([
+      {
+        version: v1,
+        role: "stable",
+        points: [
+          expect.objectContaining({ t: slot - 60_000, count: 5, c4xx: 5, throttled: 0, refused: 5 }),
+          expect.objectContaining({ t: slot, count: 31, c4xx: 7, c5xx: 1, throttled: 5, refused: 2 }),
+        ],
+      },
+    ]);
+    // A shard answers its own steps only (the Registry merges), and refuses a step that is not whole slots.
+    expect(await shard(api, 5).steps({ v: 1, stage: "prod", since: 0, stepMs: 60_000 })).toMatchObject({ v: 1, ok: true, value: [expect.objectContaining({ slot: slot - 60_000, count: 5 }), expect.objectContaining({ slot, count: 20, throttled: 1 })] });
+    expect(await shard(api, 5).steps({ v: 1, stage: "prod", since: 0, stepMs: 15_000 })).toMatchObject({ v: 1, ok: false, status: 400, field: "stepMs" });
   });
 
   it("refuses a call in another contract, or a batch too big, without writing it", async () => {

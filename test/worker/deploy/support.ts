@@ -31,8 +31,18 @@ let shared: ReturnType<typeof appOn> | undefined;
 // flush racing a test's before/after reads.
 export const gateway = (url: string, init?: RequestInit) => (shared ??= appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" }))(url, init);
 
-export function admin(path: string, init: { method?: string; json?: unknown; headers?: Record<string, string>; body?: BodyInit } = {}): Promise<Response> {
-  return gateway(`http://localhost/_portico${path}`, {
+export function admin(path: string, init: AdminInit = {}): Promise<Response> {
+  return adminVia(gateway, path, init);
+}
+
+type AdminInit = { method?: string; json?: unknown; headers?: Record<string, string>; body?: BodyInit };
+
+/**
+ * The admin API of one app (an `appOn` one, say): its routes send that app's own unsent metrics and shadow results
+ * before reading them — they are per app (src/pipeline/app-state.ts), so another app's admin route would not.
+ */
+export function adminVia(send: (url: string, init?: RequestInit) => Promise<Response>, path: string, init: AdminInit = {}): Promise<Response> {
+  return send(`http://localhost/_portico${path}`, {
     method: init.method ?? (init.json !== undefined ? "POST" : "GET"),
     headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...(init.headers ?? {}) },
     ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : init.body !== undefined ? { body: init.body } : {}),

@@ -3,7 +3,7 @@
  * backend's hit counter, and one assertion for a refusal that also proves the backend was never called.
  */
 import { expect } from "vitest";
-import type { IntegrationDefinition } from "../../../src/config/types.ts";
+import type { IntegrationDefinition } from "../../../src/config/integration-types.ts";
 import { backendUrl } from "../support/gateway.ts";
 
 /** A short unique id: API names, JWKS names and backend paths per test. */

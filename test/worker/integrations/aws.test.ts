@@ -5,7 +5,8 @@
  * what must never reach AWS — a missing secret, an oversize message, a refused endpoint.
  */
 import { describe, expect, it } from "vitest";
-import type { ApiDefinition, IntegrationDefinition } from "../../../src/config/types.ts";
+import type { ApiDefinition } from "../../../src/config/types.ts";
+import type { IntegrationDefinition } from "../../../src/config/integration-types.ts";
 import { type AwsCall, awsCallsSince, awsUrl, createQueue, inspectAws, putObject, queueMessages, TEST_CREDENTIALS } from "../support/aws.ts";
 import { backendUrl, gatewayFor } from "../support/gateway.ts";
 import { uniqueSegment } from "./backends.ts";
@@ -187,6 +188,60 @@ describe("REST: AWS integrations by ARN", () => {
     const res = await (await gatewayFor(def)).fetch("/prod/slow");
     expect(res.status).toBe(504);
     expect(await res.text()).toBe('{"message": "Endpoint request timed out"}');
+  });
+});
+
+describe("the request's trace on a signed AWS call", () => {
+  const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const TP = `00-${TRACE}-00f067aa0ba902b7-01`;
+
+  it("is set before signing: traceparent signed, X-Amzn-Trace-Id as X-Ray sends it (unsigned), and the signature verifies", async () => {
+    const queue = `q-${uniqueSegment()}`;
+    const queueUrl = await createQueue(queue);
+    const bucket = `b-${uniqueSegment()}`;
+    const gw = await gatewayFor(
+      rest(
+        {
+          "POST /notes": aws({
+            uri: "arn:aws:apigateway:us-east-1:sqs:action/SendMessage",
+            requestParameters: { "integration.request.querystring.QueueUrl": "stageVariables.queueUrl", "integration.request.querystring.MessageBody": "method.request.body" },
+          }),
+          "PUT /files/{name}": aws({ uri: `arn:aws:apigateway:us-east-1:s3:path/${bucket}/{name}`, httpMethod: "PUT", requestParameters: { "integration.request.path.name": "method.request.path.name" } }),
+        },
+        { queueUrl },
+      ),
+    );
+    const started = Date.now();
+    expect((await gw.fetch("/prod/notes", { method: "POST", headers: { "content-type": "text/plain", traceparent: TP, tracestate: "rojo=1" }, body: "traced" })).status).toBe(200);
+    expect((await gw.fetch("/prod/files/a.txt", { method: "PUT", headers: { "content-type": "text/plain", traceparent: TP }, body: "traced object" })).status).toBe(200);
+    const seen = await calls(started, (c) => c.path.endsWith(`/${queue}`) || c.path === "/" || c.path.includes(`/${bucket}/`));
+    const mine = seen.filter((c) => c.traceparent?.includes(TRACE));
+    expect(mine.map((c) => c.service).sort()).toEqual(["s3", "sqs"]);
+    for (const call of mine) {
+      expect(call.refused, call.path).toBeNull();
+      expect(call.traceparent).toMatch(new RegExp(`^00-${TRACE}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$`));
+      expect(call.signedHeaders).toEqual(expect.arrayContaining(["traceparent", "host", "x-amz-date"]));
+      expect(call.xAmznTraceId).toMatch(/^Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=[0-9a-f]{16};Sampled=1$/);
+      expect(call.signedHeaders).not.toContain("x-amzn-trace-id");
+    }
+    expect(mine.find((c) => c.service === "sqs")!.signedHeaders).toContain("tracestate");
+  });
+
+  it("reaches an HTTP API subtype's call too, and none when the stage does not trace", async () => {
+    const queue = `q-${uniqueSegment()}`;
+    const queueUrl = await createQueue(queue);
+    const route = { "POST /send": aws({ subtype: "SQS-SendMessage", region: "us-east-1", requestParameters: { QueueUrl: queueUrl, MessageBody: "$request.body.message" } }) };
+    const traced = await gatewayFor(http(route));
+    const quiet = await gatewayFor({ ...http(route), name: "aws-http-quiet", stages: { prod: { variables: { aws: awsUrl() }, tracing: { enabled: false } } } });
+    const started = Date.now();
+    expect((await traced.fetch("/prod/send", { method: "POST", headers: { ...json, traceparent: TP }, body: '{"message":"a"}' })).status).toBe(200);
+    expect((await quiet.fetch("/prod/send", { method: "POST", headers: { ...json, traceparent: TP }, body: '{"message":"b"}' })).status).toBe(200);
+    const seen = await calls(started, (c) => c.action === "SendMessage" && c.at >= started);
+    const withTrace = seen.filter((c) => c.traceparent?.includes(TRACE));
+    expect(withTrace).toHaveLength(1);
+    expect(withTrace[0]).toMatchObject({ refused: null, signedHeaders: expect.arrayContaining(["traceparent"]) });
+    // The quiet stage's call: the gateway took no part, and it never forwards a client's headers to AWS.
+    expect(seen.filter((c) => c.refused === null && c.traceparent === null && c.xAmznTraceId === null).length).toBeGreaterThanOrEqual(1);
   });
 });
 

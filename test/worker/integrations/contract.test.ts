@@ -5,7 +5,8 @@
  * asserts what every integration promises through the whole pipeline.
  */
 import { describe, expect, it } from "vitest";
-import type { ApiDefinition, IntegrationDefinition, RouteDefinition } from "../../../src/config/types.ts";
+import type { ApiDefinition, RouteDefinition } from "../../../src/config/types.ts";
+import type { IntegrationDefinition } from "../../../src/config/integration-types.ts";
 import { backendUrl, gatewayFor } from "../support/gateway.ts";
 import { nodeHits, REQUEST_ID, uniqueSegment, workerHits } from "./backends.ts";
 

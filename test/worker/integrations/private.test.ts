@@ -5,7 +5,8 @@
  * the URI's path; HTTP APIs send the request's own path with the stage first, unless `overwrite:path` maps it.
  */
 import { describe, expect, it } from "vitest";
-import type { ApiDefinition, IntegrationDefinition } from "../../../src/config/types.ts";
+import type { ApiDefinition } from "../../../src/config/types.ts";
+import type { IntegrationDefinition } from "../../../src/config/integration-types.ts";
 import { gatewayFor } from "../support/gateway.ts";
 
 const vpc = (uri: string, more: Record<string, unknown> = {}): IntegrationDefinition =>

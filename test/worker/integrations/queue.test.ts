@@ -6,7 +6,8 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ApiDefinition, IntegrationDefinition } from "../../../src/config/types.ts";
+import type { ApiDefinition } from "../../../src/config/types.ts";
+import type { IntegrationDefinition } from "../../../src/config/integration-types.ts";
 import { gatewayFor } from "../support/gateway.ts";
 import { uniqueSegment } from "./backends.ts";
 
@@ -48,16 +49,33 @@ describe("queue integration", () => {
     expect(all.find((c) => (c.body as { tag?: string })?.tag === tag)!.body).toEqual({ tag, petId: 2 });
   });
 
-  it("carries the MessageId to the consumer in an envelope, and text as text", async () => {
+  it("carries the MessageId and the trace to the consumer in an envelope, and text as text (no trace: the body alone)", async () => {
     const gw = await gatewayFor(api({ "POST /enveloped": { envelope: true }, "POST /text": {} }));
     const tag = uniqueSegment();
-    const res = await gw.fetch("/prod/enveloped", { method: "POST", headers: json, body: JSON.stringify({ tag }) });
+    const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const res = await gw.fetch("/prod/enveloped", { method: "POST", headers: { ...json, traceparent: `00-${trace}-00f067aa0ba902b7-01`, tracestate: "rojo=1" }, body: JSON.stringify({ tag }) });
     const { MessageId } = (await res.json()) as { MessageId: string };
     const requestId = res.headers.get("x-amzn-RequestId");
     const text = `note ${uniqueSegment()}`;
-    expect((await gw.fetch("/prod/text", { method: "POST", headers: { "content-type": "text/plain" }, body: text })).status).toBe(200);
+    expect((await gw.fetch("/prod/text", { method: "POST", headers: { "content-type": "text/plain", traceparent: `00-${trace}-00f067aa0ba902b7-01` }, body: text })).status).toBe(200);
     const all = await deliveredWhen((c) => c.body === text);
-    expect(all.find((c) => (c.body as { messageId?: string })?.messageId === MessageId)!.body).toEqual({ messageId: MessageId, requestId, body: { tag } });
+    // The caller's trace, continued with the gateway's span as the parent (as every backend gets it).
+    expect(all.find((c) => (c.body as { messageId?: string })?.messageId === MessageId)!.body).toEqual({
+      messageId: MessageId,
+      requestId,
+      traceparent: expect.stringMatching(new RegExp(`^00-${trace}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$`)),
+      tracestate: "rojo=1",
+      body: { tag },
+    });
+  });
+
+  it("puts no trace in the envelope of a stage that does not trace", async () => {
+    const gw = await gatewayFor({ ...api({ "POST /enveloped": { envelope: true } }), stages: { prod: { tracing: { enabled: false } } } });
+    const tag = uniqueSegment();
+    const res = await gw.fetch("/prod/enveloped", { method: "POST", headers: { ...json, traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }, body: JSON.stringify({ tag }) });
+    const { MessageId } = (await res.json()) as { MessageId: string };
+    const all = await deliveredWhen((c) => (c.body as { messageId?: string })?.messageId === MessageId);
+    expect(all.find((c) => (c.body as { messageId?: string })?.messageId === MessageId)!.body).toEqual({ messageId: MessageId, requestId: res.headers.get("x-amzn-RequestId"), body: { tag } });
   });
 
   it("sends a JSON array as one batch, answering SendMessageBatch's shape", async () => {

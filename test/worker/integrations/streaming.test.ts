@@ -8,7 +8,8 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ApiDefinition, IntegrationDefinition } from "../../../src/config/types.ts";
+import type { ApiDefinition } from "../../../src/config/types.ts";
+import type { IntegrationDefinition } from "../../../src/config/integration-types.ts";
 import { backendUrl, gatewayFor } from "../support/gateway.ts";
 import { nodeHits, uniqueSegment } from "./backends.ts";
 

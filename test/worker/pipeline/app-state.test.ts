@@ -9,6 +9,7 @@ import { cacheGateway, calls, echoPath, faultyKv, kvKeys, LOCATION_ORIGIN, read,
 import { bearer, claims, sign, signingKey, AUDIENCE, ISSUER } from "../identity/jwt-tokens.ts";
 import { echoTo, expectRefused, expectServed, hits, uid, UNAUTHORIZED } from "../identity/support.ts";
 import { backendUrl, gatewayFor } from "../support/gateway.ts";
+import { admin, appOn, ENV, publish, uniqueApi } from "../deploy/support.ts";
 
 describe("two apps in one isolate", () => {
   it("do not answer from each other's cache memory tier", async () => {
@@ -78,5 +79,30 @@ describe("two apps in one isolate", () => {
     const token = await sign({ alg: "HS256", secret: new TextEncoder().encode("the-secret-of-app-a-0123456789abcdef") }, claims());
     await expectServed(() => a.fetch("/prod/me", bearer(token)), `/echo/${tag}`);
     await expectRefused(() => b.fetch("/prod/me", bearer(token)), `/echo/${tag}`, UNAUTHORIZED);
+  });
+
+  it("count their requests in their own metrics buffer", async () => {
+    const definition: ApiDefinition = { name: `as-${uid()}`, stages: { prod: {} }, routes: { "GET /ok": { integration: { type: "mock", body: { ok: true } } } } };
+    const a = await gatewayFor(definition, { METRICS_FLUSH_MS: "3600000" });
+    const b = await gatewayFor(definition, { METRICS_FLUSH_MS: "3600000" });
+    expect((await a.fetch("/prod/ok")).status).toBe(200);
+    expect(a.state.metrics.due(0)).toBe(true);
+    expect(b.state.metrics.due(0)).toBe(false);
+  });
+
+  it("evaluate shadow candidates with their own results, candidates and in-flight count", async () => {
+    const api = uniqueApi("as");
+    const routes = (body: unknown) => ({ "GET /ok": { integration: { type: "mock", body } } });
+    await publish({ name: api, domains: [{ host: `${api}.test`, stage: "prod" }], stages: { prod: {} }, routes: routes({ v: 1 }) });
+    const candidate = await publish({ name: api, domains: [{ host: `${api}.test`, stage: "prod" }], stages: { prod: {} }, routes: routes({ v: 2 }) }, { canary: 0 });
+    expect((await admin(`/apis/${api}/stages/prod/shadow`, { json: { deploymentId: candidate, percent: 100 } })).status).toBe(201);
+    const a = appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" });
+    const b = appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" });
+    expect((await a(`http://${api}.test/ok`, {}, true)).status).toBe(200);
+    expect(a.state.shadow.buffer.due(0)).toBe(true);
+    expect(a.state.shadow.candidate(candidate)?.id).toBe(candidate);
+    expect(a.state.shadow.inFlight).toBe(0);
+    expect(b.state.shadow.buffer.due(0)).toBe(false);
+    expect(b.state.shadow.candidate(candidate)).toBeUndefined();
   });
 });

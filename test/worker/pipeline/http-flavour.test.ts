@@ -27,10 +27,15 @@ describe("the http flavour", () => {
     expect((await rest.fetch("/prod/a")).headers.has("apigw-requestid")).toBe(false);
   });
 
-  it("echoes the caller's X-Amzn-Trace-Id, and nothing when it sends none", async () => {
+  it("echoes the caller's X-Amzn-Trace-Id (a Parent added when it had none), and nothing when it sends none", async () => {
     const rest = await gatewayFor({ name: "flavour-rest", stages: { prod: {} }, routes });
-    const trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
-    expect((await rest.fetch("/prod/a", { headers: { "x-amzn-trace-id": trace } })).headers.get("x-amzn-trace-id")).toBe(trace);
+    const full = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    expect((await rest.fetch("/prod/a", { headers: { "x-amzn-trace-id": full } })).headers.get("x-amzn-trace-id")).toBe(full);
+    // Amazon answers a header without a Parent with one it generated (recorded: rest-response-headers-lambda-proxy-trace-id-echo).
+    const rootOnly = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
+    expect((await rest.fetch("/prod/a", { headers: { "x-amzn-trace-id": rootOnly } })).headers.get("x-amzn-trace-id")).toMatch(
+      /^Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1;Parent=[0-9a-f]{16}$/,
+    );
     expect((await rest.fetch("/prod/a")).headers.has("x-amzn-trace-id")).toBe(false);
   });
 });

@@ -5,7 +5,8 @@
  * custom invocations, the client-header rules as mapping sees them, and a backend that answers a final 1xx.
  */
 import { describe, expect, it } from "vitest";
-import { upgradeBundle, type Bundle } from "../../../src/config/bundle.ts";
+import type { Bundle } from "../../../src/config/bundle.ts";
+import { upgradeBundle } from "../../../src/config/bundle-upgrade.ts";
 import { checkDefinition, compileDefinition } from "../../../src/config/compile.ts";
 import { formatFieldError } from "../../../src/config/field-errors.ts";
 import type { ApiDefinition, RouteDefinition } from "../../../src/config/types.ts";

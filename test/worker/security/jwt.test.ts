@@ -7,7 +7,8 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../../src/app.ts";
-import { bundleId, upgradeBundle, type Bundle, type BundleJwtAuthorizer } from "../../../src/config/bundle.ts";
+import { bundleId, type Bundle, type BundleJwtAuthorizer } from "../../../src/config/bundle.ts";
+import { upgradeBundle } from "../../../src/config/bundle-upgrade.ts";
 import { checkDefinition, compileDefinition } from "../../../src/config/compile.ts";
 import { formatFieldError } from "../../../src/config/field-errors.ts";
 import type { ApiDefinition, JwtAuthorizerDefinition } from "../../../src/config/types.ts";

@@ -38,6 +38,9 @@ export interface AwsCall {
   method: string;
   path: string;
   refused: string | null;
+  traceparent: string | null;
+  xAmznTraceId: string | null;
+  signedHeaders: string[];
 }
 
 export async function inspectAws<T>(what: string): Promise<T> {
