@@ -10,6 +10,7 @@ import { dashboardPage } from "./dashboard/index.ts";
 import type { ServerFacts } from "./admin/server.ts";
 import type { ConfigSource } from "./deploy/config-source.ts";
 import type { Env } from "./env.ts";
+import { AppState } from "./pipeline/app-state.ts";
 import { RequestContext } from "./pipeline/context.ts";
 import { buildPipeline } from "./pipeline/stages.ts";
 
@@ -24,23 +25,28 @@ export interface AppOptions {
 
 export interface App {
   fetch(request: Request, env: Env, exec: ExecutionContext): Promise<Response>;
+  /** What this app remembers across its requests (memos, cache memory tier, unsent metrics and shadow results): its own, no other's. */
+  readonly state: AppState;
 }
 
 const notOnAdminHost = () =>
   new Response(JSON.stringify({ message: "Not Found" }), { status: 404, headers: { "content-type": "application/json", "x-content-type-options": "nosniff", "cache-control": "no-store" } });
 
+/** Builds an app with state of its own (app-state.ts): apps made in one isolate share none. */
 export function createApp({ source, facts }: AppOptions): App {
+  const state = new AppState();
   const pipeline = buildPipeline({ source });
   const admin = new Hono<{ Bindings: Env }>();
   // The dashboard's page (src/dashboard/): `/_portico/`, public — it holds no data until signed in.
   admin.get(`${ADMIN_PREFIX}/`, (c) => dashboardPage(c.req.raw, c.env));
-  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, ...(facts ? { facts } : {}) }));
+  admin.route(ADMIN_PREFIX, adminApp(ADMIN_PREFIX, { source, metrics: state.metrics, shadow: state.shadow.buffer, ...(facts ? { facts } : {}) }));
   // Anything else under the prefix is the admin API's too, never a stage of the data plane.
   admin.all("*", (c) => c.json({ message: `no admin route ${c.req.method} ${c.req.path}` }, 404));
 
   return {
+    state,
     async fetch(request, env, exec) {
-      const ctx = new RequestContext(request, env, exec);
+      const ctx = new RequestContext(request, env, exec, state);
       const path = ctx.url.pathname;
       if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return admin.fetch(request, env, exec);
       // The admin host serves the admin API and the dashboard only: no API is routed there, whatever its domains say,

@@ -10,7 +10,9 @@ import { CompiledBundle } from "../../src/deploy/compiled-bundle.ts";
 
 /**
  * Per isolate, shared by every hub instance in it: a hub woken from hibernation in an isolate that survived reads
- * no storage at all. Versions are immutable, so the memo never goes stale; it is bounded like CompiledBundle's.
+ * no storage at all. Versions are immutable and named by their content's hash, and every hub of an isolate runs
+ * with the same environment, so what hangs off a compiled version (its integrations) means the same to each of
+ * them; what a hub remembers from its traffic (memos, cache, metrics) is its own, in its AppState. Bounded.
  */
 const isolateMemo = new Map<string, CompiledBundle>();
 const MAX_MEMOISED = 32;

@@ -4,11 +4,12 @@
  */
 import { DISCONNECT_ROUTE } from "../../src/config/compile-websocket.ts";
 import type { CompiledBundle } from "../../src/deploy/compiled-bundle.ts";
+import type { AppState } from "../../src/pipeline/app-state.ts";
 import type { ConnectionAttachment } from "../../src/websocket/attachment.ts";
 import { invokeWs } from "../../src/websocket/invoke.ts";
 import type { ConnectionHubEnv } from "./env.ts";
 
-export async function disconnectEvent(env: ConnectionHubEnv, exec: ExecutionContext, a: ConnectionAttachment, bundle: CompiledBundle | undefined, code: number, reason: string): Promise<void> {
+export async function disconnectEvent(env: ConnectionHubEnv, exec: ExecutionContext, state: AppState, a: ConnectionAttachment, bundle: CompiledBundle | undefined, code: number, reason: string): Promise<void> {
   const route = bundle?.websocket?.routes.get(DISCONNECT_ROUTE);
   if (!bundle || !route) return;
   const p = a.portico;
@@ -36,6 +37,7 @@ export async function disconnectEvent(env: ConnectionHubEnv, exec: ExecutionCont
       stageVariables: { ...bundle.bundle.stages[p.stage]?.variables, ...p.variableOverrides },
       env,
       exec,
+      state,
     });
   } catch (err) {
     console.error(JSON.stringify({ level: "warn", event: "websocket-disconnect-failed", api: p.api, stage: p.stage, connectionId: p.id, detail: String(err) }));

@@ -12,7 +12,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { BundleWebSocket } from "../../src/config/bundle.ts";
 import { WEBSOCKET_DEFAULTS } from "../../src/config/compile-websocket.ts";
-import { flushMetrics, MetricsBuffer } from "../../src/observability/metrics.ts";
+import { flushMetrics } from "../../src/observability/metrics.ts";
+import { AppState } from "../../src/pipeline/app-state.ts";
 import { ATTACHMENT_FORMAT, connectionInfo, type ConnectionAttachment } from "../../src/websocket/attachment.ts";
 import { shardOf } from "../../src/websocket/connection-id.ts";
 import {
@@ -39,7 +40,11 @@ export const MAX_QUEUED = 64;
 export class ConnectionHub extends DurableObject<ConnectionHubEnv> implements HubRpc {
   readonly #memory = new HubMemory();
   readonly #bundles: HubBundles;
-  readonly #metrics = new MetricsBuffer();
+  /**
+   * This instance's own state, as createApp makes one per app: memos, cache tiers and unsent metrics of the
+   * integrations and events it runs are never another hub's (src/pipeline/app-state.ts).
+   */
+  readonly #state = new AppState();
   readonly #exec: ExecutionContext;
   readonly #attachments: HubAttachments;
   /** Each connection's actions, made once while this instance lives (not per message). */
@@ -137,6 +142,7 @@ export class ConnectionHub extends DurableObject<ConnectionHubEnv> implements Hu
       stageVariables: p.variableOverrides ? { ...bundle.bundle.stages[p.stage]?.variables, ...p.variableOverrides } : (bundle.bundle.stages[p.stage]?.variables ?? {}),
       env: this.env,
       exec: this.#exec,
+      state: this.#state,
       message,
       text: "",
       json: lazyJson(text, bundle.bundle.settings.jsonLimits),
@@ -256,7 +262,7 @@ export class ConnectionHub extends DurableObject<ConnectionHubEnv> implements Hu
   /** Sends the hub's batched connection and message counts to the Registry now (they go every METRICS_FLUSH_MS anyway). */
   async flushMetrics(call: { v: typeof HUB_CONTRACT }): Promise<HubReply> {
     if (call?.v !== HUB_CONTRACT) return unknownContract(call?.v);
-    await flushMetrics(this.env, this.#metrics);
+    await flushMetrics(this.env, this.#state.metrics);
     return { v: HUB_CONTRACT, ok: true };
   }
 
@@ -322,7 +328,7 @@ export class ConnectionHub extends DurableObject<ConnectionHubEnv> implements Hu
     this.#count(a, { wsDisconnects: 1 });
     const identity = this.#attachments.withIdentity(a);
     this.#attachments.forgetIdentity(a);
-    await disconnectEvent(this.env, this.#exec, identity, this.#bundles.get(a.portico.version), code, reason);
+    await disconnectEvent(this.env, this.#exec, this.#state, identity, this.#bundles.get(a.portico.version), code, reason);
   }
 
   /** Moves the alarm earlier when `at` comes first; the alarm time is read from storage once per instance. */
@@ -334,7 +340,7 @@ export class ConnectionHub extends DurableObject<ConnectionHubEnv> implements Hu
   }
 
   #count(a: ConnectionAttachment, counts: { wsConnects?: number; wsDisconnects?: number; wsMessages?: number; wsMessagesOut?: number }): void {
-    this.#metrics.recordWebSocket({ api: a.portico.api, stage: a.portico.stage, version: a.portico.version, ...counts });
-    if (this.#metrics.due(Number(this.env.METRICS_FLUSH_MS) || DEFAULT_FLUSH_MS)) this.ctx.waitUntil(flushMetrics(this.env, this.#metrics));
+    this.#state.metrics.recordWebSocket({ api: a.portico.api, stage: a.portico.stage, version: a.portico.version, ...counts });
+    if (this.#state.metrics.due(Number(this.env.METRICS_FLUSH_MS) || DEFAULT_FLUSH_MS)) this.ctx.waitUntil(flushMetrics(this.env, this.#state.metrics));
   }
 }

@@ -16,7 +16,7 @@ import type { AutoCanaryConfig, DeploymentRecord, DomainRow, HistoryEntry, Servi
 import type { ShadowGate } from "../../durable-objects/registry/contract.ts";
 import type { Env } from "../env.ts";
 import { isLocalDev } from "../security/outbound.ts";
-import { flushShadow } from "../observability/shadow/buffer.ts";
+import { flushShadow, type ShadowBuffer } from "../observability/shadow/buffer.ts";
 import { REGISTRY_CONTRACT } from "../../durable-objects/registry/contract.ts";
 import { AdminError, FieldChecker, readJsonObject, param, registryAnswer, API_NAME, ITEM_NAME } from "./http.ts";
 
@@ -58,7 +58,11 @@ async function knownApi(env: Env, api: string) {
   return { registry, state };
 }
 
-export function deploymentRoutes(app: AdminApp): void {
+/**
+ * `shadow`: the app's unsent shadow results, sent before a canary gated on a clean shadow report is judged (none: an
+ * admin API alone, as in tests).
+ */
+export function deploymentRoutes(app: AdminApp, shadow?: ShadowBuffer): void {
   app.post("/validate", async (c) => {
     const body = await readJsonObject(c.req.raw);
     if (body.definition === undefined) throw new AdminError(400, "invalid request", [{ path: ["definition"], message: "required" }]);
@@ -173,7 +177,7 @@ export function deploymentRoutes(app: AdminApp): void {
     const stageVariableOverrides = check.stringMap("stageVariableOverrides", VARIABLE_NAME);
     const useStageCache = check.boolean("useStageCache");
     const sticky = checkSticky(body.sticky, check);
-    const gate = await shadowGate(check, c.env);
+    const gate = await shadowGate(check, c.env, shadow);
     check.done();
     return c.json(
       registryAnswer(
@@ -201,7 +205,7 @@ export function deploymentRoutes(app: AdminApp): void {
   app.post("/apis/:api/stages/:stage/canary/promote", async (c) => {
     const { registry } = await knownApi(c.env, param(c.req.param("api"), API_NAME, "api"));
     const check = new FieldChecker(await readJsonObject(c.req.raw));
-    const gate = await shadowGate(check, c.env);
+    const gate = await shadowGate(check, c.env, shadow);
     check.done();
     return c.json(registryAnswer(await registry.promote({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage"), ...gate })));
   });
@@ -216,7 +220,7 @@ export function deploymentRoutes(app: AdminApp): void {
       maxP95Ratio: check.number("maxP95Ratio", { min: 1, max: 100 }) ?? 1.2,
       minRequests: check.number("minRequests", { min: 1, max: 1_000_000, integer: true }) ?? 100,
     };
-    const gate = await shadowGate(check, c.env);
+    const gate = await shadowGate(check, c.env, shadow);
     check.done();
     return c.json(registryAnswer(await registry.automate({ v: V, stage: param(c.req.param("stage"), STAGE_NAME, "stage"), config, ...gate })));
   });
@@ -230,12 +234,12 @@ export function deploymentRoutes(app: AdminApp): void {
 
 /**
  * `requireCleanShadow` (and `minShadowRequests`): the canary's version must have a clean shadow report first. This
- * isolate's unsent shadow results are sent before the Registry judges (other isolates' arrive within a flush).
+ * app's unsent shadow results are sent before the Registry judges (other isolates' arrive within a flush).
  */
-async function shadowGate(check: FieldChecker, env: Env): Promise<ShadowGate> {
+async function shadowGate(check: FieldChecker, env: Env, shadow: ShadowBuffer | undefined): Promise<ShadowGate> {
   const requireCleanShadow = check.boolean("requireCleanShadow");
   const minShadowRequests = check.number("minShadowRequests", { min: 1, max: 1_000_000, integer: true });
-  if (requireCleanShadow) await flushShadow(env);
+  if (requireCleanShadow && shadow) await flushShadow(env, shadow);
   return { ...(requireCleanShadow !== undefined ? { requireCleanShadow } : {}), ...(minShadowRequests !== undefined ? { minShadowRequests } : {}) };
 }
 

@@ -17,16 +17,26 @@ import { AdminError, adminErrorResponse, contractError } from "./http.ts";
 import { openApiDocument } from "./openapi.ts";
 import { serverRoutes, type ServerFacts } from "./server.ts";
 import { dashboardRoutes, hasDashboardSession } from "../dashboard/index.ts";
+import type { MetricsBuffer } from "../observability/metrics.ts";
+import type { ShadowBuffer } from "../observability/shadow/buffer.ts";
 
 export const NO_TOKEN_MESSAGE =
   "The admin API is disabled: no ADMIN_TOKEN secret is configured. Set one with `wrangler secret put ADMIN_TOKEN`; " +
   "for local development copy .dev.vars.example to .dev.vars.";
 
-/**
- * `source` (the data plane's config source) lets connection routes find a stage's version as requests do;
- * `facts` describes what the Worker serves unpublished (`GET /server`). The Worker entry passes both.
- */
-export function adminApp(prefix: string, options: { source?: ConfigSource; facts?: () => ServerFacts } = {}): Hono<{ Bindings: Env }> {
+export interface AdminOptions {
+  /** The data plane's config source: connection routes find a stage's version as requests do. */
+  source?: ConfigSource;
+  /** What the Worker serves unpublished (`GET /server`). */
+  facts?: () => ServerFacts;
+  /** The serving app's unsent metrics (its AppState), sent before a metrics read so what was just served shows up. */
+  metrics?: MetricsBuffer;
+  /** The serving app's unsent shadow results (its AppState), sent before a shadow report or gate reads them. */
+  shadow?: ShadowBuffer;
+}
+
+/** The admin API. createApp passes every option; without `metrics`/`shadow` (an admin API alone) nothing unsent is flushed. */
+export function adminApp(prefix: string, options: AdminOptions = {}): Hono<{ Bindings: Env }> {
   const admin = new Hono<{ Bindings: Env }>();
 
   admin.onError((err, c) => {
@@ -55,9 +65,9 @@ export function adminApp(prefix: string, options: { source?: ConfigSource; facts
     await next();
   });
 
-  deploymentRoutes(admin);
-  metricsRoutes(admin, options.facts);
-  shadowRoutes(admin);
+  deploymentRoutes(admin, options.shadow);
+  metricsRoutes(admin, options.facts, options.metrics);
+  shadowRoutes(admin, options.shadow);
   keyRoutes(admin);
   usageRoutes(admin);
   serverRoutes(admin, options.facts);

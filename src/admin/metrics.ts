@@ -12,7 +12,7 @@ import { registryFor } from "../deploy/registry-client.ts";
 import type { ServingState, VersionMetrics, VersionSeries } from "../deploy/types.ts";
 import type { Env } from "../env.ts";
 import { AnalyticsQueryError } from "../observability/analytics-sql.ts";
-import { flushMetrics } from "../observability/metrics.ts";
+import { flushMetrics, type MetricsBuffer } from "../observability/metrics.ts";
 import { analyticsReadable, analyticsReader, type MetricsReader } from "../observability/metrics-reader.ts";
 import { AdminError, API_NAME, ITEM_NAME, param, registryAnswer } from "./http.ts";
 
@@ -22,18 +22,19 @@ import type { ServerFacts } from "./server-facts.ts";
 type AdminApp = Hono<{ Bindings: Env }>;
 
 /**
- * The local store, through the API's Registry (every MetricsStore shard plus its own table): this isolate's unsent
- * samples first, so what was just served shows up. The stable and canary ids are the Registry's own.
+ * The local store, through the API's Registry (every MetricsStore shard plus its own table): the serving app's unsent
+ * samples first (`metrics`, its AppState's buffer), so what was just served shows up. The stable and canary ids are
+ * the Registry's own.
  */
-function localReader(env: Env): MetricsReader {
+function localReader(env: Env, metrics: MetricsBuffer | undefined): MetricsReader {
   return {
     source: "local",
     async versions(api, stage, since) {
-      await flushMetrics(env);
+      if (metrics) await flushMetrics(env, metrics);
       return registryAnswer<VersionMetrics[]>(await registryFor(env, api).stageMetrics({ v: V, stage, since, api }));
     },
     async series(api, stage, since, step) {
-      await flushMetrics(env);
+      if (metrics) await flushMetrics(env, metrics);
       return registryAnswer<VersionSeries[]>(await registryFor(env, api).stageSeries({ v: V, stage, since, stepMs: step * 1000, api }));
     },
   };
@@ -44,9 +45,9 @@ function localReader(env: Env): MetricsReader {
  * only the store knows — a WebSocket API's connections and nothing else — is listed too). Both are read; either
  * failing fails the read rather than answer with half the picture.
  */
-function analyticsWithWebSockets(env: Env): MetricsReader {
+function analyticsWithWebSockets(env: Env, metrics: MetricsBuffer | undefined): MetricsReader {
   const analytics = analyticsReader(env);
-  const local = localReader(env);
+  const local = localReader(env, metrics);
   return {
     ...analytics,
     async versions(api, stage, since, stable, canary) {
@@ -64,8 +65,9 @@ function analyticsWithWebSockets(env: Env): MetricsReader {
   };
 }
 
-export function metricsReaderFor(env: Env): MetricsReader {
-  return analyticsReadable(env) ? analyticsWithWebSockets(env) : localReader(env);
+/** `metrics`: the serving app's buffer, flushed before the local store is read (none: an admin API alone, as in tests). */
+export function metricsReaderFor(env: Env, metrics?: MetricsBuffer): MetricsReader {
+  return analyticsReadable(env) ? analyticsWithWebSockets(env, metrics) : localReader(env, metrics);
 }
 
 function minutesOf(value: string | undefined, fallback: number): number {
@@ -102,11 +104,12 @@ async function reading<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-export function metricsRoutes(app: AdminApp, facts?: () => ServerFacts): void {
+/** `metrics`: the serving app's unsent samples (its AppState), sent before a read of the local store. */
+export function metricsRoutes(app: AdminApp, facts?: () => ServerFacts, metrics?: MetricsBuffer): void {
   app.get("/apis/:api/stages/:stage/metrics", async (c) => {
     const { api, stage, state } = await stageOf(c.env, c.req.param("api"), c.req.param("stage"), facts);
     const minutes = minutesOf(c.req.query("minutes"), 15);
-    const reader = metricsReaderFor(c.env);
+    const reader = metricsReaderFor(c.env, metrics);
     const versions = await reading(reader.versions(api, stage, Date.now() - minutes * 60_000, state.deploymentId, state.canary?.deploymentId ?? null));
     return c.json({ api, stage, minutes, source: reader.source, stable: state.deploymentId, canary: state.canary, versions });
   });
@@ -118,7 +121,7 @@ export function metricsRoutes(app: AdminApp, facts?: () => ServerFacts): void {
     const step = Number(c.req.query("step") ?? Math.max(10, Math.ceil((minutes * 60) / 60 / 10) * 10));
     if (!Number.isInteger(step) || step < 10 || step > 86_400 || step % 10 !== 0 || (minutes * 60) / step > 500)
       throw new AdminError(400, "invalid request", [{ path: ["step"], message: "must be a multiple of 10 seconds, giving at most 500 points" }]);
-    const reader = metricsReaderFor(c.env);
+    const reader = metricsReaderFor(c.env, metrics);
     const since = Date.now() - minutes * 60_000;
     const versions = await reading(reader.series(api, stage, since - (since % (step * 1000)), step, state.deploymentId, state.canary?.deploymentId ?? null));
     return c.json({ api, stage, minutes, step, source: reader.source, stable: state.deploymentId, canary: state.canary, versions });

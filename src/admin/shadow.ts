@@ -8,7 +8,7 @@ import { REGISTRY_CONTRACT } from "../../durable-objects/registry/contract.ts";
 import { registryFor } from "../deploy/registry-client.ts";
 import type { ServingState, ShadowReport, StageState } from "../deploy/types.ts";
 import type { Env } from "../env.ts";
-import { flushShadow } from "../observability/shadow/buffer.ts";
+import { flushShadow, type ShadowBuffer } from "../observability/shadow/buffer.ts";
 import { AdminError, API_NAME, FieldChecker, ITEM_NAME, param, readJsonObject, registryAnswer } from "./http.ts";
 
 const V = REGISTRY_CONTRACT;
@@ -22,7 +22,8 @@ async function registryOf(env: Env, name: string | undefined) {
   return registry;
 }
 
-export function shadowRoutes(app: AdminApp): void {
+/** `shadow`: the serving app's unsent results (its AppState), sent before a report is read. */
+export function shadowRoutes(app: AdminApp, shadow?: ShadowBuffer): void {
   const path = "/apis/:api/stages/:stage/shadow";
 
   app.post(path, async (c) => {
@@ -36,8 +37,8 @@ export function shadowRoutes(app: AdminApp): void {
 
   app.get(path, async (c) => {
     const registry = await registryOf(c.env, c.req.param("api"));
-    // This isolate's unsent results first, so what was just evaluated shows up.
-    await flushShadow(c.env);
+    // This app's unsent results first, so what was just evaluated shows up.
+    if (shadow) await flushShadow(c.env, shadow);
     return c.json(registryAnswer<ShadowReport>(await registry.shadowReport({ v: V, stage: param(c.req.param("stage"), ITEM_NAME, "stage") })));
   });
 

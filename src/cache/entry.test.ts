@@ -5,6 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { decodeEntry, encodeEntry, encryptionKey, type CacheEntry } from "./entry.ts";
 
+/** Derived keys, as an app keeps them (src/cache/store.ts, CacheTiers). */
+const keys = new Map<string, CryptoKey>();
+
 const BODY_TEXT = "the secret body of user alice";
 
 function entry(over: Partial<CacheEntry> = {}): CacheEntry {
@@ -36,7 +39,7 @@ describe("round trip", () => {
   });
 
   it("gives back the same entry encrypted, whose bytes hide the body and differ every time (random IV)", async () => {
-    const key = await encryptionKey("secret-one");
+    const key = await encryptionKey("secret-one", keys);
     const e = entry({ body: allBytes() });
     const plainBody = entry();
     const sealed = await encodeEntry(plainBody, key);
@@ -50,28 +53,28 @@ describe("round trip", () => {
   });
 
   it("derives the same key from the same secret (memoised) and another from another", async () => {
-    expect(await encryptionKey("secret-one")).toBe(await encryptionKey("secret-one"));
-    const sealed = await encodeEntry(entry(), await encryptionKey("secret-one"));
-    expect(await decodeEntry(sealed, await encryptionKey("secret-one"))).toEqual(entry());
-    expect(await decodeEntry(sealed, await encryptionKey("secret-two"))).toBeUndefined();
+    expect(await encryptionKey("secret-one", keys)).toBe(await encryptionKey("secret-one", keys));
+    const sealed = await encodeEntry(entry(), await encryptionKey("secret-one", keys));
+    expect(await decodeEntry(sealed, await encryptionKey("secret-one", keys))).toEqual(entry());
+    expect(await decodeEntry(sealed, await encryptionKey("secret-two", keys))).toBeUndefined();
   });
 });
 
 describe("entries that must be misses", () => {
   it("a sealed entry under the wrong key, or with no key configured", async () => {
-    const sealed = await encodeEntry(entry(), await encryptionKey("right"));
-    expect(await decodeEntry(sealed, await encryptionKey("wrong"))).toBeUndefined();
+    const sealed = await encodeEntry(entry(), await encryptionKey("right", keys));
+    expect(await decodeEntry(sealed, await encryptionKey("wrong", keys))).toBeUndefined();
     expect(await decodeEntry(sealed, null)).toBeUndefined();
   });
 
   it("a plain entry when a key is configured (an attacker able to write KV cannot plant one)", async () => {
     const plain = await encodeEntry(entry(), null);
     expect(await decodeEntry(plain, null)).toEqual(entry());
-    expect(await decodeEntry(plain, await encryptionKey("right"))).toBeUndefined();
+    expect(await decodeEntry(plain, await encryptionKey("right", keys))).toBeUndefined();
   });
 
   it("a sealed entry with any single byte changed: IV, ciphertext or tag", async () => {
-    const key = await encryptionKey("right");
+    const key = await encryptionKey("right", keys);
     const sealed = await encodeEntry(entry(), key);
     expect(await decodeEntry(sealed, key)).toEqual(entry());
     for (let i = 1; i < sealed.byteLength; i++) {
@@ -86,7 +89,7 @@ describe("entries that must be misses", () => {
   });
 
   it("a sealed entry cut off at any length", async () => {
-    const key = await encryptionKey("right");
+    const key = await encryptionKey("right", keys);
     const sealed = await encodeEntry(entry(), key);
     for (let n = 0; n < sealed.byteLength; n++) expect(await decodeEntry(sealed.subarray(0, n), key), `first ${n} bytes`).toBeUndefined();
   });
@@ -142,12 +145,12 @@ describe("entries that must be misses", () => {
     ];
     for (const [name, bytes] of cases) {
       expect(await decodeEntry(bytes, null), name).toBeUndefined();
-      expect(await decodeEntry(bytes, await encryptionKey("right")), `${name} (with a key)`).toBeUndefined();
+      expect(await decodeEntry(bytes, await encryptionKey("right", keys)), `${name} (with a key)`).toBeUndefined();
     }
   });
 
   it("random bytes, whatever they hold", async () => {
-    const key = await encryptionKey("right");
+    const key = await encryptionKey("right", keys);
     for (let i = 0; i < 200; i++) {
       const bytes = crypto.getRandomValues(new Uint8Array(1 + (i % 64)));
       expect(await decodeEntry(bytes, key)).toBeUndefined();

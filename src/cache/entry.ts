@@ -44,10 +44,11 @@ function unpack(bytes: Uint8Array): CacheEntry | undefined {
   }
 }
 
-const keys = new Map<string, CryptoKey>();
-
-/** An AES-256-GCM key derived from a secret (SHA-256 of its text), memoised per isolate (the key, not a promise). */
-export async function encryptionKey(secret: string): Promise<CryptoKey> {
+/**
+ * An AES-256-GCM key derived from a secret (SHA-256 of its text), memoised in `keys` (the key, not a promise): an
+ * app's own map (CacheTiers), never a module-level one, so no secret outlives the app that was given it.
+ */
+export async function encryptionKey(secret: string, keys: Map<string, CryptoKey>): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
     const raw = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret));

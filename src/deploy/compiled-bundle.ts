@@ -2,17 +2,16 @@
  * A bundle made ready to serve: the route table built and every route compiled (compiled-route.ts), a WebSocket
  * API's routes by key (compiled-websocket.ts). Data only: integrations and authorizers are built from it by the
  * stages that run them, memoised by the identity of this object or its routes, so nothing here imports the
- * request context (docs/architecture.md#layers). Bundles are immutable, so this is done once per bundle id per
- * isolate and kept (bounded) for reuse.
+ * request context (docs/architecture.md#layers). Bundles are immutable, so this is done once per bundle id by
+ * whoever keeps them: the config source an app serves from (deploy/config-source.ts, registry-source.ts), or a
+ * WebSocket hub's bundle memo. There is no memo here: the executors built on a compiled bundle keep state (verified
+ * tokens, for one), so two apps in one isolate must not be handed the same one.
  */
 import type { Bundle } from "../config/bundle.ts";
 import { parseRouteKey, type ParsedRouteKey } from "../routing/route-key.ts";
 import { Router } from "../routing/router.ts";
 import { compileRoute, type CompiledRoute } from "./compiled-route.ts";
 import { compileWebSocket, type CompiledWebSocket } from "./compiled-websocket.ts";
-
-const MAX_MEMOISED = 32;
-const memo = new Map<string, CompiledBundle>();
 
 export class CompiledBundle {
   readonly id: string;
@@ -34,19 +33,8 @@ export class CompiledBundle {
     );
   }
 
-  /** The compiled bundle for an id, when this isolate has it (shadow evaluation loads a candidate only once). */
-  static known(id: string): CompiledBundle | undefined {
-    return memo.get(id);
-  }
-
-  /** The compiled form of a bundle, memoised per isolate by id. */
+  /** The compiled form of a bundle: a new one each call (the caller keeps it). */
   static of(id: string, bundle: Bundle): CompiledBundle {
-    let compiled = memo.get(id);
-    if (!compiled) {
-      compiled = new CompiledBundle(id, bundle);
-      if (memo.size >= MAX_MEMOISED) memo.delete(memo.keys().next().value!);
-      memo.set(id, compiled);
-    }
-    return compiled;
+    return new CompiledBundle(id, bundle);
   }
 }

@@ -40,7 +40,7 @@ const REGISTRY_WAIT_MS = 2000;
 const REFRESH_WAIT_MS = SNAPSHOT_KV_WAIT_MS + REGISTRY_WAIT_MS;
 const RETRY_AFTER_FAILURE_MS = 1000;
 const MAX_MEMO_ENTRIES = 10_000;
-/** Compiled bundles kept per isolate (stable and canary of every stage in use fit easily). */
+/** Compiled bundles kept by this source — per app (stable and canary of every stage in use fit easily). */
 const MAX_BUNDLES = 32;
 
 /** Headers a tester uses to force a version; honoured only with the PORTICO_FORCE_SECRET value. */

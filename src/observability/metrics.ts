@@ -1,8 +1,8 @@
 /**
- * Per-version metrics from the data plane, batched in the isolate: each response adds to an in-memory sample per
- * (API, stage, version, slot), and the batch goes to a sink (metrics-store-client.ts: the API's MetricsStore shards, never
- * its Registry) in one RPC per API at most every METRICS_FLUSH_MS (default 5 s) through `waitUntil` — never a
- * Durable Object write per request.
+ * Per-version metrics from the data plane, batched per app (its AppState; a hub's own): each response adds to an
+ * in-memory sample per (API, stage, version, slot), and the batch goes to a sink (metrics-store-client.ts: the API's
+ * MetricsStore shards, never its Registry) in one RPC per API at most every METRICS_FLUSH_MS (default 5 s) through
+ * `waitUntil` — never a Durable Object write per request.
  */
 import { withTimeout } from "../deploy/registry-client.ts";
 import { METRICS_SLOT_MS, type MetricsSample } from "../deploy/types.ts";
@@ -142,15 +142,12 @@ export class MetricsBuffer {
   }
 }
 
-/** This isolate's buffer. */
-export const metricsBuffer = new MetricsBuffer();
-
 /**
  * Sends the buffer to the sink; a failed batch is logged and put back for the next flush (bounded), since an
  * outage is when the failures worth counting happen. (A batch that timed out may have been written: metrics are
  * best-effort, and a rare double count beats losing an outage's 503s.)
  */
-export async function flushMetrics(env: MetricsEnv, buffer = metricsBuffer, sink: MetricsSink = metricsStoreSink(env)): Promise<void> {
+export async function flushMetrics(env: MetricsEnv, buffer: MetricsBuffer, sink: MetricsSink = metricsStoreSink(env)): Promise<void> {
   const batches = buffer.drain();
   await Promise.all(
     [...batches].map(([api, samples]) =>
@@ -163,7 +160,7 @@ export async function flushMetrics(env: MetricsEnv, buffer = metricsBuffer, sink
 }
 
 /** Records one response, and flushes in the background when the batch is due. */
-export function recordResponse(env: MetricsEnv, exec: ExecutionContext, o: Observation, buffer = metricsBuffer): void {
+export function recordResponse(env: MetricsEnv, exec: ExecutionContext, o: Observation, buffer: MetricsBuffer): void {
   buffer.record(o);
   if (buffer.due(Number(env.METRICS_FLUSH_MS) || DEFAULT_FLUSH_MS)) exec.waitUntil(flushMetrics(env, buffer));
 }

@@ -3,6 +3,7 @@
  * Stages read and fill it; none of it outlives the request.
  */
 import type { Identity } from "../wire/identity.ts";
+import type { AppState } from "./app-state.ts";
 import type { CompiledBundle } from "../deploy/compiled-bundle.ts";
 import type { CompiledRoute } from "../deploy/compiled-route.ts";
 import type { DecisionRecord } from "../observability/explain.ts";
@@ -25,6 +26,8 @@ export class RequestContext<E extends RequestEnv = RequestEnv> {
   readonly request: Request;
   readonly env: E;
   readonly exec: ExecutionContext;
+  /** The app's state (app-state.ts): what it remembers across requests, shared by its requests only. */
+  readonly state: AppState;
   readonly requestId: string = crypto.randomUUID();
   readonly receivedAt: number = Date.now();
   readonly url: URL;
@@ -105,10 +108,11 @@ export class RequestContext<E extends RequestEnv = RequestEnv> {
   /** Made only when a body streams through with its limit enforced on the way (most requests never need one). */
   #bodyLimit: AbortController | undefined;
 
-  constructor(request: Request, env: E, exec: ExecutionContext, url?: URL) {
+  constructor(request: Request, env: E, exec: ExecutionContext, state: AppState, url?: URL) {
     this.request = request;
     this.env = env;
     this.exec = exec;
+    this.state = state;
     this.url = url ?? new URL(request.url);
     this.clientIp = request.headers.get("cf-connecting-ip") ?? "";
   }
@@ -119,7 +123,7 @@ export class RequestContext<E extends RequestEnv = RequestEnv> {
    * reading it makes the copy's `readBody` fail with BodyUnavailableError.
    */
   shadowCopy(): RequestContext<E> {
-    const copy = new RequestContext<E>(this.request, this.env, this.exec, this.url);
+    const copy = new RequestContext<E>(this.request, this.env, this.exec, this.state, this.url);
     (copy as { requestId: string }).requestId = this.requestId;
     (copy as { receivedAt: number }).receivedAt = this.receivedAt;
     copy.api = this.api;

@@ -50,6 +50,7 @@ export function connectIntegration(connect: CompiledRoute | null): Integration<R
           stageVariables: ctx.stageVariables,
           env: ctx.env,
           exec: ctx.exec,
+          state: ctx.state,
           upgrade: ctx,
         });
         if (reply.status < 200 || reply.status > 299)

@@ -22,6 +22,7 @@ import { parseReply } from "../wire/lambda/reply.ts";
 import { mapRequest } from "../integrations/mapping/request.ts";
 import { lambdaHeaders } from "../integrations/service/proxy-event.ts";
 import { integrationFor } from "../integrations/index.ts";
+import type { AppState } from "../pipeline/app-state.ts";
 import { RequestContext, type RequestEnv } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import { readAtMost } from "../util/read-bounded.ts";
@@ -44,6 +45,8 @@ export interface WsInvocation {
   stageVariables: Record<string, string>;
   env: RequestEnv;
   exec: ExecutionContext;
+  /** The state of the app (or hub instance) invoking: its memos, its cache, its metrics. */
+  state: AppState;
   /** CONNECT only: the pipeline's own context for the upgrade request. */
   upgrade?: RequestContext;
 }
@@ -80,7 +83,7 @@ function eventContext(call: WsInvocation): RequestContext {
     headers: { "content-type": body !== null && /^\s*[[{]/.test(body) ? "application/json" : "text/plain; charset=utf-8", "user-agent": f.userAgent },
     body,
   });
-  const ctx = new RequestContext(request, call.env, call.exec);
+  const ctx = new RequestContext(request, call.env, call.exec, call.state);
   ctx.api = f.apiId;
   ctx.stage = f.stage;
   ctx.deploymentId = call.bundle.id;

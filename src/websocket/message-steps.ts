@@ -17,6 +17,7 @@
  */
 import type { CompiledBundle } from "../deploy/compiled-bundle.ts";
 import type { CompiledRoute } from "../deploy/compiled-route.ts";
+import type { AppState } from "../pipeline/app-state.ts";
 import type { RequestEnv } from "../pipeline/context.ts";
 import { GatewayError } from "../pipeline/gateway-responses.ts";
 import type { ConnectionAttachment } from "./attachment.ts";
@@ -52,6 +53,8 @@ export interface MessageContext {
   stageVariables: Record<string, string>;
   env: RequestEnv;
   exec: ExecutionContext;
+  /** The hub instance's own state (src/pipeline/app-state.ts). */
+  state: AppState;
   message: string | ArrayBuffer;
   /** The message as text (set by limits). */
   text: string;
@@ -143,7 +146,7 @@ const integrate: MessageStep = async (m) => {
     body: m.text,
   };
   try {
-    m.reply = await invokeWs({ route: m.route!, bundle: m.bundle, facts, stageVariables: m.stageVariables, env: m.env, exec: m.exec });
+    m.reply = await invokeWs({ route: m.route!, bundle: m.bundle, facts, stageVariables: m.stageVariables, env: m.env, exec: m.exec, state: m.state });
     return true;
   } catch (err) {
     const error = err instanceof GatewayError ? err : new GatewayError("DEFAULT_5XX", { detail: String(err) });

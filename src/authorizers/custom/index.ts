@@ -9,7 +9,7 @@
  * - Unreachable, timed out, any other non-2xx status, a Lambda that threw anything else, a reply that is not JSON
  *   or not the expected shape, or a context over MAX_CONTEXT_CHARS: AUTHORIZER_CONFIGURATION_ERROR 500, Amazon's
  *   recorded type for those (rest-authorizer-error-500-null-message). Never an allow.
- * - Decisions are cached per isolate for `resultTtlSeconds`, keyed by every identity input as received; a simple
+ * - Decisions are cached per app (decisions.ts) for `resultTtlSeconds`, keyed by every identity input as received; a simple
  *   reply also by route and method unless `resultCacheScope: shared`. A cached policy is evaluated again for every
  *   request's method ARN, so a policy naming one path denies another (as on AWS). Errors and 401s are never cached.
  */
@@ -26,18 +26,18 @@ import { linearPattern } from "../../security/linear-regex.ts";
 import { propagateTrace, traceHeadersFor } from "../../observability/request-trace.ts";
 import { methodArn, readIdentitySource, type Authorizer } from "../types.ts";
 import type { ContextValue, Identity } from "../../wire/identity.ts";
-import { evaluatePolicy, parsePolicyReply, parseSimpleReply, type PolicyReply, type SimpleReply } from "./policy.ts";
-
-type Decision = { format: "policy"; reply: PolicyReply } | { format: "simple"; reply: SimpleReply };
+import type { Decision } from "./decisions.ts";
+import { evaluatePolicy, parsePolicyReply, parseSimpleReply } from "./policy.ts";
 
 /** Far above any real policy; bounds what one misbehaving authorizer can make an isolate buffer. */
 const MAX_REPLY_BYTES = 1024 * 1024;
-const MAX_CACHED = 10_000;
 const IMPLICIT_DENY = "User is not authorized to access this resource";
 
-/** Decisions by authorizer fingerprint + API + stage + identity-source values; oldest evicted first. */
-const cache = new Map<string, { expiresAt: number; decision: Decision }>();
-/** Short ids for spec fingerprints, so 10,000 cache keys do not each repeat a whole spec. */
+/**
+ * Short ids for spec fingerprints, so 10,000 cache keys do not each repeat a whole spec. Module-level on purpose:
+ * an id stands for its fingerprint alone and is never reused (the counter only grows), so sharing the table
+ * shares no decision — those are per app (ctx.state.decisions).
+ */
 const specIds = new Map<string, number>();
 let nextSpecId = 0;
 
@@ -87,10 +87,11 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
     type: "custom",
     async authorize(ctx: RequestContext): Promise<Identity> {
       const { values, arn, key } = prepare(ctx);
-      let decision = key === null ? undefined : cached(key);
+      const decisions = ctx.state.decisions;
+      let decision = key === null ? undefined : decisions.get(key);
       if (!decision) {
         decision = await ask(ctx, spec, values, arn);
-        if (key !== null) remember(key, decision, ttlMs);
+        if (key !== null) decisions.set(key, decision, ttlMs);
       }
       return decide(decision, arn);
     },
@@ -98,7 +99,7 @@ export function customAuthorizer(spec: BundleCustomAuthorizer): Authorizer {
     // decision already cached for the same identity inputs is evaluated, anything else is unknown.
     async peek(ctx: RequestContext): Promise<Identity | undefined> {
       const { arn, key } = prepare(ctx);
-      const decision = key === null ? undefined : cached(key);
+      const decision = key === null ? undefined : ctx.state.decisions.get(key);
       return decision ? decide(decision, arn) : undefined;
     },
   };
@@ -248,20 +249,6 @@ async function readText(res: Response): Promise<string> {
   const bytes = await readAtMost(res.body, MAX_REPLY_BYTES);
   if (!bytes) throw misconfigured(`the authorizer's reply is over ${MAX_REPLY_BYTES} bytes, or broke off`);
   return new TextDecoder().decode(bytes);
-}
-
-function cached(key: string): Decision | undefined {
-  const entry = cache.get(key);
-  if (!entry) return undefined;
-  if (entry.expiresAt > Date.now()) return entry.decision;
-  cache.delete(key);
-  return undefined;
-}
-
-function remember(key: string, decision: Decision, ttlMs: number): void {
-  cache.delete(key);
-  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-  cache.set(key, { expiresAt: Date.now() + ttlMs, decision });
 }
 
 function specId(spec: BundleCustomAuthorizer): number {

@@ -64,9 +64,9 @@ export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Author
   // A bundle compiled elsewhere (or before the rule) may name an http:// or private JWKS URL: checked per Worker.
   const jwksRefusal = spec.jwksUrl ? providerRefusal(spec.jwksUrl) : null;
 
-  async function keyFor(env: Record<string, unknown>, kid: string | undefined, alg: string): Promise<RemoteKey> {
+  async function keyFor(ctx: RequestContext, kid: string | undefined, alg: string): Promise<RemoteKey> {
     if (spec.secret) {
-      const value = env[spec.secret];
+      const value = ctx.env[spec.secret];
       if (typeof value !== "string" || !value)
         throw new GatewayError("AUTHORIZER_CONFIGURATION_ERROR", { message: null, detail: `jwt: Worker secret ${spec.secret} is not set` });
       if (secretKey?.value !== value) secretKey = { value, key: keyFromSecret(value, spec.algorithms) };
@@ -77,9 +77,9 @@ export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Author
       const key = kid !== undefined ? usable.find((k) => k.kid === kid) : usable.length === 1 ? usable[0] : undefined;
       return { key, until: Infinity, stale: false };
     }
-    const refused = jwksRefusal?.(isLocalDev(env));
+    const refused = jwksRefusal?.(isLocalDev(ctx.env));
     if (refused) throw new GatewayError("AUTHORIZER_CONFIGURATION_ERROR", { message: null, detail: `jwt: jwksUrl ${refused}` });
-    return remoteKey(spec, kid, alg);
+    return remoteKey(ctx.state.jwks, spec, kid, alg);
   }
 
   async function verify(token: string, ctx: RequestContext): Promise<{ identity: Identity; until: number }> {
@@ -93,7 +93,7 @@ export function jwtAuthorizer(spec: BundleJwtAuthorizer, bundle: Bundle): Author
     if (typeof alg !== "string" || alg === "none") throw unauthorized("unsupported algorithm");
     const kid = header.kid;
     if (kid !== undefined && (typeof kid !== "string" || !KID.test(kid))) throw unauthorized("malformed kid");
-    const { key, until, stale } = await keyFor(ctx.env, kid, alg);
+    const { key, until, stale } = await keyFor(ctx, kid, alg);
     if (stale) {
       // The endpoint has not answered for longer than the keys may be trusted: refuse rather than trust them.
       ctx.failedClosed++;

@@ -4,7 +4,7 @@
  * curve, an Ed25519 key EdDSA, and an HMAC secret HS algorithms only — so `alg: none` and "HS256 signed with the
  * RSA public key" have nothing to verify against.
  *
- * Remote JWKS are cached per isolate per URL for their Cache-Control max-age within configured bounds. An unknown
+ * Remote JWKS are cached per app (a JwksMemo in its AppState, src/pipeline/app-state.ts) per URL for their Cache-Control max-age within configured bounds. An unknown
  * `kid` refetches at most once per `jwksRefetchSeconds` (single flight), then is remembered as unknown for that
  * long (negative cache). A JWKS endpoint that is down or slow (bounded wait) leaves cached keys working — but only
  * until they are `jwksMaxCacheSeconds` old (counted from the fetch that brought them): then they stop verifying
@@ -86,8 +86,8 @@ interface JwksEntry {
   unknownKids: Map<string, number>;
 }
 
-const remote = new Map<string, JwksEntry>();
-
+/** One app's remote key sets by URL (never module-level: each app fetches and trusts its own). */
+export type JwksMemo = Map<string, JwksEntry>;
 
 function maxAge(cacheControl: string | null): number | undefined {
   const m = /(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*(\d+)/i.exec(cacheControl ?? "");
@@ -155,8 +155,8 @@ export interface RemoteKey {
   stale: boolean;
 }
 
-/** The key to verify a token with `kid`/`alg` from a remote JWKS. */
-export async function remoteKey(spec: BundleJwtAuthorizer, kid: string | undefined, alg: string): Promise<RemoteKey> {
+/** The key to verify a token with `kid`/`alg` from a remote JWKS, through the app's memo `remote`. */
+export async function remoteKey(remote: JwksMemo, spec: BundleJwtAuthorizer, kid: string | undefined, alg: string): Promise<RemoteKey> {
   // This authorizer's allowlist, applied per authorizer (cached keys allow whatever their type allows).
   if (spec.algorithms && !spec.algorithms.includes(alg)) return { key: undefined, until: 0, stale: false };
   const url = spec.jwksUrl!;

@@ -49,6 +49,7 @@ export function sigv4Authorizer(spec: BundleSigV4Authorizer): Authorizer {
         service: spec.service,
         region: spec.region,
         secretFor: (accessKeyId) => secretFor(spec, ctx.env, accessKeyId),
+        signingKeys: ctx.state.signingKeys,
       });
       if (!result.ok) throw new GatewayError(result.type, { message: result.message, detail: `sigv4: ${result.message}` });
       if (!spec.forwardUnsignedHeaders) dropUnsigned(ctx, new Set(result.signedHeaders));

@@ -6,6 +6,7 @@
 import { AwsClient, AwsV4Signer } from "aws4fetch";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../env.ts";
+import { AppState } from "../../pipeline/app-state.ts";
 import { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import { sigv4Authorizer } from "./index.ts";
@@ -273,7 +274,7 @@ describe("refusals", () => {
 describe("sigv4Authorizer", () => {
   const spec = { type: "sigv4" as const, service: "execute-api", region: REGION, credentials: { [KEY]: "SIGV4_SECRET", AKIANOSECRETSET00001: "UNSET_SECRET" }, forwardUnsignedHeaders: false };
   const env = { SIGV4_SECRET: SECRET } as unknown as Env;
-  const authorize = (req: Request) => sigv4Authorizer(spec).authorize(new RequestContext(req, env, {} as ExecutionContext), { scopes: [] });
+  const authorize = (req: Request) => sigv4Authorizer(spec).authorize(new RequestContext(req, env, {} as ExecutionContext, new AppState()), { scopes: [] });
   const now = { datetime: new Date().toISOString().replace(/[:-]|\.\d{3}/g, "") };
   const rejection = async (req: Request) => {
     const error = await authorize(req).then(() => null, (e: unknown) => e);
@@ -283,7 +284,7 @@ describe("sigv4Authorizer", () => {
 
   it("returns the access key's identity, and leaves the body to be forwarded", async () => {
     const req = await sign(`${BASE}/prod/pets`, { ...now, method: "POST", body: "hello" });
-    const ctx = new RequestContext(req, env, {} as ExecutionContext);
+    const ctx = new RequestContext(req, env, {} as ExecutionContext, new AppState());
     expect(await sigv4Authorizer(spec).authorize(ctx, { scopes: [] })).toEqual({
       type: "sigv4", principalId: KEY, claims: null, scopes: [], context: { accessKey: KEY }, usageIdentifierKey: null,
     });

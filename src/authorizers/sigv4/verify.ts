@@ -23,6 +23,8 @@ export interface SigV4Input {
   region: string;
   /** The secret access key for an access key id, or undefined when the key is unknown. May throw; the error propagates. */
   secretFor(accessKeyId: string): string | undefined;
+  /** The app's derived signing keys (its AppState), kept across requests; without it each request derives its own. */
+  signingKeys?: SigningKeyMemo;
 }
 
 /** The access key that signed and what it signed, or the gateway response to answer and Amazon's message. */
@@ -110,7 +112,7 @@ export async function verifySigV4(input: SigV4Input): Promise<SigV4Result> {
   const canonical = canonicalRequest(input, signedHeaders, payloadHash);
   if (typeof canonical !== "string") return canonical;
   const stringToSign = [ALGORITHM, claim.date, `${day}/${region}/${service}/aws4_request`, hex(await sha256(canonical))].join("\n");
-  const expected = hex(await hmac(await signingKey(secret, day, region, service), stringToSign));
+  const expected = hex(await hmac(await signingKey(input.signingKeys, secret, day, region, service), stringToSign));
   if (!constantTimeEqual(expected, claim.signature)) return invalid(MISMATCH);
   return { ok: true, accessKeyId, signedHeaders };
 }
@@ -257,20 +259,26 @@ async function sha256(text: string): Promise<ArrayBuffer> {
 }
 
 /**
- * The derived signing key (four HMACs) for one secret, day, region and service, kept as a value per isolate: it
- * changes once a day, so deriving it per request was most of a verification's work. Keyed by the secret itself,
+ * Derived signing keys by secret, day, region and service: one app's (its AppState), never module-level, so a
+ * secret given to one app is not held for another.
+ */
+export type SigningKeyMemo = Map<string, ArrayBuffer>;
+
+/**
+ * The derived signing key (four HMACs) for one secret, day, region and service, kept as a value in the app's memo:
+ * it changes once a day, so deriving it per request was most of a verification's work. Keyed by the secret itself,
  * so a rotated secret derives afresh.
  */
-const signingKeys = new Map<string, ArrayBuffer>();
-
-async function signingKey(secret: string, day: string, region: string, service: string): Promise<ArrayBuffer> {
+async function signingKey(memo: SigningKeyMemo | undefined, secret: string, day: string, region: string, service: string): Promise<ArrayBuffer> {
   const id = `${secret}\n${day}\n${region}\n${service}`;
-  let key = signingKeys.get(id);
+  let key = memo?.get(id);
   if (!key) {
     key = await hmac(encoder.encode("AWS4" + secret), day);
     for (const part of [region, service, "aws4_request"]) key = await hmac(key, part);
-    if (signingKeys.size >= 1000) signingKeys.clear();
-    signingKeys.set(id, key);
+    if (memo) {
+      if (memo.size >= 1000) memo.clear();
+      memo.set(id, key);
+    }
   }
   return key;
 }

@@ -1,19 +1,25 @@
 /**
- * Shadow results batched per isolate, like metrics: each evaluation adds to the batch of its API, stage and
- * candidate; the batches go to each API's Registry (`recordShadow`, contract v1) at most every METRICS_FLUSH_MS, through
- * `waitUntil`. Bounded: at most SAMPLES_PER_FLUSH samples per kind per batch, BATCHES batches per isolate.
+ * Shadow results batched per app (its AppState's ShadowState, state.ts), like metrics: each evaluation adds to the
+ * batch of its API, stage and candidate; the batches go to each API's Registry (`recordShadow`, contract v1) at most
+ * every METRICS_FLUSH_MS, through `waitUntil`. Bounded: at most SAMPLES_PER_FLUSH samples per kind per batch,
+ * BATCHES batches per app.
  */
 import { valueOf } from "../../../durable-objects/contract.ts";
 import { REGISTRY_CONTRACT } from "../../../durable-objects/registry/contract.ts";
-import type { Env } from "../../env.ts";
-import { registryFor, withTimeout } from "../../deploy/registry-client.ts";
+import { registryFor, withTimeout, type RegistryEnv } from "../../deploy/registry-client.ts";
 import type { ShadowBatch, ShadowSample } from "../../deploy/types.ts";
-import type { Comparison } from "./compare.ts";
+import type { Comparison } from "./comparison.ts";
 
 const SAMPLES_PER_FLUSH = 3;
 const BATCHES = 64;
 const DEFAULT_FLUSH_MS = 5000;
 const FLUSH_WAIT_MS = 5000;
+
+/** What sending shadow results needs of the environment. */
+export interface ShadowEnv extends RegistryEnv {
+  /** How often an app sends its batched results, in ms (default 5000; the metrics' interval). */
+  METRICS_FLUSH_MS?: string;
+}
 
 interface Pending {
   api: string;
@@ -70,10 +76,8 @@ export class ShadowBuffer {
   }
 }
 
-export const shadowBuffer = new ShadowBuffer();
-
 /** Sends the batches; a failure is logged and the batch dropped (a shadow report is a sample, not a ledger). */
-export async function flushShadow(env: Env, buffer = shadowBuffer): Promise<void> {
+export async function flushShadow(env: ShadowEnv, buffer: ShadowBuffer): Promise<void> {
   await Promise.all(
     buffer.drain().map(({ api, stage, batch }) =>
       withTimeout(
@@ -89,6 +93,6 @@ export async function flushShadow(env: Env, buffer = shadowBuffer): Promise<void
   );
 }
 
-export function flushShadowIfDue(env: Env, exec: ExecutionContext, buffer = shadowBuffer): void {
+export function flushShadowIfDue(env: ShadowEnv, exec: ExecutionContext, buffer: ShadowBuffer): void {
   if (buffer.due(Number(env.METRICS_FLUSH_MS) || DEFAULT_FLUSH_MS)) exec.waitUntil(flushShadow(env, buffer));
 }

@@ -7,6 +7,7 @@
  */
 import type { ShadowDifference, ShadowKind, ShadowSample } from "../../deploy/types.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
+import type { Comparison } from "./comparison.ts";
 import { UNKNOWN, type View } from "./evaluate.ts";
 
 const COMPARED: [keyof View, ShadowKind][] = [
@@ -22,15 +23,6 @@ const COMPARED: [keyof View, ShadowKind][] = [
   ["outcome", "outcome"],
 ];
 
-export interface Comparison {
-  differences: ShadowDifference[];
-  /** Kinds both sides evaluated (equal or not). */
-  compared: ShadowKind[];
-  /** Kinds the candidate could not evaluate where the live version did. */
-  unknown: ShadowKind[];
-  /** Whether the candidate's outcome is unknown: the request counts as unknown, not compared. */
-  outcomeUnknown: boolean;
-}
 
 export function compare(live: View, candidate: View): Comparison {
   const result: Comparison = { differences: [], compared: [], unknown: [], outcomeUnknown: candidate.outcome === UNKNOWN };

@@ -1,14 +1,14 @@
 /**
  * Shadow evaluation of a candidate version, for a request sampled by resolve-stage (the stage's shadow percent):
  * after the live response is made, in `ctx.waitUntil`, so it never delays the client. The candidate bundle is
- * loaded once per isolate (KV, else the Registry's copy; memoised by id); at most MAX_IN_FLIGHT evaluations run at
- * once per isolate — beyond that a sampled request is counted as skipped, so a traffic spike cannot pile them up.
+ * loaded once per app (KV, else the Registry's copy; kept compiled by id in the app's ShadowState, state.ts); at most
+ * MAX_IN_FLIGHT evaluations run at once per app — beyond that a sampled request is counted as skipped, so a traffic
+ * spike cannot pile them up.
  */
 import { loadBundle } from "../../deploy/bundle-store.ts";
 import { CompiledBundle } from "../../deploy/compiled-bundle.ts";
 import type { GatewayContext } from "../../pipeline/stage.ts";
 import type { DecisionRecord } from "../explain.ts";
-import { shadowBuffer } from "./buffer.ts";
 import { compare, sampleOf } from "./compare.ts";
 import { candidateView, liveView } from "./evaluate.ts";
 
@@ -17,26 +17,25 @@ const MAX_IN_FLIGHT = 4;
 const RETRY_LOAD_MS = 10_000;
 const EVALUATION_BOUND_MS = 5000;
 
-let inFlight = 0;
-const unloadable = new Map<string, number>();
-
 export function scheduleShadow(ctx: GatewayContext, record: DecisionRecord): void {
   const candidate = ctx.shadowCandidate!;
-  if (inFlight >= MAX_IN_FLIGHT) {
-    shadowBuffer.add(ctx.api, ctx.stage, candidate, { notEvaluated: true, skipped: ["isolate busy: evaluation skipped"] });
+  const shadow = ctx.state.shadow;
+  if (shadow.inFlight >= MAX_IN_FLIGHT) {
+    shadow.buffer.add(ctx.api, ctx.stage, candidate, { notEvaluated: true, skipped: ["isolate busy: evaluation skipped"] });
     return;
   }
-  inFlight++;
+  shadow.inFlight++;
   ctx.exec.waitUntil(
     evaluate(ctx, record, candidate)
       .catch((err: unknown) => {
         console.error(JSON.stringify({ level: "warn", event: "shadow-evaluation-failed", requestId: ctx.requestId, api: ctx.api, stage: ctx.stage, reason: (err as Error).message }));
       })
-      .finally(() => inFlight--),
+      .finally(() => shadow.inFlight--),
   );
 }
 
 async function evaluate(ctx: GatewayContext, record: DecisionRecord, id: string): Promise<void> {
+  const shadowBuffer = ctx.state.shadow.buffer;
   const bundle = await candidateBundle(ctx, id);
   if (!bundle) {
     shadowBuffer.add(ctx.api, ctx.stage, id, { notEvaluated: true, skipped: ["candidate version could not be loaded"] });
@@ -57,8 +56,10 @@ async function evaluate(ctx: GatewayContext, record: DecisionRecord, id: string)
 }
 
 async function candidateBundle(ctx: GatewayContext, id: string): Promise<CompiledBundle | undefined> {
-  const known = CompiledBundle.known(id);
+  const shadow = ctx.state.shadow;
+  const known = shadow.candidate(id);
   if (known) return known;
+  const unloadable = shadow.unloadable;
   if ((unloadable.get(id) ?? 0) > Date.now()) return undefined;
   const loaded = await loadBundle(ctx.env, ctx.api, id).catch((err: unknown) => ({ ok: false as const, reason: (err as Error).message }));
   if (!loaded.ok) {
@@ -67,5 +68,5 @@ async function candidateBundle(ctx: GatewayContext, id: string): Promise<Compile
     console.error(JSON.stringify({ level: "warn", event: "shadow-candidate-unavailable", api: ctx.api, id, reason: loaded.reason }));
     return undefined;
   }
-  return CompiledBundle.of(id, loaded.bundle);
+  return shadow.keep(CompiledBundle.of(id, loaded.bundle));
 }

@@ -12,9 +12,9 @@
  */
 import type { BundleRoute } from "../../config/bundle.ts";
 import type { BundleIntegration } from "../../config/bundle-integrations.ts";
-import { encryptionKey, type CacheEntry } from "../../cache/entry.ts";
+import type { CacheEntry } from "../../cache/entry.ts";
 import { cacheKeyText, hashKeyText, headerParts, queryParts, storable, wantsRefresh } from "../../cache/key.ts";
-import { awaitFill, claimFill, EntryKey, lookup, MEMORY_MAX_ENTRY_BYTES, memoryMillis, recall, releaseFill, store } from "../../cache/store.ts";
+import { EntryKey, MEMORY_MAX_ENTRY_BYTES, memoryMillis } from "../../cache/store.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import type { GatewayContext, StageFactory } from "../../pipeline/stage.ts";
@@ -118,13 +118,14 @@ export const cache: StageFactory = () =>
     const secret = secretName ? ctx.env[secretName] : null;
     if (secretName && (typeof secret !== "string" || !secret))
       throw new GatewayError("API_CONFIGURATION_ERROR", { detail: `cache encryption secret ${secretName} is not set` });
-    const aes = typeof secret === "string" ? await encryptionKey(secret) : null;
+    const tiers = ctx.state.cache;
+    const aes = typeof secret === "string" ? await tiers.encryptionKey(secret) : null;
 
     const memoryMs = memoryMillis(ctx.env);
     if (!refresh && memoryMs > 0) {
       // The memory tier answers synchronously: no promise, no timer, no hash.
       const now = Date.now();
-      const held = recall(text, aes, now);
+      const held = tiers.recall(text, aes, now);
       if (held) {
         mark(ctx, "HIT");
         return fromEntry(ctx, held.entry, held.headers, now);
@@ -134,16 +135,16 @@ export const cache: StageFactory = () =>
     // This request's claim to fill the key for the others of its isolate (a GET that missed, memory tier on).
     let claim: object | null = null;
     if (!refresh) {
-      const found = await lookup(ctx.env, key, aes, ctx.exec, memoryMs);
+      const found = await tiers.lookup(ctx.env, key, aes, ctx.exec, memoryMs);
       if (found) {
         mark(ctx, "HIT");
         return fromEntry(ctx, found.entry, found.headers, Date.now());
       }
       if (memoryMs > 0) {
-        const fill = claimFill(text, Date.now(), ctx.request.method === "GET");
+        const fill = tiers.claimFill(text, Date.now(), ctx.request.method === "GET");
         if (fill.busy) {
           // Another request of this isolate is calling the backend for this key: its entry, once stored.
-          const filled = await awaitFill(text, aes);
+          const filled = await tiers.awaitFill(text, aes);
           if (filled) {
             mark(ctx, "HIT");
             return fromEntry(ctx, filled.entry, filled.headers, Date.now());
@@ -152,7 +153,7 @@ export const cache: StageFactory = () =>
       }
     }
     const release = () => {
-      if (claim) releaseFill(text, claim);
+      if (claim) tiers.releaseFill(text, claim);
     };
 
     let res: Response;
@@ -179,7 +180,7 @@ export const cache: StageFactory = () =>
     ctx.exec.waitUntil(
       readAtMost(toCache, settings.maxEntryBytes).then((body) => {
         // store() puts the entry in memory before its first await: waiters find it there once the key is released.
-        const stored = body ? store(ctx.env, key, { status: res.status, headers, storedAt: Date.now(), ttl, body }, aes, memoryMs, refresh) : undefined;
+        const stored = body ? tiers.store(ctx.env, key, { status: res.status, headers, storedAt: Date.now(), ttl, body }, aes, memoryMs, refresh) : undefined;
         release();
         return stored;
       }, release),

@@ -18,9 +18,9 @@ export function observe(ctx: GatewayContext, res: Response, debug: boolean): voi
   if (ctx.deploymentId) {
     const declared = res.headers.get("content-length");
     const responseLength = declared === null ? null : Number(declared);
-    recordRequest(requestRecord(ctx, res.status, latencyMs, responseLength ?? -1), ctx.env, ctx.exec);
+    recordRequest(requestRecord(ctx, res.status, latencyMs, responseLength ?? -1), ctx.env, ctx.exec, ctx.state.metrics);
     writeAccessLog(ctx, { status: res.status, responseLength, latencyMs });
-    flushShadowIfDue(ctx.env, ctx.exec);
+    flushShadowIfDue(ctx.env, ctx.exec, ctx.state.shadow.buffer);
   }
   // Appended: a backend's own Server-Timing entries stay, the gateway's follow them.
   if (ctx.timings) res.headers.append("server-timing", ctx.timings.header(ctx, latencyMs));

@@ -11,6 +11,7 @@ import type { Identity } from "../../../src/wire/identity.ts";
 import type { BundleCustomAuthorizer, BundleRoute } from "../../../src/config/bundle.ts";
 import type { CompiledRoute } from "../../../src/deploy/compiled-route.ts";
 import type { Env } from "../../../src/env.ts";
+import { AppState } from "../../../src/pipeline/app-state.ts";
 import { RequestContext } from "../../../src/pipeline/context.ts";
 import { GatewayError, renderGatewayResponse } from "../../../src/pipeline/gateway-responses.ts";
 import { backendUrl } from "../support/gateway.ts";
@@ -47,8 +48,11 @@ interface Call {
   pathParams?: Record<string, string>;
 }
 
+/** One app's state for the whole file: its decisions are remembered across the calls below, as in an app. */
+const state = new AppState();
+
 function contextFor({ path = "/pets", method = "GET", route = path, headers = {}, query = "", pathParams = {} }: Call): RequestContext {
-  const ctx = new RequestContext(new Request(`https://gw.test/prod${path}${query}`, { method, headers }), env as unknown as Env, createExecutionContext());
+  const ctx = new RequestContext(new Request(`https://gw.test/prod${path}${query}`, { method, headers }), env as unknown as Env, createExecutionContext(), state);
   ctx.api = "petstore";
   ctx.stage = "prod";
   ctx.stageVariables = { color: "blue" };

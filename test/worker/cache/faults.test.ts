@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { ApiDefinition } from "../../../src/config/types.ts";
 import type { Env } from "../../../src/env.ts";
 import { KV_WAIT_MS } from "../../../src/cache/store.ts";
-import { admin, adminOk, appOn, ENV as DEPLOY_ENV, FORCE_SECRET, publish, short, uniqueApi, until, versionOf } from "../deploy/support.ts";
+import { adminOk, appOn, ENV as DEPLOY_ENV, FORCE_SECRET, publish, short, TOKEN, uniqueApi, until, versionOf } from "../deploy/support.ts";
 import { backendUrl } from "../support/gateway.ts";
 import { cacheGateway, calls, echoPath, ENV, faultyKv, impatientGateway, kvKeys, kvText, LOCATION_ORIGIN, NO_ACCOUNT_BUCKET, read, sleep, uid, xCache } from "./support.ts";
 
@@ -190,7 +190,8 @@ describe("per-version metrics", () => {
     const v1 = await publish(published(api, path, "v1"));
     await until(async () => versionOf((await at(api, "/only-v1")).res) === short(v1), 2000);
     const counts = async () => {
-      const res = await admin(`/apis/${api}/stages/prod/metrics?minutes=5`);
+      // Through the serving app's own admin route: it flushes that app's unsent metrics first.
+      const res = await app(`http://localhost/_portico/apis/${api}/stages/prod/metrics?minutes=5`, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { versions: { version: string; cacheHits?: number; cacheMisses?: number }[] };
       const v = body.versions.find((x) => x.version === v1);

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ApiDefinition } from "../../../src/config/types.ts";
-import { MEMORY_MAX_BYTES, MEMORY_MAX_ENTRY_BYTES, MEMORY_MS_DEFAULT, memoryMillis, memoryStats } from "../../../src/cache/store.ts";
+import { MEMORY_MAX_BYTES, MEMORY_MAX_ENTRY_BYTES, MEMORY_MS_DEFAULT, memoryMillis } from "../../../src/cache/store.ts";
 import type { Env } from "../../../src/env.ts";
 import { adminOk, appOn, ENV as DEPLOY_ENV, publish, uniqueApi, until } from "../deploy/support.ts";
 import { backendUrl } from "../support/gateway.ts";
@@ -92,8 +92,9 @@ describe("the memory tier", () => {
   it("does not hold an entry read under another encryption secret", { timeout: 10_000 }, async () => {
     const { path, uri } = echoPath("memrot");
     const definition = api(uri, { encryptionSecret: "CACHE_SEAL" });
+    // One app (one memory tier) whose secret is rotated between requests.
     const before = await cacheGateway(definition, { CACHE_SEAL: "memory-old-secret" });
-    const after = await cacheGateway(definition, { CACHE_SEAL: "memory-new-secret" });
+    const after = before.withEnv({ CACHE_SEAL: "memory-new-secret" });
     await calls(path, 1, () => read(before.fetch("/prod/thing")));
     expect(xCache((await calls(path, 0, () => read(before.fetch("/prod/thing")))).res)).toBe("HIT");
     await sleep(1100); // past the write coalescing, so the rotated miss is stored
@@ -106,10 +107,10 @@ describe("the memory tier", () => {
     const { kv, control } = faultyKv();
     const bigApi = api(bigUri);
     const big = await cacheGateway(bigApi, { CACHE: kv });
-    const held = memoryStats().entries;
+    const held = big.state.cache.memoryStats.entries;
     expect(xCache((await read(big.fetch("/prod/thing"))).res)).toBe("MISS");
     await sleep(50); // the store runs after the body has streamed
-    expect(memoryStats().entries).toBe(held);
+    expect(big.state.cache.memoryStats.entries).toBe(held);
     expect(await kvKeys(bigApi.name)).toHaveLength(1); // stored in the tiers behind memory all the same
 
     const { path, uri } = echoPath("memoff");
@@ -150,7 +151,7 @@ describe("what the memory tier keeps", () => {
       expect(xCache((await get("hot")).res), `the hot key after ${i + 1} cold ones`).toBe("HIT");
     }
     expect(await hits(backendPath)).toBe(before + scan); // every hot request answered without the backend
-    expect(memoryStats().bytes).toBeLessThanOrEqual(MEMORY_MAX_BYTES);
+    expect(gw.state.cache.memoryStats.bytes).toBeLessThanOrEqual(MEMORY_MAX_BYTES);
     // The first cold keys were pushed out by bytes (10,000 entries were never reached): with only memory left,
     // the first is a miss again and the last is still a hit.
     await dropLocation(definition.name);

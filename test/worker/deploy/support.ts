@@ -31,8 +31,18 @@ let shared: ReturnType<typeof appOn> | undefined;
 // flush racing a test's before/after reads.
 export const gateway = (url: string, init?: RequestInit) => (shared ??= appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" }))(url, init);
 
-export function admin(path: string, init: { method?: string; json?: unknown; headers?: Record<string, string>; body?: BodyInit } = {}): Promise<Response> {
-  return gateway(`http://localhost/_portico${path}`, {
+export function admin(path: string, init: AdminInit = {}): Promise<Response> {
+  return adminVia(gateway, path, init);
+}
+
+type AdminInit = { method?: string; json?: unknown; headers?: Record<string, string>; body?: BodyInit };
+
+/**
+ * The admin API of one app (an `appOn` one, say): its routes send that app's own unsent metrics and shadow results
+ * before reading them — they are per app (src/pipeline/app-state.ts), so another app's admin route would not.
+ */
+export function adminVia(send: (url: string, init?: RequestInit) => Promise<Response>, path: string, init: AdminInit = {}): Promise<Response> {
+  return send(`http://localhost/_portico${path}`, {
     method: init.method ?? (init.json !== undefined ? "POST" : "GET"),
     headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...(init.headers ?? {}) },
     ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : init.body !== undefined ? { body: init.body } : {}),
@@ -149,10 +159,12 @@ export function faultyEnv(): { env: Env; control: FaultControl } {
  */
 export function appOn(appEnv: Env, embedded: { id: string; bundle: Bundle } = EMBEDDED) {
   const app = createApp({ source: new RegistryConfigSource(appEnv, new EmbeddedConfigSource(embedded.id, embedded.bundle)) });
-  return async (url: string, init: RequestInit = {}, wait = false) => {
+  const send = async (url: string, init: RequestInit = {}, wait = false) => {
     const ctx = createExecutionContext();
     const res = await app.fetch(new Request(url, init), appEnv, ctx);
     if (wait) await waitOnExecutionContext(ctx);
     return res;
   };
+  // The app's own state (its unsent metrics, say): no other app's admin route flushes them.
+  return Object.assign(send, { state: app.state });
 }

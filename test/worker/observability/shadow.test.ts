@@ -5,7 +5,7 @@
  * by kind with redacted samples; `--require-clean-shadow` holds a canary back until the report is clean.
  */
 import { describe, expect, it } from "vitest";
-import { admin, appOn, ENV, publish, sleep, uniqueApi } from "../deploy/support.ts";
+import { admin, adminVia, appOn, ENV, publish, sleep, uniqueApi } from "../deploy/support.ts";
 import { backendUrl } from "../support/gateway.ts";
 
 const hits = async (path: string) => ((await (await fetch(`${backendUrl()}/__hits?path=${encodeURIComponent(path)}`)).json()) as { count: number }).count;
@@ -32,8 +32,9 @@ function version(api: string, tag: "live" | "candidate") {
   };
 }
 
-async function report(api: string): Promise<Record<string, any>> {
-  const res = await admin(`/apis/${api}/stages/prod/shadow`);
+/** The report, read through the admin API of the app that served the requests (it sends its own unsent results first). */
+async function report(api: string, via: ReturnType<typeof appOn>): Promise<Record<string, any>> {
+  const res = await adminVia(via, `/apis/${api}/stages/prod/shadow`);
   expect(res.status).toBe(200);
   return (await res.json()) as Record<string, any>;
 }
@@ -63,7 +64,7 @@ describe("shadow evaluation", () => {
     expect(await hits(`/echo/${api}/live/items/0`)).toBe(1);
     expect(await hits(`/authorizer/${api}`)).toBe(1);
 
-    const r = await report(api);
+    const r = await report(api, send);
     // /open: the candidate's new authorizer was never asked, so that request's outcome is unknown, not compared.
     expect(r).toMatchObject({ stage: "prod", deploymentId: candidate, evaluated: 9, compared: 8, unknown: 1, notEvaluated: 0, clean: false, minCompared: 20 });
     expect((r.byKind as any[]).find((k) => k.kind === "authorization")).toMatchObject({ unknown: 1 });
@@ -92,7 +93,7 @@ describe("shadow evaluation", () => {
     await admin(`/apis/${api}/stages/prod/shadow`, { json: { deploymentId: candidate, percent: 100 } });
     const send = appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" });
     expect((await send(`http://${api}.test/items/1?q=present`, {}, true)).status).toBe(200);
-    const r = await report(api);
+    const r = await report(api, send);
     const sample = (kind: string) => (r.kinds as any[]).find((k) => k.kind === kind)?.samples[0]?.differences.find((d: any) => d.kind === kind);
     expect(sample("integration")).toEqual({ kind: "integration", live: `http_proxy ${backendUrl()}/echo/${api}/live/items/1`, candidate: `http_proxy ${backendUrl()}/echo/${api}/candidate/items/1` });
     expect(sample("throttle")).toEqual({
@@ -119,20 +120,20 @@ describe("shadow evaluation", () => {
     const send = appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" });
     expect((await send(`http://${api}.test/same`, {}, true)).status).toBe(200);
     // No difference, but one compared request is no evidence: not clean below 20, whatever the gate asks.
-    expect(await report(api)).toMatchObject({ evaluated: 1, compared: 1, differing: 0, clean: false });
-    const tooFew = await admin(`/apis/${api}/stages/prod/canary`, { method: "PUT", json: { percent: 10, requireCleanShadow: true, minShadowRequests: 1 } });
+    expect(await report(api, send)).toMatchObject({ evaluated: 1, compared: 1, differing: 0, clean: false });
+    const tooFew = await adminVia(send, `/apis/${api}/stages/prod/canary`, { method: "PUT", json: { percent: 10, requireCleanShadow: true, minShadowRequests: 1 } });
     expect(tooFew.status).toBe(409);
     expect(((await tooFew.json()) as { message: string }).message).toMatch(/has 1 compared requests \(1 sampled, 0 not evaluated\); 20 needed$/);
     for (let i = 0; i < 19; i++) await send(`http://${api}.test/same`, {}, true);
     // Clean: /same is the same in both, on 20 compared requests.
-    expect(await report(api)).toMatchObject({ evaluated: 20, compared: 20, unknown: 0, differing: 0, clean: true });
-    const needsMore = await admin(`/apis/${api}/stages/prod/canary`, { method: "PUT", json: { percent: 10, requireCleanShadow: true, minShadowRequests: 25 } });
+    expect(await report(api, send)).toMatchObject({ evaluated: 20, compared: 20, unknown: 0, differing: 0, clean: true });
+    const needsMore = await adminVia(send, `/apis/${api}/stages/prod/canary`, { method: "PUT", json: { percent: 10, requireCleanShadow: true, minShadowRequests: 25 } });
     expect(needsMore.status).toBe(409);
-    expect((await admin(`/apis/${api}/stages/prod/canary`, { method: "PUT", json: { percent: 10, requireCleanShadow: true } })).status).toBe(200);
+    expect((await adminVia(send, `/apis/${api}/stages/prod/canary`, { method: "PUT", json: { percent: 10, requireCleanShadow: true } })).status).toBe(200);
 
     // A request that differs makes it unclean: promote is refused with the counts.
     await send(`http://${api}.test/new`, {}, true);
-    const promote = await admin(`/apis/${api}/stages/prod/canary/promote`, { json: { requireCleanShadow: true } });
+    const promote = await adminVia(send, `/apis/${api}/stages/prod/canary/promote`, { json: { requireCleanShadow: true } });
     expect(promote.status).toBe(409);
     expect(((await promote.json()) as { message: string }).message).toMatch(/is not clean: \d+ of \d+ requests differ \(/);
   });
@@ -152,17 +153,17 @@ describe("shadow evaluation", () => {
     // Callers sending a key the live route never looks up: the candidate's key check cannot be evaluated (a lookup
     // would spend the caller's budget), so none of these requests counts as compared.
     for (let i = 0; i < 25; i++) expect((await send(`http://${api}.test/data`, { headers: { "x-api-key": `some-key-${i}` } }, true)).status).toBe(200);
-    let r = await report(api);
+    let r = await report(api, send);
     expect(r).toMatchObject({ evaluated: 25, compared: 0, unknown: 25, differing: 0, clean: false });
     expect(r.skipped).toEqual({ "API key not looked up (the live route takes none)": 25 });
     expect((r.byKind as any[]).find((k) => k.kind === "apiKey")).toEqual({ kind: "apiKey", compared: 0, differing: 0, unknown: 25 });
-    const promote = await admin(`/apis/${api}/stages/prod/canary/promote`, { json: { requireCleanShadow: true } });
+    const promote = await adminVia(send, `/apis/${api}/stages/prod/canary/promote`, { json: { requireCleanShadow: true } });
     expect(promote.status).toBe(409);
     expect(((await promote.json()) as { message: string }).message).toMatch(/is not clean: 25 of 25 requests could not be compared.*API key not looked up/);
 
     // Callers sending no key: the candidate certainly refuses them — a difference, with no lookup.
     for (let i = 0; i < 3; i++) expect((await send(`http://${api}.test/data`, {}, true)).status).toBe(200);
-    r = await report(api);
+    r = await report(api, send);
     expect(r).toMatchObject({ evaluated: 28, compared: 3, unknown: 25, differing: 3, clean: false });
     const sample = (r.kinds as any[]).find((k) => k.kind === "apiKey").samples[0];
     expect(sample.differences).toContainEqual({ kind: "apiKey", live: "not required", candidate: "refused" });
@@ -184,7 +185,7 @@ describe("shadow evaluation", () => {
     await admin(`/apis/${api}/stages/prod/shadow`, { json: { deploymentId: candidate, percent: 100 } });
     const send = appOn({ ...ENV, METRICS_FLUSH_MS: "3600000" });
     for (let i = 0; i < 20; i++) expect((await send(`http://${api}.test/data`, {}, true)).status).toBe(200);
-    const r = await report(api);
+    const r = await report(api, send);
     expect(r.kinds).toEqual([]);
     expect(r).toMatchObject({ evaluated: 20, compared: 20, differing: 0, clean: true });
     expect((r.byKind as any[]).find((k) => k.kind === "throttle")).toEqual({ kind: "throttle", compared: 20, differing: 0, unknown: 0 });
@@ -207,7 +208,7 @@ describe("shadow evaluation", () => {
     expect(stopped.status).toBe(200);
     await sleep(300); // past the Registry memo bound (200 ms in tests)
     await send(`http://${api}.test/new`, {}, true);
-    const r = await report(api);
+    const r = await report(api, send);
     expect(r).toMatchObject({ shadow: null, deploymentId: candidate, evaluated: 1, stoppedAt: expect.any(Number) });
     const history = (await (await admin(`/apis/${api}/history?stage=prod`)).json()) as { history: { action: string }[] };
     expect(history.history.slice(0, 2).map((h) => h.action)).toEqual(["shadow-stop", "shadow-start"]);

@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { compileDefinition } from "../../../src/config/compile.ts";
-import { admin, appOn, definition, faultyEnv, publish, short, uniqueApi, versionOf } from "../deploy/support.ts";
+import { appOn, definition, faultyEnv, publish, short, TOKEN, uniqueApi, versionOf } from "../deploy/support.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -59,7 +59,9 @@ describe("a fresh isolate with a failing config store", () => {
 
     // Counted per stage under the version "unavailable" (flushed once the Registry answers again).
     control.fault = "ok";
-    const metrics = (await (await admin(`/apis/${api}/stages/prod/metrics?minutes=5`)).json()) as { versions: { version: string; count: number; c5xx: number }[] };
+    // Read through the same app's admin route: it flushes that app's own unsent metrics first.
+    const read = await fetch(`http://localhost/_portico/apis/${api}/stages/prod/metrics?minutes=5`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const metrics = (await read.json()) as { versions: { version: string; count: number; c5xx: number }[] };
     expect(metrics.versions).toContainEqual(expect.objectContaining({ version: "unavailable", count: 1, c5xx: 1 }));
   });
 

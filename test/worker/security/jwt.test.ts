@@ -14,8 +14,7 @@ import { formatFieldError } from "../../../src/config/field-errors.ts";
 import type { ApiDefinition, JwtAuthorizerDefinition } from "../../../src/config/types.ts";
 import { EmbeddedConfigSource } from "../../../src/deploy/config-source.ts";
 import type { Env } from "../../../src/env.ts";
-import { metricsBuffer } from "../../../src/observability/metrics.ts";
-import { backendUrl, gatewayFor } from "../support/gateway.ts";
+import { backendUrl, gatewayFor, type TestGateway } from "../support/gateway.ts";
 import { bearer, claims, now, sign, signingKey, AUDIENCE, ISSUER, type SigningKey } from "../identity/jwt-tokens.ts";
 import { echoTo, expectRefused, expectServed, hits, uid, UNAUTHORIZED } from "../identity/support.ts";
 
@@ -125,14 +124,14 @@ describe("remote JWKS with the endpoint down", () => {
     },
   });
 
-  const failClosedCount = (api: string) =>
-    [...(metricsBuffer.drain().get(api) ?? [])].reduce((n, s) => n + (s.failClosed ?? 0), 0);
+  const failClosedCount = (gw: TestGateway, api: string) =>
+    [...(gw.state.metrics.drain().get(api) ?? [])].reduce((n, s) => n + (s.failClosed ?? 0), 0);
 
   it("keeps verifying with cached keys until jwksMaxCacheSeconds, then refuses (401, counted), and recovers with the endpoint", async () => {
     const keys = await jwks({ keys: [key.jwk], cacheControl: "max-age=10" });
     const path = `stale-${uid()}`;
     const definition = remoteApi(path, keys.url);
-    // Metrics stay in this isolate's buffer (no background flush as the clock jumps) so the test can read them.
+    // Metrics stay in this app's buffer (no background flush as the clock jumps) so the test can read them.
     const gw = await gatewayFor(definition, { METRICS_FLUSH_MS: "3600000" });
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
     // One token verified while the keys are fresh is remembered; it must not outlive the keys either.
@@ -145,13 +144,13 @@ describe("remote JWKS with the endpoint down", () => {
     vi.setSystemTime(Date.now() + 40_000);
     await expectServed(async () => gw.fetch("/prod/me", bearer(await sign(key, claims()))), `/echo/${path}`);
     expect(await keys.fetches()).toBe(2);
-    metricsBuffer.drain();
+    gw.state.metrics.drain();
 
     // 65 s after the fetch, still down: the keys are too old to trust. Fresh and remembered tokens alike: 401.
     vi.setSystemTime(Date.now() + 25_000);
     await expectRefused(async () => gw.fetch("/prod/me", bearer(await sign(key, claims()))), `/echo/${path}`, UNAUTHORIZED);
     await expectRefused(() => gw.fetch("/prod/me", bearer(remembered)), `/echo/${path}`, UNAUTHORIZED);
-    expect(failClosedCount(definition.name)).toBe(2);
+    expect(failClosedCount(gw, definition.name)).toBe(2);
 
     // The endpoint answers again: the next refetch brings the keys back.
     await keys.set({ keys: [key.jwk], cacheControl: "max-age=10" });

@@ -24,7 +24,7 @@
  *                        stage does
  *   /ready?tag=          whether A's promise and A's claim are in module state yet, and how many B's wait
  */
-import { awaitFill, claimFill, EntryKey, releaseFill, store } from "../../../src/cache/store.ts";
+import { CacheTiers, EntryKey } from "../../../src/cache/store.ts";
 import type { Env as PorticoEnv } from "../../../src/env.ts";
 import { awaitShared } from "../../../src/util/await-shared.ts";
 
@@ -40,6 +40,9 @@ const resolvers = new Map<string, ((outcome: string) => void)[]>();
 /** B's requests waiting now, by tag (the test starts A's work only once they wait). */
 const waiting = new Map<string, number>();
 const wait = (tag: string, by: number) => waiting.set(tag, (waiting.get(tag) ?? 0) + by);
+
+/** The cache state of the one app this Worker stands for (an app's, as createApp makes it). */
+const tiers = new CacheTiers();
 
 const cacheText = (tag: string) => `cross-request:${tag}`;
 const text = async (res: Promise<Response>) => (await res).text();
@@ -92,7 +95,7 @@ async function ownWork(env: Env, backend: string, tag: string): Promise<{ gate: 
 
 async function fill(env: Env, exec: ExecutionContext, backend: string, tag: string, fail: boolean): Promise<Response> {
   const key = cacheText(tag);
-  const claim = claimFill(key, Date.now(), true);
+  const claim = tiers.claimFill(key, Date.now(), true);
   if (claim.busy || !claim.token) return new Response("already being filled", { status: 409 });
   const token = claim.token;
   try {
@@ -101,22 +104,22 @@ async function fill(env: Env, exec: ExecutionContext, backend: string, tag: stri
     if (fail) throw new Error("injected: the fill failed");
     const entry = { status: 200, headers: [["content-type", "application/json"]] as [string, string][], storedAt: Date.now(), ttl: 60, body: new TextEncoder().encode(body) };
     // As the cache stage does: store() puts the entry in memory before its first await, then the key is released.
-    const stored = store(env as unknown as PorticoEnv, new EntryKey(key, "cross-request", "prod"), entry, null, 30_000);
-    releaseFill(key, token);
+    const stored = tiers.store(env as unknown as PorticoEnv, new EntryKey(key, "cross-request", "prod"), entry, null, 30_000);
+    tiers.releaseFill(key, token);
     exec.waitUntil(stored);
     return new Response(body);
   } catch (err) {
-    releaseFill(key, token);
+    tiers.releaseFill(key, token);
     return new Response((err as Error).message, { status: 502 });
   }
 }
 
 async function lookup(env: Env, backend: string, tag: string, ms: number | undefined): Promise<Response> {
   const key = cacheText(tag);
-  const claim = claimFill(key, Date.now(), false);
+  const claim = tiers.claimFill(key, Date.now(), false);
   if (!claim.busy) return new Response("nothing being filled", { status: 409 });
   const started = Date.now();
-  const held = await (ms === undefined ? awaitFill(key, null) : awaitFill(key, null, ms));
+  const held = await (ms === undefined ? tiers.awaitFill(key, null) : tiers.awaitFill(key, null, ms));
   const waitedMs = Date.now() - started;
   const own = await ownWork(env, backend, tag);
   const body = held ? new TextDecoder().decode(held.entry.body) : await text(fetch(`${backend}/echo/${tag}-fill`));
@@ -145,7 +148,7 @@ export default {
           wait(tag, 1);
           return await lookup(env, backend, tag, ms).finally(() => wait(tag, -1));
         case "/ready":
-          return Response.json({ shared: shared.has(tag), filling: claimFill(cacheText(tag), Date.now(), false).busy, waiting: waiting.get(tag) ?? 0 });
+          return Response.json({ shared: shared.has(tag), filling: tiers.claimFill(cacheText(tag), Date.now(), false).busy, waiting: waiting.get(tag) ?? 0 });
         default:
           return new Response("not found", { status: 404 });
       }
