@@ -18,7 +18,7 @@ module.exports = {
       name: 'compiled-bundle-is-data',
       severity: 'error',
       comment:
-        'The compiled bundle (src/deploy/compiled-*.ts) is data below the request context: executors that read the context (integrations, authorizers) are built by the stages that run them, never by the bundle.',
+        'The compiled bundle (src/deploy/compiled-*.ts) is data below the request context: executors that read the context (integrations, authorizers) are built by the pipeline steps that run them, never by the bundle.',
       from: { path: '^src/deploy/compiled-' },
       to: { path: '^src/pipeline/context\\.ts$', reachable: true },
     },

@@ -12,7 +12,7 @@ import type { ConfigSource } from "./deploy/config-source.ts";
 import type { Env } from "./env.ts";
 import { AppState } from "./pipeline/app-state.ts";
 import { RequestContext } from "./pipeline/context.ts";
-import { buildPipeline } from "./pipeline/stages.ts";
+import { buildPipeline } from "./pipeline/steps.ts";
 
 /** Requests under this prefix are the admin API's; no stage can be named after it (stage names start alphanumeric). */
 export const ADMIN_PREFIX = "/_portico";

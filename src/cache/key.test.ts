@@ -1,5 +1,5 @@
 /**
- * Cache keys and storability with plain values. Keys are built as the cache stage builds them: declared
+ * Cache keys and storability with plain values. Keys are built as the cache step builds them: declared
  * parameters through the compiler (`buildRouteCache`), then `queryParts`/`headerParts` over a real URL and Headers.
  */
 import { describe, expect, it } from "vitest";

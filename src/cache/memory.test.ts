@@ -1,7 +1,7 @@
 /**
  * The memory tier with plain values and small limits: least recently used out first (a hit refreshes), the byte
  * bound before the entry bound, the hold and the TTL both end an entry (a hit never extends either), and an entry
- * read under one encryption key is not answered under another. The same class serves the cache stage
+ * read under one encryption key is not answered under another. The same class serves the cache step
  * (test/worker/cache/memory.test.ts drives it through the gateway).
  */
 import { describe, expect, it } from "vitest";

@@ -1,7 +1,7 @@
 /**
  * One route of a bundle made ready to serve: data and pure compilation only (the route's spec, its compiled
  * mapping, header policy and resource policies, a lazily compiled body validator). The executors that act on a
- * route — its integration, its authorizer — are built by the pipeline stages that run them, per route, and never
+ * route — its integration, its authorizer — are built by the pipeline steps that run them, per route, and never
  * live here: this module sits below the request context, and they import it (docs/architecture.md#layers).
  */
 import type { Bundle, BundleRoute } from "../config/bundle.ts";
@@ -16,7 +16,7 @@ export interface CompiledRoute {
   /**
    * What runs as the route's integration, for logs, metrics, Server-Timing and explain: the spec's type, or
    * `websocket-connect` / `websocket-management` for a WebSocket API's upgrade and `@connections` routes
-   * (compiled-websocket.ts). The integration itself is built by the integrate stage (integrations/index.ts).
+   * (compiled-websocket.ts). The integration itself is built by the integrate step (integrations/index.ts).
    */
   integrationType: string;
   /** The integration's mapping (templates, integration responses, parameters); null when it maps nothing. */

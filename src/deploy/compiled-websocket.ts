@@ -3,7 +3,7 @@
  * selection expression parsed, message routes by key, and the two routes the request pipeline serves for a
  * WebSocket API — the upgrade (`$connect`) and the management API (`@connections`). Data only, like every compiled
  * route: the integrations these two run (the hand-off to a hub, `@connections`) are built by
- * websocket/integrations.ts for the integrate stage, per compiled WebSocket.
+ * websocket/integrations.ts for the integrate step, per compiled WebSocket.
  */
 import type { Bundle, BundleRoute, BundleWebSocket } from "../config/bundle.ts";
 import { CONNECT_ROUTE } from "../config/compile-websocket.ts";
@@ -46,7 +46,7 @@ export function compileWebSocket(bundle: Bundle): CompiledWebSocket {
     throttle: connect?.spec.throttle ?? (rate > 0 ? { rate, burst: Math.max(1, Math.ceil(rate)), strict: false, shadow: false } : null),
   };
   const upgradeBase = compileRoute(bundle, upgradeSpec);
-  // No mapping around the hand-off (the transform stage would map the upgrade and the 101): the $connect
+  // No mapping around the hand-off (the transform step would map the upgrade and the 101): the $connect
   // integration's own request is mapped where it is called (websocket/invoke.ts).
   const upgrade: CompiledRoute = { ...upgradeBase, integrationType: "websocket-connect", mapping: null };
   const managementSpec: BundleRoute = {

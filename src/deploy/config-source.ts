@@ -1,6 +1,6 @@
 /**
  * Where the data plane learns which bundle serves a stage: the seam between request handling and deployments.
- * The resolve-stage stage asks a ConfigSource and nothing else; `EmbeddedConfigSource` answers from the bundle
+ * The resolve-stage step asks a ConfigSource and nothing else; `EmbeddedConfigSource` answers from the bundle
  * compiled into the Worker at build time, and the registry-backed source (deployments) wraps it, falling back
  * to it for stages that were never published.
  */

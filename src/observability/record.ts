@@ -1,5 +1,5 @@
 /**
- * One request as the metrics sinks see it: built once in the respond stage from what the pipeline left in the
+ * One request as the metrics sinks see it: built once in the respond step from what the pipeline left in the
  * context, then handed to each sink (metrics-sink.ts) — the Analytics Engine data point and the batched per-isolate store.
  */
 import type { RequestContext } from "../pipeline/context.ts";

@@ -1,5 +1,5 @@
 /**
- * Server-Timing: one entry per pipeline stage that did work on this request (`authorize;dur=12`,
+ * Server-Timing: one entry per pipeline step that did work on this request (`authorize;dur=12`,
  * `throttle;dur=0.4`, `cache;desc="HIT";dur=3`, `integrate;desc="http_proxy";dur=45` …) plus `total`. Sent when the
  * stage's `tracing.serverTiming` is on, or to a request carrying the debug token — never to anonymous callers by
  * default, since timings tell an attacker which checks ran.
@@ -29,7 +29,7 @@ export interface TimedRequest {
   cacheStatus: "HIT" | "MISS" | "BYPASS" | undefined;
 }
 
-/** Server-Timing metric names, short as the header is: pipeline stage name → entry name. */
+/** Server-Timing metric names, short as the header is: pipeline step name → entry name. */
 const ENTRY: Record<string, string> = {
   "resolve-stage": "resolve",
   cors: "cors",

@@ -42,7 +42,7 @@ export class RequestContext<E extends RequestEnv = RequestEnv> {
   /** The cache namespace (the stable version's id, or a canary's own) and the stage's flush generation. */
   cacheNamespace = "";
   cacheGeneration = 0;
-  /** HIT, MISS or BYPASS when the cache stage handled the request (for metrics). */
+  /** HIT, MISS or BYPASS when the cache step handled the request (for metrics). */
   cacheStatus: "HIT" | "MISS" | "BYPASS" | undefined;
   bundle: CompiledBundle | undefined;
   stageVariables: Record<string, string> = {};
@@ -56,7 +56,7 @@ export class RequestContext<E extends RequestEnv = RequestEnv> {
 
   // Filled by authorize and api-key.
   identity: Identity | undefined;
-  /** The API key's id (never its value) once the api-key stage accepted it. */
+  /** The API key's id (never its value) once the api-key step accepted it. */
   apiKeyId: string | undefined;
   /** The key's usage plan in this API that covers this stage, if any (its throttle and quota apply). */
   usagePlan: string | undefined;

@@ -74,7 +74,7 @@ export interface GatewayErrorOptions {
   detail?: string;
 }
 
-/** Ends a request with a gateway response. Stages throw it; the respond stage renders it. */
+/** Ends a request with a gateway response. Stages throw it; the respond step renders it. */
 export class GatewayError extends Error {
   readonly type: GatewayResponseType;
   readonly options: GatewayErrorOptions;

@@ -1,5 +1,5 @@
 /**
- * What the transform stage hands the integration: Amazon's integration request once mapped (body, headers,
+ * What the transform step hands the integration: Amazon's integration request once mapped (body, headers,
  * parameters, the `$context` map shared with the response template). The request context carries it, so its types
  * live here, below both the context and the mapping code that fills it (integrations/mapping/).
  */

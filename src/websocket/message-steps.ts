@@ -1,6 +1,6 @@
 /**
  * THE message pipeline: what a hub does with each message a client sends, in order, like the request pipeline
- * (src/pipeline/stages.ts) for HTTP. A step returns false to end the message there (the client got an error
+ * (src/pipeline/steps.ts) for HTTP. A step returns false to end the message there (the client got an error
  * frame, or the connection was closed); later steps never run and no integration is called.
  *
  * | step         | can answer                                                                              |
@@ -26,7 +26,7 @@ import type { WsEventFacts } from "../wire/lambda/websocket-event.ts";
 import { invokeWs, type WsReply } from "./invoke.ts";
 import { selectRouteKey } from "./route-selection.ts";
 import type { BundleJsonLimits } from "../config/bundle.ts";
-import { jsonBodyProblem } from "../stages/validate/json-body.ts";
+import { jsonBodyProblem } from "../steps/validate/json-body.ts";
 import { replyInstructions } from "./reply-headers.ts";
 
 /** WebSocket close codes the hub sends (RFC 6455 §7.4.1), as Amazon uses them. */

@@ -52,7 +52,7 @@ export const stageSchema: SchemaNode = {
         serverTiming: {
           type: "boolean",
           description:
-            "Send Server-Timing (one entry per pipeline stage that did work) on every response. Default false: only requests " +
+            "Send Server-Timing (one entry per pipeline step that did work) on every response. Default false: only requests " +
             "carrying the debug token (`x-portico-debug`, the PORTICO_DEBUG_TOKEN secret) get it.",
         },
       },

@@ -2,7 +2,7 @@
  * `aws` (Amazon's AWS integration): an AWS service action, signed with SigV4 (sign.ts) and sent to the endpoint
  * AWS's rules give (endpoint.ts).
  *
- * - REST, `uri` in Amazon's ARN form: the mapped request (request template, parameters — the transform stage) is
+ * - REST, `uri` in Amazon's ARN form: the mapped request (request template, parameters — the transform step) is
  *   the service request. `path/{path}` sends it to that path with `httpMethod`; `action/{Action}` sends it to the
  *   service's root, as `?Action={Action}` for query-protocol services or with `X-Amz-Target: {prefix}.{Action}`
  *   for JSON-protocol ones. Like Amazon's, the request carries only what the mapping sets (no client headers), plus

@@ -25,12 +25,12 @@ import { hashKeyText } from "../../cache/key.ts";
 import { compileTemplate, renderTemplate } from "../../integrations/template.ts";
 import { mapRequest } from "../../integrations/mapping/request.ts";
 import { BodyUnavailableError } from "../../pipeline/context.ts";
-import type { GatewayContext } from "../../pipeline/stage.ts";
+import type { GatewayContext } from "../../pipeline/step.ts";
 import { GatewayError, responseDefault } from "../../pipeline/gateway-responses.ts";
 import { evaluatePolicies } from "../../security/resource-policy.ts";
-import { identityPart, keyText } from "../../stages/cache/index.ts";
-import { applicable } from "../../stages/throttle/index.ts";
-import { checkRequest } from "../../stages/validate/index.ts";
+import { identityPart, keyText } from "../../steps/cache/index.ts";
+import { applicable } from "../../steps/throttle/index.ts";
+import { checkRequest } from "../../steps/validate/index.ts";
 import { canonicalJson } from "../../config/bundle.ts";
 import type { DecisionRecord, ThrottleVerdict } from "../explain.ts";
 

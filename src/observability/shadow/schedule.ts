@@ -7,7 +7,7 @@
  */
 import { loadBundle } from "../../deploy/bundle-store.ts";
 import { CompiledBundle } from "../../deploy/compiled-bundle.ts";
-import type { GatewayContext } from "../../pipeline/stage.ts";
+import type { GatewayContext } from "../../pipeline/step.ts";
 import type { DecisionRecord } from "../explain.ts";
 import { compare, sampleOf } from "./compare.ts";
 import { candidateView, liveView } from "./evaluate.ts";

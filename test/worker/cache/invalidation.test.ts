@@ -9,7 +9,7 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import type { ApiDefinition, StageCacheDefinition } from "../../../src/config/types.ts";
 import type { Env } from "../../../src/env.ts";
-import { INVALIDATE_HEADER, INVALIDATION_REFUSED_HEADER } from "../../../src/stages/cache/index.ts";
+import { INVALIDATE_HEADER, INVALIDATION_REFUSED_HEADER } from "../../../src/steps/cache/index.ts";
 import { adminOk, appOn, ENV as DEPLOY_ENV, publish, uniqueApi, until } from "../deploy/support.ts";
 import { backendUrl } from "../support/gateway.ts";
 import { cacheGateway, calls, type Echo, echoPath, kvKeys, kvText, NO_ACCOUNT_BUCKET, read, sleep, uid, xCache } from "./support.ts";

@@ -1,6 +1,6 @@
 /**
  * API keys end to end: created, changed and deleted through the admin API (the Worker's own entry, SELF), held
- * in KeyStore shards as hashes only, and enforced by the api-key stage of a gateway served from
+ * in KeyStore shards as hashes only, and enforced by the api-key step of a gateway served from
  * this isolate (gatewayFor) — Amazon's 403 `{"message":"Forbidden"}` for every refusal (recorded rest-apikey-*),
  * the backend never called. Changes reach the data plane within the memo bound (REGISTRY_MEMO_MS=200 in tests).
  */

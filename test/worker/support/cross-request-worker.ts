@@ -103,7 +103,7 @@ async function fill(env: Env, exec: ExecutionContext, backend: string, tag: stri
     const body = await text(fetch(`${backend}/echo/${tag}-fill`));
     if (fail) throw new Error("injected: the fill failed");
     const entry = { status: 200, headers: [["content-type", "application/json"]] as [string, string][], storedAt: Date.now(), ttl: 60, body: new TextEncoder().encode(body) };
-    // As the cache stage does: store() puts the entry in memory before its first await, then the key is released.
+    // As the cache step does: store() puts the entry in memory before its first await, then the key is released.
     const stored = tiers.store(env as unknown as PorticoEnv, new EntryKey(key, "cross-request", "prod"), entry, null, 30_000);
     tiers.releaseFill(key, token);
     exec.waitUntil(stored);

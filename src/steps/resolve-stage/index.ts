@@ -10,7 +10,7 @@
  */
 import { ConfigUnavailableError, UNAVAILABLE_VERSION, type DomainTarget, type StageResolution } from "../../deploy/config-source.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { StepFactory } from "../../pipeline/step.ts";
 import { normalizePath } from "../../routing/path.ts";
 import { routeByRules } from "../../routing/routing-rules.ts";
 import { describeAssignment } from "../../deploy/canary.ts";
@@ -18,7 +18,7 @@ import { DecisionRecord } from "../../observability/explain.ts";
 import { StageTimings } from "../../observability/server-timing.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 
-export const resolveStage: StageFactory = ({ source }) =>
+export const resolveStage: StepFactory = ({ source }) =>
   async function resolveStage(ctx, next) {
     const path = normalizePath(ctx.url.pathname);
     if (!path.ok) throw new GatewayError("INVALID_PATH", { detail: `${path.reason}: ${ctx.url.pathname}` });

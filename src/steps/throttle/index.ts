@@ -8,7 +8,7 @@
 import type { Bundle, BundleRoute, BundleThrottle } from "../../config/bundle.ts";
 import type { Env } from "../../env.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { GatewayContext, StageFactory } from "../../pipeline/stage.ts";
+import type { GatewayContext, StepFactory } from "../../pipeline/step.ts";
 import { Limiter } from "../../throttle/lease.ts";
 import { rateLimitHeaders, retryAfter } from "../../throttle/headers.ts";
 import { consumeQuota } from "../../throttle/quota.ts";
@@ -81,7 +81,7 @@ export function applicable(ctx: Pick<GatewayContext, "api" | "stage" | "usagePla
   return checks;
 }
 
-export const throttle: StageFactory = () => {
+export const throttle: StepFactory = () => {
   let limiter: Limiter | undefined;
   return async function throttle(ctx, next) {
     if (!ctx.route) return next();

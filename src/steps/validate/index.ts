@@ -10,14 +10,14 @@
  */
 import { isJsonMediaType } from "../../wire/media-types.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { StepFactory } from "../../pipeline/step.ts";
 import type { BundleJsonLimits } from "../../config/bundle.ts";
 import type { CompiledRoute } from "../../deploy/compiled-route.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { DecisionRecord } from "../../observability/explain.ts";
 import { jsonBodyProblem } from "./json-body.ts";
 
-export const validate: StageFactory = () =>
+export const validate: StepFactory = () =>
   async function validate(ctx, next) {
     const route = ctx.route;
     if (!route?.spec.validate) return next();

@@ -7,12 +7,12 @@
 import { authorizersOf } from "../../authorizers/index.ts";
 import { DecisionRecord } from "../../observability/explain.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { StepFactory } from "../../pipeline/step.ts";
 
 /** Refusals of the caller (401/403); anything else an authorizer throws is its own failure (500). */
 const DENIALS = new Set(["UNAUTHORIZED", "ACCESS_DENIED", "INVALID_SIGNATURE", "EXPIRED_TOKEN", "MISSING_AUTHENTICATION_TOKEN"]);
 
-export const authorize: StageFactory = () =>
+export const authorize: StepFactory = () =>
   async function authorize(ctx, next) {
     const ref = ctx.route?.spec.authorizer;
     if (!ref) return next();

@@ -1,5 +1,5 @@
 /**
- * What the respond stage does with a finished request for observability, in one place: the metrics record to every
+ * What the respond step does with a finished request for observability, in one place: the metrics record to every
  * sink (observability/metrics-sink.ts), the access-log line, Server-Timing, the explain header, and — for a request sampled
  * for shadow evaluation — the candidate version's evaluation, in the background (`waitUntil`) so it never delays
  * the response.
@@ -10,7 +10,7 @@ import { requestRecord } from "../../observability/record.ts";
 import { flushShadowIfDue } from "../../observability/shadow/buffer.ts";
 import { scheduleShadow } from "../../observability/shadow/schedule.ts";
 import { recordRequest } from "../../observability/metrics-sink.ts";
-import type { GatewayContext } from "../../pipeline/stage.ts";
+import type { GatewayContext } from "../../pipeline/step.ts";
 import { responseDefault } from "../../pipeline/gateway-responses.ts";
 
 export function observe(ctx: GatewayContext, res: Response, debug: boolean): void {

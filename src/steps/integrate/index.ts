@@ -5,13 +5,13 @@
  */
 import { integrationFor } from "../../integrations/index.ts";
 import { describeTarget } from "../../observability/shadow/evaluate.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { StepFactory } from "../../pipeline/step.ts";
 import { webSocketIntegration } from "../../websocket/integrations.ts";
 
 /** Integrations answered through a Cloudflare binding: no backend request for transport.ts to describe. */
 const BINDING_KINDS = new Set(["queue", "r2", "workflow"]);
 
-export const integrate: StageFactory = () =>
+export const integrate: StepFactory = () =>
   async function integrate(ctx) {
     const bundle = ctx.bundle!;
     const route = ctx.route!;

@@ -12,7 +12,7 @@ import { KeyStoreClient } from "../../deploy/key-store-client.ts";
 import { withTimeout } from "../../deploy/registry-client.ts";
 import { DEFAULT_MEMO_MS } from "../../deploy/registry-source.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { GatewayContext, Next, StageFactory } from "../../pipeline/stage.ts";
+import type { GatewayContext, Next, StepFactory } from "../../pipeline/step.ts";
 import { DecisionRecord } from "../../observability/explain.ts";
 import { hashKey, wellFormedKey } from "../../security/api-keys.ts";
 import { LookupBudget } from "../../security/lookup-budget.ts";
@@ -80,7 +80,7 @@ function remember<T>(map: Map<string, T>, key: string, value: T, max: number): v
   map.set(key, value);
 }
 
-export const apiKey: StageFactory = () => {
+export const apiKey: StepFactory = () => {
   const keys = new KeyLookups();
   return async function apiKey(ctx, next) {
     if (!ctx.route?.spec.apiKeyRequired) return next();

@@ -1,21 +1,21 @@
 /**
  * Match route: the compiled route table (built once per bundle) picks the route with Amazon's precedence.
  * No route → REST flavour 403 `Missing Authentication Token`, HTTP flavour 404 `Not Found`. (CORS preflights
- * never get here when the API has CORS configured: the cors stage, before this one, answers them.)
+ * never get here when the API has CORS configured: the cors step, before this one, answers them.)
  *
  * WebSocket APIs have two routes here: the upgrade at the stage's root (`GET /<stage>` with `Upgrade: websocket`,
  * 426 Upgrade Required without it), which runs `$connect`'s checks, and the `@connections` management API.
  */
 import { HTTP_METHODS } from "../../config/types.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { StepFactory } from "../../pipeline/step.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import type { CompiledWebSocket } from "../../deploy/compiled-websocket.ts";
 import { BROADCAST_SEGMENTS, CONNECTIONS_SEGMENTS } from "../../websocket/management.ts";
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 
-export const matchRoute: StageFactory = () =>
+export const matchRoute: StepFactory = () =>
   async function matchRoute(ctx, next) {
     const bundle = ctx.bundle!;
     if (bundle.websocket) {

@@ -8,9 +8,9 @@
 import { mapProxyResponse } from "../../integrations/mapping/proxy-response.ts";
 import { mapRequest } from "../../integrations/mapping/request.ts";
 import { mapResponse } from "../../integrations/mapping/response.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { StepFactory } from "../../pipeline/step.ts";
 
-export const transform: StageFactory = () =>
+export const transform: StepFactory = () =>
   async function transform(ctx, next) {
     const mapping = ctx.route?.mapping;
     if (!mapping) return next();

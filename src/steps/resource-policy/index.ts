@@ -5,10 +5,10 @@
  */
 import { methodArn } from "../../authorizers/types.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { StepFactory } from "../../pipeline/step.ts";
 import { evaluatePolicies } from "../../security/resource-policy.ts";
 
-export const resourcePolicy: StageFactory = () =>
+export const resourcePolicy: StepFactory = () =>
   async function resourcePolicy(ctx, next) {
     const policies = ctx.route?.policies;
     if (!policies?.length) return next();

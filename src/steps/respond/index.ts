@@ -15,11 +15,11 @@ import { StageTimings } from "../../observability/server-timing.ts";
 import { xrayEcho } from "../../observability/trace.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
 import { GatewayError, renderGatewayResponse } from "../../pipeline/gateway-responses.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { StepFactory } from "../../pipeline/step.ts";
 import { PORTICO_PREFIX } from "../../security/client-headers.ts";
 import { observe } from "./observe.ts";
 
-export const respond: StageFactory = () =>
+export const respond: StepFactory = () =>
   async function respond(ctx, next) {
     const debug = hasDebugToken(ctx.request, ctx.env);
     if (debug) {

@@ -17,13 +17,13 @@ import { cacheKeyText, hashKeyText, headerParts, queryParts, storable, wantsRefr
 import { EntryKey, MEMORY_MAX_ENTRY_BYTES, memoryMillis } from "../../cache/store.ts";
 import { GatewayError } from "../../pipeline/gateway-responses.ts";
 import type { RequestContext } from "../../pipeline/context.ts";
-import type { GatewayContext, StageFactory } from "../../pipeline/stage.ts";
+import type { GatewayContext, StepFactory } from "../../pipeline/step.ts";
 import { constantTimeEqual } from "../../security/constant-time.ts";
 import { readAtMost } from "../../util/read-bounded.ts";
 
 export const INVALIDATE_HEADER = "x-portico-cache-invalidate";
 export const INVALIDATION_REFUSED_HEADER = "x-portico-cache-invalidation";
-/** Headers that belong to one response, not to the entry (the respond stage adds fresh ones). */
+/** Headers that belong to one response, not to the entry (the respond step adds fresh ones). */
 const NOT_STORED = new Set(["set-cookie", "date", "age", "x-amzn-requestid", "x-portico-version", "connection", "keep-alive", "transfer-encoding"]);
 
 function mayInvalidate(ctx: GatewayContext): boolean {
@@ -88,7 +88,7 @@ export function keyText(ctx: RequestContext, route: BundleRoute, identity: strin
   });
 }
 
-export const cache: StageFactory = () =>
+export const cache: StepFactory = () =>
   async function cache(ctx, next) {
     const route = ctx.route;
     const settings = ctx.bundle!.bundle.stages[ctx.stage]?.cache;

@@ -5,7 +5,7 @@
  * browsers can read errors.
  */
 import type { BundleCors } from "../../config/bundle.ts";
-import type { StageFactory } from "../../pipeline/stage.ts";
+import type { StepFactory } from "../../pipeline/step.ts";
 
 export function isPreflight(request: Request): boolean {
   return request.method === "OPTIONS" && request.headers.has("origin") && request.headers.has("access-control-request-method");
@@ -20,7 +20,7 @@ function allowedOrigin(config: BundleCors, origin: string | null): string | unde
   return undefined;
 }
 
-export const cors: StageFactory = () =>
+export const cors: StepFactory = () =>
   async function cors(ctx, next) {
     const config = ctx.bundle!.bundle.cors;
     if (!config) return next();
