@@ -61,6 +61,21 @@ describe("the example chat over real WebSockets", () => {
     bob.close();
   });
 
+  it("runs one connection's messages in the order sent, back to back: each send sees the join before it", async () => {
+    // `send` has no route response: the sender hears its text only through the room's broadcast, so a send run
+    // before the join, or two sends delivered swapped, shows here. This checks the runtime's delivery order with
+    // nothing in between; it does not prove the hub's own queue (these integrations take about equally long, so
+    // they finish in order without it) — the gated tests in test/worker/websocket/hub.test.ts do. There, the test
+    // pool's Durable Object wrapper can reorder back-to-back messages before the hub sees them.
+    const room = `e2e-order-${Date.now()}`;
+    const cleo = await join_("cleo");
+    cleo.send({ action: "join", room });
+    for (let i = 1; i <= 5; i++) cleo.send({ action: "send", room, text: `m${i}` });
+    expect(await cleo.next()).toEqual({ room, event: "joined", name: "cleo" });
+    for (let i = 1; i <= 5; i++) expect(await cleo.next()).toEqual({ room, from: "cleo", text: `m${i}` });
+    cleo.close();
+  });
+
   it("closes a client that sends a frame over 32 KB with 1009", async () => {
     const ada = await join_("ada");
     ada.sendRaw("x".repeat(33 * 1024));

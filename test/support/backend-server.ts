@@ -47,6 +47,7 @@
  *
  *   /gate/{name}     holds the request until a test opens the gate (POST /__open?gate={name}), then answers 200
  *                    {"opened": name}: a backend exactly as slow as the test needs, whatever the machine's load.
+ *                    Counted on arrival (/__hits?path=/gate/{name}): a test can wait until one is being held.
  *   /hold/{tag}, /drip/{tag}, /sse/{n}, /stall/{tag}  streamed responses (test/support/streaming-backend.ts);
  *                    /__stream?tag= says how far a tagged one got and whether its reader went away
  *
@@ -101,6 +102,7 @@ export async function startBackend(port = 0): Promise<BackendServer> {
     if (url.pathname.startsWith("/gate/")) {
       const name = url.pathname.slice("/gate/".length);
       const gate = gateOf(name);
+      hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
       const answer = () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ opened: name }));
       if (gate.open) answer();
       else gate.waiting.push(answer);
