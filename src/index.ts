@@ -11,6 +11,7 @@ import { EmbeddedConfigSource, type ConfigSource } from "./deploy/config-source.
 import { DevFileConfigSource, devFileOptions } from "./deploy/dev-file-source.ts";
 import { RegistryConfigSource } from "./deploy/registry-source.ts";
 import type { Env } from "./env.ts";
+import { prepareExecutors } from "./steps/executors.ts";
 
 /** The embedded default bundle, written at build time by `portico embed` (see wrangler.toml's alias). */
 const EMBEDDED = embedded as { id: string; bundle: Bundle; others?: { id: string; bundle: Bundle }[] };
@@ -31,7 +32,7 @@ function buildApp(env: Env): ReturnType<typeof createApp> {
   const dev = devFileOptions(env);
   // In `portico dev` the file's API is the one served on the Worker's own host names, whatever PORTICO_API says.
   const file = new EmbeddedConfigSource(EMBEDDED.id, upgradeBundle(EMBEDDED.bundle), dev ? undefined : env.PORTICO_API, OTHERS);
-  const registry = new RegistryConfigSource(env, file);
+  const registry = new RegistryConfigSource(env, file, undefined, prepareExecutors);
   const source: ConfigSource = dev ? new DevFileConfigSource(registry, file, dev) : registry;
   const facts: ServerFacts = {
     defaultApi: source.defaultApi(),

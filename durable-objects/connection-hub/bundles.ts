@@ -7,6 +7,7 @@
 import type { Bundle } from "../../src/config/bundle.ts";
 import { upgradeBundle } from "../../src/config/bundle-upgrade.ts";
 import { CompiledBundle } from "../../src/deploy/compiled-bundle.ts";
+import { integrationFor } from "../../src/integrations/index.ts";
 
 /**
  * Per isolate, shared by every hub instance in it: a hub woken from hibernation in an isolate that survived reads
@@ -55,7 +56,7 @@ export class HubBundles {
     if (known) return known;
     const row = this.#table().exec<{ bundle: string }>("SELECT bundle FROM bundles WHERE id = ?", id).toArray()[0];
     if (!row) return undefined;
-    const compiled = CompiledBundle.of(id, upgradeBundle(JSON.parse(row.bundle) as Bundle));
+    const compiled = prepared(id, upgradeBundle(JSON.parse(row.bundle) as Bundle));
     this.#remember(id, compiled);
     return compiled;
   }
@@ -63,7 +64,8 @@ export class HubBundles {
   put(id: string, bundle: Bundle): void {
     this.#stored.add(id);
     this.#table().exec("INSERT OR IGNORE INTO bundles (id, bundle, added_at) VALUES (?, ?, ?)", id, JSON.stringify(bundle), Date.now());
-    this.#remember(id, CompiledBundle.of(id, upgradeBundle(bundle)));
+    // A version this isolate's hubs already compiled keeps its integrations (they are memoised by its routes).
+    if (!this.#known.has(id)) this.#remember(id, prepared(id, upgradeBundle(bundle)));
   }
 
   #remember(id: string, compiled: CompiledBundle): void {
@@ -79,4 +81,14 @@ export class HubBundles {
         this.#stored.delete(id);
       }
   }
+}
+
+/**
+ * A bundle compiled with each route's integration built at once, so a version whose integrations cannot be built is
+ * refused when it is stored (the connection is refused) rather than failing every message.
+ */
+function prepared(id: string, bundle: Bundle): CompiledBundle {
+  const compiled = CompiledBundle.of(id, bundle);
+  for (const route of compiled.routes) integrationFor(route, compiled.bundle);
+  return compiled;
 }

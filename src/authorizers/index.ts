@@ -1,5 +1,5 @@
 /**
- * Builds the authorizers of a bundle, once per compiled bundle per isolate (on the first request that needs one):
+ * Builds the authorizers of a bundle, once per compiled bundle (where the bundle is loaded: steps/executors.ts):
  * one factory per authorizer type. Kept beside the compiled bundle, never in it: the compiled bundle is data below
  * the request context, and authorizers read the context.
  */
@@ -28,7 +28,7 @@ export function createAuthorizers(bundle: Bundle): Map<string, Authorizer> {
   return new Map(Object.entries(bundle.authorizers).map(([name, spec]) => [name, createAuthorizer(spec, bundle)]));
 }
 
-/** Per compiled bundle: an authorizer's memos (verified tokens, JWKS, decisions) live as long as its version does. */
+/** Per compiled bundle: an authorizer's own memos (verified tokens) live as long as its version does (JWKS and custom decisions are the app's: pipeline/app-state.ts). */
 const byBundle = new WeakMap<CompiledBundle, Map<string, Authorizer>>();
 
 /** The bundle's authorizers by name, all built together the first time one is asked for. */

@@ -1,6 +1,6 @@
 /**
  * The authorizer interface: one per authorizer in a bundle, built once per bundle, asked once per request by the
- * authorize stage. An authorizer returns the caller's identity or throws a GatewayError — 401 when the caller
+ * authorize step. An authorizer returns the caller's identity or throws a GatewayError — 401 when the caller
  * did not prove who they are, 403 when they are not allowed, 500 when the authorizer itself failed. It never
  * allows on failure. Every authorizer passes the contract suite in test/worker/authorizers/contract.test.ts.
  */

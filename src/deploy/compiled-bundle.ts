@@ -17,6 +17,8 @@ export class CompiledBundle {
   readonly id: string;
   readonly bundle: Bundle;
   readonly router: Router<CompiledRoute>;
+  /** Every compiled route: the trie's, or a WebSocket API's by key (what a config source prepares executors for). */
+  readonly routes: readonly CompiledRoute[];
   /** WebSocket APIs: routes by key, the upgrade and management routes; null for rest and http APIs. */
   readonly websocket: CompiledWebSocket | null;
 
@@ -25,12 +27,12 @@ export class CompiledBundle {
     this.bundle = bundle;
     // A WebSocket API's routes are keyed by route key, not by path: they live in `websocket`, not in the trie.
     this.websocket = bundle.websocket ? compileWebSocket(bundle) : null;
-    this.router = new Router(
-      (bundle.websocket ? [] : bundle.routes).map((spec) => {
-        const parsed = parseRouteKey(spec.key) as ParsedRouteKey;
-        return { method: parsed.method, path: parsed.path, segments: parsed.segments, value: compileRoute(bundle, spec) };
-      }),
-    );
+    const entries = (bundle.websocket ? [] : bundle.routes).map((spec) => {
+      const parsed = parseRouteKey(spec.key) as ParsedRouteKey;
+      return { method: parsed.method, path: parsed.path, segments: parsed.segments, value: compileRoute(bundle, spec) };
+    });
+    this.router = new Router(entries);
+    this.routes = this.websocket ? [...this.websocket.routes.values()] : entries.map((e) => e.value);
   }
 
   /** The compiled form of a bundle: a new one each call (the caller keeps it). */

@@ -39,7 +39,7 @@ export function compileWebSocket(bundle: Bundle): CompiledWebSocket {
   const routes = new Map(bundle.routes.map((spec) => [spec.key, compileRoute(bundle, spec)]));
   const connect = routes.get(CONNECT_ROUTE);
   // The connection rate limit is the $connect route's throttle (a throttle written on $connect wins), so the
-  // pipeline's throttle stage enforces it with its 429 and Retry-After, per stage.
+  // pipeline's throttle step enforces it with its 429 and Retry-After, per API stage.
   const rate = settings.limits.newConnectionsPerSecond;
   const upgradeSpec: BundleRoute = {
     ...(connect?.spec ?? { ...NO_ROUTE, key: CONNECT_ROUTE, path: CONNECT_ROUTE, integration: { type: "mock", status: 200, headers: {}, body: "", mapping: null } }),

@@ -65,6 +65,7 @@ export class RegistryConfigSource implements ConfigSource {
   readonly #env: Env;
   readonly #embedded: EmbeddedConfigSource;
   readonly #memoMs: number;
+  readonly #prepare: (compiled: CompiledBundle) => void;
   readonly #pointers = new Map<string, Memo<ServingState>>();
   readonly #domains = new Map<string, Memo<PublishedDomains>>();
   readonly #bundles = new Map<string, CompiledBundle>();
@@ -105,10 +106,15 @@ export class RegistryConfigSource implements ConfigSource {
       this.#trustMs,
     );
 
-  constructor(env: Env, embedded: EmbeddedConfigSource, memoMs = Number(env.REGISTRY_MEMO_MS) || DEFAULT_MEMO_MS) {
+  /**
+   * `prepare` builds a loaded bundle's executors (steps/executors.ts, given by the Worker's entry, which sits above
+   * them): a bundle it throws on is refused like one that does not compile, and the last good version serves.
+   */
+  constructor(env: Env, embedded: EmbeddedConfigSource, memoMs = Number(env.REGISTRY_MEMO_MS) || DEFAULT_MEMO_MS, prepare: (compiled: CompiledBundle) => void = () => {}) {
     this.#env = env;
     this.#embedded = embedded;
     this.#memoMs = memoMs;
+    this.#prepare = prepare;
   }
 
   defaultApi(): string {
@@ -232,7 +238,11 @@ export class RegistryConfigSource implements ConfigSource {
     else try {
       const read = await loadBundle(this.#env, api, id);
       // A bundle that cannot be compiled (written by an incompatible release, say) is refused like a bad hash.
-      loaded = read.ok ? { ok: true, compiled: CompiledBundle.of(id, read.bundle) } : read;
+      if (read.ok) {
+        const compiled = CompiledBundle.of(id, read.bundle);
+        this.#prepare(compiled);
+        loaded = { ok: true, compiled };
+      } else loaded = read;
     } catch (err) {
       loaded = { ok: false, reason: (err as Error).message };
     }

@@ -37,8 +37,9 @@ export function createIntegration(spec: BundleIntegration, bundle: Bundle): Inte
 }
 
 /**
- * A compiled route's integration, built on first use and kept for as long as the route is (its compiled bundle is
- * memoised per isolate by id, so this is once per route per bundle version): a WeakMap lookup per request.
+ * A compiled route's integration, built once and kept for as long as the route is (its compiled bundle is kept by
+ * the config source that loaded it, which builds every executor up front: steps/executors.ts): a WeakMap lookup per
+ * request.
  */
 const byRoute = new WeakMap<CompiledRoute, Integration>();
 

@@ -9,7 +9,7 @@
  * - `ROUTING_RULE_THEN_API_MAPPING`: the first matching rule decides, else the base path mappings.
  *
  * Pure: compiled once per bundle (globs split, base paths cut into segments, rules sorted), then one call per
- * request with the request's headers and path segments. Wiring: stages/resolve-stage.
+ * request with the request's headers and path segments. Wiring: steps/resolve-stage.
  */
 import type { BundleDomainRouting, RoutingMode } from "../config/bundle.ts";
 

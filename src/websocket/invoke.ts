@@ -66,7 +66,7 @@ export async function invokeWs(call: WsInvocation): Promise<WsReply> {
   const ctx = call.upgrade ?? eventContext(call);
   const [id, routeKey, eventType, messageId] = CONNECTION_HEADERS;
   ctx.backendHeaders.push([id, call.facts.connectionId], [routeKey, call.facts.routeKey], [eventType, call.facts.eventType], [messageId, call.facts.messageId ?? null]);
-  // `http` and `mock` send the mapped request (integrations/mapping), which the request pipeline's transform stage
+  // `http` and `mock` send the mapped request (integrations/mapping), which the request pipeline's transform step
   // makes; here the route's own mapping makes it. On a WebSocket route it is always the default one (the compiler
   // refuses mapping fields): the message, or the upgrade request, passes through as it is.
   if (call.route.mapping) ctx.integrationRequest = await mapRequest(ctx, call.route.mapping, call.bundle.bundle);

@@ -1,6 +1,6 @@
 /**
  * Amazon's `@connections` management API on the stage's own URL, SigV4-signed for the management authorizer's
- * keys (the pipeline's authorize stage checked the signature before this runs), so callers written for
+ * keys (the pipeline's authorize step checked the signature before this runs), so callers written for
  * `@aws-sdk/client-apigatewaymanagementapi` work unchanged:
  *
  * | request                                   | answer                                                        |

@@ -191,7 +191,7 @@ export async function runMessage(m: MessageContext, steps: readonly NamedStep[] 
 /**
  * A message's body as JSON: the parsed value, or undefined when it is not JSON — or is JSON that is ambiguous or
  * past the API's `settings.jsonLimits` (duplicate keys, lone surrogate escapes, too deep, too many values: the rules
- * validated HTTP bodies follow, stages/validate/json-body.ts). Such a message is routed as not JSON ($default) and
+ * validated HTTP bodies follow, steps/validate/json-body.ts). Such a message is routed as not JSON ($default) and
  * fails a body model, so route selection and the validator never judge a different document than a backend reads.
  */
 export function parseMessageJson(text: string, limits: BundleJsonLimits): unknown {

@@ -4,7 +4,7 @@
  * headers dropped both ways, what a client may not send a backend dropped (client-headers.ts), X-Forwarded-* added.
  * Amazon's header rules apply (mapping/headers.ts): the client headers it never carries on are dropped in the same
  * pass, `x-amzn-apigateway-api-id` is added, and the backend's reserved response headers come back as
- * `x-amzn-Remapped-*`. Mapped parameters (`requestParameters`, transform stage) are applied over the client's:
+ * `x-amzn-Remapped-*`. Mapped parameters (`requestParameters`, transform step) are applied over the client's:
  * REST `integration.request.*`, or the HTTP flavour's `overwrite:` / `append:` / `remove:`. With
  * `responseTransferMode: STREAM` the body is held to Amazon's streaming limits (streaming/guard.ts); with a VPC
  * link on an HTTP API the stage leads the path, as Amazon sends it.

@@ -1,6 +1,6 @@
 /**
  * `http` (Amazon's HTTP integration, non-proxy): the gateway builds the backend request from the mapped request
- * (transform stage) rather than passing the client's through. As recorded on Amazon, the backend receives the
+ * (transform step) rather than passing the client's through. As recorded on Amazon, the backend receives the
  * mapped body with the method request's Content-Type, `Accept: application/json`, `User-Agent:
  * AmazonAPIGateway_<api>`, `x-amzn-apigateway-api-id`, X-Forwarded-For/-Proto, the configured and mapped headers —
  * none of the client's other headers, and only the mapped query string. Its answer goes back to the transform

@@ -68,7 +68,7 @@ export function serviceIntegration(spec: BundleServiceIntegration, bundle: Bundl
 }
 
 /**
- * Amazon's Lambda custom (non-proxy) integration: the mapped request (transform stage) is the event — `{}` for an
+ * Amazon's Lambda custom (non-proxy) integration: the mapped request (transform step) is the event — `{}` for an
  * empty one, as recorded — and the handler's result is the integration response's body; a handler that threw gives
  * Lambda's error payload as the body and its errorMessage to the selection patterns. With `X-Amz-Invocation-Type:
  * 'Event'` mapped, the handler runs after the response: the integration answers at once with an empty body.

@@ -41,7 +41,7 @@ const cert = (field: string): Resolver => (ctx) => {
   return auth && auth.certPresented === "1" ? auth[field] || undefined : undefined;
 };
 
-/** Gateway error types an authorizer raises (authorize stage). */
+/** Gateway error types an authorizer raises (authorize step). */
 const AUTH_ERRORS = new Set(["UNAUTHORIZED", "ACCESS_DENIED", "AUTHORIZER_CONFIGURATION_ERROR", "AUTHORIZER_FAILURE", "INVALID_SIGNATURE", "EXPIRED_TOKEN"]);
 
 export const RESOLVERS: Record<string, Resolver> = {

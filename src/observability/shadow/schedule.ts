@@ -7,6 +7,7 @@
  */
 import { loadBundle } from "../../deploy/bundle-store.ts";
 import { CompiledBundle } from "../../deploy/compiled-bundle.ts";
+import { prepareExecutors } from "../../steps/executors.ts";
 import type { GatewayContext } from "../../pipeline/step.ts";
 import type { DecisionRecord } from "../explain.ts";
 import { compare, sampleOf } from "./compare.ts";
@@ -61,12 +62,20 @@ async function candidateBundle(ctx: GatewayContext, id: string): Promise<Compile
   if (known) return known;
   const unloadable = shadow.unloadable;
   if ((unloadable.get(id) ?? 0) > Date.now()) return undefined;
-  const loaded = await loadBundle(ctx.env, ctx.api, id).catch((err: unknown) => ({ ok: false as const, reason: (err as Error).message }));
+  const loaded = await loadBundle(ctx.env, ctx.api, id)
+    .then((read) => {
+      if (!read.ok) return read;
+      // Built up front, as the config source does: a candidate whose executors cannot be built is unloadable.
+      const compiled = CompiledBundle.of(id, read.bundle);
+      prepareExecutors(compiled);
+      return { ok: true as const, compiled };
+    })
+    .catch((err: unknown) => ({ ok: false as const, reason: (err as Error).message }));
   if (!loaded.ok) {
     if (unloadable.size > 100) unloadable.clear();
     unloadable.set(id, Date.now() + RETRY_LOAD_MS);
     console.error(JSON.stringify({ level: "warn", event: "shadow-candidate-unavailable", api: ctx.api, id, reason: loaded.reason }));
     return undefined;
   }
-  return shadow.keep(CompiledBundle.of(id, loaded.bundle));
+  return shadow.keep(loaded.compiled);
 }

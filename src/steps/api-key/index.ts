@@ -2,7 +2,7 @@
  * API key: on a route with `apiKeyRequired`, the caller's key (`x-api-key`, or the custom authorizer's
  * `usageIdentifierKey` when the API says so) must exist, be enabled and cover this stage — directly (its
  * `stages`) or through one of its usage plans (Amazon's way) — else Amazon's 403 `{"message":"Forbidden"}`.
- * The covering plan's throttle and quota then apply (throttle stage). Keys are looked up by hash in the KeyStore
+ * The covering plan's throttle and quota then apply (throttle step). Keys are looked up by hash in the KeyStore
  * shard the hash belongs to (never one global object) and remembered per isolate for the Registry memo bound, so a
  * disabled key stops working within that bound (never waiting on KV). Lookups of values never seen are budgeted per
  * client: past it, 429 (retryable), never 403.

@@ -1,5 +1,5 @@
 /**
- * Integrate: the terminal stage. The matched route's integration produces the response: built per route on first
+ * Integrate: the terminal step. The matched route's integration produces the response: built per route on first
  * use (integrations/index.ts), or, for a WebSocket API's upgrade and `@connections` routes, the hand-off to a hub
  * and the management API (websocket/integrations.ts).
  */

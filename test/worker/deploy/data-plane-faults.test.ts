@@ -5,7 +5,9 @@
  * without the Registry (test/worker/deploy/snapshots.test.ts).
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { canonicalJson } from "../../../src/config/bundle.ts";
+import { bundleId, canonicalJson } from "../../../src/config/bundle.ts";
+import { registryFor } from "../../../src/deploy/registry-client.ts";
+import { REGISTRY_CONTRACT } from "../../../durable-objects/registry/contract.ts";
 import { compileDefinition } from "../../../src/config/compile.ts";
 import { appOn, definition, EMBEDDED, ENV, faultyEnv, publish, short, sleep, uniqueApi, until } from "./support.ts";
 
@@ -148,5 +150,30 @@ describe("bundles that do not hash to their id", () => {
     expect(res.status).toBe(503);
     expect(await res.text()).not.toContain("evil");
     expect(logs()).toContainEqual(expect.objectContaining({ event: "bundle-unavailable", id: v2, servingInstead: null }));
+  });
+
+  it("refuses a version whose integrations cannot be built where it is loaded, and keeps serving the last good one", { timeout: 10_000 }, async () => {
+    const api = uniqueApi("unbuildable");
+    const v1 = await publish(definition(api, "v1"));
+    const fetch = appOn(ENV);
+    expect(versionOf(await fetch(`http://${api}.test/who`))).toBe(short(v1));
+    // A bundle that hashes to its id but whose mock carries a header value no Headers object takes: this release's
+    // compiler refuses one, so only another release (or a hand-written bundle) could publish it.
+    const { bundle } = await compileDefinition(definition(api, "v2"));
+    const who = bundle.routes.find((r) => r.key.endsWith("/who"))!;
+    (who.integration as { headers: Record<string, string> }).headers = { "x-bad": "a\nb" };
+    const text = canonicalJson(bundle);
+    const v2 = await bundleId(bundle);
+    await ENV.BUNDLES.put(`bundle:${v2}`, text);
+    const deployed = await registryFor(ENV, api).deploy({ v: REGISTRY_CONTRACT, api, bundleId: v2, bundleText: text, routes: bundle.routes.length, bundleStages: Object.keys(bundle.stages), stage: "prod", description: null });
+    expect(JSON.stringify(deployed)).toContain('"changed":true');
+    const logs = errorLog();
+    await sleep(MEMO_MS + 50);
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`http://${api}.test/who`);
+      // Before executors were built where the bundle is loaded, this version was served and /who answered 500.
+      expect([res.status, versionOf(res), await res.json()]).toEqual([200, short(v1), { tag: "v1" }]);
+    }
+    expect(logs()).toContainEqual(expect.objectContaining({ event: "bundle-unavailable", id: v2, servingInstead: v1 }));
   });
 });

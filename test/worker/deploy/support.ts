@@ -9,6 +9,7 @@ import { createApp } from "../../../src/app.ts";
 import type { Bundle } from "../../../src/config/bundle.ts";
 import { EmbeddedConfigSource } from "../../../src/deploy/config-source.ts";
 import { RegistryConfigSource } from "../../../src/deploy/registry-source.ts";
+import { prepareExecutors } from "../../../src/steps/executors.ts";
 import type { Env } from "../../../src/env.ts";
 
 export const ENV = env as unknown as Env;
@@ -158,7 +159,8 @@ export function faultyEnv(): { env: Env; control: FaultControl } {
  * unless told not to. `embedded` is the bundle compiled into it (by default the example's).
  */
 export function appOn(appEnv: Env, embedded: { id: string; bundle: Bundle } = EMBEDDED) {
-  const app = createApp({ source: new RegistryConfigSource(appEnv, new EmbeddedConfigSource(embedded.id, embedded.bundle)) });
+  // As the Worker's entry (src/index.ts) builds it: executors prepared where a bundle is loaded.
+  const app = createApp({ source: new RegistryConfigSource(appEnv, new EmbeddedConfigSource(embedded.id, embedded.bundle), undefined, prepareExecutors) });
   const send = async (url: string, init: RequestInit = {}, wait = false) => {
     const ctx = createExecutionContext();
     const res = await app.fetch(new Request(url, init), appEnv, ctx);
