@@ -9,7 +9,7 @@ import { bundleId, canonicalJson } from "../../../src/config/bundle.ts";
 import { registryFor } from "../../../src/deploy/registry-client.ts";
 import { REGISTRY_CONTRACT } from "../../../durable-objects/registry/contract.ts";
 import { compileDefinition } from "../../../src/config/compile.ts";
-import { appOn, definition, EMBEDDED, ENV, faultyEnv, publish, short, sleep, uniqueApi, until } from "./support.ts";
+import { appOn, definition, EMBEDDED, ENV, errorLog, faultyEnv, publish, short, sleep, uniqueApi, until } from "./support.ts";
 
 const MEMO_MS = 200;
 const versionOf = (res: Response) => res.headers.get("x-portico-version");
@@ -17,18 +17,6 @@ const versionOf = (res: Response) => res.headers.get("x-portico-version");
 afterEach(() => vi.restoreAllMocks());
 
 /** Log lines written with console.error, parsed where they are JSON. */
-function errorLog() {
-  const spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  return () =>
-    spy.mock.calls.flatMap((args) => {
-      try {
-        return [JSON.parse(String(args[0])) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
-
 describe("Registry unreachable", () => {
   it("keeps serving the last known version when the Registry throws or hangs, and catches up when it is back", { timeout: 30_000 }, async () => {
     const api = uniqueApi("down");

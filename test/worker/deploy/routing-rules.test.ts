@@ -9,24 +9,12 @@ import { compileDefinition } from "../../../src/config/compile.ts";
 import type { DomainRoutingDefinition } from "../../../src/config/types.ts";
 import { DOMAINS_SNAPSHOT_KEY, type DomainTable, type Snapshot } from "../../../src/deploy/snapshots.ts";
 import { backendUrl } from "../support/gateway.ts";
-import { admin, adminOk, appOn, ENV, faultyEnv, publish, sleep, uniqueApi } from "./support.ts";
+import { admin, adminOk, appOn, ENV, errorLog, faultyEnv, publish, sleep, uniqueApi } from "./support.ts";
 
 const MEMO_MS = 200;
 afterEach(() => vi.restoreAllMocks());
 
 /** Keeps the expected error logs out of the output; returns the JSON ones. */
-function errorLog() {
-  const spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  return () =>
-    spy.mock.calls.flatMap((args) => {
-      try {
-        return [JSON.parse(String(args[0])) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
-
 const beta = (priority: number, glob = "beta*") => ({ priority, conditions: [{ matchHeaders: { anyOf: [{ header: "x-version", valueGlob: glob }] } }], actions: [{ invokeApi: { stage: "beta" } }] });
 const orders = { priority: 200, conditions: [{ matchBasePaths: { anyOf: ["orders"] } }], actions: [{ invokeApi: { stage: "beta", stripBasePath: true } }] };
 

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { apiSnapshotKey, DOMAINS_SNAPSHOT_KEY, SNAPSHOT_TRUST_MS, type Snapshot } from "../../../src/deploy/snapshots.ts";
 import type { ServingState } from "../../../src/deploy/types.ts";
 import { compileDefinition } from "../../../src/config/compile.ts";
-import { admin, adminOk, appOn, definition, ENV, faultyEnv, publish, short, sleep, uniqueApi, versionOf } from "./support.ts";
+import { admin, adminOk, appOn, definition, ENV, errorLog, faultyEnv, publish, short, sleep, uniqueApi, versionOf } from "./support.ts";
 
 const MEMO_MS = 200;
 afterEach(() => vi.restoreAllMocks());
@@ -23,18 +23,6 @@ async function snapshotOf<T = ServingState>(key: string): Promise<Snapshot<T>> {
 }
 
 /** Log lines written with console.error, parsed where they are JSON (and kept out of the test output). */
-function errorLog() {
-  const spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  return () =>
-    spy.mock.calls.flatMap((args) => {
-      try {
-        return [JSON.parse(String(args[0])) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
-
 const guarded = { authorizers: { gate: { type: "custom", mode: "request", identitySource: "$request.header.x-token", url: "https://auth.invalid/", resultTtlSeconds: 0 } } };
 /** Every route of a definition behind the `gate` authorizer: without x-token, 401. */
 function withGate(def: ReturnType<typeof definition>) {

@@ -4,7 +4,7 @@
  */
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import embedded from "@portico/embedded-bundle";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { createApp } from "../../../src/app.ts";
 import type { Bundle } from "../../../src/config/bundle.ts";
 import { EmbeddedConfigSource } from "../../../src/deploy/config-source.ts";
@@ -169,4 +169,17 @@ export function appOn(appEnv: Env, embedded: { id: string; bundle: Bundle } = EM
   };
   // The app's own state (its unsent metrics, say): no other app's admin route flushes them.
   return Object.assign(send, { state: app.state });
+}
+
+/** Silences console.error from here on and returns a reader of what was logged as JSON lines (the structured log). */
+export function errorLog() {
+  const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+  return () =>
+    spy.mock.calls.flatMap((args) => {
+      try {
+        return [JSON.parse(String(args[0])) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
 }

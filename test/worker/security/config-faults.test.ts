@@ -8,23 +8,11 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { compileDefinition } from "../../../src/config/compile.ts";
-import { appOn, definition, faultyEnv, publish, short, TOKEN, uniqueApi, versionOf } from "../deploy/support.ts";
+import { appOn, definition, errorLog, faultyEnv, publish, short, TOKEN, uniqueApi, versionOf } from "../deploy/support.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
 /** Log lines written with console.error, parsed where they are JSON (and kept out of the test output). */
-function errorLog() {
-  const spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  return () =>
-    spy.mock.calls.flatMap((args) => {
-      try {
-        return [JSON.parse(String(args[0])) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
-
 const guarded = { authorizers: { gate: { type: "custom", mode: "request", identitySource: "$request.header.x-token", url: "https://auth.invalid/", resultTtlSeconds: 0 } } };
 
 /** v1 embedded (open), v2 published (guarded): the setup of the reported rollback. */
