@@ -22,6 +22,18 @@ export interface DevServer {
  * `-- ...wranglerArgs` if any: ["node", "cli/portico.mjs", "dev", "api.yaml"], or ["npm", "run", "dev", "--"].
  */
 export async function startDev(cwd: string, command: string[], wranglerArgs: string[] = []): Promise<DevServer> {
+  // A port found free can be taken by another process before wrangler binds it (other suites start servers at the
+  // same time): that start, and only that, is tried again on another port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(cwd, command, wranglerArgs);
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(cwd: string, command: string[], wranglerArgs: string[]): Promise<DevServer> {
   const port = await freePort();
   const [program, ...args] = command;
   const child = spawn(program!, [...args, "--port", String(port), "--ip", "127.0.0.1", ...(wranglerArgs.length ? ["--", ...wranglerArgs] : [])], {
