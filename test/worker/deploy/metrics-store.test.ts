@@ -8,25 +8,13 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { MetricsStore } from "../../../durable-objects/metrics-store/index.ts";
 import type { Registry } from "../../../durable-objects/registry/index.ts";
-import { METRICS_SLOT_MS, type MetricsSample, type VersionMetrics } from "../../../src/deploy/types.ts";
-import { emptyHistogram, observe } from "../../../src/observability/histogram.ts";
+import type { MetricsSample, VersionMetrics } from "../../../src/deploy/types.ts";
 import { flushMetrics, MetricsBuffer } from "../../../src/observability/metrics.ts";
 import { metricsShards, metricsStoreName } from "../../../src/observability/metrics-store-client.ts";
-import { adminOk, appOn, definition, ENV, faultyEnv, publish, uniqueApi } from "./support.ts";
+import { adminOk, appOn, definition, ENV, faultyEnv, metricsSample, publish, uniqueApi } from "./support.ts";
 
 const shard = (api: string, n: number) => ENV.METRICS_STORE.get(ENV.METRICS_STORE.idFromName(metricsStoreName(api, n)));
 const registry = (api: string) => ENV.REGISTRY.get(ENV.REGISTRY.idFromName(`api:${api}`));
-
-function sample(version: string, count: number, c5xx: number, latencyMs: number): MetricsSample {
-  const now = Date.now();
-  const latency = emptyHistogram();
-  const integrationLatency = emptyHistogram();
-  for (let i = 0; i < count; i++) {
-    observe(latency, latencyMs);
-    observe(integrationLatency, latencyMs / 2);
-  }
-  return { stage: "prod", version, slot: now - (now % METRICS_SLOT_MS), count, c4xx: 0, c5xx, degraded: 0, latency, integrationLatency };
-}
 
 async function metricsOf(api: string): Promise<VersionMetrics[]> {
   return ((await adminOk(`/apis/${api}/stages/prod/metrics?minutes=5`, {})) as { versions: VersionMetrics[] }).versions;
@@ -70,9 +58,9 @@ describe("metrics as the Registry reads them", () => {
   it("merge every shard with the Registry's own table (batches from isolates of the previous release)", async () => {
     const api = uniqueApi("merge");
     const v1 = await publish(definition(api, "v1"));
-    await shard(api, 0).record({ v: 1, samples: [sample(v1, 10, 1, 20)] });
-    await shard(api, metricsShards(ENV) - 1).record({ v: 1, samples: [sample(v1, 30, 0, 40)] });
-    await registry(api).recordMetrics([sample(v1, 60, 2, 80)]); // contract v0
+    await shard(api, 0).record({ v: 1, samples: [metricsSample(v1, 10, 1, 20)] });
+    await shard(api, metricsShards(ENV) - 1).record({ v: 1, samples: [metricsSample(v1, 30, 0, 40)] });
+    await registry(api).recordMetrics([metricsSample(v1, 60, 2, 80)]); // contract v0
     const merged = (await metricsOf(api)).find((m) => m.version === v1)!;
     expect(merged).toMatchObject({ count: 100, c5xx: 3 });
     // Percentiles from the merged histogram: 60 of 100 at ~80 ms, so p50 is there and p95 too.
@@ -86,9 +74,9 @@ describe("metrics as the Registry reads them", () => {
     const now = Date.now();
     const slot = now - (now % 60_000); // a step of 60 s, whole
     const at = (t: number, s: MetricsSample): MetricsSample => ({ ...s, slot: t });
-    await shard(api, 0).record({ v: 1, samples: [at(slot, { ...sample(v1, 10, 0, 20), c4xx: 4, throttled: 3, refused: 1 })] });
-    await shard(api, 5).record({ v: 1, samples: [at(slot + 10_000, { ...sample(v1, 20, 1, 20), c4xx: 2, throttled: 1, refused: 1 }), at(slot - 60_000, { ...sample(v1, 5, 0, 20), refused: 5, c4xx: 5 })] });
-    await registry(api).recordMetrics([at(slot + 20_000, { ...sample(v1, 1, 0, 20), throttled: 1, c4xx: 1 })]); // contract v0
+    await shard(api, 0).record({ v: 1, samples: [at(slot, { ...metricsSample(v1, 10, 0, 20), c4xx: 4, throttled: 3, refused: 1 })] });
+    await shard(api, 5).record({ v: 1, samples: [at(slot + 10_000, { ...metricsSample(v1, 20, 1, 20), c4xx: 2, throttled: 1, refused: 1 }), at(slot - 60_000, { ...metricsSample(v1, 5, 0, 20), refused: 5, c4xx: 5 })] });
+    await registry(api).recordMetrics([at(slot + 20_000, { ...metricsSample(v1, 1, 0, 20), throttled: 1, c4xx: 1 })]); // contract v0
     expect((await metricsOf(api)).find((m) => m.version === v1)).toMatchObject({ count: 36, c4xx: 12, throttled: 5, refused: 7 });
 
     const series = (await adminOk(`/apis/${api}/stages/prod/metrics/series?minutes=5&step=60`, {})) as { source: string; versions: { version: string; role: string; points: Record<string, unknown>[] }[] };
@@ -113,7 +101,7 @@ describe("metrics as the Registry reads them", () => {
     const s = shard(api, 0);
     expect(await s.record({ v: 2, samples: [] } as never)).toMatchObject({ v: 1, ok: false, status: 501 });
     expect(await s.record({ samples: [] } as never)).toMatchObject({ v: 1, ok: false, status: 501 });
-    expect(await s.record({ v: 1, samples: Array(2001).fill(sample("x", 1, 0, 1)) })).toMatchObject({ ok: false, status: 400, field: "samples" });
+    expect(await s.record({ v: 1, samples: Array(2001).fill(metricsSample("x", 1, 0, 1)) })).toMatchObject({ ok: false, status: 400, field: "samples" });
     expect(await s.totals({ v: 1, stage: "prod", since: 0 })).toEqual({ v: 1, ok: true, value: [] });
   });
 });
@@ -131,8 +119,8 @@ describe("automated canary analysis on MetricsStore", () => {
 
   it("rolls back from the alarm when the shards show the canary's 5xx rate too high", async () => {
     const { api, stable, canary } = await running();
-    await shard(api, 1).record({ v: 1, samples: [sample(stable, 300, 3, 20)] });
-    await shard(api, 2).record({ v: 1, samples: [sample(stable, 200, 2, 20), sample(canary, 40, 12, 20)] }); // 30% vs 1%
+    await shard(api, 1).record({ v: 1, samples: [metricsSample(stable, 300, 3, 20)] });
+    await shard(api, 2).record({ v: 1, samples: [metricsSample(stable, 200, 2, 20), metricsSample(canary, 40, 12, 20)] }); // 30% vs 1%
     expect(await runDurableObjectAlarm(registry(api))).toBe(true);
     const state = (await adminOk(`/apis/${api}/stages/prod`, {})) as { deploymentId: string; canary: unknown };
     expect(state).toMatchObject({ deploymentId: stable, canary: null });
@@ -143,7 +131,7 @@ describe("automated canary analysis on MetricsStore", () => {
 
   it("steps when the step is due and the shards' traffic is within bounds, and waits while it is not due", async () => {
     const { api, stable, canary } = await running();
-    await shard(api, 3).record({ v: 1, samples: [sample(stable, 200, 0, 20), sample(canary, 30, 0, 21)] });
+    await shard(api, 3).record({ v: 1, samples: [metricsSample(stable, 200, 0, 20), metricsSample(canary, 30, 0, 21)] });
     expect(await runDurableObjectAlarm(registry(api))).toBe(true);
     expect(((await adminOk(`/apis/${api}/stages/prod`, {})) as { canary: { percent: number } }).canary.percent).toBe(10);
     // As if the step's interval had passed.

@@ -9,9 +9,9 @@ import { AUTO_CANARY_POLL_MS } from "../../../durable-objects/registry/registry.
 import { SNAPSHOT_REFRESH_MS } from "../../../src/deploy/snapshots.ts";
 import { canonicalJson } from "../../../src/config/bundle.ts";
 import { compileDefinition } from "../../../src/config/compile.ts";
-import { METRICS_SLOT_MS, type AutoCanaryConfig, type MetricsSample } from "../../../src/deploy/types.ts";
+import type { AutoCanaryConfig } from "../../../src/deploy/types.ts";
+import { metricsSample } from "./support.ts";
 import type { Env } from "../../../src/env.ts";
-import { emptyHistogram, observe } from "../../../src/observability/histogram.ts";
 
 const ENV = env as unknown as Env;
 const uniqueApi = () => `reg-${crypto.randomUUID().slice(0, 8)}`;
@@ -211,17 +211,6 @@ describe("automated canary", () => {
       state.storage.sql.exec("UPDATE stages SET canary = ? WHERE stage = 'prod'", JSON.stringify(canary));
     });
 
-  function sample(version: string, count: number, c5xx: number, latencyMs: number): MetricsSample {
-    const now = Date.now();
-    const latency = emptyHistogram();
-    const integrationLatency = emptyHistogram();
-    for (let i = 0; i < count; i++) {
-      observe(latency, latencyMs);
-      observe(integrationLatency, latencyMs / 2);
-    }
-    return { stage: "prod", version, slot: now - (now % METRICS_SLOT_MS), count, c4xx: 0, c5xx, degraded: 0, latency, integrationLatency };
-  }
-
   async function started() {
     const api = uniqueApi();
     const [stable, canary] = await Promise.all([bundle(api, "stable"), bundle(api, "canary")]);
@@ -240,7 +229,7 @@ describe("automated canary", () => {
 
   it("steps the percent up from the alarm while healthy, then promotes", async () => {
     const { api, r, stable, canary } = await started();
-    await r.recordMetrics([sample(stable.id, 200, 0, 20), sample(canary.id, 30, 0, 21)]);
+    await r.recordMetrics([metricsSample(stable.id, 200, 0, 20), metricsSample(canary.id, 30, 0, 21)]);
     // The alarm before the interval is up changes nothing (and sets itself again).
     expect(await runDurableObjectAlarm(r)).toBe(true);
     expect((await r.servingState()).stages.prod!.canary!.percent).toBe(10);
@@ -253,7 +242,7 @@ describe("automated canary", () => {
     expect(step).toMatchObject({ action: "auto-step", deploymentId: canary.id });
     expect(step.description).toContain("stepped to 55%");
 
-    await r.recordMetrics([sample(stable.id, 100, 0, 20), sample(canary.id, 40, 0, 22)]);
+    await r.recordMetrics([metricsSample(stable.id, 100, 0, 20), metricsSample(canary.id, 40, 0, 22)]);
     await ageStep(api, 61_000);
     expect(await runDurableObjectAlarm(r)).toBe(true);
     const final = (await r.servingState()).stages.prod!;
@@ -268,7 +257,7 @@ describe("automated canary", () => {
 
   it("rolls back at once when recorded metrics show the canary's 5xx rate too high", async () => {
     const { r, stable, canary } = await started();
-    await r.recordMetrics([sample(stable.id, 500, 5, 20), sample(canary.id, 40, 12, 20)]); // 30% vs 1%
+    await r.recordMetrics([metricsSample(stable.id, 500, 5, 20), metricsSample(canary.id, 40, 12, 20)]); // 30% vs 1%
     const state = (await r.servingState()).stages.prod!;
     expect(state).toMatchObject({ deploymentId: stable.id, canary: null });
     const last = (await r.history("prod", 1))[0]!;
@@ -280,9 +269,9 @@ describe("automated canary", () => {
 
   it("rolls back when the canary's p95 is too slow, and waits while it has served too few requests", async () => {
     const { r, stable, canary } = await started();
-    await r.recordMetrics([sample(stable.id, 500, 0, 20), sample(canary.id, 10, 0, 200)]);
+    await r.recordMetrics([metricsSample(stable.id, 500, 0, 20), metricsSample(canary.id, 10, 0, 200)]);
     expect((await r.servingState()).stages.prod!.canary).not.toBeNull();
-    await r.recordMetrics([sample(canary.id, 10, 0, 200)]);
+    await r.recordMetrics([metricsSample(canary.id, 10, 0, 200)]);
     expect((await r.servingState()).stages.prod!.canary).toBeNull();
     expect((await r.history("prod", 1))[0]!.description).toMatch(/p95 .* exceeds 1\.5×/);
   });

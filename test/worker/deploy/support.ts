@@ -5,6 +5,8 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import embedded from "@portico/embedded-bundle";
 import { expect, vi } from "vitest";
+import { METRICS_SLOT_MS, type MetricsSample } from "../../../src/deploy/types.ts";
+import { emptyHistogram, observe } from "../../../src/observability/histogram.ts";
 import { createApp } from "../../../src/app.ts";
 import type { Bundle } from "../../../src/config/bundle.ts";
 import { EmbeddedConfigSource } from "../../../src/deploy/config-source.ts";
@@ -182,4 +184,16 @@ export function errorLog() {
         return [];
       }
     });
+}
+
+/** One metrics sample in the current slot: `count` requests on stage prod, `c5xx` of them 5xx, at `latencyMs` (integration half of it). */
+export function metricsSample(version: string, count: number, c5xx: number, latencyMs: number): MetricsSample {
+  const now = Date.now();
+  const latency = emptyHistogram();
+  const integrationLatency = emptyHistogram();
+  for (let i = 0; i < count; i++) {
+    observe(latency, latencyMs);
+    observe(integrationLatency, latencyMs / 2);
+  }
+  return { stage: "prod", version, slot: now - (now % METRICS_SLOT_MS), count, c4xx: 0, c5xx, degraded: 0, latency, integrationLatency };
 }
